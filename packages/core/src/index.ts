@@ -1,0 +1,2 @@
+export { DGPoseError, isDGPoseError, assertShape, assertFinite } from './errors';
+export type { DGPoseErrorCode, DGPoseErrorDetails } from './errors';
