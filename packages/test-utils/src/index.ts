@@ -116,7 +116,13 @@ export async function runReadmeExample(packageDir: string): Promise<void> {
     const file = path.join(pkgs, name, 'src', node ? 'node.ts' : 'index.ts');
     return `from ${JSON.stringify(file)}`;
   });
-  const wrapped = `export default (async () => {\n${src}\n})();`;
+  // Imports stay at the top; the rest runs inside an async function so the example may `await`.
+  const imports: string[] = [];
+  const body = src.replace(/^import\s[\s\S]*?from\s+['"][^'"]+['"];?[ \t]*$/gm, (s) => {
+    imports.push(s);
+    return '';
+  });
+  const wrapped = `${imports.join('\n')}\nexport default (async () => {\n${body}\n})();`;
   const { code } = transformSync(wrapped, { loader: 'ts', format: 'cjs', target: 'es2022' });
   const mod = { exports: {} as { default?: Promise<unknown> } };
   // Resolve through jest's require so TypeScript sources are transformed.
