@@ -1,1 +1,1 @@
-export {};
+export type { RgbImage, Sample, SampleSource } from './types';

@@ -1,0 +1,41 @@
+import type { Pose, SkeletonName } from '@dgpose/core';
+
+/**
+ * An 8-bit RGB image, row-major HWC: pixel (x, y) channel c is `data[(y * width + x) * 3 + c]`.
+ * Shared by every source in this package (synthetic and real data).
+ */
+export interface RgbImage {
+  /** HWC uint8 RGB, length `width * height * 3`. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
+}
+
+/** One example: image HWC uint8 RGB, pose in pixel coords of that image. */
+export interface Sample {
+  /** Stable id, unique within its source (e.g. `"synthetic/train/id0003/pose012"` or a file stem). */
+  id: string;
+  /** Person/identity key; samples with the same identity show the same person (pose transfer pairs). */
+  identity?: string;
+  image: RgbImage;
+  /** Keypoints in pixel coordinates of `image` (core's convention: x = column, y = row, 0 = top-left pixel
+   * centre); COCO-18 unless the source's `skeleton` says otherwise. `null` = missing joint. */
+  pose: Pose;
+  /** Source-specific extras (attributes, file path, camera, ...); plain JSON-able data. */
+  meta?: Record<string, unknown>;
+}
+
+/** A random-access collection of samples. `get` is deterministic: the same index gives the same sample. */
+export interface SampleSource {
+  /** Short name for logs, e.g. `"synthetic"` or `"deepfashion"`. */
+  readonly name: string;
+  /** Number of samples; valid indices are `0 .. size - 1`. */
+  readonly size: number;
+  /** Skeleton of every sample's pose. */
+  readonly skeleton: SkeletonName;
+  /** The sample at `index` (throws `DGPoseError('E_ARG')` outside `0 .. size - 1`). */
+  get(index: number): Promise<Sample>;
+  /** Optional: (source, target) index pairs showing the same identity in different poses (pose transfer). */
+  pairs?(): Array<[number, number]>;
+}
