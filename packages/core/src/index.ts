@@ -2,3 +2,5 @@ export { DGPoseError, isDGPoseError, assertShape, assertFinite } from './errors'
 export type { DGPoseErrorCode, DGPoseErrorDetails } from './errors';
 export { COCO18, COCO17, H36M17, LSP14, MPII16, SKELETONS, SKELETON_NAMES, getSkeleton, isSkeletonName } from './skeletons';
 export type { Skeleton, SkeletonName } from './skeletons';
+export { validatePose, poseToArrays, poseFromArrays, convertPose, listPoseConversions } from './pose';
+export type { Keypoint, Pose } from './pose';
