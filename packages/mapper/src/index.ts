@@ -1,1 +1,20 @@
-export {};
+// @dgpose/mapper: pose vectors <-> heatmaps (analytic and learned), heatmaps -> keypoints, pose editing.
+export {
+  pixelToNormalized,
+  normalizedToPixel,
+  convertCoords,
+  validateFrameSize,
+} from './coords';
+export type { FrameSize, CoordSpace, CoordRows, VisibleRows } from './coords';
+export {
+  gaussianHeatmaps,
+  gaussianHeatmapsArray,
+  diskHeatmaps,
+  diskHeatmapsArray,
+  defaultSigma,
+  defaultDiskRadius,
+  checkCoords,
+} from './heatmaps';
+export type { GaussianHeatmapOptions, DiskHeatmapOptions } from './heatmaps';
+export { softArgmax, decodeHeatmaps, decodeHeatmapsArray } from './decode';
+export type { DecodeOptions, DecodedKeypoints, PeakRefinement } from './decode';
