@@ -1,0 +1,242 @@
+/* Image decoding, cropping and resizing for the real-data loaders (Node only: uses sharp). */
+import * as fs from 'node:fs';
+import sharp from 'sharp';
+import type { Metadata, OutputInfo, Sharp } from 'sharp';
+import { DGPoseError } from '@dgpose/core';
+import type { Keypoint, Pose } from '@dgpose/core';
+import type { RgbImage } from './types';
+
+/** An axis-aligned crop in integer pixels of the source image; it may reach outside the image (padded). */
+export interface CropBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Maps source-image pixel coordinates to output-image coordinates:
+ * `x' = (x - left + 0.5) * scaleX - 0.5` (same for y). Pixel *centres* map onto pixel centres, which
+ * is what a resize does to the image content (x = column, 0 = centre of the first pixel).
+ */
+export interface PixelTransform {
+  left: number;
+  top: number;
+  scaleX: number;
+  scaleY: number;
+  /** Output image size. */
+  width: number;
+  height: number;
+}
+
+export interface LoadImageOptions {
+  /** Crop taken from the source image before resizing (default: the whole image). */
+  crop?: CropBox;
+  /** Output size `[height, width]` (default: the crop's size, i.e. no resize). */
+  size?: readonly [number, number];
+  /** RGB colour of padding where `crop` reaches outside the image (default black). */
+  fill?: readonly [number, number, number];
+}
+
+export interface LoadedImage {
+  image: RgbImage;
+  transform: PixelTransform;
+  /** Size of the decoded source image. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+function corrupt(path: string, cause: unknown): DGPoseError {
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new DGPoseError('E_IMAGE_CORRUPT', `cannot decode image ${path}: ${msg.split('\n')[0]}`, {
+    argument: 'image',
+    path,
+    cause,
+  });
+}
+
+async function readFileOrThrow(path: string): Promise<Buffer> {
+  try {
+    return await fs.promises.readFile(path);
+  } catch (e) {
+    throw new DGPoseError('E_IO', `cannot read image file`, { argument: 'image', path, cause: e, got: (e as NodeJS.ErrnoException).code });
+  }
+}
+
+/** Raw RGB of a sharp pipeline, whatever the source's channel count (grey, grey+alpha, RGBA). */
+async function toRgb(pipeline: Sharp, path: string): Promise<RgbImage> {
+  let out: { data: Buffer; info: OutputInfo };
+  try {
+    out = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw corrupt(path, e);
+  }
+  const { data, info } = out;
+  const n = info.width * info.height;
+  if (info.channels === 3) {
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+  }
+  const rgb = new Uint8Array(n * 3);
+  const c = info.channels;
+  for (let i = 0; i < n; i++) {
+    const g = data[i * c];
+    rgb[i * 3] = g;
+    rgb[i * 3 + 1] = c >= 3 ? data[i * c + 1] : g;
+    rgb[i * 3 + 2] = c >= 3 ? data[i * c + 2] : g;
+  }
+  return { data: rgb, width: info.width, height: info.height, channels: 3 };
+}
+
+function checkBox(crop: CropBox): void {
+  for (const k of ['left', 'top', 'width', 'height'] as const) {
+    if (!Number.isInteger(crop[k])) {
+      throw new DGPoseError('E_ARG', `crop.${k} must be an integer`, { argument: `crop.${k}`, expected: 'integer', got: crop[k] });
+    }
+  }
+  if (crop.width < 1 || crop.height < 1) {
+    throw new DGPoseError('E_ARG', 'crop must be at least 1x1', { argument: 'crop', expected: 'width, height >= 1', got: crop });
+  }
+}
+
+function checkSize(size: readonly [number, number]): void {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)) {
+    throw new DGPoseError('E_ARG', 'size must be [height, width] with integers in 1..8192', { argument: 'size', expected: '[h, w]', got: size });
+  }
+}
+
+/** Copies `crop` out of `img`, padding with `fill` where it leaves the image. */
+function cropPadded(img: RgbImage, crop: CropBox, fill: readonly [number, number, number]): RgbImage {
+  const out = new Uint8Array(crop.width * crop.height * 3);
+  if (fill[0] !== 0 || fill[1] !== 0 || fill[2] !== 0) {
+    for (let i = 0; i < crop.width * crop.height; i++) {
+      out[i * 3] = fill[0];
+      out[i * 3 + 1] = fill[1];
+      out[i * 3 + 2] = fill[2];
+    }
+  }
+  const x0 = Math.max(0, crop.left);
+  const x1 = Math.min(img.width, crop.left + crop.width);
+  for (let y = Math.max(0, crop.top); y < Math.min(img.height, crop.top + crop.height); y++) {
+    if (x1 <= x0) break;
+    const src = (y * img.width + x0) * 3;
+    const dst = ((y - crop.top) * crop.width + (x0 - crop.left)) * 3;
+    out.set(img.data.subarray(src, src + (x1 - x0) * 3), dst);
+  }
+  return { data: out, width: crop.width, height: crop.height, channels: 3 };
+}
+
+/**
+ * Decodes an image file to RGB, optionally cropping (padding outside the image) and resizing
+ * (sharp, `fit: 'fill'`, its default Lanczos-3 kernel). Truncated or corrupt files throw
+ * `E_IMAGE_CORRUPT` naming the path; unreadable files `E_IO`.
+ */
+export async function loadImage(path: string, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+  const bytes = await readFileOrThrow(path);
+  // failOn 'warning' makes libjpeg's "premature end of JPEG file" (a truncated file) an error.
+  const open = (): Sharp => sharp(bytes, { failOn: 'warning' });
+  let meta: Metadata;
+  try {
+    meta = await open().metadata();
+  } catch (e) {
+    throw corrupt(path, e);
+  }
+  // Pixels are used as stored (no EXIF auto-rotation): the annotations refer to the stored pixels.
+  const sw = meta.width ?? 0;
+  const sh = meta.height ?? 0;
+  if (sw < 1 || sh < 1) throw corrupt(path, new Error('image has no size'));
+  const crop = opts.crop ?? { left: 0, top: 0, width: sw, height: sh };
+  checkBox(crop);
+  const size = opts.size ?? [crop.height, crop.width];
+  checkSize(size);
+  const [oh, ow] = size;
+  const fill = opts.fill ?? [0, 0, 0];
+  const inside = crop.left >= 0 && crop.top >= 0 && crop.left + crop.width <= sw && crop.top + crop.height <= sh;
+  let image: RgbImage;
+  if (inside) {
+    let p = open();
+    if (crop.left !== 0 || crop.top !== 0 || crop.width !== sw || crop.height !== sh) p = p.extract(crop);
+    if (oh !== crop.height || ow !== crop.width) p = p.resize(ow, oh, { fit: 'fill' });
+    image = await toRgb(p, path);
+  } else {
+    const full = await toRgb(open(), path);
+    const padded = cropPadded(full, crop, fill);
+    if (oh === crop.height && ow === crop.width) image = padded;
+    else {
+      const p = sharp(Buffer.from(padded.data.buffer, padded.data.byteOffset, padded.data.length), {
+        raw: { width: padded.width, height: padded.height, channels: 3 },
+      }).resize(ow, oh, { fit: 'fill' });
+      image = await toRgb(p, path);
+    }
+  }
+  if (image.width !== ow || image.height !== oh) {
+    throw corrupt(path, new Error(`decoded to ${image.width}x${image.height}, expected ${ow}x${oh}`));
+  }
+  return {
+    image,
+    transform: { left: crop.left, top: crop.top, scaleX: ow / crop.width, scaleY: oh / crop.height, width: ow, height: oh },
+    sourceWidth: sw,
+    sourceHeight: sh,
+  };
+}
+
+/** Applies a {@link PixelTransform} to one keypoint (null stays null; the score is kept). */
+export function transformKeypoint(kp: Keypoint | null, t: PixelTransform): Keypoint | null {
+  if (kp === null) return null;
+  const out: Keypoint = { x: (kp.x - t.left + 0.5) * t.scaleX - 0.5, y: (kp.y - t.top + 0.5) * t.scaleY - 0.5 };
+  if (kp.score !== undefined) out.score = kp.score;
+  return out;
+}
+
+/** Applies a {@link PixelTransform} to every keypoint of a pose. */
+export function transformPose(pose: Pose, t: PixelTransform): Pose {
+  return { skeleton: pose.skeleton, keypoints: pose.keypoints.map((k) => transformKeypoint(k, t)) };
+}
+
+/** Parses the `size` option of the loaders: a number (square) or `[height, width]`. */
+export function parseSizeOption(size: number | readonly [number, number] | undefined, argument = 'size'): [number, number] | undefined {
+  if (size === undefined) return undefined;
+  const s: [number, number] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
+  if (!(typeof size === 'number' || (Array.isArray(size) && size.length === 2)) || !s.every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)) {
+    throw new DGPoseError('E_CONFIG', `${argument} must be a positive integer or [height, width]`, {
+      argument,
+      expected: 'integer in 1..8192 or [h, w]',
+      got: size,
+    });
+  }
+  return s;
+}
+
+/** A reason a loader skipped a row, joint or file (lenient mode) and how many times. */
+export type SkipCounts = Record<string, number>;
+
+/** What a lenient loader skipped, by reason, with the first few examples of each. */
+export interface SkipReport {
+  /** Count per reason, e.g. `{ "image-missing": 4054, "joint-out-of-range": 3 }`. */
+  counts: SkipCounts;
+  /** Up to 5 examples per reason (`file:line: excerpt` or a path). */
+  examples: Record<string, string[]>;
+  /** Sum of all counts. */
+  total: number;
+}
+
+/** Skip callback: reason code and a human-readable detail (path, line number and excerpt). */
+export type OnSkip = (reason: string, detail: string) => void;
+
+/** Collects skips by reason; every skip also goes to the user's `onSkip`, so none is silent. */
+export class SkipCounter {
+  private readonly counts: SkipCounts = {};
+  private readonly examples: Record<string, string[]> = {};
+  constructor(private readonly onSkip?: OnSkip) {}
+  add(reason: string, detail: string): void {
+    this.counts[reason] = (this.counts[reason] ?? 0) + 1;
+    const ex = (this.examples[reason] ??= []);
+    if (ex.length < 5) ex.push(detail);
+    this.onSkip?.(reason, detail);
+  }
+  report(): SkipReport {
+    const counts = { ...this.counts };
+    const examples: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(this.examples)) examples[k] = [...v];
+    return { counts, examples, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  }
+}
