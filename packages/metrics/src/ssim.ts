@@ -1,0 +1,311 @@
+import { DGPoseError } from '@dgpose/core';
+import { type RawImage, requireOptions, validateDataRange, validatePair } from './image';
+import { validateBatchPair } from './psnr';
+import { type BatchStats, batchStats } from './stats';
+
+/**
+ * The two SSIM conventions of the person-generation literature (dgpose-paper.md §6.1), both as
+ * scikit-image's `structural_similarity(im1, im2, channel_axis=-1, data_range=R, ...)` computes them:
+ * - `'wang'`: Wang et al. 2004 — Gaussian window σ = 1.5 truncated at 3.5σ (11×11),
+ *   population covariance (`gaussian_weights=True, sigma=1.5, use_sample_covariance=False`);
+ *   Pose-Transfer / Deformable-GAN `getMetrics_*.py`.
+ * - `'pg2'`: scikit-image's defaults — 7×7 uniform window, sample covariance (N/(N−1));
+ *   PG2 `score.py` (`compare_ssim(G, x, multichannel=True)`).
+ */
+export type SsimConvention = 'wang' | 'pg2';
+
+/** The settings behind a convention (read-only description; see {@link SSIM_CONVENTIONS}). */
+export interface SsimConventionSpec {
+  /** Window weighting. */
+  readonly window: 'gaussian' | 'uniform';
+  /** Window side (odd); also the crop: (winSize−1)/2 pixels are dropped from each border before the mean. */
+  readonly winSize: number;
+  /** Gaussian σ (gaussian window only). */
+  readonly sigma: number | null;
+  /** Covariances normalised by N−1 (true) or N (false), N = winSize². */
+  readonly sampleCovariance: boolean;
+  /** C1 = (k1·R)². */
+  readonly k1: number;
+  /** C2 = (k2·R)². */
+  readonly k2: number;
+}
+
+/** The two supported conventions. Frozen. */
+export const SSIM_CONVENTIONS: Readonly<Record<SsimConvention, SsimConventionSpec>> = Object.freeze({
+  // radius int(3.5 * 1.5 + 0.5) = 5 as in scipy.ndimage, so an 11-tap filter and an 11-pixel crop window
+  wang: Object.freeze({ window: 'gaussian', winSize: 11, sigma: 1.5, sampleCovariance: false, k1: 0.01, k2: 0.03 } as const),
+  pg2: Object.freeze({ window: 'uniform', winSize: 7, sigma: null, sampleCovariance: true, k1: 0.01, k2: 0.03 } as const),
+});
+
+/** Options of {@link ssim}. Both fields are required: no convention or range is guessed. */
+export interface SsimOptions {
+  /** 255 for uint8 images, 1 for [0,1], 2 for [-1,1]: sets C1 = (0.01·R)², C2 = (0.03·R)². */
+  dataRange: number;
+  /** `'wang'` (11×11 Gaussian σ 1.5, population covariance) or `'pg2'` (7×7 uniform, sample covariance). */
+  convention: SsimConvention;
+}
+
+/** What {@link ssimMap} returns. */
+export interface SsimMapResult {
+  /** Mean SSIM: per-channel means over the cropped map, averaged over channels (same as {@link ssim}). */
+  mssim: number;
+  /** Mean SSIM of each channel over the cropped map. */
+  perChannel: number[];
+  /**
+   * The full SSIM map, HWC like the inputs, uncropped: border pixels are computed with scipy's
+   * 'reflect' padding (half-sample symmetric), as scikit-image's `full=True` returns them.
+   */
+  map: { data: Float64Array; width: number; height: number; channels: number };
+}
+
+export function validateSsimOptions(opts: SsimOptions | undefined): { spec: SsimConventionSpec; range: number } {
+  const o = requireOptions(opts);
+  const range = validateDataRange(o.dataRange);
+  if (o.convention !== 'wang' && o.convention !== 'pg2') {
+    throw new DGPoseError('E_ARG', 'opts.convention is required: the SSIM convention to follow', {
+      argument: 'opts.convention',
+      expected: "'wang' (Gaussian 11x11, Pose-Transfer) or 'pg2' (uniform 7x7, PG2 score.py)",
+      got: o.convention === undefined ? 'undefined' : o.convention,
+    });
+  }
+  return { spec: SSIM_CONVENTIONS[o.convention], range };
+}
+
+/** Normalised 1-D Gaussian taps as scipy.ndimage `_gaussian_kernel1d` (σ, radius). */
+function gaussianTaps(sigma: number, radius: number): Float64Array {
+  const w = new Float64Array(2 * radius + 1);
+  let s = 0;
+  for (let k = -radius; k <= radius; k++) {
+    const v = Math.exp((-0.5 / (sigma * sigma)) * k * k);
+    w[k + radius] = v;
+    s += v;
+  }
+  for (let k = 0; k < w.length; k++) w[k] /= s;
+  return w;
+}
+
+const TAPS = gaussianTaps(1.5, 5);
+
+/**
+ * One channel of `img` as a float64 plane, padded by `pad` pixels on each side with scipy.ndimage's
+ * 'reflect' mode (d c b a | a b c d | d c b a). pad < H, W is guaranteed by the window check.
+ */
+function plane(img: RawImage, c: number, pad: number): Float64Array {
+  const { data, width: W, height: H, channels: C } = img;
+  const Wp = W + 2 * pad;
+  const out = new Float64Array((H + 2 * pad) * Wp);
+  if (pad === 0) {
+    for (let i = 0, n = H * W; i < n; i++) out[i] = data[i * C + c];
+    return out;
+  }
+  const refl = (i: number, n: number): number => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
+  for (let ip = 0; ip < H + 2 * pad; ip++) {
+    const row = refl(ip - pad, H) * W;
+    for (let jp = 0; jp < Wp; jp++) out[ip * Wp + jp] = data[(row + refl(jp - pad, W)) * C + c];
+  }
+  return out;
+}
+
+/**
+ * Filters x, y, x², y², xy over the plane (Hp×Wp) and calls `emit(row, S-row)` with the SSIM of
+ * every centre whose window lies fully inside the plane: rows r..Hp−r−1, Wo = Wp−2r values each.
+ * Uniform windows use prefix sums (a summed-area table built separably: exact for integer pixels);
+ * Gaussian windows a separable 11-tap correlation. All in float64.
+ */
+function ssimRows(
+  x: Float64Array,
+  y: Float64Array,
+  Hp: number,
+  Wp: number,
+  spec: SsimConventionSpec,
+  C1: number,
+  C2: number,
+  emit: (row: number, s: Float64Array) => void,
+): void {
+  const win = spec.winSize;
+  const r = (win - 1) >> 1;
+  const Wo = Wp - 2 * r;
+  const Ho = Hp - 2 * r;
+  const np = win * win;
+  const covNorm = spec.sampleCovariance ? np / (np - 1) : 1;
+  // horizontal pass: 5 planes Hp × Wo
+  const hx = new Float64Array(Hp * Wo);
+  const hy = new Float64Array(Hp * Wo);
+  const hxx = new Float64Array(Hp * Wo);
+  const hyy = new Float64Array(Hp * Wo);
+  const hxy = new Float64Array(Hp * Wo);
+  if (spec.window === 'uniform') {
+    for (let i = 0; i < Hp; i++) {
+      const b = i * Wp;
+      const o = i * Wo;
+      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      for (let k = 0; k < win; k++) {
+        const a = x[b + k], c = y[b + k];
+        sx += a; sy += c; sxx += a * a; syy += c * c; sxy += a * c;
+      }
+      hx[o] = sx; hy[o] = sy; hxx[o] = sxx; hyy[o] = syy; hxy[o] = sxy;
+      for (let j = 1; j < Wo; j++) {
+        const a = x[b + j + win - 1], c = y[b + j + win - 1];
+        const a0 = x[b + j - 1], c0 = y[b + j - 1];
+        sx += a - a0; sy += c - c0; sxx += a * a - a0 * a0; syy += c * c - c0 * c0; sxy += a * c - a0 * c0;
+        hx[o + j] = sx; hy[o + j] = sy; hxx[o + j] = sxx; hyy[o + j] = syy; hxy[o + j] = sxy;
+      }
+    }
+  } else {
+    const w = TAPS;
+    const pxx = new Float64Array(Wp), pyy = new Float64Array(Wp), pxy = new Float64Array(Wp);
+    for (let i = 0; i < Hp; i++) {
+      const b = i * Wp;
+      for (let j = 0; j < Wp; j++) {
+        const a = x[b + j], c = y[b + j];
+        pxx[j] = a * a; pyy[j] = c * c; pxy[j] = a * c;
+      }
+      const o = i * Wo;
+      for (let j = 0; j < Wo; j++) {
+        let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (let k = 0; k < win; k++) {
+          const wk = w[k];
+          const q = j + k;
+          sx += wk * x[b + q]; sy += wk * y[b + q];
+          sxx += wk * pxx[q]; syy += wk * pyy[q]; sxy += wk * pxy[q];
+        }
+        hx[o + j] = sx; hy[o + j] = sy; hxx[o + j] = sxx; hyy[o + j] = syy; hxy[o + j] = sxy;
+      }
+    }
+  }
+  // vertical pass, one output row at a time, then the SSIM formula (scikit-image, Wang et al. eq. 13)
+  const vx = new Float64Array(Wo), vy = new Float64Array(Wo), vxx = new Float64Array(Wo), vyy = new Float64Array(Wo), vxy = new Float64Array(Wo);
+  const s = new Float64Array(Wo);
+  const uniform = spec.window === 'uniform';
+  for (let oi = 0; oi < Ho; oi++) {
+    if (uniform) {
+      if (oi === 0) {
+        vx.fill(0); vy.fill(0); vxx.fill(0); vyy.fill(0); vxy.fill(0);
+        for (let k = 0; k < win; k++) {
+          const o = k * Wo;
+          for (let j = 0; j < Wo; j++) {
+            vx[j] += hx[o + j]; vy[j] += hy[o + j]; vxx[j] += hxx[o + j]; vyy[j] += hyy[o + j]; vxy[j] += hxy[o + j];
+          }
+        }
+      } else {
+        const add = (oi + win - 1) * Wo;
+        const sub = (oi - 1) * Wo;
+        for (let j = 0; j < Wo; j++) {
+          vx[j] += hx[add + j] - hx[sub + j];
+          vy[j] += hy[add + j] - hy[sub + j];
+          vxx[j] += hxx[add + j] - hxx[sub + j];
+          vyy[j] += hyy[add + j] - hyy[sub + j];
+          vxy[j] += hxy[add + j] - hxy[sub + j];
+        }
+      }
+    } else {
+      vx.fill(0); vy.fill(0); vxx.fill(0); vyy.fill(0); vxy.fill(0);
+      for (let k = 0; k < win; k++) {
+        const wk = TAPS[k];
+        const o = (oi + k) * Wo;
+        for (let j = 0; j < Wo; j++) {
+          vx[j] += wk * hx[o + j]; vy[j] += wk * hy[o + j]; vxx[j] += wk * hxx[o + j]; vyy[j] += wk * hyy[o + j]; vxy[j] += wk * hxy[o + j];
+        }
+      }
+    }
+    const inv = uniform ? 1 / np : 1;
+    for (let j = 0; j < Wo; j++) {
+      const ux = vx[j] * inv, uy = vy[j] * inv;
+      const sx = covNorm * (vxx[j] * inv - ux * ux);
+      const sy = covNorm * (vyy[j] * inv - uy * uy);
+      const sxy = covNorm * (vxy[j] * inv - ux * uy);
+      s[j] = ((2 * ux * uy + C1) * (2 * sxy + C2)) / ((ux * ux + uy * uy + C1) * (sx + sy + C2));
+    }
+    emit(oi, s);
+  }
+}
+
+function checkWindow(a: RawImage, spec: SsimConventionSpec, convention: string): void {
+  if (a.height < spec.winSize || a.width < spec.winSize) {
+    throw new DGPoseError('E_SHAPE', `images are smaller than the ${spec.winSize}x${spec.winSize} SSIM window of the '${convention}' convention`, {
+      argument: 'a',
+      expected: `height and width >= ${spec.winSize}`,
+      got: [a.height, a.width, a.channels],
+    });
+  }
+}
+
+function constants(spec: SsimConventionSpec, range: number): [number, number] {
+  return [(spec.k1 * range) ** 2, (spec.k2 * range) ** 2];
+}
+
+/** Per-channel mean SSIM over the cropped region (no padding needed: only full windows are used). */
+function ssimChannelMeans(a: RawImage, b: RawImage, spec: SsimConventionSpec, range: number): number[] {
+  const [C1, C2] = constants(spec, range);
+  const out: number[] = [];
+  for (let c = 0; c < a.channels; c++) {
+    let total = 0;
+    let n = 0;
+    ssimRows(plane(a, c, 0), plane(b, c, 0), a.height, a.width, spec, C1, C2, (_row, s) => {
+      for (let j = 0; j < s.length; j++) total += s[j];
+      n += s.length;
+    });
+    out.push(total / n);
+  }
+  return out;
+}
+
+function mean(v: number[]): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s / v.length;
+}
+
+/**
+ * Mean structural similarity of two images of the same shape [H,W,C], matching scikit-image
+ * `structural_similarity(a, b, channel_axis=-1, data_range=R, ...)` under the chosen convention
+ * (see {@link SSIM_CONVENTIONS}): each channel is filtered over the whole image, (winSize−1)/2
+ * pixels are cropped from each border, the map is averaged, and channel means are averaged.
+ * Computed in float64 whatever the input type (scikit-image uses float32 for float32 input).
+ * Symmetric in a and b. Throws E_SHAPE when an image side is smaller than the window.
+ */
+export function ssim(a: RawImage, b: RawImage, opts: SsimOptions): number {
+  const { spec, range } = validateSsimOptions(opts);
+  validatePair(a, b, 'a', 'b');
+  checkWindow(a, spec, opts.convention);
+  return mean(ssimChannelMeans(a, b, spec, range));
+}
+
+/** {@link ssim} plus the per-channel means and the full (uncropped, reflect-padded) SSIM map. */
+export function ssimMap(a: RawImage, b: RawImage, opts: SsimOptions): SsimMapResult {
+  const { spec, range } = validateSsimOptions(opts);
+  validatePair(a, b, 'a', 'b');
+  checkWindow(a, spec, opts.convention);
+  const [C1, C2] = constants(spec, range);
+  const { width: W, height: H, channels: C } = a;
+  const r = (spec.winSize - 1) >> 1;
+  const map = new Float64Array(W * H * C);
+  const perChannel: number[] = [];
+  for (let c = 0; c < C; c++) {
+    let total = 0;
+    let n = 0;
+    ssimRows(plane(a, c, r), plane(b, c, r), H + 2 * r, W + 2 * r, spec, C1, C2, (row, s) => {
+      const base = row * W * C + c;
+      for (let j = 0; j < W; j++) map[base + j * C] = s[j];
+      if (row >= r && row < H - r) {
+        for (let j = r; j < W - r; j++) total += s[j];
+        n += W - 2 * r;
+      }
+    });
+    perChannel.push(total / n);
+  }
+  return { mssim: mean(perChannel), perChannel, map: { data: map, width: W, height: H, channels: C } };
+}
+
+/** {@link ssim} of each pair `(a[i], b[i])`, with mean and std (see {@link BatchStats}). */
+export function ssimBatch(a: readonly RawImage[], b: readonly RawImage[], opts: SsimOptions): BatchStats {
+  const { spec, range } = validateSsimOptions(opts);
+  validateBatchPair(a, b, 'a', 'b');
+  return batchStats(
+    a.map((ai, i) => {
+      validatePair(ai, b[i], `a[${i}]`, `b[${i}]`);
+      checkWindow(ai, spec, opts.convention);
+      return mean(ssimChannelMeans(ai, b[i], spec, range));
+    }),
+  );
+}
