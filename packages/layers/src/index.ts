@@ -1,1 +1,24 @@
-export {};
+// Registers every tfjs gradient as a side effect (tfjs-core alone registers none in Node;
+// see tfjs-backends.md TL;DR 2). tfjs-layers is a peer; nothing else of it is used.
+import '@tensorflow/tfjs-layers';
+
+export { Module } from './module';
+export type { ModuleOutput } from './module';
+export {
+  normalInit,
+  glorotUniformInit,
+  heNormalInit,
+  zerosInit,
+  onesInit,
+  constantInit,
+  resolveInit,
+  resolveRng,
+  initTensor,
+} from './init';
+export type { LayerRng, RandomArgs, Fans, InitFn, Initializer } from './init';
+export { Conv2d, conv2d } from './conv2d';
+export type { Conv2dArgs, Conv2dPadding } from './conv2d';
+export { Dense, dense } from './dense';
+export type { DenseArgs } from './dense';
+export { BatchNorm, batchNorm } from './batch-norm';
+export type { BatchNormArgs } from './batch-norm';
