@@ -1,1 +1,12 @@
-export {};
+export { REDUCTIONS, checkReduction, reduceLoss, broadcastsTo } from './reduce';
+export type { Reduction } from './reduce';
+export { l1, l2, mse } from './regression';
+export type { RegressionLossOptions } from './regression';
+export { klStandardNormal, klNormal, reducePerSample } from './kl-normal';
+export type { KlOptions, SampleReduction } from './kl-normal';
+export { gaussianNll, laplaceNll, jointMaskToCoordMask, HALF_LOG_2PI } from './nll';
+export type { NllOptions } from './nll';
+export { bceWithLogits, ganGeneratorLoss, ganDiscriminatorLoss, GAN_LOSS_TYPES } from './gan';
+export type { GanLossType, BceOptions, GanGeneratorLossOptions, GanDiscriminatorLossOptions } from './gan';
+export { sampleGaussian } from './sample';
+export { assertFiniteLoss, checkFiniteLosses } from './finite';

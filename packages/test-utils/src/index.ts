@@ -130,3 +130,4 @@ export async function runReadmeExample(packageDir: string): Promise<void> {
   fn(require, mod, mod.exports);
   await mod.exports.default;
 }
+export { numericGradient, analyticGradient } from './finite-diff';

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DGPoseError } from '@dgpose/core';
+import { assertBroadcastable, assertSameShape } from './reduce';
+
+/**
+ * Reduction of a per-sample quantity (a KL between distributions over a whole latent vector is one number
+ * per sample): `'none'` → [N]; `'sum'` → Σ_n; `'mean'` (and its synonym `'batchMean'`) → mean over n.
+ */
+export type SampleReduction = 'none' | 'sum' | 'mean' | 'batchMean';
+
+const SAMPLE_REDUCTIONS: readonly SampleReduction[] = ['none', 'sum', 'mean', 'batchMean'];
+
+/** Options of the KL divergences. */
+export interface KlOptions {
+  /** Default `'mean'`: the batch mean of the per-sample KL, as ClothNet's `gen_loss_latent`. */
+  reduction?: SampleReduction;
+}
+
+function checkSampleReduction(r: unknown): SampleReduction {
+  if (typeof r !== 'string' || !(SAMPLE_REDUCTIONS as readonly string[]).includes(r)) {
+    throw new DGPoseError('E_ARG', 'unknown reduction', { argument: 'reduction', expected: SAMPLE_REDUCTIONS, got: r });
+  }
+  return r as SampleReduction;
+}
+
+/** Sums a per-element map over every axis but 0 ([N,...] → [N]), then applies the sample reduction. */
+export function reducePerSample(perElement: tf.Tensor, reduction: SampleReduction): tf.Tensor {
+  const axes = perElement.shape.map((_, i) => i).slice(1);
+  const perSample = axes.length === 0 ? perElement : tf.sum(perElement, axes);
+  switch (reduction) {
+    case 'none':
+      return perSample;
+    case 'sum':
+      return tf.sum(perSample);
+    default:
+      return tf.mean(perSample);
+  }
+}
+
+function assertBatched(argument: string, t: tf.Tensor): void {
+  if (t.rank < 1) {
+    throw new DGPoseError('E_SHAPE', `${argument} needs a batch axis`, { argument, expected: '[N, ...]', got: [...t.shape] });
+  }
+}
+
+/**
+ * KL(q ‖ N(0, I)) of a diagonal Gaussian q = N(μ, diag(exp(logσ²))), summed over the latent dims:
+ *
+ *   KL_n = −½ Σ_d (1 + logσ²_nd − μ_nd² − exp(logσ²_nd))
+ *
+ * exactly ClothNet's `gen_loss_latent` (−0.5·reduce_sum(1 + z_log_sigma_sq − μ² − exp(z_log_sigma_sq)),
+ * then reduce_mean over the batch; dgpose-paper.md §4.3), the "KL (top)" of the slides.
+ * @param mu [N, ...] (usually [N, d_z])
+ * @param logvar same shape as mu: log σ²
+ * @returns [] (or [N] with `reduction: 'none'`), nats
+ */
+export function klStandardNormal(mu: tf.Tensor, logvar: tf.Tensor, opts: KlOptions = {}): tf.Tensor {
+  const reduction = checkSampleReduction(opts.reduction ?? 'mean');
+  assertBatched('mu', mu);
+  assertSameShape('mu', mu, 'logvar', logvar);
+  return tf.tidy(() => {
+    const inner = tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar));
+    return reducePerSample(tf.mul(-0.5, inner), reduction);
+  });
+}
+
+/**
+ * KL(q ‖ p) between diagonal Gaussians q = N(μ_q, exp(logσ²_q)) and p = N(μ_p, exp(logσ²_p)), summed over
+ * the latent dims:
+ *
+ *   KL_n = ½ Σ_d ( logσ²_p − logσ²_q + (exp(logσ²_q) + (μ_q − μ_p)²) / exp(logσ²_p) − 1 )
+ *
+ * Used for a learned conditional prior p(z|y) (CVAE) and for "KL (bottom)" KL(q(y|x) ‖ p(y)) of
+ * Semi-DGPose (slides; dgpose-paper.md §5.2). With μ_p = 0, logσ²_p = 0 it equals {@link klStandardNormal}.
+ * @param muQ [N, ...]
+ * @param logvarQ same shape as muQ
+ * @param muP broadcastable to muQ (e.g. [D] for a prior shared by the batch)
+ * @param logvarP broadcastable to muQ
+ * @returns [] (or [N] with `reduction: 'none'`), nats
+ */
+export function klNormal(
+  muQ: tf.Tensor,
+  logvarQ: tf.Tensor,
+  muP: tf.Tensor,
+  logvarP: tf.Tensor,
+  opts: KlOptions = {},
+): tf.Tensor {
+  const reduction = checkSampleReduction(opts.reduction ?? 'mean');
+  assertBatched('muQ', muQ);
+  assertSameShape('muQ', muQ, 'logvarQ', logvarQ);
+  assertBroadcastable('muP', muP.shape, muQ.shape);
+  assertBroadcastable('logvarP', logvarP.shape, muQ.shape);
+  return tf.tidy(() => {
+    // square(sub) rather than squaredDifference: tfjs's SquaredDifference gradient does not reduce over
+    // broadcast dims, so a shared prior [D] would get a [N,D] gradient.
+    const ratio = tf.mul(tf.add(tf.exp(logvarQ), tf.square(tf.sub(muQ, muP))), tf.exp(tf.neg(logvarP)));
+    const perElement = tf.mul(0.5, tf.sub(tf.add(tf.sub(logvarP, logvarQ), ratio), 1));
+    // perElement has muQ's shape (logvarQ has it), so a shared prior is counted once per sample and dim.
+    return reducePerSample(perElement, reduction);
+  });
+}
