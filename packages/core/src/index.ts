@@ -6,3 +6,24 @@ export { validatePose, poseToArrays, poseFromArrays, convertPose, listPoseConver
 export type { Keypoint, Pose } from './pose';
 export { createRng, rngFromState, validateRngState } from './rng';
 export type { Rng, RngState } from './rng';
+export {
+  WEIGHTS_FORMAT_VERSION,
+  DEFAULT_SHARD_BYTES,
+  encodeWeights,
+  decodeWeights,
+  validateWeightsManifest,
+  validateShardPath,
+  checkArraysMatch,
+} from './weights';
+export type {
+  NamedArray,
+  NamedArrays,
+  WeightsDtype,
+  WeightsManifest,
+  WeightsManifestGroup,
+  WeightsManifestEntry,
+  WeightsMeta,
+  EncodeWeightsOptions,
+  ArraySpec,
+} from './weights';
+export { sha256Hex } from './sha256';
