@@ -18,3 +18,15 @@ export {
 export type { GaussianHeatmapOptions, DiskHeatmapOptions } from './heatmaps';
 export { softArgmax, decodeHeatmaps, decodeHeatmapsArray } from './decode';
 export type { DecodeOptions, DecodedKeypoints, PeakRefinement } from './decode';
+export {
+  normalizePose,
+  denormalizePose,
+  flipPose,
+  transformPose,
+  poseCentroid,
+  scaleLimbs,
+  changeHeight,
+  defaultLimbRoot,
+} from './edit';
+export type { PoseTransform, LimbRoot, LimbFactors } from './edit';
+export { posesToHeatmaps, heatmapsToPoses, posesToRows } from './poses';
