@@ -1,0 +1,24 @@
+/* Registers dgpose's kernels on whichever of the cpu and wasm backends tfjs knows about. */
+import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
+import { registerCpuResizeNearestNeighborGrad } from './cpu-resize-nearest-neighbor-grad';
+import type { TF } from './types';
+
+/**
+ * Registers, where the backend's kernels are registered (its package was imported):
+ * - wasm: Conv2DBackpropFilter (missing in 4.22.0) and the polyphase Conv2DBackpropInput;
+ * - cpu: a correct ResizeNearestNeighborGrad and a Conv2DBackpropFilter on cpu's Conv2D.
+ * Idempotent. Returns "Kernel@backend" for each kernel of ours now registered.
+ */
+export function registerDGPoseKernels(tf: TF): string[] {
+  const done: string[] = [];
+  if (tf.getKernel('Conv2D', 'wasm')) {
+    if (registerConv2DBackpropFilter(tf, 'wasm')) done.push('Conv2DBackpropFilter@wasm');
+    if (registerWasmConv2DBackpropInput(tf)) done.push('Conv2DBackpropInput@wasm');
+  }
+  if (tf.getKernel('Conv2D', 'cpu')) {
+    if (registerCpuResizeNearestNeighborGrad(tf)) done.push('ResizeNearestNeighborGrad@cpu');
+    if (registerConv2DBackpropFilter(tf, 'cpu')) done.push('Conv2DBackpropFilter@cpu');
+  }
+  return done;
+}
