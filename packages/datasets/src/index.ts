@@ -1,1 +1,10 @@
 export type { RgbImage, Sample, SampleSource } from './types';
+// Synthetic people (engineer datasets-synthetic)
+export { createSyntheticDataset, validateSyntheticConfig, DEFAULT_SYNTHETIC_CONFIG } from './synthetic';
+export type { SyntheticConfig, SyntheticSource, SyntheticSpec } from './synthetic';
+export { POSE_FAMILIES, JOINT_LIMITS, samplePoseParams, forwardKinematics } from './synthetic-body';
+export type { PoseFamily, PoseParams, BodyShape } from './synthetic-body';
+export { HAIR_STYLES, PATTERNS, BACKGROUND_STYLES, sampleAppearance } from './synthetic-render';
+export type { SyntheticAppearance, HairStyle, Pattern, BackgroundStyle } from './synthetic-render';
+export { drawSkeletonGrid } from './grid';
+export type { SkeletonGridOptions } from './grid';
