@@ -18,7 +18,10 @@ export {
 export type { LayerRng, RandomArgs, Fans, InitFn, Initializer } from './init';
 export { Conv2d, conv2d } from './conv2d';
 export type { Conv2dArgs, Conv2dPadding } from './conv2d';
+export { Conv2dTranspose, conv2dTranspose } from './conv2d-transpose';
+export type { Conv2dTransposeArgs } from './conv2d-transpose';
 export { Dense, dense } from './dense';
 export type { DenseArgs } from './dense';
 export { BatchNorm, batchNorm } from './batch-norm';
 export type { BatchNormArgs } from './batch-norm';
+export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';
