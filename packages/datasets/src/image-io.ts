@@ -126,12 +126,29 @@ function cropPadded(img: RgbImage, crop: CropBox, fill: readonly [number, number
 }
 
 /**
+ * Cheap truncation check. libvips decodes only the rows a crop needs, so a JPEG cut short below
+ * the crop would otherwise load without complaint. A JPEG must end with its EOI marker (FF D9; 0xFF is
+ * byte-stuffed inside entropy data, so FF D9 near the end is the marker), a PNG with its IEND chunk.
+ */
+function checkComplete(bytes: Buffer, path: string): void {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    let ok = false;
+    for (let i = tail.length - 2; i >= 0 && !ok; i--) ok = tail[i] === 0xff && tail[i + 1] === 0xd9;
+    if (!ok) throw corrupt(path, new Error('truncated JPEG (no end-of-image marker)'));
+  } else if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
+    if (tail.lastIndexOf('IEND', undefined, 'latin1') < 0) throw corrupt(path, new Error('truncated PNG (no IEND chunk)'));
+  }
+}
+
+/**
  * Decodes an image file to RGB, optionally cropping (padding outside the image) and resizing
  * (sharp, `fit: 'fill'`, its default Lanczos-3 kernel). Truncated or corrupt files throw
  * `E_IMAGE_CORRUPT` naming the path; unreadable files `E_IO`.
  */
 export async function loadImage(path: string, opts: LoadImageOptions = {}): Promise<LoadedImage> {
   const bytes = await readFileOrThrow(path);
+  checkComplete(bytes, path);
   // failOn 'warning' makes libjpeg's "premature end of JPEG file" (a truncated file) an error.
   const open = (): Sharp => sharp(bytes, { failOn: 'warning' });
   let meta: Metadata;

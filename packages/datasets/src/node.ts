@@ -13,3 +13,7 @@ export {
 export type { DeepFashionRow, DeepFashionPairRow } from './deepfashion-csv';
 export { loadImage, transformPose, transformKeypoint, SkipCounter } from './image-io';
 export type { CropBox, PixelTransform, LoadImageOptions, LoadedImage, SkipReport, OnSkip } from './image-io';
+export { openH36M, parseH36MFileName, H36M_SUBJECTS, H36M_LAYOUT } from './h36m';
+export type { H36MOptions, H36MSource } from './h36m';
+export { parseNpz, parseNpy } from './chictopia-npz';
+export type { NpyArray } from './chictopia-npz';
