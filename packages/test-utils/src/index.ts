@@ -131,3 +131,5 @@ export async function runReadmeExample(packageDir: string): Promise<void> {
   await mod.exports.default;
 }
 export { numericGradient, analyticGradient } from './finite-diff';
+export { expectBrowserSafe } from './browser-safe';
+export type { BrowserSafeOptions, BrowserSafeReport } from './browser-safe';
