@@ -10,3 +10,16 @@ export type { MaskOptions } from './masked';
 export { applyMask, maskedSsim, maskedPsnr, maskedL1 } from './masked';
 export type { KeypointLike, PoseLike, JointArray, PoseInput, PckNormaliser, PckOptions, PckCurveOptions, PckResult, PckCurve } from './pck';
 export { PCKH_FASHION, pck, pckCurve } from './pck';
+export type { TensorLike, ImageInput, BatchInput } from './async';
+export {
+  isTensorLike,
+  readImage,
+  readImages,
+  psnrAsync,
+  ssimAsync,
+  maskedSsimAsync,
+  maskedPsnrAsync,
+  maskedL1Async,
+  psnrBatchAsync,
+  ssimBatchAsync,
+} from './async';
