@@ -8,3 +8,14 @@ export { HAIR_STYLES, PATTERNS, BACKGROUND_STYLES, sampleAppearance } from './sy
 export type { SyntheticAppearance, HairStyle, Pattern, BackgroundStyle } from './synthetic-render';
 export { drawSkeletonGrid } from './grid';
 export type { SkeletonGridOptions } from './grid';
+// Batching (engineer datasets-synthetic)
+export { createBatcher, validateBatcherConfig, batchToTensors, labelledMask, DEFAULT_BATCHER_CONFIG } from './batcher';
+export type { Batcher, BatcherConfig, BatcherOptions, BatcherState, ArrayBatch, TensorBatch } from './batcher';
+export {
+  pixelToNormalized,
+  normalizedToPixel,
+  defaultHeatmapSigma,
+  gaussianHeatmapsInto,
+  flipImageInPlace,
+  flipPoseArraysInPlace,
+} from './pose-arrays';

@@ -90,6 +90,10 @@ export interface SyntheticSource extends SampleSource {
   readonly config: SyntheticConfig;
   /** Global identity numbers (0 .. identities-1) in this split, ascending. */
   readonly identityIds: readonly number[];
+  /** Width and height of every image (both = config.size). */
+  readonly imageSize: { width: number; height: number };
+  /** The id `get(index).id` would have, without rendering. */
+  idOf(index: number): string;
   /** Same as `get`, synchronously. */
   getSync(index: number): Sample;
   /** What `index` shows: identity, appearance, joint angles, framing. */
@@ -281,6 +285,11 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     skeleton: 'coco18',
     config: cfg,
     identityIds,
+    imageSize: Object.freeze({ width: size, height: size }),
+    idOf: (index: number) => {
+      checkIndex(index);
+      return sampleId(ids[Math.floor(index / P)], index % P);
+    },
     get: async (index: number) => getSync(index),
     getSync,
     spec,
