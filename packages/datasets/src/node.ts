@@ -17,3 +17,5 @@ export { openH36M, parseH36MFileName, H36M_SUBJECTS, H36M_LAYOUT } from './h36m'
 export type { H36MOptions, H36MSource } from './h36m';
 export { parseNpz, parseNpy } from './chictopia-npz';
 export type { NpyArray } from './chictopia-npz';
+export { openChictopiaPlus, readDeeperCutPose, CHICTOPIA_LAYOUT } from './chictopia';
+export type { ChictopiaOptions, ChictopiaSource } from './chictopia';
