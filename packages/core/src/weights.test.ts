@@ -73,6 +73,7 @@ describe('encodeWeights / decodeWeights', () => {
     const { manifest, shards } = await encodeWeights(arrays, {}, { shardBytes: 50 });
     const total = (72 + 4 + 1 + 6) * 4; // 332 bytes
     expect(shards.map((s) => s.byteLength)).toEqual([50, 50, 50, 50, 50, 50, 32]);
+    expect(shards.every((s) => s.byteOffset === 0 && s.buffer.byteLength === s.byteLength)).toBe(true);
     expect(manifest.weightsManifest[0].paths).toEqual(Array.from({ length: 7 }, (_, i) => `group1-shard${i + 1}of7.bin`));
     expect(manifest.shards.reduce((s, x) => s + x.byteLength, 0)).toBe(total);
     expect(await decodeWeights(manifest, shards)).toEqual(arrays);

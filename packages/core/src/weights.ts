@@ -240,7 +240,8 @@ export async function encodeWeights(
   }
   const n = Math.ceil(total / shardBytes);
   const shards: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) shards.push(all.subarray(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
+  // Each shard owns its buffer, so `shard.buffer` is exactly the shard's bytes (as tfjs IO expects).
+  for (let i = 0; i < n; i++) shards.push(n === 1 ? all : all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${n}.bin`);
   const hashes = await Promise.all(shards.map((s) => sha256Hex(s)));
   const manifest: WeightsManifest = {
