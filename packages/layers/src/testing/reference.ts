@@ -144,3 +144,31 @@ export function gradientCheck(
 export function arr4(t: tf.Tensor): Arr4 {
   return { data: t.dataSync().slice() as Float32Array, shape: t.shape as [number, number, number, number] };
 }
+
+/** Bilinear resize with half-pixel centres (PyTorch align_corners=False), integer factor. */
+export function naiveBilinear(x: Arr4, fh: number, fw: number): Arr4 {
+  const [n, h, w, c] = x.shape;
+  const oh = h * fh;
+  const ow = w * fw;
+  const out = new Float32Array(n * oh * ow * c);
+  const src = (o: number, f: number, size: number): [number, number, number] => {
+    const s = Math.max(0, (o + 0.5) / f - 0.5);
+    const i0 = Math.min(Math.floor(s), size - 1);
+    const i1 = Math.min(i0 + 1, size - 1);
+    return [i0, i1, s - i0];
+  };
+  for (let b = 0; b < n; b++)
+    for (let oy = 0; oy < oh; oy++) {
+      const [y0, y1, ly] = src(oy, fh, h);
+      for (let ox = 0; ox < ow; ox++) {
+        const [x0, x1, lx] = src(ox, fw, w);
+        for (let q = 0; q < c; q++) {
+          const at = (yy: number, xx: number): number => x.data[((b * h + yy) * w + xx) * c + q];
+          const top = at(y0, x0) * (1 - lx) + at(y0, x1) * lx;
+          const bot = at(y1, x0) * (1 - lx) + at(y1, x1) * lx;
+          out[((b * oh + oy) * ow + ox) * c + q] = top * (1 - ly) + bot * ly;
+        }
+      }
+    }
+  return { data: out, shape: [n, oh, ow, c] };
+}
