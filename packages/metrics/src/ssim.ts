@@ -85,15 +85,68 @@ function gaussianTaps(sigma: number, radius: number): Float64Array {
 }
 
 const TAPS = gaussianTaps(1.5, 5);
+// The 11 taps are symmetric (w[k] = w[10-k]): pairing them halves the multiplications.
+const [G0, G1, G2, G3, G4, G5] = [TAPS[0], TAPS[1], TAPS[2], TAPS[3], TAPS[4], TAPS[5]];
+
+/** Horizontal 11-tap Gaussian correlation of every row, 'valid' part only: Hp × (Wp−10) values. */
+function gaussH(src: Float64Array, Hp: number, Wp: number, dst: Float64Array): void {
+  const Wo = Wp - 10;
+  for (let i = 0; i < Hp; i++) {
+    const b = i * Wp;
+    const o = i * Wo;
+    for (let j = 0; j < Wo; j++) {
+      const q = b + j;
+      dst[o + j] =
+        G0 * (src[q] + src[q + 10]) +
+        G1 * (src[q + 1] + src[q + 9]) +
+        G2 * (src[q + 2] + src[q + 8]) +
+        G3 * (src[q + 3] + src[q + 7]) +
+        G4 * (src[q + 4] + src[q + 6]) +
+        G5 * src[q + 5];
+    }
+  }
+}
+
+/** Vertical 11-tap Gaussian correlation for output row `oi` (input rows oi..oi+10). */
+function gaussVRow(src: Float64Array, oi: number, Wo: number, dst: Float64Array): void {
+  const r0 = oi * Wo, r1 = r0 + Wo, r2 = r1 + Wo, r3 = r2 + Wo, r4 = r3 + Wo, r5 = r4 + Wo;
+  const r6 = r5 + Wo, r7 = r6 + Wo, r8 = r7 + Wo, r9 = r8 + Wo, r10 = r9 + Wo;
+  for (let j = 0; j < Wo; j++) {
+    dst[j] =
+      G0 * (src[r0 + j] + src[r10 + j]) +
+      G1 * (src[r1 + j] + src[r9 + j]) +
+      G2 * (src[r2 + j] + src[r8 + j]) +
+      G3 * (src[r3 + j] + src[r7 + j]) +
+      G4 * (src[r4 + j] + src[r6 + j]) +
+      G5 * src[r5 + j];
+  }
+}
+
+/*
+ * Scratch planes reused across calls: SSIM of a 256x256 image needs ~8 planes of 0.5 MB per channel,
+ * and allocating (and zeroing) them on every call costs more than the filtering. Safe because the
+ * functions are synchronous; the buffers only grow.
+ */
+const SCRATCH: Float64Array[] = [];
+const SCRATCH_MAX = 1 << 19;
+function scratch(slot: number, n: number): Float64Array {
+  let b = SCRATCH[slot];
+  if (b === undefined || b.length < n) {
+    b = new Float64Array(n);
+    // keep at most 4 MB per slot alive between calls (enough for 512x512 images)
+    if (n <= SCRATCH_MAX) SCRATCH[slot] = b;
+  }
+  return b.length === n ? b : b.subarray(0, n);
+}
 
 /**
  * One channel of `img` as a float64 plane, padded by `pad` pixels on each side with scipy.ndimage's
  * 'reflect' mode (d c b a | a b c d | d c b a). pad < H, W is guaranteed by the window check.
  */
-function plane(img: RawImage, c: number, pad: number): Float64Array {
+function plane(img: RawImage, c: number, pad: number, slot: number): Float64Array {
   const { data, width: W, height: H, channels: C } = img;
   const Wp = W + 2 * pad;
-  const out = new Float64Array((H + 2 * pad) * Wp);
+  const out = scratch(slot, (H + 2 * pad) * Wp);
   if (pad === 0) {
     for (let i = 0, n = H * W; i < n; i++) out[i] = data[i * C + c];
     return out;
@@ -128,12 +181,12 @@ function ssimRows(
   const Ho = Hp - 2 * r;
   const np = win * win;
   const covNorm = spec.sampleCovariance ? np / (np - 1) : 1;
-  // horizontal pass: 5 planes Hp × Wo
-  const hx = new Float64Array(Hp * Wo);
-  const hy = new Float64Array(Hp * Wo);
-  const hxx = new Float64Array(Hp * Wo);
-  const hyy = new Float64Array(Hp * Wo);
-  const hxy = new Float64Array(Hp * Wo);
+  // horizontal pass: 5 planes Hp × Wo (scratch buffers: every value is written before it is read)
+  const hx = scratch(0, Hp * Wo);
+  const hy = scratch(1, Hp * Wo);
+  const hxx = scratch(2, Hp * Wo);
+  const hyy = scratch(3, Hp * Wo);
+  const hxy = scratch(4, Hp * Wo);
   if (spec.window === 'uniform') {
     for (let i = 0; i < Hp; i++) {
       const b = i * Wp;
@@ -152,26 +205,17 @@ function ssimRows(
       }
     }
   } else {
-    const w = TAPS;
-    const pxx = new Float64Array(Wp), pyy = new Float64Array(Wp), pxy = new Float64Array(Wp);
-    for (let i = 0; i < Hp; i++) {
-      const b = i * Wp;
-      for (let j = 0; j < Wp; j++) {
-        const a = x[b + j], c = y[b + j];
-        pxx[j] = a * a; pyy[j] = c * c; pxy[j] = a * c;
-      }
-      const o = i * Wo;
-      for (let j = 0; j < Wo; j++) {
-        let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-        for (let k = 0; k < win; k++) {
-          const wk = w[k];
-          const q = j + k;
-          sx += wk * x[b + q]; sy += wk * y[b + q];
-          sxx += wk * pxx[q]; syy += wk * pyy[q]; sxy += wk * pxy[q];
-        }
-        hx[o + j] = sx; hy[o + j] = sy; hxx[o + j] = sxx; hyy[o + j] = syy; hxy[o + j] = sxy;
-      }
+    const n = Hp * Wp;
+    const pxx = scratch(5, n), pyy = scratch(6, n), pxy = scratch(7, n);
+    for (let i = 0; i < n; i++) {
+      const a = x[i], c = y[i];
+      pxx[i] = a * a; pyy[i] = c * c; pxy[i] = a * c;
     }
+    gaussH(x, Hp, Wp, hx);
+    gaussH(y, Hp, Wp, hy);
+    gaussH(pxx, Hp, Wp, hxx);
+    gaussH(pyy, Hp, Wp, hyy);
+    gaussH(pxy, Hp, Wp, hxy);
   }
   // vertical pass, one output row at a time, then the SSIM formula (scikit-image, Wang et al. eq. 13)
   const vx = new Float64Array(Wo), vy = new Float64Array(Wo), vxx = new Float64Array(Wo), vyy = new Float64Array(Wo), vxy = new Float64Array(Wo);
@@ -199,14 +243,11 @@ function ssimRows(
         }
       }
     } else {
-      vx.fill(0); vy.fill(0); vxx.fill(0); vyy.fill(0); vxy.fill(0);
-      for (let k = 0; k < win; k++) {
-        const wk = TAPS[k];
-        const o = (oi + k) * Wo;
-        for (let j = 0; j < Wo; j++) {
-          vx[j] += wk * hx[o + j]; vy[j] += wk * hy[o + j]; vxx[j] += wk * hxx[o + j]; vyy[j] += wk * hyy[o + j]; vxy[j] += wk * hxy[o + j];
-        }
-      }
+      gaussVRow(hx, oi, Wo, vx);
+      gaussVRow(hy, oi, Wo, vy);
+      gaussVRow(hxx, oi, Wo, vxx);
+      gaussVRow(hyy, oi, Wo, vyy);
+      gaussVRow(hxy, oi, Wo, vxy);
     }
     const inv = uniform ? 1 / np : 1;
     for (let j = 0; j < Wo; j++) {
@@ -241,7 +282,7 @@ function ssimChannelMeans(a: RawImage, b: RawImage, spec: SsimConventionSpec, ra
   for (let c = 0; c < a.channels; c++) {
     let total = 0;
     let n = 0;
-    ssimRows(plane(a, c, 0), plane(b, c, 0), a.height, a.width, spec, C1, C2, (_row, s) => {
+    ssimRows(plane(a, c, 0, 8), plane(b, c, 0, 9), a.height, a.width, spec, C1, C2, (_row, s) => {
       for (let j = 0; j < s.length; j++) total += s[j];
       n += s.length;
     });
@@ -284,7 +325,7 @@ export function ssimMap(a: RawImage, b: RawImage, opts: SsimOptions): SsimMapRes
   for (let c = 0; c < C; c++) {
     let total = 0;
     let n = 0;
-    ssimRows(plane(a, c, r), plane(b, c, r), H + 2 * r, W + 2 * r, spec, C1, C2, (row, s) => {
+    ssimRows(plane(a, c, r, 8), plane(b, c, r, 9), H + 2 * r, W + 2 * r, spec, C1, C2, (row, s) => {
       const base = row * W * C + c;
       for (let j = 0; j < W; j++) map[base + j * C] = s[j];
       if (row >= r && row < H - r) {
