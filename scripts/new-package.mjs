@@ -12,7 +12,7 @@ if (fs.existsSync(path.join(dir, 'package.json'))) { console.error(`${dir} exist
 fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
 const entry = (n) => ({
   import: { types: `./dist/${n}.d.mts`, default: `./dist/${n}.mjs` },
-  require: { types: `./dist/${n}.d.cts`, default: `./dist/${n}.cjs` },
+  require: { types: `./dist/${n}.d.ts`, default: `./dist/${n}.cjs` },
 });
 const pkg = {
   name: `@dgpose/${name}`,
@@ -23,7 +23,7 @@ const pkg = {
   sideEffects: false,
   main: './dist/index.cjs',
   module: './dist/index.mjs',
-  types: './dist/index.d.cts',
+  types: './dist/index.d.ts',
   exports: { '.': entry('index'), ...(node ? { './node': entry('node') } : {}), './package.json': './package.json' },
   files: ['dist', 'README.md', 'CHANGELOG.md'],
   scripts: { build: 'tsup', typecheck: 'tsc --noEmit', test: 'jest' },
