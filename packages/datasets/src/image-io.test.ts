@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { isDGPoseError } from '@dgpose/core';
+import { loadImage, transformKeypoint, parseSizeOption, SkipCounter } from './image-io';
+
+describe('loadImage', () => {
+  let dir: string;
+  const W = 10;
+  const H = 8;
+  const px = (x: number, y: number, c: number) => (x * 20 + y * 3 + c * 50) % 256;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-io-'));
+    const raw = Buffer.alloc(W * H * 3);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) raw[(y * W + x) * 3 + c] = px(x, y, c);
+    await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dir, 'rgb.png'));
+    await sharp(Buffer.alloc(6 * 4, 77), { raw: { width: 6, height: 4, channels: 1 } }).png().toFile(path.join(dir, 'grey.png'));
+    await sharp(Buffer.alloc(4 * 4 * 4, 200), { raw: { width: 4, height: 4, channels: 4 } }).png().toFile(path.join(dir, 'rgba.png'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('crops inside the image exactly (lossless source)', async () => {
+    const { image, transform } = await loadImage(path.join(dir, 'rgb.png'), { crop: { left: 2, top: 1, width: 5, height: 4 } });
+    expect([image.width, image.height]).toEqual([5, 4]);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) expect(image.data[(y * 5 + x) * 3 + 1]).toBe(px(x + 2, y + 1, 1));
+    expect(transformKeypoint({ x: 3, y: 2 }, transform)).toEqual({ x: 1, y: 1 });
+  });
+
+  it('pads with the fill colour where the crop leaves the image', async () => {
+    const { image } = await loadImage(path.join(dir, 'rgb.png'), { crop: { left: -2, top: -1, width: 14, height: 10 }, fill: [1, 2, 3] });
+    expect([image.width, image.height]).toEqual([14, 10]);
+    const at = (x: number, y: number) => Array.from(image.data.subarray((y * 14 + x) * 3, (y * 14 + x) * 3 + 3));
+    expect(at(0, 0)).toEqual([1, 2, 3]);
+    expect(at(13, 9)).toEqual([1, 2, 3]);
+    expect(at(12, 5)).toEqual([1, 2, 3]); // x = 10 in the source: outside
+    expect(at(2, 1)).toEqual([px(0, 0, 0), px(0, 0, 1), px(0, 0, 2)]);
+    expect(at(11, 8)).toEqual([px(9, 7, 0), px(9, 7, 1), px(9, 7, 2)]);
+    const resized = await loadImage(path.join(dir, 'rgb.png'), { crop: { left: -2, top: -1, width: 14, height: 10 }, size: [5, 7] });
+    expect([resized.image.width, resized.image.height]).toEqual([7, 5]);
+    expect(resized.transform.scaleX).toBeCloseTo(0.5, 12);
+  });
+
+  it('grey and RGBA sources become RGB', async () => {
+    const g = await loadImage(path.join(dir, 'grey.png'));
+    expect(g.image.channels).toBe(3);
+    expect(g.image.data.length).toBe(6 * 4 * 3);
+    expect(new Set(g.image.data)).toEqual(new Set([77]));
+    const a = await loadImage(path.join(dir, 'rgba.png'), { size: [2, 2] });
+    expect(a.image.data.length).toBe(2 * 2 * 3);
+  });
+
+  it('errors: unreadable file E_IO, garbage and truncated PNG E_IMAGE_CORRUPT, bad sizes E_ARG/E_CONFIG', async () => {
+    const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e) => (isDGPoseError(e) ? e.code : String(e)));
+    expect(await code(loadImage(path.join(dir, 'none.png')))).toBe('E_IO');
+    fs.writeFileSync(path.join(dir, 'junk.jpg'), 'not an image');
+    expect(await code(loadImage(path.join(dir, 'junk.jpg')))).toBe('E_IMAGE_CORRUPT');
+    const png = fs.readFileSync(path.join(dir, 'rgb.png'));
+    fs.writeFileSync(path.join(dir, 'cut.png'), png.subarray(0, png.length - 12));
+    expect(await code(loadImage(path.join(dir, 'cut.png'), { crop: { left: 0, top: 0, width: 2, height: 2 } }))).toBe('E_IMAGE_CORRUPT');
+    expect(await code(loadImage(path.join(dir, 'rgb.png'), { size: [0, 4] }))).toBe('E_ARG');
+    expect(await code(loadImage(path.join(dir, 'rgb.png'), { crop: { left: 0.5, top: 0, width: 2, height: 2 } }))).toBe('E_ARG');
+    expect(() => parseSizeOption(-3)).toThrow(/E_CONFIG/);
+    expect(parseSizeOption(64)).toEqual([64, 64]);
+    expect(parseSizeOption([64, 44])).toEqual([64, 44]);
+  });
+
+  it('SkipCounter counts by reason, keeps 5 examples each, forwards every skip', () => {
+    const seen: string[] = [];
+    const s = new SkipCounter((r, d) => seen.push(`${r}|${d}`));
+    for (let i = 0; i < 7; i++) s.add('a', `x${i}`);
+    s.add('b', 'y');
+    const r = s.report();
+    expect(r.counts).toEqual({ a: 7, b: 1 });
+    expect(r.total).toBe(8);
+    expect(r.examples.a).toEqual(['x0', 'x1', 'x2', 'x3', 'x4']);
+    expect(seen).toHaveLength(8);
+  });
+});
