@@ -30,7 +30,7 @@ export interface DecodeOptions {
   temperature?: number;
   /** Soft-argmax input: 'heatmap' values in [0,1] (log-weights) or raw 'logits'. Default 'heatmap'. */
   input?: 'heatmap' | 'logits';
-  /** A joint whose channel peak (max value) is below this is reported missing. Default 0.2. */
+  /** A joint whose channel peak (max value) is below this is reported missing. Default 0.2; -Infinity keeps every joint. */
   threshold?: number;
   /** Output coordinate space. Default 'pixels'. */
   coords?: CoordSpace;
@@ -136,8 +136,8 @@ export function decodeHeatmapsArray(data: ArrayLike<number>, shape: readonly num
   checkTemperature(t);
   const input = opts.input ?? 'heatmap';
   const threshold = opts.threshold ?? 0.2;
-  if (!Number.isFinite(threshold)) {
-    throw new DGPoseError('E_ARG', 'threshold must be finite', { argument: 'threshold', expected: 'a finite number', got: threshold });
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
+    throw new DGPoseError('E_ARG', 'threshold must be a number (-Infinity: never missing)', { argument: 'threshold', expected: 'a number', got: threshold });
   }
   const space = opts.coords ?? 'pixels';
   validateCoordSpace(space, 'opts.coords');

@@ -46,8 +46,11 @@ function checkSigma(sigma: number): void {
   }
 }
 
-/** Coordinates and visibility as tensors [N,2J] / [N,J], validated (plain inputs fully, tensors by shape). */
-function toTensors(
+/**
+ * Coordinates and visibility as tensors [N,2J] / [N,J] (new tensors the caller owns), validated
+ * (plain inputs fully, tensors by shape). Internal: shared with the learned mapper.
+ */
+export function coordTensors(
   coords: tf.Tensor | CoordRows,
   visible: tf.Tensor | VisibleRows | null | undefined,
   opts: { size: FrameSize; space: CoordSpace; joints?: number; allowOutside?: boolean },
@@ -113,7 +116,7 @@ export function gaussianHeatmaps(
   checkSigma(sigma);
   const { width: W, height: H } = size;
   return tf.tidy(() => {
-    const { c, v, n, j } = toTensors(coords, visible, { size, space, joints: opts.joints, allowOutside: opts.allowOutside });
+    const { c, v, n, j } = coordTensors(coords, visible, { size, space, joints: opts.joints, allowOutside: opts.allowOutside });
     // Missing joints may hold anything (NaN too) in a tensor: replace them before exp so 0·NaN never happens.
     const v2 = tf.reshape(tf.tile(tf.reshape(v, [n, j, 1]), [1, 1, 2]), [n, 2 * j]);
     let xy: tf.Tensor = tf.where(tf.greater(v2, 0), c, tf.zerosLike(c));

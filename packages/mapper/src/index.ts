@@ -30,3 +30,11 @@ export {
 } from './edit';
 export type { PoseTransform, LimbRoot, LimbFactors } from './edit';
 export { posesToHeatmaps, heatmapsToPoses, posesToRows } from './poses';
+export { DEFAULT_MAPPER_CONFIG, MAPPER_PRESETS, validateMapperConfig, mapperPreset } from './learned/config';
+export type { MapperConfig, MapperPresetName } from './learned/config';
+export { MapperNetwork, stageChannels } from './learned/network';
+export type { MapperInput } from './learned/network';
+export { createMapper, mapperFromNetwork, evaluateMapper, mapperConfigFromManifest, MAPPER_WEIGHTS_KIND } from './learned/mapper';
+export type { Mapper, MapOptions, MapperSource, MapperEvaluation } from './learned/mapper';
+export { trainMapper } from './learned/train';
+export type { TrainMapperOptions, TrainMapperResult, MapperStepInfo } from './learned/train';

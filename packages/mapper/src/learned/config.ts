@@ -1,0 +1,84 @@
+/* Config of the learned mapper (dgpose-paper.md §5.3, proposal B). */
+import { DGPoseError, type SkeletonName, getSkeleton } from '@dgpose/core';
+
+/** Architecture and target of a learned mapper. Stored in every weights manifest. */
+export interface MapperConfig {
+  /** Skeleton whose joints are rendered: one output channel per joint, in its order. */
+  skeleton: SkeletonName;
+  /** Output height in pixels; a multiple of 2^upsamples. */
+  height: number;
+  /** Output width in pixels; a multiple of 2^upsamples. */
+  width: number;
+  /** σ (pixels) of the analytic Gaussians the mapper is trained to reproduce. */
+  sigma: number;
+  /** Number of [deconv k4 s2 p1, BN, ReLU] stages; the dense layer feeds a (height/2^n) x (width/2^n) grid. */
+  upsamples: number;
+  /** Channels of that first grid; each stage halves them, down to `minChannels`. */
+  baseChannels: number;
+  /** Floor of the channel halving. */
+  minChannels: number;
+  /** Kernel of the last conv (stride 1, 'same') that maps to the J joint channels: 1 or 3. */
+  outKernel: number;
+  /** Initial bias of the last conv: sigmoid(bias) is the starting background level (-4 -> 0.018). */
+  outBiasInit: number;
+}
+
+/** The 64-px COCO-18 mapper: 4x4x128 grid, 4 stages (128->64->32->16->16 channels). */
+export const DEFAULT_MAPPER_CONFIG: Readonly<MapperConfig> = Object.freeze({
+  skeleton: 'coco18',
+  height: 64,
+  width: 64,
+  sigma: 1.5,
+  upsamples: 4,
+  baseChannels: 128,
+  minChannels: 16,
+  outKernel: 1,
+  outBiasInit: -4,
+});
+
+/** Named presets: the two shipped mappers and a tiny one for tests. */
+export const MAPPER_PRESETS: Readonly<Record<'coco18-64' | 'coco18-128' | 'tiny', Readonly<MapperConfig>>> = Object.freeze({
+  'coco18-64': DEFAULT_MAPPER_CONFIG,
+  'coco18-128': Object.freeze({ ...DEFAULT_MAPPER_CONFIG, height: 128, width: 128, sigma: 3, upsamples: 5, baseChannels: 128, minChannels: 12 }),
+  tiny: Object.freeze({ ...DEFAULT_MAPPER_CONFIG, height: 16, width: 16, sigma: 1.5, upsamples: 2, baseChannels: 16, minChannels: 8 }),
+});
+
+/** A preset name. */
+export type MapperPresetName = keyof typeof MAPPER_PRESETS;
+
+function bad(field: string, expected: unknown, got: unknown): DGPoseError {
+  return new DGPoseError('E_CONFIG', `mapper config: bad ${field}`, { argument: field, expected, got });
+}
+
+/**
+ * Fills defaults (from `preset`, default 'coco18-64') and validates; throws E_CONFIG on a bad value
+ * (E_SKELETON for an unknown skeleton). Unknown keys are an error too, so a typo never passes silently.
+ */
+export function validateMapperConfig(partial: Partial<MapperConfig> = {}, preset: MapperPresetName = 'coco18-64'): MapperConfig {
+  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, preset)) throw bad('preset', Object.keys(MAPPER_PRESETS), preset);
+  const base = MAPPER_PRESETS[preset];
+  for (const k of Object.keys(partial ?? {})) if (!(k in base)) throw bad(k, Object.keys(base), `unknown key ${k}`);
+  const c: MapperConfig = { ...base, ...partial };
+  getSkeleton(c.skeleton, 'config.skeleton');
+  const int = (k: keyof MapperConfig, lo: number, hi = Infinity): void => {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < lo || v > hi) throw bad(k, `integer in [${lo}, ${hi}]`, v);
+  };
+  int('upsamples', 1, 8);
+  int('height', 2);
+  int('width', 2);
+  int('baseChannels', 1, 4096);
+  int('minChannels', 1, 4096);
+  const f = 2 ** c.upsamples;
+  if (c.height % f !== 0 || c.width % f !== 0) throw bad('height/width', `multiples of 2^upsamples = ${f}`, [c.height, c.width]);
+  if (!(Number.isFinite(c.sigma) && c.sigma > 0)) throw bad('sigma', '> 0', c.sigma);
+  if (c.outKernel !== 1 && c.outKernel !== 3) throw bad('outKernel', [1, 3], c.outKernel);
+  if (!Number.isFinite(c.outBiasInit)) throw bad('outBiasInit', 'a finite number', c.outBiasInit);
+  return c;
+}
+
+/** Looks up a preset by name (E_CONFIG listing the names otherwise). */
+export function mapperPreset(name: string): MapperConfig {
+  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, name)) throw bad('preset', Object.keys(MAPPER_PRESETS), name);
+  return { ...MAPPER_PRESETS[name as MapperPresetName] };
+}

@@ -1,0 +1,166 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { isDGPoseError, registerFastKernels } from '@dgpose/core';
+import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff } from '@dgpose/test-utils';
+import { MAPPER_PRESETS, validateMapperConfig, mapperPreset } from './config';
+import { MapperNetwork, stageChannels } from './network';
+import { createMapper, evaluateMapper, mapperFromNetwork, MAPPER_WEIGHTS_KIND } from './mapper';
+import { trainMapper } from './train';
+import { samplePoses } from '../../scripts/pose-sampler';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return isDGPoseError(e) ? e.code : `not a DGPoseError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+const tiny = validateMapperConfig({}, 'tiny');
+const poses16 = samplePoses(96, { seed: 3, width: 16, height: 16 });
+
+describe('mapper config', () => {
+  it('has the presets and fills defaults', () => {
+    expect(MAPPER_PRESETS['coco18-64'].height).toBe(64);
+    expect(MAPPER_PRESETS['coco18-128'].sigma).toBe(3);
+    expect(validateMapperConfig({ sigma: 2 }).sigma).toBe(2);
+    expect(mapperPreset('tiny')).toEqual(tiny);
+    expect(stageChannels(validateMapperConfig({}, 'coco18-64'))).toEqual([64, 32, 16, 16]);
+  });
+
+  it('rejects bad values with E_CONFIG', () => {
+    expect(code(() => validateMapperConfig({ height: 60 }))).toBe('E_CONFIG');
+    expect(code(() => validateMapperConfig({ sigma: 0 }))).toBe('E_CONFIG');
+    expect(code(() => validateMapperConfig({ outKernel: 2 }))).toBe('E_CONFIG');
+    expect(code(() => validateMapperConfig({ upsamples: 0 }))).toBe('E_CONFIG');
+    expect(code(() => validateMapperConfig({ sigmaa: 2 } as never))).toBe('E_CONFIG');
+    expect(code(() => validateMapperConfig({ skeleton: 'xx' as never }))).toBe('E_SKELETON');
+    expect(code(() => mapperPreset('huge'))).toBe('E_CONFIG');
+  });
+});
+
+describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+    await registerFastKernels(); // wasm lacks Conv2DBackpropFilter (tfjs-backends.md §2)
+  });
+
+  it('maps to [N,H,W,J] in [0,1] with zero channels for missing joints; dispose frees the variables', async () => {
+    await expectNoLeak(() => {
+      const m = mapperFromNetwork(new MapperNetwork(tiny, { seed: 1 }));
+      expect(m.network.parameters()).toEqual([]); // frozen
+      expect(m.network.training).toBe(false);
+      const out = m.map([[1, 2, 3, 4, ...new Array(32).fill(8)]], [[1, 0, ...new Array(16).fill(1)]]);
+      expect(out.shape).toEqual([1, 16, 16, 18]);
+      const d = out.dataSync();
+      expect(Math.min(...d)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...d)).toBeLessThanOrEqual(1);
+      for (let i = 1; i < d.length; i += 18) expect(d[i]).toBe(0);
+      out.dispose();
+      m.dispose();
+    });
+  });
+
+  it('gives the same maps for pixel and normalised input, and gradients to the coordinates only', async () => {
+    const m = mapperFromNetwork(new MapperNetwork(tiny, { seed: 2 }));
+    await expectNoLeak(() => {
+      const px = Array.from({ length: 36 }, (_, i) => 2 + ((i * 5) % 12));
+      const nx = px.map((v) => (2 * v) / 15 - 1);
+      const a = m.map([px]);
+      const c = tf.tensor2d([nx]);
+      const b = m.map(c, null, { coords: 'normalized' });
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+      const w = tf.randomUniform([1, 16, 16, 18], 0, 1, 'float32', 5);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(m.map(x, null, { coords: 'normalized' }), w)))(c);
+      const gv = g.dataSync();
+      expect(gv.every((v) => Number.isFinite(v))).toBe(true);
+      expect(gv.some((v) => v !== 0)).toBe(true);
+      tf.dispose([a, b, c, w, g]);
+    });
+    m.dispose();
+  });
+
+  it('rejects NaN, wrong joint counts and out-of-range coordinates', () => {
+    const m = mapperFromNetwork(new MapperNetwork(tiny, { seed: 3 }));
+    const row = new Array(36).fill(0.5);
+    expect(code(() => m.map([[...row.slice(0, 35), NaN]], null, { coords: 'normalized' }))).toBe('E_NAN');
+    expect(code(() => m.map([row.slice(0, 34)], null, { coords: 'normalized' }))).toBe('E_JOINTS');
+    expect(code(() => m.map([[...row.slice(0, 35), 1.5]], null, { coords: 'normalized' }))).toBe('E_ARG');
+    expect(code(() => m.map([[...row.slice(0, 35), 16]]))).toBe('E_ARG');
+    const t = tf.zeros([2, 34]);
+    expect(code(() => m.map(t))).toBe('E_JOINTS');
+    t.dispose();
+    expect(code(() => m.mapPoses([{ skeleton: 'coco17', keypoints: new Array(17).fill(null) }]))).toBe('E_SKELETON');
+    m.dispose();
+  });
+
+  it('round-trips through encoded weights and rejects mismatches', async () => {
+    const m = mapperFromNetwork(new MapperNetwork(tiny, { seed: 4 }));
+    const { manifest, shards } = await m.encodeWeights({ note: 'test' });
+    expect(manifest.kind).toBe(MAPPER_WEIGHTS_KIND);
+    expect((manifest.config as { mapper: unknown }).mapper).toEqual(tiny);
+    await expectNoLeak(async () => {
+      const m2 = await createMapper({ manifest, shards });
+      const m3 = await createMapper({ weights: await m.namedArrays(), config: tiny });
+      const a = m.mapPoses(poses16.slice(0, 2));
+      const b = m2.mapPoses(poses16.slice(0, 2));
+      const c = m3.mapPoses(poses16.slice(0, 2));
+      expect(maxAbsDiff(a, b)).toBe(0);
+      expect(maxAbsDiff(a, c)).toBe(0);
+      tf.dispose([a, b, c]);
+      m2.dispose();
+      m3.dispose();
+    });
+    await expect(createMapper({ weights: await m.namedArrays(), config: { ...tiny, baseChannels: 32 } })).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
+    await expect(createMapper({ manifest: { ...manifest, config: {} }, shards })).rejects.toMatchObject({ code: 'E_WEIGHTS_CORRUPT' });
+    const tampered = shards.map((s) => Uint8Array.from(s));
+    tampered[0][10] ^= 1;
+    await expect(createMapper({ manifest, shards: tampered })).rejects.toMatchObject({ code: 'E_WEIGHTS_CORRUPT' });
+    m.dispose();
+  });
+});
+
+describe('trainMapper (tiny preset, wasm)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+    await registerFastKernels();
+  });
+
+  it('trains: the loss falls, tensors stay flat, the result is frozen and evaluable', async () => {
+    const counts: number[] = [];
+    const before = tf.memory().numTensors;
+    const r = await trainMapper({
+      config: 'tiny',
+      poses: poses16,
+      steps: 60,
+      batchSize: 16,
+      learningRate: 5e-3,
+      seed: 7,
+      onStep: () => {
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(r.losses).toHaveLength(60);
+    const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+    expect(mean(r.losses.slice(-10))).toBeLessThan(0.9 * mean(r.losses.slice(0, 5)));
+    // Adam creates its state at step 1; afterwards the count is flat
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(r.mapper.network.parameters()).toEqual([]);
+    const ev = await expectNoLeak(() => evaluateMapper(r.mapper, poses16.slice(0, 8)));
+    expect(ev.mse).toBeGreaterThan(0);
+    expect(ev.poses).toBe(8);
+    r.mapper.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is deterministic for a seed and validates its options', async () => {
+    const a = await trainMapper({ config: 'tiny', poses: poses16, steps: 3, batchSize: 4, seed: 1 });
+    const b = await trainMapper({ config: 'tiny', poses: poses16, steps: 3, batchSize: 4, seed: 1 });
+    expect(a.losses).toEqual(b.losses);
+    a.mapper.dispose();
+    b.mapper.dispose();
+    await expect(trainMapper({ config: 'tiny', poses: poses16, steps: 0 })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(trainMapper({ config: 'nope' as never, poses: poses16, steps: 1 })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(trainMapper({ config: 'tiny', poses: samplePoses(2, { seed: 1, width: 64, height: 64 }), steps: 1 })).rejects.toMatchObject({ code: 'E_ARG' });
+  });
+});

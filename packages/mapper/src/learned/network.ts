@@ -1,0 +1,83 @@
+/*
+ * The learned mapper network, dgpose-paper.md §5.3 proposal B: a pose vector y (2J normalised
+ * coordinates) -> J heatmaps. The paper's own architecture was not found; this follows the proposal:
+ *
+ *   Dense(2J -> h0·w0·C) -> reshape [h0,w0,C] -> BN -> ReLU
+ *   -> [deconv k4 s2 p1 (no bias), BN, ReLU] x upsamples   (channels C/2, C/4, ... >= minChannels)
+ *   -> conv k (1 or 3) 'same' -> J channels -> sigmoid -> × visible
+ *
+ * (the BN + ReLU after the reshape is the DCGAN projection; the deconvs are ClothNet's k4 s2 p1.)
+ * The last multiply makes a missing joint's channel exactly zero, as in the analytic maps: the
+ * network itself only sees the coordinates, where a missing joint holds 0 (core's convention).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, getSkeleton } from '@dgpose/core';
+import { BatchNorm, Conv2d, Conv2dTranspose, Dense, Module, constantInit } from '@dgpose/layers';
+import type { MapperConfig } from './config';
+
+/** Network input: normalised coordinates [N,2J] (missing joints 0) and visibility [N,J] (1/0). */
+export interface MapperInput {
+  coords: tf.Tensor2D;
+  visible: tf.Tensor2D;
+}
+
+/** Channel counts of the stages: C/2, C/4, ..., floored at minChannels. */
+export function stageChannels(config: MapperConfig): number[] {
+  return Array.from({ length: config.upsamples }, (_, i) => Math.max(config.minChannels, Math.floor(config.baseChannels / 2 ** (i + 1))));
+}
+
+/** The mapper as a @dgpose/layers Module (weights named fc.*, bn0.*, up1.*, bn1.*, ..., out.*). */
+export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
+  readonly config: MapperConfig;
+  readonly joints: number;
+  private readonly grid: [number, number];
+  private readonly fc: Dense;
+  private readonly bn0: BatchNorm;
+  private readonly ups: Conv2dTranspose[] = [];
+  private readonly bns: BatchNorm[] = [];
+  private readonly out: Conv2d;
+
+  /** `config` must already be validated (validateMapperConfig). `seed` draws the initial weights. */
+  constructor(config: MapperConfig, opts: { seed?: number } = {}) {
+    super('mapper');
+    this.config = config;
+    this.joints = getSkeleton(config.skeleton).joints.length;
+    const f = 2 ** config.upsamples;
+    this.grid = [config.height / f, config.width / f];
+    const rng = createRng(opts.seed ?? 0);
+    const C = config.baseChannels;
+    this.fc = this.addModule('fc', new Dense({ inFeatures: 2 * this.joints, units: this.grid[0] * this.grid[1] * C, rng, kernelInit: 'heNormal' }));
+    this.bn0 = this.addModule('bn0', new BatchNorm({ channels: C, rng }));
+    let cin = C;
+    stageChannels(config).forEach((cout, i) => {
+      this.ups.push(
+        this.addModule(`up${i + 1}`, new Conv2dTranspose({ inChannels: cin, filters: cout, kernelSize: 4, strides: 2, padding: 1, bias: false, rng, kernelInit: 'heNormal' })),
+      );
+      this.bns.push(this.addModule(`bn${i + 1}`, new BatchNorm({ channels: cout, rng })));
+      cin = cout;
+    });
+    this.out = this.addModule(
+      'out',
+      new Conv2d({ inChannels: cin, filters: this.joints, kernelSize: config.outKernel, padding: 'same', rng, kernelInit: 'glorotUniform', biasInit: constantInit(config.outBiasInit) }),
+    );
+  }
+
+  /** Pre-sigmoid maps [N,H,W,J] (not masked). */
+  logits(coords: tf.Tensor2D): tf.Tensor4D {
+    this.assertLive();
+    this.checkInput(coords, [-1, 2 * this.joints], 'coords');
+    const n = coords.shape[0];
+    let x: tf.Tensor = tf.reshape(this.fc.call(coords), [n, this.grid[0], this.grid[1], this.config.baseChannels]);
+    x = tf.relu(this.bn0.call(x));
+    for (let i = 0; i < this.ups.length; i++) x = tf.relu(this.bns[i].call(this.ups[i].call(x)));
+    return this.out.call(x) as tf.Tensor4D;
+  }
+
+  /** [N,H,W,J] maps in [0,1]; missing joints' channels are exactly 0. */
+  call(input: MapperInput): tf.Tensor4D {
+    const { coords, visible } = input;
+    this.checkInput(visible, [coords.shape[0], this.joints], 'visible');
+    const maps = tf.sigmoid(this.logits(coords));
+    return tf.mul(maps, tf.reshape(visible, [coords.shape[0], 1, 1, this.joints])) as tf.Tensor4D;
+  }
+}
