@@ -6,7 +6,7 @@ import { isDGPoseError } from '@dgpose/core';
 import { describeWithSharedData } from '@dgpose/test-utils';
 import { openDeepFashion } from './deepfashion';
 import { deepFashionIdentity, deepFashionNameKey, parseDeepFashionCsv, parseDeepFashionPairs } from './deepfashion-csv';
-import { SkipCounter } from './image-io';
+import { loadImage, SkipCounter } from './image-io';
 
 async function expectCode(p: Promise<unknown> | (() => unknown), code: string, re?: RegExp): Promise<Error> {
   let err: unknown;
@@ -280,6 +280,17 @@ describeWithSharedData('DeepFashion on the real shared files', (dataDir) => {
           }
         }
         expect(err / (size * size * 3)).toBeLessThan(2.5); // ~0.8 measured; a 1 px shift gives ~6
+      }
+    }
+  });
+
+  it('all 7 annotated real images decode at 64/128/256 (4 of them have no row in this CSV)', async () => {
+    const files = fs.readdirSync(imagesDir).filter((f) => f.endsWith('.jpg'));
+    expect(files).toHaveLength(7);
+    for (const f of files) {
+      for (const n of [64, 128, 256]) {
+        const { image, sourceWidth, sourceHeight } = await loadImage(path.join(imagesDir, f), { size: [n, n] });
+        expect([sourceWidth, sourceHeight, image.width, image.height, image.data.length]).toEqual([256, 256, n, n, n * n * 3]);
       }
     }
   });
