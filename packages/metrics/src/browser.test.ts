@@ -1,0 +1,22 @@
+// The main entry must run in browsers without tfjs: bundle it for the browser platform (a Node
+// built-in fails to resolve there) and check that nothing but @dgpose/core is imported.
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+
+it('bundles for the browser with no Node built-ins and no tfjs import', () => {
+  const res = buildSync({
+    entryPoints: [path.resolve(__dirname, 'index.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: ['@dgpose/core'],
+  });
+  expect(res.errors).toEqual([]);
+  const imports = Object.values(res.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
+  expect([...new Set(imports)]).toEqual(['@dgpose/core']);
+  const inputs = Object.keys(res.metafile.inputs);
+  expect(inputs.filter((f) => /node_modules|__fixtures__|\.test\./.test(f))).toEqual([]);
+});
