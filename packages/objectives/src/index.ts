@@ -1,1 +1,45 @@
-export {};
+export { constantSchedule, linearWarmup, cyclicalSchedule } from './schedules';
+export type { Schedule, LinearWarmupOptions, CyclicalScheduleOptions } from './schedules';
+export {
+  vaeLoss,
+  cvaeLoss,
+  validateElboConfig,
+  DEFAULT_ELBO_CONFIG,
+  reconstructionPerSample,
+  reconstructionTermName,
+} from './elbo';
+export type {
+  GaussianParams,
+  ReconstructionKind,
+  ElboConfig,
+  ElboResult,
+  ElboOptions,
+  VaeNetworks,
+  CvaeNetworks,
+} from './elbo';
+export {
+  semiSupervisedLoss,
+  validateSemiSupervisedConfig,
+  DEFAULT_SEMI_SUPERVISED_CONFIG,
+} from './semi-supervised';
+export type {
+  SemiSupervisedNetworks,
+  SemiSupervisedConfig,
+  SemiSupervisedBatch,
+  SemiSupervisedNoise,
+  SemiSupervisedOptions,
+  SemiSupervisedPart,
+  SemiSupervisedResult,
+} from './semi-supervised';
+export { fitGaussianPrior, standardizePoses, unstandardizePoses, posePriorParams } from './pose-prior';
+export type { PosePrior, FitGaussianPriorOptions } from './pose-prior';
+export { createVaeGanTrainer, validateVaeGanTrainerConfig, DEFAULT_VAE_GAN_TRAINER_CONFIG } from './vae-gan';
+export type {
+  VaeGanTrainerConfig,
+  VaeGanGeneratorOutput,
+  VaeGanStepContext,
+  VaeGanBatch,
+  VaeGanTrainerOptions,
+  VaeGanStepResult,
+  VaeGanTrainer,
+} from './vae-gan';

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
+import { type SemiSupervisedConfig, semiSupervisedLoss, validateSemiSupervisedConfig } from './index';
+import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
+
+const NS = 2;
+const NU = 3;
+const DX = 5;
+const DY = 4; // 2J, J = 2
+const DZ = 2;
+const xs = seededFloats(NS * DX, 61);
+const ys = seededFloats(NS * DY, 62);
+const vis = [1, 0, 1, 1]; // [NS, J]
+const xu = seededFloats(NU * DX, 63);
+const eZs = seededFloats(NS * DZ, 64);
+const eYu = seededFloats(NU * DY, 65);
+const eZu = seededFloats(NU * DZ, 66);
+const pMu = seededFloats(DY, 67, -0.5, 0.5);
+const pLv = seededFloats(DY, 68, -0.5, 0.5);
+
+const wYm = weight(DX, DY, 70);
+const wYl = weight(DX, DY, 71);
+const wZm = weight(DX + DY, DZ, 72);
+const wZl = weight(DX + DY, DZ, 73);
+const wD = weight(DZ + DY, DX, 74);
+
+const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
+
+// Reference in plain JS: the formulas of the doc block, term by term.
+function reference(c: SemiSupervisedConfig, beta: number) {
+  const part = (x: ArrayLike<number>, n: number, y: number[] | null, eY: ArrayLike<number> | null, eZ: ArrayLike<number>) => {
+    const my = jsMatMul(x, wYm.v, n, DX, DY);
+    const ly = jsMatMul(x, wYl.v, n, DX, DY);
+    const yy = y ?? my.map((m, i) => m + Math.exp(ly[i] / 2) * (eY as ArrayLike<number>)[i]);
+    const h = jsConcat(x, yy, n, DX, DY);
+    const mz = jsMatMul(h, wZm.v, n, DX + DY, DZ);
+    const lz = jsMatMul(h, wZl.v, n, DX + DY, DZ);
+    const z = mz.map((m, i) => m + Math.exp(lz[i] / 2) * eZ[i]);
+    const xHat = jsMatMul(jsConcat(z, yy, n, DZ, DY), wD.v, n, DZ + DY, DX);
+    const rec = Array.from({ length: n }, (_, i) => {
+      let s = 0;
+      for (let k = 0; k < DX; k++) s += Math.abs(x[i * DX + k] - xHat[i * DX + k]);
+      return c.recReduction === 'sum' ? s : s / DX;
+    });
+    return { my, ly, rec, klZ: jsKl(mz, lz, n, DZ), xHat };
+  };
+  const s = part(xs, NS, Array.from(ys), null, eZs);
+  const poseNll = Array.from({ length: NS }, (_, i) => {
+    let t = 0;
+    for (let k = 0; k < DY; k++) {
+      if (!vis[i * 2 + (k >> 1)]) continue;
+      const q = i * DY + k;
+      t += 0.5 * (Math.log(2 * Math.PI) + s.ly[q] + (ys[q] - s.my[q]) ** 2 / Math.exp(s.ly[q]));
+    }
+    return t;
+  });
+  const lossS = s.rec.map((r, i) => c.lambdaRec * r + beta * s.klZ[i] + c.alpha * poseNll[i]);
+  const u = part(xu, NU, null, eYu, eZu);
+  const klY = jsKl(u.my, u.ly, NU, DY, pMu, pLv);
+  const lossU = u.rec.map((r, i) => c.lambdaRec * r + beta * u.klZ[i] + c.betaY * klY[i]);
+  const sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
+  return {
+    loss: (sum(lossU) + c.gamma * sum(lossS)) / (NS + NU),
+    lossOnlyS: (c.gamma * sum(lossS)) / NS,
+    lossOnlyU: sum(lossU) / NU,
+    terms: { recS: mean(s.rec), klZS: mean(s.klZ), poseNll: mean(poseNll), lossS: mean(lossS), recU: mean(u.rec), klZU: mean(u.klZ), klYU: mean(klY), lossU: mean(lossU) },
+    xHat: [...s.xHat, ...u.xHat],
+  };
+}
+
+describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
+  let free = (): void => undefined;
+  beforeAll(async () => {
+    await useBackend(backend);
+    free = materialize([wYm, wYl, wZm, wZl, wD]);
+  });
+  afterAll(() => free());
+
+  const nets = {
+    encodePose: (x: tf.Tensor) => ({ mu: tf.matMul(x as tf.Tensor2D, wYm.t), logvar: tf.matMul(x as tf.Tensor2D, wYl.t) }),
+    encodeAppearance: (x: tf.Tensor, y: tf.Tensor) => {
+      const h = tf.concat([x, y], 1) as tf.Tensor2D;
+      return { mu: tf.matMul(h, wZm.t), logvar: tf.matMul(h, wZl.t) };
+    },
+    decode: (z: tf.Tensor, y: tf.Tensor) => tf.matMul(tf.concat([z, y], 1) as tf.Tensor2D, wD.t),
+  };
+
+  function inputs() {
+    return {
+      batch: {
+        labelled: { x: tf.tensor2d(xs, [NS, DX]), y: tf.tensor2d(ys, [NS, DY]), visible: tf.tensor2d(vis, [NS, 2]) },
+        unlabelled: { x: tf.tensor2d(xu, [NU, DX]) },
+      },
+      noise: { zLabelled: tf.tensor2d(eZs, [NS, DZ]), yUnlabelled: tf.tensor2d(eYu, [NU, DY]), zUnlabelled: tf.tensor2d(eZu, [NU, DZ]) },
+      prior: { mu: tf.tensor1d(pMu), logvar: tf.tensor1d(pLv) },
+    };
+  }
+
+  for (const partial of [{}, { alpha: 0.5, gamma: 3, betaY: 0.2, lambdaRec: 2, recReduction: 'mean' as const }]) {
+    it(`every term matches the plain-JS formulas, config ${JSON.stringify(partial)}`, () => {
+      const c = validateSemiSupervisedConfig(partial);
+      const ref = reference(c, 0.6);
+      const { batch, noise, prior } = inputs();
+      const r = semiSupervisedLoss(nets, batch, { prior, noise, beta: 0.6, config: partial });
+      expectTensorsClose(r.loss, [ref.loss], { rtol: 1e-4, atol: 1e-5 });
+      expect(Object.keys(r.terms).sort()).toEqual(Object.keys(ref.terms).sort());
+      for (const [k, v] of Object.entries(ref.terms)) expectTensorsClose(r.terms[k], [v], { rtol: 1e-4, atol: 1e-5 });
+      expectTensorsClose(r.xHat, ref.xHat, { rtol: 1e-4, atol: 1e-5 });
+      const onlyS = semiSupervisedLoss(nets, { labelled: batch.labelled }, { prior, noise, beta: 0.6, config: partial });
+      expectTensorsClose(onlyS.loss, [ref.lossOnlyS], { rtol: 1e-4, atol: 1e-5 });
+      expect(Object.keys(onlyS.terms).sort()).toEqual(['klZS', 'lossS', 'poseNll', 'recS']);
+      expect(onlyS.unlabelled).toBeNull();
+      const onlyU = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior, noise, beta: 0.6, config: partial });
+      expectTensorsClose(onlyU.loss, [ref.lossOnlyU], { rtol: 1e-4, atol: 1e-5 });
+      tf.dispose([r, onlyS, onlyU, batch, noise, prior] as unknown as tf.TensorContainer);
+    });
+  }
+
+  it('a seed replaces explicit noise reproducibly; frees everything; validates', async () => {
+    const { batch, noise, prior } = inputs();
+    await expectNoLeak(() => {
+      const a = semiSupervisedLoss(nets, batch, { prior, noise: 4 });
+      const b = semiSupervisedLoss(nets, batch, { prior, noise: 4 });
+      expectTensorsClose(a.loss, b.loss, { atol: 0, rtol: 0 });
+      tf.dispose([a, b] as unknown as tf.TensorContainer);
+      expect(() => semiSupervisedLoss(nets, {}, { prior, noise: 1 })).toThrow(expect.objectContaining({ code: 'E_EMPTY' }));
+      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { alpha: -1 } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { gama: 1 } as Partial<SemiSupervisedConfig> })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
+      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: { zLabelled: noise.zLabelled } })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+      expect(() => semiSupervisedLoss(nets, { labelled: { x: batch.labelled.x, y: batch.unlabelled.x } }, { prior, noise: 1 })).toThrow(
+        expect.objectContaining({ code: 'E_SHAPE' }),
+      );
+    });
+    tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
+  });
+});

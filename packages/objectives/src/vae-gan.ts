@@ -1,0 +1,402 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DGPoseError, type NamedArray, type NamedArrays } from '@dgpose/core';
+import { GAN_LOSS_TYPES, type GanLossType, checkFiniteLosses, ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
+
+/** Settings of {@link createVaeGanTrainer}. */
+export interface VaeGanTrainerConfig {
+  /** Adam learning rate of the generator side (encoder + decoder). Default 2e-4 (ClothNet, pix2pix). */
+  generatorLearningRate: number;
+  /** Adam learning rate of the discriminator. Default 2e-4. */
+  discriminatorLearningRate: number;
+  /** Adam β1. Default 0.5 (ClothNet `beta1 0.5`, PG2). */
+  beta1: number;
+  /** Adam β2. Default 0.999. */
+  beta2: number;
+  /** Adversarial loss family. Default `'bce'` (non-saturating). */
+  ganLoss: GanLossType;
+  /** λ_adv, weight of the generator's adversarial term. Default 1 (ClothNet PM `gan_weight 1.0`). */
+  lambdaAdv: number;
+  /** One-sided label smoothing of D's real targets, [0, 1). Default 0. */
+  labelSmoothing: number;
+  /** Halve D's loss ½(L_real + L_fake), as PG2 `_gan_loss`. Default true. */
+  halveDiscriminatorLoss: boolean;
+  /**
+   * Also compute each side's global gradient norm, report it (`gradNormG`, `gradNormD`) and refuse the
+   * step when it is not finite. Default true (one extra scalar read per side).
+   */
+  checkGradients: boolean;
+}
+
+export const DEFAULT_VAE_GAN_TRAINER_CONFIG: Readonly<VaeGanTrainerConfig> = Object.freeze({
+  generatorLearningRate: 2e-4,
+  discriminatorLearningRate: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  ganLoss: 'bce',
+  lambdaAdv: 1,
+  labelSmoothing: 0,
+  halveDiscriminatorLoss: true,
+  checkGradients: true,
+});
+
+/** Fills defaults and validates; throws E_CONFIG naming the bad key. */
+export function validateVaeGanTrainerConfig(partial: Partial<VaeGanTrainerConfig> = {}): VaeGanTrainerConfig {
+  for (const k of Object.keys(partial)) {
+    if (!(k in DEFAULT_VAE_GAN_TRAINER_CONFIG)) {
+      throw new DGPoseError('E_CONFIG', `unknown trainer config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_VAE_GAN_TRAINER_CONFIG) });
+    }
+  }
+  const c = { ...DEFAULT_VAE_GAN_TRAINER_CONFIG, ...partial };
+  const check = (k: keyof VaeGanTrainerConfig, ok: (v: number) => boolean, expected: string): void => {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new DGPoseError('E_CONFIG', `${k} must be ${expected}`, { argument: k, expected, got: v });
+  };
+  check('generatorLearningRate', (v) => v > 0, '> 0');
+  check('discriminatorLearningRate', (v) => v > 0, '> 0');
+  check('beta1', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  check('beta2', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  check('lambdaAdv', (v) => v >= 0, '>= 0');
+  check('labelSmoothing', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  if (!GAN_LOSS_TYPES.includes(c.ganLoss)) {
+    throw new DGPoseError('E_CONFIG', 'unknown ganLoss', { argument: 'ganLoss', expected: GAN_LOSS_TYPES, got: c.ganLoss });
+  }
+  if (c.ganLoss === 'hinge' && c.labelSmoothing !== 0) {
+    throw new DGPoseError('E_CONFIG', 'labelSmoothing has no meaning for the hinge loss', { argument: 'labelSmoothing', expected: 0, got: c.labelSmoothing });
+  }
+  for (const k of ['halveDiscriminatorLoss', 'checkGradients'] as const) {
+    if (typeof c[k] !== 'boolean') throw new DGPoseError('E_CONFIG', `${k} must be a boolean`, { argument: k, got: c[k] });
+  }
+  return c;
+}
+
+/** What the generator side computes for one batch. */
+export interface VaeGanGeneratorOutput {
+  /** The generator-side objective without the adversarial term, e.g. `cvaeLoss(...).loss`. */
+  loss: tf.Tensor;
+  /** Named scalar terms to report, e.g. `cvaeLoss(...).terms` (`{ l1, kl }`). Reported as plain numbers. */
+  terms?: Record<string, tf.Tensor>;
+  /** The generated batch for D (e.g. the reconstruction x̂), shape of `batch.x`. */
+  fake: tf.Tensor;
+}
+
+/** Passed to the generator loss every step. */
+export interface VaeGanStepContext {
+  /** Number of steps applied so far (0 on the first): use it for β schedules and per-step seeds. */
+  step: number;
+}
+
+/** A training batch: `x` holds the real images; anything else (poses, heatmaps) is passed along. */
+export interface VaeGanBatch {
+  x: tf.Tensor;
+}
+
+/** Options of {@link createVaeGanTrainer}. */
+export interface VaeGanTrainerOptions<B extends VaeGanBatch> {
+  /**
+   * Generator side (encoder + decoder) forward pass and objective; runs on the gradient tape of the
+   * generator variables, so build everything from the networks here.
+   */
+  generatorLoss: (batch: B, ctx: VaeGanStepContext) => VaeGanGeneratorOutput;
+  /** D: images [N, ...] (+ the batch for its condition, e.g. pose heatmaps) → logits of any shape. */
+  discriminator: (images: tf.Tensor, batch: B) => tf.Tensor;
+  /** Trainable variables of the generator side (encoder, decoder, learned prior), in a fixed order. */
+  generatorVars: tf.Variable[];
+  /** Trainable variables of the discriminator, in a fixed order. */
+  discriminatorVars: tf.Variable[];
+  /**
+   * Non-trainable state written by forward passes: batch-norm running statistics (@dgpose/layers
+   * `module.buffers()`, which every training-mode forward updates with `assign`). They are copied before
+   * each step and restored when the step is refused (E_LOSS_NAN), so a refused step changes nothing.
+   */
+  stateVars?: tf.Variable[];
+  /** Trainer settings (defaults {@link DEFAULT_VAE_GAN_TRAINER_CONFIG}). */
+  config?: Partial<VaeGanTrainerConfig>;
+}
+
+/** Plain numbers of one step: the generator's terms plus the adversarial ones. */
+export interface VaeGanStepResult {
+  /** The generator's own terms, e.g. `kl`, `l1`, and: */
+  [term: string]: number;
+  /** Generator adversarial loss on D(fake) (unweighted). */
+  advG: number;
+  /** Discriminator loss (halved when configured). */
+  advD: number;
+  /** Generator-side total: loss + λ_adv·advG. */
+  total: number;
+  /** The step index this result belongs to (0 for the first). */
+  step: number;
+}
+
+/** The trainer returned by {@link createVaeGanTrainer}. */
+export interface VaeGanTrainer<B extends VaeGanBatch> {
+  readonly config: Readonly<VaeGanTrainerConfig>;
+  /** Steps applied so far. */
+  readonly step: number;
+  /** One simultaneous G and D update; resolves to plain numbers; every tensor of the step is freed. */
+  trainStep(batch: B): Promise<VaeGanStepResult>;
+  /**
+   * Both optimizers' state as plain arrays for a checkpoint: `generator/iter`, `generator/slot<s>/<i>`
+   * (slot s of Adam is m then v; i indexes `generatorVars`), the same for `discriminator/`, and
+   * `trainer/step`.
+   */
+  optimizerState(): Promise<NamedArrays>;
+  /** Restores {@link optimizerState}; E_CHECKPOINT when names, counts or shapes do not fit the variables. */
+  setOptimizerState(state: NamedArrays): Promise<void>;
+  /** Frees the optimizers and their state (the networks' variables belong to the caller). */
+  dispose(): void;
+}
+
+type Side = 'generator' | 'discriminator';
+
+const RESERVED = ['advG', 'advD', 'total', 'step', 'gradNormG', 'gradNormD'];
+
+function trainableList(name: string, vars: tf.Variable[]): tf.Variable[] {
+  if (!Array.isArray(vars) || vars.length === 0 || !vars.every((v) => v instanceof tf.Variable)) {
+    throw new DGPoseError('E_ARG', `${name} must be a non-empty array of tf.Variable`, { argument: name });
+  }
+  const out = vars.filter((v) => v.trainable);
+  if (out.length === 0) throw new DGPoseError('E_ARG', `${name} has no trainable variable`, { argument: name });
+  return out;
+}
+
+/** Sum of squares of every gradient, as a scalar (call inside a tidy). */
+function sumSquares(grads: tf.Tensor[]): tf.Tensor {
+  return tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+}
+
+/**
+ * Assembles a VAE-GAN training step (Larsen et al. 2016; Conditional-DGPose, dgpose-paper.md §4.3) from a
+ * generator-side objective and a discriminator, with separate variable lists and two Adam optimisers.
+ *
+ * One `trainStep(batch)`:
+ * 1. G side, on the tape of `generatorVars`: `out = generatorLoss(batch)`, `advG = ganGeneratorLoss(D(out.fake))`,
+ *    `total = out.loss + λ_adv·advG`; gradients w.r.t. the generator variables only.
+ * 2. D side: the fake batch `out.fake` is a plain tensor computed OUTSIDE D's loss closure (no gradient
+ *    can reach G through it); `advD = ganDiscriminatorLoss(D(x), D(fake))` (halved, PG2); gradients
+ *    w.r.t. the discriminator variables only.
+ * 3. Every term (and, with `checkGradients`, each side's gradient norm) is read; a NaN/±Inf throws
+ *    `DGPoseError('E_LOSS_NAN')` naming the term BEFORE any update, and `stateVars` are restored.
+ * 4. Both optimisers apply their gradients (a simultaneous update: D's step uses the fake of the G that
+ *    existed before this step, G's step the D before this step).
+ * Batch norm: with @dgpose/layers, each training-mode forward updates its running statistics (so D's
+ * count three per step: on the fake in 1, on the real and the fake in 2); pass `module.buffers()` as
+ * `stateVars` so that a refused step restores them.
+ */
+export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOptions<B>): VaeGanTrainer<B> {
+  const config = validateVaeGanTrainerConfig(opts.config);
+  if (typeof opts.generatorLoss !== 'function') throw new DGPoseError('E_ARG', 'generatorLoss must be a function', { argument: 'generatorLoss' });
+  if (typeof opts.discriminator !== 'function') throw new DGPoseError('E_ARG', 'discriminator must be a function', { argument: 'discriminator' });
+  const vars: Record<Side, tf.Variable[]> = {
+    generator: trainableList('generatorVars', opts.generatorVars),
+    discriminator: trainableList('discriminatorVars', opts.discriminatorVars),
+  };
+  const gNames = new Set(vars.generator.map((v) => v.name));
+  const shared = vars.discriminator.find((v) => gNames.has(v.name));
+  if (shared) throw new DGPoseError('E_ARG', `variable ${shared.name} is in both generatorVars and discriminatorVars`, { argument: shared.name });
+  const stateVars = opts.stateVars ?? [];
+  const optimizers: Record<Side, tf.Optimizer> = {
+    generator: tf.train.adam(config.generatorLearningRate, config.beta1, config.beta2),
+    discriminator: tf.train.adam(config.discriminatorLearningRate, config.beta1, config.beta2),
+  };
+  let step = 0;
+  let busy = false;
+  let disposed = false;
+
+  const assertUsable = (): void => {
+    if (disposed) throw new DGPoseError('E_ARG', 'the trainer was disposed', { argument: 'trainer' });
+    if (busy) throw new DGPoseError('E_ARG', 'another trainStep/optimizer call is still running; await it first', { argument: 'trainer' });
+  };
+
+  /** Gradients in `vars[side]` order; E_ARG naming a variable the loss does not reach. */
+  const orderedGrads = (side: Side, grads: tf.NamedTensorMap): tf.Tensor[] =>
+    vars[side].map((v) => {
+      const g = grads[v.name];
+      if (g == null) {
+        throw new DGPoseError('E_ARG', `${side} variable ${v.name} gets no gradient from its loss`, {
+          argument: v.name,
+          expected: 'every listed variable to affect the loss',
+        });
+      }
+      return g;
+    });
+
+  async function trainStep(batch: B): Promise<VaeGanStepResult> {
+    assertUsable();
+    if (!batch || !(batch.x instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', { argument: 'batch.x' });
+    busy = true;
+    const live: tf.Tensor[] = [];
+    const snapshots = stateVars.map((v) => tf.clone(v));
+    let applied = false;
+    try {
+      const ctx: VaeGanStepContext = { step };
+      const named: [string, tf.Tensor][] = [];
+      let fake: tf.Tensor | null = null;
+      // 1. generator side
+      const g = tf.variableGrads(() => {
+        const out = opts.generatorLoss(batch, ctx);
+        if (!out || !(out.loss instanceof tf.Tensor) || !(out.fake instanceof tf.Tensor)) {
+          throw new DGPoseError('E_ARG', 'generatorLoss must return { loss, fake } tensors', { argument: 'generatorLoss' });
+        }
+        if (out.fake.shape.join() !== batch.x.shape.join()) {
+          throw new DGPoseError('E_SHAPE', 'the fake batch must have the shape of batch.x', { argument: 'fake', expected: [...batch.x.shape], got: [...out.fake.shape] });
+        }
+        const advG = ganGeneratorLoss(opts.discriminator(out.fake, batch), { type: config.ganLoss });
+        // Kept past the tape's tidy; `live` frees them whatever happens next.
+        fake = tf.keep(out.fake);
+        live.push(fake);
+        for (const [k, t] of Object.entries(out.terms ?? {})) {
+          if (RESERVED.includes(k)) throw new DGPoseError('E_ARG', `generator term name ${k} is reserved`, { argument: k, expected: `not one of ${RESERVED.join(', ')}` });
+          if (!(t instanceof tf.Tensor)) throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, { argument: k });
+          named.push([k, tf.keep(t)]);
+          live.push(t);
+        }
+        named.push(['advG', tf.keep(advG)]);
+        live.push(advG);
+        return tf.add(tf.reshape(out.loss, []), tf.mul(advG, config.lambdaAdv)) as tf.Scalar;
+      }, vars.generator);
+      live.push(g.value, ...Object.values(g.grads).filter((t): t is tf.Tensor => t != null));
+      const gGrads = orderedGrads('generator', g.grads);
+
+      // 2. discriminator side: `fake` is already computed, outside this closure
+      const fakeForD = fake as unknown as tf.Tensor;
+      const d = tf.variableGrads(
+        () =>
+          ganDiscriminatorLoss(opts.discriminator(batch.x, batch), opts.discriminator(fakeForD, batch), {
+            type: config.ganLoss,
+            labelSmoothing: config.labelSmoothing,
+            halve: config.halveDiscriminatorLoss,
+          }) as tf.Scalar,
+        vars.discriminator,
+      );
+      live.push(d.value, ...Object.values(d.grads).filter((t): t is tf.Tensor => t != null));
+      const dGrads = orderedGrads('discriminator', d.grads);
+      named.push(['advD', d.value], ['total', g.value]);
+      if (config.checkGradients) {
+        const norms = tf.tidy(() => [tf.sqrt(sumSquares(gGrads)), tf.sqrt(sumSquares(dGrads))]);
+        live.push(...norms);
+        named.push(['gradNormG', norms[0]], ['gradNormD', norms[1]]);
+      }
+
+      // 3. read and check every term before touching any weight
+      const values = await Promise.all(named.map(([, t]) => t.data()));
+      const record: Record<string, number> = {};
+      named.forEach(([k, t], i) => {
+        if (t.size !== 1) throw new DGPoseError('E_SHAPE', `loss term ${k} must be a scalar`, { argument: k, expected: [], got: [...t.shape] });
+        record[k] = values[i][0];
+      });
+      checkFiniteLosses(record);
+
+      // 4. apply both updates
+      optimizers.generator.applyGradients(g.grads as tf.NamedTensorMap);
+      optimizers.discriminator.applyGradients(d.grads as tf.NamedTensorMap);
+      applied = true;
+      const result = { ...record, step } as VaeGanStepResult;
+      step += 1;
+      return result;
+    } finally {
+      if (!applied) stateVars.forEach((v, i) => v.assign(snapshots[i]));
+      tf.dispose(snapshots);
+      tf.dispose(live);
+      busy = false;
+    }
+  }
+
+  async function optimizerState(): Promise<NamedArrays> {
+    assertUsable();
+    busy = true;
+    try {
+      const out: NamedArrays = {};
+      for (const side of ['generator', 'discriminator'] as const) {
+        const weights = await optimizers[side].getWeights();
+        // getWeights returns a fresh `iter` scalar and the optimizer's own slot variables: free only the former.
+        const [iter, ...slots] = weights;
+        try {
+          out[`${side}/iter`] = { dtype: 'int32', shape: [], data: Int32Array.from(await iter.tensor.data()) };
+        } finally {
+          iter.tensor.dispose();
+        }
+        const n = vars[side].length;
+        for (let k = 0; k < slots.length; k++) {
+          const s = Math.floor(k / n);
+          const i = k % n;
+          const t = slots[k].tensor;
+          out[`${side}/slot${s}/${i}`] = { dtype: 'float32', shape: [...t.shape], data: Float32Array.from(await t.data()) };
+        }
+      }
+      out['trainer/step'] = { dtype: 'int32', shape: [], data: Int32Array.of(step) };
+      return out;
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function setOptimizerState(state: NamedArrays): Promise<void> {
+    assertUsable();
+    const bad = (message: string, argument: string, expected?: unknown, got?: unknown): never => {
+      throw new DGPoseError('E_CHECKPOINT', message, { argument, expected, got });
+    };
+    // Validate everything before changing anything.
+    const plan: Record<Side, { iter: number; slots: NamedArray[][] }> = {} as Record<Side, { iter: number; slots: NamedArray[][] }>;
+    for (const side of ['generator', 'discriminator'] as const) {
+      const iter = state[`${side}/iter`];
+      if (!iter || iter.data.length !== 1) bad(`optimizer state lacks ${side}/iter`, `${side}/iter`);
+      const slots: NamedArray[][] = [];
+      for (let s = 0; state[`${side}/slot${s}/0`] !== undefined; s++) {
+        const row: NamedArray[] = [];
+        vars[side].forEach((v, i) => {
+          const a = state[`${side}/slot${s}/${i}`];
+          if (!a) bad(`optimizer state lacks ${side}/slot${s}/${i}`, `${side}/slot${s}/${i}`, [...v.shape], 'nothing');
+          if (a.shape.join() !== v.shape.join() || a.data.length !== v.size) {
+            bad(`optimizer state ${side}/slot${s}/${i} does not fit variable ${v.name}`, `${side}/slot${s}/${i}`, [...v.shape], a.shape);
+          }
+          row.push(a);
+        });
+        if (state[`${side}/slot${s}/${vars[side].length}`] !== undefined) {
+          bad(`optimizer state has more ${side} variables than the trainer`, `${side}/slot${s}/${vars[side].length}`, vars[side].length);
+        }
+        slots.push(row);
+      }
+      plan[side] = { iter: iter.data[0], slots };
+    }
+    const stepArr = state['trainer/step'];
+    if (!stepArr || stepArr.data.length !== 1) bad('optimizer state lacks trainer/step', 'trainer/step');
+    busy = true;
+    try {
+      for (const side of ['generator', 'discriminator'] as const) {
+        const { iter, slots } = plan[side];
+        const old = await optimizers[side].getWeights();
+        old[0].tensor.dispose();
+        const incoming: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter, 'int32') }];
+        slots.forEach((row, s) =>
+          row.forEach((a, i) => incoming.push({ name: `${vars[side][i].name}/slot${s}`, tensor: tf.tensor(a.data, a.shape, 'float32') })),
+        );
+        try {
+          await optimizers[side].setWeights(incoming);
+        } finally {
+          tf.dispose(incoming.map((w) => w.tensor));
+        }
+        // tfjs optimizers replace their slot variables without freeing the old ones.
+        tf.dispose(old.slice(1).map((w) => w.tensor));
+      }
+      step = stepArr.data[0];
+    } finally {
+      busy = false;
+    }
+  }
+
+  return {
+    config,
+    get step() {
+      return step;
+    },
+    trainStep,
+    optimizerState,
+    setOptimizerState,
+    dispose() {
+      if (disposed) return;
+      optimizers.generator.dispose();
+      optimizers.discriminator.dispose();
+      disposed = true;
+    },
+  };
+}
