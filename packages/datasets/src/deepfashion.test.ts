@@ -174,6 +174,16 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
     expect(half.imageSize).toEqual([128, 88]);
   });
 
+  it('a pair naming an image absent from the annotation CSV: E_CSV (strict) or counted', async () => {
+    const pairsCsv = path.join(root, 'bad-pairs.csv');
+    fs.writeFileSync(pairsCsv, `from,to\n${names[0]},${names[1]}\n${names[0]},fasionZid0000000999_1front.jpg\n`);
+    const opts = { imagesDir: path.join(root, 'fasion-dataset', 'test'), annotationsCsv: path.join(root, 'fasion-annotation-test.csv'), pairsCsv };
+    await expectCode(openDeepFashion(opts), 'E_CSV', /bad-pairs\.csv:3: image fasionZid0000000999_1front\.jpg is not in fasion-annotation-test\.csv/);
+    const ds = await openDeepFashion({ ...opts, strict: false });
+    expect(ds.pairs()).toEqual([[0, 1]]);
+    expect(ds.report().counts).toEqual({ 'pair-unknown-name': 1 });
+  });
+
   it('missing images: error by default, counted skips on request', async () => {
     const csv = path.join(root, 'extra.csv');
     fs.writeFileSync(csv, `${HEADER}\n${row(names[0], full(1), full(1))}\n${row('fasionXid0000000901_1front.jpg', full(1), full(1))}\n`);

@@ -97,6 +97,14 @@ describe('openH36M on fixtures (bad input)', () => {
     await expectCode(openH36M({ annFile: garbage }), 'E_CSV', /not valid JSON/);
   });
 
+  it('frames without an S<k>_ prefix or with an unknown image_id: E_CSV (strict) or counted', async () => {
+    const anon = write('anon.json', [{ image_id: 4, bbox: [0, 0, 9, 9], keypoints: kps(base) }, { image_id: 99, bbox: [0, 0, 9, 9], keypoints: kps(base) }], [{ id: 4, file_name: 'frame_000001.jpg', width: 64, height: 80 }]);
+    await expectCode(openH36M({ annFile: anon, split: 'test' }), 'E_CSV', /cannot read the subject .* frame_000001\.jpg/);
+    const lenient = await openH36M({ annFile: anon, split: 'test', strict: false });
+    expect(lenient.size).toBe(0);
+    expect(lenient.report().counts).toEqual({ 'no-subject': 1, 'annotation-malformed': 1 });
+  });
+
   it('truncated frame: E_IMAGE_CORRUPT naming the path', async () => {
     const bytes = fs.readFileSync(path.join(dir, 'S9_Walking.1_000001.jpg'));
     fs.writeFileSync(path.join(dir, 'S9_Walking.1_000002.jpg'), bytes.subarray(0, bytes.length - 200));
