@@ -222,3 +222,28 @@ describe('E_SHAPE from blocks names the inner layer', () => {
     b.dispose();
   });
 });
+
+describe('PatchGAN from the blocks (dgpose-paper.md §4.3, pix2pix NLayerDiscriminator n_layers=3)', () => {
+  beforeAll(() => useBackend('cpu'));
+  it('has the reference parameter count 2,768,705 and a 30×30 map at 256 (2×2 at 32)', async () => {
+    // Zero kernels: the count does not depend on the init, and 2.7 M seeded normals would cost seconds.
+    const k = { kernelInit: 'zeros' as const, seed: 1 };
+    const d = sequential({
+      block1: encoderBlock({ inChannels: 6, filters: 64, norm: 'none', ...k }),
+      block2: encoderBlock({ inChannels: 64, filters: 128, ...k }),
+      block3: encoderBlock({ inChannels: 128, filters: 256, ...k }),
+      block4: encoderBlock({ inChannels: 256, filters: 512, strides: 1, ...k }),
+      logits: conv2d({ inChannels: 512, filters: 1, kernelSize: 4, padding: 1, ...k }),
+    });
+    // PyTorch pix2pix prints 2.769 M for this discriminator (input_nc + output_nc = 6).
+    expect(d.paramCount()).toBe(2768705);
+    let s = 256;
+    for (const b of d.layers()) s = ('conv' in b ? (b.conv as ReturnType<typeof conv2d>) : (b as ReturnType<typeof conv2d>)).outputShape([1, s, s])[1];
+    expect(s).toBe(30);
+    const x = tf.zeros([1, 32, 32, 6]);
+    const y = d.apply(x);
+    expect(y.shape).toEqual([1, 2, 2, 1]);
+    tf.dispose([x, y]);
+    d.dispose();
+  });
+});

@@ -1,4 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadWeights, saveWeights } from '@dgpose/core/node';
 import { createRng, isDGPoseError, type NamedArrays } from '@dgpose/core';
 import { TEST_BACKENDS, expectNoLeak, seededFloats, useBackend } from '@dgpose/test-utils';
 import { Module, batchNorm, checkNamedArrays, decodeModuleWeights, encodeModuleWeights, conv2d, dense, loadNamedArrays, toNamedArrays, type BatchNorm, type Conv2d, type Dense } from './index';
@@ -132,5 +136,36 @@ describe('encode/decode round trip (core weights format)', () => {
     tf.dispose([x, ya, yb]);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('disk round trip through core/node saveWeights/loadWeights', () => {
+  beforeAll(() => useBackend('wasm'));
+  it('save on wasm, load into a fresh module: identical weights, stats and outputs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-layers-'));
+    try {
+      const a = new Small(11);
+      const x = tf.tensor(seededFloats(2 * 4 * 4 * 2, 6), [2, 4, 4, 2]);
+      a.apply(x).dispose();
+      await saveWeights(dir, await toNamedArrays(a), { kind: 'test/small' });
+      expect(fs.existsSync(path.join(dir, 'model.json'))).toBe(true);
+      const { arrays, manifest } = await loadWeights(dir, { kind: 'test/small' });
+      expect(manifest.kind).toBe('test/small');
+      const b = new Small(12);
+      loadNamedArrays(b, arrays);
+      const before = await toNamedArrays(a);
+      const after = await toNamedArrays(b);
+      for (const k of Object.keys(before)) expect(Array.from(after[k].data)).toEqual(Array.from(before[k].data));
+      a.eval();
+      b.eval();
+      const ya = a.apply(x);
+      const yb = b.apply(x);
+      expect(Array.from(await yb.data())).toEqual(Array.from(await ya.data()));
+      tf.dispose([x, ya, yb]);
+      a.dispose();
+      b.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
