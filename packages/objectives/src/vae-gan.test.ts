@@ -1,0 +1,263 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { isDGPoseError } from '@dgpose/core';
+import { expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
+import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
+import { type VaeGanBatch, createVaeGanTrainer, cvaeLoss, validateVaeGanTrainerConfig } from './index';
+
+// A tiny conditional VAE-GAN on raw tf.variable networks: x [N, DX] "images", y [N, DY] condition.
+const N = 4;
+const DX = 6;
+const DY = 2;
+const DZ = 2;
+const DH = 5;
+
+interface Batch extends VaeGanBatch {
+  y: tf.Tensor;
+  poison?: 'kl' | 'real';
+}
+
+let modelCount = 0;
+function makeModel(seed: number) {
+  const id = ++modelCount;
+  const v = (name: string, a: number, b: number, s: number, trainable = true) =>
+    tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, seed + s, -0.5, 0.5), [a, b]), trainable, `vgtest${id}/${name}`));
+  const g = { enc: v('enc', DX + DY, 2 * DZ, 1), dec: v('dec', DZ + DY, DX, 2) };
+  const d = { h: v('dh', DX + DY, DH, 3), o: v('do', DH, 1, 4) };
+  // a non-trainable "running mean" that D's forward updates, like a batch-norm buffer
+  const running = tf.tidy(() => tf.variable(tf.zeros([1, DX + DY]), false, `vgtest${id}/running`));
+  const nets = {
+    encode: (x: tf.Tensor, y: tf.Tensor) => {
+      const h = tf.matMul(tf.concat([x, y], 1) as tf.Tensor2D, g.enc);
+      const [mu, logvar] = tf.split(h, 2, 1);
+      return { mu, logvar };
+    },
+    decode: (z: tf.Tensor, y: tf.Tensor) => tf.tanh(tf.matMul(tf.concat([z, y], 1) as tf.Tensor2D, g.dec)),
+  };
+  const discriminator = (img: tf.Tensor, b: Batch) => {
+    // poison 'real': D sees NaN on the real batch only (its buffer update included)
+    const inp = tf.mul(tf.concat([img, b.y], 1), b.poison === 'real' && img === b.x ? NaN : 1) as tf.Tensor2D;
+    tf.tidy(() => running.assign(tf.add(tf.mul(running, 0.9), tf.mul(tf.mean(inp, 0, true), 0.1))));
+    return tf.matMul(tf.leakyRelu(tf.matMul(inp, d.h), 0.2), d.o);
+  };
+  const generatorLoss = (b: Batch, ctx: { step: number }) => {
+    const r = cvaeLoss(nets, b.x, b.y, { noise: 100 + ctx.step, beta: 0.5 });
+    const kl = b.poison === 'kl' ? tf.mul(r.kl, NaN) : r.kl;
+    return { loss: tf.add(r.loss, tf.mul(kl, 0)), terms: { l1: r.rec, kl }, fake: r.xHat };
+  };
+  const all = [g.enc, g.dec, d.h, d.o, running];
+  return {
+    g,
+    d,
+    running,
+    nets,
+    discriminator,
+    generatorLoss,
+    all,
+    snapshot: () => all.map((t) => Float32Array.from(t.dataSync())),
+    dispose: () => tf.dispose(all),
+  };
+}
+
+function makeBatch(seed: number, poison?: Batch['poison']): Batch {
+  const x = tf.tensor2d(seededFloats(N * DX, seed, -0.9, 0.9), [N, DX]);
+  return { x, y: tf.tensor2d(seededFloats(N * DY, seed + 1), [N, DY]), poison };
+}
+const freeBatch = (b: Batch): void => tf.dispose([b.x, b.y]);
+
+function trainerFor(m: ReturnType<typeof makeModel>, config = {}) {
+  return createVaeGanTrainer<Batch>({
+    generatorLoss: m.generatorLoss,
+    discriminator: m.discriminator,
+    generatorVars: [m.g.enc, m.g.dec],
+    discriminatorVars: [m.d.h, m.d.o],
+    stateVars: [m.running],
+    config,
+  });
+}
+
+beforeAll(() => useBackend('cpu'));
+
+describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
+  it('returns plain numbers and keeps numTensors flat over 50 steps', async () => {
+    const m = makeModel(1);
+    const t = trainerFor(m);
+    const batch = makeBatch(10);
+    const first = await t.trainStep(batch);
+    expect(Object.keys(first).sort()).toEqual(['advD', 'advG', 'gradNormD', 'gradNormG', 'kl', 'l1', 'step', 'total'].sort());
+    for (const v of Object.values(first)) expect(typeof v).toBe('number');
+    expect(first.step).toBe(0);
+    const tensors = tf.memory().numTensors;
+    const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    let last = first;
+    for (let i = 0; i < 49; i++) last = await t.trainStep(batch);
+    expect(last.step).toBe(49);
+    expect(t.step).toBe(50);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+    // dispose frees the optimizers' state (2 Adam scalars + m, v per variable, per side)
+    const before = tf.memory().numTensors;
+    t.dispose();
+    expect(before - tf.memory().numTensors).toBe(2 * (2 + 2 * 2));
+    await expect(t.trainStep(batch)).rejects.toMatchObject({ code: 'E_ARG' });
+    freeBatch(batch);
+    m.dispose();
+  });
+
+  it('is the simultaneous two-optimizer update: G on loss + λ·advG, D on ½(BCE real + BCE fake) with the fake held fixed', async () => {
+    const a = makeModel(2);
+    const b = makeModel(2);
+    const t = trainerFor(a, { lambdaAdv: 0.7, labelSmoothing: 0.1 });
+    const batch = makeBatch(20);
+    await t.trainStep(batch);
+    // the same step by hand on the twin model
+    const gOpt = tf.train.adam(2e-4, 0.5, 0.999);
+    const dOpt = tf.train.adam(2e-4, 0.5, 0.999);
+    let fake: tf.Tensor | null = null;
+    const g = tf.variableGrads(() => {
+      const out = b.generatorLoss(batch, { step: 0 });
+      fake = tf.keep(out.fake);
+      return tf.add(out.loss, tf.mul(ganGeneratorLoss(b.discriminator(out.fake, batch)), 0.7)) as tf.Scalar;
+    }, [b.g.enc, b.g.dec]);
+    const d = tf.variableGrads(
+      () => ganDiscriminatorLoss(b.discriminator(batch.x, batch), b.discriminator(fake as unknown as tf.Tensor, batch), { labelSmoothing: 0.1 }) as tf.Scalar,
+      [b.d.h, b.d.o],
+    );
+    gOpt.applyGradients(g.grads as Parameters<typeof gOpt.applyGradients>[0]);
+    dOpt.applyGradients(d.grads as Parameters<typeof dOpt.applyGradients>[0]);
+    const sa = a.snapshot();
+    const sb = b.snapshot();
+    sa.forEach((v, i) => expectTensorsClose(v, sb[i], { atol: 1e-7, rtol: 1e-6 }));
+    // and the weights did move
+    const moved = makeModel(2).snapshot();
+    expect(sa.some((v, i) => v.some((x, k) => x !== moved[i][k]))).toBe(true);
+    tf.dispose([g.value, d.value, ...Object.values(g.grads), ...Object.values(d.grads), fake as unknown as tf.Tensor]);
+    gOpt.dispose();
+    dOpt.dispose();
+    t.dispose();
+    freeBatch(batch);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('a NaN in any term throws E_LOSS_NAN naming it and leaves variables, buffers and optimizers unchanged', async () => {
+    const m = makeModel(3);
+    const t = trainerFor(m);
+    const good = makeBatch(30);
+    await t.trainStep(good);
+    const before = m.snapshot();
+    const state = await t.optimizerState();
+    const tensors = tf.memory().numTensors;
+    for (const [poison, term] of [
+      ['kl', 'kl'],
+      ['real', 'advD'],
+    ] as const) {
+      const bad = makeBatch(30, poison);
+      let err: unknown = null;
+      try {
+        await t.trainStep(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
+      expect((err as { details: { argument: string } }).details.argument).toBe(term);
+      freeBatch(bad);
+      const after = m.snapshot();
+      before.forEach((v, i) => expect(after[i]).toEqual(v));
+      expect(t.step).toBe(1);
+      expect(tf.memory().numTensors).toBe(tensors);
+    }
+    const state2 = await t.optimizerState();
+    expect(Object.keys(state2)).toEqual(Object.keys(state));
+    for (const k of Object.keys(state)) expect(state2[k].data).toEqual(state[k].data);
+    // and training goes on
+    expect((await t.trainStep(good)).step).toBe(1);
+    t.dispose();
+    freeBatch(good);
+    m.dispose();
+  });
+
+  it('optimizerState / setOptimizerState resume a run exactly', async () => {
+    const a = makeModel(4);
+    const ta = trainerFor(a);
+    const batch = makeBatch(40);
+    await ta.trainStep(batch);
+    await ta.trainStep(batch);
+    const weights = a.snapshot();
+    const state = await ta.optimizerState();
+    expect(state['trainer/step'].data[0]).toBe(2);
+    expect(state['generator/iter'].data[0]).toBe(2);
+    expect(state['generator/slot1/1'].shape).toEqual([DZ + DY, DX]);
+    const third = await ta.trainStep(batch);
+
+    const b = makeModel(99);
+    b.all.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape))));
+    const tb = trainerFor(b);
+    const tensors = tf.memory().numTensors;
+    await tb.setOptimizerState(state);
+    expect(tf.memory().numTensors - tensors).toBe(2 * 2 * 2); // m and v per variable, per side; nothing leaked
+    expect(tb.step).toBe(2);
+    const resumed = await tb.trainStep(batch);
+    // equal up to float32 rounding: tfjs's Adam.setWeights recomputes β^t with pow instead of a running product
+    expect(Object.keys(resumed).sort()).toEqual(Object.keys(third).sort());
+    for (const k of Object.keys(third)) expect(resumed[k]).toBeCloseTo(third[k], 5);
+    const sa = a.snapshot();
+    b.snapshot().forEach((v, i) => expectTensorsClose(v, sa[i], { atol: 1e-6, rtol: 1e-5 }));
+    // a fresh trainer from the same weights (no optimizer state) lands clearly elsewhere
+    const c = makeModel(98);
+    c.all.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape))));
+    const tc = trainerFor(c);
+    await tc.trainStep(batch);
+    const diff = Math.max(...c.snapshot().flatMap((v, i) => Array.from(v, (x, k) => Math.abs(x - sa[i][k]))));
+    expect(diff).toBeGreaterThan(2e-5);
+    tc.dispose();
+    c.dispose();
+    // restoring again replaces (and frees) the slots
+    const n2 = tf.memory().numTensors;
+    await tb.setOptimizerState(state);
+    expect(tf.memory().numTensors).toBe(n2);
+
+    const wrong = { ...state, 'generator/slot0/1': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) } };
+    await expect(tb.setOptimizerState(wrong)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    const missing = { ...state };
+    delete missing['discriminator/iter'];
+    await expect(tb.setOptimizerState(missing)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    ta.dispose();
+    tb.dispose();
+    freeBatch(batch);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('validates its config and options', () => {
+    expect(validateVaeGanTrainerConfig()).toMatchObject({ generatorLearningRate: 2e-4, beta1: 0.5, beta2: 0.999, ganLoss: 'bce', halveDiscriminatorLoss: true });
+    expect(() => validateVaeGanTrainerConfig({ beta1: 1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'wgan' as 'bce' })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'hinge', labelSmoothing: 0.1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    const m = makeModel(5);
+    const base = { generatorLoss: m.generatorLoss, discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] };
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [m.d.h, m.g.dec] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    m.dispose();
+  });
+
+  it('names a listed variable that gets no gradient', async () => {
+    const m = makeModel(6);
+    const unused = tf.tidy(() => tf.variable(tf.zeros([2]), true, 'vgtest-unused'));
+    const t = createVaeGanTrainer<Batch>({
+      generatorLoss: m.generatorLoss,
+      discriminator: m.discriminator,
+      generatorVars: [m.g.enc, m.g.dec, unused],
+      discriminatorVars: [m.d.h, m.d.o],
+    });
+    const batch = makeBatch(60);
+    const tensors = tf.memory().numTensors;
+    await expect(t.trainStep(batch)).rejects.toMatchObject({ code: 'E_ARG', details: { argument: 'vgtest-unused' } });
+    expect(tf.memory().numTensors).toBe(tensors);
+    t.dispose();
+    freeBatch(batch);
+    tf.dispose([unused]);
+    m.dispose();
+  });
+});
