@@ -114,6 +114,12 @@ describe('Module', () => {
     net.encoder.train();
     expect(net.training).toBe(false);
     expect(net.encoder.namedModules().every(([, m]) => m.training)).toBe(true);
+    // A module added to a parent takes the parent's mode.
+    const late = new Block(8, 8, createRng(1));
+    expect(late.training).toBe(true);
+    (net as unknown as { addModule(k: string, m: Module): void }).addModule('late', late);
+    expect(late.training).toBe(false);
+    expect(late.norm.training).toBe(false);
     net.dispose();
   });
 
