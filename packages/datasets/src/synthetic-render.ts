@@ -476,7 +476,9 @@ export function renderPerson(
       }
     }
     const hull = convexHull(pts);
-    const skirtDepth = Math.max(torsoDepth - 0.001, (J[9][2] + J[12][2]) / 2 + 0.01);
+    // in front of both thighs (a skirt covers them), never behind the torso
+    const thighDepth = (a: number, b: number): number => (J[a][2] + J[b][2]) / 2;
+    const skirtDepth = Math.max(torsoDepth - 0.001, thighDepth(8, 9) + 0.004, thighDepth(11, 12) + 0.004);
     prims.push({
       depth: skirtDepth,
       draw: () => fillRoundedPolygon(cv, hull, 0.012 * S, trouserPaint, px(midW), py(midW), 0, 1, 0.12 * S),
