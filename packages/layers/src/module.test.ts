@@ -91,6 +91,21 @@ describe('Module', () => {
     net.head.freeze();
     expect(net.parameters()).toHaveLength(6);
     expect(net.paramCount()).toBe(expected);
+    expect(net.summary().split('\n')).toEqual([
+      'encoder.block1.conv.kernel [4,4,3,4] 192',
+      'encoder.block1.norm.gamma [4] 4',
+      'encoder.block1.norm.beta [4] 4',
+      'encoder.block2.conv.kernel [4,4,4,8] 512',
+      'encoder.block2.norm.gamma [8] 8',
+      'encoder.block2.norm.beta [8] 8',
+      'head.kernel [32,5] 160 (frozen)',
+      'head.bias [5] 5 (frozen)',
+      'encoder.block1.norm.runningMean [4] 4 (buffer)',
+      'encoder.block1.norm.runningVar [4] 4 (buffer)',
+      'encoder.block2.norm.runningMean [8] 8 (buffer)',
+      'encoder.block2.norm.runningVar [8] 8 (buffer)',
+      `net: ${expected} parameters (165 frozen), 24 buffer values`,
+    ]);
     net.head.unfreeze();
     expect(net.parameters()).toHaveLength(8);
     net.dispose();

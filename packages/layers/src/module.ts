@@ -212,6 +212,19 @@ export abstract class Module<I = tf.Tensor, O extends ModuleOutput = tf.Tensor> 
     return this.namedParameters().reduce((s, [, v]) => s + v.size, 0);
   }
 
+  /**
+   * One line per parameter and buffer (`name [shape] count`, buffers marked), then the totals: for
+   * logs and checkpoints' human-readable notes.
+   */
+  summary(): string {
+    const lines: string[] = [];
+    for (const [n, v] of this.namedParameters()) lines.push(`${n} [${v.shape.join(',')}] ${v.size}${v.trainable ? '' : ' (frozen)'}`);
+    for (const [n, v] of this.namedBuffers()) lines.push(`${n} [${v.shape.join(',')}] ${v.size} (buffer)`);
+    const frozen = this.namedParameters().filter(([, v]) => !v.trainable).reduce((s, [, v]) => s + v.size, 0);
+    lines.push(`${this.label}: ${this.paramCount()} parameters (${frozen} frozen), ${this.namedBuffers().reduce((s, [, v]) => s + v.size, 0)} buffer values`);
+    return lines.join('\n');
+  }
+
   /** Marks every parameter of the subtree non-trainable (e.g. a pretrained mapper). */
   freeze(): this {
     for (const [, v] of this.namedParameters()) v.trainable = false;
