@@ -18,9 +18,11 @@ export interface KernelBackend {
   numDataIds(): number;
 }
 
-/** The wasm backend's extra allocation entry point. */
+/** The wasm backend's allocation entry point and its zero-copy view of a tensor in the wasm heap. */
 export interface WasmBackend extends KernelBackend {
   makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: ArrayLike<number>): TensorInfo;
+  /** A view (not a copy) into the heap; invalid after any allocation, which may grow the heap. */
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /** The cpu backend's allocation entry point. */
@@ -57,4 +59,32 @@ export function markOurs<F extends object>(f: F): import('@tensorflow/tfjs-core'
 }
 export function isOurs(f: unknown): boolean {
   return typeof f === 'function' && (f as unknown as Record<symbol, unknown>)[OURS] === true;
+}
+
+const ORIGINAL = Symbol.for('dgpose.originalKernel');
+
+/**
+ * Replaces a registered kernel by `make(stock)` (idempotent: the stock kernel is remembered across
+ * re-registrations and kept as the fallback). Keeps the stock setup/dispose functions, which bind
+ * the C++ entry points the fallback needs. Returns false when there is no kernel to replace.
+ */
+export function replaceKernel(tf: TF, kernelName: string, backendName: string, make: (stock: KernelFn) => KernelFn): boolean {
+  const existing = tf.getKernel(kernelName, backendName);
+  if (!existing) return false;
+  const original = isOurs(existing.kernelFunc)
+    ? ((existing.kernelFunc as unknown as Record<symbol, unknown>)[ORIGINAL] as typeof existing)
+    : existing;
+  const fn = make(original.kernelFunc as unknown as KernelFn);
+  (fn as unknown as Record<symbol, unknown>)[ORIGINAL] = original;
+  tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc: markOurs(fn), setupFunc: original.setupFunc, disposeFunc: original.disposeFunc });
+  return true;
+}
+
+/** The stock kernel a replaced kernel falls back to (for tests and benchmarks). */
+export function stockKernel(tf: TF, kernelName: string, backendName: string): KernelFn | undefined {
+  const k = tf.getKernel(kernelName, backendName);
+  if (!k) return undefined;
+  const orig = (k.kernelFunc as unknown as Record<symbol, unknown>)[ORIGINAL] as { kernelFunc: KernelFn } | undefined;
+  return orig ? orig.kernelFunc : (k.kernelFunc as unknown as KernelFn);
 }

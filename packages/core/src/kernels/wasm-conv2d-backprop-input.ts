@@ -14,7 +14,7 @@
  * When s divides k there are no wasted multiply-adds.
  */
 import type { KernelArgs, KernelFn, TF, TensorInfo, WasmBackend } from './types';
-import { isOurs, kernelOf, markOurs, run1 } from './types';
+import { kernelOf, replaceKernel, run1 } from './types';
 
 export const CONV2D_BACKPROP_INPUT = 'Conv2DBackpropInput';
 
@@ -24,8 +24,6 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
   const slice = kernelOf(tf, 'Slice', 'wasm');
   const reshape = kernelOf(tf, 'Reshape', 'wasm');
   const transpose = kernelOf(tf, 'Transpose', 'wasm');
-  const padV2 = kernelOf(tf, 'PadV2', 'wasm');
-  const reverse = kernelOf(tf, 'Reverse', 'wasm');
   return (args) => {
     const { inputs, backend: b, attrs = {} } = args;
     if (attrs.dataFormat === 'NCHW') return fallback(args);
@@ -57,21 +55,7 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
     const keep = (t: TensorInfo): TensorInfo => (temps.push(t), t);
     const call = (k: KernelFn, x: TensorInfo, a: Record<string, unknown>): TensorInfo => keep(run1(k, { inputs: { x }, backend, attrs: a }));
     try {
-      // Rearranged filter W' [Mh, Mw, O, sh*sw*C], built with wasm kernels (no copy through JS).
-      let w = filter;
-      if (Mh * sh !== kh || Mw * sw !== kw) {
-        w = keep(
-          run1(padV2, {
-            inputs: { x: filter },
-            backend,
-            attrs: { paddings: [[0, Mh * sh - kh], [0, Mw * sw - kw], [0, 0], [0, 0]], constantValue: 0 },
-          }),
-        );
-      }
-      w = call(reshape, w, { shape: [Mh, sh, Mw, sw * C, O] });
-      if (Mh > 1 || Mw > 1) w = call(reverse, w, { dims: [0, 2] });
-      w = call(transpose, w, { perm: [0, 2, 4, 1, 3] });
-      w = call(reshape, w, { shape: [Mh, Mw, O, sh * sw * C] });
+      const w = keep(rearrangeFilter(backend, filter, sh, sw, Mh, Mw));
       const y = keep(
         run1(conv2d, {
           inputs: { x: dy, filter: w },
@@ -103,28 +87,51 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
   };
 }
 
-const ORIGINAL = Symbol.for('dgpose.originalKernel');
+/**
+ * W'[mh, mw, o, (rh·sw + rw)·C + c] = w[(Mh-1-mh)·sh + rh, (Mw-1-mw)·sw + rw, c, o], zero past the
+ * kernel. Written in JS straight into the wasm heap: filters are small, and wasm's Reverse kernel,
+ * the tensor-op alternative, is slow (25 ms for a 4x4x128x274 filter).
+ */
+function rearrangeFilter(backend: WasmBackend, filter: TensorInfo, sh: number, sw: number, Mh: number, Mw: number): TensorInfo {
+  const [kh, kw, C, O] = filter.shape;
+  const C2 = sh * sw * C;
+  const shape = [Mh, Mw, O, C2];
+  let out: TensorInfo;
+  let src: ArrayLike<number>;
+  let dst: Float32Array;
+  if (typeof backend.typedArrayFromHeap === 'function') {
+    out = backend.makeOutput(shape, 'float32');
+    // views only after the allocation, which may have grown (and detached) the heap
+    src = backend.typedArrayFromHeap(filter);
+    dst = backend.typedArrayFromHeap(out) as Float32Array;
+  } else {
+    src = backend.readSync(filter.dataId) as ArrayLike<number>;
+    dst = new Float32Array(Mh * Mw * O * C2);
+  }
+  // written in order (sequential stores), every element including the zeros past the kernel
+  let k = 0;
+  for (let mh = 0; mh < Mh; mh++)
+    for (let mw = 0; mw < Mw; mw++)
+      for (let o = 0; o < O; o++)
+        for (let rh = 0; rh < sh; rh++) {
+          const i = (Mh - 1 - mh) * sh + rh;
+          for (let rw = 0; rw < sw; rw++) {
+            const j = (Mw - 1 - mw) * sw + rw;
+            if (i >= kh || j >= kw) {
+              for (let c = 0; c < C; c++) dst[k++] = 0;
+              continue;
+            }
+            let si = (i * kw + j) * C * O + o;
+            for (let c = 0; c < C; c++, si += O) dst[k++] = src[si];
+          }
+        }
+  return typeof backend.typedArrayFromHeap === 'function' ? out! : backend.makeOutput(shape, 'float32', undefined, dst);
+}
 
 /**
  * Replaces wasm's Conv2DBackpropInput by the polyphase kernel, keeping the stock one (and its
  * setup) for NCHW. Idempotent. Returns false when the kernel is missing (nothing to speed up).
  */
 export function registerWasmConv2DBackpropInput(tf: TF): boolean {
-  const existing = tf.getKernel(CONV2D_BACKPROP_INPUT, 'wasm');
-  if (!existing) return false;
-  const original = isOurs(existing.kernelFunc)
-    ? ((existing.kernelFunc as unknown as Record<symbol, unknown>)[ORIGINAL] as typeof existing)
-    : existing;
-  const fn = makeWasmConv2DBackpropInput(tf, original.kernelFunc as unknown as KernelFn);
-  (fn as unknown as Record<symbol, unknown>)[ORIGINAL] = original;
-  tf.unregisterKernel(CONV2D_BACKPROP_INPUT, 'wasm');
-  tf.registerKernel({
-    kernelName: CONV2D_BACKPROP_INPUT,
-    backendName: 'wasm',
-    kernelFunc: markOurs(fn),
-    // the stock kernel's setup binds its C++ entry point, which the NCHW fallback needs
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-  });
-  return true;
+  return replaceKernel(tf, CONV2D_BACKPROP_INPUT, 'wasm', (stock) => makeWasmConv2DBackpropInput(tf, stock));
 }
