@@ -2,6 +2,7 @@
 // built-in fails to resolve there) and check that nothing but @dgpose/core is imported.
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { expectBrowserSafe } from '@dgpose/test-utils';
 
 it('bundles for the browser with no Node built-ins and no tfjs import', () => {
   const res = buildSync({
@@ -19,4 +20,9 @@ it('bundles for the browser with no Node built-ins and no tfjs import', () => {
   expect([...new Set(imports)]).toEqual(['@dgpose/core']);
   const inputs = Object.keys(res.metafile.inputs);
   expect(inputs.filter((f) => /node_modules|__fixtures__|\.test\./.test(f))).toEqual([]);
+});
+
+it('its whole import graph, @dgpose/core sources included, is browser-safe', async () => {
+  const r = await expectBrowserSafe(path.resolve(__dirname, 'index.ts'));
+  expect(r.inputs.some((f) => f.includes('packages/core/src/'))).toBe(true);
 });

@@ -1,4 +1,4 @@
-import { isDGPoseError, type DGPoseErrorCode } from '@dgpose/core';
+import { convertPose, isDGPoseError, type DGPoseErrorCode, type Pose } from '@dgpose/core';
 import { PCKH_FASHION, type JointArray, pck, pckCurve, type PoseLike } from './pck';
 
 function expectCode(fn: () => unknown, code: DGPoseErrorCode, argument?: string): void {
@@ -121,6 +121,17 @@ describe('pckCurve', () => {
     const g = coco({ 0: [0, 0], 1: [0, 10] });
     expectCode(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [] }), 'E_EMPTY', 'opts.thresholds');
     expectCode(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [0.1, -1] }), 'E_ARG', 'opts.thresholds[1]');
+  });
+});
+
+describe('core poses', () => {
+  it("accepts @dgpose/core's Pose and its converted poses", () => {
+    const p17: Pose = { skeleton: 'coco17', keypoints: Array.from({ length: 17 }, (_, i) => ({ x: 100 + 4 * i, y: 50 + 9 * i, score: 0.9 })) };
+    const p18 = convertPose(p17, 'coco18');
+    const r = pck([p18], [p18], PCKH_FASHION);
+    expect(r.pck).toBe(1);
+    expect(r.total).toBe(p18.keypoints.filter((k) => k !== null).length);
+    expect(pck([p17], [p17], { normaliser: 'torso', alpha: 0.2 }).pck).toBe(1);
   });
 });
 
