@@ -1,1 +1,18 @@
-export {};
+export type {
+  ModelKind,
+  PresetName,
+  ModelWeightsKind,
+  TrainBatch,
+  StepLosses,
+  RgbImage,
+  ConditionalLossWeights,
+  SemiLossWeights,
+  DiscriminatorConfig,
+  ConditionalConfig,
+  SemiConfig,
+  DGPoseModel,
+  SemiDGPoseModel,
+  CreateConditionalOptions,
+  CreateSemiOptions,
+  CheckpointExtra,
+} from './types';
