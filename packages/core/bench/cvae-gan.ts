@@ -177,7 +177,7 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
       const adv = tf.mean(tf.softplus(tf.neg(discriminator(xhat, x.pose))));
       return tf.addN([l1, tf.mul(0.01, kl), tf.mul(0.1, adv)]) as tf.Scalar;
     }, gVars);
-    optG.applyGradients(grads);
+    optG.applyGradients(grads as unknown as Parameters<typeof optG.applyGradients>[0]);
     tf.dispose(Object.values(grads));
     // discriminator on the real batch and the (fixed) fake batch
     const costD = optD.minimize(

@@ -36,18 +36,21 @@ interface Row {
 const rows: Row[] = [];
 let flops = { step: 0, forward: 0 };
 
-async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<number[]> {
+async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<{ times: number[]; before: number; after: number }> {
   const batch = makeBatch(model.config);
   const times: number[] = [];
+  let before = tf.memory().numTensors;
   for (let i = 0; i < warmup + steps; i++) {
+    if (i === warmup) before = tf.memory().numTensors; // Adam creates its moments at step 1
     const t0 = performance.now();
     const { lossG, lossD } = await model.trainStep(batch);
     const dt = performance.now() - t0;
     if (!Number.isFinite(lossG) || !Number.isFinite(lossD)) throw new Error(`non-finite loss at step ${i}`);
     if (i >= warmup) times.push(dt);
   }
+  const after = tf.memory().numTensors;
   tf.dispose([batch.img, batch.pose, batch.eps]);
-  return times;
+  return { times, before, after };
 }
 
 async function timeForward(model: CvaeGan, n: number): Promise<number> {
@@ -98,7 +101,9 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
   try {
     init = await initBackend({ prefer, threads, log: (m) => console.log(m) });
   } catch (e) {
-    rows.push({ backend: label, note: isDGPoseError(e) ? e.message.replace(/^\[E_BACKEND\] /, '') : String(e) });
+    const attempts = isDGPoseError(e) ? (e.details.got as { module?: string; reason?: string }[]) : [];
+    const why = attempts.map((a) => (a.reason ?? '').slice(0, 110)).join('; ');
+    rows.push({ backend: label, note: `unavailable: ${why || String(e)}` });
     return;
   }
   if (init.threads !== threads && init.backend === 'wasm') {
@@ -115,20 +120,18 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
       if ((fwd * (model.stepFlops / model.forwardFlops)) / 1000 > CPU_LIMIT_S) {
         rows.push({ backend: label, forwardMs: fwd, note: `step skipped: estimated > ${CPU_LIMIT_S} s from the forward pass` });
       } else {
-        const [t] = await timeSteps(model, 0, 1);
+        const [t] = (await timeSteps(model, 0, 1)).times;
         rows.push({ backend: label, forwardMs: fwd, stepMs: t, steps: 1, note: 'a single step, no warm-up' });
       }
     } else {
       const fwd = await timeForward(model, 4);
-      const before = tf.memory().numTensors;
-      const times = await timeSteps(model, WARMUP, STEPS);
-      const after = tf.memory().numTensors;
+      const { times, before, after } = await timeSteps(model, WARMUP, STEPS);
       rows.push({
         backend: label,
         forwardMs: fwd,
         stepMs: median(times),
         steps: times.length,
-        note: `steps ${times.map((t) => t.toFixed(0)).join(', ')} ms; tensors ${before} -> ${after}`,
+        note: `steps ${times.map((t) => t.toFixed(0)).join(', ')} ms; live tensors ${before} -> ${after} over the timed steps`,
       });
       if (init.backend === 'wasm') await profileStep(model);
     }
