@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { isDGPoseError } from './errors';
-import { __testing, initBackend, shutdownBackend, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
+import { __testing, initBackend, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
 
 const realLoad = __testing.load;
 const ENV_KEYS = ['DGPOSE_BACKEND', 'DGPOSE_WASM_THREADS'] as const;
@@ -143,6 +143,15 @@ describe('initBackend', () => {
     });
     expect(r.backend).toBe('wasm');
     tf.removeBackend('tensorflow');
+  });
+
+  test('registerFastKernels registers ours on the loaded backends without switching', async () => {
+    await initBackend({ prefer: ['cpu'], log: () => {} });
+    const names = await registerFastKernels();
+    expect(names).toEqual(
+      expect.arrayContaining(['Slice@wasm', 'Concat@wasm', 'Conv2DBackpropFilter@wasm', 'Conv2DBackpropInput@wasm', 'ResizeNearestNeighborGrad@cpu', 'Conv2DBackpropFilter@cpu']),
+    );
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   test('without tfjs-core it is E_BACKEND naming the peer', async () => {
