@@ -7,6 +7,7 @@ import {
   type SampleSource,
   batchToTensors,
   createBatcher,
+  createPairBatcher,
   createSyntheticDataset,
 } from './index';
 
@@ -237,6 +238,52 @@ describe('createBatcher', () => {
   });
 });
 
+describe('createPairBatcher', () => {
+  it('batches (from, to) pairs of one identity in different poses, flipped together', async () => {
+    const b = createPairBatcher({ source, batchSize: 8, seed: 3, flip: true, heatmaps: {} });
+    expect(b.pairCount).toBe(5 * 4 * 3);
+    const x = await b.next();
+    expect(x.from.batch).toBe(8);
+    expect(x.to.batch).toBe(8);
+    expect(x.to.heatmaps?.length).toBe(8 * 32 * 32 * 18);
+    expect(x.from.flipped).toEqual(x.to.flipped);
+    for (let k = 0; k < 8; k++) {
+      const [a, c] = [x.from.indices[k], x.to.indices[k]];
+      expect(a).not.toBe(c);
+      expect(source.getSync(a).identity).toBe(source.getSync(c).identity);
+      expect(x.from.labelled[k]).toBe(1);
+      // the target rows are the target samples (flipped when the pair is)
+      const t = source.getSync(c);
+      const src = x.to.flipped[k] ? 31 - 3 : 3;
+      expect(x.to.images[k * 32 * 32 * 3 + (10 * 32 + 3) * 3]).toBe(Math.fround(t.image.data[(10 * 32 + src) * 3] / 127.5 - 1));
+    }
+    await b.close();
+  });
+
+  it('resumes from state() and takes explicit pairs; rejects bad pairs', async () => {
+    const pairs: Array<[number, number]> = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [1, 0]];
+    const a = createPairBatcher({ source, pairs, batchSize: 2, seed: 4, prefetch: 2 });
+    expect(a.batchesPerEpoch).toBe(3);
+    await a.next();
+    const st = a.state();
+    const rest = await take2(a, 4);
+    const b = createPairBatcher({ source, pairs, batchSize: 2, seed: 4, state: st });
+    expect((await take2(b, 4)).map((x) => [x.from.indices, x.to.indices])).toEqual(rest.map((x) => [x.from.indices, x.to.indices]));
+    expectConfigError(() => createPairBatcher({ source, pairs: [[0, N]] }), 'pairs[0]');
+    expectConfigError(() => createPairBatcher({ source, pairs: [] }), 'pairs');
+    expectConfigError(() => createPairBatcher({ source, pairs, batchSize: 7 }), 'batchSize');
+    expectConfigError(() => createPairBatcher({ source, pairs, supervision: 0.5 } as never), 'supervision');
+    expectConfigError(() => createPairBatcher({ source: { name: 'x', size: 2, skeleton: 'coco18', get: source.get } }), 'pairs');
+    expectConfigError(() => createPairBatcher({ source, pairs, batchSize: 2, seed: 5, state: st }), 'state.seed');
+  });
+
+  async function take2(b: ReturnType<typeof createPairBatcher>, n: number): Promise<Awaited<ReturnType<typeof b.next>>[]> {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(await b.next());
+    return out;
+  }
+});
+
 describe.each(TEST_BACKENDS)('batch tensors on %s', (backend) => {
   beforeAll(async () => {
     await useBackend(backend);
@@ -258,6 +305,17 @@ describe.each(TEST_BACKENDS)('batch tensors on %s', (backend) => {
         expect(Math.max(...px)).toBeLessThanOrEqual(1);
         t.dispose();
       }
+    });
+    await b.close();
+  });
+
+  it('pair nextTensors returns both halves, freed by dispose() (no leak)', async () => {
+    const b = createPairBatcher({ source, batchSize: 3, seed: 1, heatmaps: {} });
+    await expectNoLeak(async () => {
+      const t = await b.nextTensors();
+      expect(t.from.images.shape).toEqual([3, 32, 32, 3]);
+      expect(t.to.heatmaps?.shape).toEqual([3, 32, 32, 18]);
+      t.dispose();
     });
     await b.close();
   });

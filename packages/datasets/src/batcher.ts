@@ -227,6 +227,214 @@ export function batchToTensors(b: ArrayBatch): TensorBatch {
   };
 }
 
+/** What building a batch needs to know about its source (shared by the single and pair batchers). */
+interface BuildContext {
+  source: SampleSource;
+  fast: FastSource | null;
+  skeleton: Skeleton;
+  heatmaps: BatcherConfig['heatmaps'];
+  hideUnlabelled: boolean;
+  dims: { h: number; w: number } | null;
+}
+
+function makeContext(source: SampleSource, heatmaps: BatcherConfig['heatmaps'], hideUnlabelled: boolean): BuildContext {
+  const fast = fastPath(source);
+  return {
+    source,
+    fast,
+    skeleton: getSkeleton(source.skeleton, 'source.skeleton'),
+    heatmaps,
+    hideUnlabelled,
+    dims: fast ? { h: fast.imageSize.height, w: fast.imageSize.width } : null,
+  };
+}
+
+/** Loads/renders the samples `idx` into one ArrayBatch (flips, labels, normalisation, heatmaps). */
+async function buildBatch(
+  ctx: BuildContext,
+  idx: number[],
+  fl: boolean[],
+  labelledOf: (index: number) => number,
+  epoch: number,
+  step: number,
+): Promise<ArrayBatch> {
+  const { source, fast, skeleton } = ctx;
+  const J = skeleton.joints.length;
+  const B = idx.length;
+  let samples: Sample[] | null = null;
+  if (!fast) {
+    samples = await Promise.all(idx.map((i) => source.get(i)));
+    if (!ctx.dims) ctx.dims = { h: samples[0].image.height, w: samples[0].image.width };
+  } else {
+    await Promise.resolve(); // render in a later microtask so next() returns first
+  }
+  const { h: H, w: W } = ctx.dims as { h: number; w: number };
+  const px = H * W * 3;
+  const images = new Float32Array(B * px);
+  const posesPx = new Float32Array(B * 2 * J);
+  const visible = new Float32Array(B * J);
+  const ids: string[] = [];
+  for (let b = 0; b < B; b++) {
+    if (fast) {
+      fast.renderInto(idx[b], images, b * px, posesPx, b * 2 * J, visible, b * J);
+      ids.push(fast.idOf(idx[b]));
+    } else {
+      const s = (samples as Sample[])[b];
+      if (s.image.width !== W || s.image.height !== H || s.image.data.length !== px) {
+        throw new DGPoseError('E_SHAPE', 'all samples of a batcher must have the same image size', {
+          argument: `sample ${s.id}`,
+          expected: [H, W, 3],
+          got: [s.image.height, s.image.width, s.image.data.length / (s.image.height * s.image.width)],
+        });
+      }
+      if (s.pose.skeleton !== source.skeleton || s.pose.keypoints.length !== J) {
+        throw new DGPoseError('E_JOINTS', 'sample pose does not match the source skeleton', {
+          argument: `sample ${s.id}`,
+          expected: `${source.skeleton} (${J} joints)`,
+          got: `${s.pose.skeleton} (${s.pose.keypoints.length} joints)`,
+        });
+      }
+      const d = s.image.data;
+      const o = b * px;
+      for (let i = 0; i < px; i++) images[o + i] = d[i] / 127.5 - 1;
+      s.pose.keypoints.forEach((k, j) => {
+        // labelled only inside the pixel-centre frame (mapper's valid range)
+        if (k && k.x >= 0 && k.x <= W - 1 && k.y >= 0 && k.y <= H - 1) {
+          posesPx[b * 2 * J + 2 * j] = k.x;
+          posesPx[b * 2 * J + 2 * j + 1] = k.y;
+          visible[b * J + j] = 1;
+        }
+      });
+      ids.push(s.id);
+    }
+    if (fl[b]) {
+      flipImageInPlace(images, b * px, W, H, 3);
+      flipPoseArraysInPlace(posesPx, b * 2 * J, visible, b * J, W, skeleton);
+    }
+  }
+  const labelled = new Float32Array(B);
+  for (let b = 0; b < B; b++) {
+    labelled[b] = labelledOf(idx[b]);
+    if (ctx.hideUnlabelled && !labelled[b]) {
+      posesPx.fill(0, b * 2 * J, (b + 1) * 2 * J);
+      visible.fill(0, b * J, (b + 1) * J);
+    }
+  }
+  const poses = new Float32Array(B * 2 * J);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < J; j++) {
+      if (!visible[b * J + j]) continue;
+      poses[b * 2 * J + 2 * j] = pixelToNormalized(posesPx[b * 2 * J + 2 * j], W);
+      poses[b * 2 * J + 2 * j + 1] = pixelToNormalized(posesPx[b * 2 * J + 2 * j + 1], H);
+    }
+  }
+  let heatmaps: Float32Array | undefined;
+  if (ctx.heatmaps !== false) {
+    const hm = H * W * J;
+    heatmaps = new Float32Array(B * hm);
+    const sigma = ctx.heatmaps.sigma ?? defaultHeatmapSigma(H);
+    for (let b = 0; b < B; b++) {
+      gaussianHeatmapsInto(heatmaps, b * hm, posesPx.subarray(b * 2 * J, (b + 1) * 2 * J), visible.subarray(b * J, (b + 1) * J), W, H, sigma);
+    }
+  }
+  return { images, poses, posesPx, visible, labelled, heatmaps, batch: B, height: H, width: W, joints: J, ids, indices: idx, flipped: fl, epoch, step };
+}
+
+type Cursor = { epoch: number; position: number; step: number };
+
+/**
+ * The epoch/prefetch machinery over M items: epoch e visits them in a permutation from
+ * `fork('epoch:e')` (identity without shuffle) with flips from `fork('flip:e')`; `build` turns a
+ * slice of the order into a batch. Pure in (seed, epoch), so a cursor is a complete state.
+ */
+function createStream<T>(o: {
+  M: number;
+  batchSize: number;
+  dropLast: boolean;
+  seed: number;
+  shuffle: boolean;
+  flip: boolean;
+  prefetch: number;
+  start: Cursor;
+  build: (items: number[], flips: boolean[], at: Cursor) => Promise<T>;
+}): { next(): Promise<T>; cursor(): Cursor; close(): Promise<void>; batchesPerEpoch: number } {
+  const { M, batchSize } = o;
+  const batchesPerEpoch = o.dropLast ? Math.floor(M / batchSize) : Math.ceil(M / batchSize);
+  const root = createRng(o.seed);
+  const items = Array.from({ length: M }, (_, i) => i);
+  const cache = new Map<number, { order: number[]; flips: Uint8Array }>();
+  const epochPlan = (e: number): { order: number[]; flips: Uint8Array } => {
+    let p = cache.get(e);
+    if (!p) {
+      const order = o.shuffle ? root.fork(`epoch:${e}`).shuffle(items.slice()) : items.slice();
+      const flips = new Uint8Array(M);
+      if (o.flip) {
+        const fr = root.fork(`flip:${e}`);
+        for (let i = 0; i < M; i++) flips[i] = fr.next() < 0.5 ? 1 : 0;
+      }
+      p = { order, flips };
+      if (cache.size >= 3) cache.delete(cache.keys().next().value as number);
+      cache.set(e, p);
+    }
+    return p;
+  };
+  let cursor: Cursor = { ...o.start };
+  // the scheduler runs ahead of the consumer by the prefetched batches
+  let sched: Cursor = { ...cursor };
+  let queue: Array<{ promise: Promise<T>; at: Cursor }> = [];
+  const advance = (c: Cursor): Cursor => {
+    let position = c.position + batchSize;
+    let epoch = c.epoch;
+    if (position >= batchesPerEpoch * batchSize || position >= M) {
+      epoch += 1;
+      position = 0;
+    }
+    return { epoch, position, step: c.step + 1 };
+  };
+  const schedule = (): void => {
+    const at = sched;
+    const plan = epochPlan(at.epoch);
+    const end = Math.min(at.position + batchSize, M);
+    const promise = o.build(
+      plan.order.slice(at.position, end),
+      Array.from(plan.flips.subarray(at.position, end), (v) => v === 1),
+      at,
+    );
+    promise.catch(() => undefined); // surfaced when this batch is requested
+    queue.push({ promise, at });
+    sched = advance(sched);
+  };
+  return {
+    batchesPerEpoch,
+    next: () => {
+      if (queue.length === 0) schedule();
+      const item = queue.shift() as { promise: Promise<T>; at: Cursor };
+      cursor = advance(item.at);
+      while (queue.length < o.prefetch) schedule();
+      return item.promise;
+    },
+    cursor: () => ({ ...cursor }),
+    close: async () => {
+      const pending = queue;
+      queue = [];
+      sched = { ...cursor };
+      await Promise.allSettled(pending.map((q) => q.promise));
+    },
+  };
+}
+
+/** Checks a saved state against the batcher's own values and returns its cursor (E_CONFIG otherwise). */
+function resumeCursor(s0: unknown, expect: Array<[string, unknown]>, epochLength: number): Cursor {
+  const s = s0 as Record<string, unknown>;
+  if (typeof s !== 'object' || s === null || s.version !== 1) bad('state', 'a state from state() (version 1)', s0);
+  for (const [k, v] of expect) if (s[k] !== v) bad(`state.${k}`, `${String(v)} (the batcher's own value)`, s[k]);
+  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if (!ok(s.epoch) || !ok(s.position) || !ok(s.step) || s.position >= epochLength) {
+    bad('state', 'non-negative integers epoch, position (inside the epoch), step', s0);
+  }
+  return { epoch: s.epoch as number, position: s.position as number, step: s.step as number };
+}
+
 /**
  * Batches over `source`.
  *
@@ -247,8 +455,7 @@ export function createBatcher(opts: BatcherOptions): Batcher {
   if (N < 1) throw new DGPoseError('E_EMPTY', 'the source has no samples', { argument: 'source', expected: '>= 1 samples', got: N });
   const nLabelled = Math.round(cfg.supervision * N);
   if (nLabelled === 0) bad('supervision', `large enough that round(supervision * ${N}) >= 1`, cfg.supervision);
-  const skeleton: Skeleton = getSkeleton(source.skeleton, 'source.skeleton');
-  const J = skeleton.joints.length;
+  const ctx = makeContext(source, cfg.heatmaps, cfg.hideUnlabelled);
   const mask = labelledMask(N, cfg.supervision, cfg.seed);
   const members: number[] = [];
   for (let i = 0; i < N; i++) {
@@ -257,207 +464,189 @@ export function createBatcher(opts: BatcherOptions): Batcher {
   const M = members.length;
   if (M === 0) throw new DGPoseError('E_EMPTY', `the '${cfg.subset}' subset is empty`, { argument: 'subset', expected: '>= 1 samples', got: 0 });
   if (cfg.dropLast && M < cfg.batchSize) bad('batchSize', `<= ${M} (the subset size) when dropLast is true`, cfg.batchSize);
-  const batchesPerEpoch = cfg.dropLast ? Math.floor(M / cfg.batchSize) : Math.ceil(M / cfg.batchSize);
-  const root = createRng(cfg.seed);
-  const fast = fastPath(source);
-  const sigmaOf = (h: number): number => (cfg.heatmaps === false ? 0 : cfg.heatmaps.sigma ?? defaultHeatmapSigma(h));
-
-  const cache = new Map<number, { order: number[]; flips: Uint8Array }>();
-  const epochPlan = (e: number): { order: number[]; flips: Uint8Array } => {
-    let p = cache.get(e);
-    if (!p) {
-      const order = cfg.shuffle ? root.fork(`epoch:${e}`).shuffle(members.slice()) : members.slice();
-      const flips = new Uint8Array(M);
-      if (cfg.flip) {
-        const fr = root.fork(`flip:${e}`);
-        for (let i = 0; i < M; i++) flips[i] = fr.next() < 0.5 ? 1 : 0;
-      }
-      p = { order, flips };
-      if (cache.size >= 3) cache.delete(cache.keys().next().value as number);
-      cache.set(e, p);
-    }
-    return p;
-  };
-
-  let cursor = { epoch: 0, position: 0, step: 0 };
-  if (resume !== undefined) {
-    const s = resume as Partial<BatcherState>;
-    if (typeof s !== 'object' || s === null || s.version !== 1) bad('state', 'a BatcherState from state() (version 1)', s);
-    const expect: Array<[keyof BatcherState, unknown]> = [
-      ['seed', cfg.seed],
-      ['sourceSize', N],
-      ['batchSize', cfg.batchSize],
-      ['supervision', cfg.supervision],
-      ['subset', cfg.subset],
-    ];
-    for (const [k, v] of expect) if (s[k] !== v) bad(`state.${k}`, `${String(v)} (the batcher's own value)`, s[k]);
-    const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-    if (!ok(s.epoch) || !ok(s.position) || !ok(s.step) || s.position >= batchesPerEpoch * cfg.batchSize) {
-      bad('state', 'non-negative integers epoch, position (inside the epoch), step', s);
-    }
-    cursor = { epoch: s.epoch, position: s.position, step: s.step };
-  }
-  // the scheduler runs ahead of the consumer by the prefetched batches
-  let sched = { ...cursor };
-  let queue: Array<{ promise: Promise<ArrayBatch>; at: typeof cursor }> = [];
-
-  const advance = (c: typeof cursor): typeof cursor => {
-    let position = c.position + cfg.batchSize;
-    let epoch = c.epoch;
-    if (position >= batchesPerEpoch * cfg.batchSize || position >= M) {
-      epoch += 1;
-      position = 0;
-    }
-    return { epoch, position, step: c.step + 1 };
-  };
-
-  let dims: { h: number; w: number } | null = fast ? { h: fast.imageSize.height, w: fast.imageSize.width } : null;
-
-  const prepare = async (at: typeof cursor): Promise<ArrayBatch> => {
-    const plan = epochPlan(at.epoch);
-    const end = Math.min(at.position + cfg.batchSize, M);
-    const idx = plan.order.slice(at.position, end);
-    const fl = Array.from(plan.flips.subarray(at.position, end), (v) => v === 1);
-    const B = idx.length;
-    let samples: Sample[] | null = null;
-    if (!fast) {
-      samples = await Promise.all(idx.map((i) => source.get(i)));
-      if (!dims) dims = { h: samples[0].image.height, w: samples[0].image.width };
-    } else {
-      await Promise.resolve(); // render in a later microtask so next() returns first
-    }
-    const { h: H, w: W } = dims as { h: number; w: number };
-    const px = H * W * 3;
-    const images = new Float32Array(B * px);
-    const posesPx = new Float32Array(B * 2 * J);
-    const visible = new Float32Array(B * J);
-    const ids: string[] = [];
-    for (let b = 0; b < B; b++) {
-      if (fast) {
-        fast.renderInto(idx[b], images, b * px, posesPx, b * 2 * J, visible, b * J);
-        ids.push(fast.idOf(idx[b]));
-      } else {
-        const s = (samples as Sample[])[b];
-        if (s.image.width !== W || s.image.height !== H || s.image.data.length !== px) {
-          throw new DGPoseError('E_SHAPE', 'all samples of a batcher must have the same image size', {
-            argument: `sample ${s.id}`,
-            expected: [H, W, 3],
-            got: [s.image.height, s.image.width, s.image.data.length / (s.image.height * s.image.width)],
-          });
-        }
-        if (s.pose.skeleton !== source.skeleton || s.pose.keypoints.length !== J) {
-          throw new DGPoseError('E_JOINTS', 'sample pose does not match the source skeleton', {
-            argument: `sample ${s.id}`,
-            expected: `${source.skeleton} (${J} joints)`,
-            got: `${s.pose.skeleton} (${s.pose.keypoints.length} joints)`,
-          });
-        }
-        const d = s.image.data;
-        const o = b * px;
-        for (let i = 0; i < px; i++) images[o + i] = d[i] / 127.5 - 1;
-        s.pose.keypoints.forEach((k, j) => {
-          // labelled only inside the pixel-centre frame (mapper's valid range)
-          if (k && k.x >= 0 && k.x <= W - 1 && k.y >= 0 && k.y <= H - 1) {
-            posesPx[b * 2 * J + 2 * j] = k.x;
-            posesPx[b * 2 * J + 2 * j + 1] = k.y;
-            visible[b * J + j] = 1;
-          }
-        });
-        ids.push(s.id);
-      }
-      if (fl[b]) {
-        flipImageInPlace(images, b * px, W, H, 3);
-        flipPoseArraysInPlace(posesPx, b * 2 * J, visible, b * J, W, skeleton);
-      }
-    }
-    const labelled = new Float32Array(B);
-    for (let b = 0; b < B; b++) {
-      labelled[b] = mask[idx[b]];
-      if (cfg.hideUnlabelled && !labelled[b]) {
-        posesPx.fill(0, b * 2 * J, (b + 1) * 2 * J);
-        visible.fill(0, b * J, (b + 1) * J);
-      }
-    }
-    const poses = new Float32Array(B * 2 * J);
-    for (let b = 0; b < B; b++) {
-      for (let j = 0; j < J; j++) {
-        if (!visible[b * J + j]) continue;
-        poses[b * 2 * J + 2 * j] = pixelToNormalized(posesPx[b * 2 * J + 2 * j], W);
-        poses[b * 2 * J + 2 * j + 1] = pixelToNormalized(posesPx[b * 2 * J + 2 * j + 1], H);
-      }
-    }
-    let heatmaps: Float32Array | undefined;
-    if (cfg.heatmaps !== false) {
-      const hm = H * W * J;
-      heatmaps = new Float32Array(B * hm);
-      const sigma = sigmaOf(H);
-      for (let b = 0; b < B; b++) {
-        gaussianHeatmapsInto(heatmaps, b * hm, posesPx.subarray(b * 2 * J, (b + 1) * 2 * J), visible.subarray(b * J, (b + 1) * J), W, H, sigma);
-      }
-    }
-    return {
-      images,
-      poses,
-      posesPx,
-      visible,
-      labelled,
-      heatmaps,
-      batch: B,
-      height: H,
-      width: W,
-      joints: J,
-      ids,
-      indices: idx,
-      flipped: fl,
-      epoch: at.epoch,
-      step: at.step,
-    };
-  };
-
-  const schedule = (): void => {
-    const at = sched;
-    const promise = prepare(at);
-    promise.catch(() => undefined); // surfaced when this batch is requested
-    queue.push({ promise, at });
-    sched = advance(sched);
-  };
-
-  const next = (): Promise<ArrayBatch> => {
-    if (queue.length === 0) schedule();
-    const item = queue.shift() as { promise: Promise<ArrayBatch>; at: typeof cursor };
-    cursor = advance(item.at);
-    while (queue.length < cfg.prefetch) schedule();
-    return item.promise;
-  };
+  const epochLength = (cfg.dropLast ? Math.floor(M / cfg.batchSize) : Math.ceil(M / cfg.batchSize)) * cfg.batchSize;
+  const start =
+    resume === undefined
+      ? { epoch: 0, position: 0, step: 0 }
+      : resumeCursor(
+          resume,
+          [
+            ['seed', cfg.seed],
+            ['sourceSize', N],
+            ['batchSize', cfg.batchSize],
+            ['supervision', cfg.supervision],
+            ['subset', cfg.subset],
+          ],
+          epochLength,
+        );
+  const stream = createStream<ArrayBatch>({
+    M,
+    batchSize: cfg.batchSize,
+    dropLast: cfg.dropLast,
+    seed: cfg.seed,
+    shuffle: cfg.shuffle,
+    flip: cfg.flip,
+    prefetch: cfg.prefetch,
+    start,
+    build: (items, flips, at) => buildBatch(ctx, items.map((k) => members[k]), flips, (i) => mask[i], at.epoch, at.step),
+  });
 
   return {
     config: cfg,
     source,
     epochSize: M,
-    batchesPerEpoch,
+    batchesPerEpoch: stream.batchesPerEpoch,
     labelledIndices: () => {
       const out: number[] = [];
       for (let i = 0; i < N; i++) if (mask[i]) out.push(i);
       return out;
     },
-    next,
-    nextTensors: async () => batchToTensors(await next()),
-    state: () => ({
-      version: 1,
-      seed: cfg.seed,
-      sourceSize: N,
-      batchSize: cfg.batchSize,
-      supervision: cfg.supervision,
-      subset: cfg.subset,
-      epoch: cursor.epoch,
-      position: cursor.position,
-      step: cursor.step,
-    }),
-    close: async () => {
-      const pending = queue;
-      queue = [];
-      sched = { ...cursor };
-      await Promise.allSettled(pending.map((q) => q.promise));
+    next: stream.next,
+    nextTensors: async () => batchToTensors(await stream.next()),
+    state: () => {
+      const c = stream.cursor();
+      return {
+        version: 1,
+        seed: cfg.seed,
+        sourceSize: N,
+        batchSize: cfg.batchSize,
+        supervision: cfg.supervision,
+        subset: cfg.subset,
+        epoch: c.epoch,
+        position: c.position,
+        step: c.step,
+      };
     },
+    close: stream.close,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// pairs (pose transfer)
+
+/** Configuration of {@link createPairBatcher}: the batcher's fields that make sense for pairs. */
+export type PairBatcherConfig = Pick<BatcherConfig, 'batchSize' | 'seed' | 'shuffle' | 'flip' | 'heatmaps' | 'prefetch' | 'dropLast'>;
+
+/** Options of {@link createPairBatcher}. */
+export interface PairBatcherOptions extends Partial<PairBatcherConfig> {
+  source: SampleSource;
+  /** (source, target) index pairs; default `source.pairs()` (E_CONFIG when neither exists or it is empty). */
+  pairs?: ReadonlyArray<readonly [number, number]>;
+  state?: PairBatcherState;
+}
+
+/** Resume state of a pair batcher (plain JSON). */
+export interface PairBatcherState {
+  version: 1;
+  seed: number;
+  pairCount: number;
+  batchSize: number;
+  epoch: number;
+  position: number;
+  step: number;
+}
+
+/** A batch of pose-transfer pairs: row b of `from` and of `to` show the same identity (flipped together). */
+export interface PairArrayBatch {
+  from: ArrayBatch;
+  to: ArrayBatch;
+  epoch: number;
+  step: number;
+}
+
+export interface PairTensorBatch {
+  from: TensorBatch;
+  to: TensorBatch;
+  epoch: number;
+  step: number;
+  /** Disposes both halves. */
+  dispose(): void;
+}
+
+export interface PairBatcher {
+  readonly config: PairBatcherConfig;
+  readonly pairCount: number;
+  readonly batchesPerEpoch: number;
+  next(): Promise<PairArrayBatch>;
+  nextTensors(): Promise<PairTensorBatch>;
+  state(): PairBatcherState;
+  close(): Promise<void>;
+}
+
+/**
+ * Batches of (source, target) pairs for pose transfer (Conditional-DGPose): `from` holds the
+ * appearance images, `to` the ground-truth targets in the target poses. Same ordering, flip,
+ * heatmap, prefetch and resume rules as {@link createBatcher}; a pair is flipped as a whole; every
+ * row is labelled (pose transfer is supervised).
+ */
+export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
+  if (typeof opts !== 'object' || opts === null) bad('options', 'an object', opts);
+  const { source, pairs: given, state: resume, ...rest } = opts;
+  if (!source || typeof source.get !== 'function' || !Number.isInteger(source.size)) bad('source', 'a SampleSource', source);
+  for (const k of ['supervision', 'subset', 'hideUnlabelled']) if (k in rest) bad(k, 'not a pair batcher option', k);
+  const full = validateBatcherConfig(rest);
+  const cfg: PairBatcherConfig = {
+    batchSize: full.batchSize,
+    seed: full.seed,
+    shuffle: full.shuffle,
+    flip: full.flip,
+    heatmaps: full.heatmaps,
+    prefetch: full.prefetch,
+    dropLast: full.dropLast,
+  };
+  const pairs = given ?? (typeof source.pairs === 'function' ? source.pairs() : undefined);
+  if (!Array.isArray(pairs) || pairs.length === 0) bad('pairs', 'a non-empty list of [from, to] indices (or a source with pairs())', pairs);
+  const N = source.size;
+  pairs.forEach((p, k) => {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((i) => Number.isInteger(i) && i >= 0 && i < N)) {
+      bad(`pairs[${k}]`, `[from, to] with indices in [0, ${N - 1}]`, p);
+    }
+  });
+  const M = pairs.length;
+  if (cfg.dropLast && M < cfg.batchSize) bad('batchSize', `<= ${M} (the number of pairs) when dropLast is true`, cfg.batchSize);
+  const ctx = makeContext(source, cfg.heatmaps, false);
+  const epochLength = (cfg.dropLast ? Math.floor(M / cfg.batchSize) : Math.ceil(M / cfg.batchSize)) * cfg.batchSize;
+  const start =
+    resume === undefined
+      ? { epoch: 0, position: 0, step: 0 }
+      : resumeCursor(resume, [['seed', cfg.seed], ['pairCount', M], ['batchSize', cfg.batchSize]], epochLength);
+  const one = (): number => 1;
+  const stream = createStream<PairArrayBatch>({
+    M,
+    batchSize: cfg.batchSize,
+    dropLast: cfg.dropLast,
+    seed: cfg.seed,
+    shuffle: cfg.shuffle,
+    flip: cfg.flip,
+    prefetch: cfg.prefetch,
+    start,
+    build: async (items, flips, at) => {
+      const from = await buildBatch(ctx, items.map((k) => pairs[k][0]), flips, one, at.epoch, at.step);
+      const to = await buildBatch(ctx, items.map((k) => pairs[k][1]), flips, one, at.epoch, at.step);
+      return { from, to, epoch: at.epoch, step: at.step };
+    },
+  });
+  return {
+    config: cfg,
+    pairCount: M,
+    batchesPerEpoch: stream.batchesPerEpoch,
+    next: stream.next,
+    nextTensors: async () => {
+      const b = await stream.next();
+      const from = batchToTensors(b.from);
+      let to: TensorBatch;
+      try {
+        to = batchToTensors(b.to);
+      } catch (e) {
+        from.dispose();
+        throw e;
+      }
+      return { from, to, epoch: b.epoch, step: b.step, dispose: () => (from.dispose(), to.dispose()) };
+    },
+    state: () => {
+      const c = stream.cursor();
+      return { version: 1, seed: cfg.seed, pairCount: M, batchSize: cfg.batchSize, epoch: c.epoch, position: c.position, step: c.step };
+    },
+    close: stream.close,
   };
 }

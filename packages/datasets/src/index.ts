@@ -9,8 +9,21 @@ export type { SyntheticAppearance, HairStyle, Pattern, BackgroundStyle } from '.
 export { drawSkeletonGrid } from './grid';
 export type { SkeletonGridOptions } from './grid';
 // Batching (engineer datasets-synthetic)
-export { createBatcher, validateBatcherConfig, batchToTensors, labelledMask, DEFAULT_BATCHER_CONFIG } from './batcher';
-export type { Batcher, BatcherConfig, BatcherOptions, BatcherState, ArrayBatch, TensorBatch } from './batcher';
+export { createBatcher, createPairBatcher, validateBatcherConfig, batchToTensors, labelledMask, DEFAULT_BATCHER_CONFIG } from './batcher';
+export type {
+  Batcher,
+  BatcherConfig,
+  BatcherOptions,
+  BatcherState,
+  ArrayBatch,
+  TensorBatch,
+  PairBatcher,
+  PairBatcherConfig,
+  PairBatcherOptions,
+  PairBatcherState,
+  PairArrayBatch,
+  PairTensorBatch,
+} from './batcher';
 export {
   pixelToNormalized,
   normalizedToPixel,
