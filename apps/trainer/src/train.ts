@@ -1,0 +1,516 @@
+/*
+ * The training loop of dgpose-train: model + data + batcher, checkpoints (atomic, newest K, a
+ * `latest` pointer), exact resume (weights, optimizer, step, the trainer's RNG and the batcher's
+ * position), sample grids, a JSONL log, progress, signals and NaN handling.
+ */
+import '@tensorflow/tfjs-layers'; // side effect: registers the gradients training needs
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { DGPoseError, createRng, initBackend, isDGPoseError, type Pose, type Rng, type RngState } from '@dgpose/core';
+import { writeFileAtomic } from '@dgpose/core/node';
+import { createBatcher, type Batcher, type BatcherState, type Sample, type SampleSource, type TensorBatch } from '@dgpose/datasets';
+import { createConditionalDGPose, createSemiDGPose, type DGPoseModel, type SemiDGPoseModel, type StepLosses } from '@dgpose/models';
+import { loadCheckpoint, saveCheckpoint, saveModel } from '@dgpose/models/node';
+import { CHECKPOINTS_DIR, listCheckpoints, listPartial, pruneCheckpoints, readLatest, stepDirName, writeLatest } from './checkpoints';
+import { openTrainingSource } from './data';
+import { composeGrid, writePng, type GridImage } from './grid';
+import { JsonlLog } from './log';
+import { RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
+import { barProgress, lineProgress, type ProgressSink } from './progress';
+import { TRAINER_VERSION } from './version';
+
+/** Folder entries the trainer writes (and `--force` replaces). */
+export const OUTPUT_ENTRIES = ['config.json', 'log.jsonl', CHECKPOINTS_DIR, 'samples', 'final'] as const;
+export const CONFIG_FILE = 'config.json';
+export const LOG_FILE = 'log.jsonl';
+export const CONFIG_FORMAT = 'dgpose-train-config';
+
+type AnyModel = DGPoseModel;
+
+/** What a step reports to `onStep`. */
+export interface StepInfo {
+  step: number;
+  losses: StepLosses;
+  imagesPerSec: number;
+}
+
+export interface TrainHooks {
+  /** After every successful step. */
+  onStep?(info: StepInfo): void;
+  /** Before a step, with the batch about to be used (tests: inject NaN). */
+  beforeStep?(step: number, batch: TensorBatch): void;
+  /** After a checkpoint folder is complete and `latest` points at it. */
+  onCheckpoint?(step: number, dir: string): void;
+}
+
+/** Options of {@link train}: any {@link TrainConfig} fields plus run-time wiring. */
+export interface TrainOptions extends Partial<TrainConfig> {
+  /** Aborting finishes the current step, writes a checkpoint and returns status 'interrupted'. */
+  signal?: AbortSignal;
+  hooks?: TrainHooks;
+  /** Progress: 'auto' = a bar on a TTY unless quiet, lines otherwise; 'none' = silent. */
+  progress?: 'auto' | 'bar' | 'lines' | 'none';
+  /** Where plain lines go (default: stderr). */
+  print?: (line: string) => void;
+  /** The command line, stored in config.json. */
+  command?: string[];
+}
+
+export interface TrainResult {
+  status: 'completed' | 'interrupted';
+  /** Steps done in total (including those before a resume). */
+  step: number;
+  /** The step this run resumed from (null when it started fresh). */
+  resumedFrom: number | null;
+  /** Losses of the last step (null if no step ran). */
+  losses: StepLosses | null;
+  /** Output folder (absolute). */
+  out: string;
+  /** The newest checkpoint folder. */
+  checkpoint: string | null;
+  /** Exported weights (`final/`), when completed. */
+  final: string | null;
+  config: TrainConfig;
+}
+
+/** The `config.json` of an output folder. */
+export interface StoredRunConfig {
+  format: typeof CONFIG_FORMAT;
+  version: 1;
+  trainer: string;
+  options: TrainConfig;
+  batchSize: number;
+  model: { kind: string; config: unknown; params: number };
+  data: { name: string; size: number; imageSize: number; skeleton: string };
+  backend: string | null;
+  command: string[];
+  createdAt: string;
+  resumes: { at: string; fromStep: number; command: string[] }[];
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fsp.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads `<out>/config.json` (E_CHECKPOINT when it is not a dgpose-train config). */
+export async function readRunConfig(out: string): Promise<StoredRunConfig> {
+  const file = path.join(out, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new DGPoseError('E_IO', `nothing to resume in ${out}: ${CONFIG_FILE} is missing`, { argument: 'out', path: file, cause: e });
+  }
+  let parsed: StoredRunConfig;
+  try {
+    parsed = JSON.parse(text) as StoredRunConfig;
+  } catch (e) {
+    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON`, { argument: 'out', path: file, cause: e });
+  }
+  if (parsed?.format !== CONFIG_FORMAT || parsed.version !== 1 || typeof parsed.options !== 'object') {
+    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not a dgpose-train config (format ${CONFIG_FORMAT} version 1)`, {
+      argument: 'out',
+      expected: `${CONFIG_FORMAT} v1`,
+      got: `${String(parsed?.format)} v${String(parsed?.version)}`,
+      path: file,
+    });
+  }
+  return parsed;
+}
+
+/**
+ * Resolves the config of a resumed run: the stored options, with the fields a resume may change
+ * (steps, checkpoint/sample/log cadence, backend, ...) taken from `given`. Any other field given
+ * with a different value is refused with the reason (E_CHECKPOINT).
+ */
+export function mergeResumeConfig(stored: TrainConfig, given: Partial<TrainConfig>): TrainConfig {
+  const merged: TrainConfig = { ...stored };
+  for (const [k, v] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
+    if (v === undefined) continue;
+    if ((RESUME_MUTABLE as string[]).includes(k)) {
+      (merged as unknown as Record<string, unknown>)[k] = v;
+    } else if (JSON.stringify(v) !== JSON.stringify(stored[k])) {
+      const why =
+        k === 'model'
+          ? `its checkpoints are of the ${String(stored.model)} model, not ${String(v)}`
+          : `it was started with ${k}=${JSON.stringify(stored[k])}, not ${JSON.stringify(v)}`;
+      throw new DGPoseError('E_CHECKPOINT', `cannot resume the run in ${stored.out}: ${why}`, { argument: k, expected: stored[k], got: v });
+    }
+  }
+  return validateTrainConfig(merged);
+}
+
+async function prepareOutDir(c: TrainConfig): Promise<void> {
+  const out = c.out;
+  if (await exists(out)) {
+    const st = await fsp.stat(out);
+    if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
+    const entries = await fsp.readdir(out);
+    if (entries.length > 0) {
+      if (!c.force) {
+        throw new DGPoseError(
+          'E_ARG',
+          `output folder ${out} already exists and is not empty (${entries.slice(0, 6).join(', ')}${entries.length > 6 ? ', ...' : ''}); ` +
+            'pass --force to overwrite it, --resume to continue its run, or choose another --out',
+          { argument: 'out', path: out },
+        );
+      }
+      // --force replaces only what the trainer writes; other files in the folder are left alone
+      for (const e of OUTPUT_ENTRIES) await fsp.rm(path.join(out, e), { recursive: true, force: true });
+    }
+  }
+  await fsp.mkdir(path.join(out, CHECKPOINTS_DIR), { recursive: true });
+  await fsp.mkdir(path.join(out, 'samples'), { recursive: true });
+}
+
+function modelOverrides(c: TrainConfig): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...c.modelConfig, seed: c.seed };
+  if (c.size !== null) o.imageSize = c.size;
+  if (c.lr !== null) o.lr = c.lr;
+  if (c.model === 'semi') o.supervision = c.supervision;
+  return o;
+}
+
+async function createModel(c: TrainConfig): Promise<AnyModel> {
+  const config = modelOverrides(c);
+  if (c.model === 'semi') return (await createSemiDGPose({ preset: c.preset, config, seed: c.seed })) as unknown as AnyModel;
+  return (await createConditionalDGPose({ preset: c.preset, config, seed: c.seed })) as unknown as AnyModel;
+}
+
+interface CheckpointData {
+  batcher: BatcherState;
+  imagesSeen: number;
+}
+
+/** Loads the newest complete checkpoint of `out` that reads back; corrupt ones are skipped with a note. */
+async function loadNewestCheckpoint(
+  out: string,
+  c: TrainConfig,
+  note: (m: string) => void,
+): Promise<{ model: AnyModel; rng: RngState | undefined; data: CheckpointData; name: string; step: number } | null> {
+  const candidates = await listCheckpoints(out);
+  const latest = await readLatest(out);
+  if (candidates.length && latest && latest !== candidates[0].name) {
+    note(`note: 'latest' points at ${latest} but ${candidates[0].name} is complete and newer (the run stopped before updating the pointer); using ${candidates[0].name}`);
+  }
+  for (const cand of candidates) {
+    let loaded: Awaited<ReturnType<typeof loadCheckpoint>>;
+    try {
+      loaded = await loadCheckpoint(cand.dir);
+    } catch (e) {
+      // another model kind or format version is a refusal; a damaged folder falls back to an older one
+      if (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION')) {
+        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, { argument: 'resume', path: cand.dir, cause: e });
+      }
+      note(`warning: skipping unreadable checkpoint ${cand.dir}: ${(e as Error).message}`);
+      continue;
+    }
+    const model = loaded.model as AnyModel;
+    if (model.kind !== c.model) {
+      model.dispose();
+      throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: it holds a ${model.kind} model, this run trains ${c.model}`, {
+        argument: 'model',
+        expected: c.model,
+        got: model.kind,
+        path: cand.dir,
+      });
+    }
+    const extra = loaded.extra as { rng?: RngState; data?: unknown; meta?: Record<string, unknown> };
+    const data = extra.data as CheckpointData | undefined;
+    if (!data || typeof data !== 'object' || typeof data.batcher !== 'object') {
+      model.dispose();
+      throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: it was not written by dgpose-train (no data-order state)`, {
+        argument: 'resume',
+        path: cand.dir,
+      });
+    }
+    if (model.step !== cand.step) {
+      note(`warning: checkpoint ${cand.name} holds model step ${model.step}`);
+    }
+    return { model, rng: extra.rng, data, name: cand.name, step: model.step };
+  }
+  return null;
+}
+
+/** Fits Semi-DGPose's pose prior p(y) on the labelled subset (normalised coords, unflipped). */
+async function fitPrior(model: SemiDGPoseModel, source: SampleSource, c: TrainConfig): Promise<number> {
+  const b = createBatcher({
+    source,
+    batchSize: Math.min(64, source.size),
+    seed: c.seed,
+    supervision: c.supervision,
+    subset: 'labelled',
+    shuffle: false,
+    flip: false,
+    dropLast: false,
+    prefetch: 1,
+  });
+  const poses: Float32Array[] = [];
+  const visible: Float32Array[] = [];
+  for (let i = 0; i < b.batchesPerEpoch; i++) {
+    const batch = await b.next();
+    const P = 2 * batch.joints;
+    for (let r = 0; r < batch.batch; r++) {
+      poses.push(batch.poses.slice(r * P, (r + 1) * P));
+      visible.push(batch.visible.slice(r * batch.joints, (r + 1) * batch.joints));
+    }
+  }
+  await b.close();
+  model.fitPosePrior(poses, visible);
+  return poses.length;
+}
+
+/** Fixed preview rows for the sample grids: the first `n` of a seeded permutation of the source. */
+async function previewSamples(source: SampleSource, c: TrainConfig): Promise<Sample[]> {
+  const n = Math.min(c.sampleRows, source.size);
+  const order = createRng(c.seed).fork('preview').shuffle(Array.from({ length: source.size }, (_, i) => i));
+  return Promise.all(order.slice(0, n).map((i) => source.get(i)));
+}
+
+/**
+ * One grid row per preview sample: input | reconstruction | transfer (appearance of row i in the
+ * pose of row i+1) | two samples z ~ p(z) in the row's pose. Seeds come from the trainer's RNG.
+ */
+async function writeSampleGrid(model: AnyModel, rows: Sample[], rng: Rng, file: string): Promise<void> {
+  const images = rows.map((s) => s.image as GridImage);
+  const poses: Pose[] = rows.map((s) => s.pose);
+  const n = rows.length;
+  const recon = await model.reconstruct(images, poses);
+  const targets = poses.map((_, i) => poses[(i + 1) % n]);
+  const moved = await model.transfer(images, poses, targets);
+  const cells: GridImage[][] = [];
+  for (let i = 0; i < n; i++) {
+    const gen = await model.generate(poses[i], 2, { seed: rng.int(2 ** 31) });
+    cells.push([images[i], recon[i], moved[i], ...gen] as GridImage[]);
+  }
+  const size = (model.config as { imageSize: number }).imageSize;
+  await writePng(file, composeGrid(cells, size));
+}
+
+function finiteLosses(losses: StepLosses): string | null {
+  for (const [k, v] of Object.entries(losses)) if (typeof v !== 'number' || !Number.isFinite(v)) return k;
+  return null;
+}
+
+/**
+ * Trains a DGPose model as configured and writes the output folder (README: layout). Resolves
+ * with status 'completed' after `steps` steps (final weights in `final/`), or 'interrupted' when
+ * `signal` aborts (after finishing the current step and writing a checkpoint). Throws DGPoseError:
+ * E_CONFIG for bad options (an unknown preset lists the valid ones), E_ARG for an existing output
+ * folder without `force`, E_DATASET_LAYOUT for a bad data root, E_CHECKPOINT for a checkpoint of
+ * another model or version, E_LOSS_NAN when a loss becomes NaN/Inf (the last good checkpoint kept).
+ */
+export async function train(options: TrainOptions = {}): Promise<TrainResult> {
+  const { signal, hooks = {}, progress: progressMode = 'auto', print = (l: string) => process.stderr.write(`${l}\n`), command = [], ...given } = options;
+  let c = validateTrainConfig(given);
+  const out = path.resolve(c.out);
+  c.out = out;
+
+  let stored: StoredRunConfig | null = null;
+  if (c.resume) {
+    if (!(await exists(out))) throw new DGPoseError('E_ARG', `nothing to resume: output folder ${out} does not exist`, { argument: 'out', path: out });
+    stored = await readRunConfig(out);
+    c = mergeResumeConfig(stored.options, { ...given, out, resume: true });
+  } else {
+    await prepareOutDir(c);
+  }
+
+  const useBar = progressMode === 'bar' || (progressMode === 'auto' && !c.quiet && process.stderr.isTTY === true);
+  const sink: ProgressSink =
+    progressMode === 'none'
+      ? { start() {}, update() {}, note() {}, stop() {} }
+      : useBar
+        ? barProgress()
+        : lineProgress(print);
+
+  let backend: string | null = null;
+  if (c.backend !== null) {
+    const r = await initBackend({ prefer: c.backend === 'auto' ? undefined : [c.backend], threads: c.threads, log: (m) => sink.note(m) });
+    backend = r.backend;
+  }
+
+  const log = new JsonlLog(path.join(out, LOG_FILE));
+  const batchSize = resolvedBatchSize(c);
+  let model: AnyModel | null = null;
+  let batcher: Batcher | null = null;
+  const rng = createRng(c.seed).fork('trainer');
+  let resumedFrom: number | null = null;
+  let data: CheckpointData | null = null;
+
+  const nanStop = async (term: string, atStep: number, cause: unknown): Promise<DGPoseError> => {
+    sink.stop();
+    const good = (await listCheckpoints(out))[0];
+    const kept = good ? `the last good checkpoint ${path.join(CHECKPOINTS_DIR, good.name)} (step ${good.step}) is kept` : 'no checkpoint had been written yet';
+    log.event('nan', { step: atStep, term, checkpoint: good ? path.join(CHECKPOINTS_DIR, good.name) : null });
+    return new DGPoseError(
+      'E_LOSS_NAN',
+      `training stopped at step ${atStep}: loss term '${term}' became NaN or Infinity; ${kept}. Try a lower --lr, then --resume`,
+      { argument: term, cause },
+    );
+  };
+
+  try {
+    if (c.resume) {
+      const partial = await listPartial(out);
+      for (const p of partial) {
+        await fsp.rm(p, { recursive: true, force: true });
+        sink.note(`removed partial checkpoint ${path.basename(p)} (a write cut short)`);
+      }
+      const found = await loadNewestCheckpoint(out, c, (m) => sink.note(m));
+      if (found) {
+        model = found.model;
+        if (found.rng) rng.setState(found.rng);
+        data = found.data;
+        resumedFrom = found.step;
+      } else {
+        sink.note(`no complete checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from step 0 with the stored config`);
+      }
+      await fsp.mkdir(path.join(out, 'samples'), { recursive: true });
+    }
+    model ??= await createModel(c);
+    const imageSize = (model.config as { imageSize: number }).imageSize;
+
+    const source = await openTrainingSource(c, imageSize);
+    batcher = createBatcher({
+      source,
+      batchSize,
+      seed: c.seed,
+      supervision: c.supervision,
+      // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only
+      subset: c.model === 'conditional' && c.supervision < 1 ? 'labelled' : 'all',
+      flip: c.flip,
+      prefetch: 2,
+      state: data?.batcher,
+    });
+    let priorCount = 0;
+    if (c.model === 'semi') priorCount = await fitPrior(model as unknown as SemiDGPoseModel, source, c);
+
+    const runConfig: StoredRunConfig = {
+      format: CONFIG_FORMAT,
+      version: 1,
+      trainer: TRAINER_VERSION,
+      options: c,
+      batchSize,
+      model: { kind: model.kind, config: model.config, params: model.paramCount() },
+      data: { name: source.name, size: source.size, imageSize, skeleton: source.skeleton },
+      backend,
+      command: stored?.command ?? command,
+      createdAt: stored?.createdAt ?? new Date().toISOString(),
+      resumes: [...(stored?.resumes ?? []), ...(c.resume ? [{ at: new Date().toISOString(), fromStep: resumedFrom ?? 0, command }] : [])],
+    };
+    await writeFileAtomic(path.join(out, CONFIG_FILE), `${JSON.stringify(runConfig, null, 2)}\n`);
+
+    const preview = await previewSamples(source, c);
+    let step = model.step;
+    let imagesSeen = data?.imagesSeen ?? step * batchSize;
+    let lastCheckpoint: { step: number; dir: string } | null = null;
+    if (resumedFrom !== null) {
+      const name = stepDirName(resumedFrom);
+      lastCheckpoint = { step: resumedFrom, dir: path.join(out, CHECKPOINTS_DIR, name) };
+      log.event('resume', { step, checkpoint: name, batcher: data?.batcher });
+      sink.note(`resumed from ${name} (step ${step})`);
+    } else {
+      log.event('start', { step, model: model.kind, preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
+    }
+    if (c.model === 'semi') log.event('prior', { step, labelled: priorCount });
+
+    const checkpoint = async (): Promise<void> => {
+      if (lastCheckpoint?.step === step) return;
+      const name = stepDirName(step);
+      const dir = path.join(out, CHECKPOINTS_DIR, name);
+      const extraData: CheckpointData = { batcher: (batcher as Batcher).state(), imagesSeen };
+      await saveCheckpoint(dir, model as AnyModel, {
+        rng: rng.getState(),
+        data: extraData,
+        meta: { trainer: TRAINER_VERSION, step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
+      });
+      await writeLatest(out, name);
+      lastCheckpoint = { step, dir };
+      const removed = await pruneCheckpoints(out, c.keep, name);
+      log.event('checkpoint', { step, dir: path.relative(out, dir), removed: removed.map((r) => path.basename(r)) });
+      hooks.onCheckpoint?.(step, dir);
+    };
+    let lastSamples = -1;
+    const samples = async (): Promise<void> => {
+      if (lastSamples === step) return;
+      const file = path.join(out, 'samples', `${stepDirName(step)}.png`);
+      await writeSampleGrid(model as AnyModel, preview, rng, file);
+      lastSamples = step;
+      log.event('samples', { step, file: path.relative(out, file) });
+    };
+
+    sink.start(c.steps, Math.min(step, c.steps));
+    let lastLosses: StepLosses | null = null;
+    let windowStart = Date.now();
+    let windowImages = 0;
+    let status: TrainResult['status'] = 'completed';
+
+    while (step < c.steps) {
+      if (signal?.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      const batch = await batcher.nextTensors();
+      let losses: StepLosses;
+      try {
+        hooks.beforeStep?.(step + 1, batch);
+        losses = await model.trainStep(batch);
+      } catch (e) {
+        if (isDGPoseError(e, 'E_LOSS_NAN')) throw await nanStop(e.details.argument ?? 'unknown', step + 1, e);
+        throw e;
+      } finally {
+        batch.dispose();
+      }
+      const bad = finiteLosses(losses);
+      if (bad !== null) throw await nanStop(bad, step + 1, undefined);
+      step += 1;
+      imagesSeen += batchSize;
+      windowImages += batchSize;
+      lastLosses = losses;
+      const now = Date.now();
+      const ips = windowImages / Math.max(1e-3, (now - windowStart) / 1000);
+      hooks.onStep?.({ step, losses, imagesPerSec: ips });
+      if (step % c.logEvery === 0 || step === c.steps) {
+        log.step({ step, imagesPerSec: ips, images: imagesSeen, losses });
+        sink.update(step, ips, losses);
+        windowStart = now;
+        windowImages = 0;
+      }
+      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await checkpoint();
+      if (c.sampleEvery > 0 && step % c.sampleEvery === 0) await samples();
+    }
+
+    await checkpoint();
+    let finalDir: string | null = null;
+    if (status === 'completed') {
+      await samples();
+      finalDir = path.join(out, 'final');
+      await saveModel(finalDir, model);
+      log.event('end', { step, final: 'final' });
+      sink.stop();
+      sink.note(`done: ${step} steps; weights in ${finalDir}`);
+    } else {
+      log.event('stop', { step, reason: 'signal', checkpoint: path.relative(out, (lastCheckpoint as { dir: string } | null)?.dir ?? '') });
+      sink.stop();
+      sink.note(`interrupted at step ${step}; checkpoint ${path.relative(process.cwd(), (lastCheckpoint as { dir: string } | null)?.dir ?? out)} written; continue with --resume`);
+    }
+    return {
+      status,
+      step,
+      resumedFrom,
+      losses: lastLosses,
+      out,
+      checkpoint: (lastCheckpoint as { dir: string } | null)?.dir ?? null,
+      final: finalDir,
+      config: c,
+    };
+  } finally {
+    sink.stop();
+    await batcher?.close();
+    model?.dispose();
+    log.close();
+  }
+}
