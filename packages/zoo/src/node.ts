@@ -1,1 +1,4 @@
+// @dgpose/zoo/node: everything of the main entry plus loading from disk (Node only).
 export * from './index';
+export { createMoveNet } from './movenet-node';
+export type { CreateMoveNetOptions } from './movenet-node';
