@@ -88,37 +88,23 @@ const TAPS = gaussianTaps(1.5, 5);
 // The 11 taps are symmetric (w[k] = w[10-k]): pairing them halves the multiplications.
 const [G0, G1, G2, G3, G4, G5] = [TAPS[0], TAPS[1], TAPS[2], TAPS[3], TAPS[4], TAPS[5]];
 
-/** Horizontal 11-tap Gaussian correlation of every row, 'valid' part only: Hp × (Wp−10) values. */
-function gaussH(src: Float64Array, Hp: number, Wp: number, dst: Float64Array): void {
-  const Wo = Wp - 10;
-  for (let i = 0; i < Hp; i++) {
-    const b = i * Wp;
-    const o = i * Wo;
-    for (let j = 0; j < Wo; j++) {
-      const q = b + j;
-      dst[o + j] =
-        G0 * (src[q] + src[q + 10]) +
-        G1 * (src[q + 1] + src[q + 9]) +
-        G2 * (src[q + 2] + src[q + 8]) +
-        G3 * (src[q + 3] + src[q + 7]) +
-        G4 * (src[q + 4] + src[q + 6]) +
-        G5 * src[q + 5];
+/**
+ * 11-tap Gaussian correlation along each of `rows` rows of length `len` ('valid' part: len−10 values),
+ * written transposed: dst[j·rows + i]. Applied twice (x then y), the second pass restores the
+ * orientation, and both passes read contiguously. The 11-value window slides in locals, so each
+ * output costs one load.
+ */
+function gaussT(src: Float64Array, rows: number, len: number, dst: Float64Array): void {
+  const out = len - 10;
+  for (let i = 0; i < rows; i++) {
+    const b = i * len;
+    let s0 = src[b], s1 = src[b + 1], s2 = src[b + 2], s3 = src[b + 3], s4 = src[b + 4];
+    let s5 = src[b + 5], s6 = src[b + 6], s7 = src[b + 7], s8 = src[b + 8], s9 = src[b + 9];
+    for (let j = 0; j < out; j++) {
+      const s10 = src[b + j + 10];
+      dst[j * rows + i] = G0 * (s0 + s10) + G1 * (s1 + s9) + G2 * (s2 + s8) + G3 * (s3 + s7) + G4 * (s4 + s6) + G5 * s5;
+      s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5; s5 = s6; s6 = s7; s7 = s8; s8 = s9; s9 = s10;
     }
-  }
-}
-
-/** Vertical 11-tap Gaussian correlation for output row `oi` (input rows oi..oi+10). */
-function gaussVRow(src: Float64Array, oi: number, Wo: number, dst: Float64Array): void {
-  const r0 = oi * Wo, r1 = r0 + Wo, r2 = r1 + Wo, r3 = r2 + Wo, r4 = r3 + Wo, r5 = r4 + Wo;
-  const r6 = r5 + Wo, r7 = r6 + Wo, r8 = r7 + Wo, r9 = r8 + Wo, r10 = r9 + Wo;
-  for (let j = 0; j < Wo; j++) {
-    dst[j] =
-      G0 * (src[r0 + j] + src[r10 + j]) +
-      G1 * (src[r1 + j] + src[r9 + j]) +
-      G2 * (src[r2 + j] + src[r8 + j]) +
-      G3 * (src[r3 + j] + src[r7 + j]) +
-      G4 * (src[r4 + j] + src[r6 + j]) +
-      G5 * src[r5 + j];
   }
 }
 
@@ -162,8 +148,8 @@ function plane(img: RawImage, c: number, pad: number, slot: number): Float64Arra
 /**
  * Filters x, y, x², y², xy over the plane (Hp×Wp) and calls `emit(row, S-row)` with the SSIM of
  * every centre whose window lies fully inside the plane: rows r..Hp−r−1, Wo = Wp−2r values each.
- * Uniform windows use prefix sums (a summed-area table built separably: exact for integer pixels);
- * Gaussian windows a separable 11-tap correlation. All in float64.
+ * Uniform windows use running (prefix) sums, i.e. a summed-area table built separably: exact for
+ * integer pixels; Gaussian windows a separable 11-tap correlation. All in float64.
  */
 function ssimRows(
   x: Float64Array,
@@ -211,53 +197,63 @@ function ssimRows(
       const a = x[i], c = y[i];
       pxx[i] = a * a; pyy[i] = c * c; pxy[i] = a * c;
     }
-    gaussH(x, Hp, Wp, hx);
-    gaussH(y, Hp, Wp, hy);
-    gaussH(pxx, Hp, Wp, hxx);
-    gaussH(pyy, Hp, Wp, hyy);
-    gaussH(pxy, Hp, Wp, hxy);
+    // hx.. hold the horizontal pass transposed (Wo × Hp); the vertical pass writes Ho × Wo planes
+    const n2 = Ho * Wo;
+    const gx = scratch(10, n2), gy = scratch(11, n2), gxx = scratch(12, n2), gyy = scratch(13, n2), gxy = scratch(14, n2);
+    const planes: [Float64Array, Float64Array, Float64Array][] = [[x, hx, gx], [y, hy, gy], [pxx, hxx, gxx], [pyy, hyy, gyy], [pxy, hxy, gxy]];
+    for (const [src, t, g] of planes) {
+      gaussT(src, Hp, Wp, t);
+      gaussT(t, Wo, Hp, g);
+    }
+    const s = new Float64Array(Wo);
+    for (let oi = 0; oi < Ho; oi++) {
+      ssimFormula(gx, gy, gxx, gyy, gxy, oi * Wo, Wo, 1, covNorm, C1, C2, s);
+      emit(oi, s);
+    }
+    return;
   }
-  // vertical pass, one output row at a time, then the SSIM formula (scikit-image, Wang et al. eq. 13)
+  // vertical pass (running sums over rows), one output row at a time, then the SSIM formula
   const vx = new Float64Array(Wo), vy = new Float64Array(Wo), vxx = new Float64Array(Wo), vyy = new Float64Array(Wo), vxy = new Float64Array(Wo);
   const s = new Float64Array(Wo);
-  const uniform = spec.window === 'uniform';
   for (let oi = 0; oi < Ho; oi++) {
-    if (uniform) {
-      if (oi === 0) {
-        vx.fill(0); vy.fill(0); vxx.fill(0); vyy.fill(0); vxy.fill(0);
-        for (let k = 0; k < win; k++) {
-          const o = k * Wo;
-          for (let j = 0; j < Wo; j++) {
-            vx[j] += hx[o + j]; vy[j] += hy[o + j]; vxx[j] += hxx[o + j]; vyy[j] += hyy[o + j]; vxy[j] += hxy[o + j];
-          }
-        }
-      } else {
-        const add = (oi + win - 1) * Wo;
-        const sub = (oi - 1) * Wo;
+    if (oi === 0) {
+      for (let k = 0; k < win; k++) {
+        const o = k * Wo;
         for (let j = 0; j < Wo; j++) {
-          vx[j] += hx[add + j] - hx[sub + j];
-          vy[j] += hy[add + j] - hy[sub + j];
-          vxx[j] += hxx[add + j] - hxx[sub + j];
-          vyy[j] += hyy[add + j] - hyy[sub + j];
-          vxy[j] += hxy[add + j] - hxy[sub + j];
+          vx[j] += hx[o + j]; vy[j] += hy[o + j]; vxx[j] += hxx[o + j]; vyy[j] += hyy[o + j]; vxy[j] += hxy[o + j];
         }
       }
     } else {
-      gaussVRow(hx, oi, Wo, vx);
-      gaussVRow(hy, oi, Wo, vy);
-      gaussVRow(hxx, oi, Wo, vxx);
-      gaussVRow(hyy, oi, Wo, vyy);
-      gaussVRow(hxy, oi, Wo, vxy);
+      const add = (oi + win - 1) * Wo;
+      const sub = (oi - 1) * Wo;
+      for (let j = 0; j < Wo; j++) {
+        vx[j] += hx[add + j] - hx[sub + j];
+        vy[j] += hy[add + j] - hy[sub + j];
+        vxx[j] += hxx[add + j] - hxx[sub + j];
+        vyy[j] += hyy[add + j] - hyy[sub + j];
+        vxy[j] += hxy[add + j] - hxy[sub + j];
+      }
     }
-    const inv = uniform ? 1 / np : 1;
-    for (let j = 0; j < Wo; j++) {
-      const ux = vx[j] * inv, uy = vy[j] * inv;
-      const sx = covNorm * (vxx[j] * inv - ux * ux);
-      const sy = covNorm * (vyy[j] * inv - uy * uy);
-      const sxy = covNorm * (vxy[j] * inv - ux * uy);
-      s[j] = ((2 * ux * uy + C1) * (2 * sxy + C2)) / ((ux * ux + uy * uy + C1) * (sx + sy + C2));
-    }
+    ssimFormula(vx, vy, vxx, vyy, vxy, 0, Wo, 1 / np, covNorm, C1, C2, s);
     emit(oi, s);
+  }
+}
+
+/**
+ * SSIM of `n` centres from window sums (times `inv` = window means) starting at `off`
+ * (scikit-image `structural_similarity`; Wang et al. 2004 eq. 13).
+ */
+function ssimFormula(
+  vx: Float64Array, vy: Float64Array, vxx: Float64Array, vyy: Float64Array, vxy: Float64Array,
+  off: number, n: number, inv: number, covNorm: number, C1: number, C2: number, s: Float64Array,
+): void {
+  for (let j = 0; j < n; j++) {
+    const q = off + j;
+    const ux = vx[q] * inv, uy = vy[q] * inv;
+    const sx = covNorm * (vxx[q] * inv - ux * ux);
+    const sy = covNorm * (vyy[q] * inv - uy * uy);
+    const sxy = covNorm * (vxy[q] * inv - ux * uy);
+    s[j] = ((2 * ux * uy + C1) * (2 * sxy + C2)) / ((ux * ux + uy * uy + C1) * (sx + sy + C2));
   }
 }
 
