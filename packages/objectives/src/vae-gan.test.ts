@@ -242,7 +242,7 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     m.dispose();
   });
 
-  it('names a listed variable that gets no gradient', async () => {
+  it('refuses a variable without gradient, bad generator outputs and failing networks, leaking nothing', async () => {
     const m = makeModel(6);
     const unused = tf.tidy(() => tf.variable(tf.zeros([2]), true, 'vgtest-unused'));
     const t = createVaeGanTrainer<Batch>({
@@ -256,6 +256,32 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     await expect(t.trainStep(batch)).rejects.toMatchObject({ code: 'E_ARG', details: { argument: 'vgtest-unused' } });
     expect(tf.memory().numTensors).toBe(tensors);
     t.dispose();
+    // a non-scalar loss or a fake of the wrong shape is refused, leaving nothing behind
+    for (const bad of [
+      (b: Batch, c: { step: number }) => ({ ...m.generatorLoss(b, c), loss: tf.ones([2]) }),
+      (b: Batch, c: { step: number }) => ({ ...m.generatorLoss(b, c), fake: tf.ones([N, DX + 1]) }),
+    ]) {
+      const tb = createVaeGanTrainer<Batch>({ ...{ discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] }, generatorLoss: bad });
+      const n0 = tf.memory().numTensors;
+      await expect(tb.trainStep(batch)).rejects.toMatchObject({ code: 'E_SHAPE' });
+      expect(tf.memory().numTensors).toBe(n0);
+      tb.dispose();
+    }
+    // an error thrown by the discriminator inside D's closure propagates, and leaks nothing either
+    const throwing = createVaeGanTrainer<Batch>({
+      generatorLoss: m.generatorLoss,
+      discriminator: (img, b) => {
+        if (img === b.x) throw new Error('D failed on the real batch');
+        return m.discriminator(img, b);
+      },
+      generatorVars: [m.g.enc, m.g.dec],
+      discriminatorVars: [m.d.h, m.d.o],
+    });
+    const n1 = tf.memory().numTensors;
+    await expect(throwing.trainStep(batch)).rejects.toThrow('D failed on the real batch');
+    expect(tf.memory().numTensors).toBe(n1);
+    expect(throwing.step).toBe(0);
+    throwing.dispose();
     freeBatch(batch);
     tf.dispose([unused]);
     m.dispose();

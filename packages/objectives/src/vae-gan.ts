@@ -159,6 +159,25 @@ function trainableList(name: string, vars: tf.Variable[]): tf.Variable[] {
   return out;
 }
 
+/**
+ * tf.variableGrads that survives a throw inside `f`: a throw there would leave the tensors the tape saved
+ * for backprop alive forever (tfjs frees them only at the end of a backward pass). So the error is caught,
+ * a zero scalar connected to every variable stands in for the loss, the backward pass runs and frees the
+ * tape, and the caller rethrows `error` after disposing `value` and `grads`.
+ */
+function guardedGrads(f: () => tf.Scalar, varList: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap; error: unknown } {
+  let error: unknown = null;
+  const r = tf.variableGrads(() => {
+    try {
+      return f();
+    } catch (e) {
+      error = e;
+      return tf.mul(tf.addN(varList.map((v) => tf.sum(v))), 0) as tf.Scalar;
+    }
+  }, varList);
+  return { value: r.value, grads: r.grads, error };
+}
+
 /** Sum of squares of every gradient, as a scalar (call inside a tidy). */
 function sumSquares(grads: tf.Tensor[]): tf.Tensor {
   return tf.addN(grads.map((g) => tf.sum(tf.square(g))));
@@ -232,10 +251,13 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       const named: [string, tf.Tensor][] = [];
       let fake: tf.Tensor | null = null;
       // 1. generator side
-      const g = tf.variableGrads(() => {
+      const g = guardedGrads(() => {
         const out = opts.generatorLoss(batch, ctx);
         if (!out || !(out.loss instanceof tf.Tensor) || !(out.fake instanceof tf.Tensor)) {
           throw new DGPoseError('E_ARG', 'generatorLoss must return { loss, fake } tensors', { argument: 'generatorLoss' });
+        }
+        if (out.loss.size !== 1) {
+          throw new DGPoseError('E_SHAPE', 'generatorLoss must return a scalar loss', { argument: 'loss', expected: [], got: [...out.loss.shape] });
         }
         if (out.fake.shape.join() !== batch.x.shape.join()) {
           throw new DGPoseError('E_SHAPE', 'the fake batch must have the shape of batch.x', { argument: 'fake', expected: [...batch.x.shape], got: [...out.fake.shape] });
@@ -255,11 +277,12 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         return tf.add(tf.reshape(out.loss, []), tf.mul(advG, config.lambdaAdv)) as tf.Scalar;
       }, vars.generator);
       live.push(g.value, ...Object.values(g.grads).filter((t): t is tf.Tensor => t != null));
+      if (g.error !== null) throw g.error;
       const gGrads = orderedGrads('generator', g.grads);
 
       // 2. discriminator side: `fake` is already computed, outside this closure
       const fakeForD = fake as unknown as tf.Tensor;
-      const d = tf.variableGrads(
+      const d = guardedGrads(
         () =>
           ganDiscriminatorLoss(opts.discriminator(batch.x, batch), opts.discriminator(fakeForD, batch), {
             type: config.ganLoss,
@@ -269,6 +292,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         vars.discriminator,
       );
       live.push(d.value, ...Object.values(d.grads).filter((t): t is tf.Tensor => t != null));
+      if (d.error !== null) throw d.error;
       const dGrads = orderedGrads('discriminator', d.grads);
       named.push(['advD', d.value], ['total', g.value]);
       if (config.checkGradients) {
