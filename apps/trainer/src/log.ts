@@ -9,15 +9,18 @@ import * as path from 'node:path';
 export type LogEventName = 'start' | 'resume' | 'prior' | 'checkpoint' | 'samples' | 'nan' | 'stop' | 'end';
 
 export class JsonlLog {
-  private fd: number | null;
+  private fd: number | null = null;
+  private closed = false;
 
-  constructor(readonly file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a');
-  }
+  /** The file is created (with its folder) on the first line, not before. */
+  constructor(readonly file: string) {}
 
   private write(obj: Record<string, unknown>): void {
-    if (this.fd === null) return;
+    if (this.closed) return;
+    if (this.fd === null) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.fd = fs.openSync(this.file, 'a');
+    }
     fs.writeSync(this.fd, `${JSON.stringify(obj)}\n`);
   }
 
@@ -34,6 +37,7 @@ export class JsonlLog {
   close(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
+    this.closed = true;
   }
 }
 

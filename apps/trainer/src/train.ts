@@ -143,25 +143,27 @@ export function mergeResumeConfig(stored: TrainConfig, given: Partial<TrainConfi
   return validateTrainConfig(merged);
 }
 
-async function prepareOutDir(c: TrainConfig): Promise<void> {
+/** Refuses an existing, non-empty output folder unless `force` (nothing is changed yet). */
+async function checkOutDir(c: TrainConfig): Promise<boolean> {
   const out = c.out;
-  if (await exists(out)) {
-    const st = await fsp.stat(out);
-    if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
-    const entries = await fsp.readdir(out);
-    if (entries.length > 0) {
-      if (!c.force) {
-        throw new DGPoseError(
-          'E_ARG',
-          `output folder ${out} already exists and is not empty (${entries.slice(0, 6).join(', ')}${entries.length > 6 ? ', ...' : ''}); ` +
-            'pass --force to overwrite it, --resume to continue its run, or choose another --out',
-          { argument: 'out', path: out },
-        );
-      }
-      // --force replaces only what the trainer writes; other files in the folder are left alone
-      for (const e of OUTPUT_ENTRIES) await fsp.rm(path.join(out, e), { recursive: true, force: true });
-    }
+  if (!(await exists(out))) return false;
+  const st = await fsp.stat(out);
+  if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
+  const entries = await fsp.readdir(out);
+  if (entries.length > 0 && !c.force) {
+    throw new DGPoseError(
+      'E_ARG',
+      `output folder ${out} already exists and is not empty (${entries.slice(0, 6).join(', ')}${entries.length > 6 ? ', ...' : ''}); ` +
+        'pass --force to overwrite it, --resume to continue its run, or choose another --out',
+      { argument: 'out', path: out },
+    );
   }
+  return entries.length > 0;
+}
+
+/** Creates the output folder; with `force`, first removes what an earlier run wrote (other files stay). */
+async function prepareOutDir(out: string, clear: boolean): Promise<void> {
+  if (clear) for (const e of OUTPUT_ENTRIES) await fsp.rm(path.join(out, e), { recursive: true, force: true });
   await fsp.mkdir(path.join(out, CHECKPOINTS_DIR), { recursive: true });
   await fsp.mkdir(path.join(out, 'samples'), { recursive: true });
 }
@@ -314,9 +316,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     if (!(await exists(out))) throw new DGPoseError('E_ARG', `nothing to resume: output folder ${out} does not exist`, { argument: 'out', path: out });
     stored = await readRunConfig(out);
     c = mergeResumeConfig(stored.options, { ...given, out, resume: true });
-  } else {
-    await prepareOutDir(c);
   }
+  // refuse an existing folder before any work; create it only once data and model are ready
+  const clearOut = c.resume ? false : await checkOutDir(c);
 
   const useBar = progressMode === 'bar' || (progressMode === 'auto' && !c.quiet && process.stderr.isTTY === true);
   const sink: ProgressSink =
@@ -332,7 +334,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     backend = r.backend;
   }
 
-  const log = new JsonlLog(path.join(out, LOG_FILE));
+  const log = new JsonlLog(path.join(out, LOG_FILE)); // opened on its first line, after the folder is prepared
   const batchSize = resolvedBatchSize(c);
   let model: AnyModel | null = null;
   let batcher: Batcher | null = null;
@@ -374,6 +376,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     const imageSize = (model.config as { imageSize: number }).imageSize;
 
     const source = await openTrainingSource(c, imageSize);
+    if (!c.resume) await prepareOutDir(out, clearOut);
     batcher = createBatcher({
       source,
       batchSize,

@@ -1,0 +1,59 @@
+import { isDGPoseError } from '@dgpose/core';
+import { DEFAULT_TRAIN_CONFIG, resolvedBatchSize, validateTrainConfig } from './options';
+import { mergeResumeConfig } from './train';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return isDGPoseError(e) ? `${e.code}:${e.details.argument}` : String(e);
+  }
+  return 'no error';
+}
+
+describe('validateTrainConfig', () => {
+  it('fills defaults', () => {
+    const c = validateTrainConfig({});
+    expect(c).toEqual({ ...DEFAULT_TRAIN_CONFIG, modelConfig: {} });
+    expect(resolvedBatchSize(c)).toBe(8);
+    expect(resolvedBatchSize(validateTrainConfig({ preset: 'small' }))).toBe(16);
+    expect(resolvedBatchSize(validateTrainConfig({ batchSize: 3 }))).toBe(3);
+  });
+
+  it('an unknown preset, model, data set or backend lists the valid names', () => {
+    expect(() => validateTrainConfig({ preset: 'huge' as never })).toThrow(/unknown preset "huge"; valid presets: tiny, small, paper/);
+    expect(() => validateTrainConfig({ model: 'vae' as never })).toThrow(/valid models: conditional, semi/);
+    expect(() => validateTrainConfig({ dataset: 'coco' as never })).toThrow(/valid datasets: synthetic, deepfashion, h36m, chictopia/);
+    expect(() => validateTrainConfig({ backend: 'gpu' as never })).toThrow(/valid backends: tensorflow, wasm, cpu/);
+  });
+
+  it('names the bad field', () => {
+    expect(codeOf(() => validateTrainConfig({ supervision: 0 }))).toBe('E_CONFIG:supervision');
+    expect(codeOf(() => validateTrainConfig({ supervision: 1.5 }))).toBe('E_CONFIG:supervision');
+    expect(codeOf(() => validateTrainConfig({ steps: 0 }))).toBe('E_CONFIG:steps');
+    expect(codeOf(() => validateTrainConfig({ steps: 2.5 }))).toBe('E_CONFIG:steps');
+    expect(codeOf(() => validateTrainConfig({ lr: -1 }))).toBe('E_CONFIG:lr');
+    expect(codeOf(() => validateTrainConfig({ keep: 0 }))).toBe('E_CONFIG:keep');
+    expect(codeOf(() => validateTrainConfig({ size: 20 }))).toBe('E_CONFIG:size');
+    expect(codeOf(() => validateTrainConfig({ seed: -3 }))).toBe('E_CONFIG:seed');
+    expect(codeOf(() => validateTrainConfig({ stepz: 3 } as never))).toBe('E_CONFIG:stepz');
+    expect(codeOf(() => validateTrainConfig({ dataset: 'deepfashion' }))).toBe('E_CONFIG:root');
+    expect(codeOf(() => validateTrainConfig({ root: '/data' }))).toBe('E_CONFIG:root');
+    expect(codeOf(() => validateTrainConfig({ dataset: 'h36m', root: '/data' }))).toBe('no error');
+  });
+});
+
+describe('mergeResumeConfig', () => {
+  const stored = validateTrainConfig({ model: 'conditional', steps: 10, out: '/tmp/x', seed: 4 });
+  it('takes the fields a resume may change', () => {
+    const c = mergeResumeConfig(stored, { steps: 20, keep: 1, resume: true });
+    expect(c.steps).toBe(20);
+    expect(c.keep).toBe(1);
+    expect(c.seed).toBe(4);
+  });
+  it('refuses another model or seed with the reason', () => {
+    expect(() => mergeResumeConfig(stored, { model: 'semi' })).toThrow(/checkpoints are of the conditional model, not semi/);
+    expect(() => mergeResumeConfig(stored, { seed: 5 })).toThrow(/started with seed=4, not 5/);
+    expect(mergeResumeConfig(stored, { seed: 4 }).seed).toBe(4);
+  });
+});
