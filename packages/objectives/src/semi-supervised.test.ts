@@ -137,3 +137,55 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
     tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
   });
 });
+
+describe('semiSupervisedLoss is trainable (cpu)', () => {
+  beforeAll(() => useBackend('cpu'));
+  it('Adam on tiny linear networks lowers L_SS and the pose NLL, and learns q(y|x) on the labelled part', async () => {
+    const v = (a: number, b: number, s: number) => tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, s, -0.3, 0.3), [a, b])));
+    const p = { ym: v(DX, DY, 81), yl: v(DX, DY, 82), zm: v(DX + DY, DZ, 83), zl: v(DX + DY, DZ, 84), d: v(DZ + DY, DX, 85) };
+    const nets = {
+      encodePose: (x: tf.Tensor) => ({ mu: tf.matMul(x as tf.Tensor2D, p.ym), logvar: tf.matMul(x as tf.Tensor2D, p.yl) }),
+      encodeAppearance: (x: tf.Tensor, y: tf.Tensor) => {
+        const h = tf.concat([x, y], 1) as tf.Tensor2D;
+        return { mu: tf.matMul(h, p.zm), logvar: tf.matMul(h, p.zl) };
+      },
+      decode: (z: tf.Tensor, y: tf.Tensor) => tf.matMul(tf.concat([z, y], 1) as tf.Tensor2D, p.d),
+    };
+    const batch = {
+      labelled: { x: tf.tensor2d(xs, [NS, DX]), y: tf.tensor2d(ys, [NS, DY]) },
+      unlabelled: { x: tf.tensor2d(xu, [NU, DX]) },
+    };
+    const prior = { mu: tf.zeros([DY]), logvar: tf.zeros([DY]) };
+    const opt = tf.train.adam(0.02);
+    const losses: number[] = [];
+    const nll: number[] = [];
+    const poseError = async (): Promise<number> => {
+      const err = tf.tidy(() => tf.mean(tf.abs(tf.sub(nets.encodePose(batch.labelled.x).mu, batch.labelled.y))));
+      const e = (await err.data())[0];
+      err.dispose();
+      return e;
+    };
+    const errBefore = await poseError();
+    let afterFirst = 0;
+    for (let step = 0; step < 150; step++) {
+      let poseNll: tf.Tensor | null = null;
+      const cost = opt.minimize(() => {
+        const r = semiSupervisedLoss(nets, batch, { prior, noise: step * 3, config: { alpha: 1 } });
+        poseNll = tf.keep(r.terms.poseNll);
+        return r.loss;
+      }, true) as tf.Scalar;
+      losses.push((await cost.data())[0]);
+      nll.push((await (poseNll as unknown as tf.Tensor).data())[0]);
+      tf.dispose([cost, poseNll as unknown as tf.Tensor]);
+      if (step === 0) afterFirst = tf.memory().numTensors; // after Adam created its slots
+    }
+    const avg = (a: number[]) => a.reduce((s, t) => s + t, 0) / a.length;
+    expect(avg(losses.slice(-10))).toBeLessThan(0.5 * avg(losses.slice(0, 10)));
+    expect(avg(nll.slice(-10))).toBeLessThan(avg(nll.slice(0, 10)) - 1);
+    expect(tf.memory().numTensors).toBe(afterFirst);
+    const errAfter = await poseError();
+    expect(errAfter).toBeLessThan(errBefore / 3);
+    tf.dispose([batch.labelled.x, batch.labelled.y, batch.unlabelled.x, prior.mu, prior.logvar, ...Object.values(p)]);
+    opt.dispose();
+  });
+});
