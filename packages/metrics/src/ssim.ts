@@ -109,17 +109,16 @@ function gaussT(src: Float64Array, rows: number, len: number, dst: Float64Array)
 }
 
 /*
- * Scratch planes reused across calls: SSIM of a 256x256 image needs ~8 planes of 0.5 MB per channel,
- * and allocating (and zeroing) them on every call costs more than the filtering. Safe because the
- * functions are synchronous; the buffers only grow.
+ * Scratch planes reused across calls: SSIM of a 256x256 image needs up to 15 planes of 0.5 MB per
+ * channel, and allocating (and zeroing) them on every call costs more than the filtering. Safe because
+ * the functions are synchronous. Planes above 2 MB (images larger than 512x512) are not kept.
  */
 const SCRATCH: Float64Array[] = [];
-const SCRATCH_MAX = 1 << 19;
+const SCRATCH_MAX = 1 << 18;
 function scratch(slot: number, n: number): Float64Array {
   let b = SCRATCH[slot];
   if (b === undefined || b.length < n) {
     b = new Float64Array(n);
-    // keep at most 4 MB per slot alive between calls (enough for 512x512 images)
     if (n <= SCRATCH_MAX) SCRATCH[slot] = b;
   }
   return b.length === n ? b : b.subarray(0, n);
