@@ -120,6 +120,13 @@ describe('ssim', () => {
     expect(ssim(a, b, { dataRange: 255, convention })).toBeCloseTo(ref.mssim, 12);
     expect(full.mssim).toBeCloseTo(ref.mssim, 12);
   });
+  it('images larger than the reused scratch planes (520x515) still match brute force', () => {
+    const a = noise(30, 520, 515, 1);
+    const b = noise(31, 520, 515, 1);
+    for (const convention of conventions) {
+      expect(Math.abs(ssim(a, b, { dataRange: 255, convention }) - bruteSsimMap(a, b, convention, 255).mssim)).toBeLessThan(1e-10);
+    }
+  });
   it.each(conventions)('%s: 1 for identical images, symmetric, and the closed form on constant images', (convention) => {
     const a = noise(5, 16, 16, 3);
     const b = noise(6, 16, 16, 3);
