@@ -45,7 +45,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file.json>', 'JSON file of options (same names as below, camelCase, plus "modelConfig": {...} overriding model config fields) or a config.json of an earlier run; flags win')
     .addOption(new Option('-d, --dataset <name>', `training data (default ${D.dataset}: built-in synthetic people)`).choices(DATASET_NAMES))
     .option('-r, --root <dir>', 'data root of a real data set (required with deepfashion, h36m, chictopia)')
-    .option('--size <px>', 'image side in pixels (default: the preset\'s)', intArg(32))
+    .option('--size <px>', 'image side in pixels, a power of two (default: the preset\'s)', intArg(32))
     .option('--supervision <f>', `fraction of labelled training images in (0, 1]: 0.25, 0.5, 0.75 or 1 (default ${D.supervision}); Semi uses the rest unlabelled, Conditional trains on the labelled part only`, numArg)
     .option('-s, --steps <n>', `total training steps (default ${D.steps}); a resumed run continues up to this count`, intArg(1))
     .option('-b, --batch-size <n>', 'images per step (default 8 for tiny, 16 otherwise)', intArg(1))
