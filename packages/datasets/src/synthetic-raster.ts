@@ -10,6 +10,10 @@ export interface Canvas {
   width: number;
   height: number;
   rgb: Float32Array;
+  /** Optional: id of the shape covering each pixel (coverage >= 1/2 wins), 0 = background. */
+  owner: Uint16Array | null;
+  /** Id written into `owner` by the shapes being drawn now. */
+  current: number;
 }
 
 export type RGB = [number, number, number];
@@ -32,7 +36,7 @@ const AMBIENT = 0.5;
 const DIFFUSE = 0.62;
 
 export function createCanvas(width: number, height: number): Canvas {
-  return { width, height, rgb: new Float32Array(width * height * 3) };
+  return { width, height, rgb: new Float32Array(width * height * 3), owner: null, current: 0 };
 }
 
 function patternPick(paint: Paint, u: number, v: number): boolean {
@@ -55,6 +59,7 @@ function patternPick(paint: Paint, u: number, v: number): boolean {
 /** Blends colour `c` times `shade` into pixel `i` with coverage `a`. */
 function blend(cv: Canvas, i: number, c: RGB, shade: number, a: number): void {
   const d = cv.rgb;
+  if (cv.owner !== null && a >= 0.5) cv.owner[(i / 3) | 0] = cv.current;
   let r = c[0] * shade;
   let g = c[1] * shade;
   let b = c[2] * shade;

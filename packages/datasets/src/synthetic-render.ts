@@ -229,6 +229,10 @@ export interface Placement {
 interface Prim {
   depth: number;
   draw: () => void;
+  /** Joints this shape is attached to (a limb never hides its own end joints). */
+  joints?: readonly number[];
+  /** Half-thickness (body heights) of a torso-like shape: it hides joints behind its middle layer only. */
+  thick?: number;
 }
 
 const solidPaint = (c: RGB): Paint => ({ color: c, alt: c, pattern: 0, period: 1 });
@@ -300,6 +304,7 @@ function drawHead(
       const ndl = cxn * -0.45 + cyn * 0.55 + nz * 0.7;
       const shade = 0.5 + 0.62 * (ndl > 0 ? ndl : 0);
       const i = (y * W + x) * 3;
+      if (cv.owner !== null && cov >= 0.5) cv.owner[(i / 3) | 0] = cv.current;
       let r = c[0] * shade;
       let g = c[1] * shade;
       let b = c[2] * shade;
@@ -337,14 +342,15 @@ export function bodyBounds(pose: PoseParams, shape: BodyShape): { x0: number; x1
 
 /**
  * Renders the person into `cv` (background first) and returns the 18 projected joints as pixel
- * coordinates [x0, y0, x1, y1, ...] (all joints, inside the frame or not) and their depths.
+ * coordinates [x0, y0, x1, y1, ...] (all joints, inside the frame or not), their depths (larger =
+ * nearer the camera) and 1 where a joint is hidden behind another part of the body.
  */
 export function renderPerson(
   cv: Canvas,
   app: SyntheticAppearance,
   pose: PoseParams,
   place: Placement,
-): { coords: Float64Array; depth: Float64Array } {
+): { coords: Float64Array; depth: Float64Array; occluded: Uint8Array } {
   drawBackground(cv, app.background);
   const body = forwardKinematics(pose, app.shape);
   const S = place.scale;
@@ -370,8 +376,9 @@ export function renderPerson(
   const shoePaint = solidPaint(app.shoes);
   const hairPaint = solidPaint(app.hair);
   const prims: Prim[] = [];
-  const capsule = (a: Vec3, b: Vec3, ra: number, rb: number, paint: Paint, bias = 0): void => {
+  const capsule = (a: Vec3, b: Vec3, ra: number, rb: number, paint: Paint, bias: number, joints: readonly number[]): void => {
     prims.push({
+      joints,
       depth: (a[2] + b[2]) / 2 + bias,
       draw: () => fillCapsule(cv, px(a), py(a), px(b), py(b), ra * S, rb * S, paint),
     });
@@ -428,7 +435,7 @@ export function renderPerson(
     const sw = Math.hypot(J[5][0] - J[2][0], J[5][2] - J[2][2]) / 2;
     const cosY = Math.abs(f[2]);
     const hw = Math.sqrt((sw * cosY) ** 2 + (td * Math.sqrt(Math.max(0, 1 - cosY * cosY))) ** 2) * S;
-    prims.push({ depth: torsoDepth, draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw) });
+    prims.push({ depth: torsoDepth, thick: td, draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw) });
   }
   // pelvis (trousers) from the waist to the hips
   {
@@ -443,6 +450,7 @@ export function renderPerson(
     const ox = px(midW);
     const oy = py(midW);
     prims.push({
+      thick: td,
       depth: torsoDepth - 0.002,
       draw: () => fillRoundedPolygon(cv, hull, R.thigh * 0.8 * S, trouserPaint, ox, oy, 0, 1, 0.1 * S),
     });
@@ -455,9 +463,9 @@ export function renderPerson(
   ] as const) {
     const thighPaint = skirt ? skinPaint : trouserPaint;
     const shinPaint = app.trouserStyle === 'long' ? trouserPaint : skinPaint;
-    capsule(J[hip], J[knee], R.thigh, R.shin * 1.05, thighPaint);
-    capsule(J[knee], J[ankle], R.shin, R.shin * 0.72, shinPaint);
-    capsule(J[ankle], body.toes[toe], R.foot, R.foot * 0.9, shoePaint, 0.001);
+    capsule(J[hip], J[knee], R.thigh, R.shin * 1.05, thighPaint, 0, [hip, knee]);
+    capsule(J[knee], J[ankle], R.shin, R.shin * 0.72, shinPaint, 0, [knee, ankle]);
+    capsule(J[ankle], body.toes[toe], R.foot, R.foot * 0.9, shoePaint, 0.001, [ankle]);
   }
   if (skirt) {
     // a flared skirt: hull of the waist and points part-way down the thighs
@@ -494,11 +502,11 @@ export function renderPerson(
     if (app.sleeves === 'short') {
       // a short sleeve covers the upper half of the upper arm
       const m: Vec3 = [(J[sh][0] + J[el][0]) / 2, (J[sh][1] + J[el][1]) / 2, (J[sh][2] + J[el][2]) / 2];
-      capsule(J[sh], J[el], R.upperArm * 0.92, R.forearm, skinPaint, 0.0004);
-      capsule(J[sh], m, R.upperArm * 1.05, R.upperArm, shirtPaint, 0.0006);
-    } else capsule(J[sh], J[el], R.upperArm, R.forearm * 1.05, upper, 0.0005);
-    capsule(J[el], J[wr], R.forearm, R.forearm * 0.75, lower, 0.0005);
-    capsule(J[wr], body.hands[hand], R.hand * 0.9, R.hand, skinPaint, 0.0007);
+      capsule(J[sh], J[el], R.upperArm * 0.92, R.forearm, skinPaint, 0.0004, [sh, el]);
+      capsule(J[sh], m, R.upperArm * 1.05, R.upperArm, shirtPaint, 0.0006, [sh, el]);
+    } else capsule(J[sh], J[el], R.upperArm, R.forearm * 1.05, upper, 0.0005, [sh, el]);
+    capsule(J[el], J[wr], R.forearm, R.forearm * 0.75, lower, 0.0005, [el, wr]);
+    capsule(J[wr], body.hands[hand], R.hand * 0.9, R.hand, skinPaint, 0.0007, [wr]);
   }
   // neck, head, hair
   const h = body.head;
@@ -537,6 +545,26 @@ export function renderPerson(
   prims.push({ depth: headDepth, draw: () => drawHead(cv, hx, hy, h.rx * S, h.ry * S, rot, app, false) });
 
   prims.sort((a, b) => a.depth - b.depth);
-  for (const p of prims) p.draw();
-  return { coords, depth };
+  if (cv.owner === null || cv.owner.length !== cv.width * cv.height) cv.owner = new Uint16Array(cv.width * cv.height);
+  else cv.owner.fill(0);
+  prims.forEach((p, k) => {
+    cv.current = k + 1;
+    p.draw();
+  });
+  cv.current = 0;
+  // self-occlusion: a joint is hidden when the shape covering its pixel lies clearly in front of it
+  // (more than OCCLUSION_MARGIN body heights nearer the camera; the joint's own limbs are not)
+  const occluded = new Uint8Array(18);
+  for (let j = 0; j < 18; j++) {
+    const x = Math.round(coords[2 * j]);
+    const y = Math.round(coords[2 * j + 1]);
+    if (x < 0 || y < 0 || x >= cv.width || y >= cv.height) continue;
+    const o = cv.owner[y * cv.width + x];
+    const p = o > 0 ? prims[o - 1] : null;
+    if (p && p.depth - 0.5 * (p.thick ?? 0) > depth[j] + OCCLUSION_MARGIN && !p.joints?.includes(j)) occluded[j] = 1;
+  }
+  return { coords, depth, occluded };
 }
+
+/** Depth (body heights) by which a covering shape must be nearer than a joint to hide it. */
+const OCCLUSION_MARGIN = 0.045;

@@ -180,6 +180,41 @@ describe('createSyntheticDataset', () => {
     }
   });
 
+  it('marks self-occluded joints in meta.occluded; hideOccluded makes them missing', () => {
+    const cfg = { ...small, identities: 20, posesPerIdentity: 3, split: 'all' as const, cropProbability: 0 };
+    const side = createSyntheticDataset({ ...cfg, families: ['turning'] });
+    let farHidden = 0;
+    let sideViews = 0;
+    for (let i = 0; i < side.size; i++) {
+      const m = side.getSync(i).meta as { occluded: boolean[]; yaw: number };
+      expect(m.occluded).toHaveLength(18);
+      if (Math.abs(m.yaw) > 1.3) {
+        sideViews++;
+        // facing image right (yaw > 0) the left shoulder is the far one
+        if (m.occluded[m.yaw > 0 ? 5 : 2]) farHidden++;
+      }
+    }
+    expect(sideViews).toBeGreaterThan(5);
+    expect(farHidden / sideViews).toBeGreaterThan(0.6);
+    const front = createSyntheticDataset({ ...cfg, families: ['standing'] });
+    let hidden = 0;
+    for (let i = 0; i < front.size; i++) hidden += (front.getSync(i).meta?.occluded as boolean[]).filter(Boolean).length;
+    expect(hidden / (front.size * 18)).toBeLessThan(0.1);
+    // hideOccluded: exactly the occluded joints (inside the frame) become null, in get and renderInto
+    const hide = createSyntheticDataset({ ...cfg, families: ['turning'], hideOccluded: true });
+    for (let i = 0; i < hide.size; i++) {
+      const a = side.getSync(i);
+      const b = hide.getSync(i);
+      expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+      const vis = new Uint8Array(18);
+      hide.renderInto(i, new Float32Array(48 * 48 * 3), 0, undefined, 0, vis, 0);
+      (a.meta?.occluded as boolean[]).forEach((occ, j) => {
+        expect(b.pose.keypoints[j] === null).toBe(occ || a.pose.keypoints[j] === null);
+        expect(vis[j]).toBe(b.pose.keypoints[j] ? 1 : 0);
+      });
+    }
+  });
+
   it('samples joint angles inside the joint limits for every family', () => {
     const rng = createRng(3);
     for (let i = 0; i < 300; i++) {
@@ -227,6 +262,7 @@ describe('createSyntheticDataset', () => {
     expectConfigError(() => createSyntheticDataset({ cropProbability: 2 }), 'cropProbability');
     expectConfigError(() => createSyntheticDataset({ families: ['flying' as 'sitting'] }), 'families');
     expectConfigError(() => createSyntheticDataset({ seed: 0.5 }), 'seed');
+    expectConfigError(() => createSyntheticDataset({ hideOccluded: 1 as unknown as boolean }), 'hideOccluded');
     expectConfigError(() => validateSyntheticConfig({ sise: 64 } as never), 'sise');
   });
 

@@ -34,6 +34,11 @@ export interface SyntheticConfig {
   cropProbability: number;
   /** Pose families to draw from; the default (all) uses fixed weights, a subset draws uniformly among them. */
   families: readonly PoseFamily[];
+  /**
+   * Visibility policy. false (default): every joint inside the frame is labelled, including joints
+   * hidden behind the body (`meta.occluded` marks those). true: hidden joints are missing too.
+   */
+  hideOccluded: boolean;
 }
 
 export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze({
@@ -45,6 +50,7 @@ export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze
   testFraction: 0.2,
   cropProbability: 0.1,
   families: POSE_FAMILIES,
+  hideOccluded: false,
 });
 
 function bad(argument: string, expected: string, got: unknown): never {
@@ -70,6 +76,7 @@ export function validateSyntheticConfig(partial: Partial<SyntheticConfig> = {}):
   if (!Array.isArray(c.families) || c.families.length === 0 || !c.families.every((f) => (POSE_FAMILIES as readonly string[]).includes(f))) {
     bad('families', `a non-empty list of ${POSE_FAMILIES.join(', ')}`, c.families);
   }
+  if (typeof c.hideOccluded !== 'boolean') bad('hideOccluded', 'a boolean', c.hideOccluded);
   const nTest = Math.round(c.testFraction * c.identities);
   if (c.split === 'test' && nTest === 0) bad('testFraction', `> 0 so that round(testFraction * ${c.identities}) >= 1 for split 'test'`, c.testFraction);
   if (c.split === 'train' && nTest === c.identities) bad('testFraction', `small enough to leave a training identity`, c.testFraction);
@@ -157,9 +164,9 @@ function placeFigure(rng: Rng, pose: PoseParams, shape: BodyShape, size: number,
  * - Appearance (body shape, skin, hair, clothes, pattern) and the background belong to the identity;
  *   pose, framing (scale, shift, occasional tight crop) to the (identity, pose) pair.
  * - Keypoints: all 18 COCO joints are labelled, including joints hidden behind the body
- *   (self-occlusion is drawn but not marked missing; `meta.depth` gives each joint's depth, larger =
- *   nearer the camera); a joint is `null` only when it projects outside the pixel-centre frame
- *   [0, size-1]².
+ *   (`meta.occluded` marks those, `meta.depth` gives each joint's depth, larger = nearer the
+ *   camera); a joint is `null` only when it projects outside the pixel-centre frame [0, size-1]²,
+ *   or, with `hideOccluded: true`, when it is hidden.
  */
 export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): SyntheticSource {
   const cfg = validateSyntheticConfig(config);
@@ -203,15 +210,16 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     const placement = placeFigure(rng, pose, appearance.shape, size, cfg.cropProbability);
     return { identity: g, poseIndex: k, appearance, pose, placement };
   };
-  const draw = (index: number): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array } => {
+  const draw = (index: number): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array; occluded: Uint8Array } => {
     const s = spec(index);
-    const { coords, depth } = renderPerson(canvas, s.appearance, s.pose, s.placement);
-    return { s, coords, depth };
+    return { s, ...renderPerson(canvas, s.appearance, s.pose, s.placement) };
   };
+  const labelled = (coords: Float64Array, occluded: Uint8Array, j: number): boolean =>
+    inFrame(coords[2 * j], coords[2 * j + 1], size) && !(cfg.hideOccluded && occluded[j] === 1);
   const sampleId = (g: number, k: number): string => `synthetic/${cfg.seed}/id${g}/pose${k}`;
 
   const getSync = (index: number): Sample => {
-    const { s, coords, depth } = draw(index);
+    const { s, coords, depth, occluded } = draw(index);
     const src = canvas.rgb;
     const data = new Uint8Array(size * size * 3);
     for (let i = 0; i < data.length; i++) {
@@ -222,7 +230,7 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     for (let j = 0; j < 18; j++) {
       const x = coords[2 * j];
       const y = coords[2 * j + 1];
-      keypoints.push(inFrame(x, y, size) ? { x, y } : null);
+      keypoints.push(labelled(coords, occluded, j) ? { x, y } : null);
     }
     const pose: Pose = { skeleton: 'coco18', keypoints };
     const image: RgbImage = { data, width: size, height: size, channels: 3 };
@@ -237,6 +245,7 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
         identityIndex: s.identity,
         poseIndex: s.poseIndex,
         depth: Array.from(depth),
+        occluded: Array.from(occluded, (v) => v === 1),
         yaw: s.pose.yaw,
         hairStyle: a.hairStyle,
         shirtPattern: a.shirtPattern,
@@ -248,7 +257,7 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
   };
 
   const renderInto: SyntheticSource['renderInto'] = (index, images, offset, coordsOut, coordOffset = 0, visible, visOffset = 0) => {
-    const { coords } = draw(index);
+    const { coords, occluded } = draw(index);
     const src = canvas.rgb;
     const len = size * size * 3;
     if (offset < 0 || offset + len > images.length) {
@@ -262,7 +271,7 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     for (let j = 0; j < 18; j++) {
       const x = coords[2 * j];
       const y = coords[2 * j + 1];
-      const ok = inFrame(x, y, size);
+      const ok = labelled(coords, occluded, j);
       if (coordsOut) {
         coordsOut[coordOffset + 2 * j] = ok ? x : 0;
         coordsOut[coordOffset + 2 * j + 1] = ok ? y : 0;
