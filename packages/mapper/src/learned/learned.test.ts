@@ -25,7 +25,7 @@ describe('mapper config', () => {
     expect(MAPPER_PRESETS['coco18-128'].sigma).toBe(3);
     expect(validateMapperConfig({ sigma: 2 }).sigma).toBe(2);
     expect(mapperPreset('tiny')).toEqual(tiny);
-    expect(stageChannels(validateMapperConfig({}, 'coco18-64'))).toEqual([64, 32, 16, 16]);
+    expect(stageChannels(validateMapperConfig({}, "coco18-64"))).toEqual([32, 16, 8, 4]);
   });
 
   it('rejects bad values with E_CONFIG', () => {
@@ -76,6 +76,27 @@ describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
       expect(gv.every((v) => Number.isFinite(v))).toBe(true);
       expect(gv.some((v) => v !== 0)).toBe(true);
       tf.dispose([a, b, c, w, g]);
+    });
+    m.dispose();
+  });
+
+  it('per joint: channel j depends on joint j only, and its layout matches a one-joint run', async () => {
+    const cfg = validateMapperConfig({ perJoint: true }, 'tiny');
+    const m = mapperFromNetwork(new MapperNetwork(cfg, { seed: 5 }));
+    await expectNoLeak(() => {
+      const row = Array.from({ length: 36 }, (_, i) => 3 + ((i * 7) % 10));
+      const moved = [...row];
+      moved[0] = 12; // joint 0 only
+      const a = m.map([row, moved]);
+      const ch = (t: tf.Tensor, b: number, j: number): tf.Tensor => tf.slice(t, [b, 0, 0, j], [1, 16, 16, 1]);
+      const outs = [ch(a, 0, 0), ch(a, 1, 0), ch(a, 0, 5), ch(a, 1, 5)];
+      expect(maxAbsDiff(outs[0], outs[1])).toBeGreaterThan(1e-4);
+      expect(maxAbsDiff(outs[2], outs[3])).toBe(0);
+      // joint 5 of the first pose placed at every joint: every channel must show that same render
+      const j5 = [(2 * row[10]) / 15 - 1, (2 * row[11]) / 15 - 1];
+      const single = tf.tidy(() => tf.slice(tf.sigmoid(m.network.logits(tf.tensor2d([new Array(18).fill(j5).flat()]))), [0, 0, 0, 11], [1, 16, 16, 1]));
+      expect(maxAbsDiff(single, outs[2])).toBeLessThan(1e-5);
+      tf.dispose([a, ...outs, single]);
     });
     m.dispose();
   });

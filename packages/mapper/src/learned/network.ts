@@ -7,6 +7,8 @@
  *   -> conv k (1 or 3) 'same' -> J channels -> sigmoid -> × visible
  *
  * (the BN + ReLU after the reshape is the DCGAN projection; the deconvs are ClothNet's k4 s2 p1.)
+ * With `perJoint` the same stack takes one joint (x_j, y_j) and renders one channel, shared by all
+ * joints (a deviation from the proposal's Dense(2J -> ...) that learns far faster; see config.ts).
  * The last multiply makes a missing joint's channel exactly zero, as in the analytic maps: the
  * network itself only sees the coordinates, where a missing joint holds 0 (core's convention).
  */
@@ -46,7 +48,9 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
     this.grid = [config.height / f, config.width / f];
     const rng = createRng(opts.seed ?? 0);
     const C = config.baseChannels;
-    this.fc = this.addModule('fc', new Dense({ inFeatures: 2 * this.joints, units: this.grid[0] * this.grid[1] * C, rng, kernelInit: 'heNormal' }));
+    const inF = config.perJoint ? 2 : 2 * this.joints;
+    const outC = config.perJoint ? 1 : this.joints;
+    this.fc = this.addModule('fc', new Dense({ inFeatures: inF, units: this.grid[0] * this.grid[1] * C, rng, kernelInit: 'heNormal' }));
     this.bn0 = this.addModule('bn0', new BatchNorm({ channels: C, rng }));
     let cin = C;
     stageChannels(config).forEach((cout, i) => {
@@ -58,7 +62,7 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
     });
     this.out = this.addModule(
       'out',
-      new Conv2d({ inChannels: cin, filters: this.joints, kernelSize: config.outKernel, padding: 'same', rng, kernelInit: 'glorotUniform', biasInit: constantInit(config.outBiasInit) }),
+      new Conv2d({ inChannels: cin, filters: outC, kernelSize: config.outKernel, padding: 'same', rng, kernelInit: 'glorotUniform', biasInit: constantInit(config.outBiasInit) }),
     );
   }
 
@@ -67,10 +71,17 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
     this.assertLive();
     this.checkInput(coords, [-1, 2 * this.joints], 'coords');
     const n = coords.shape[0];
-    let x: tf.Tensor = tf.reshape(this.fc.call(coords), [n, this.grid[0], this.grid[1], this.config.baseChannels]);
+    const J = this.joints;
+    // per joint: every joint is a sample of its own, [N,2J] -> [N·J,2]
+    const input = this.config.perJoint ? tf.reshape(coords, [n * J, 2]) : coords;
+    const m = input.shape[0];
+    let x: tf.Tensor = tf.reshape(this.fc.call(input), [m, this.grid[0], this.grid[1], this.config.baseChannels]);
     x = tf.relu(this.bn0.call(x));
     for (let i = 0; i < this.ups.length; i++) x = tf.relu(this.bns[i].call(this.ups[i].call(x)));
-    return this.out.call(x) as tf.Tensor4D;
+    const y = this.out.call(x) as tf.Tensor4D;
+    if (!this.config.perJoint) return y;
+    const { height: H, width: W } = this.config;
+    return tf.transpose(tf.reshape(y, [n, J, H, W]), [0, 2, 3, 1]) as tf.Tensor4D;
   }
 
   /** [N,H,W,J] maps in [0,1]; missing joints' channels are exactly 0. */
