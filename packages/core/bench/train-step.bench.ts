@@ -30,27 +30,36 @@ interface Row {
   backend: string;
   forwardMs?: number;
   stepMs?: number;
+  bestMs?: number;
+  /** Process CPU time (all threads) per step: on a loaded machine, 1 thread's CPU time is close to its unloaded wall time. */
+  cpuMs?: number;
   steps?: number;
   note?: string;
 }
 const rows: Row[] = [];
 let flops = { step: 0, forward: 0 };
 
-async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<{ times: number[]; before: number; after: number }> {
+async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<{ times: number[]; cpuTimes: number[]; before: number; after: number }> {
   const batch = makeBatch(model.config);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let before = tf.memory().numTensors;
   for (let i = 0; i < warmup + steps; i++) {
     if (i === warmup) before = tf.memory().numTensors; // Adam creates its moments at step 1
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const { lossG, lossD } = await model.trainStep(batch);
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     if (!Number.isFinite(lossG) || !Number.isFinite(lossD)) throw new Error(`non-finite loss at step ${i}`);
-    if (i >= warmup) times.push(dt);
+    if (i >= warmup) {
+      times.push(dt);
+      cpuTimes.push((c.user + c.system) / 1000);
+    }
   }
   const after = tf.memory().numTensors;
   tf.dispose([batch.img, batch.pose, batch.eps]);
-  return { times, before, after };
+  return { times, cpuTimes, before, after };
 }
 
 async function timeForward(model: CvaeGan, n: number): Promise<number> {
@@ -125,11 +134,13 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
       }
     } else {
       const fwd = await timeForward(model, 4);
-      const { times, before, after } = await timeSteps(model, WARMUP, STEPS);
+      const { times, cpuTimes, before, after } = await timeSteps(model, WARMUP, STEPS);
       rows.push({
         backend: label,
         forwardMs: fwd,
         stepMs: median(times),
+        bestMs: Math.min(...times),
+        cpuMs: median(cpuTimes),
         steps: times.length,
         note: `steps ${times.map((t) => t.toFixed(0)).join(', ')} ms; live tensors ${before} -> ${after} over the timed steps`,
       });
@@ -155,11 +166,11 @@ async function main() {
   await run('wasm, 2 threads', ['wasm'], 2, 'full');
 
   console.log(`\nFLOPs per training step: ${(flops.step / 1e9).toFixed(2)} G (generator forward ${(flops.forward / 1e9).toFixed(2)} G)`);
-  console.log('\n| backend | G forward | fwd GFLOP/s | train step | step GFLOP/s | note |\n| --- | --- | --- | --- | --- | --- |');
+  console.log('\n| backend | G forward | fwd GFLOP/s | train step (median) | step GFLOP/s | best step | CPU time/step | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const gf = (f: number, ms?: number) => (ms ? (f / 1e6 / ms).toFixed(1) : '–');
     console.log(
-      `| ${r.backend} | ${r.forwardMs ? fmt(r.forwardMs) : '–'} | ${gf(flops.forward, r.forwardMs)} | ${r.stepMs ? `**${fmt(r.stepMs)}**` : '–'} | ${gf(flops.step, r.stepMs)} | ${r.note ?? ''} |`,
+      `| ${r.backend} | ${r.forwardMs ? fmt(r.forwardMs) : '–'} | ${gf(flops.forward, r.forwardMs)} | ${r.stepMs ? `**${fmt(r.stepMs)}**` : '–'} | ${gf(flops.step, r.stepMs)} | ${r.bestMs ? fmt(r.bestMs) : '–'} | ${r.cpuMs ? fmt(r.cpuMs) : '–'} | ${r.note ?? ''} |`,
     );
   }
   await shutdownBackend();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-layers'; // gradients
 import { expectTensorsClose, seededFloats } from '@dgpose/test-utils';
 import { __testing, initBackend, shutdownBackend } from './backend';
 import { patchedWorkerSource, readWasmBundleText } from './kernels/wasm-threads';
@@ -14,13 +15,34 @@ async function probeConv(): Promise<Float32Array> {
   return v;
 }
 
+/** Gradients through all of dgpose's wasm kernels: conv2d, conv2dTranspose, concat, slice. */
+async function probeGrads(): Promise<Float32Array> {
+  const g = tf.tidy(() => {
+    const x = tf.tensor4d(seededFloats(2 * 9 * 9 * 3, 3), [2, 9, 9, 3]);
+    const p = tf.tensor4d(seededFloats(2 * 9 * 9 * 2, 4), [2, 9, 9, 2]);
+    const w1 = tf.tensor4d(seededFloats(4 * 4 * 5 * 6, 5), [4, 4, 5, 6]);
+    const w2 = tf.tensor4d(seededFloats(3 * 3 * 4 * 6, 6), [3, 3, 4, 6]);
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const h = tf.conv2d(tf.concat([a, p], 3) as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'); // [2,5,5,6]
+      const u = tf.conv2dTranspose(h, c as tf.Tensor4D, [2, 10, 10, 4], 2, 'same');
+      return tf.sum(tf.square(tf.slice(u, [0, 1, 0, 0], [2, 9, 9, 4])));
+    };
+    return tf.concat(tf.grads(f)([x, w1, w2]).map((t) => tf.reshape(t, [-1])));
+  });
+  const v = (await g.data()) as Float32Array;
+  g.dispose();
+  return v;
+}
+
 let reference: Float32Array;
+let referenceGrads: Float32Array;
 beforeAll(async () => {
   delete process.env.DGPOSE_BACKEND;
   delete process.env.DGPOSE_WASM_THREADS;
   tf.enableProdMode();
   await tf.setBackend('cpu');
   reference = await probeConv();
+  referenceGrads = await probeGrads();
 });
 afterEach(async () => {
   __testing.wasmBundleText = undefined;
@@ -48,6 +70,7 @@ describe('wasm threads in Node', () => {
     expect(r.attempts).toEqual([{ name: 'wasm', ok: true }]);
     expect(logs).toEqual(['[dgpose] tfjs backend: wasm (2 threads)']);
     expectTensorsClose(await probeConv(), reference, { atol: 1e-4, rtol: 1e-4 });
+    expectTensorsClose(await probeGrads(), referenceGrads, { atol: 1e-3, rtol: 1e-4 });
     // a second init keeps the running backend and says how to change its thread count
     const again = await initBackend({ prefer: ['wasm'], threads: 1, log: () => {} });
     expect(again.threads).toBe(2);
