@@ -53,7 +53,7 @@ async function onBoth<T>(f: () => tf.Tensor): Promise<{ wasm: tf.TypedArray; cpu
 describe('wasm Slice and Concat replacements', () => {
   beforeAll(async () => {
     await useBackend('wasm');
-    expect(registerWasmMemoryKernels(tf)).toEqual(['Slice@wasm', 'Concat@wasm']);
+    expect(registerWasmMemoryKernels(tf)).toEqual(['Slice@wasm', 'SplitV@wasm', 'Concat@wasm']);
     expect(isOurs(tf.getKernel('Slice', 'wasm')?.kernelFunc)).toBe(true);
   });
 
@@ -67,7 +67,18 @@ describe('wasm Slice and Concat replacements', () => {
     expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
   });
 
-  test('the concat gradient (slices) matches cpu', async () => {
+  test.each([
+    [[2, 6, 7, 3], 3, 1],
+    [[6, 4], [1, 2, 3], 0],
+    [[2, 4, 6, 8], [3, 5], -1],
+  ] as const)('split %j into %j on axis %d equals cpu', async (shape, splits, axis) => {
+    const r = await onBoth(() =>
+      tf.tidy(() => tf.concat(tf.split(make([...shape], 'float32', 21), splits as number | number[], axis).map((t) => tf.reshape(t, [-1])))),
+    );
+    expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
+  });
+
+  test('the concat gradient (SplitV) matches cpu', async () => {
     const f = () =>
       tf.tidy(() => {
         const a = make([2, 4, 4, 3], 'float32', 1);

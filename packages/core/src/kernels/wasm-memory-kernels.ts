@@ -1,9 +1,9 @@
 /*
- * Faster Slice and Concat for the wasm backend. Both are pure memory moves done in JS by tfjs-wasm
+ * Faster Slice, SplitV and Concat for the wasm backend. Both are pure memory moves done in JS by tfjs-wasm
  * 4.22.0, and slowly: Slice first copies its WHOLE input out of the heap (readSync) and Concat
  * makes one `subarray` + `set` per innermost run, so concatenating pose maps along channels
  * ([8,64,64,32] ⊕ [8,64,64,18]) costs 65k tiny copies; a training step does many of both (the
- * gradient of concat is a slice). These versions read and write heap views directly and copy
+ * gradient of concat is a SplitV, which calls wasm's Slice function directly, so it is replaced too). These versions read and write heap views directly and copy
  * short runs with a plain loop. Strings fall back to the stock kernels.
  */
 import type { KernelArgs, KernelFn, TF, TensorInfo, WasmBackend } from './types';
@@ -81,10 +81,30 @@ export function makeWasmConcat(tf: TF, stock: KernelFn): KernelFn {
   };
 }
 
-/** Replaces wasm's Slice and Concat (idempotent). Returns the names replaced. */
+export function makeWasmSplitV(tf: TF, stock: KernelFn, slice: KernelFn): KernelFn {
+  return (args: KernelArgs) => {
+    const { inputs, backend, attrs = {} } = args;
+    const x = inputs.x;
+    if (x.dtype === 'string') return stock(args);
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits as number | number[], axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((n) => {
+      const size = [...x.shape];
+      size[axis] = n;
+      const out = slice({ inputs: { x }, backend, attrs: { begin: [...begin], size } }) as TensorInfo;
+      begin[axis] += n;
+      return out;
+    });
+  };
+}
+
+/** Replaces wasm's Slice, SplitV and Concat (idempotent). Returns the names replaced. */
 export function registerWasmMemoryKernels(tf: TF): string[] {
   const done: string[] = [];
   if (replaceKernel(tf, 'Slice', 'wasm', (stock) => makeWasmSlice(tf, stock))) done.push('Slice@wasm');
+  const slice = tf.getKernel('Slice', 'wasm')?.kernelFunc as unknown as KernelFn | undefined;
+  if (slice && replaceKernel(tf, 'SplitV', 'wasm', (stock) => makeWasmSplitV(tf, stock, slice))) done.push('SplitV@wasm');
   if (replaceKernel(tf, 'Concat', 'wasm', (stock) => makeWasmConcat(tf, stock))) done.push('Concat@wasm');
   return done;
 }
