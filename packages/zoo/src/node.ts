@@ -2,3 +2,5 @@
 export * from './index';
 export { createMoveNet } from './movenet-node';
 export type { CreateMoveNetOptions } from './movenet-node';
+export { loadPretrained, readPretrainedBytes, pretrainedDir } from './pretrained-node';
+export type { LoadPretrainedOptions } from './pretrained-node';
