@@ -2,6 +2,7 @@
 // and workspace packages resolved to their sources so tests never need a build first.
 const path = require('node:path');
 const root = path.resolve(__dirname, '../..');
+const slow = process.env.DGPOSE_SLOW === '1';
 
 /** @param {string} dir the package folder */
 module.exports = function preset(dir) {
@@ -9,9 +10,11 @@ module.exports = function preset(dir) {
     displayName: path.basename(dir),
     rootDir: dir,
     testEnvironment: 'node',
-    testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-    // slow tests run with `pnpm test:slow`, never in `pnpm test`
-    testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.slow\\.test\\.ts$'],
+    // slow tests (*.slow.test.ts) run with `pnpm test:slow` (DGPOSE_SLOW=1), never in `pnpm test`
+    testMatch: slow
+      ? ['<rootDir>/src/**/*.slow.test.ts', '<rootDir>/test/**/*.slow.test.ts']
+      : ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+    testPathIgnorePatterns: slow ? ['/node_modules/', '/dist/'] : ['/node_modules/', '/dist/', '\\.slow\\.test\\.ts$'],
     transform: {
       '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
     },
