@@ -3,12 +3,13 @@ import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { registerCpuResizeNearestNeighborGrad } from './cpu-resize-nearest-neighbor-grad';
 import { registerWasmMemoryKernels } from './wasm-memory-kernels';
+import { registerWasmBatchMatMul } from './wasm-batch-matmul';
 import type { TF } from './types';
 
 /**
  * Registers, where the backend's kernels are registered (its package was imported):
  * - wasm: Conv2DBackpropFilter (missing in 4.22.0), the polyphase Conv2DBackpropInput, and faster
- *   Slice and Concat (first: the conv kernels use Slice);
+ *   Slice/SplitV/Concat (first: the conv kernels use Slice) and BatchMatMul without slow transpose flags;
  * - cpu: a correct ResizeNearestNeighborGrad and a Conv2DBackpropFilter on cpu's Conv2D.
  * Idempotent. Returns "Kernel@backend" for each kernel of ours now registered.
  */
@@ -16,6 +17,7 @@ export function registerDGPoseKernels(tf: TF): string[] {
   const done: string[] = [];
   if (tf.getKernel('Conv2D', 'wasm')) {
     done.push(...registerWasmMemoryKernels(tf));
+    if (registerWasmBatchMatMul(tf)) done.push('BatchMatMul@wasm');
     if (registerConv2DBackpropFilter(tf, 'wasm')) done.push('Conv2DBackpropFilter@wasm');
     if (registerWasmConv2DBackpropInput(tf)) done.push('Conv2DBackpropInput@wasm');
   }
