@@ -1,7 +1,7 @@
 /*
  * Trains a shipped learned mapper and writes it to weights/<preset>/ with core's saveWeights.
  *
- *   cd packages/mapper && pnpm exec tsx --tsconfig scripts/tsconfig.json scripts/train-pretrained.ts coco18-64 [--steps N] [--batch B] [--lr X] [--poses P] [--seed S]
+ *   cd packages/mapper && pnpm exec tsx --tsconfig scripts/tsconfig.json scripts/train-pretrained.ts coco18-64 [--steps N] [--batch B] [--lr X] [--poses P] [--seed S] [--init PRESET]
  *
  * Training poses come from scripts/pose-sampler.ts (synthetic: nothing from a dataset). The manifest's
  * `config` records the mapper config, the training settings and exact command, the backend, the wall
@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { initBackend } from '@dgpose/core';
-import { saveWeights } from '@dgpose/core/node';
+import { loadWeights, saveWeights } from '@dgpose/core/node';
 import { evaluateMapper, trainMapper, validateMapperConfig, MAPPER_WEIGHTS_KIND, type MapperPresetName } from '../src/index';
 import { samplePoses } from './pose-sampler';
 
@@ -36,6 +36,10 @@ async function main(): Promise<void> {
   const learningRate = arg('lr', 5e-3);
   const nPoses = arg('poses', 20000);
   const seed = arg('seed', 0);
+  // --init <preset>: start from the shipped weights of another preset (names and shapes that match)
+  const initAt = process.argv.indexOf('--init');
+  const initFrom = initAt >= 0 ? process.argv[initAt + 1] : undefined;
+  const init = initFrom ? (await loadWeights(path.resolve(__dirname, '..', 'weights', initFrom), { kind: MAPPER_WEIGHTS_KIND })).arrays : undefined;
   const be = await initBackend({ prefer: ['wasm', 'cpu'], threads: 1 });
   const size = { width: config.width, height: config.height };
   const poses = samplePoses(nPoses, { seed: TRAIN_POSE_SEED, ...size });
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
     batchSize,
     learningRate,
     seed,
+    init,
     onStep: ({ step, loss, seconds }) => {
       window.push(loss);
       if (step % 100 === 0 || step === steps) {
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
         jitter: 0.02,
         dropProb: 0.1,
         seed,
+        init: initFrom ? `weights/${initFrom} (variables with matching names and shapes)` : 'fresh',
         backend: `${be.backend} (${be.threads} thread)`,
         seconds: Math.round(r.seconds),
         finalLoss: r.losses.slice(-100).reduce((a, b) => a + b, 0) / Math.min(100, r.losses.length),

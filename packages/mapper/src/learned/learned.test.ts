@@ -174,6 +174,20 @@ describe('trainMapper (tiny preset, wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('starts from given weights where names and shapes match', async () => {
+    const src = mapperFromNetwork(new MapperNetwork(tiny, { seed: 11 }));
+    const init = await src.namedArrays();
+    src.dispose();
+    const r = await trainMapper({ config: 'tiny', poses: poses16, steps: 1, batchSize: 2, seed: 0, learningRate: 1e-12, init });
+    const got = await r.mapper.namedArrays();
+    r.mapper.dispose();
+    for (const name of Object.keys(init).filter((n) => !/running/.test(n))) expect(maxAbsDiff(got[name].data, init[name].data)).toBeLessThan(1e-6);
+    const fresh = await trainMapper({ config: 'tiny', poses: poses16, steps: 1, batchSize: 2, seed: 0, learningRate: 1e-12 });
+    const f = await fresh.mapper.namedArrays();
+    fresh.mapper.dispose();
+    expect(maxAbsDiff(f['fc.kernel'].data, init['fc.kernel'].data)).toBeGreaterThan(1e-3);
+  });
+
   it('is deterministic for a seed and validates its options', async () => {
     const a = await trainMapper({ config: 'tiny', poses: poses16, steps: 3, batchSize: 4, seed: 1 });
     const b = await trainMapper({ config: 'tiny', poses: poses16, steps: 3, batchSize: 4, seed: 1 });

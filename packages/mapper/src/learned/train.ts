@@ -4,7 +4,7 @@
  * training the network is frozen and returned as a Mapper.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type Pose, createRng } from '@dgpose/core';
+import { DGPoseError, type NamedArrays, type Pose, createRng } from '@dgpose/core';
 import { type FrameSize, pixelToNormalized, validateFrameSize } from '../coords';
 import { gaussianHeatmaps } from '../heatmaps';
 import { posesToRows } from '../poses';
@@ -44,6 +44,11 @@ export interface TrainMapperOptions {
   dropProb?: number;
   /** Seed of the initial weights and of the batch/jitter sampling. Default 0. */
   seed?: number;
+  /**
+   * Weights to start from: every network variable whose name, shape and dtype match is copied (e.g. a
+   * trained 64-px mapper into the 128-px one: everything but the extra stage). Default: fresh init.
+   */
+  init?: NamedArrays;
   /** Called after every step with plain numbers. */
   onStep?: (info: MapperStepInfo) => void | Promise<void>;
 }
@@ -98,6 +103,14 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
   );
 
   const network = new MapperNetwork(config, { seed });
+  if (opts.init) {
+    for (const [name, v] of network.namedVariables()) {
+      const a = opts.init[name];
+      if (a && a.dtype === v.dtype && a.shape.length === v.rank && a.shape.every((d, i) => d === v.shape[i])) {
+        tf.tidy(() => v.assign(tf.tensor(a.data, [...a.shape], a.dtype)));
+      }
+    }
+  }
   const rng = createRng(seed).fork('mapper-batches');
   const optimizer = tf.train.adam(lr0);
   const losses: number[] = [];
