@@ -17,6 +17,20 @@ function copy(dst: Arr, di: number, src: Arr, si: number, n: number): void {
   else for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
 }
 
+/** `rows` runs of n elements, src rows `srcStride` apart, dst rows `dstStride` apart. */
+function copyRows(dst: Arr, di: number, dstStride: number, src: Arr, si: number, srcStride: number, n: number, rows: number): void {
+  if (n >= 64) {
+    for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) dst.set(src.subarray(si, si + n), di);
+  } else if (dst instanceof Float32Array && src instanceof Float32Array) {
+    copyRowsF32(dst, di, dstStride, src, si, srcStride, n, rows); // monomorphic: the common case
+  } else {
+    for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
+  }
+}
+function copyRowsF32(dst: Float32Array, di: number, dstStride: number, src: Float32Array, si: number, srcStride: number, n: number, rows: number): void {
+  for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
+}
+
 export function makeWasmSlice(tf: TF, stock: KernelFn): KernelFn {
   return (args: KernelArgs) => {
     const { inputs, backend: b, attrs = {} } = args;
@@ -39,6 +53,13 @@ export function makeWasmSlice(tf: TF, stock: KernelFn): KernelFn {
     const run = size[p] * strides[p];
     const src = backend.typedArrayFromHeap(x);
     const dst = backend.typedArrayFromHeap(out);
+    // only the last kept-partial axis restricts the slice: evenly spaced runs (e.g. a channel split)
+    let q = p - 1;
+    while (q >= 0 && begin[q] === 0 && size[q] === x.shape[q]) q--;
+    if (q < 0 && p > 0) {
+      copyRows(dst, 0, run, src, begin[p] * strides[p], strides[p - 1], run, total / run);
+      return out;
+    }
     const idx = new Array<number>(p).fill(0);
     let base = 0;
     for (let d = 0; d <= p; d++) base += begin[d] * strides[d];
@@ -72,11 +93,7 @@ export function makeWasmConcat(tf: TF, stock: KernelFn): KernelFn {
     const rowLen = inner.reduce((a, v) => a + v, 0);
     const srcs = parts.map((t) => backend.typedArrayFromHeap(t));
     const dst = backend.typedArrayFromHeap(out);
-    for (let i = 0, o = 0; i < parts.length; o += inner[i], i++) {
-      const n = inner[i];
-      const src = srcs[i];
-      for (let r = 0; r < outer; r++) copy(dst, r * rowLen + o, src, r * n, n);
-    }
+    for (let i = 0, o = 0; i < parts.length; o += inner[i], i++) copyRows(dst, o, rowLen, srcs[i], 0, inner[i], inner[i], outer);
     return out;
   };
 }
