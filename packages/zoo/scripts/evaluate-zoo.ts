@@ -1,0 +1,143 @@
+/*
+ * Evaluates a trained Conditional/Semi-DGPose run on the synthetic TEST split and exports it into
+ * the zoo (weights/<name>/: model.json + shards copied from the run's final/, and zoo.json with the
+ * metrics and the exact trainer command), then regenerate the registry with build-registry.ts.
+ *
+ *   pnpm --filter @dgpose/zoo exec tsx scripts/evaluate-zoo.ts --name conditional-small-64 --run ../../runs/zoo/conditional-small-64 --command "<trainer command>"
+ *   pnpm --filter @dgpose/zoo exec tsx scripts/evaluate-zoo.ts --name conditional-small-64 --reeval   (re-measure shipped weights)
+ *
+ * Metrics (images are 64x64 uint8; SSIM 'wang' convention, PSNR with data range 255):
+ * - recon*: reconstruct(x, y) of every test image against itself;
+ * - transfer*: the appearance of test image (identity i, pose p) drawn in pose p+1 of the same identity
+ *   (its ground-truth pose), against the real image of i in pose p+1; copy*: the source image itself
+ *   scored against that target (the "do nothing" baseline the transfer must beat);
+ * - reconPckh / transferPckh: PCKh@0.5 of the poses the synthetic pose regressor (pose-regressor-64)
+ *   re-detects in the reconstructions / transfers, against the poses they were drawn in; realPckh: the
+ *   regressor on the real test images (its ceiling);
+ * - Semi: estPckh / estPck01: PCKh@0.5 and PCK@0.1 (bbox) of q(y|x)'s mean on the test images.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { initBackend, type Pose } from '@dgpose/core';
+import { writeFileAtomic } from '@dgpose/core/node';
+import { psnr, ssim } from '@dgpose/metrics';
+import { loadModelFromWeights, type DGPoseModel, type SemiDGPoseModel } from '@dgpose/models';
+import type { RgbImage } from '../src/estimator';
+import { loadPretrained } from '../src/pretrained-node';
+import { poseMetrics, syntheticTestSplit } from './eval-common';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
+const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+
+async function readDir(dir: string): Promise<{ manifest: import('@dgpose/core').WeightsManifest; shards: Uint8Array[] }> {
+  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
+  const shards = await Promise.all(manifest.shards.map(async (s: { path: string }) => new Uint8Array(await fsp.readFile(path.join(dir, s.path)))));
+  return { manifest, shards };
+}
+
+async function batched<T, U>(items: T[], n: number, f: (b: T[]) => Promise<U[]>): Promise<U[]> {
+  const out: U[] = [];
+  for (let i = 0; i < items.length; i += n) out.push(...(await f(items.slice(i, i + n))));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const name = arg('name');
+  if (!name) throw new Error('--name is required');
+  const zooDir = path.join(__dirname, '..', 'weights', name);
+  const run = arg('run');
+  const reeval = process.argv.includes('--reeval');
+  const { backend } = await initBackend({ prefer: ['wasm'], threads: 1 });
+  let info: Record<string, unknown> = {};
+  if (run && !reeval) {
+    const cfg = JSON.parse(await fsp.readFile(path.join(run, 'config.json'), 'utf8'));
+    const command = arg('command') ?? (Array.isArray(cfg.command) ? cfg.command.join(' ') : undefined);
+    if (!command) throw new Error('--command is required (the exact trainer command)');
+    const src = path.join(run, 'final');
+    await fsp.rm(zooDir, { recursive: true, force: true });
+    await fsp.mkdir(zooDir, { recursive: true });
+    for (const f of await fsp.readdir(src)) await fsp.copyFile(path.join(src, f), path.join(zooDir, f));
+    const log = (await fsp.readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const end = log.filter((l) => l.type === 'step').pop();
+    info = { command, steps: end?.step ?? cfg.steps, finalLosses: end?.losses, trainedWith: { backend: cfg.backend, batchSize: cfg.batchSize ?? cfg.options?.batchSize } };
+  } else {
+    info = JSON.parse(await fsp.readFile(path.join(zooDir, 'zoo.json'), 'utf8'));
+  }
+  const bytes = await readDir(zooDir);
+  const model = (await loadModelFromWeights(bytes)) as DGPoseModel;
+  const kind = model.kind;
+  const config = model.config as unknown as { preset: string; supervision?: number };
+  const regressor = await loadPretrained('pose-regressor-64');
+  const test = syntheticTestSplit();
+  const N = test.source.size;
+  const samples = Array.from({ length: N }, (_, i) => test.source.getSync(i));
+  const images = samples.map((s) => s.image);
+  const poses = samples.map((s) => s.pose);
+  // pairs: each test image -> the next pose of the same identity (ground-truth target)
+  const byId = new Map<string, number[]>();
+  samples.forEach((s, i) => byId.set(s.identity!, [...(byId.get(s.identity!) ?? []), i]));
+  const pairs: [number, number][] = [];
+  for (const idx of byId.values()) idx.forEach((a, k) => pairs.push([a, idx[(k + 1) % idx.length]]));
+  const t0 = Date.now();
+  const B = 32;
+  const recon = await batched(samples.map((_, i) => i), B, (b) => model.reconstruct(b.map((i) => images[i]), b.map((i) => poses[i])));
+  const transfer = await batched(pairs, B, (b) => model.transfer(b.map(([s]) => images[s]), b.map(([s]) => poses[s]), b.map(([, t]) => poses[t])));
+  const sOpt = { dataRange: 255, convention: 'wang' as const };
+  const score = (a: RgbImage[], b: RgbImage[]): { ssim: number; psnr: number } => ({
+    ssim: r4(mean(a.map((x, i) => ssim(x, b[i], sOpt)))),
+    psnr: r4(mean(a.map((x, i) => Math.min(psnr(x, b[i], { dataRange: 255 }), 100)))),
+  });
+  const rc = score(recon, images);
+  const tr = score(transfer, pairs.map(([, t]) => images[t]));
+  const cp = score(pairs.map(([s]) => images[s]), pairs.map(([, t]) => images[t]));
+  const est = (xs: RgbImage[]): Promise<Pose[]> => batched(xs, 64, (b) => regressor.estimate(b));
+  const metrics: Record<string, number> = {
+    reconSsim: rc.ssim,
+    reconPsnr: rc.psnr,
+    transferSsim: tr.ssim,
+    transferPsnr: tr.psnr,
+    copySsim: cp.ssim,
+    copyPsnr: cp.psnr,
+    reconPckh: poseMetrics(await est(recon), poses).pckh,
+    transferPckh: poseMetrics(await est(transfer), pairs.map(([, t]) => poses[t])).pckh,
+    realPckh: poseMetrics(await est(images), poses).pckh,
+  };
+  if (kind === 'semi') {
+    const semi = model as unknown as SemiDGPoseModel;
+    const pm = poseMetrics(await batched(images, B, (b) => semi.estimatePose(b)), poses);
+    metrics.estPckh = pm.pckh;
+    metrics.estPck01 = pm.pck01;
+  }
+  metrics.images = N;
+  metrics.pairs = pairs.length;
+  console.log(`${name} (${kind}) evaluated in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${backend}:`, metrics);
+  const out = {
+    name,
+    kind,
+    description:
+      kind === 'conditional'
+        ? 'Conditional-DGPose (small preset) on the built-in synthetic people, 64x64'
+        : `Semi-DGPose (small preset) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
+    preset: config.preset,
+    ...(kind === 'semi' ? { supervision: config.supervision } : {}),
+    trainedOn: 'synthetic-64',
+    ...info,
+    paramCount: model.paramCount(),
+    evaluatedOn: test.description,
+    evaluatedWith: { backend, regressor: 'pose-regressor-64', ssim: 'wang', pairs: 'each test image -> the next pose of its identity' },
+    metrics,
+    shards: bytes.manifest.shards,
+  };
+  await writeFileAtomic(path.join(zooDir, 'zoo.json'), `${JSON.stringify(out, null, 1)}\n`);
+  model.dispose();
+  regressor.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
