@@ -38,6 +38,7 @@ interface Row {
 }
 const rows: Row[] = [];
 let flops = { step: 0, forward: 0 };
+let contention = 1;
 
 async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<{ times: number[]; cpuTimes: number[]; before: number; after: number }> {
   const batch = makeBatch(model.config);
@@ -120,6 +121,24 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
     await shutdownBackend();
     return;
   }
+  let calib = '';
+  if (init.backend === 'wasm' && threads === 1) {
+    // Contention probe: matMul 1024³ took 45.6 ms (1 thread, unloaded) on this machine type
+    // (shared/design/tfjs-backends.md §1); its CPU time now says how much a busy box inflates CPU time.
+    const a = tf.randomNormal([1024, 1024]) as tf.Tensor2D;
+    const cpu: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c0 = process.cpuUsage();
+      const o = tf.matMul(a, a);
+      await o.data();
+      o.dispose();
+      const c = process.cpuUsage(c0);
+      if (i > 0) cpu.push((c.user + c.system) / 1000);
+    }
+    a.dispose();
+    contention = median(cpu) / 45.6;
+    calib = `; matMul 1024³ CPU time ${median(cpu).toFixed(1)} ms = ${contention.toFixed(2)}x the unloaded reference`;
+  }
   const model = buildCvaeGan({ size: SIZE, batch: BATCH });
   flops = { step: model.stepFlops, forward: model.forwardFlops };
   try {
@@ -142,7 +161,9 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
         bestMs: Math.min(...times),
         cpuMs: median(cpuTimes),
         steps: times.length,
-        note: `steps ${times.map((t) => t.toFixed(0)).join(', ')} ms; live tensors ${before} -> ${after} over the timed steps`,
+        note:
+          `steps ${times.map((t) => t.toFixed(0)).join(', ')} ms; live tensors ${before} -> ${after} over the timed steps` +
+          (calib ? `${calib}; est. unloaded step ≈ CPU time / that = ${fmt(median(cpuTimes) / contention)}` : ''),
       });
       if (init.backend === 'wasm') await profileStep(model);
     }

@@ -53,7 +53,7 @@ async function onBoth<T>(f: () => tf.Tensor): Promise<{ wasm: tf.TypedArray; cpu
 describe('wasm Slice and Concat replacements', () => {
   beforeAll(async () => {
     await useBackend('wasm');
-    expect(registerWasmMemoryKernels(tf)).toEqual(['Slice@wasm', 'SplitV@wasm', 'Concat@wasm']);
+    expect(registerWasmMemoryKernels(tf)).toEqual(['Slice@wasm', 'SplitV@wasm', 'Concat@wasm', 'Identity@wasm']);
     expect(isOurs(tf.getKernel('Slice', 'wasm')?.kernelFunc)).toBe(true);
   });
 
@@ -76,6 +76,27 @@ describe('wasm Slice and Concat replacements', () => {
       tf.tidy(() => tf.concat(tf.split(make([...shape], 'float32', 21), splits as number | number[], axis).map((t) => tf.reshape(t, [-1])))),
     );
     expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
+  });
+
+  test('Identity shares data: clones outlive their source and free it last', async () => {
+    await useBackend('wasm');
+    const ids = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    await expectNoLeak(async () => {
+      const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+      const n = ids();
+      const b = tf.clone(a);
+      expect(ids()).toBe(n); // no copy
+      a.dispose();
+      expect(Array.from(await b.data())).toEqual([1, 2, 3, 4]);
+      const c = tf.add(b, 1); // a new buffer: the shared one is never written
+      expect(Array.from(await b.data())).toEqual([1, 2, 3, 4]);
+      tf.dispose([b, c]);
+    });
+    const v = tf.variable(tf.tensor([1, 2]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor([5, 6]));
+    expect(Array.from(await snapshot.data())).toEqual([1, 2]);
+    tf.dispose([v, snapshot]);
   });
 
   test('the concat gradient (SplitV) matches cpu', async () => {

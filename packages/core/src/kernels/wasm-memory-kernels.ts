@@ -1,10 +1,12 @@
 /*
- * Faster Slice, SplitV and Concat for the wasm backend. Both are pure memory moves done in JS by tfjs-wasm
+ * Faster Slice, SplitV, Concat and Identity for the wasm backend. Both are pure memory moves done in JS by tfjs-wasm
  * 4.22.0, and slowly: Slice first copies its WHOLE input out of the heap (readSync) and Concat
  * makes one `subarray` + `set` per innermost run, so concatenating pose maps along channels
  * ([8,64,64,32] ⊕ [8,64,64,18]) costs 65k tiny copies; a training step does many of both (the
  * gradient of concat is a SplitV, which calls wasm's Slice function directly, so it is replaced too). These versions read and write heap views directly and copy
- * short runs with a plain loop. Strings fall back to the stock kernels.
+ * short runs with a plain loop. Identity (tf.clone, and many gradients: ~400 calls per training step)
+ * copies its input on wasm; tensors are immutable, so like cpu's Identity and wasm's own Reshape it
+ * now shares the data and counts a reference. Strings fall back to the stock kernels.
  */
 import type { KernelArgs, KernelFn, TF, TensorInfo, WasmBackend } from './types';
 import { replaceKernel } from './types';
@@ -116,12 +118,22 @@ export function makeWasmSplitV(tf: TF, stock: KernelFn, slice: KernelFn): Kernel
   };
 }
 
-/** Replaces wasm's Slice, SplitV and Concat (idempotent). Returns the names replaced. */
+export function makeWasmIdentity(stock: KernelFn): KernelFn {
+  return (args: KernelArgs) => {
+    const x = args.inputs.x;
+    if (x.dtype === 'string') return stock(args);
+    (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
+/** Replaces wasm's Slice, SplitV, Concat and Identity (idempotent). Returns the names replaced. */
 export function registerWasmMemoryKernels(tf: TF): string[] {
   const done: string[] = [];
   if (replaceKernel(tf, 'Slice', 'wasm', (stock) => makeWasmSlice(tf, stock))) done.push('Slice@wasm');
   const slice = tf.getKernel('Slice', 'wasm')?.kernelFunc as unknown as KernelFn | undefined;
   if (slice && replaceKernel(tf, 'SplitV', 'wasm', (stock) => makeWasmSplitV(tf, stock, slice))) done.push('SplitV@wasm');
   if (replaceKernel(tf, 'Concat', 'wasm', (stock) => makeWasmConcat(tf, stock))) done.push('Concat@wasm');
+  if (replaceKernel(tf, 'Identity', 'wasm', (stock) => makeWasmIdentity(stock))) done.push('Identity@wasm');
   return done;
 }
