@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as os from 'node:os';
+import * as wt from 'node:worker_threads';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // gradients
 import { expectTensorsClose, seededFloats } from '@dgpose/test-utils';
@@ -62,12 +64,17 @@ describe('wasm threads in Node', () => {
   });
 
   test('threads: 2 runs 2 XNNPACK threads that pass the self-check; shutdown ends them', async () => {
+    const { Worker } = wt;
+    const cores = os.cpus().length;
     const logs: string[] = [];
     const r = await initBackend({ prefer: ['wasm'], threads: 2, log: (m) => logs.push(m) });
     expect(r.backend).toBe('wasm');
     expect(r.threads).toBe(2);
     expect(wasm.getThreadsCount()).toBe(2);
     expect(r.attempts).toEqual([{ name: 'wasm', ok: true }]);
+    // the Worker and os.cpus patches last only for the init
+    expect(wt.Worker).toBe(Worker);
+    expect(os.cpus().length).toBe(cores);
     expect(logs).toEqual(['[dgpose] tfjs backend: wasm (2 threads)']);
     expectTensorsClose(await probeConv(), reference, { atol: 1e-4, rtol: 1e-4 });
     expectTensorsClose(await probeGrads(), referenceGrads, { atol: 1e-3, rtol: 1e-4 });
@@ -81,6 +88,10 @@ describe('wasm threads in Node', () => {
     const r1 = await initBackend({ prefer: ['wasm'], log: () => {} });
     expect(r1.threads).toBe(1);
     expect(wasm.getThreadsCount()).toBe(1);
+  });
+
+  test('more threads than the pthread pool is E_ARG', async () => {
+    await expect(initBackend({ prefer: ['wasm'], threads: 9 })).rejects.toMatchObject({ code: 'E_ARG' });
   });
 
   test('DGPOSE_WASM_THREADS=2 is honoured', async () => {

@@ -6,7 +6,7 @@
 import { DGPoseError } from './errors';
 import { registerDGPoseKernels } from './kernels/register';
 import type { TF } from './kernels/types';
-import { prepareWasmThreads, type WasmModuleLike } from './kernels/wasm-threads';
+import { prepareWasmThreads, WASM_PTHREAD_POOL_SIZE, type WasmModuleLike } from './kernels/wasm-threads';
 
 /** A tfjs backend family dgpose can select. 'tensorflow' is @tensorflow/tfjs-node(-gpu). */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -108,8 +108,8 @@ function parseOrder(list: readonly string[], argument: string): BackendName[] {
 
 function parseThreads(v: unknown, argument: string): number {
   const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 64) {
-    throw new DGPoseError('E_ARG', `${argument} must be an integer thread count`, { argument, expected: 'an integer in [1, 64]', got: v });
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > WASM_PTHREAD_POOL_SIZE) {
+    throw new DGPoseError('E_ARG', `${argument} must be an integer thread count`, { argument, expected: `an integer in [1, ${WASM_PTHREAD_POOL_SIZE}]`, got: v });
   }
   return n;
 }

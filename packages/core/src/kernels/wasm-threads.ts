@@ -93,8 +93,8 @@ export function patchedWorkerSource(bundleText: string): string {
   return patched.replace(/\n/g, '\\n'); // the escaping tfjs applies before making its Blob
 }
 
-const SLOT = Symbol.for('dgpose.wasmWorkerSource');
-const PATCHED = Symbol.for('dgpose.patchedWorker');
+/** Emscripten pre-spawns this many pthread workers at init (`pthreadPoolSize` in the 4.22.0 bundle). */
+export const WASM_PTHREAD_POOL_SIZE = 8;
 
 /** Minimal view of the tfjs-backend-wasm module. */
 export interface WasmModuleLike {
@@ -105,9 +105,11 @@ export interface WasmModuleLike {
 
 /**
  * Prepares a threaded wasm init: verifies the bundle, makes Node's Worker accept Emscripten's
- * `blob:` worker URLs (only those, which Node otherwise rejects), sets the multithread flag and the
- * thread count, and makes os.cpus() report 2·n cores until the returned `restore` is called
- * (call it right after setBackend('wasm') settles). Throws with a reason when anything differs.
+ * `blob:` worker URLs, sets the multithread flag and the thread count, and makes os.cpus() report
+ * 2·n cores. The returned `restore` undoes the Worker and os.cpus patches; call it as soon as
+ * setBackend('wasm') has settled: all pthread workers are spawned during init (a pool of 8, and
+ * XNNPACK uses n-1 of them), so nothing outside the init ever sees the patches.
+ * Throws with a reason when anything differs from the pinned bundle.
  */
 export function prepareWasmThreads(
   tf: { env(): { set(flag: string, v: unknown): void } },
@@ -118,25 +120,18 @@ export function prepareWasmThreads(
   if (wasm.version_wasm !== WASM_THREADS_PINNED_VERSION) {
     throw new Error(`tfjs-backend-wasm is ${wasm.version_wasm}; the threads patch is pinned to ${WASM_THREADS_PINNED_VERSION}`);
   }
+  if (n > WASM_PTHREAD_POOL_SIZE) throw new Error(`at most ${WASM_PTHREAD_POOL_SIZE} wasm threads (the pthread pool size), got ${n}`);
   const source = patchedWorkerSource(opts.bundleText ?? readWasmBundleText());
   const wt = builtin('worker_threads');
   const os = builtin('os');
-  const g = globalThis as Record<symbol, unknown>;
-  g[SLOT] = source;
-  if (!(wt.Worker as Record<symbol, unknown>)[PATCHED]) {
-    const Orig = wt.Worker as new (file: unknown, o?: Record<string, unknown>) => object;
-    const Patched = class extends Orig {
-      constructor(file: unknown, o?: Record<string, unknown>) {
-        const src = g[SLOT];
-        if (typeof file === 'string' && file.startsWith('blob:') && typeof src === 'string') super(src, { ...o, eval: true });
-        else super(file, o);
-      }
-    };
-    (Patched as unknown as Record<symbol, unknown>)[PATCHED] = true;
-    wt.Worker = Patched;
-  }
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  wasm.setThreadsCount(n);
+  const OrigWorker = wt.Worker as new (file: unknown, o?: Record<string, unknown>) => object;
+  // Node rejects blob: URLs (ERR_WORKER_PATH), so only calls that would fail anyway are redirected.
+  wt.Worker = class extends OrigWorker {
+    constructor(file: unknown, o?: Record<string, unknown>) {
+      if (typeof file === 'string' && file.startsWith('blob:')) super(source, { ...o, eval: true });
+      else super(file, o);
+    }
+  };
   const origCpus = os.cpus;
   os.cpus = () => {
     const c = origCpus.call(os) as unknown[];
@@ -144,7 +139,10 @@ export function prepareWasmThreads(
     while (out.length < 2 * n) out.push(c[out.length % c.length]);
     return out;
   };
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(n);
   return () => {
+    wt.Worker = OrigWorker;
     os.cpus = origCpus;
   };
 }
