@@ -1,0 +1,101 @@
+/*
+ * Test data for dgpose-bench: the test split of the built-in synthetic people (by default the
+ * zoo's evaluation split: seed 0, 100 identities x 16 poses, 20 % of identities held out) or of a
+ * real data set, at the evaluated model's image size, always on COCO-18.
+ */
+import { DGPoseError, isDGPoseError } from '@dgpose/core';
+import { createSyntheticDataset, type SampleSource } from '@dgpose/datasets';
+import { CHICTOPIA_LAYOUT, DEEPFASHION_LAYOUT, H36M_LAYOUT, openChictopiaPlus, openDeepFashion, openH36M } from '@dgpose/datasets/node';
+import type { BenchConfig, DatasetName } from './options';
+import { selectIndices } from './options';
+import { DATASET_LABELS } from './paper';
+import type { DataInfo } from './types';
+
+export interface TestData {
+  info: DataInfo;
+  source: SampleSource;
+  /** Selected test indices, by position k. */
+  indices: number[];
+  /** Selected (from, to) pairs, by position k. */
+  pairs: [number, number][];
+}
+
+/** Layout lines of a real data set (for error messages). */
+export const LAYOUTS: Readonly<Record<Exclude<DatasetName, 'synthetic'>, readonly string[]>> = Object.freeze({
+  deepfashion: DEEPFASHION_LAYOUT,
+  h36m: H36M_LAYOUT,
+  chictopia: CHICTOPIA_LAYOUT,
+});
+
+/** `expected <Data set> layout:` and one indented line per entry. */
+export function layoutText(dataset: Exclude<DatasetName, 'synthetic'>): string {
+  return `expected ${DATASET_LABELS[dataset]} layout:\n${LAYOUTS[dataset].map((l) => `  ${l}`).join('\n')}`;
+}
+
+/** Opens the test split at `size` x `size`; E_DATASET_LAYOUT (with the layout expected) for a bad root. */
+export async function openTestData(c: BenchConfig, size: number): Promise<TestData> {
+  let source: SampleSource;
+  let details: Record<string, unknown>;
+  const split = 'test';
+  try {
+    switch (c.dataset) {
+      case 'synthetic': {
+        const config = { seed: c.seed, size, identities: c.syntheticIdentities, posesPerIdentity: c.syntheticPoses, split: 'test' as const };
+        source = createSyntheticDataset(config);
+        details = { config };
+        break;
+      }
+      case 'deepfashion':
+        source = await openDeepFashion({ root: c.root as string, split: 'test', size: [size, size] });
+        details = { root: c.root };
+        break;
+      case 'h36m':
+        source = await openH36M({ root: c.root as string, split: 'test', size, toCoco18: true });
+        details = { root: c.root, subjects: ['S9', 'S11'] };
+        break;
+      case 'chictopia':
+        source = await openChictopiaPlus({ root: c.root as string, split: 'test', size: [size, size], toCoco18: true });
+        details = { root: c.root };
+        break;
+    }
+  } catch (e) {
+    if (isDGPoseError(e, 'E_DATASET_LAYOUT') || isDGPoseError(e, 'E_IO') || isDGPoseError(e, 'E_CSV')) {
+      // the layout goes into the message, one line each, so the CLI and library users both see it
+      throw new DGPoseError('E_DATASET_LAYOUT', `cannot open ${DATASET_LABELS[c.dataset]} at --root ${c.root}: ${(e as Error).message.replace(/^\[[A-Z_]+\] /, '')}\n${layoutText(c.dataset as Exclude<DatasetName, 'synthetic'>)}`, {
+        argument: 'root',
+        path: c.root,
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (source.size === 0) {
+    throw new DGPoseError('E_DATASET_LAYOUT', `the ${split} split of ${DATASET_LABELS[c.dataset]} is empty${c.dataset === 'synthetic' ? ' (no test identity: raise --synthetic-identities)' : `\n${layoutText(c.dataset)}`}`, {
+      argument: 'root',
+      path: c.root,
+    });
+  }
+  const indices = selectIndices(source.size, c.n);
+  const allPairs = source.pairs?.() ?? [];
+  const pairSel = c.pairs === 0 ? [] : selectIndices(allPairs.length, c.pairs).map((k) => allPairs[k]);
+  // without same-identity pairs, transfer into the pose of the next selected image (no ground truth)
+  const pairs: [number, number][] =
+    allPairs.length > 0 ? pairSel : c.pairs === 0 || indices.length < 2 ? [] : selectIndices(indices.length, c.pairs).map((k) => [indices[k], indices[(k + 1) % indices.length]]);
+  const builtIn = c.dataset === 'synthetic';
+  const id = `${c.dataset}-${size}`;
+  const info: DataInfo = {
+    id,
+    label: builtIn ? `synthetic-${size} (built-in)` : `${DATASET_LABELS[c.dataset]} ${split} at ${size}x${size}`,
+    dataset: c.dataset,
+    builtIn,
+    split,
+    imageSize: size,
+    totalImages: source.size,
+    selected: indices.length,
+    pairsTotal: allPairs.length,
+    pairsSelected: pairs.length,
+    transferGroundTruth: allPairs.length > 0,
+    details,
+  };
+  return { info, source, indices, pairs };
+}

@@ -1,0 +1,206 @@
+/*
+ * Evaluation of one model on its shard of the test selection:
+ * - reconstruction: encode each test image with its pose (Conditional: the ground-truth pose;
+ *   Semi: its own estimate, the mean of q(y|x)), decode; PSNR (data range 255, uint8, as PG2's
+ *   score.py) and SSIM (the chosen convention) against the input;
+ * - the pose re-detected in each reconstruction by the estimator (Figs. 20/21 analogue);
+ * - Semi-DGPose: q(y|x) means against ground truth (pose estimation);
+ * - transfer: appearance of image A drawn in the pose of image B of the same identity, scored
+ *   against B (ground truth on the synthetic data and DeepFashion pairs), beside copying A;
+ * - timings of each verb, and an image grid.
+ */
+import { convertPose, type Pose } from '@dgpose/core';
+import type { Sample } from '@dgpose/datasets';
+import { psnr, ssim } from '@dgpose/metrics';
+import type { DGPoseModel, RgbImage, SemiDGPoseModel } from '@dgpose/models';
+import type { PoseEstimator } from '@dgpose/zoo';
+import type { TestData } from './data';
+import type { LoadedModel } from './load';
+import type { Shard } from './options';
+import { shardRange } from './options';
+import type { FlatPose, ImageRecord, ModelResult, PairRecord, ReferenceResult, Timing } from './types';
+
+export interface EvalContext {
+  data: TestData;
+  shard: Shard;
+  batchSize: number;
+  ssim: 'pg2' | 'wang';
+  estimator: PoseEstimator | null;
+  gridRows: number;
+  log: (message: string) => void;
+}
+
+export interface GridRow {
+  /** input | reconstruction | transfer | target */
+  cells: RgbImage[];
+}
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+
+export function flatPose(p: Pose): FlatPose {
+  return p.keypoints.map((k) => (k === null ? null : [round2(k.x), round2(k.y)]));
+}
+
+function coco18(p: Pose): Pose {
+  return p.skeleton === 'coco18' ? p : convertPose(p, 'coco18');
+}
+
+async function samples(data: TestData, indices: number[]): Promise<Sample[]> {
+  return Promise.all(indices.map((i) => data.source.get(i)));
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+async function timed<T>(timings: Record<string, Timing>, verb: string, images: number, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const r = await fn();
+  const t = (timings[verb] ??= { ms: 0, images: 0 });
+  t.ms += performance.now() - t0;
+  t.images += images;
+  return r;
+}
+
+function finitePsnr(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** Evaluates one model on its shard; also returns the grid rows this shard holds (k < gridRows). */
+export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<{ result: ModelResult; grid: GridRow[] }> {
+  const { data, estimator } = ctx;
+  const model = lm.model;
+  const semi = model.kind === 'semi';
+  const timings: Record<string, Timing> = {};
+  const metricOpts = { dataRange: 255, convention: ctx.ssim } as const;
+
+  // reconstructions
+  const [lo, hi] = shardRange(data.indices.length, ctx.shard);
+  const positions = Array.from({ length: hi - lo }, (_, i) => lo + i);
+  const images: ImageRecord[] = [];
+  for (const ks of chunks(positions, ctx.batchSize)) {
+    const ss = await samples(
+      data,
+      ks.map((k) => data.indices[k]),
+    );
+    const inputs = ss.map((s) => s.image);
+    const poses = ss.map((s) => coco18(s.pose));
+    const recon = await timed(timings, 'reconstruct', ss.length, () => (semi ? model.reconstruct(inputs) : model.reconstruct(inputs, poses)));
+    const est = semi ? await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs)) : undefined;
+    const redet = estimator ? await timed(timings, 'estimator', ss.length, () => estimator.estimate(recon)) : undefined;
+    ss.forEach((s, i) => {
+      images.push({
+        k: ks[i],
+        index: data.indices[ks[i]],
+        id: s.id,
+        psnr: finitePsnr(psnr(s.image, recon[i], { dataRange: 255 })),
+        ssim: ssim(s.image, recon[i], metricOpts),
+        gt: flatPose(poses[i]),
+        ...(redet ? { redetected: flatPose(redet[i]) } : {}),
+        ...(est ? { estimated: flatPose(coco18(est[i])) } : {}),
+      });
+    });
+    ctx.log(`${lm.label}: reconstructed ${images.length}/${positions.length}`);
+  }
+
+  // transfers
+  const [plo, phi] = shardRange(data.pairs.length, ctx.shard);
+  const pairPositions = Array.from({ length: phi - plo }, (_, i) => plo + i);
+  const pairs: PairRecord[] = [];
+  const grid: GridRow[] = [];
+  for (const ks of chunks(pairPositions, ctx.batchSize)) {
+    const from = await samples(
+      data,
+      ks.map((k) => data.pairs[k][0]),
+    );
+    const to = await samples(
+      data,
+      ks.map((k) => data.pairs[k][1]),
+    );
+    const fromPoses = from.map((s) => coco18(s.pose));
+    const toPoses = to.map((s) => coco18(s.pose));
+    const out = await timed(timings, 'transfer', ks.length, () =>
+      model.transfer(
+        from.map((s) => s.image),
+        semi ? undefined : fromPoses,
+        toPoses,
+      ),
+    );
+    const redet = estimator ? await timed(timings, 'estimator', ks.length, () => estimator.estimate(out)) : undefined;
+    ks.forEach((k, i) => {
+      const rec: PairRecord = { k, from: data.pairs[k][0], to: data.pairs[k][1], gt: flatPose(toPoses[i]) };
+      if (data.info.transferGroundTruth) {
+        rec.psnr = finitePsnr(psnr(to[i].image, out[i], { dataRange: 255 }));
+        rec.ssim = ssim(to[i].image, out[i], metricOpts);
+        rec.copyPsnr = finitePsnr(psnr(to[i].image, from[i].image, { dataRange: 255 }));
+        rec.copySsim = ssim(to[i].image, from[i].image, metricOpts);
+      }
+      if (redet) rec.redetected = flatPose(redet[i]);
+      pairs.push(rec);
+    });
+    const rows = ks.map((k, i) => ({ k, i })).filter((r) => r.k < ctx.gridRows);
+    if (rows.length) {
+      const fr = rows.map((r) => from[r.i]);
+      const rec = semi
+        ? await model.reconstruct(fr.map((s) => s.image))
+        : await model.reconstruct(
+            fr.map((s) => s.image),
+            rows.map((r) => fromPoses[r.i]),
+          );
+      rows.forEach((r, j) => grid.push({ cells: [from[r.i].image, rec[j], out[r.i], to[r.i].image] }));
+    }
+    ctx.log(`${lm.label}: transferred ${pairs.length}/${pairPositions.length}`);
+  }
+
+  // one timed generate call (appearance samples for a pose), so every verb has a speed figure
+  if (positions.length > 0) {
+    const s = await data.source.get(data.indices[positions[0]]);
+    const n = Math.min(8, ctx.batchSize);
+    await timed(timings, 'generate', n, () => model.generate(coco18(s.pose), n, { seed: 1 }));
+  }
+
+  const cfg = model.config as { preset?: string; imageSize: number; supervision?: number };
+  return {
+    result: {
+      label: lm.label,
+      source: lm.source,
+      kind: model.kind,
+      preset: String(cfg.preset ?? 'unknown'),
+      ...(semi ? { supervision: cfg.supervision } : {}),
+      imageSize: cfg.imageSize,
+      paramCount: model.paramCount(),
+      step: model.step,
+      weightsKind: lm.weightsKind,
+      sha256: lm.sha256,
+      reconstructionPose: semi ? 'estimated (mean of q(y|x))' : 'ground truth',
+      dataId: data.info.id,
+      images,
+      pairs,
+      timings,
+    },
+    grid,
+  };
+}
+
+/** The estimator on the ground-truth images of the shard: the ceiling of the re-detection curves. */
+export async function evaluateReference(estimator: PoseEstimator, ctx: Omit<EvalContext, 'estimator' | 'ssim' | 'gridRows'>): Promise<ReferenceResult> {
+  const { data } = ctx;
+  const [lo, hi] = shardRange(data.indices.length, ctx.shard);
+  const positions = Array.from({ length: hi - lo }, (_, i) => lo + i);
+  const images: ReferenceResult['images'] = [];
+  const timing: Timing = { ms: 0, images: 0 };
+  for (const ks of chunks(positions, ctx.batchSize)) {
+    const ss = await samples(
+      data,
+      ks.map((k) => data.indices[k]),
+    );
+    const t0 = performance.now();
+    const det = await estimator.estimate(ss.map((s) => s.image));
+    timing.ms += performance.now() - t0;
+    timing.images += ss.length;
+    ss.forEach((s, i) => images.push({ k: ks[i], index: data.indices[ks[i]], gt: flatPose(coco18(s.pose)), detected: flatPose(det[i]) }));
+  }
+  return { dataId: data.info.id, images, timing };
+}

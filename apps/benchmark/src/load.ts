@@ -1,0 +1,164 @@
+/*
+ * What a run evaluates: zoo models (by name), model folders (saveModel output, a checkpoint, or a
+ * dgpose-train run folder), and the pose estimator that re-detects poses in generated images.
+ * Anything that is not a DGPose model of a version this code reads is refused with the reason.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { DGPoseError, isDGPoseError, validateShardPath, type WeightsManifest } from '@dgpose/core';
+import { WEIGHTS_MANIFEST_FILE } from '@dgpose/core/node';
+import type { DGPoseModel } from '@dgpose/models';
+import { loadCheckpoint, loadModel } from '@dgpose/models/node';
+import { ZOO, getZooEntry, loadPoseRegressorFromWeights, type PoseEstimator } from '@dgpose/zoo';
+import { createMoveNet, loadPretrained } from '@dgpose/zoo/node';
+import type { BenchConfig } from './options';
+
+/** The zoo's pose regressor for synthetic people. */
+export const REGRESSOR_NAME = 'pose-regressor-64';
+const DGPOSE_KINDS = ['dgpose-conditional', 'dgpose-semi'];
+
+export interface LoadedModel {
+  label: string;
+  source: { type: 'zoo'; name: string } | { type: 'checkpoint'; dir: string };
+  model: DGPoseModel;
+  weightsKind: string;
+  sha256: string[];
+}
+
+/** Names of the zoo's DGPose models (conditional and semi entries), in registry order. */
+export function zooModelNames(): string[] {
+  return ZOO.filter((e) => e.kind === 'conditional' || e.kind === 'semi').map((e) => e.name);
+}
+
+/** Loads a zoo model by name; E_CONFIG listing the valid names for an unknown or non-DGPose entry. */
+export async function loadZooModel(name: string, c: Pick<BenchConfig, 'zooWeights'>): Promise<LoadedModel> {
+  const valid = zooModelNames();
+  let entry;
+  try {
+    entry = getZooEntry(name);
+  } catch {
+    throw new DGPoseError('E_CONFIG', `unknown zoo model '${name}'; valid: ${valid.length ? valid.join(', ') : '(none: the zoo has no DGPose weights yet)'}`, {
+      argument: 'models',
+      expected: valid,
+      got: name,
+    });
+  }
+  if (entry.kind !== 'conditional' && entry.kind !== 'semi') {
+    throw new DGPoseError('E_CONFIG', `zoo entry '${name}' is a ${entry.kind}, not a DGPose model; valid: ${valid.join(', ')}`, { argument: 'models', expected: valid, got: name });
+  }
+  const model = (await loadPretrained(name, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {})) as DGPoseModel;
+  return { label: name, source: { type: 'zoo', name }, model, weightsKind: entry.weightsKind, sha256: entry.shards.map((s) => s.sha256) };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fsp.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readManifest(dir: string): Promise<WeightsManifest> {
+  const file = path.join(dir, WEIGHTS_MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new DGPoseError('E_CHECKPOINT', `cannot read ${file}`, { argument: 'checkpoint', path: file, cause: e });
+  }
+  try {
+    return JSON.parse(text) as WeightsManifest;
+  } catch (e) {
+    throw new DGPoseError('E_CHECKPOINT', `checkpoint refused: ${file} is not valid JSON`, { argument: 'checkpoint', path: file, cause: e });
+  }
+}
+
+/**
+ * The folder holding the weights to load: `dir` itself when it has model.json, else a
+ * dgpose-train run folder's `final/` or its newest checkpoint (`checkpoints/latest`).
+ */
+export async function resolveModelDir(dir: string): Promise<{ dir: string; what: 'weights' | 'checkpoint' }> {
+  if (!(await exists(dir))) {
+    throw new DGPoseError('E_CHECKPOINT', `checkpoint folder ${dir} does not exist`, { argument: 'checkpoint', path: dir });
+  }
+  if (await exists(path.join(dir, WEIGHTS_MANIFEST_FILE))) return { dir, what: path.basename(path.dirname(dir)) === 'checkpoints' ? 'checkpoint' : 'weights' };
+  if (await exists(path.join(dir, 'final', WEIGHTS_MANIFEST_FILE))) return { dir: path.join(dir, 'final'), what: 'weights' };
+  const latest = await fsp.readFile(path.join(dir, 'checkpoints', 'latest'), 'utf8').catch(() => null);
+  if (latest !== null && /^step-\d+$/.test(latest.trim())) return { dir: path.join(dir, 'checkpoints', latest.trim()), what: 'checkpoint' };
+  throw new DGPoseError('E_CHECKPOINT', `no model in ${dir}`, {
+    argument: 'checkpoint',
+    expected: `${WEIGHTS_MANIFEST_FILE} (saveModel output or a checkpoint), or a dgpose-train run folder (final/${WEIGHTS_MANIFEST_FILE} or checkpoints/latest)`,
+    got: (await fsp.readdir(dir).catch(() => [] as string[])).slice(0, 12),
+    path: dir,
+  });
+}
+
+/** Loads a model folder; E_CHECKPOINT with the reason for anything that is not a readable DGPose model. */
+export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> {
+  const { dir, what } = await resolveModelDir(path.resolve(dirArg));
+  const manifest = await readManifest(dir);
+  if (typeof manifest.kind !== 'string' || !DGPOSE_KINDS.includes(manifest.kind)) {
+    throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: it holds ${manifest.kind ? `'${manifest.kind}'` : 'untyped'} weights, not a DGPose model`, {
+      argument: 'checkpoint',
+      expected: DGPOSE_KINDS,
+      got: manifest.kind ?? 'none',
+      path: path.join(dir, WEIGHTS_MANIFEST_FILE),
+    });
+  }
+  let model: DGPoseModel;
+  try {
+    model = what === 'checkpoint' ? (await loadCheckpoint(dir)).model : await loadModel(dir);
+  } catch (e) {
+    if (isDGPoseError(e)) {
+      throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: ${e.message}`, { argument: 'checkpoint', path: dir, cause: e });
+    }
+    throw e;
+  }
+  const base = path.basename(dir) === 'final' || what === 'checkpoint' ? path.basename(path.resolve(dirArg)) : path.basename(dir);
+  return {
+    label: `${base} (checkpoint)`,
+    source: { type: 'checkpoint', dir: path.resolve(dirArg) },
+    model,
+    weightsKind: manifest.kind,
+    sha256: (manifest.shards ?? []).map((s) => s.sha256),
+  };
+}
+
+/** Reads a weights folder's manifest and shards (paths validated) for a universal loader. */
+async function readWeightBytes(dir: string): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }> {
+  const manifest = await readManifest(dir);
+  const shards: Uint8Array[] = [];
+  for (const s of manifest.shards ?? []) {
+    validateShardPath(s.path);
+    shards.push(new Uint8Array(await fsp.readFile(path.join(dir, s.path))));
+  }
+  return { manifest, shards };
+}
+
+/**
+ * The pose estimator for generated images: `auto` = the zoo's synthetic pose regressor on the
+ * built-in data and MoveNet on real photos; null for `none`.
+ */
+export async function loadEstimator(c: BenchConfig): Promise<{ estimator: PoseEstimator; kind: string } | null> {
+  const choice = c.estimator === 'auto' ? (c.dataset === 'synthetic' ? 'regressor' : 'movenet') : c.estimator;
+  if (choice === 'none') return null;
+  if (choice === 'movenet') return { estimator: await createMoveNet(), kind: 'movenet' };
+  if (c.estimatorWeights !== undefined) {
+    try {
+      return { estimator: await loadPoseRegressorFromWeights(await readWeightBytes(c.estimatorWeights)), kind: `pose-regressor (${c.estimatorWeights})` };
+    } catch (e) {
+      if (isDGPoseError(e)) throw new DGPoseError(e.code, `--estimator-weights ${c.estimatorWeights}: ${e.message}`, { argument: 'estimatorWeights', path: c.estimatorWeights, cause: e });
+      throw e;
+    }
+  }
+  try {
+    return { estimator: await loadPretrained(REGRESSOR_NAME, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {}), kind: `zoo ${REGRESSOR_NAME}` };
+  } catch (e) {
+    if (isDGPoseError(e, 'E_ARG') || isDGPoseError(e, 'E_IO')) {
+      throw new DGPoseError('E_CONFIG', `the zoo has no usable ${REGRESSOR_NAME} weights (${(e as Error).message}); pass --estimator-weights DIR or --estimator none`, {
+        argument: 'estimator',
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,137 @@
+/*
+ * mergeShards: combines the results.json of `--shard i/n` runs into one result, as if one run had
+ * evaluated the whole selection: per-image records are united (so means, spreads and PCK curves
+ * are recomputed over every image, not averaged over shards), timings summed, grids copied from
+ * the shard that holds them; then the reports are rendered.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { DGPoseError } from '@dgpose/core';
+import { GRIDS_DIR, prepareOut, readResults, writeReports } from './output';
+import { summarise } from './summary';
+import type { ModelResult, ReferenceResult, Results, SpeedResult } from './types';
+
+/** Options that must agree between shards (everything that changes what is evaluated). */
+const SAME = ['dataset', 'root', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
+
+export interface MergeOptions {
+  force?: boolean;
+  log?: (message: string) => void;
+  command?: string;
+}
+
+function modelKey(m: ModelResult): string {
+  return `${m.label}\u0000${m.dataId}`;
+}
+
+export async function mergeShards(dirs: string[], out: string, opts: MergeOptions = {}): Promise<{ results: Results; out: string; files: string[] }> {
+  if (!Array.isArray(dirs) || dirs.length === 0) throw new DGPoseError('E_CONFIG', 'merge needs at least one shard folder', { argument: 'dirs', got: dirs });
+  const t0 = performance.now();
+  const parts: { dir: string; r: Results }[] = [];
+  for (const d of dirs) parts.push({ dir: path.resolve(d), r: await readResults(d) });
+  const first = parts[0].r;
+  const count = first.provenance.shard.count;
+  const seen = new Map<number, string>();
+  for (const { dir, r } of parts) {
+    const s = r.provenance.shard;
+    if (s.count !== count) throw new DGPoseError('E_CONFIG', `${dir} is shard ${s.index}/${s.count}, but ${parts[0].dir} is of /${count}`, { argument: 'dirs', path: dir });
+    if (seen.has(s.index)) throw new DGPoseError('E_CONFIG', `shard ${s.index}/${count} given twice (${seen.get(s.index)} and ${dir})`, { argument: 'dirs', path: dir });
+    seen.set(s.index, dir);
+    for (const k of SAME) {
+      const a = JSON.stringify(first.provenance.options[k] ?? null);
+      const b = JSON.stringify(r.provenance.options[k] ?? null);
+      if (a !== b) throw new DGPoseError('E_CONFIG', `${dir} was run with another ${k} than ${parts[0].dir}`, { argument: 'dirs', expected: a, got: b, path: dir });
+    }
+    if (r.ssimConvention !== first.ssimConvention) throw new DGPoseError('E_CONFIG', `${dir} used SSIM ${r.ssimConvention}, ${parts[0].dir} ${first.ssimConvention}`, { argument: 'dirs', path: dir });
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length) {
+    throw new DGPoseError('E_CONFIG', `shards missing: ${missing.map((i) => `${i}/${count}`).join(', ')}`, { argument: 'dirs', expected: `all of 0..${count - 1}/${count}`, got: [...seen.keys()].sort((a, b) => a - b) });
+  }
+  parts.sort((a, b) => a.r.provenance.shard.index - b.r.provenance.shard.index);
+  const outAbs = path.resolve(out);
+  if (parts.some((p) => p.dir === outAbs)) throw new DGPoseError('E_CONFIG', `--out ${out} is one of the shard folders`, { argument: 'out', path: out });
+  await prepareOut(outAbs, opts.force ?? false);
+
+  // models: same labels and data in every shard; records united by position k
+  const models = new Map<string, ModelResult>();
+  const gridFrom = new Map<string, { dir: string; rel: string }>();
+  for (const { dir, r } of parts) {
+    const keys = r.models.map(modelKey).sort();
+    const firstKeys = first.models.map(modelKey).sort();
+    if (JSON.stringify(keys) !== JSON.stringify(firstKeys)) throw new DGPoseError('E_CONFIG', `${dir} evaluated other models than ${parts[0].dir}`, { argument: 'dirs', path: dir });
+    for (const m of r.models) {
+      const key = modelKey(m);
+      const acc = models.get(key);
+      if (!acc) {
+        models.set(key, { ...m, images: [...m.images], pairs: [...m.pairs], timings: JSON.parse(JSON.stringify(m.timings)), grid: undefined });
+      } else {
+        if (JSON.stringify(acc.sha256) !== JSON.stringify(m.sha256)) throw new DGPoseError('E_CONFIG', `${dir}: model ${m.label} has other weights than in another shard`, { argument: 'dirs', path: dir });
+        acc.images.push(...m.images);
+        acc.pairs.push(...m.pairs);
+        for (const [verb, t] of Object.entries(m.timings)) {
+          const a = (acc.timings[verb] ??= { ms: 0, images: 0 });
+          a.ms += t.ms;
+          a.images += t.images;
+        }
+      }
+      if (m.grid && !gridFrom.has(key)) gridFrom.set(key, { dir, rel: m.grid });
+    }
+  }
+  for (const [key, m] of models) {
+    m.images.sort((a, b) => a.k - b.k);
+    m.pairs.sort((a, b) => a.k - b.k);
+    const g = gridFrom.get(key);
+    if (g) {
+      await fsp.mkdir(path.join(outAbs, GRIDS_DIR), { recursive: true });
+      await fsp.copyFile(path.join(g.dir, g.rel), path.join(outAbs, g.rel));
+      m.grid = g.rel;
+    }
+  }
+  const refs = new Map<string, ReferenceResult>();
+  for (const { r } of parts) {
+    for (const ref of r.references) {
+      const acc = refs.get(ref.dataId);
+      if (!acc) refs.set(ref.dataId, { ...ref, images: [...ref.images], timing: { ...ref.timing } });
+      else {
+        acc.images.push(...ref.images);
+        acc.timing.ms += ref.timing.ms;
+        acc.timing.images += ref.timing.images;
+      }
+    }
+  }
+  for (const ref of refs.values()) ref.images.sort((a, b) => a.k - b.k);
+
+  const modelList = first.models.map((m) => models.get(modelKey(m)) as ModelResult);
+  const references = [...refs.values()];
+  // speed: inference from the merged timings; training/metric figures of shard 0 (each shard ran them on its own machine)
+  let speed: SpeedResult | null = first.speed ? { ...first.speed } : null;
+  if (speed) {
+    speed.inference = modelList.flatMap((m) =>
+      Object.entries(m.timings)
+        .filter(([verb, t]) => verb !== 'estimator' && t.images > 0)
+        .map(([verb, t]) => ({ model: m.label, verb, images: t.images, msPerImage: t.ms / t.images })),
+    );
+    const t = references.reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
+    if (first.estimator && t.images) speed.estimator = { name: first.estimator.name, images: t.images, msPerImage: t.ms / t.images };
+    if (parts.length > 1) speed.skipped = `Training-step and metric figures are those of shard 0/${count}; inference figures sum all shards.`;
+  }
+  const results: Results = {
+    ...first,
+    provenance: {
+      ...first.provenance,
+      date: new Date().toISOString(),
+      command: opts.command ?? first.provenance.command,
+      shard: { index: 0, count: 1 },
+      mergedFrom: parts.map((p) => p.dir),
+      wallSeconds: parts.reduce((s, p) => s + p.r.provenance.wallSeconds, 0) + (performance.now() - t0) / 1000,
+    },
+    models: modelList,
+    references,
+    speed,
+    summary: summarise(modelList, references, first.data),
+  };
+  opts.log?.(`merged ${parts.length} shards into ${outAbs}`);
+  const { files } = await writeReports(outAbs, results);
+  return { results, out: outAbs, files };
+}

@@ -1,0 +1,139 @@
+/* report.md: the paper tables with ours beside them, transfer, PCK tables, speed, grids, provenance. */
+import { GRID_COLUMNS } from './grid';
+import { fmt, fmtMs, mdTable, pckCells, pctOf, ssimName, tableCells } from './format';
+import { BBOX_THRESHOLDS, HEADBOX_THRESHOLDS, type PckSummary } from './summary';
+import type { Results } from './types';
+
+/** One paragraph saying what data the numbers come from (synthetic said plainly). */
+export function dataStatement(r: Results): string {
+  const parts = r.data.map((d) => {
+    const base = `**${d.label}**: ${d.selected} of ${d.totalImages} test images${d.pairsSelected ? `, ${d.pairsSelected} transfer pairs${d.transferGroundTruth ? ' (same identity, ground-truth target)' : ' (no ground truth: target pose from another image)'}` : ''}`;
+    return d.builtIn
+      ? `${base}. These are the built-in synthetic people, not a data set of the paper: the paper's data sets are not available here, so the comparison with the paper is of protocol, not of numbers.`
+      : `${base} (${String(d.details.root ?? '')}).`;
+  });
+  return parts.join('\n\n');
+}
+
+function curveTable(rows: { label: string; data: string; p: PckSummary | null }[], which: 'headBox' | 'bbox'): string {
+  const th = which === 'headBox' ? HEADBOX_THRESHOLDS : BBOX_THRESHOLDS;
+  return mdTable(
+    ['curve', 'data', ...th.map((t) => `α=${t}`)],
+    rows.map((r) => [r.label, r.data, ...th.map((_, i) => pctOf(r.p?.[which]?.pck[i]))]),
+  );
+}
+
+export function renderMarkdown(r: Results): string {
+  const s = r.summary;
+  const L: string[] = [];
+  const p = r.provenance;
+  L.push('# dgpose-bench report', '');
+  L.push(`${p.date} · dgpose-bench ${p.version} · backend **${p.backend}**${p.threads > 1 ? ` (${p.threads} threads)` : ''} · ${p.cpus} CPUs · Node ${p.node}`, '');
+  L.push(dataStatement(r), '');
+  L.push(`Metrics: PSNR in dB on uint8 RGB images, data range 255 (as PG2's score.py); ${ssimName(r)}; means ± std over test images.`, '');
+
+  L.push('## Image quality of reconstructions (paper Tables 2-5)', '');
+  L.push(
+    'Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the slides\' numbers (dgpose-paper.md §6.5); which SSIM implementation the paper used is not known.',
+    '',
+  );
+  for (const t of s.tables) {
+    L.push(`### ${t.title}`, '');
+    L.push(mdTable(['', 'method', 'data', 'n', 'PSNR (dB)', `SSIM (${r.ssimConvention})`], t.rows.map(tableCells)), '');
+    L.push(`_${t.note}_`, '');
+  }
+
+  const tr = s.models.filter((m) => m.transfer);
+  L.push('## Pose transfer against ground truth', '');
+  if (tr.length) {
+    L.push('Appearance of image A drawn in the pose of image B of the same identity, scored against B; the baseline copies A unchanged.', '');
+    L.push(
+      mdTable(
+        ['model', 'data', 'pairs', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'copy-source PSNR', 'copy-source SSIM'],
+        tr.map((m) => {
+          const t = m.transfer as NonNullable<typeof m.transfer>;
+          return [m.label, m.dataLabel, String(t.psnr.n), fmtMs(t.psnr, 2), fmtMs(t.ssim, 3), fmtMs(t.copyPsnr, 2), fmtMs(t.copySsim, 3)];
+        }),
+      ),
+      '',
+    );
+  } else L.push('_No transfer with a ground-truth target in this run (the data set has no same-identity pairs, or --pairs 0)._', '');
+
+  L.push('## Accuracy of poses re-detected in reconstructions (Figs. 20/21 analogue)', '');
+  if (r.estimator) {
+    L.push(
+      `Estimator: **${r.estimator.name}** (${r.estimator.kind}). "Detection rate" = PCK in %: head-box PCKh (per axis, Pose-Transfer's convention; α = 0.5 is the usual PCKh) and Euclidean PCK normalised by the ground truth's bounding-box side. "(ground-truth images)" is the estimator on the real test images: the ceiling of the curves. The paper's PCK numbers are not given in the slides.`,
+      '',
+    );
+    const rows = [
+      ...s.references.map((x) => ({ label: '(ground-truth images)', data: x.dataLabel, p: x.pck })),
+      ...s.models.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
+    ];
+    L.push('PCKh (head box), % correct:', '', curveTable(rows, 'headBox'), '');
+    L.push('PCK (bounding box, Euclidean), % correct:', '', curveTable(rows, 'bbox'), '');
+    const trRows = s.models.filter((m) => m.pckTransfer).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckTransfer }));
+    if (trRows.length) L.push('Poses re-detected in transfers against the target pose, PCKh (head box), %:', '', curveTable(trRows, 'headBox'), '');
+  } else L.push('_No pose estimator in this run (--estimator none)._', '');
+
+  const semi = s.models.filter((m) => m.kind === 'semi' && m.pckEstimate).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
+  L.push('## Semi-DGPose pose estimation by level of supervision', '');
+  if (semi.length) {
+    L.push('Mean of q(y|x) against the ground-truth pose of each test image.', '');
+    L.push(
+      mdTable(
+        ['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)'],
+        semi.map((m) => [m.label, m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`, m.dataLabel, ...pckCells(m.pckEstimate)]),
+      ),
+      '',
+    );
+    L.push(curveTable(semi.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckEstimate })), 'headBox'), '');
+  } else L.push('_No Semi-DGPose model in this run._', '');
+
+  L.push('## Speed', '');
+  const sp = r.speed;
+  if (sp) {
+    L.push(`Backend **${sp.backend}**${sp.threads > 1 ? ` (${sp.threads} threads)` : ''}, ${p.cpus} CPUs.`, '');
+    if (sp.train?.length) {
+      L.push(mdTable(['training step', 'image size', 'batch', 'ms / step', 'images / s'], sp.train.map((t) => [t.model, `${t.imageSize}x${t.imageSize}`, String(t.batchSize), fmt(t.msPerStep, 0), fmt(t.imagesPerSec, 1)])), '');
+    }
+    if (sp.inference?.length) {
+      L.push(mdTable(['inference', 'verb', 'images', 'ms / image'], sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)])), '');
+    }
+    if (sp.estimator) L.push(`Pose estimator ${sp.estimator.name}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).`, '');
+    if (sp.metrics?.length) {
+      L.push(mdTable(['metric', 'image size', 'pairs / s'], sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)])), '');
+    }
+    if (sp.skipped) L.push(`_${sp.skipped}_`, '');
+  } else L.push('_Skipped (--no-speed)._', '');
+
+  const grids = r.models.filter((m) => m.grid);
+  if (grids.length) {
+    L.push('## Image grids', '', `Columns: ${GRID_COLUMNS.join(' | ')}.`, '');
+    for (const m of grids) L.push(`**${m.label}** (${r.data.find((d) => d.id === m.dataId)?.label ?? m.dataId})`, '', `![${m.label}](${m.grid})`, '');
+  }
+
+  L.push('## Models', '');
+  L.push(
+    mdTable(
+      ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'step', 'source', 'weights sha256'],
+      r.models.map((m) => [
+        m.label,
+        m.kind,
+        m.preset,
+        m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`,
+        `${m.imageSize}x${m.imageSize}`,
+        String(m.paramCount),
+        m.step === undefined ? '–' : String(m.step),
+        m.source.type === 'zoo' ? `zoo ${m.source.name}` : m.source.dir,
+        m.sha256.map((h) => h.slice(0, 12)).join(', '),
+      ]),
+    ),
+    '',
+  );
+  L.push('## Provenance', '');
+  L.push(`- command: \`${p.command}\``);
+  L.push(`- shard: ${p.shard.index}/${p.shard.count}${p.mergedFrom ? `; merged from ${p.mergedFrom.length} shards: ${p.mergedFrom.join(', ')}` : ''}`);
+  L.push(`- versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  L.push(`- platform: ${p.platform}, ${p.cpus} CPUs, Node ${p.node}; wall time ${fmt(p.wallSeconds, 1)} s`, '');
+  return L.join('\n');
+}

@@ -1,0 +1,153 @@
+/*
+ * results.json: every per-image number a run measured (so shards merge exactly: means are
+ * recomputed from the union of per-image values), its provenance, and the summary derived from them.
+ */
+import type { DatasetName } from './options';
+
+export const RESULTS_FORMAT = 'dgpose-bench-results';
+export const RESULTS_FORMAT_VERSION = 1;
+
+/** A COCO-18 pose as plain JSON: [x, y] in pixels of the evaluated image per joint, null = missing. */
+export type FlatPose = ([number, number] | null)[];
+
+/** The test data one model ran on. */
+export interface DataInfo {
+  /** Short id, e.g. `synthetic-64` or `deepfashion-64`. */
+  id: string;
+  /** What a table row says about it, e.g. `synthetic-64 (built-in)`. */
+  label: string;
+  dataset: DatasetName;
+  /** True for the built-in synthetic people (never one of the paper's data sets). */
+  builtIn: boolean;
+  split: string;
+  imageSize: number;
+  /** Images in the test split. */
+  totalImages: number;
+  /** Images selected for evaluation over all shards. */
+  selected: number;
+  /** Same-identity pairs of the split (0 when the data set has none) and how many are scored. */
+  pairsTotal: number;
+  pairsSelected: number;
+  /** Whether a transfer has a ground-truth image (same identity, target pose). */
+  transferGroundTruth: boolean;
+  /** How the data was opened (synthetic config, or the root folder). */
+  details: Record<string, unknown>;
+}
+
+/** One evaluated test image. `k` = position in the selection (shard-independent). */
+export interface ImageRecord {
+  k: number;
+  index: number;
+  id: string;
+  /** PSNR of the reconstruction against the input (dB, data range 255); null = identical (infinite). */
+  psnr: number | null;
+  ssim: number;
+  /** Ground-truth pose (COCO-18, pixels). */
+  gt: FlatPose;
+  /** Pose re-detected in the reconstruction by the estimator. */
+  redetected?: FlatPose;
+  /** Semi-DGPose: the mean of q(y|x) on the input (its pose estimate). */
+  estimated?: FlatPose;
+}
+
+/** One scored transfer: appearance of `from` drawn in the pose of `to`. */
+export interface PairRecord {
+  k: number;
+  from: number;
+  to: number;
+  /** Against the ground-truth target image (same identity); absent when there is none. */
+  psnr?: number | null;
+  ssim?: number;
+  /** Baseline: the source image itself scored against the target. */
+  copyPsnr?: number | null;
+  copySsim?: number;
+  /** Target pose (the conditioning pose, ground truth for the re-detection). */
+  gt: FlatPose;
+  /** Pose re-detected in the transfer. */
+  redetected?: FlatPose;
+}
+
+export interface Timing {
+  /** Wall milliseconds summed over calls. */
+  ms: number;
+  /** Images produced or scored. */
+  images: number;
+}
+
+export interface ModelResult {
+  /** Row label: the zoo name, or the checkpoint folder's name. */
+  label: string;
+  source: { type: 'zoo'; name: string } | { type: 'checkpoint'; dir: string };
+  kind: 'conditional' | 'semi';
+  preset: string;
+  supervision?: number;
+  imageSize: number;
+  paramCount: number;
+  step?: number;
+  /** Manifest kind and shard sha256s of the weights evaluated. */
+  weightsKind: string;
+  sha256: string[];
+  /** How the reconstruction got its pose. */
+  reconstructionPose: 'ground truth' | 'estimated (mean of q(y|x))';
+  dataId: string;
+  images: ImageRecord[];
+  pairs: PairRecord[];
+  /** Inference timings per verb (reconstruct, transfer, estimatePose, generate). */
+  timings: Record<string, Timing>;
+  /** Grid PNG relative to the output folder (input | reconstruction | transfer | target). */
+  grid?: string;
+}
+
+/** The estimator run on the real (ground-truth) images: the ceiling of the re-detection curves. */
+export interface ReferenceResult {
+  dataId: string;
+  images: { k: number; index: number; gt: FlatPose; detected: FlatPose }[];
+  timing: Timing;
+}
+
+export interface SpeedResult {
+  backend: string;
+  threads: number;
+  /** Training step of a freshly created model of the preset (ms per step after a warm-up). */
+  train?: { model: string; preset: string; imageSize: number; batchSize: number; steps: number; msPerStep: number; imagesPerSec: number }[];
+  /** Metric throughput on imageSize x imageSize RGB uint8 pairs. */
+  metrics?: { metric: string; imageSize: number; pairs: number; ms: number; pairsPerSec: number }[];
+  /** Model inference (from the evaluation), ms per image. */
+  inference?: { model: string; verb: string; images: number; msPerImage: number }[];
+  /** Pose estimator, ms per image. */
+  estimator?: { name: string; images: number; msPerImage: number };
+  skipped?: string;
+}
+
+export interface Provenance {
+  tool: string;
+  version: string;
+  date: string;
+  command: string;
+  backend: string;
+  threads: number;
+  node: string;
+  platform: string;
+  cpus: number;
+  versions: Record<string, string>;
+  /** The options of the run (for a merge, those of the first shard). */
+  options: Record<string, unknown>;
+  shard: { index: number; count: number };
+  /** Shards merged into this result (merge only). */
+  mergedFrom?: string[];
+  wallSeconds: number;
+}
+
+export interface Results {
+  format: typeof RESULTS_FORMAT;
+  formatVersion: number;
+  provenance: Provenance;
+  ssimConvention: 'pg2' | 'wang';
+  estimator: { name: string; kind: string } | null;
+  data: DataInfo[];
+  models: ModelResult[];
+  references: ReferenceResult[];
+  speed: SpeedResult | null;
+  /** Derived from the records above (recomputed by merge). */
+  summary: import('./summary').Summary;
+}
