@@ -142,7 +142,8 @@ export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
   decodeTensors(z: tf.Tensor2D, poses: tf.Tensor2D, visible?: tf.Tensor2D): tf.Tensor4D;
   /** Full state for checkpoints: weights (incl. BN running stats), optimizer state, step. */
   getState(): Promise<{ weights: NamedArrays; optimizer: NamedArrays; step: number }>;
-  setState(s: { weights: NamedArrays; optimizer?: NamedArrays; step?: number }): void;
+  /** Loads weights (checked first: E_WEIGHTS_MISMATCH) and optimizer state (E_CHECKPOINT). Async: tfjs optimizers restore asynchronously. */
+  setState(s: { weights: NamedArrays; optimizer?: NamedArrays; step?: number }): Promise<void>;
   /** Weights + config in core's weights format (kind 'dgpose-conditional' | 'dgpose-semi'). */
   exportWeights(): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }>;
   paramCount(): number;
@@ -164,14 +165,20 @@ export interface SemiDGPoseModel extends DGPoseModel<SemiConfig> {
   fitPosePrior(poses: ArrayLike<number>[] | Float32Array, visible?: ArrayLike<number>[] | Float32Array): void;
 }
 
+/** A partial config: any top-level field, and any part of lossWeights / discriminator. */
+export type ConfigOverrides<C extends ConditionalConfig | SemiConfig> = Partial<Omit<C, 'lossWeights' | 'discriminator'>> & {
+  lossWeights?: Partial<C['lossWeights']>;
+  discriminator?: Partial<DiscriminatorConfig>;
+};
+
 export interface CreateConditionalOptions {
   preset?: PresetName;
-  config?: Partial<ConditionalConfig>;
+  config?: ConfigOverrides<ConditionalConfig>;
   seed?: number;
 }
 export interface CreateSemiOptions {
   preset?: PresetName;
-  config?: Partial<SemiConfig>;
+  config?: ConfigOverrides<SemiConfig>;
   seed?: number;
   mapper?: 'learned' | 'analytic';
 }

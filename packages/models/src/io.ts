@@ -1,0 +1,131 @@
+/*
+ * Task-level plain data ⇄ tensors: uint8 RGB images (HWC) ⇄ [B,S,S,3] in [-1,1], and pixel-coordinate
+ * poses ⇄ normalised coordinates [B,2J] (@dgpose/mapper coords.ts: aligned corners, x' = 2x/(W−1) − 1,
+ * so a normalised pose means the same thing at any image size and survives an aligned-corner resize).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DGPoseError, type Pose, type SkeletonName, validatePose } from '@dgpose/core';
+import { normalizedToPixel, pixelToNormalized } from '@dgpose/mapper';
+import type { RgbImage } from './types';
+
+/** E_ARG / E_SHAPE unless `img` is a well-formed RgbImage. */
+export function checkImage(img: RgbImage, argument: string): void {
+  if (!img || typeof img !== 'object' || !(img.data instanceof Uint8Array)) {
+    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, { argument, got: img === null ? 'null' : typeof img });
+  }
+  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 2 || img.height < 2) {
+    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, { argument, expected: 'integer width, height >= 2', got: [img.width, img.height] });
+  }
+  if (img.channels !== 3) throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, { argument: `${argument}.channels`, expected: 3, got: img.channels });
+  if (img.data.length !== img.width * img.height * 3) {
+    throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
+      argument: `${argument}.data`,
+      expected: `${img.width}x${img.height}x3 = ${img.width * img.height * 3} bytes`,
+      got: img.data.length,
+    });
+  }
+}
+
+export function checkList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
+  if (!Array.isArray(list) || list.length === 0) throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
+  if (n !== undefined && list.length !== n) {
+    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, { argument, expected: n, got: list.length });
+  }
+}
+
+/** Images (any sizes) → [B,S,S,3] in [-1,1], bilinear resize with aligned corners. Caller owns the result. */
+export function imagesToTensor(images: readonly RgbImage[], size: number, argument = 'images'): tf.Tensor4D {
+  checkList(images, argument);
+  images.forEach((im, i) => checkImage(im, `${argument}[${i}]`));
+  return tf.tidy(() => {
+    const xs = images.map((im) => {
+      let t: tf.Tensor3D = tf.cast(tf.tensor3d(im.data, [im.height, im.width, 3], 'int32'), 'float32');
+      if (im.width !== size || im.height !== size) t = tf.image.resizeBilinear(t, [size, size], true);
+      return t;
+    });
+    return tf.sub(tf.div(tf.stack(xs), 127.5), 1) as tf.Tensor4D;
+  });
+}
+
+/** [B,H,W,3] in [-1,1] → uint8 RgbImages (rounded; values outside [-1,1] saturate at 0/255). */
+export async function tensorToImages(t: tf.Tensor4D): Promise<RgbImage[]> {
+  const [n, h, w] = t.shape;
+  const u8 = tf.tidy(() => tf.cast(tf.clipByValue(tf.round(tf.mul(tf.add(t, 1), 127.5)), 0, 255), 'int32'));
+  try {
+    const data = await u8.data();
+    const per = h * w * 3;
+    return Array.from({ length: n }, (_, i) => ({ data: Uint8Array.from(data.subarray(i * per, (i + 1) * per)), width: w, height: h, channels: 3 as const }));
+  } finally {
+    u8.dispose();
+  }
+}
+
+export interface FrameSizeLike {
+  width: number;
+  height: number;
+}
+
+/**
+ * Poses in the pixel coordinates of their frames → normalised coords [N·2J] and visible [N·J] (missing
+ * joints 0/0). E_SKELETON for another skeleton, E_JOINTS / E_NAN from core's validatePose, E_ARG for a
+ * visible joint outside its frame (never clamped).
+ */
+export function posesToNormalized(
+  poses: readonly Pose[],
+  frames: readonly FrameSizeLike[],
+  skeleton: SkeletonName,
+  argument = 'poses',
+): { coords: Float32Array; visible: Float32Array; n: number; j: number } {
+  checkList(poses, argument);
+  if (frames.length !== poses.length) throw new DGPoseError('E_SHAPE', `${argument} must have one pose per image`, { argument, expected: frames.length, got: poses.length });
+  const n = poses.length;
+  let j = -1;
+  let coords = new Float32Array(0);
+  let visible = new Float32Array(0);
+  poses.forEach((p, b) => {
+    const arg = `${argument}[${b}]`;
+    if (p && typeof p === 'object' && p.skeleton !== skeleton) {
+      throw new DGPoseError('E_SKELETON', `${arg} uses another skeleton (convert it with convertPose, or use crossDomainTransfer)`, {
+        argument: `${arg}.skeleton`,
+        expected: skeleton,
+        got: p.skeleton,
+      });
+    }
+    validatePose(p, arg);
+    if (j < 0) {
+      j = p.keypoints.length;
+      coords = new Float32Array(n * 2 * j);
+      visible = new Float32Array(n * j);
+    }
+    const { width: W, height: H } = frames[b];
+    p.keypoints.forEach((k, q) => {
+      if (k === null) return;
+      if (k.x < 0 || k.x > W - 1 || k.y < 0 || k.y > H - 1) {
+        throw new DGPoseError('E_ARG', `${arg} joint ${q} lies outside its ${W}x${H} frame (use null for a missing joint)`, {
+          argument: `${arg}.keypoints[${q}]`,
+          expected: `x in [0, ${W - 1}], y in [0, ${H - 1}]`,
+          got: { x: k.x, y: k.y },
+        });
+      }
+      coords[(b * j + q) * 2] = pixelToNormalized(k.x, W);
+      coords[(b * j + q) * 2 + 1] = pixelToNormalized(k.y, H);
+      visible[b * j + q] = 1;
+    });
+  });
+  return { coords, visible, n, j };
+}
+
+/**
+ * Normalised coords (row b of [N,2J]) → a Pose in the pixel coordinates of `frame`. A joint whose estimate
+ * falls outside the frame, or whose visible flag is 0, is null (the data sets' convention for missing joints).
+ */
+export function normalizedToPose(coords: ArrayLike<number>, offset: number, j: number, frame: FrameSizeLike, skeleton: SkeletonName, visible?: ArrayLike<number>): Pose {
+  const keypoints = Array.from({ length: j }, (_, q) => {
+    if (visible && !visible[offset / 2 + q]) return null;
+    const x = normalizedToPixel(coords[offset + 2 * q], frame.width);
+    const y = normalizedToPixel(coords[offset + 2 * q + 1], frame.height);
+    if (!(x >= 0 && x <= frame.width - 1 && y >= 0 && y <= frame.height - 1)) return null;
+    return { x, y };
+  });
+  return { skeleton, keypoints };
+}

@@ -1,0 +1,470 @@
+/*
+ * What Conditional-DGPose and Semi-DGPose share: the generator networks, the training-step plumbing,
+ * the task-level verbs, state and weights. conditional.ts and semi.ts add their objective and poses.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
+import { Module, checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
+import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
+import { MODEL_FORMAT_VERSION, numScales } from './config';
+import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator } from './networks';
+import { type StepTrainer, createGeneratorTrainer } from './trainer';
+import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages } from './io';
+import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch } from './types';
+
+/** The generator side: E_y, q(z|x,y), p(x|z,y), optional p(z|y) and (Semi) q(y|x). `call` decodes. */
+export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.Tensor4D> {
+  readonly poseEncoder: PoseEncoder;
+  readonly appearanceEncoder: AppearanceEncoder;
+  readonly decoder: Decoder;
+  readonly prior: LearnedPrior | null;
+  readonly poseEstimator: PoseEstimator | null;
+  constructor(c: ConditionalConfig, joints: number, opts: { poseLogvarMin?: number }) {
+    super('generator');
+    const rng = createRng(c.seed);
+    this.poseEncoder = this.addModule('poseEncoder', new PoseEncoder(joints, c, rng));
+    this.appearanceEncoder = this.addModule('appearanceEncoder', new AppearanceEncoder(joints, c, rng));
+    this.decoder = this.addModule('decoder', new Decoder(c, rng));
+    this.prior = c.prior === 'learned' ? this.addModule('prior', new LearnedPrior(c, rng)) : null;
+    this.poseEstimator = opts.poseLogvarMin !== undefined ? this.addModule('poseEstimator', new PoseEstimator(joints, c, opts.poseLogvarMin, rng)) : null;
+  }
+  call({ z, heat }: { z: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
+    return this.decoder.call({ z, skips: this.poseEncoder.call(heat) });
+  }
+  /** p(z|y): the learned prior, or N(0, I) as zeros. */
+  priorParams(heat: tf.Tensor, n: number, d: number): Gaussian {
+    if (!this.prior) return { mu: tf.zeros([n, d]), logvar: tf.zeros([n, d]) };
+    const f = this.poseEncoder.call(heat);
+    return this.prior.call(f[f.length - 1]);
+  }
+}
+
+/** Identity forward, zero gradient: D's pose condition must not pass adversarial gradients to q(y|x). */
+export const detach = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as unknown as (
+  x: tf.Tensor,
+) => tf.Tensor;
+
+export interface InternalBatch extends VaeGanBatch {
+  x: tf.Tensor4D;
+  /** D's pose condition for this batch (set before D runs). */
+  heat: tf.Tensor4D | null;
+}
+
+/** Seed of the reparameterisation noise of a step (deterministic per config.seed and step). */
+export function stepSeed(seed: number, step: number, salt = 0): number {
+  return ((seed * 1000003 + step * 7919 + salt * 104729) % 2147483629) + 1;
+}
+
+function assertPositiveInt(argument: string, v: unknown): asserts v is number {
+  if (!Number.isInteger(v) || (v as number) < 1) throw new DGPoseError('E_ARG', `${argument} must be an integer >= 1`, { argument, expected: '>= 1', got: v });
+}
+
+export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseModel<C> {
+  abstract readonly kind: ModelKind;
+  abstract readonly weightsKind: ModelWeightsKind;
+  readonly config: C;
+  readonly joints: number;
+  readonly net: GeneratorNet;
+  readonly disc: PatchDiscriminator | null;
+  protected trainer!: StepTrainer<InternalBatch>;
+  protected readonly klSchedule: (step: number) => number;
+  private disposed = false;
+
+  protected constructor(config: C, opts: { poseLogvarMin?: number }) {
+    this.config = config;
+    this.joints = getSkeleton(config.skeleton).joints.length;
+    this.net = new GeneratorNet(config, this.joints, opts);
+    this.disc = config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints, config.discriminator, createRng(config.seed + 1)) : null;
+    this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
+  }
+
+  /** Called by subclasses once their own parts exist. */
+  protected initTrainer(generatorLoss: (b: InternalBatch, ctx: VaeGanStepContext) => VaeGanGeneratorOutput): void {
+    const c = this.config;
+    const stateVars = [...this.net.buffers(), ...(this.disc?.buffers() ?? [])];
+    const disc = this.disc;
+    if (disc) {
+      this.trainer = createVaeGanTrainer<InternalBatch>({
+        generatorLoss,
+        discriminator: (images, b) => {
+          if (!b.heat) throw new DGPoseError('E_ARG', 'internal: the discriminator has no pose condition', { argument: 'heat' });
+          return disc.call({ x: images, heat: b.heat });
+        },
+        generatorVars: this.net.parameters(),
+        discriminatorVars: disc.parameters(),
+        stateVars,
+        config: { generatorLearningRate: c.lr, discriminatorLearningRate: c.lrD, beta1: c.beta1, beta2: c.beta2, lambdaAdv: c.lossWeights.adv },
+      });
+    } else {
+      this.trainer = createGeneratorTrainer<InternalBatch>({ generatorLoss, generatorVars: this.net.parameters(), stateVars, lr: c.lr, beta1: c.beta1, beta2: c.beta2 });
+    }
+  }
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  get imageSize(): number {
+    return this.config.imageSize;
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DGPoseError('E_ARG', 'the model was disposed', { argument: 'model' });
+  }
+
+  /** KL weight β(t) = lossWeights.kl · warm-up(t). */
+  klWeight(step: number): number {
+    return this.config.lossWeights.kl * this.klSchedule(step);
+  }
+
+  // ------------------------------------------------------------------ pose → heatmaps
+
+  /** Normalised coords [B,2J] (+ visible [B,J], null = all) → heatmaps [B,S,S,J] in [0,1]; differentiable. */
+  abstract heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D;
+
+  /** Poses for images that came without them: Conditional refuses, Semi estimates (mean of q(y|x)). */
+  protected abstract missingPoses(images: tf.Tensor4D, argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
+
+  /** Runs fn with every network in eval mode (batch-norm running statistics, no update), then restores. */
+  protected withEval<T>(fn: () => T): T {
+    const was = this.net.training;
+    this.net.eval();
+    this.disc?.eval();
+    try {
+      return fn();
+    } finally {
+      if (was) {
+        this.net.train();
+        this.disc?.train();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ tensor level
+
+  protected checkImagesTensor(images: tf.Tensor, argument = 'images'): void {
+    const S = this.config.imageSize;
+    if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
+      throw new DGPoseError('E_SHAPE', `${argument} must be [B,${S},${S},3] in [-1,1] (resize to the model size)`, {
+        argument,
+        expected: ['B', S, S, 3],
+        got: images instanceof tf.Tensor ? [...images.shape] : typeof images,
+      });
+    }
+  }
+
+  protected checkPoseTensors(n: number, poses: tf.Tensor, visible: tf.Tensor | null | undefined, argument = 'poses'): void {
+    const J = this.joints;
+    if (!(poses instanceof tf.Tensor) || poses.rank !== 2) {
+      throw new DGPoseError('E_SHAPE', `${argument} must be [B,2J] normalised coords`, { argument, expected: [n, 2 * J], got: poses instanceof tf.Tensor ? [...poses.shape] : typeof poses });
+    }
+    if (poses.shape[1] !== 2 * J) {
+      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count for ${this.config.skeleton}`, { argument, expected: [n, 2 * J], got: [...poses.shape] });
+    }
+    if (poses.shape[0] !== n) throw new DGPoseError('E_SHAPE', `${argument} must have one row per image`, { argument, expected: [n, 2 * J], got: [...poses.shape] });
+    if (visible != null && (!(visible instanceof tf.Tensor) || visible.rank !== 2 || visible.shape[0] !== n || visible.shape[1] !== J)) {
+      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', { argument: 'visible', expected: [n, J], got: visible instanceof tf.Tensor ? [...visible.shape] : typeof visible });
+    }
+  }
+
+  encodeTensors(images: tf.Tensor4D, poses?: tf.Tensor2D, visible?: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    this.assertLive();
+    this.checkImagesTensor(images);
+    const n = images.shape[0];
+    if (poses !== undefined) this.checkPoseTensors(n, poses, visible);
+    return this.withEval(() =>
+      tf.tidy(() => {
+        const p = poses !== undefined ? { coords: poses, visible: visible ?? null } : this.missingPoses(images, 'poses');
+        const q = this.net.appearanceEncoder.call({ x: images, heat: this.heatmaps(p.coords, p.visible) });
+        return { mu: q.mu, logvar: q.logvar };
+      }),
+    );
+  }
+
+  decodeTensors(z: tf.Tensor2D, poses: tf.Tensor2D, visible?: tf.Tensor2D): tf.Tensor4D {
+    this.assertLive();
+    const d = this.config.latentDim;
+    if (!(z instanceof tf.Tensor) || z.rank !== 2 || z.shape[1] !== d) {
+      throw new DGPoseError('E_SHAPE', 'z must be [B,latentDim]', { argument: 'z', expected: ['B', d], got: z instanceof tf.Tensor ? [...z.shape] : typeof z });
+    }
+    this.checkPoseTensors(z.shape[0], poses, visible);
+    return this.withEval(() => tf.tidy(() => this.net.call({ z, heat: this.heatmaps(poses, visible ?? null) })));
+  }
+
+  /** Samples z ~ p(z|y) ([n,d_z]); seed makes it deterministic. Call inside a tidy. */
+  protected samplePrior(heat: tf.Tensor4D, seed: number): tf.Tensor2D {
+    const n = heat.shape[0];
+    const d = this.config.latentDim;
+    const eps = tf.randomNormal([n, d], 0, 1, 'float32', seed);
+    if (!this.net.prior) return eps as tf.Tensor2D;
+    const p = this.net.priorParams(heat, n, d);
+    return tf.add(p.mu, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), eps)) as tf.Tensor2D;
+  }
+
+  // ------------------------------------------------------------------ task level
+
+  /** Pixel poses of the given frames → normalised tensors (E_SKELETON / E_JOINTS / E_NAN / E_ARG). */
+  protected poseTensors(poses: readonly Pose[], frames: readonly FrameSizeLike[], argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D } {
+    const p = posesToNormalized(poses, frames, this.config.skeleton, argument);
+    if (p.j !== this.joints) throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, { argument, expected: this.joints, got: p.j });
+    return { coords: tf.tensor2d(p.coords, [p.n, 2 * p.j]), visible: tf.tensor2d(p.visible, [p.n, p.j]) };
+  }
+
+  /** Decodes z = mean of q(z|x_a, y_a) with the target poses; all tensors are freed. */
+  protected async drawWith(
+    appearance: readonly RgbImage[],
+    appearancePoses: readonly Pose[] | undefined,
+    target: (x: tf.Tensor4D) => { coords: tf.Tensor2D; visible: tf.Tensor2D | null },
+  ): Promise<RgbImage[]> {
+    this.assertLive();
+    const frames = appearance ?? [];
+    if (appearancePoses !== undefined) checkList(appearancePoses, 'appearancePoses', frames.length);
+    const own: tf.Tensor[] = [];
+    try {
+      const x = imagesToTensor(appearance, this.config.imageSize, 'appearance');
+      own.push(x);
+      const src = appearancePoses !== undefined ? this.poseTensors(appearancePoses, frames, 'appearancePoses') : this.withEval(() => this.missingPoses(x, 'appearancePoses'));
+      own.push(src.coords);
+      if (src.visible) own.push(src.visible);
+      const tgt = target(x);
+      own.push(tgt.coords);
+      if (tgt.visible) own.push(tgt.visible);
+      const out = this.withEval(() =>
+        tf.tidy(() => {
+          const q = this.net.appearanceEncoder.call({ x, heat: this.heatmaps(src.coords, src.visible) });
+          return this.net.call({ z: q.mu, heat: this.heatmaps(tgt.coords, tgt.visible) });
+        }),
+      );
+      own.push(out);
+      return await tensorToImages(out);
+    } finally {
+      tf.dispose(own);
+    }
+  }
+
+  async reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]> {
+    if (poses !== undefined) checkList(poses, 'poses', images?.length);
+    return this.drawWith(images, poses, (x) => {
+      if (poses !== undefined) return this.poseTensors(poses, images, 'poses');
+      return this.withEval(() => this.missingPoses(x, 'poses'));
+    });
+  }
+
+  async transfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts: { targetSize?: { width: number; height: number } } = {},
+  ): Promise<RgbImage[]> {
+    checkList(appearance, 'appearance');
+    checkList(targetPoses, 'targetPoses', appearance.length);
+    const frames = opts.targetSize ? targetPoses.map(() => opts.targetSize as FrameSizeLike) : appearance;
+    return this.drawWith(appearance, appearancePoses, () => this.poseTensors(targetPoses, frames, 'targetPoses'));
+  }
+
+  async crossDomainTransfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts: { targetSize: { width: number; height: number } },
+  ): Promise<RgbImage[]> {
+    if (!opts?.targetSize) throw new DGPoseError('E_ARG', 'crossDomainTransfer needs opts.targetSize, the frame of targetPoses', { argument: 'opts.targetSize', expected: '{ width, height }' });
+    const sk = this.config.skeleton;
+    const conv = (ps: Pose[] | undefined, arg: string): Pose[] | undefined =>
+      ps?.map((p, i) => {
+        if (!p || typeof p !== 'object') throw new DGPoseError('E_ARG', `${arg}[${i}] must be a pose`, { argument: `${arg}[${i}]` });
+        return p.skeleton === sk ? p : convertPose(p, sk);
+      });
+    return this.transfer(appearance, conv(appearancePoses, 'appearancePoses'), conv(targetPoses, 'targetPoses') as Pose[], opts);
+  }
+
+  /** Poses for generate() when none is given: Conditional refuses, Semi samples p(y). */
+  protected abstract posesForGenerate(n: number, seed: number): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
+
+  async generate(pose: Pose | undefined, n: number, opts: { seed?: number; size?: { width: number; height: number } } = {}): Promise<RgbImage[]> {
+    this.assertLive();
+    assertPositiveInt('n', n);
+    const seed = opts.seed ?? this.config.seed;
+    const S = this.config.imageSize;
+    const own: tf.Tensor[] = [];
+    try {
+      let p: { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
+      if (pose === undefined) p = this.posesForGenerate(n, seed);
+      else {
+        const one = this.poseTensors([pose], [opts.size ?? { width: S, height: S }], 'pose');
+        own.push(one.coords, one.visible);
+        p = { coords: tf.tile(one.coords, [n, 1]), visible: tf.tile(one.visible, [n, 1]) };
+      }
+      own.push(p.coords);
+      if (p.visible) own.push(p.visible);
+      const out = this.withEval(() =>
+        tf.tidy(() => {
+          const heat = this.heatmaps(p.coords, p.visible);
+          return this.net.call({ z: this.samplePrior(heat, seed), heat });
+        }),
+      );
+      own.push(out);
+      return await tensorToImages(out);
+    } finally {
+      tf.dispose(own);
+    }
+  }
+
+  // ------------------------------------------------------------------ training
+
+  protected async checkBatch(batch: TrainBatch): Promise<number> {
+    if (!batch || typeof batch !== 'object') throw new DGPoseError('E_ARG', 'batch must be { images, poses, visible, labelled? }', { argument: 'batch' });
+    this.checkImagesTensor(batch.images, 'batch.images');
+    const n = batch.images.shape[0];
+    this.checkPoseTensors(n, batch.poses, batch.visible, 'batch.poses');
+    if (!(batch.visible instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.visible must be a [B,J] tensor', { argument: 'batch.visible', expected: [n, this.joints] });
+    if (batch.labelled !== undefined && (!(batch.labelled instanceof tf.Tensor) || batch.labelled.rank !== 1 || batch.labelled.shape[0] !== n)) {
+      throw new DGPoseError('E_SHAPE', 'batch.labelled must be [B]', { argument: 'batch.labelled', expected: [n], got: batch.labelled instanceof tf.Tensor ? [...batch.labelled.shape] : typeof batch.labelled });
+    }
+    const data = await batch.poses.data();
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new DGPoseError('E_NAN', `batch.poses row ${Math.floor(i / (2 * this.joints))} holds a non-finite coordinate`, { argument: 'batch.poses', expected: 'finite normalised coords', got: String(data[i]) });
+      }
+    }
+    return n;
+  }
+
+  abstract trainStep(batch: TrainBatch): Promise<StepLosses>;
+  abstract evaluate(batch: TrainBatch): Promise<StepLosses>;
+
+  /** Reads named scalars as plain numbers and frees them. */
+  protected async readScalars(named: Record<string, tf.Tensor>): Promise<Record<string, number>> {
+    const keys = Object.keys(named);
+    try {
+      const vals = await Promise.all(keys.map((k) => named[k].data()));
+      const out: Record<string, number> = {};
+      keys.forEach((k, i) => (out[k] = vals[i][0]));
+      return out;
+    } finally {
+      tf.dispose(Object.values(named));
+    }
+  }
+
+  // ------------------------------------------------------------------ state and weights
+
+  /** Arrays beyond the networks (Semi: mapper.*, posePrior.*). */
+  protected async extraArrays(): Promise<NamedArrays> {
+    return {};
+  }
+  /** Checks (and with apply, loads) the extra arrays; throws before anything changes. */
+  protected loadExtraArrays(_arrays: NamedArrays, _apply: boolean): void {}
+  /** Extra manifest config (Semi: the mapper's config). */
+  protected extraManifestConfig(): Record<string, unknown> {
+    return {};
+  }
+
+  private static readonly D = 'discriminator.';
+  protected static readonly EXTRA_PREFIXES = ['mapper.', 'posePrior.'];
+
+  /** Every weight (generator, buffers, extras; the discriminator with includeDiscriminator). */
+  async namedArrays(opts: { includeDiscriminator?: boolean } = {}): Promise<NamedArrays> {
+    this.assertLive();
+    const out: NamedArrays = { ...(await toNamedArrays(this.net)) };
+    if (opts.includeDiscriminator && this.disc) {
+      for (const [k, v] of Object.entries(await toNamedArrays(this.disc))) out[BaseModel.D + k] = v;
+    }
+    return { ...out, ...(await this.extraArrays()) };
+  }
+
+  /**
+   * Loads weights (all checked first: E_WEIGHTS_MISMATCH naming the first missing, extra or reshaped entry,
+   * nothing changed then). Discriminator entries are optional (exported weights have none).
+   */
+  loadArrays(arrays: NamedArrays): void {
+    this.assertLive();
+    if (!arrays || typeof arrays !== 'object') throw new DGPoseError('E_ARG', 'weights must be NamedArrays', { argument: 'weights' });
+    const netA: NamedArrays = {};
+    const discA: NamedArrays = {};
+    const extraA: NamedArrays = {};
+    for (const [k, v] of Object.entries(arrays)) {
+      if (k.startsWith(BaseModel.D)) discA[k.slice(BaseModel.D.length)] = v;
+      else if (BaseModel.EXTRA_PREFIXES.some((p) => k.startsWith(p))) extraA[k] = v;
+      else netA[k] = v;
+    }
+    const hasD = Object.keys(discA).length > 0;
+    if (hasD && !this.disc) {
+      throw new DGPoseError('E_WEIGHTS_MISMATCH', 'the weights hold a discriminator but this model has none (lossWeights.adv = 0)', {
+        argument: Object.keys(arrays).find((k) => k.startsWith(BaseModel.D)),
+        expected: 'no discriminator.* entries',
+        got: 'discriminator weights',
+      });
+    }
+    checkNamedArrays(this.net, netA);
+    if (hasD && this.disc) checkNamedArrays(this.disc, discA);
+    this.loadExtraArrays(extraA, false);
+    loadNamedArrays(this.net, netA);
+    if (hasD && this.disc) loadNamedArrays(this.disc, discA);
+    this.loadExtraArrays(extraA, true);
+  }
+
+  async getState(): Promise<{ weights: NamedArrays; optimizer: NamedArrays; step: number }> {
+    const weights = await this.namedArrays({ includeDiscriminator: true });
+    return { weights, optimizer: await this.trainer.optimizerState(), step: this.trainer.step };
+  }
+
+  async setState(s: { weights: NamedArrays; optimizer?: NamedArrays; step?: number }): Promise<void> {
+    this.assertLive();
+    this.loadArrays(s.weights);
+    if (s.optimizer) await this.setOptimizerState(s.optimizer, s.step);
+  }
+
+  /** Restores both optimizers and the step (E_CHECKPOINT when they do not fit this model). */
+  async setOptimizerState(optimizer: NamedArrays, step?: number): Promise<void> {
+    this.assertLive();
+    await this.trainer.setOptimizerState(optimizer);
+    if (step !== undefined && step !== this.trainer.step) {
+      throw new DGPoseError('E_CHECKPOINT', 'step disagrees with the optimizer state', { argument: 'step', expected: this.trainer.step, got: step });
+    }
+  }
+
+  /** The manifest `config` written with every export: model config, version, kind, extras. */
+  manifestConfig(): Record<string, unknown> {
+    return { modelFormatVersion: MODEL_FORMAT_VERSION, modelKind: this.weightsKind, model: this.config, ...this.extraManifestConfig() };
+  }
+
+  async exportWeights(): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }> {
+    return encodeWeights(await this.namedArrays(), { kind: this.weightsKind, config: this.manifestConfig() });
+  }
+
+  /** Parameters per part (frozen mapper included under `mapper`). */
+  paramCounts(): Record<string, number> {
+    return {
+      poseEncoder: this.net.poseEncoder.paramCount(),
+      appearanceEncoder: this.net.appearanceEncoder.paramCount(),
+      decoder: this.net.decoder.paramCount(),
+      prior: this.net.prior?.paramCount() ?? 0,
+      poseEstimator: this.net.poseEstimator?.paramCount() ?? 0,
+      discriminator: this.disc?.paramCount() ?? 0,
+      ...this.extraParamCounts(),
+    };
+  }
+  protected extraParamCounts(): Record<string, number> {
+    return {};
+  }
+
+  paramCount(): number {
+    return Object.values(this.paramCounts()).reduce((a, b) => a + b, 0);
+  }
+
+  /** Number of the bottleneck scale (L). */
+  get scales(): number {
+    return numScales(this.config);
+  }
+
+  protected disposeExtras(): void {}
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.trainer?.dispose();
+    this.net.dispose();
+    this.disc?.dispose();
+    this.disposeExtras();
+  }
+}

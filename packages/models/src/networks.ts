@@ -1,0 +1,184 @@
+/*
+ * The networks of Conditional-DGPose and Semi-DGPose (dgpose-paper.md §4.3, §5.4), built from
+ * @dgpose/layers. S = imageSize, L = log2(S / bottleneckSize) stride-2 scales, C_i = channels of scale i.
+ *
+ *   E_y  pose encoder      heatmaps [B,S,S,J] → f_1..f_L (f_i [B,S/2^i,S/2^i,C_i]); conv k4 s2 p1, BN (not on
+ *                          the first), LeakyReLU 0.2 (ClothNet `y_encoder_*`)
+ *   q(z|x,y)               concat(x, heatmaps) → the same stack → flatten → Dense → μ, log σ² (d_z each)
+ *   p(z|y) (optional)      Dense on flatten(f_L) → μ, log σ²
+ *   p(x|z,y) decoder       Dense(z) → [b,b,C_L]; for i = L..1: concat(h, f_i) → ReLU → deconv k4 s2 p1 → BN
+ *                          (none on the last) → tanh at the end. Skips come from E_y only, never from the
+ *                          image encoder, so appearance has to pass through z (ClothNet `cvae_noconn`).
+ *   D    PatchGAN          concat(image, heatmaps) → conv k4 s2 ×downLayers → conv k4 s1 (BN) → conv k4 s1 → 1
+ *                          logit map (pix2pix/ClothNet `create_discriminator`)
+ *   q(y|x) pose estimator  x → the encoder stack → flatten → Dense → μ_y, log σ²_y (2J each, standardised)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerRng } from '@dgpose/layers';
+import { Conv2d, Dense, EncoderBlock, DecoderBlock, Module } from '@dgpose/layers';
+import type { ConditionalConfig, DiscriminatorConfig } from './types';
+import { numScales, scaleChannels } from './config';
+
+type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim'>;
+
+/** Gaussian parameters [B,d] each. */
+export type Gaussian = {
+  mu: tf.Tensor2D;
+  logvar: tf.Tensor2D;
+};
+
+/** A conv stack of L stride-2 encoder blocks (first without norm). */
+class ConvStack extends Module<tf.Tensor, tf.Tensor4D[]> {
+  readonly blocks: EncoderBlock[] = [];
+  constructor(inChannels: number, c: NetConfig, rng: LayerRng) {
+    super('convStack');
+    const L = numScales(c);
+    let cin = inChannels;
+    for (let i = 1; i <= L; i++) {
+      const cout = scaleChannels(c, i);
+      this.blocks.push(this.addModule(`block${i}`, new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng })));
+      cin = cout;
+    }
+  }
+  /** Features of every scale, [f_1, ..., f_L]. */
+  call(x: tf.Tensor): tf.Tensor4D[] {
+    const out: tf.Tensor4D[] = [];
+    let h: tf.Tensor = x;
+    for (const b of this.blocks) {
+      h = b.call(h);
+      out.push(h as tf.Tensor4D);
+    }
+    return out;
+  }
+}
+
+function flat(x: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+}
+
+function split(t: tf.Tensor2D, d: number): Gaussian {
+  const [mu, logvar] = tf.split(t, [d, d], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { mu, logvar };
+}
+
+/** E_y: pose heatmaps → skip features at every scale. */
+export class PoseEncoder extends Module<tf.Tensor, tf.Tensor4D[]> {
+  readonly stack: ConvStack;
+  constructor(joints: number, c: NetConfig, rng: LayerRng) {
+    super('poseEncoder');
+    this.stack = this.addModule('stack', new ConvStack(joints, c, rng));
+  }
+  call(heat: tf.Tensor): tf.Tensor4D[] {
+    return this.stack.call(heat);
+  }
+}
+
+/** q(z|x,y): concat(x, heatmaps) → μ, log σ². */
+export class AppearanceEncoder extends Module<{ x: tf.Tensor; heat: tf.Tensor }, Gaussian> {
+  readonly stack: ConvStack;
+  readonly head: Dense;
+  readonly latentDim: number;
+  constructor(joints: number, c: NetConfig, rng: LayerRng) {
+    super('appearanceEncoder');
+    const L = numScales(c);
+    this.latentDim = c.latentDim;
+    this.stack = this.addModule('stack', new ConvStack(3 + joints, c, rng));
+    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, L), units: 2 * c.latentDim, rng }));
+  }
+  call({ x, heat }: { x: tf.Tensor; heat: tf.Tensor }): Gaussian {
+    const f = this.stack.call(tf.concat([x, heat], 3));
+    return split(this.head.call(flat(f[f.length - 1])), this.latentDim);
+  }
+}
+
+/** Learned conditional prior p(z|y) from the pose encoder's bottleneck (optional; default N(0, I)). */
+export class LearnedPrior extends Module<tf.Tensor4D, Gaussian> {
+  readonly head: Dense;
+  readonly latentDim: number;
+  constructor(c: NetConfig, rng: LayerRng) {
+    super('learnedPrior');
+    this.latentDim = c.latentDim;
+    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * c.latentDim, rng }));
+  }
+  call(fL: tf.Tensor4D): Gaussian {
+    return split(this.head.call(flat(fL)), this.latentDim);
+  }
+}
+
+/** p(x|z,y): z and the pose encoder's features → image in [-1,1]. */
+export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.Tensor4D> {
+  readonly fc: Dense;
+  readonly blocks: DecoderBlock[] = [];
+  private readonly b: number;
+  private readonly cL: number;
+  constructor(c: NetConfig, rng: LayerRng) {
+    super('decoder');
+    const L = numScales(c);
+    this.b = c.bottleneckSize;
+    this.cL = scaleChannels(c, L);
+    this.fc = this.addModule('fc', new Dense({ inFeatures: c.latentDim, units: this.b * this.b * this.cL, rng }));
+    // block i takes concat(h, f_i) (2·C_i channels) to scale i−1
+    for (let i = L; i >= 1; i--) {
+      const last = i === 1;
+      this.blocks.push(
+        this.addModule(
+          `up${i}`,
+          new DecoderBlock({ inChannels: 2 * scaleChannels(c, i), filters: last ? 3 : scaleChannels(c, i - 1), norm: last ? 'none' : 'batch', rng }),
+        ),
+      );
+    }
+  }
+  call({ z, skips }: { z: tf.Tensor; skips: tf.Tensor4D[] }): tf.Tensor4D {
+    const n = z.shape[0];
+    let h: tf.Tensor = tf.reshape(this.fc.call(z), [n, this.b, this.b, this.cL]);
+    const L = skips.length;
+    this.blocks.forEach((blk, k) => {
+      h = blk.call(tf.concat([h, skips[L - 1 - k]], 3));
+    });
+    return tf.tanh(h) as tf.Tensor4D;
+  }
+}
+
+/** PatchGAN discriminator on concat(image, heatmaps) → logits [B,h,w,1]. */
+export class PatchDiscriminator extends Module<{ x: tf.Tensor; heat: tf.Tensor }, tf.Tensor4D> {
+  readonly blocks: EncoderBlock[] = [];
+  readonly out: Conv2d;
+  constructor(joints: number, d: DiscriminatorConfig, rng: LayerRng) {
+    super('discriminator');
+    let cin = 3 + joints;
+    for (let i = 1; i <= d.downLayers; i++) {
+      const cout = Math.min(d.baseChannels * 2 ** (i - 1), d.maxChannels);
+      this.blocks.push(this.addModule(`block${i}`, new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng })));
+      cin = cout;
+    }
+    const cout = Math.min(d.baseChannels * 2 ** d.downLayers, d.maxChannels);
+    this.blocks.push(this.addModule('block_s1', new EncoderBlock({ inChannels: cin, filters: cout, strides: 1, padding: 1, norm: 'batch', rng })));
+    this.out = this.addModule('out', new Conv2d({ inChannels: cout, filters: 1, kernelSize: 4, strides: 1, padding: 1, bias: true, rng }));
+  }
+  call({ x, heat }: { x: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
+    let h: tf.Tensor = tf.concat([x, heat], 3);
+    for (const b of this.blocks) h = b.call(h);
+    return this.out.call(h) as tf.Tensor4D;
+  }
+}
+
+/** q(y|x): image → μ_y, log σ²_y over standardised coordinates ([B,2J] each), log σ² ≥ logvarMin (soft). */
+export class PoseEstimator extends Module<tf.Tensor, Gaussian> {
+  readonly stack: ConvStack;
+  readonly head: Dense;
+  readonly dims: number;
+  readonly logvarMin: number;
+  constructor(joints: number, c: NetConfig, logvarMin: number, rng: LayerRng) {
+    super('poseEstimator');
+    this.dims = 2 * joints;
+    this.logvarMin = logvarMin;
+    this.stack = this.addModule('stack', new ConvStack(3, c, rng));
+    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * this.dims, rng }));
+  }
+  call(x: tf.Tensor): Gaussian {
+    const f = this.stack.call(x);
+    const { mu, logvar } = split(this.head.call(flat(f[f.length - 1])), this.dims);
+    // min + softplus(raw − min): smooth lower bound keeps −log q(y*|x) bounded (no dead gradient as with max)
+    return { mu, logvar: tf.add(tf.softplus(tf.sub(logvar, this.logvarMin)), this.logvarMin) as tf.Tensor2D };
+  }
+}

@@ -1,0 +1,352 @@
+/*
+ * Semi-DGPose (de Bem et al. 2020, §5 of dgpose-paper.md; Siddharth et al. 2017): a semi-supervised VAE
+ * with a partly observed, interpretable pose latent y (2J normalised joint coordinates, standardised by the
+ * pose prior) and an appearance latent z.
+ *
+ *   generative   p(x, y, z) = p(x | y, z) p(y) p(z),  p(z) = N(0, I),  p(y) = Gaussian fitted to labelled poses
+ *   recognition  q(y, z | x) = q(y | x) q(z | x, y)
+ *   decoder      p(x | y, z) = the Conditional-DGPose decoder fed mapper(y): the frozen learned mapper of
+ *                @dgpose/mapper (or the analytic Gaussian renderer), so gradients reach y through it
+ *
+ * Losses (to minimise; @dgpose/objectives semiSupervisedLoss, probtorch `elbo(q, p, alpha, beta)`):
+ *   labelled   L_s = λ_l1·L1(x, x̂) + β·KL(q(z|x,y*) ‖ N(0,I)) + α·(−log q(y*|x))            ("KL(top) + pose regression + L1")
+ *   unlabelled L_u = λ_l1·L1(x, x̂) + β·KL(q(z|x,ŷ) ‖ N(0,I)) + γ·KL(q(y|x) ‖ p(y)), ŷ ~ q(y|x) ("KL(top) + KL(bottom) + L1")
+ *   L = (Σ_u L_u + Σ_s L_s) / B, plus λ_adv·BCE(D(x̂, y), 1) when a discriminator is configured.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DGPoseError, type NamedArrays, type Pose, createRng } from '@dgpose/core';
+import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
+import { type Mapper, type MapperConfig, gaussianHeatmaps } from '@dgpose/mapper';
+import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
+import { type SemiSupervisedBatch, type SemiSupervisedNetworks, fitGaussianPrior, semiSupervisedLoss } from '@dgpose/objectives';
+import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
+import { checkList, imagesToTensor, normalizedToPose } from './io';
+import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch } from './types';
+
+interface PosePriorState {
+  center: Float32Array;
+  scale: Float32Array;
+  mean: Float32Array;
+  logvar: Float32Array;
+  fitted: boolean;
+}
+
+interface SemiBatch extends InternalBatch {
+  sb: SemiSupervisedBatch;
+  /** visibility of the labelled rows (the heatmaps of y* zero their missing joints) */
+  visibleL: tf.Tensor2D | null;
+  nL: number;
+  nU: number;
+}
+
+const PRIOR_KEYS = ['center', 'scale', 'mean', 'logvar'] as const;
+
+export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel {
+  readonly kind = 'semi' as const;
+  readonly weightsKind = 'dgpose-semi' as const;
+  readonly mapper: Mapper | null;
+  private prior: PosePriorState;
+
+  constructor(config: SemiConfig, mapper: Mapper | null) {
+    super(config, { poseLogvarMin: config.poseLogvarMin });
+    this.mapper = mapper;
+    const d = 2 * this.joints;
+    // Until fitPosePrior: identity standardisation, p(y) = N(0, I) over normalised coords.
+    this.prior = { center: new Float32Array(d), scale: new Float32Array(d).fill(1), mean: new Float32Array(d), logvar: new Float32Array(d), fitted: false };
+    this.initTrainer((b, ctx) => this.generatorLoss(b as SemiBatch, this.klWeight(ctx.step), stepSeed(this.config.seed, ctx.step)));
+  }
+
+  // ------------------------------------------------------------------ pose space
+
+  /** ỹ = (c − center)/scale: normalised coords → the standardised space of q(y|x) and p(y). */
+  standardize(c: tf.Tensor): tf.Tensor2D {
+    return tf.div(tf.sub(c, tf.tensor1d(this.prior.center)), tf.tensor1d(this.prior.scale)) as tf.Tensor2D;
+  }
+  unstandardize(y: tf.Tensor): tf.Tensor2D {
+    return tf.add(tf.mul(y, tf.tensor1d(this.prior.scale)), tf.tensor1d(this.prior.center)) as tf.Tensor2D;
+  }
+
+  heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
+    if (this.mapper) return this.mapper.map(coords, visible, { coords: 'normalized' });
+    const S = this.config.imageSize;
+    return gaussianHeatmaps(coords, visible, { width: S, height: S, sigma: this.config.heatmapSigma, coords: 'normalized', joints: this.joints });
+  }
+
+  estimatePoseTensors(images: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    this.assertLive();
+    this.checkImagesTensor(images);
+    const logScale = tf.tidy(() => tf.mul(tf.log(tf.tensor1d(this.prior.scale)), 2));
+    try {
+      return this.withEval(() =>
+        tf.tidy(() => {
+          const q = (this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>).call(images);
+          return { mu: this.unstandardize(q.mu), logvar: tf.add(q.logvar, logScale) as tf.Tensor2D };
+        }),
+      );
+    } finally {
+      logScale.dispose();
+    }
+  }
+
+  protected missingPoses(images: tf.Tensor4D): { coords: tf.Tensor2D; visible: null } {
+    const coords = tf.tidy(() => this.unstandardize((this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>).call(images).mu));
+    return { coords, visible: null };
+  }
+
+  protected posesForGenerate(n: number, seed: number): { coords: tf.Tensor2D; visible: null } {
+    return { coords: tf.tensor2d(this.samplePoseCoords(n, seed), [n, 2 * this.joints]), visible: null };
+  }
+
+  // ------------------------------------------------------------------ pose prior
+
+  fitPosePrior(poses: ArrayLike<number>[] | Float32Array, visible?: ArrayLike<number>[] | Float32Array): void {
+    this.assertLive();
+    const d = 2 * this.joints;
+    const rows = (a: ArrayLike<number>[] | Float32Array, w: number, arg: string): ArrayLike<number>[] => {
+      if (a instanceof Float32Array) {
+        if (a.length % w !== 0) throw new DGPoseError('E_SHAPE', `${arg} must hold N·${w} numbers`, { argument: arg, expected: `a multiple of ${w}`, got: a.length });
+        return Array.from({ length: a.length / w }, (_, i) => a.subarray(i * w, (i + 1) * w));
+      }
+      if (!Array.isArray(a)) throw new DGPoseError('E_ARG', `${arg} must be rows or a Float32Array`, { argument: arg });
+      return a;
+    };
+    const p = rows(poses, d, 'poses');
+    p.forEach((r, i) => {
+      if (r.length !== d) throw new DGPoseError('E_JOINTS', `poses[${i}] must hold 2J = ${d} normalised coords`, { argument: `poses[${i}]`, expected: d, got: r.length });
+    });
+    const fit = fitGaussianPrior(p, visible === undefined ? undefined : rows(visible, this.joints, 'visible'), { standardize: 'perCoordinate' });
+    this.prior = { center: fit.center, scale: fit.scale, mean: fit.mean, logvar: fit.logvar, fitted: true };
+  }
+
+  get posePriorFitted(): boolean {
+    return this.prior.fitted;
+  }
+
+  private samplePoseCoords(n: number, seed: number): Float32Array {
+    if (!this.prior.fitted) {
+      throw new DGPoseError('E_ARG', 'the pose prior p(y) is not fitted: call fitPosePrior(labelledPoses) (or load weights that hold one)', {
+        argument: 'posePrior',
+        expected: 'a fitted prior',
+        got: 'none',
+      });
+    }
+    const rng = createRng(seed);
+    const d = 2 * this.joints;
+    const out = new Float32Array(n * d);
+    const { center, scale, mean, logvar } = this.prior;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < d; k++) out[i * d + k] = (mean[k] + Math.exp(0.5 * logvar[k]) * rng.normal()) * scale[k] + center[k];
+    }
+    return out;
+  }
+
+  samplePoses(n: number, opts: { seed?: number } = {}): Pose[] {
+    this.assertLive();
+    if (!Number.isInteger(n) || n < 1) throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
+    const c = this.samplePoseCoords(n, opts.seed ?? this.config.seed);
+    const S = this.config.imageSize;
+    return Array.from({ length: n }, (_, i) => normalizedToPose(c, i * 2 * this.joints, this.joints, { width: S, height: S }, this.config.skeleton));
+  }
+
+  // ------------------------------------------------------------------ verbs
+
+  async estimatePose(images: RgbImage[]): Promise<Pose[]> {
+    const x = imagesToTensor(images, this.config.imageSize);
+    let q: { mu: tf.Tensor2D; logvar: tf.Tensor2D } | null = null;
+    try {
+      q = this.estimatePoseTensors(x);
+      const mu = await q.mu.data();
+      return images.map((im, i) => normalizedToPose(mu, i * 2 * this.joints, this.joints, im, this.config.skeleton));
+    } finally {
+      x.dispose();
+      if (q) tf.dispose([q.mu, q.logvar]);
+    }
+  }
+
+  async manipulate(image: RgbImage, edit: (p: Pose) => Pose): Promise<{ pose: Pose; edited: Pose; image: RgbImage }> {
+    if (typeof edit !== 'function') throw new DGPoseError('E_ARG', 'edit must be a function (pose) => pose', { argument: 'edit', got: typeof edit });
+    const [pose] = await this.estimatePose([image]);
+    const edited = edit(pose);
+    const [out] = await this.transfer([image], undefined, [edited]);
+    return { pose, edited, image: out };
+  }
+
+  async indirectTransfer(poseSource: RgbImage[], appearanceSource: RgbImage[]): Promise<RgbImage[]> {
+    checkList(poseSource, 'poseSource');
+    checkList(appearanceSource, 'appearanceSource', poseSource.length);
+    return this.drawWith(appearanceSource, undefined, () => {
+      const x = imagesToTensor(poseSource, this.config.imageSize, 'poseSource');
+      try {
+        return this.withEval(() => this.missingPoses(x));
+      } finally {
+        x.dispose();
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ training
+
+  private nets(b: SemiBatch, cache: Map<tf.Tensor, tf.Tensor4D>): SemiSupervisedNetworks {
+    const net = this.net;
+    const heatOf = (y: tf.Tensor): tf.Tensor4D => {
+      let h = cache.get(y);
+      if (!h) {
+        const visible = b.sb.labelled && y === b.sb.labelled.y ? b.visibleL : null;
+        h = this.heatmaps(this.unstandardize(y), visible);
+        cache.set(y, h);
+      }
+      return h;
+    };
+    return {
+      encodePose: (x) => (net.poseEstimator as NonNullable<typeof net.poseEstimator>).call(x),
+      encodeAppearance: (x, y) => net.appearanceEncoder.call({ x, heat: heatOf(y) }),
+      decode: (z, y) => net.call({ z, heat: heatOf(y) }),
+    };
+  }
+
+  private lossConfig() {
+    const w = this.config.lossWeights;
+    return { reconstruction: 'l1' as const, lambdaRec: w.l1, recReduction: 'mean' as const, alpha: w.pose, gamma: 1, betaY: w.klPose };
+  }
+
+  private generatorLoss(b: SemiBatch, beta: number, seed: number) {
+    const cache = new Map<tf.Tensor, tf.Tensor4D>();
+    const prior = { mu: tf.tensor1d(this.prior.mean), logvar: tf.tensor1d(this.prior.logvar) };
+    const r = semiSupervisedLoss(this.nets(b, cache), b.sb, { prior, beta, noise: seed, config: this.lossConfig() });
+    // D's condition: the heatmaps the decoder used, [labelled; unlabelled] like r.xHat, without gradient
+    const heats: tf.Tensor4D[] = [];
+    if (b.sb.labelled) heats.push(cache.get(b.sb.labelled.y) as tf.Tensor4D);
+    if (r.unlabelled?.yHat) heats.push(cache.get(r.unlabelled.yHat) as tf.Tensor4D);
+    if (this.disc) {
+      b.heat?.dispose();
+      b.heat = tf.keep(detach(heats.length === 1 ? heats[0] : tf.concat(heats, 0))) as tf.Tensor4D;
+    }
+    return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor>, fake: r.xHat };
+  }
+
+  /** Splits a batch by its labelled mask into the objective's labelled and unlabelled parts (tensors owned by the result). */
+  private async split(batch: TrainBatch): Promise<SemiBatch> {
+    const n = batch.images.shape[0];
+    const mask = batch.labelled ? await batch.labelled.data() : new Float32Array(n).fill(1);
+    const iL: number[] = [];
+    const iU: number[] = [];
+    for (let i = 0; i < n; i++) (mask[i] > 0.5 ? iL : iU).push(i);
+    return tf.tidy(() => {
+      const sb: SemiSupervisedBatch = {};
+      let visibleL: tf.Tensor2D | null = null;
+      const xs: tf.Tensor4D[] = [];
+      if (iL.length) {
+        const idx = tf.tensor1d(iL, 'int32');
+        const x = tf.gather(batch.images, idx) as tf.Tensor4D;
+        visibleL = tf.gather(batch.visible, idx) as tf.Tensor2D;
+        sb.labelled = { x, y: this.standardize(tf.gather(batch.poses, idx)), visible: visibleL };
+        xs.push(x);
+      }
+      if (iU.length) {
+        const x = tf.gather(batch.images, tf.tensor1d(iU, 'int32')) as tf.Tensor4D;
+        sb.unlabelled = { x };
+        xs.push(x);
+      }
+      const x = xs.length === 1 ? tf.clone(xs[0]) : (tf.concat(xs, 0) as tf.Tensor4D);
+      return { x, heat: null, sb, visibleL, nL: iL.length, nU: iU.length } as unknown as tf.TensorContainer;
+    }) as unknown as SemiBatch;
+  }
+
+  private static disposeSplit(b: SemiBatch): void {
+    tf.dispose([b.x, ...(b.heat ? [b.heat] : []), ...(b.sb.labelled ? [b.sb.labelled.x, b.sb.labelled.y] : []), ...(b.visibleL ? [b.visibleL] : []), ...(b.sb.unlabelled ? [b.sb.unlabelled.x] : [])]);
+  }
+
+  /** Contract aliases: l1, kl (batch means over both parts), pose (−log q(y*|x), labelled), klPose (KL bottom, unlabelled). */
+  private static aliases(r: Record<string, number>, nL: number, nU: number): Record<string, number> {
+    const n = nL + nU;
+    const mix = (a: string, b: string): number => ((r[a] ?? 0) * nL + (r[b] ?? 0) * nU) / n;
+    const out: Record<string, number> = { ...r, l1: mix('recS', 'recU'), kl: mix('klZS', 'klZU'), labelled: nL, unlabelled: nU };
+    if (nL) out.pose = r.poseNll;
+    if (nU) out.klPose = r.klYU;
+    return out;
+  }
+
+  async trainStep(batch: TrainBatch): Promise<StepLosses> {
+    this.assertLive();
+    await this.checkBatch(batch);
+    const b = await this.split(batch);
+    try {
+      const beta = this.klWeight(this.trainer.step);
+      const r = await this.trainer.trainStep(b);
+      return { ...SemiDGPose.aliases(r, b.nL, b.nU), beta } as unknown as StepLosses;
+    } finally {
+      SemiDGPose.disposeSplit(b);
+    }
+  }
+
+  async evaluate(batch: TrainBatch): Promise<StepLosses> {
+    this.assertLive();
+    await this.checkBatch(batch);
+    const b = await this.split(batch);
+    try {
+      const w = this.config.lossWeights;
+      const named = this.withEval(() =>
+        tf.tidy(() => {
+          const g = this.generatorLoss(b, w.kl, stepSeed(this.config.seed, 0, 1));
+          const out: Record<string, tf.Tensor> = { ...g.terms };
+          let total: tf.Tensor = g.loss;
+          if (this.disc && b.heat) {
+            const fakeLogits = this.disc.call({ x: g.fake, heat: b.heat });
+            const advG = ganGeneratorLoss(fakeLogits);
+            out.advG = advG;
+            out.advD = ganDiscriminatorLoss(this.disc.call({ x: b.x, heat: b.heat }), fakeLogits, { halve: true });
+            total = tf.add(total, tf.mul(advG, w.adv));
+          }
+          out.total = total;
+          return out;
+        }),
+      );
+      return SemiDGPose.aliases(await this.readScalars(named), b.nL, b.nU) as StepLosses;
+    } finally {
+      SemiDGPose.disposeSplit(b);
+    }
+  }
+
+  // ------------------------------------------------------------------ weights: mapper + pose prior
+
+  protected override async extraArrays(): Promise<NamedArrays> {
+    const out: NamedArrays = {};
+    if (this.mapper) for (const [k, v] of Object.entries(await toNamedArrays(this.mapper.network))) out[`mapper.${k}`] = v;
+    for (const k of PRIOR_KEYS) out[`posePrior.${k}`] = { dtype: 'float32', shape: [2 * this.joints], data: Float32Array.from(this.prior[k]) };
+    out['posePrior.fitted'] = { dtype: 'int32', shape: [1], data: Int32Array.of(this.prior.fitted ? 1 : 0) };
+    return out;
+  }
+
+  protected override loadExtraArrays(arrays: NamedArrays, apply: boolean): void {
+    const d = 2 * this.joints;
+    const m: NamedArrays = {};
+    for (const [k, v] of Object.entries(arrays)) if (k.startsWith('mapper.')) m[k.slice(7)] = v;
+    if (!apply) {
+      if (this.mapper) checkNamedArrays(this.mapper.network, m);
+      else if (Object.keys(m).length) {
+        throw new DGPoseError('E_WEIGHTS_MISMATCH', 'the weights hold a learned mapper but this model renders heatmaps analytically', { argument: 'mapper', expected: 'analytic', got: 'learned' });
+      }
+      for (const k of PRIOR_KEYS) {
+        const a = arrays[`posePrior.${k}`];
+        if (!a || a.data.length !== d) throw new DGPoseError('E_WEIGHTS_MISMATCH', `weights lack posePrior.${k} [${d}]`, { argument: `posePrior.${k}`, expected: [d], got: a?.shape ?? 'missing' });
+      }
+      if (!arrays['posePrior.fitted']) throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights lack posePrior.fitted', { argument: 'posePrior.fitted', expected: [1], got: 'missing' });
+      return;
+    }
+    if (this.mapper) loadNamedArrays(this.mapper.network, m);
+    const get = (k: string): Float32Array => Float32Array.from(arrays[`posePrior.${k}`].data);
+    this.prior = { center: get('center'), scale: get('scale'), mean: get('mean'), logvar: get('logvar'), fitted: arrays['posePrior.fitted'].data[0] === 1 };
+  }
+
+  protected override extraManifestConfig(): Record<string, unknown> {
+    return { mapper: this.mapper ? (this.mapper.config as MapperConfig) : null };
+  }
+
+  protected override extraParamCounts(): Record<string, number> {
+    return { mapper: this.mapper ? this.mapper.network.paramCount() : 0 };
+  }
+
+  protected override disposeExtras(): void {
+    this.mapper?.dispose();
+  }
+}
