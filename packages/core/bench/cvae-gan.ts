@@ -97,14 +97,14 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
   const topC = 8 * b;
   const decDense = { w: v('G', 'dec/dense/w', [Z, top * top * topC]), bias: v('G', 'dec/dense/b', [top * top * topC], 'zeros') };
   cost(`dec dense ${Z}->${top * top * topC}`, 'G', B * Z * top * top * topC);
-  const dec: { w: tf.Variable; gamma: tf.Variable; beta: tf.Variable }[] = [];
+  const dec: { w: tf.Variable; gamma: tf.Variable; beta: tf.Variable; cout: number }[] = [];
   let dcin = topC;
   side = top;
   for (let i = 0; i < 4; i++) {
     const cout = i < 3 ? topC / 2 ** (i + 1) : b;
     const inC = dcin + J; // pose skip
     side *= 2;
-    dec.push({ w: v('G', `dec${i}/w`, [4, 4, cout, inC]), gamma: v('G', `dec${i}/g`, [cout], 'ones'), beta: v('G', `dec${i}/b`, [cout], 'zeros') });
+    dec.push({ w: v('G', `dec${i}/w`, [4, 4, cout, inC]), gamma: v('G', `dec${i}/g`, [cout], 'ones'), beta: v('G', `dec${i}/b`, [cout], 'zeros'), cout });
     cost(`dec${i} convT4x4s2 ${inC}->${cout}`, 'G', B * (side / 2) * (side / 2) * inC * 16 * cout);
     dcin = cout;
   }
@@ -149,7 +149,7 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
     dec.forEach((l) => {
       const inp = tf.concat([d, poseAt(x.pose, s)], 3) as tf.Tensor4D;
       s *= 2;
-      d = tf.relu(batchNorm(tf.conv2dTranspose(inp, l.w as tf.Tensor4D, [B, s, s, l.w.shape[2]], 2, 'same'), l.gamma, l.beta));
+      d = tf.relu(batchNorm(tf.conv2dTranspose(inp, l.w as tf.Tensor4D, [B, s, s, l.cout], 2, 'same'), l.gamma, l.beta));
     });
     const xhat = tf.tanh(tf.add(tf.conv2d(tf.concat([d, x.pose], 3) as tf.Tensor4D, out.w as tf.Tensor4D, 1, 'same'), out.bias)) as tf.Tensor4D;
     return { xhat, mu, logvar };

@@ -11,6 +11,9 @@ import { seededFloats, useBackend } from '@dgpose/test-utils';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 import { registerCpuResizeNearestNeighborGrad } from './cpu-resize-nearest-neighbor-grad';
+import { registerWasmMemoryKernels } from './wasm-memory-kernels';
+import { registerWasmBatchMatMul } from './wasm-batch-matmul';
+import { buildCvaeGan, makeBatch } from '../../bench/cvae-gan';
 
 const B = 2;
 const S = 8;
@@ -143,6 +146,9 @@ const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => 
 describe('a conditional VAE-GAN training graph on wasm', () => {
   beforeAll(() => {
     tf.enableProdMode();
+    // every wasm kernel initBackend registers
+    registerWasmMemoryKernels(tf);
+    registerWasmBatchMatMul(tf);
     registerConv2DBackpropFilter(tf, 'wasm');
     registerWasmConv2DBackpropInput(tf);
     // the cpu reference keeps its stock conv kernels but needs the resize-gradient fix (batch 2)
@@ -231,5 +237,21 @@ describe('a conditional VAE-GAN training graph on wasm', () => {
     optG.dispose();
     optD.dispose();
     tf.dispose([x.img, x.pose, x.eps, x.mask, ...Object.values(vars)]);
+  });
+
+  test('the benchmark\'s reference cVAE-GAN trains on wasm (16x16, batch 2)', async () => {
+    await useBackend('wasm');
+    const model = buildCvaeGan({ size: 16, batch: 2, zDim: 8, base: 4 });
+    const x = makeBatch(model.config);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { lossG, lossD } = await model.trainStep(x);
+      expect(Number.isFinite(lossG) && Number.isFinite(lossD)).toBe(true);
+      counts.push(tf.memory().numTensors);
+    }
+    expect(counts[2]).toBe(counts[1]);
+    expect(model.stepFlops).toBeGreaterThan(3 * model.forwardFlops);
+    model.dispose();
+    tf.dispose([x.img, x.pose, x.eps]);
   });
 });
