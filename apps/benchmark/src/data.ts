@@ -61,9 +61,12 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
   } catch (e) {
     if (isDGPoseError(e, 'E_DATASET_LAYOUT') || isDGPoseError(e, 'E_IO') || isDGPoseError(e, 'E_CSV')) {
       // the layout goes into the message, one line each, so the CLI and library users both see it
-      throw new DGPoseError('E_DATASET_LAYOUT', `cannot open ${DATASET_LABELS[c.dataset]} at --root ${c.root}: ${(e as Error).message.replace(/^\[[A-Z_]+\] /, '')}\n${layoutText(c.dataset as Exclude<DatasetName, 'synthetic'>)}`, {
+      const inner = e as DGPoseError;
+      const what = inner.message.replace(/^\[[A-Z_]+\] /, '').split(/, expected /)[0];
+      const found = inner.details?.got !== undefined ? ` (${typeof inner.details.got === 'string' ? inner.details.got : JSON.stringify(inner.details.got)})` : '';
+      const where = inner.details?.path !== undefined && inner.details.path !== c.root ? ` [${inner.details.path}]` : '';
+      throw new DGPoseError('E_DATASET_LAYOUT', `cannot open ${DATASET_LABELS[c.dataset]} at --root ${c.root}: ${what}${found}${where}\n${layoutText(c.dataset as Exclude<DatasetName, 'synthetic'>)}`, {
         argument: 'root',
-        path: c.root,
         cause: e,
       });
     }

@@ -16,6 +16,8 @@ import type { BenchConfig } from './options';
 /** The zoo's pose regressor for synthetic people. */
 export const REGRESSOR_NAME = 'pose-regressor-64';
 const DGPOSE_KINDS = ['dgpose-conditional', 'dgpose-semi'];
+/** @dgpose/models/node saveCheckpoint's completion marker (beside weights/ and optimizer/). */
+const CHECKPOINT_MARKER = 'checkpoint.json';
 
 export interface LoadedModel {
   label: string;
@@ -76,17 +78,21 @@ async function readManifest(dir: string): Promise<WeightsManifest> {
  * The folder holding the weights to load: `dir` itself when it has model.json, else a
  * dgpose-train run folder's `final/` or its newest checkpoint (`checkpoints/latest`).
  */
-export async function resolveModelDir(dir: string): Promise<{ dir: string; what: 'weights' | 'checkpoint' }> {
+export async function resolveModelDir(dir: string): Promise<{ dir: string; what: 'weights' | 'checkpoint'; manifestDir: string }> {
   if (!(await exists(dir))) {
     throw new DGPoseError('E_CHECKPOINT', `checkpoint folder ${dir} does not exist`, { argument: 'checkpoint', path: dir });
   }
-  if (await exists(path.join(dir, WEIGHTS_MANIFEST_FILE))) return { dir, what: path.basename(path.dirname(dir)) === 'checkpoints' ? 'checkpoint' : 'weights' };
-  if (await exists(path.join(dir, 'final', WEIGHTS_MANIFEST_FILE))) return { dir: path.join(dir, 'final'), what: 'weights' };
+  if (await exists(path.join(dir, CHECKPOINT_MARKER))) return { dir, what: 'checkpoint', manifestDir: path.join(dir, 'weights') };
+  if (await exists(path.join(dir, WEIGHTS_MANIFEST_FILE))) return { dir, what: 'weights', manifestDir: dir };
+  if (await exists(path.join(dir, 'final', WEIGHTS_MANIFEST_FILE))) return { dir: path.join(dir, 'final'), what: 'weights', manifestDir: path.join(dir, 'final') };
   const latest = await fsp.readFile(path.join(dir, 'checkpoints', 'latest'), 'utf8').catch(() => null);
-  if (latest !== null && /^step-\d+$/.test(latest.trim())) return { dir: path.join(dir, 'checkpoints', latest.trim()), what: 'checkpoint' };
+  if (latest !== null && /^step-\d+$/.test(latest.trim())) {
+    const ck = path.join(dir, 'checkpoints', latest.trim());
+    return { dir: ck, what: 'checkpoint', manifestDir: path.join(ck, 'weights') };
+  }
   throw new DGPoseError('E_CHECKPOINT', `no model in ${dir}`, {
     argument: 'checkpoint',
-    expected: `${WEIGHTS_MANIFEST_FILE} (saveModel output or a checkpoint), or a dgpose-train run folder (final/${WEIGHTS_MANIFEST_FILE} or checkpoints/latest)`,
+    expected: `${WEIGHTS_MANIFEST_FILE} (saveModel output), ${CHECKPOINT_MARKER} + weights/ (a checkpoint), or a dgpose-train run folder (final/${WEIGHTS_MANIFEST_FILE} or checkpoints/latest)`,
     got: (await fsp.readdir(dir).catch(() => [] as string[])).slice(0, 12),
     path: dir,
   });
@@ -94,14 +100,14 @@ export async function resolveModelDir(dir: string): Promise<{ dir: string; what:
 
 /** Loads a model folder; E_CHECKPOINT with the reason for anything that is not a readable DGPose model. */
 export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> {
-  const { dir, what } = await resolveModelDir(path.resolve(dirArg));
-  const manifest = await readManifest(dir);
+  const { dir, what, manifestDir } = await resolveModelDir(path.resolve(dirArg));
+  const manifest = await readManifest(manifestDir);
   if (typeof manifest.kind !== 'string' || !DGPOSE_KINDS.includes(manifest.kind)) {
     throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: it holds ${manifest.kind ? `'${manifest.kind}'` : 'untyped'} weights, not a DGPose model`, {
       argument: 'checkpoint',
       expected: DGPOSE_KINDS,
       got: manifest.kind ?? 'none',
-      path: path.join(dir, WEIGHTS_MANIFEST_FILE),
+      path: path.join(manifestDir, WEIGHTS_MANIFEST_FILE),
     });
   }
   let model: DGPoseModel;

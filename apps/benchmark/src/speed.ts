@@ -5,7 +5,9 @@
  */
 import { createBatcher, createSyntheticDataset } from '@dgpose/datasets';
 import { psnr, ssim } from '@dgpose/metrics';
-import { createConditionalDGPose, createSemiDGPose, type DGPoseModel } from '@dgpose/models';
+import type { DGPoseModel } from '@dgpose/models';
+// the node entry's createSemiDGPose loads the shipped learned mapper the presets name
+import { createConditionalDGPose, createSemiDGPose } from '@dgpose/models/node';
 import type { SpeedResult } from './types';
 
 export interface TrainSpeedOptions {

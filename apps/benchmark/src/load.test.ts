@@ -1,0 +1,75 @@
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isDGPoseError } from '@dgpose/core';
+import { saveWeights } from '@dgpose/core/node';
+import { createPoseRegressor } from '@dgpose/zoo';
+import { useBackend } from '@dgpose/test-utils';
+import { loadCheckpointModel, loadZooModel, zooModelNames } from './load';
+
+useBackend('cpu');
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
+});
+afterAll(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('model folders', () => {
+  it('refuses weights of another model with the reason (a pose regressor is not a DGPose model)', async () => {
+    const reg = createPoseRegressor({ imageSize: 32, channels: [4] });
+    const dir = path.join(tmp, 'regressor');
+    const { manifest, shards } = await reg.exportWeights();
+    reg.dispose();
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+    for (let i = 0; i < shards.length; i++) await fsp.writeFile(path.join(dir, manifest.shards[i].path), shards[i]);
+    const e = await rejection(loadCheckpointModel(dir));
+    expect(isDGPoseError(e, 'E_CHECKPOINT')).toBe(true);
+    expect(e.message).toMatch(/refused: it holds 'zoo\/pose-regressor' weights, not a DGPose model/);
+    expect(e.message).toMatch(/dgpose-conditional/);
+  });
+
+  it('refuses untyped weights and a folder without a model, saying what it looked for', async () => {
+    const dir = path.join(tmp, 'untyped');
+    await saveWeights(dir, { w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } });
+    expect((await rejection(loadCheckpointModel(dir))).message).toMatch(/holds untyped weights, not a DGPose model/);
+    const empty = path.join(tmp, 'empty');
+    await fsp.mkdir(empty);
+    await fsp.writeFile(path.join(empty, 'notes.txt'), 'hi');
+    const e = await rejection(loadCheckpointModel(empty));
+    expect(isDGPoseError(e, 'E_CHECKPOINT')).toBe(true);
+    expect(e.message).toMatch(/no model in .*empty, expected model\.json \(saveModel output\), checkpoint\.json \+ weights\/ \(a checkpoint\), or a dgpose-train run folder/);
+    expect(e.message).toMatch(/notes\.txt/);
+    expect((await rejection(loadCheckpointModel(path.join(tmp, 'missing')))).message).toMatch(/does not exist/);
+  });
+
+  it('refuses a malformed manifest', async () => {
+    const dir = path.join(tmp, 'bad-json');
+    await fsp.mkdir(dir);
+    await fsp.writeFile(path.join(dir, 'model.json'), '{"kind": "dgpose-cond');
+    const e = await rejection(loadCheckpointModel(dir));
+    expect(isDGPoseError(e, 'E_CHECKPOINT')).toBe(true);
+    expect(e.message).toMatch(/model\.json is not valid JSON/);
+  });
+});
+
+describe('zoo names', () => {
+  it('an unknown name, or a zoo entry that is not a DGPose model, lists the valid names', async () => {
+    const valid = zooModelNames();
+    const e = await rejection(loadZooModel('conditional-huge-512', {}));
+    expect(isDGPoseError(e, 'E_CONFIG')).toBe(true);
+    expect(e.message).toContain(`unknown zoo model 'conditional-huge-512'; valid: ${valid.length ? valid.join(', ') : '(none'}`);
+    const reg = await rejection(loadZooModel('pose-regressor-64', {}));
+    expect(reg.message).toMatch(/pose-regressor-64/);
+  });
+});

@@ -1,0 +1,82 @@
+import { pck } from '@dgpose/metrics';
+import { pckSummary, summarise, toPose } from './summary';
+import type { DataInfo, FlatPose, ModelResult } from './types';
+
+const SYN: DataInfo = {
+  id: 'synthetic-64', label: 'synthetic-64 (built-in)', dataset: 'synthetic', builtIn: true, split: 'test', imageSize: 64,
+  totalImages: 320, selected: 3, pairsTotal: 4800, pairsSelected: 2, transferGroundTruth: true, details: {},
+};
+const DF: DataInfo = { ...SYN, id: 'deepfashion-64', label: 'DeepFashion test at 64x64', dataset: 'deepfashion', builtIn: false, totalImages: 6560, details: { root: '/d' } };
+
+/** A COCO-18 pose: head joints around (30,10), body below; `dx` shifts every joint. */
+function pose(dx = 0): FlatPose {
+  const base: [number, number][] = [[30, 8], [30, 14], [26, 15], [24, 22], [23, 29], [34, 15], [36, 22], [37, 29], [27, 32], [27, 42], [27, 52], [33, 32], [33, 42], [33, 52], [29, 7], [31, 7], [28, 8], [32, 8]];
+  return base.map(([x, y]) => [x + dx, y]);
+}
+
+function model(label: string, kind: 'conditional' | 'semi', supervision: number | undefined, psnrs: (number | null)[], ssims: number[], dataId = 'synthetic-64'): ModelResult {
+  return {
+    label, source: { type: 'zoo', name: label }, kind, preset: 'small', ...(supervision !== undefined ? { supervision } : {}), imageSize: 64, paramCount: 1, step: 0,
+    weightsKind: `dgpose-${kind}`, sha256: ['x'], reconstructionPose: 'ground truth', dataId,
+    images: psnrs.map((p, k) => ({ k, index: k * 10, id: `i${k}`, psnr: p, ssim: ssims[k], gt: pose(), redetected: pose(k), ...(kind === 'semi' ? { estimated: pose(2 * k) } : {}) })),
+    pairs: [
+      { k: 1, from: 0, to: 1, psnr: 20, ssim: 0.5, copyPsnr: 15, copySsim: 0.25, gt: pose(), redetected: pose() },
+      { k: 0, from: 1, to: 0, psnr: 22, ssim: 0.7, copyPsnr: 17, copySsim: 0.35, gt: pose(), redetected: pose(5) },
+    ],
+    timings: {},
+  };
+}
+
+describe('summarise', () => {
+  it('means and spreads come from the per-image records; an infinite PSNR is counted, not averaged', () => {
+    const s = summarise([model('c', 'conditional', undefined, [20, 22, null], [0.5, 0.7, 1])], [], [SYN]);
+    const m = s.models[0];
+    expect(m.reconstruction?.psnr).toEqual({ mean: 21, std: 1, n: 3, infinite: 1 });
+    expect(m.reconstruction?.ssim.mean).toBeCloseTo((0.5 + 0.7 + 1) / 3, 12);
+    expect(m.transfer?.psnr.mean).toBe(21);
+    expect(m.transfer?.copySsim.mean).toBeCloseTo(0.3, 12);
+  });
+
+  it('PCK figures equal @dgpose/metrics on the same poses', () => {
+    const recs = [0, 1, 3].map((dx) => ({ pred: pose(dx), gt: pose() }));
+    const p = pckSummary(recs);
+    const ref = pck(recs.map((r) => toPose(r.pred)), recs.map((r) => toPose(r.gt)), { normaliser: 'headBox', alpha: 0.5 }).pck;
+    expect(p?.pckh).toBe(ref);
+    expect(p?.headBox?.pck[4]).toBe(ref); // alpha 0.5 is the 5th threshold
+    expect(p?.pckBbox01).toBe(pck(recs.map((r) => toPose(r.pred)), recs.map((r) => toPose(r.gt)), { normaliser: 'bbox', alpha: 0.1 }).pck);
+    expect(pckSummary([])).toBeNull();
+  });
+
+  it('puts paper rows beside ours, ours naming its data, and says plainly when the data is synthetic', () => {
+    const s = summarise(
+      [model('conditional-small-64', 'conditional', undefined, [20], [0.5]), model('semi-25', 'semi', 0.25, [18], [0.4]), model('semi-100', 'semi', 1, [19], [0.45])],
+      [],
+      [SYN],
+    );
+    const t2 = s.tables.find((t) => t.id === '2');
+    expect(t2?.rows.map((r) => [r.source, r.psnr, r.ssim])).toEqual([
+      ['paper', 21.33, 0.88],
+      ['paper', 16.89, 0.82],
+      ['ours', 20, 0.5],
+    ]);
+    expect(t2?.rows[2].data).toBe('synthetic-64 (built-in)');
+    expect(t2?.rows[2].data).not.toMatch(/Chictopia/);
+    expect(t2?.note).toMatch(/built-in synthetic people .* not on ChictopiaPlus, which is not available here: the comparison is of protocol, not of numbers/);
+    const t4 = s.tables.find((t) => t.id === '4');
+    // ours sorted by supervision, highest first, as the paper's rows
+    expect(t4?.rows.filter((r) => r.source === 'ours').map((r) => r.supervision)).toEqual([1, 0.25]);
+    expect(t4?.rows.filter((r) => r.source === 'paper').map((r) => r.psnr)).toEqual([22.27, 21.49, 21.36, 20.06]);
+    const t5 = s.tables.find((t) => t.id === '5');
+    expect(t5?.rows.filter((r) => r.source === 'ours').map((r) => r.method)).toEqual([
+      'Semi-DGPose, 100 % [semi-100]',
+      'Semi-DGPose, 25 % [semi-25]',
+      'Conditional-DGPose [conditional-small-64]',
+    ]);
+  });
+
+  it('on the paper data set the note gives our test-set size and resolution beside the paper\'s', () => {
+    const s = summarise([model('c', 'conditional', undefined, [20], [0.5], 'deepfashion-64')], [], [DF]);
+    expect(s.tables.find((t) => t.id === '3')?.note).toMatch(/Ours ran on DeepFashion \(3 of 6560 test images at 64x64\); the paper used 6560 test images/);
+    expect(s.tables.find((t) => t.id === '2')?.note).toMatch(/not on ChictopiaPlus: the rows are not comparable as numbers/);
+  });
+});
