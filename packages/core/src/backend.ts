@@ -51,10 +51,21 @@ export interface InitBackendResult {
   kernels: string[];
 }
 
+/**
+ * Literal dynamic imports, so that bundlers see (and split out) the tfjs packages a browser build
+ * needs; the optional tfjs-node peers are imported by a computed name that bundlers leave alone.
+ */
+const LOADERS: Record<string, () => Promise<unknown>> = {
+  '@tensorflow/tfjs-core': () => import('@tensorflow/tfjs-core'),
+  '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm'),
+  '@tensorflow/tfjs-backend-cpu': () => import('@tensorflow/tfjs-backend-cpu'),
+  '@tensorflow/tfjs-layers': () => import('@tensorflow/tfjs-layers'),
+};
+
 /** Hooks for tests only (not exported from the package entry). */
 export const __testing = {
   /** Module loader; tests may replace it to simulate packages that are missing or broken. */
-  load: (name: string): Promise<unknown> => import(/* webpackIgnore: true */ name),
+  load: (name: string): Promise<unknown> => (LOADERS[name] ?? (() => import(/* webpackIgnore: true */ /* @vite-ignore */ name)))(),
   /** Replaces the bundle text the thread patch verifies (to test the fallback). */
   wasmBundleText: undefined as string | undefined,
   /** Replaces the threads self-check (to test the fallback). */
