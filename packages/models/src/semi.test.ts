@@ -1,0 +1,225 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Pose, initBackend, isDGPoseError } from '@dgpose/core';
+import { MapperNetwork, changeHeight, mapperFromNetwork, validateMapperConfig } from '@dgpose/mapper';
+import { expectNoLeak } from '@dgpose/test-utils';
+import type { Sample } from '@dgpose/datasets';
+import { createSemiDGPose, loadModelFromWeights } from './factory';
+import type { SemiDGPose } from './semi';
+import { disposeBatch, syntheticSamples, toBatch } from './testing';
+import type { TrainBatch } from './types';
+
+const S = 32;
+
+async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (!isDGPoseError(e)) throw e;
+    expect(e.code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}, nothing was thrown`);
+}
+
+/** Mean |estimate − truth| over visible joints, in normalised coords. */
+async function poseError(m: SemiDGPose, b: TrainBatch): Promise<number> {
+  const q = m.estimatePoseTensors(b.images);
+  const [mu, y, v] = await Promise.all([q.mu.data(), b.poses.data(), b.visible.data()]);
+  tf.dispose([q.mu, q.logvar]);
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < mu.length; i++) {
+    if (!v[i >> 1]) continue;
+    s += Math.abs(mu[i] - y[i]);
+    n++;
+  }
+  return s / n;
+}
+
+describe('Semi-DGPose (tiny, wasm)', () => {
+  let model: SemiDGPose;
+  let samples: Sample[];
+  let batch: TrainBatch;
+  let errBefore = 0;
+  const history: { pose: number; tensors: number }[] = [];
+
+  beforeAll(async () => {
+    await initBackend({ prefer: ['wasm'], log: () => undefined });
+    samples = syntheticSamples(8, S, 11);
+    batch = toBatch(samples, S);
+    model = await createSemiDGPose({ preset: 'tiny', config: { lr: 3e-3 } });
+    const rows = await batch.poses.array();
+    const vis = await batch.visible.array();
+    model.fitPosePrior(rows, vis);
+    errBefore = await poseError(model, batch);
+    for (let i = 0; i < 60; i++) {
+      const r = await model.trainStep(batch); // all labelled
+      history.push({ pose: r.pose, tensors: tf.memory().numTensors });
+    }
+  }, 60000);
+
+  afterAll(() => {
+    model?.dispose();
+    if (batch) disposeBatch(batch);
+  });
+
+  it('estimatePose trains on labelled data: the pose loss and the pose error fall; tensors stay flat', async () => {
+    const first = history[0].pose;
+    const last = Math.min(...history.slice(-5).map((h) => h.pose));
+    expect(last).toBeLessThan(first - 10); // −log q(y*|x) summed over 36 coords
+    const errAfter = await poseError(model, batch);
+    expect(errAfter).toBeLessThan(0.6 * errBefore); // 0.150 → 0.077 on wasm after 60 steps
+    expect(new Set(history.slice(1).map((h) => h.tensors)).size).toBe(1);
+  });
+
+  it('the labelled mask is respected: unlabelled rows add no pose-regression term and their poses are ignored', async () => {
+    const lab = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
+    const r = await model.evaluate({ ...batch, labelled: lab });
+    expect(r.labelled).toBe(4);
+    expect(r.unlabelled).toBe(4);
+    // independent −log q(y*|x) over the labelled rows only (standardised space of the fitted prior)
+    const q = model.estimatePoseTensors(batch.images); // normalised space
+    const [mu, lv, y, v] = await Promise.all([q.mu.data(), q.logvar.data(), batch.poses.data(), batch.visible.data()]);
+    tf.dispose([q.mu, q.logvar]);
+    const d = 36;
+    const scale = (await model.namedArrays())['posePrior.scale'].data;
+    let nll = 0;
+    for (const row of [0, 2, 4, 6]) {
+      for (let k = 0; k < d; k++) {
+        if (!v[row * 18 + (k >> 1)]) continue;
+        const i = row * d + k;
+        const s2 = scale[k] * scale[k];
+        // standardised: ỹ − μ̃ = (y − μ)/s, log σ̃² = log σ² − log s²
+        nll += 0.5 * (Math.log(2 * Math.PI) + (lv[i] - Math.log(s2)) + ((y[i] - mu[i]) ** 2 / s2) / Math.exp(lv[i] - Math.log(s2)));
+      }
+    }
+    expect(r.poseNll).toBeCloseTo(nll / 4, 2);
+    // scrambling the poses of unlabelled rows changes nothing
+    const scrambled = tf.tidy(() => tf.where(tf.reshape(tf.cast(lab, 'bool'), [8, 1]), batch.poses, tf.fill([8, 36], 0.3)) as tf.Tensor2D);
+    const r2 = await model.evaluate({ ...batch, poses: scrambled, labelled: lab });
+    expect(r2.total).toBe(r.total);
+    // all unlabelled: KL(bottom), no pose term
+    const none = tf.zeros([8]) as tf.Tensor1D;
+    const r3 = await model.evaluate({ ...batch, labelled: none });
+    expect(r3.pose).toBeUndefined();
+    expect(r3.poseNll).toBeUndefined();
+    expect(typeof r3.klPose).toBe('number');
+    const r4 = await model.evaluate(batch);
+    expect(r4.klPose).toBeUndefined();
+    tf.dispose([lab, scrambled, none]);
+  });
+
+  it('a mixed batch trains (labelled + unlabelled) with flat tensors', async () => {
+    const lab = tf.tensor1d([1, 1, 0, 0, 1, 0, 0, 0]);
+    const b = { ...batch, labelled: lab };
+    await model.trainStep(b);
+    const r = await expectNoLeak(() => model.trainStep(b));
+    for (const k of ['l1', 'kl', 'pose', 'klPose', 'total', 'recS', 'recU', 'klYU']) expect(Number.isFinite(r[k])).toBe(true);
+    lab.dispose();
+  });
+
+  it('every verb runs and leaks nothing', async () => {
+    const imgs = samples.map((s) => s.image);
+    const poses = samples.map((s) => s.pose);
+    const est = await expectNoLeak(() => model.estimatePose(imgs.slice(0, 2)));
+    expect(est[0].skeleton).toBe('coco18');
+    expect(est[0].keypoints).toHaveLength(18);
+    const rec = await expectNoLeak(() => model.reconstruct(imgs.slice(0, 2)));
+    expect(rec[0]).toMatchObject({ width: S, height: S, channels: 3 });
+    await expectNoLeak(() => model.reconstruct(imgs.slice(0, 2), poses.slice(0, 2)));
+    await expectNoLeak(() => model.transfer([imgs[0]], undefined, [poses[1]]));
+    await expectNoLeak(() => model.transfer([imgs[0]], [poses[0]], [poses[1]]));
+    const ind = await expectNoLeak(() => model.indirectTransfer([imgs[1]], [imgs[0]]));
+    expect(ind).toHaveLength(1);
+    const man = await expectNoLeak(() => model.manipulate(imgs[0], (p: Pose) => changeHeight(p, 0.9, { anchor: 'bottom' })));
+    expect(man.image.width).toBe(S);
+    const i = man.pose.keypoints.findIndex((k, j) => k && man.edited.keypoints[j] && j === 0);
+    if (i === 0) expect(man.edited.keypoints[0]!.y).not.toBeCloseTo(man.pose.keypoints[0]!.y, 3);
+    const gen = await expectNoLeak(() => model.generate(undefined, 3, { seed: 4 }));
+    expect(gen).toHaveLength(3);
+    await expectNoLeak(() => model.generate(poses[0], 2));
+    const ps = model.samplePoses(5, { seed: 1 });
+    expect(ps).toHaveLength(5);
+    expect(model.samplePoses(5, { seed: 1 })).toEqual(ps);
+    await expectNoLeak(async () => {
+      const q = model.encodeTensors(batch.images);
+      const x = model.decodeTensors(q.mu, batch.poses, batch.visible);
+      expect(x.shape).toEqual([8, S, S, 3]);
+      tf.dispose([q.mu, q.logvar, x]);
+    });
+    await expectNoLeak(() => model.evaluate(batch));
+  });
+
+  it('save → load round trip (pose prior included) gives identical outputs', async () => {
+    const imgs = samples.slice(0, 2).map((s) => s.image);
+    const exported = await model.exportWeights();
+    expect(exported.manifest.kind).toBe('dgpose-semi');
+    const loaded = (await loadModelFromWeights(exported, { kind: 'semi', preset: 'tiny' })) as SemiDGPose;
+    expect(loaded.posePriorFitted).toBe(true);
+    expect(loaded.samplePoses(3, { seed: 2 })).toEqual(model.samplePoses(3, { seed: 2 }));
+    const a = await model.reconstruct(imgs);
+    const b = await loaded.reconstruct(imgs);
+    a.forEach((im, i) => expect(Buffer.from(im.data).equals(Buffer.from(b[i].data))).toBe(true));
+    expect(await loaded.estimatePose(imgs)).toEqual(await model.estimatePose(imgs));
+    loaded.dispose();
+    await expectCode(loadModelFromWeights(exported, { kind: 'conditional' }), 'E_WEIGHTS_MISMATCH');
+  });
+
+  it('refuses bad input with coded errors', async () => {
+    const fresh = await createSemiDGPose({ preset: 'tiny' });
+    expect(() => fresh.samplePoses(2)).toThrow(/not fitted/);
+    await expectCode(fresh.generate(undefined, 2), 'E_ARG');
+    await expectCode(() => fresh.fitPosePrior([new Float32Array(10)]), 'E_JOINTS');
+    await expectCode(() => fresh.fitPosePrior([new Float32Array(36).fill(NaN), new Float32Array(36)]), 'E_NAN');
+    await expectCode(fresh.indirectTransfer([samples[0].image], [samples[0].image, samples[1].image]), 'E_SHAPE');
+    await expectCode(createSemiDGPose({ preset: 'tiny', mapper: 'learned' }), 'E_ARG');
+    await expectCode(() => fresh.estimatePoseTensors(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D), 'E_SHAPE');
+    fresh.dispose();
+  });
+
+  it('with a discriminator: one step gives plain numbers (advG, advD) and no leak', async () => {
+    const m = await createSemiDGPose({ preset: 'tiny', config: { lossWeights: { adv: 1 } } });
+    const lab = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
+    await m.trainStep({ ...batch, labelled: lab });
+    const r = await expectNoLeak(() => m.trainStep({ ...batch, labelled: lab }));
+    expect(Number.isFinite(r.advG) && Number.isFinite(r.advD)).toBe(true);
+    expect((await m.getState()).weights['discriminator.out.kernel']).toBeDefined();
+    lab.dispose();
+    m.dispose();
+  });
+
+  it('with a learned mapper (tiny 16 px, frozen): trains, gradients reach y through it, weights round-trip', async () => {
+    const before = tf.memory().numTensors;
+    const mapper = mapperFromNetwork(new MapperNetwork(validateMapperConfig({}, 'tiny'), { seed: 3 }));
+    const m = await createSemiDGPose({ preset: 'tiny', config: { imageSize: 16, discriminator: { downLayers: 2 } }, mapper: 'learned', mapperSource: mapper });
+    const mapperW = (await mapper.namedArrays())['fc.kernel'].data.slice();
+    const b16 = toBatch(samples.slice(0, 4), 16, [0, 0, 1, 1]);
+    const r = await m.trainStep(b16);
+    expect(Number.isFinite(r.klPose)).toBe(true);
+    expect((await mapper.namedArrays())['fc.kernel'].data).toEqual(mapperW); // frozen
+    // gradient of the reconstruction w.r.t. the pose vector is non-zero through the mapper
+    const g = tf.tidy(() => {
+      const z = tf.zeros([1, 8]);
+      const y = tf.slice(b16.poses, [0, 0], [1, 36]);
+      const grad = tf.grad((p: tf.Tensor) => tf.sum(m.decodeTensors(z as tf.Tensor2D, p as tf.Tensor2D)))(y);
+      return tf.sum(tf.abs(grad));
+    });
+    expect((await g.data())[0]).toBeGreaterThan(0);
+    g.dispose();
+    const exported = await m.exportWeights();
+    const loaded = (await loadModelFromWeights(exported)) as SemiDGPose;
+    expect(loaded.mapper).not.toBeNull();
+    const imgs = samples.slice(0, 2).map((s) => s.image);
+    const a = await m.reconstruct(imgs);
+    const c = await loaded.reconstruct(imgs);
+    expect(Buffer.from(a[0].data).equals(Buffer.from(c[0].data))).toBe(true);
+    loaded.dispose();
+    // a mapper of another frame size is refused
+    const wrong = mapperFromNetwork(new MapperNetwork(validateMapperConfig({}, 'tiny'), { seed: 3 }));
+    await expectCode(createSemiDGPose({ preset: 'tiny', mapper: 'learned', mapperSource: wrong }), 'E_CONFIG');
+    wrong.dispose();
+    disposeBatch(b16);
+    m.dispose(); // disposes the mapper it owns
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
