@@ -154,6 +154,15 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
+  test('concurrent calls run one after the other', async () => {
+    const [a, b] = await Promise.all([
+      initBackend({ prefer: ['cpu'], log: () => {} }),
+      initBackend({ prefer: ['wasm'], log: () => {} }),
+    ]);
+    expect([a.backend, b.backend]).toEqual(['cpu', 'wasm']);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
   test('without tfjs-core it is E_BACKEND naming the peer', async () => {
     __testing.load = (name) => Promise.reject(new Error(`Cannot find module '${name}'`));
     const e = await expectError(initBackend({ log: () => {} }), 'E_BACKEND');

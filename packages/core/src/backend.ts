@@ -313,7 +313,19 @@ let layersState: Promise<string | null> | undefined;
  * self-check, falling back to 1 thread with a logged reason. Throws E_ARG for an unknown name and
  * E_BACKEND listing every attempt when none works.
  */
-export async function initBackend(opts: InitBackendOptions = {}): Promise<InitBackendResult> {
+export function initBackend(opts: InitBackendOptions = {}): Promise<InitBackendResult> {
+  return serialized(() => initBackendNow(opts));
+}
+
+/** initBackend and shutdownBackend run one at a time (the thread patch and setBackend are global). */
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function initBackendNow(opts: InitBackendOptions): Promise<InitBackendResult> {
   if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'initBackend options must be an object', { argument: 'opts', got: opts });
   if (opts.log !== undefined && typeof opts.log !== 'function') {
     throw new DGPoseError('E_ARG', 'log must be a function', { argument: 'log', expected: '(message: string) => void', got: typeof opts.log });
@@ -405,7 +417,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<InitBa
  * alive), and leaves it registered so a later initBackend can start it again. Tensors held on wasm
  * are lost. A no-op when tfjs or the wasm backend was never loaded.
  */
-export async function shutdownBackend(): Promise<void> {
+export function shutdownBackend(): Promise<void> {
+  return serialized(shutdownNow);
+}
+
+async function shutdownNow(): Promise<void> {
   let tf: TF;
   try {
     tf = await loadTf();
