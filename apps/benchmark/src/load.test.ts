@@ -7,10 +7,9 @@ import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
 import { loadCheckpointModel, loadZooModel, zooModelNames } from './load';
 
-useBackend('cpu');
-
 let tmp: string;
 beforeAll(async () => {
+  await useBackend('cpu');
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
 });
 afterAll(() => fsp.rm(tmp, { recursive: true, force: true }));

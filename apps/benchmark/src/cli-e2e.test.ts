@@ -1,0 +1,205 @@
+/*
+ * dgpose-bench end to end on tiny settings: tiny-preset models created and saved here (random
+ * weights: the numbers are not the point, the pipeline is), a random pose regressor as the
+ * estimator, a few 32x32 synthetic test images, the cpu backend.
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import '@tensorflow/tfjs-layers';
+import { createConditionalDGPose } from '@dgpose/models';
+import { createSemiDGPose, saveModel } from '@dgpose/models/node';
+import { createPoseRegressor } from '@dgpose/zoo';
+import { useBackend } from '@dgpose/test-utils';
+import { runCli } from './cli-main';
+import type { Results } from './types';
+
+jest.setTimeout(90_000);
+
+let tmp: string;
+let cond: string;
+let semi: string;
+let reg: string;
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { out: (s) => (stdout += s), err: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+/** Tiny settings: 10 identities x 4 poses -> a test split of 8 images at the models' 32x32. */
+function tiny(out: string, extra: string[] = []): string[] {
+  return ['run', '--checkpoint', cond, '--checkpoint', semi, '--estimator-weights', reg, '--n', '6', '--pairs', '4', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '2', '--out', out, '--quiet', ...extra];
+}
+
+const readResults = async (dir: string): Promise<Results> => JSON.parse(await fsp.readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
+
+beforeAll(async () => {
+  await useBackend('cpu');
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'bench-e2e-'));
+  cond = path.join(tmp, 'tiny-cond');
+  semi = path.join(tmp, 'tiny-semi');
+  reg = path.join(tmp, 'regressor');
+  const c = await createConditionalDGPose({ preset: 'tiny', seed: 3 });
+  await saveModel(cond, c);
+  c.dispose();
+  const s = await createSemiDGPose({ preset: 'tiny', seed: 4, config: { supervision: 0.5 } });
+  await saveModel(semi, s);
+  s.dispose();
+  const r = createPoseRegressor({ imageSize: 32, channels: [8, 16], seed: 5 });
+  const { manifest, shards } = await r.exportWeights();
+  r.dispose();
+  await fsp.mkdir(reg);
+  await fsp.writeFile(path.join(reg, 'model.json'), JSON.stringify(manifest));
+  for (let i = 0; i < shards.length; i++) await fsp.writeFile(path.join(reg, manifest.shards[i].path), shards[i]);
+});
+afterAll(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+describe('dgpose-bench run', () => {
+  let full: Results;
+
+  it('evaluates, prints the paper tables with ours beside them, and writes results.json, report.md, report.html and grids', async () => {
+    const out = path.join(tmp, 'full');
+    const r = await cli(tiny(out, ['--preset', 'tiny', '--speed-steps', '1']));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Table 3: image quality on DeepFashion/);
+    expect(r.stdout).toMatch(/paper {2}Conditional-DGPose +DeepFashion \(paper, 256x256\) +6560 +18\.38 +0\.79/);
+    expect(r.stdout).toMatch(/ours {3}Conditional-DGPose \[tiny-cond \(checkpoint\)\] +synthetic-32 \(built-in\) +6 /);
+    expect(r.stdout).toMatch(/the comparison is of protocol, not of numbers/);
+
+    full = await readResults(out);
+    expect(full.models.map((m) => [m.label, m.kind, m.images.length, m.pairs.length])).toEqual([
+      ['tiny-cond (checkpoint)', 'conditional', 6, 4],
+      ['tiny-semi (checkpoint)', 'semi', 6, 4],
+    ]);
+    expect(full.data).toHaveLength(1);
+    expect(full.data[0]).toMatchObject({ id: 'synthetic-32', builtIn: true, selected: 6, transferGroundTruth: true });
+    expect(full.provenance).toMatchObject({ backend: 'cpu', shard: { index: 0, count: 1 } });
+    expect(full.provenance.versions['@tensorflow/tfjs-core']).toBe('4.22.0');
+    const semiSummary = full.summary.models[1];
+    expect(semiSummary.pckEstimate).not.toBeNull(); // q(y|x) scored against ground truth
+    expect(full.models[1].images.every((i) => i.estimated && i.redetected)).toBe(true);
+    for (const m of full.summary.models) {
+      expect(m.reconstruction?.psnr.mean).toBeGreaterThan(0);
+      expect(m.reconstruction?.ssim.mean).toBeLessThanOrEqual(1);
+      expect(m.transfer?.copyPsnr.n).toBe(4);
+    }
+    expect(full.speed?.train?.map((t) => t.model)).toEqual(['conditional-tiny', 'semi-tiny']);
+    expect(full.speed?.inference?.map((t) => t.verb)).toEqual(expect.arrayContaining(['reconstruct', 'transfer', 'generate', 'estimatePose']));
+    expect(full.speed?.metrics?.map((t) => t.metric)).toEqual(['psnr', 'ssim-pg2', 'ssim-wang']);
+
+    const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| paper \| Conditional-DGPose \| ChictopiaPlus \(paper, 256x256 \(286 cropped\)\) \| 2873 \| 21\.33 \| 0\.88 \|/);
+    expect(md).toMatch(/\| ours \| Semi-DGPose, 50 % \[tiny-semi \(checkpoint\)\] \| synthetic-32 \(built-in\) \| 6 \|/);
+    expect(md).toMatch(/not a data set of the paper/);
+    expect(md).toMatch(/!\[tiny-cond \(checkpoint\)\]\(grids\/tiny-cond_checkpoint\.png\)/);
+    const html = await fsp.readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<td>paper<\/td><td>Semi-DGPose, 100 %<\/td>/);
+    expect(html).toMatch(/<canvas id="pck-headbox">/);
+    expect(html).toMatch(/new Chart\(/);
+    expect(html).toMatch(/src="data:image\/png;base64,/);
+    // self-contained: nothing is fetched (no external script, stylesheet or image)
+    expect(html).not.toMatch(/<(script|img|link)[^>]+(src|href)="(https?:)?\/\//i);
+    const png = await fsp.readFile(path.join(out, 'grids', 'tiny-cond_checkpoint.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('shard 0/2 and 1/2, merged, give the numbers of the full run', async () => {
+    const s0 = path.join(tmp, 's0');
+    const s1 = path.join(tmp, 's1');
+    expect((await cli(tiny(s0, ['--shard', '0/2', '--no-speed']))).code).toBe(0);
+    expect((await cli(tiny(s1, ['--shard', '1/2', '--no-speed']))).code).toBe(0);
+    const part = await readResults(s0);
+    expect(part.models[0].images.map((i) => i.k)).toEqual([0, 1, 2]);
+    const merged = path.join(tmp, 'merged');
+    const r = await cli(['merge', s0, s1, '--out', merged]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Table 2/);
+    const m = await readResults(merged);
+    expect(m.provenance.mergedFrom).toEqual([s0, s1]);
+    expect(m.models.map((x) => x.images.map((i) => i.index))).toEqual(full.models.map((x) => x.images.map((i) => i.index)));
+    m.summary.models.forEach((sm, i) => {
+      const f = full.summary.models[i];
+      expect(sm.reconstruction?.psnr.mean).toBeCloseTo(f.reconstruction?.psnr.mean as number, 6);
+      expect(sm.reconstruction?.psnr.std).toBeCloseTo(f.reconstruction?.psnr.std as number, 6);
+      expect(sm.reconstruction?.ssim.mean).toBeCloseTo(f.reconstruction?.ssim.mean as number, 6);
+      expect(sm.transfer?.ssim.mean).toBeCloseTo(f.transfer?.ssim.mean as number, 6);
+      expect(sm.transfer?.copyPsnr.mean).toBeCloseTo(f.transfer?.copyPsnr.mean as number, 10);
+      expect(sm.pckReconstruction?.bbox?.pck).toEqual(f.pckReconstruction?.bbox?.pck);
+      expect(sm.pckEstimate?.headBox?.pck).toEqual(f.pckEstimate?.headBox?.pck);
+    });
+    expect(m.summary.tables).toEqual(JSON.parse(JSON.stringify(full.summary.tables)));
+    expect(await fsp.readFile(path.join(merged, 'report.html'), 'utf8')).toMatch(/data:image\/png;base64,/);
+    // a missing shard is refused
+    const r2 = await cli(['merge', s0, '--out', path.join(tmp, 'half')]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/shards missing: 1\/2/);
+  });
+});
+
+describe('bad input', () => {
+  it('an output folder that exists is not overwritten without --force', async () => {
+    const out = path.join(tmp, 's0');
+    const before = await fsp.readFile(path.join(out, 'results.json'), 'utf8');
+    const r = await cli(tiny(out, ['--no-speed']));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/output folder .*s0 exists and is not empty \(grids, report\.html, report\.md, results\.json\); pass --force/);
+    expect(await fsp.readFile(path.join(out, 'results.json'), 'utf8')).toBe(before);
+    const m = await cli(['merge', path.join(tmp, 's0'), path.join(tmp, 's1'), '--out', path.join(tmp, 'merged')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/pass --force/);
+    expect((await cli(['merge', path.join(tmp, 's0'), path.join(tmp, 's1'), '--out', path.join(tmp, 'merged'), '--force'])).code).toBe(0);
+  });
+
+  it('an unknown preset, data set or zoo model lists the valid ones', async () => {
+    const p = await cli(['run', '--preset', 'huge']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/argument 'huge' is invalid\. Allowed choices are tiny, small, paper/);
+    const d = await cli(['run', '--dataset', 'coco']);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/Allowed choices are synthetic, deepfashion, h36m, chictopia/);
+    const m = await cli(['run', '--models', 'conditional-huge', '--out', path.join(tmp, 'never'), '--no-speed']);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/unknown zoo model 'conditional-huge'; valid: /);
+    await expect(fsp.stat(path.join(tmp, 'never'))).rejects.toThrow();
+  });
+
+  it('a missing data root lists the layout expected', async () => {
+    const r = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', path.join(tmp, 'no-data'), '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never2'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot open DeepFashion at --root .*no-data: DeepFashion: root folder not found/);
+    expect(r.stderr).toMatch(/expected DeepFashion layout:\n {2}<root>\/fasion-annotation-<split>\.csv/);
+    await expect(fsp.stat(path.join(tmp, 'never2'))).rejects.toThrow();
+  });
+
+  it('a checkpoint of another model is refused with the reason', async () => {
+    const r = await cli(['run', '--checkpoint', reg, '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never3'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/checkpoint .*regressor refused: it holds 'zoo\/pose-regressor' weights, not a DGPose model/);
+  });
+
+  it('a checkpoint of another format version is refused with the reason', async () => {
+    const dir = path.join(tmp, 'future');
+    await fsp.cp(cond, dir, { recursive: true });
+    const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8')) as { formatVersion: number };
+    manifest.formatVersion = 99;
+    await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+    const r = await cli(['run', '--checkpoint', dir, '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never4'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/checkpoint .*future refused: .*formatVersion.*expected 1, got 99/);
+  });
+
+  it('--help names the commands and options; the bin runs from its sources', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'cli.ts'), '--help'], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', 'tsconfig.src.json') },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: dgpose-bench/);
+    expect(r.stdout).toMatch(/run \[options\]/);
+    expect(r.stdout).toMatch(/merge \[options\] <dirs\.\.\.>/);
+  });
+});
