@@ -26,7 +26,7 @@ const pkg = {
   types: './dist/index.d.ts',
   exports: { '.': entry('index'), ...(node ? { './node': entry('node') } : {}), './package.json': './package.json' },
   files: ['dist', 'README.md', 'CHANGELOG.md'],
-  scripts: { build: 'tsup', typecheck: 'tsc --noEmit', test: 'jest' },
+  scripts: { build: 'tsup', typecheck: 'tsc --noEmit', test: 'jest', ...(app ? {} : { lint: 'publint' }) },
   dependencies: {},
   devDependencies: {},
 };
