@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isDGPoseError } from '@dgpose/core';
 import { saveWeights } from '@dgpose/core/node';
+import { createConditionalDGPose } from '@dgpose/models';
+import { saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
 import { loadCheckpointModel, loadZooModel, zooModelNames } from './load';
@@ -59,6 +61,30 @@ describe('model folders', () => {
     const e = await rejection(loadCheckpointModel(dir));
     expect(isDGPoseError(e, 'E_CHECKPOINT')).toBe(true);
     expect(e.message).toMatch(/model\.json is not valid JSON/);
+  });
+});
+
+describe('loading DGPose models', () => {
+  it('reads saveModel folders, checkpoint folders and dgpose-train run folders (final/ first, else checkpoints/latest)', async () => {
+    const m = await createConditionalDGPose({ preset: 'tiny', seed: 7 });
+    const run = path.join(tmp, 'run-a');
+    await saveCheckpoint(path.join(run, 'checkpoints', 'step-000002'), m, { meta: { note: 'test' } });
+    await fsp.writeFile(path.join(run, 'checkpoints', 'latest'), 'step-000002\n');
+    const fromRun = await loadCheckpointModel(run);
+    expect(fromRun.label).toBe('run-a (checkpoint)');
+    expect(fromRun.model.kind).toBe('conditional');
+    expect(fromRun.weightsKind).toBe('dgpose-conditional');
+    expect(fromRun.sha256.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    fromRun.model.dispose();
+    const ck = await loadCheckpointModel(path.join(run, 'checkpoints', 'step-000002'));
+    expect(ck.label).toBe('step-000002 (checkpoint)');
+    ck.model.dispose();
+    await saveModel(path.join(run, 'final'), m);
+    const fin = await loadCheckpointModel(run);
+    expect(fin.source).toEqual({ type: 'checkpoint', dir: run });
+    expect(fin.model.config).toEqual(m.config);
+    fin.model.dispose();
+    m.dispose();
   });
 });
 
