@@ -37,11 +37,11 @@ export async function listCheckpoints(out: string): Promise<{ step: number; name
   return found.sort((a, b) => b.step - a.step);
 }
 
-/** Leftovers of interrupted writes (`*.tmp-*` folders or files) in `<out>/checkpoints`. */
+/** Leftovers of interrupted writes (saveCheckpoint's `step-*.tmp-<pid>` folders) in `<out>/checkpoints`. */
 export async function listPartial(out: string): Promise<string[]> {
   const root = path.join(out, CHECKPOINTS_DIR);
   const names = await fsp.readdir(root).catch(() => [] as string[]);
-  return names.filter((n) => /\.tmp/.test(n) && !STEP_DIR.test(n)).map((n) => path.join(root, n));
+  return names.filter((n) => /\.tmp-/.test(n) && !STEP_DIR.test(n)).map((n) => path.join(root, n));
 }
 
 /** The `latest` pointer (a folder name), or null when absent or unreadable. */

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { DGPoseError, createRng, initBackend, isDGPoseError, type Pose, type Rng, type RngState } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
 import { createBatcher, type Batcher, type BatcherState, type Sample, type SampleSource, type TensorBatch } from '@dgpose/datasets';
-import { createConditionalDGPose, createSemiDGPose, type DGPoseModel, type SemiDGPoseModel, type StepLosses } from '@dgpose/models';
-import { loadCheckpoint, saveCheckpoint, saveModel } from '@dgpose/models/node';
+import type { AnyDGPoseModel, SemiDGPoseModel, StepLosses } from '@dgpose/models';
+// the node entry's createSemiDGPose also loads the shipped learned mapper (small preset)
+import { createConditionalDGPose, createSemiDGPose, loadCheckpoint, saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { CHECKPOINTS_DIR, listCheckpoints, listPartial, pruneCheckpoints, readLatest, stepDirName, writeLatest } from './checkpoints';
 import { openTrainingSource } from './data';
 import { composeGrid, writePng, type GridImage } from './grid';
@@ -25,7 +26,7 @@ export const CONFIG_FILE = 'config.json';
 export const LOG_FILE = 'log.jsonl';
 export const CONFIG_FORMAT = 'dgpose-train-config';
 
-type AnyModel = DGPoseModel;
+type AnyModel = AnyDGPoseModel;
 
 /** What a step reports to `onStep`. */
 export interface StepInfo {
@@ -178,8 +179,8 @@ function modelOverrides(c: TrainConfig): Record<string, unknown> {
 
 async function createModel(c: TrainConfig): Promise<AnyModel> {
   const config = modelOverrides(c);
-  if (c.model === 'semi') return (await createSemiDGPose({ preset: c.preset, config, seed: c.seed })) as unknown as AnyModel;
-  return (await createConditionalDGPose({ preset: c.preset, config, seed: c.seed })) as unknown as AnyModel;
+  if (c.model === 'semi') return (await createSemiDGPose({ preset: c.preset, config: config as never, seed: c.seed })) as unknown as AnyModel;
+  return (await createConditionalDGPose({ preset: c.preset, config: config as never, seed: c.seed })) as unknown as AnyModel;
 }
 
 interface CheckpointData {
@@ -203,8 +204,10 @@ async function loadNewestCheckpoint(
     try {
       loaded = await loadCheckpoint(cand.dir);
     } catch (e) {
-      // another model kind or format version is a refusal; a damaged folder falls back to an older one
-      if (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION')) {
+      // another format version or weights that do not fit this code: refuse and say why; a folder that
+      // is damaged or lacks its completion marker falls back to the next older checkpoint
+      const incomplete = isDGPoseError(e, 'E_CHECKPOINT') && /^checkpoint\.json/.test(e.details.argument ?? '');
+      if (!incomplete && (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION'))) {
         throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, { argument: 'resume', path: cand.dir, cause: e });
       }
       note(`warning: skipping unreadable checkpoint ${cand.dir}: ${(e as Error).message}`);
