@@ -7,7 +7,8 @@ import { createConditionalDGPose } from '@dgpose/models';
 import { saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
-import { loadCheckpointModel, loadZooModel, zooModelNames } from './load';
+import { loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames } from './load';
+import { validateBenchConfig } from './options';
 
 let tmp: string;
 beforeAll(async () => {
@@ -96,5 +97,18 @@ describe('zoo names', () => {
     expect(e.message).toContain(`unknown zoo model 'conditional-huge-512'; valid: ${valid.length ? valid.join(', ') : '(none'}`);
     const reg = await rejection(loadZooModel('pose-regressor-64', {}));
     expect(reg.message).toMatch(/pose-regressor-64/);
+  });
+});
+
+describe('estimator', () => {
+  it("auto = the zoo's synthetic pose regressor on the built-in data; a missing zoo file stops the run with the reason", async () => {
+    const e = await loadEstimator(validateBenchConfig({}));
+    expect(e?.estimator.name).toBe('pose-regressor-64');
+    expect(e?.kind).toBe('zoo pose-regressor-64');
+    e?.estimator.dispose();
+    expect(await loadEstimator(validateBenchConfig({ estimator: 'none' }))).toBeNull();
+    const err = await rejection(loadEstimator(validateBenchConfig({ zooWeights: path.join(tmp, 'no-zoo') })));
+    expect(isDGPoseError(err, 'E_CONFIG')).toBe(true);
+    expect(err.message).toMatch(/the zoo has no usable pose-regressor-64 weights \(.*cannot read zoo weights manifest .*no-zoo\/pose-regressor-64\/model\.json.*\); pass --estimator-weights DIR or --estimator none/);
   });
 });

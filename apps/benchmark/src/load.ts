@@ -48,7 +48,14 @@ export async function loadZooModel(name: string, c: Pick<BenchConfig, 'zooWeight
   if (entry.kind !== 'conditional' && entry.kind !== 'semi') {
     throw new DGPoseError('E_CONFIG', `zoo entry '${name}' is a ${entry.kind}, not a DGPose model; valid: ${valid.join(', ')}`, { argument: 'models', expected: valid, got: name });
   }
-  const model = (await loadPretrained(name, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {})) as DGPoseModel;
+  let model: DGPoseModel;
+  try {
+    model = (await loadPretrained(name, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {})) as DGPoseModel;
+  } catch (e) {
+    // never silently skipped: a registered entry whose files are missing or differ stops the run
+    if (isDGPoseError(e)) throw new DGPoseError(e.code, `zoo model '${name}' cannot be loaded: ${e.message.replace(/^\[[A-Z_]+\] /, '')}`, { argument: 'models', cause: e });
+    throw e;
+  }
   return { label: name, source: { type: 'zoo', name }, model, weightsKind: entry.weightsKind, sha256: entry.shards.map((s) => s.sha256) };
 }
 
