@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-layers';
 import { createConditionalDGPose } from '@dgpose/models';
 import { createSemiDGPose, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
-import { useBackend } from '@dgpose/test-utils';
+import { describeWithSharedData, useBackend } from '@dgpose/test-utils';
 import { runCli } from './cli-main';
 import type { Results } from './types';
 
@@ -201,5 +201,30 @@ describe('bad input', () => {
     expect(r.stdout).toMatch(/Usage: dgpose-bench/);
     expect(r.stdout).toMatch(/run \[options\]/);
     expect(r.stdout).toMatch(/merge \[options\] <dirs\.\.\.>/);
+  });
+});
+
+describeWithSharedData('dgpose-bench on real DeepFashion images', (dataDir) => {
+  it('runs on a pose-gan root, labels the rows with the data set, and the tables compare against the paper on the same data set', async () => {
+    // the shared sample keeps its CSVs in annotations/ and images in images/annotated: lay them out as pose-gan's data/
+    const df = path.join(dataDir, 'realdata', 'deepfashion');
+    const root = path.join(tmp, 'df-root');
+    await fsp.mkdir(root);
+    await fsp.symlink(path.join(df, 'annotations', 'fasion-annotation-test.csv'), path.join(root, 'fasion-annotation-test.csv'));
+    await fsp.symlink(path.join(df, 'images', 'annotated'), path.join(root, 'test'));
+    const out = path.join(tmp, 'df');
+    const refused = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', root, '--estimator', 'none', '--backend', 'cpu', '--out', out, '--quiet']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/annotated images are missing from the images folder/);
+    const r = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', root, '--skip-missing', '--estimator', 'none', '--no-speed', '--backend', 'cpu', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const res = await readResults(out);
+    expect(res.data[0]).toMatchObject({ id: 'deepfashion-32', builtIn: false, dataset: 'deepfashion', transferGroundTruth: false });
+    expect((res.data[0].details.skipped as Record<string, number>)['image-missing']).toBeGreaterThan(0);
+    expect(res.models[0].images.length).toBe(res.data[0].selected);
+    const t3 = res.summary.tables.find((t) => t.id === '3');
+    expect(t3?.rows.at(-1)?.data).toBe('DeepFashion test at 32x32');
+    expect(t3?.note).toMatch(/^Ours ran on DeepFashion \(\d+ of \d+ test images at 32x32\); the paper used 6560 test images/);
+    expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).not.toMatch(/built-in synthetic/);
   });
 });

@@ -55,6 +55,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('-c, --checkpoint <dir>', 'a model folder: saveModel output, a checkpoint, or a dgpose-train run folder (repeatable)', listArg)
     .addOption(new Option('-d, --dataset <name>', `test data (default ${D.dataset}: the built-in synthetic people)`).choices(DATASETS))
     .option('-r, --root <dir>', 'root of a real data set (required with deepfashion, h36m, chictopia)')
+    .option('--skip-missing', 'DeepFashion: skip annotated images missing from the images folder (counted in results.json) instead of refusing the root')
     .option('-n, --n <count>', `test images, evenly spaced over the test split; 0 = all (default ${D.n})`, intArg(0))
     .option('--pairs <count>', `transfer pairs (same identity, other pose); 0 = none (default ${D.pairs})`, intArg(0))
     .option('--shard <i/n>', 'evaluate only slice i of n of the selection (then: dgpose-bench merge)', shardArg)
@@ -81,6 +82,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
         checkpoints: (o.checkpoint as string[] | undefined) ?? [],
         dataset: o.dataset as BenchConfig['dataset'] | undefined,
         root: o.root as string | undefined,
+        skipMissing: o.skipMissing === true,
         n: o.n as number | undefined,
         pairs: o.pairs as number | undefined,
         shard: o.shard as BenchConfig['shard'] | undefined,

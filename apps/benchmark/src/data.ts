@@ -46,8 +46,8 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
         break;
       }
       case 'deepfashion':
-        source = await openDeepFashion({ root: c.root as string, split: 'test', size: [size, size] });
-        details = { root: c.root };
+        source = await openDeepFashion({ root: c.root as string, split: 'test', size: [size, size], missingImages: c.skipMissing ? 'skip' : 'error' });
+        details = { root: c.root, ...(c.skipMissing ? { skipped: (source as Awaited<ReturnType<typeof openDeepFashion>>).report().counts } : {}) };
         break;
       case 'h36m':
         source = await openH36M({ root: c.root as string, split: 'test', size, toCoco18: true });

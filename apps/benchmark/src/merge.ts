@@ -12,7 +12,7 @@ import { summarise } from './summary';
 import type { ModelResult, ReferenceResult, Results, SpeedResult } from './types';
 
 /** Options that must agree between shards (everything that changes what is evaluated). */
-const SAME = ['dataset', 'root', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
+const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
 
 export interface MergeOptions {
   force?: boolean;

@@ -28,6 +28,8 @@ export interface BenchConfig {
   dataset: DatasetName;
   /** Root of a real data set (layouts in @dgpose/datasets). */
   root?: string;
+  /** DeepFashion: annotated images absent from the images folder are skipped (counted) instead of refused. */
+  skipMissing: boolean;
   /** Test images evaluated (an evenly spaced, deterministic selection of the test split); 0 = all. */
   n: number;
   /** Transfer pairs scored (same identity, other pose; evenly spaced over the split's pairs); 0 = none. */
@@ -74,6 +76,7 @@ export const DEFAULT_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   models: [],
   checkpoints: [],
   dataset: 'synthetic',
+  skipMissing: false,
   n: 96,
   pairs: 96,
   shard: { index: 0, count: 1 },
@@ -141,6 +144,7 @@ export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchCo
     throw new DGPoseError('E_CONFIG', `--dataset ${c.dataset} needs --root DIR (the data set's folder)`, { argument: 'root', expected: 'a folder', got: c.root });
   }
   if (c.dataset === 'synthetic' && c.root !== undefined) bad('root', 'no --root with the built-in synthetic data', c.root);
+  if (typeof c.skipMissing !== 'boolean') bad('skipMissing', 'a boolean', c.skipMissing);
   c.n = int('n', c.n, 0);
   c.pairs = int('pairs', c.pairs, 0);
   if (typeof c.shard !== 'object' || !Number.isSafeInteger(c.shard.index) || !Number.isSafeInteger(c.shard.count) || c.shard.count < 1 || c.shard.index < 0 || c.shard.index >= c.shard.count) {
