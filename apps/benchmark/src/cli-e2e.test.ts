@@ -105,6 +105,17 @@ describe('dgpose-bench run', () => {
     expect(html).not.toMatch(/<(script|img|link)[^>]+(src|href)="(https?:)?\/\//i);
     const png = await fsp.readFile(path.join(out, 'grids', 'tiny-cond_checkpoint.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // where a browser is installed: it opens the file offline and the inlined Chart.js draws every chart
+    const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('which', [b]).status === 0);
+    if (chromium === undefined) {
+      process.stdout.write('report.html browser check skipped: no chromium on this machine\n');
+      return;
+    }
+    const dom = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--dump-dom', `file://${path.join(out, 'report.html')}`], { encoding: 'utf8', timeout: 60_000 });
+    expect(dom.stdout).toMatch(/<body data-charts="drawn">/);
+    const canvases = dom.stdout.match(/<canvas id="[^"]+" width="\d+" height="\d+"/g) ?? [];
+    expect(canvases.length).toBe((html.match(/<canvas /g) ?? []).length);
+    expect(canvases.length).toBeGreaterThanOrEqual(14);
   });
 
   it('shard 0/2 and 1/2, merged, give the numbers of the full run', async () => {
