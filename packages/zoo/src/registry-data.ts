@@ -11,18 +11,18 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 984344,
-        "sha256": "8c8149bc3ac4237325f408392eebc6b220bdcf3cb1196d43232ff254bc504359"
+        "sha256": "f4b84fb0260b1979a25dbd5fe4ab036aa53e3215b205cdfd21a059639c1923e7"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "pnpm --filter @dgpose/zoo exec tsx scripts/train-regressor.ts --steps 2000 --seed 0 --batch 32 --lr 0.002",
-    "steps": 2000,
+    "command": "pnpm --filter @dgpose/zoo exec tsx scripts/train-regressor.ts --steps 4000 --seed 0 --batch 32 --lr 0.002",
+    "steps": 4000,
     "paramCount": 245766,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "pckh": 0.6991,
-      "pck01": 0.8572,
-      "pck02torso": 0.7691,
+      "pckh": 0.7698,
+      "pck01": 0.8907,
+      "pck02torso": 0.8307,
       "images": 320
     }
   }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Trains the DGPose entries of the zoo with apps/trainer, ONE at a time (wasm, 1 thread), then
+# evaluates each on the synthetic test split and exports it into weights/<name>/ (evaluate-zoo.ts),
+# and finally regenerates the registry. The exact trainer command of each entry is recorded in its
+# zoo.json. Run from anywhere; logs go to $RUNS/<name>.log.
+#   packages/zoo/scripts/train-zoo.sh [names...]     (default: all five)
+# Model config: the small preset with maxChannels 64 (scripts/zoo-train-config.json) keeps each entry near 2-3 MB.
+# Env: RUNS (default /tmp/dgpose-zoo-runs), COND_STEPS, SEMI_STEPS, BATCH.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+RUNS="${RUNS:-/tmp/dgpose-zoo-runs}"
+COND_STEPS="${COND_STEPS:-3000}"
+SEMI_STEPS="${SEMI_STEPS:-2000}"
+BATCH="${BATCH:-16}"
+mkdir -p "$RUNS"
+NAMES="${*:-conditional-small-64 semi-small-64-100 semi-small-64-75 semi-small-64-50 semi-small-64-25}"
+
+for name in $NAMES; do
+  case "$name" in
+    conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS" ;;
+    semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS" ;;
+    *) echo "unknown zoo entry $name" >&2; exit 2 ;;
+  esac
+  cmd="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json $args --batch-size $BATCH --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out $RUNS/$name"
+  echo "== $name: $cmd"
+  (cd "$ROOT" && eval "$cmd") > "$RUNS/$name.log" 2>&1
+  (cd "$ROOT/packages/zoo" && TSX_TSCONFIG_PATH=tsconfig.scripts.json node --import tsx scripts/evaluate-zoo.ts --name "$name" --run "$RUNS/$name" --command "$cmd") >> "$RUNS/$name.log" 2>&1
+  tail -3 "$RUNS/$name.log"
+done
+(cd "$ROOT/packages/zoo" && TSX_TSCONFIG_PATH=tsconfig.scripts.json node --import tsx scripts/build-registry.ts)
