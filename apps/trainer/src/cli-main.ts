@@ -4,6 +4,7 @@
  * exit codes (0 ok, 1 error, 2 bad usage, 130 interrupted after a checkpoint).
  */
 import { promises as fsp } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES, DGPoseError, isDGPoseError } from '@dgpose/core';
 import { CHICTOPIA_LAYOUT, DEEPFASHION_LAYOUT, H36M_LAYOUT } from '@dgpose/datasets/node';
@@ -187,6 +188,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       // only what was typed overrides the file (and, on --resume, the stored run)
       if (program.getOptionValueSource(flag) === 'cli') (given as Record<string, unknown>)[key] = flags[flag];
     }
+    // a CLI owns the process: skip tfjs debug checks (and its "install tfjs-node" banner on cpu)
+    tf.enableProdMode();
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const result = await train({

@@ -33,3 +33,25 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliR
 export async function runCliChild(args: string[], env: Record<string, string> = {}) {
   return spawnCli(args, env).done;
 }
+
+/** What testing/train-child.ts prints. */
+export type TrainChildOutput =
+  | { ok: true; result: import('../train').TrainResult; tensors: [number, number] }
+  | { ok: false; code: string | null; message: string };
+
+/** Runs train() in a child process (see testing/train-child.ts). */
+export async function trainInChild(spec: { options: import('../train').TrainOptions; abortAtStep?: number; nanAtStep?: number }): Promise<TrainChildOutput> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(TRAINER_DIR, 'src', 'testing', 'train-child.ts'), JSON.stringify(spec)], {
+    cwd: TRAINER_DIR,
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'), DGPOSE_BACKEND: 'cpu' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`train child failed (exit ${code}): ${stderr}${stdout}`);
+  return JSON.parse(line) as TrainChildOutput;
+}
