@@ -13,6 +13,7 @@ import { createSemiDGPose, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { describeWithSharedData, useBackend } from '@dgpose/test-utils';
 import { runCli } from './cli-main';
+import { zooModelNames } from './load';
 import type { Results } from './types';
 
 jest.setTimeout(90_000);
@@ -148,6 +149,26 @@ describe('dgpose-bench run', () => {
     const r2 = await cli(['merge', s0, '--out', path.join(tmp, 'half')]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/shards missing: 1\/2/);
+  });
+});
+
+describe('the default run', () => {
+  it('evaluates every DGPose model of the zoo, or stops with a clear message while the zoo has none', async () => {
+    const names = zooModelNames();
+    const out = path.join(tmp, 'default');
+    const r = await cli(['run', '--n', '2', '--pairs', '2', '--no-speed', '--backend', 'cpu', '--grid-rows', '1', '--out', out, '--quiet']);
+    if (names.length === 0) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/the zoo has no DGPose weights yet .*pass --checkpoint DIR/);
+      await expect(fsp.stat(out)).rejects.toThrow();
+    } else {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const res = await readResults(out);
+      expect(res.models.map((m) => m.label)).toEqual(names);
+      expect(res.models.every((m) => m.source.type === 'zoo' && m.dataId === 'synthetic-64')).toBe(true);
+      expect(res.estimator?.name).toBe('pose-regressor-64');
+    }
   });
 });
 
