@@ -93,7 +93,7 @@ describe('dgpose-bench run', () => {
     expect(full.speed?.metrics?.map((t) => t.metric)).toEqual(['psnr', 'ssim-pg2', 'ssim-wang']);
 
     const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| paper \| Conditional-DGPose \| ChictopiaPlus \(paper, 256x256 \(286 cropped\)\) \| 2873 \| 21\.33 \| 0\.88 \|/);
+    expect(md).toMatch(/\| paper \| Conditional-DGPose \| ChictopiaPlus \(paper, 256x256\) \| 2873 \| 21\.33 \| 0\.88 \|/);
     expect(md).toMatch(/\| ours \| Semi-DGPose, 50 % \[tiny-semi \(checkpoint\)\] \| synthetic-32 \(built-in\) \| 6 \|/);
     expect(md).toMatch(/not a data set of the paper/);
     expect(md).toMatch(/!\[tiny-cond \(checkpoint\)\]\(grids\/tiny-cond_checkpoint\.png\)/);

@@ -37,7 +37,7 @@ export const PAPER_TABLES: readonly PaperTable[] = Object.freeze([
     dataset: 'chictopia',
     datasetLabel: 'ChictopiaPlus',
     testImages: 2873,
-    resolution: '256x256 (286 cropped)',
+    resolution: '256x256',
     rows: [
       { method: 'Conditional-DGPose', psnr: 21.33, ssim: 0.88 },
       { method: 'ClothNet-body (Lassner et al. 2017)', psnr: 16.89, ssim: 0.82 },
@@ -63,7 +63,7 @@ export const PAPER_TABLES: readonly PaperTable[] = Object.freeze([
     dataset: 'h36m',
     datasetLabel: 'Human3.6M',
     testImages: 1280,
-    resolution: '1000x1000 frames (model resolution not stated)',
+    resolution: '1000x1000 frames',
     rows: [
       { method: 'Semi-DGPose', supervision: 1, psnr: 22.27, ssim: 0.89 },
       { method: 'Semi-DGPose', supervision: 0.75, psnr: 21.49, ssim: 0.87 },

@@ -75,7 +75,7 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
 
   H.push(`<h2>Image quality of reconstructions (paper Tables 2-5)</h2>`);
   H.push(
-    `<p>Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the slides' numbers; which SSIM implementation the paper used is not known.</p>`,
+    `<p>Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the numbers of the paper's slides (de Bem et al., IJCV 2020); which SSIM implementation the paper used is not known.</p>`,
   );
   s.tables.forEach((t, i) => {
     H.push(`<h3>${esc(t.title)}</h3>`);

@@ -34,7 +34,7 @@ export function renderMarkdown(r: Results): string {
 
   L.push('## Image quality of reconstructions (paper Tables 2-5)', '');
   L.push(
-    'Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the slides\' numbers (dgpose-paper.md §6.5); which SSIM implementation the paper used is not known.',
+    'Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the numbers of the paper\'s slides (de Bem et al., IJCV 2020); which SSIM implementation the paper used is not known.',
     '',
   );
   for (const t of s.tables) {
