@@ -82,6 +82,15 @@ describe('dgpose-train end to end', () => {
     await expect(fsp.stat(out)).rejects.toThrow(); // nothing written
   });
 
+  it('an absurd learning rate stops on a NaN/Inf loss naming the term and step, keeping the last good checkpoint', async () => {
+    const out = path.join(tmp, 'nan');
+    const r = await runCliChild([...TINY, cfg, '--steps', '8', '--lr', '1e30', '--checkpoint-every', '1', '--sample-every', '0', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[E_LOSS_NAN\] training stopped at step 2: loss term '\w+' became NaN or Infinity; the last good checkpoint checkpoints\/step-000001 \(step 1\) is kept/);
+    expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([1]);
+    expect(readLog(path.join(out, 'log.jsonl')).filter((l) => l.type === 'event').map((l) => l.event)).toEqual(['start', 'checkpoint', 'nan']);
+  });
+
   it('a checkpoint of another format version is refused with the reason', async () => {
     const out = path.join(tmp, 'version');
     const r = await runCliChild([...TINY, cfg, '--steps', '1', '--sample-every', '0', '--out', out]);

@@ -16,7 +16,7 @@ import { train, type TrainOptions, type TrainResult } from './train';
 import { trainInChild } from './testing/spawn-cli';
 
 /** Runs train() in a child process; resolves its result, or rejects with its error code and message. */
-async function run(options: TrainOptions, extra: { abortAtStep?: number; nanAtStep?: number } = {}): Promise<TrainResult & { tensors: [number, number] }> {
+async function run(options: TrainOptions, extra: { abortAtStep?: number } = {}): Promise<TrainResult & { tensors: [number, number] }> {
   const r = await trainInChild({ options, ...extra });
   if (!r.ok) throw Object.assign(new Error(r.message), { code: r.code });
   return { ...r.result, tensors: r.tensors };
@@ -117,23 +117,10 @@ describe('train (conditional, tiny)', () => {
     const events = readLog(path.join(split, 'log.jsonl')).filter((l) => l.type === 'event').map((l) => `${l.event}@${l.step}`);
     expect(events).toEqual(['start@0', 'checkpoint@2', 'stop@2', 'resume@2', 'checkpoint@4', 'samples@4', 'end@4']);
   });
-
-  it('a NaN loss stops with the term and step, keeping the last good checkpoint', async () => {
-    const out = path.join(tmp, 'nan');
-    // a corrupted batch at step 2: NaN pixels
-    const err = await run({ ...TINY, model: 'conditional', steps: 10, checkpointEvery: 1, sampleEvery: 0, out }, { nanAtStep: 2 }).catch((e: unknown) => e);
-    expect((err as { code: string }).code).toBe('E_LOSS_NAN');
-    expect((err as Error).message).toMatch(/training stopped at step 2: loss term '\w+' became NaN or Infinity; the last good checkpoint checkpoints[/\\]step-000001 \(step 1\) is kept/);
-    expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([1]);
-    await expect(fsp.stat(path.join(out, 'final'))).rejects.toThrow();
-    const nan = readLog(path.join(out, 'log.jsonl')).find((l) => l.event === 'nan');
-    expect(nan).toMatchObject({ step: 2 });
-    expect(typeof nan?.term).toBe('string');
-  });
 });
 
 describe('train (semi, tiny)', () => {
-  it('fits the pose prior on the labelled subset and trains; a checkpoint of the other model is refused', async () => {
+  it('fits the pose prior on the labelled subset, trains, resumes exactly; a checkpoint of the other model is refused', async () => {
     const out = path.join(tmp, 'semi');
     const r = await run({ ...TINY, model: 'semi', supervision: 0.5, steps: 2, checkpointEvery: 0, sampleEvery: 0, out });
     expect(r.status).toBe('completed');
@@ -142,6 +129,15 @@ describe('train (semi, tiny)', () => {
     const { data } = JSON.parse(await fsp.readFile(path.join(out, 'config.json'), 'utf8'));
     expect(data.size).toBe(12); // 3 training identities (one of 4 held out) x 4 poses
     expect(prior).toMatchObject({ labelled: 6 }); // round(0.5 * 12)
+
+    // interrupted after step 1 and resumed: the same as straight (prior refitted on the same subset)
+    const split = path.join(tmp, 'semi-split');
+    const first = await run({ ...TINY, model: 'semi', supervision: 0.5, steps: 2, checkpointEvery: 0, sampleEvery: 0, out: split }, { abortAtStep: 1 });
+    expect(first.status).toBe('interrupted');
+    const b = await run({ out: split, resume: true, backend: 'cpu' });
+    expect(b.step).toBe(2);
+    for (const k of Object.keys(r.losses ?? {})) expect(b.losses?.[k]).toBeCloseTo(r.losses?.[k] as number, 4);
+    expect(maxDiff(await finalWeights(out), await finalWeights(split))).toBeLessThan(1e-5);
 
     // a conditional run whose folder gets a (newer) semi checkpoint refuses to resume from it
     const cond = path.join(tmp, 'cond-for-refusal');

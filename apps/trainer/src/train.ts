@@ -352,7 +352,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     log.event('nan', { step: atStep, term, checkpoint: good ? path.join(CHECKPOINTS_DIR, good.name) : null });
     return new DGPoseError(
       'E_LOSS_NAN',
-      `training stopped at step ${atStep}: loss term '${term}' became NaN or Infinity; ${kept}. Try a lower --lr, then --resume`,
+      `training stopped at step ${atStep}: loss term '${term}' became NaN or Infinity; ${kept}. Lower --lr (or check the data) and train again with --force or another --out: --resume would replay the same steps exactly`,
       { argument: term, cause },
     );
   };
@@ -463,7 +463,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       let losses: StepLosses;
       try {
         hooks.beforeStep?.(step + 1, batch);
-        losses = await model.trainStep(batch);
+        // the model's own counter is not a loss; the trainer logs its step beside the losses
+        const { step: _modelStep, ...terms } = (await model.trainStep(batch)) as StepLosses & { step?: number };
+        losses = terms as StepLosses;
       } catch (e) {
         if (isDGPoseError(e, 'E_LOSS_NAN')) throw await nanStop(e.details.argument ?? 'unknown', step + 1, e);
         throw e;

@@ -2,7 +2,7 @@
  * Test helper run in a child process (tsx): train() with options from argv[2] (JSON) plus named test
  * hooks, printing one JSON line. Tests run training here rather than inside Jest because tfjs is
  * several times slower in Jest's VM context (cross-realm typed arrays).
- *   { options, abortAtStep?: n, nanAtStep?: n }  ->  { ok: true, result, tensors: [before, after] } | { ok: false, code, message }
+ *   { options, abortAtStep?: n }  ->  { ok: true, result, tensors: [before, after] } | { ok: false, code, message }
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, isDGPoseError } from '@dgpose/core';
@@ -12,15 +12,12 @@ interface Spec {
   options: TrainOptions;
   /** Abort (as SIGINT would) once this step is done. */
   abortAtStep?: number;
-  /** Replace the images of this step's batch by NaN (a corrupted batch). */
-  nanAtStep?: number;
 }
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as Spec;
   tf.enableProdMode();
   const ctl = new AbortController();
-  const poisoned: tf.Tensor[] = [];
   await initBackend({ prefer: ['cpu'], log: () => undefined });
   const before = tf.memory().numTensors;
   try {
@@ -32,18 +29,10 @@ async function main(): Promise<void> {
         onStep: ({ step }) => {
           if (step === spec.abortAtStep) ctl.abort();
         },
-        beforeStep: (step, batch) => {
-          if (step !== spec.nanAtStep) return;
-          const bad = tf.mul(batch.images, NaN) as tf.Tensor4D;
-          poisoned.push(bad);
-          (batch as { images: tf.Tensor4D }).images = bad;
-        },
       },
     });
-    tf.dispose(poisoned);
     process.stdout.write(`${JSON.stringify({ ok: true, result, tensors: [before, tf.memory().numTensors] })}\n`);
   } catch (e) {
-    tf.dispose(poisoned);
     process.stdout.write(`${JSON.stringify({ ok: false, code: isDGPoseError(e) ? e.code : null, message: (e as Error).message })}\n`);
   }
 }
