@@ -73,6 +73,26 @@ describe('dgpose-train end to end', () => {
     await fsp.stat(path.join(out, 'final', 'model.json'));
   });
 
+  it('trains on a real data set root (ChictopiaPlus layout fixture of @dgpose/datasets, LSP-14 -> COCO-18)', async () => {
+    const root = path.resolve(__dirname, '../../../packages/datasets/src/__fixtures__/chictopia');
+    const out = path.join(tmp, 'chic');
+    // --force replaces an earlier run's files and leaves the rest alone
+    await fsp.mkdir(path.join(out, 'checkpoints', 'step-000050'), { recursive: true });
+    await fsp.writeFile(path.join(out, 'log.jsonl'), '{"type":"event","event":"start","step":0,"old":true}\n');
+    await fsp.writeFile(path.join(out, 'notes.txt'), 'mine');
+    const args = ['--dataset', 'chictopia', '--root', root, '--preset', 'tiny', '--batch-size', '2', '--steps', '2', '--backend', 'cpu', '--quiet', '--out', out];
+    expect((await runCliChild(args)).code).toBe(2);
+    const r = await runCliChild([...args, '--force']);
+    expect(r.code).toBe(0);
+    expect(await fsp.readFile(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([2]);
+    expect(readLog(path.join(out, 'log.jsonl')).some((l) => l.old)).toBe(false);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ status: 'completed', step: 2 });
+    const config = JSON.parse(await fsp.readFile(path.join(out, 'config.json'), 'utf8'));
+    expect(config.data).toMatchObject({ size: 3, imageSize: 32, skeleton: 'coco18' });
+    await fsp.stat(path.join(out, 'samples', 'step-000002.png'));
+  });
+
   it('a missing data root exits 1 listing the layout expected', async () => {
     const out = path.join(tmp, 'df');
     const r = await runCliChild(['--dataset', 'deepfashion', '--root', path.join(tmp, 'no-such-data'), '--out', out, '--backend', 'cpu', '--quiet']);
