@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@dgpose/core';
 import { MapperNetwork, mapperFromNetwork, validateMapperConfig } from '@dgpose/mapper';
 import { createConditionalDGPose, createSemiDGPose } from '../src/factory';
+import { createSemiDGPose as createSemiShipped } from '../src/node';
 import { disposeBatch, syntheticSamples, toBatch } from '../src/testing';
 import type { PresetName } from '../src/types';
 
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
       console.log(`${preset.padEnd(6)} ${kind.padEnd(12)} params ${JSON.stringify(m.paramCounts())} total ${m.paramCount()} exported ${(bytes / 2 ** 20).toFixed(2)} MiB`);
       m.dispose();
     }
+  }
+  {
+    const m = await createSemiShipped({ preset: 'small' }); // the shipped coco18-64 mapper, embedded in the export
+    const bytes = (await m.exportWeights()).shards.reduce((s, x) => s + x.byteLength, 0);
+    console.log(`small  semi + shipped mapper: mapper params ${m.paramCounts().mapper}, exported ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+    m.dispose();
   }
   for (const preset of PRESETS) {
     const size = preset === 'tiny' ? 32 : preset === 'small' ? 64 : 256;
