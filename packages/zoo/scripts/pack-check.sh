@@ -3,7 +3,7 @@
 # rewrites `workspace:^` to versions), install the tarballs into an empty project with npm OFFLINE
 # (--omit=optional: no MoveNet models; the tfjs peers come from the local pnpm store as folders),
 # then load zoo weights from the installed package with loadPretrained, in ESM and CJS.
-# Usage: packages/zoo/scripts/pack-check.sh   (exit 0 = good). Env: KEEP=1 keeps the temp folder.
+# Usage: packages/zoo/scripts/pack-check.sh   (exit 0 = good). Env: KEEP=1 keeps the temp folder, SKIP_BUILD=1 packs the existing dist/.
 set -euo pipefail
 
 PKG="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,13 +15,14 @@ step() { printf '\n== %s\n' "$1"; }
 DEPS="core layers losses objectives mapper models zoo"
 
 step "build"
-for p in $DEPS; do (cd "$ROOT/packages/$p" && pnpm exec tsup >/dev/null 2>&1) || { echo "build of $p failed" >&2; exit 1; }; done
+[ "${SKIP_BUILD:-0}" = "1" ] || for p in $DEPS; do (cd "$ROOT/packages/$p" && pnpm exec tsup >/dev/null 2>&1) || { echo "build of $p failed" >&2; exit 1; }; done
 
 step "pack"
 for p in $DEPS; do (cd "$ROOT/packages/$p" && pnpm pack --pack-destination "$TMP" >/dev/null); done
 ls -la "$TMP"/*.tgz
 ZOO_TGZ="$(ls "$TMP"/dgpose-zoo-*.tgz)"
-tar -tzf "$ZOO_TGZ" | grep -q 'package/weights/.*/model.json' || { echo "no weights in the zoo tarball" >&2; exit 1; }
+tar -tzf "$ZOO_TGZ" > "$TMP/zoo-files.txt"
+grep -q 'package/weights/pose-regressor-64/model.json' "$TMP/zoo-files.txt" || { echo "no weights in the zoo tarball" >&2; exit 1; }
 tar -xzOf "$ZOO_TGZ" package/package.json | node -e '
   const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
   for (const [k, v] of Object.entries(p.dependencies)) if (v.startsWith("workspace:")) { console.error(`bad range ${k}: ${v}`); process.exit(1); }

@@ -41,7 +41,7 @@ export interface ZooEntry {
 }
 
 /** Every shipped entry. */
-export const ZOO: readonly ZooEntry[] = ZOO_DATA as readonly ZooEntry[];
+export const ZOO: readonly ZooEntry[] = ZOO_DATA as unknown as readonly ZooEntry[];
 
 /** Names of the shipped entries, in registry order. */
 export const ZOO_NAMES: readonly string[] = Object.freeze(ZOO.map((e) => e.name));
