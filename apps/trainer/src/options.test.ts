@@ -57,3 +57,29 @@ describe('mergeResumeConfig', () => {
     expect(mergeResumeConfig(stored, { seed: 4 }).seed).toBe(4);
   });
 });
+
+describe('readConfigFile (--config)', () => {
+  it('reads plain options, or the config.json of an earlier run without its run-specific fields', async () => {
+    const { promises: fsp } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { readConfigFile } = await import('./cli-main');
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dgpose-cfg-'));
+    try {
+      const plain = path.join(dir, 'plain.json');
+      await fsp.writeFile(plain, JSON.stringify({ model: 'semi', steps: 50, modelConfig: { latentDim: 4 } }));
+      expect(await readConfigFile(plain)).toEqual({ model: 'semi', steps: 50, modelConfig: { latentDim: 4 } });
+      const stored = path.join(dir, 'config.json');
+      const options = validateTrainConfig({ model: 'semi', steps: 50, out: '/runs/a', force: true, seed: 9 });
+      await fsp.writeFile(stored, JSON.stringify({ format: 'dgpose-train-config', version: 1, options }));
+      const back = await readConfigFile(stored);
+      expect(back).not.toHaveProperty('out');
+      expect(back).not.toHaveProperty('force');
+      expect(validateTrainConfig({ ...back, out: '/runs/b' })).toEqual({ ...options, out: '/runs/b', force: false });
+      await fsp.writeFile(plain, '[1, 2]');
+      await expect(readConfigFile(plain)).rejects.toThrow(/must hold a JSON object/);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
