@@ -212,6 +212,25 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(CONDITIONAL_PRESETS.small.imageSize).toBe(64);
   });
 
+  it('a non-finite loss term throws E_LOSS_NAN naming it and changes nothing', async () => {
+    const before = await model.getState();
+    const n0 = tf.memory().numTensors;
+    const nanImages = tf.fill([4, S, S, 3], NaN) as tf.Tensor4D;
+    let err: unknown = null;
+    try {
+      await model.trainStep({ ...batch, images: nanImages });
+    } catch (e) {
+      err = e;
+    }
+    nanImages.dispose();
+    expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
+    expect((err as Error).message).toMatch(/l1|kl|advG|advD|total/);
+    expect(tf.memory().numTensors).toBe(n0);
+    const after = await model.getState();
+    expect(after.step).toBe(before.step);
+    for (const [k, v] of Object.entries(before.weights)) expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
+  });
+
   it('learned prior p(z|y) trains and samples', async () => {
     const m = await createConditionalDGPose({ preset: 'tiny', config: { prior: 'learned', lossWeights: { adv: 0 } } });
     await m.trainStep(batch); // creates the Adam slots

@@ -177,6 +177,18 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     fresh.dispose();
   });
 
+  it('a non-finite loss term throws E_LOSS_NAN (generator-only trainer) and changes nothing', async () => {
+    const before = await model.getState();
+    const nanImages = tf.fill([8, S, S, 3], NaN) as tf.Tensor4D;
+    const n0 = tf.memory().numTensors;
+    await expectCode(model.trainStep({ ...batch, images: nanImages }), 'E_LOSS_NAN');
+    expect(tf.memory().numTensors).toBe(n0);
+    nanImages.dispose();
+    const after = await model.getState();
+    expect(after.step).toBe(before.step);
+    for (const [k, v] of Object.entries(before.weights)) expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
+  });
+
   it('with a discriminator: one step gives plain numbers (advG, advD) and no leak', async () => {
     const m = await createSemiDGPose({ preset: 'tiny', config: { lossWeights: { adv: 1 } } });
     const lab = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
