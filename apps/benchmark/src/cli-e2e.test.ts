@@ -145,6 +145,11 @@ describe('dgpose-bench run', () => {
     });
     expect(m.summary.tables).toEqual(JSON.parse(JSON.stringify(full.summary.tables)));
     expect(await fsp.readFile(path.join(merged, 'report.html'), 'utf8')).toMatch(/data:image\/png;base64,/);
+    // shard 0 draws the grid of the whole selection: the merged grid is the full run's
+    for (const g of ['tiny-cond_checkpoint.png', 'tiny-semi_checkpoint.png']) {
+      expect(Buffer.compare(await fsp.readFile(path.join(merged, 'grids', g)), await fsp.readFile(path.join(tmp, 'full', 'grids', g)))).toBe(0);
+    }
+    expect((await readResults(s1)).models.every((x) => x.grid === undefined)).toBe(true);
     // a missing shard is refused
     const r2 = await cli(['merge', s0, '--out', path.join(tmp, 'half')]);
     expect(r2.code).toBe(2);

@@ -17,7 +17,7 @@ import type { PoseEstimator } from '@dgpose/zoo';
 import type { TestData } from './data';
 import type { LoadedModel } from './load';
 import type { Shard } from './options';
-import { shardRange } from './options';
+import { selectIndices, shardRange } from './options';
 import type { FlatPose, ImageRecord, ModelResult, PairRecord, ReferenceResult, Timing } from './types';
 
 export interface EvalContext {
@@ -68,7 +68,7 @@ function finitePsnr(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-/** Evaluates one model on its shard; also returns the grid rows this shard holds (k < gridRows). */
+/** Evaluates one model on its shard; shard 0 also returns the image grid rows. */
 export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<{ result: ModelResult; grid: GridRow[] }> {
   const { data, estimator } = ctx;
   const model = lm.model;
@@ -140,18 +140,30 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       if (redet) rec.redetected = flatPose(redet[i]);
       pairs.push(rec);
     });
-    const rows = ks.map((k, i) => ({ k, i })).filter((r) => r.k < ctx.gridRows);
-    if (rows.length) {
-      const fr = rows.map((r) => from[r.i]);
-      const rec = semi
-        ? await model.reconstruct(fr.map((s) => s.image))
-        : await model.reconstruct(
-            fr.map((s) => s.image),
-            rows.map((r) => fromPoses[r.i]),
-          );
-      rows.forEach((r, j) => grid.push({ cells: [from[r.i].image, rec[j], out[r.i], to[r.i].image] }));
-    }
     ctx.log(`${lm.label}: transferred ${pairs.length}/${pairPositions.length}`);
+  }
+
+  // the image grid: gridRows pairs spread over the whole selection (different identities), drawn by
+  // shard 0 whatever its slice, so a merged report shows the grid of a single run
+  if (ctx.shard.index === 0 && ctx.gridRows > 0 && data.pairs.length > 0) {
+    const gks = selectIndices(data.pairs.length, ctx.gridRows);
+    const from = await samples(
+      data,
+      gks.map((k) => data.pairs[k][0]),
+    );
+    const to = await samples(
+      data,
+      gks.map((k) => data.pairs[k][1]),
+    );
+    const fromImages = from.map((s) => s.image);
+    const fromPoses = from.map((s) => coco18(s.pose));
+    const rec = semi ? await model.reconstruct(fromImages) : await model.reconstruct(fromImages, fromPoses);
+    const tr = await model.transfer(
+      fromImages,
+      semi ? undefined : fromPoses,
+      to.map((s) => coco18(s.pose)),
+    );
+    gks.forEach((_, i) => grid.push({ cells: [fromImages[i], rec[i], tr[i], to[i].image] }));
   }
 
   // one timed generate call (appearance samples for a pose), so every verb has a speed figure
