@@ -78,11 +78,15 @@ describe('loading DGPose models', () => {
     expect(fromRun.sha256.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
     fromRun.model.dispose();
     const ck = await loadCheckpointModel(path.join(run, 'checkpoints', 'step-000002'));
-    expect(ck.label).toBe('step-000002 (checkpoint)');
+    expect(ck.label).toBe('run-a/step-000002 (checkpoint)');
     ck.model.dispose();
     await saveModel(path.join(run, 'final'), m);
     const fin = await loadCheckpointModel(run);
     expect(fin.source).toEqual({ type: 'checkpoint', dir: run });
+    expect(fin.label).toBe('run-a (checkpoint)');
+    const fin2 = await loadCheckpointModel(path.join(run, 'final'));
+    expect(fin2.label).toBe('run-a (checkpoint)');
+    fin2.model.dispose();
     expect(fin.model.config).toEqual(m.config);
     fin.model.dispose();
     m.dispose();

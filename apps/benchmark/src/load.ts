@@ -126,7 +126,14 @@ export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> 
     }
     throw e;
   }
-  const base = path.basename(dir) === 'final' || what === 'checkpoint' ? path.basename(path.resolve(dirArg)) : path.basename(dir);
+  // a run's final/ is named after the run; a checkpoint step folder as run/step
+  const given = path.resolve(dirArg);
+  const base =
+    path.basename(dir) === 'final'
+      ? path.basename(path.dirname(dir))
+      : what === 'checkpoint' && given === dir && path.basename(path.dirname(dir)) === 'checkpoints'
+        ? `${path.basename(path.dirname(path.dirname(dir)))}/${path.basename(dir)}`
+        : path.basename(given);
   return {
     label: `${base} (checkpoint)`,
     source: { type: 'checkpoint', dir: path.resolve(dirArg) },
