@@ -46,6 +46,34 @@ function checkSigma(sigma: number): void {
   }
 }
 
+/** Frame size and coordinate space of an options object, validated (E_ARG naming `opts`). */
+function frameAndSpace(opts: FrameSize & { coords?: CoordSpace }): { size: FrameSize; space: CoordSpace } {
+  const size = { width: opts?.width, height: opts?.height };
+  validateFrameSize(size, 'opts');
+  const space = opts.coords ?? 'pixels';
+  validateCoordSpace(space, 'opts.coords');
+  return { size, space };
+}
+
+/** Calls `fn(b, q, x, y)` for every visible joint q of row b of packed rows, (x, y) in pixels. */
+function forEachVisibleJoint(
+  p: { n: number; j: number; coords: Float32Array; visible: Float32Array },
+  space: CoordSpace,
+  size: FrameSize,
+  fn: (b: number, q: number, x: number, y: number) => void,
+): void {
+  const { n, j } = p;
+  for (let b = 0; b < n; b++) {
+    for (let q = 0; q < j; q++) {
+      if (p.visible[b * j + q] === 0) continue;
+      const x = p.coords[(b * j + q) * 2];
+      const y = p.coords[(b * j + q) * 2 + 1];
+      if (space === 'normalized') fn(b, q, normalizedToPixel(x, size.width), normalizedToPixel(y, size.height));
+      else fn(b, q, x, y);
+    }
+  }
+}
+
 /**
  * Coordinates and visibility as tensors [N,2J] / [N,J] (new tensors the caller owns), validated
  * (plain inputs fully, tensors by shape). Internal: shared with the learned mapper.
@@ -108,10 +136,7 @@ export function gaussianHeatmaps(
   visible: tf.Tensor | VisibleRows | null | undefined,
   opts: GaussianHeatmapOptions,
 ): tf.Tensor4D {
-  const size = { width: opts?.width, height: opts?.height };
-  validateFrameSize(size, 'opts');
-  const space = opts.coords ?? 'pixels';
-  validateCoordSpace(space, 'opts.coords');
+  const { size, space } = frameAndSpace(opts);
   const sigma = opts.sigma ?? defaultSigma(size.height);
   checkSigma(sigma);
   const { width: W, height: H } = size;
@@ -146,10 +171,7 @@ export function gaussianHeatmapsArray(
   visible: VisibleRows | null | undefined,
   opts: GaussianHeatmapOptions,
 ): { data: Float32Array; shape: [number, number, number, number] } {
-  const size = { width: opts?.width, height: opts?.height };
-  validateFrameSize(size, 'opts');
-  const space = opts.coords ?? 'pixels';
-  validateCoordSpace(space, 'opts.coords');
+  const { size, space } = frameAndSpace(opts);
   const sigma = opts.sigma ?? defaultSigma(size.height);
   checkSigma(sigma);
   const { width: W, height: H } = size;
@@ -159,23 +181,14 @@ export function gaussianHeatmapsArray(
   const gx = new Float64Array(W);
   const gy = new Float64Array(H);
   const k = -1 / (2 * sigma * sigma);
-  for (let b = 0; b < n; b++) {
-    for (let q = 0; q < j; q++) {
-      if (p.visible[b * j + q] === 0) continue;
-      let x = p.coords[(b * j + q) * 2];
-      let y = p.coords[(b * j + q) * 2 + 1];
-      if (space === 'normalized') {
-        x = normalizedToPixel(x, W);
-        y = normalizedToPixel(y, H);
-      }
-      for (let u = 0; u < W; u++) gx[u] = Math.exp(k * (u - x) * (u - x));
-      for (let r = 0; r < H; r++) gy[r] = Math.exp(k * (r - y) * (r - y));
-      for (let r = 0; r < H; r++) {
-        const base = ((b * H + r) * W) * j + q;
-        for (let u = 0; u < W; u++) data[base + u * j] = gy[r] * gx[u];
-      }
+  forEachVisibleJoint(p, space, size, (b, q, x, y) => {
+    for (let u = 0; u < W; u++) gx[u] = Math.exp(k * (u - x) * (u - x));
+    for (let r = 0; r < H; r++) gy[r] = Math.exp(k * (r - y) * (r - y));
+    for (let r = 0; r < H; r++) {
+      const base = ((b * H + r) * W) * j + q;
+      for (let u = 0; u < W; u++) data[base + u * j] = gy[r] * gx[u];
     }
-  }
+  });
   return { data, shape: [n, H, W, j] };
 }
 
@@ -206,10 +219,7 @@ export function diskHeatmapsArray(
   visible: VisibleRows | null | undefined,
   opts: DiskHeatmapOptions,
 ): { data: Float32Array; shape: [number, number, number, number] } {
-  const size = { width: opts?.width, height: opts?.height };
-  validateFrameSize(size, 'opts');
-  const space = opts.coords ?? 'pixels';
-  validateCoordSpace(space, 'opts.coords');
+  const { size, space } = frameAndSpace(opts);
   const radius = opts.radius ?? defaultDiskRadius(size.height);
   if (!(Number.isFinite(radius) && radius >= 0)) {
     throw new DGPoseError('E_ARG', 'radius must be a finite number >= 0 (pixels)', { argument: 'radius', expected: '>= 0', got: radius });
@@ -223,26 +233,17 @@ export function diskHeatmapsArray(
   const { n, j } = p;
   const data = new Float32Array(n * H * W * j);
   const rr = Math.floor(radius);
-  for (let b = 0; b < n; b++) {
-    for (let q = 0; q < j; q++) {
-      if (p.visible[b * j + q] === 0) continue;
-      let x = p.coords[(b * j + q) * 2];
-      let y = p.coords[(b * j + q) * 2 + 1];
-      if (space === 'normalized') {
-        x = normalizedToPixel(x, W);
-        y = normalizedToPixel(y, H);
-      }
-      const cx = Math.round(x);
-      const cy = Math.round(y);
-      for (let i = -rr; i <= rr; i++) {
-        for (let k = -rr; k <= rr; k++) {
-          const r = cy + i;
-          const u = cx + k;
-          if (i * i + k * k <= radius * radius && r >= 0 && r < H && u >= 0 && u < W) data[((b * H + r) * W + u) * j + q] = 1;
-        }
+  forEachVisibleJoint(p, space, size, (b, q, x, y) => {
+    const cx = Math.round(x);
+    const cy = Math.round(y);
+    for (let i = -rr; i <= rr; i++) {
+      for (let k = -rr; k <= rr; k++) {
+        const r = cy + i;
+        const u = cx + k;
+        if (i * i + k * k <= radius * radius && r >= 0 && r < H && u >= 0 && u < W) data[((b * H + r) * W + u) * j + q] = 1;
       }
     }
-  }
+  });
   if (range === 'pm1') for (let i = 0; i < data.length; i++) data[i] = data[i] * 2 - 1;
   return { data, shape: [n, H, W, j] };
 }
