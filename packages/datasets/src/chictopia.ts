@@ -7,6 +7,7 @@ import type { Sample, SampleSource } from './types';
 import { loadImage, parseSizeOption, SkipCounter } from './image-io';
 import type { OnSkip, SkipReport } from './image-io';
 import { parseNpz } from './chictopia-npz';
+import { layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /**
  * What {@link openChictopiaPlus} reads, relative to `root` = ClothNet's `generation/data/pose`
@@ -58,21 +59,8 @@ interface Entry {
 
 const IMAGE_RE = /^(\d+)_image(?::png)?\.png$/;
 
-function listDir(p: string): string[] {
-  try {
-    return fs.readdirSync(p).sort();
-  } catch {
-    return [];
-  }
-}
-
 function layoutError(what: string, found: string[], p: string): DGPoseError {
-  return new DGPoseError('E_DATASET_LAYOUT', `ChictopiaPlus: ${what}`, {
-    argument: 'root',
-    expected: CHICTOPIA_LAYOUT.join('; '),
-    got: found.length ? `found: ${found.slice(0, 12).join(', ')}${found.length > 12 ? ', ...' : ''}` : 'nothing (missing or empty folder)',
-    path: p,
-  });
+  return datasetLayoutError('ChictopiaPlus', what, CHICTOPIA_LAYOUT, found, p);
 }
 
 /** Reads one DeeperCut `_pose.npz`: 14 LSP joints (x, y, confidence). Throws E_IO / E_JOINTS on a bad file. */

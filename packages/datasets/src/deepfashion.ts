@@ -13,6 +13,7 @@ import {
   parseDeepFashionPairs,
 } from './deepfashion-csv';
 import type { DeepFashionRow } from './deepfashion-csv';
+import { isDir, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /**
  * `'256x256'`: the pose-gan images as they are. `'patn-256x176'`: Pose-Transfer's (PATN) 256x176
@@ -74,37 +75,8 @@ const SRC = 256;
 const PATN_LEFT = 40;
 const PATN_WIDTH = 176;
 
-function layoutError(what: string, expected: string[], found: string[], p: string): DGPoseError {
-  return new DGPoseError('E_DATASET_LAYOUT', `DeepFashion: ${what}`, {
-    argument: 'root',
-    expected: expected.join('; '),
-    got: found.length ? `found: ${found.slice(0, 12).join(', ')}${found.length > 12 ? `, ... (${found.length} entries)` : ''}` : 'nothing (missing or empty folder)',
-    path: p,
-  });
-}
-
-function listDir(p: string): string[] {
-  try {
-    return fs.readdirSync(p).sort();
-  } catch {
-    return [];
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
+function layoutError(what: string, found: string[], p: string): DGPoseError {
+  return datasetLayoutError('DeepFashion', what, DEEPFASHION_LAYOUT, found, p);
 }
 
 /** Expected layout, for messages and the README. */
@@ -129,19 +101,19 @@ function resolveFiles(o: DeepFashionOptions): DeepFashionSource['files'] {
   }
   const root = o.root === undefined ? undefined : path.resolve(o.root);
   if (root !== undefined && !isDir(root)) {
-    throw layoutError('root folder not found', DEEPFASHION_LAYOUT, [], root);
+    throw layoutError('root folder not found', [], root);
   }
   const found = root ? listDir(root) : [];
   let imagesDir = o.imagesDir;
   if (imagesDir === undefined && root) {
     const cands = [path.join(root, 'fasion-dataset', split), path.join(root, split)];
     imagesDir = cands.find(isDir);
-    if (!imagesDir) throw layoutError(`no images folder for split "${split}"`, DEEPFASHION_LAYOUT, found, root);
+    if (!imagesDir) throw layoutError(`no images folder for split "${split}"`, found, root);
   }
   let annotationsCsv = o.annotationsCsv;
   if (annotationsCsv === undefined && root) {
     annotationsCsv = path.join(root, `fasion-annotation-${split}.csv`);
-    if (!isFile(annotationsCsv)) throw layoutError(`missing fasion-annotation-${split}.csv`, DEEPFASHION_LAYOUT, found, root);
+    if (!isFile(annotationsCsv)) throw layoutError(`missing fasion-annotation-${split}.csv`, found, root);
   }
   let pairsCsv = o.pairsCsv;
   if (pairsCsv === undefined && root && isFile(path.join(root, `fasion-pairs-${split}.csv`))) {
@@ -151,11 +123,11 @@ function resolveFiles(o: DeepFashionOptions): DeepFashionSource['files'] {
   if (listFile === undefined && root && isFile(path.join(root, `${split}.lst`))) listFile = path.join(root, `${split}.lst`);
   const files = { imagesDir: path.resolve(imagesDir!), annotationsCsv: path.resolve(annotationsCsv!), pairsCsv, listFile };
   if (!isDir(files.imagesDir)) {
-    throw layoutError('images folder not found', DEEPFASHION_LAYOUT, listDir(path.dirname(files.imagesDir)), files.imagesDir);
+    throw layoutError('images folder not found', listDir(path.dirname(files.imagesDir)), files.imagesDir);
   }
   for (const [k, f] of [['annotationsCsv', files.annotationsCsv], ['pairsCsv', pairsCsv], ['listFile', listFile]] as const) {
     if (f !== undefined && !isFile(f)) {
-      throw layoutError(`${k} not found`, DEEPFASHION_LAYOUT, listDir(path.dirname(f)), f);
+      throw layoutError(`${k} not found`, listDir(path.dirname(f)), f);
     }
   }
   return files;
@@ -228,7 +200,6 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
     if ((opts.missingImages ?? 'error') === 'error') {
       throw layoutError(
         `${missing.length} of ${rows.length} annotated images are missing from the images folder (pass missingImages: 'skip' to use the rest), first: ${missing[0].name}`,
-        DEEPFASHION_LAYOUT,
         [...present],
         files.imagesDir,
       );

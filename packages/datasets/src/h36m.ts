@@ -6,6 +6,7 @@ import type { Keypoint, Pose, SkeletonName } from '@dgpose/core';
 import type { Sample, SampleSource } from './types';
 import { loadImage, parseSizeOption, SkipCounter, transformPose } from './image-io';
 import type { CropBox, OnSkip, SkipReport } from './image-io';
+import { isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /** The usual protocol (dgpose-paper.md §6.4): train on S1, S5, S6, S7, S8; test on S9, S11. */
 export const H36M_SUBJECTS: Readonly<Record<'train' | 'test', readonly string[]>> = Object.freeze({
@@ -69,29 +70,8 @@ interface Entry {
 }
 
 function layoutError(what: string, found: string[], p: string): DGPoseError {
-  return new DGPoseError('E_DATASET_LAYOUT', `Human3.6M: ${what}`, {
-    argument: 'root',
-    expected: H36M_LAYOUT.join('; '),
-    got: found.length ? `found: ${found.slice(0, 12).join(', ')}${found.length > 12 ? ', ...' : ''}` : 'nothing (missing or empty folder)',
-    path: p,
-  });
+  return datasetLayoutError('Human3.6M', what, H36M_LAYOUT, found, p);
 }
-
-function listDir(p: string): string[] {
-  try {
-    return fs.readdirSync(p).sort();
-  } catch {
-    return [];
-  }
-}
-
-const isFile = (p: string): boolean => {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
 
 /** Subject, action, camera and frame of an mmpose H36M frame name like `S1_Directions_1.54138969_000001.jpg`. */
 export function parseH36MFileName(fileName: string): { subject: string; action?: string; camera?: string; frame?: number } | null {
