@@ -1,5 +1,5 @@
-import { COCO18, isDGPoseError } from '@dgpose/core';
-import { TEST_BACKENDS, expectNoLeak, useBackend } from '@dgpose/test-utils';
+import { COCO18 } from '@dgpose/core';
+import { TEST_BACKENDS, expectNoLeak, useBackend, expectDGPoseError } from '@dgpose/test-utils';
 import {
   type ArrayBatch,
   type Batcher,
@@ -26,16 +26,6 @@ async function take(b: Batcher, n: number): Promise<ArrayBatch[]> {
   return out;
 }
 
-function expectConfigError(fn: () => unknown, argument: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(isDGPoseError(e, 'E_CONFIG')).toBe(true);
-    expect((e as { details: { argument: string } }).details.argument).toBe(argument);
-    return;
-  }
-  throw new Error(`expected E_CONFIG for ${argument}`);
-}
 
 describe('createBatcher', () => {
   it('gives batches of the documented shapes and ranges', async () => {
@@ -192,9 +182,9 @@ describe('createBatcher', () => {
     });
     expect(rest.map((x) => x.epoch)).toEqual([0, 1, 1, 1, 2]);
     // a state from another batcher is refused
-    expectConfigError(() => createBatcher({ ...opts, seed: 12, state: st }), 'state.seed');
-    expectConfigError(() => createBatcher({ ...opts, batchSize: 5, state: st }), 'state.batchSize');
-    expectConfigError(() => createBatcher({ ...opts, state: { ...st, position: 999 } }), 'state');
+    expectDGPoseError(() => createBatcher({ ...opts, seed: 12, state: st }), 'E_CONFIG', { argument: 'state.seed' });
+    expectDGPoseError(() => createBatcher({ ...opts, batchSize: 5, state: st }), 'E_CONFIG', { argument: 'state.batchSize' });
+    expectDGPoseError(() => createBatcher({ ...opts, state: { ...st, position: 999 } }), 'E_CONFIG', { argument: 'state' });
   });
 
   it('gives the same batches through the generic get() path as through the synthetic fast path', async () => {
@@ -225,16 +215,16 @@ describe('createBatcher', () => {
   });
 
   it('rejects bad configs with E_CONFIG naming the field', () => {
-    expectConfigError(() => createBatcher({ source, batchSize: 0 }), 'batchSize');
-    expectConfigError(() => createBatcher({ source, batchSize: 21 }), 'batchSize');
-    expectConfigError(() => createBatcher({ source, supervision: 0 }), 'supervision');
-    expectConfigError(() => createBatcher({ source, supervision: 1.5 }), 'supervision');
-    expectConfigError(() => createBatcher({ source, supervision: 0.01 }), 'supervision'); // round(0.2) = 0
-    expectConfigError(() => createBatcher({ source, prefetch: -1 }), 'prefetch');
-    expectConfigError(() => createBatcher({ source, heatmaps: { sigma: -1 } }), 'heatmaps.sigma');
-    expectConfigError(() => createBatcher({ source, subset: 'some' as 'all' }), 'subset');
-    expectConfigError(() => createBatcher({ source, batchsize: 4 } as never), 'batchsize');
-    expectConfigError(() => createBatcher({ source: undefined as unknown as SampleSource }), 'source');
+    expectDGPoseError(() => createBatcher({ source, batchSize: 0 }), 'E_CONFIG', { argument: 'batchSize' });
+    expectDGPoseError(() => createBatcher({ source, batchSize: 21 }), 'E_CONFIG', { argument: 'batchSize' });
+    expectDGPoseError(() => createBatcher({ source, supervision: 0 }), 'E_CONFIG', { argument: 'supervision' });
+    expectDGPoseError(() => createBatcher({ source, supervision: 1.5 }), 'E_CONFIG', { argument: 'supervision' });
+    expectDGPoseError(() => createBatcher({ source, supervision: 0.01 }), 'E_CONFIG', { argument: 'supervision' }); // round(0.2) = 0
+    expectDGPoseError(() => createBatcher({ source, prefetch: -1 }), 'E_CONFIG', { argument: 'prefetch' });
+    expectDGPoseError(() => createBatcher({ source, heatmaps: { sigma: -1 } }), 'E_CONFIG', { argument: 'heatmaps.sigma' });
+    expectDGPoseError(() => createBatcher({ source, subset: 'some' as 'all' }), 'E_CONFIG', { argument: 'subset' });
+    expectDGPoseError(() => createBatcher({ source, batchsize: 4 } as never), 'E_CONFIG', { argument: 'batchsize' });
+    expectDGPoseError(() => createBatcher({ source: undefined as unknown as SampleSource }), 'E_CONFIG', { argument: 'source' });
   });
 });
 
@@ -269,12 +259,12 @@ describe('createPairBatcher', () => {
     const rest = await take2(a, 4);
     const b = createPairBatcher({ source, pairs, batchSize: 2, seed: 4, state: st });
     expect((await take2(b, 4)).map((x) => [x.from.indices, x.to.indices])).toEqual(rest.map((x) => [x.from.indices, x.to.indices]));
-    expectConfigError(() => createPairBatcher({ source, pairs: [[0, N]] }), 'pairs[0]');
-    expectConfigError(() => createPairBatcher({ source, pairs: [] }), 'pairs');
-    expectConfigError(() => createPairBatcher({ source, pairs, batchSize: 7 }), 'batchSize');
-    expectConfigError(() => createPairBatcher({ source, pairs, supervision: 0.5 } as never), 'supervision');
-    expectConfigError(() => createPairBatcher({ source: { name: 'x', size: 2, skeleton: 'coco18', get: source.get } }), 'pairs');
-    expectConfigError(() => createPairBatcher({ source, pairs, batchSize: 2, seed: 5, state: st }), 'state.seed');
+    expectDGPoseError(() => createPairBatcher({ source, pairs: [[0, N]] }), 'E_CONFIG', { argument: 'pairs[0]' });
+    expectDGPoseError(() => createPairBatcher({ source, pairs: [] }), 'E_CONFIG', { argument: 'pairs' });
+    expectDGPoseError(() => createPairBatcher({ source, pairs, batchSize: 7 }), 'E_CONFIG', { argument: 'batchSize' });
+    expectDGPoseError(() => createPairBatcher({ source, pairs, supervision: 0.5 } as never), 'E_CONFIG', { argument: 'supervision' });
+    expectDGPoseError(() => createPairBatcher({ source: { name: 'x', size: 2, skeleton: 'coco18', get: source.get } }), 'E_CONFIG', { argument: 'pairs' });
+    expectDGPoseError(() => createPairBatcher({ source, pairs, batchSize: 2, seed: 5, state: st }), 'E_CONFIG', { argument: 'state.seed' });
   });
 
   async function take2(b: ReturnType<typeof createPairBatcher>, n: number): Promise<Awaited<ReturnType<typeof b.next>>[]> {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isDGPoseError } from '@dgpose/core';
+import { rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { openChictopiaPlus, readDeeperCutPose, CHICTOPIA_LAYOUT } from './chictopia';
 import { parseNpz } from './chictopia-npz';
 
@@ -9,17 +9,6 @@ const FIXTURE = path.join(__dirname, '__fixtures__', 'chictopia');
 // The joints generate.py drew (LSP-14, 48x48 images).
 const BASE = [[18, 44], [19, 36], [20, 27], [28, 27], [29, 36], [30, 44], [10, 26], [13, 19], [18, 13], [30, 13], [35, 19], [38, 26], [24, 11], [24, 3]];
 
-async function expectCode(p: Promise<unknown>, code: string, re?: RegExp): Promise<Error> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code as never)).toBe(true);
-  if (re) expect((err as Error).message).toMatch(re);
-  return err as Error;
-}
 
 function copyFixture(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-chic-'));
@@ -89,10 +78,10 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
   });
 
   it('missing root or images: E_DATASET_LAYOUT listing the layout and what was found', async () => {
-    const e = await expectCode(openChictopiaPlus({ root: path.join(FIXTURE, 'nope') }), 'E_DATASET_LAYOUT', /extracted\/<part>\/N_image:png\.png/);
+    const e = await rejectsWithDGPoseError(openChictopiaPlus({ root: path.join(FIXTURE, 'nope') }), 'E_DATASET_LAYOUT', /extracted\/<part>\/N_image:png\.png/);
     expect(e.message).toContain('nope');
-    await expectCode(openChictopiaPlus({ root: path.join(FIXTURE, 'input') }), 'E_DATASET_LAYOUT', /found: test, train/);
-    await expectCode(openChictopiaPlus({ root: FIXTURE, split: 'dev' as never }), 'E_CONFIG');
+    await rejectsWithDGPoseError(openChictopiaPlus({ root: path.join(FIXTURE, 'input') }), 'E_DATASET_LAYOUT', /found: test, train/);
+    await rejectsWithDGPoseError(openChictopiaPlus({ root: FIXTURE, split: 'dev' as never }), 'E_CONFIG');
     expect(CHICTOPIA_LAYOUT).toHaveLength(3);
   });
 
@@ -102,7 +91,7 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       fs.rmSync(path.join(dir, 'input/train/1_image:png.png_pose.npz'));
       const cut = fs.readFileSync(path.join(dir, 'input/train/2_image:png.png_pose.npz'));
       fs.writeFileSync(path.join(dir, 'input/train/2_image:png.png_pose.npz'), cut.subarray(0, 40));
-      await expectCode(openChictopiaPlus({ root: dir }), 'E_DATASET_LAYOUT', /no DeeperCut pose for 1_image:png\.png/);
+      await rejectsWithDGPoseError(openChictopiaPlus({ root: dir }), 'E_DATASET_LAYOUT', /no DeeperCut pose for 1_image:png\.png/);
       const seen: string[] = [];
       const ds = await openChictopiaPlus({ root: dir, strict: false, onSkip: (r) => seen.push(r) });
       expect(ds.size).toBe(1);
@@ -110,7 +99,7 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       expect(seen.sort()).toEqual(['pose-corrupt', 'pose-missing']);
       const img = fs.readFileSync(path.join(dir, 'extracted/train/0_image:png.png'));
       fs.writeFileSync(path.join(dir, 'extracted/train/0_image:png.png'), img.subarray(0, img.length - 20));
-      const e = await expectCode(ds.get(0), 'E_IMAGE_CORRUPT');
+      const e = await rejectsWithDGPoseError(ds.get(0), 'E_IMAGE_CORRUPT');
       expect(e.message).toContain('0_image:png.png');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -126,14 +115,14 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       const rows = [pose.map((p) => p.x), pose.map((p) => p.y), pose.map((p) => p.score)];
       rows[1][13] = -9;
       fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), storedNpz('pose.npy', npyF8([3, 14], rows.flat())));
-      await expectCode((await openChictopiaPlus({ root: dir, split: 'test' })).get(0), 'E_JOINTS', /joint 13 \(x=24, y=-9\)/);
+      await rejectsWithDGPoseError((await openChictopiaPlus({ root: dir, split: 'test' })).get(0), 'E_JOINTS', /joint 13 \(x=24, y=-9\)/);
       const ds = await openChictopiaPlus({ root: dir, split: 'test', strict: false });
       expect((await ds.get(0)).pose.keypoints[13]).toBeNull();
       await ds.get(0);
       expect(ds.report().counts).toEqual({ 'joint-out-of-range': 1 });
       rows[0][2] = NaN;
       fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), storedNpz('pose.npy', npyF8([3, 14], rows.flat())));
-      await expectCode(openChictopiaPlus({ root: dir, split: 'test' }), 'E_NAN', /joint 2 is not finite/);
+      await rejectsWithDGPoseError(openChictopiaPlus({ root: dir, split: 'test' }), 'E_NAN', /joint 2 is not finite/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -2,23 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { isDGPoseError } from '@dgpose/core';
-import { describeWithSharedData } from '@dgpose/test-utils';
+import { describeWithSharedData, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { openDeepFashion } from './deepfashion';
 import { deepFashionIdentity, deepFashionNameKey, parseDeepFashionCsv, parseDeepFashionPairs } from './deepfashion-csv';
 import { loadImage, SkipCounter } from './image-io';
 
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string, re?: RegExp): Promise<Error> {
-  let err: unknown;
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code as never)).toBe(true);
-  if (re) expect((err as Error).message).toMatch(re);
-  return err as Error;
-}
 
 const HEADER = 'name:keypoints_y:keypoints_x';
 function row(name: string, ys: (number | string)[], xs: (number | string)[]): string {
@@ -43,7 +31,7 @@ describe('pose-gan CSV parser (fixtures)', () => {
   });
 
   it('rejects a wrong header even in lenient mode', async () => {
-    await expectCode(() => parse(`name,x,y\n`, false), 'E_CSV', /a\.csv:1/);
+    await rejectsWithDGPoseError(() => parse(`name,x,y\n`, false), 'E_CSV', /a\.csv:1/);
   });
 
   it('malformed rows: E_CSV with line number and excerpt (strict), counted skips (lenient)', async () => {
@@ -55,7 +43,7 @@ describe('pose-gan CSV parser (fixtures)', () => {
     ];
     for (const bad of cases) {
       const text = `${HEADER}\n${good}\n${bad}\n`;
-      const e = await expectCode(() => parse(text, true), 'E_CSV', /a\.csv:3/);
+      const e = await rejectsWithDGPoseError(() => parse(text, true), 'E_CSV', /a\.csv:3/);
       expect(e.message).toContain(bad.slice(0, 20));
     }
     const skips = new SkipCounter();
@@ -69,7 +57,7 @@ describe('pose-gan CSV parser (fixtures)', () => {
     const ys: (number | string)[] = full(1);
     ys[5] = 'NaN';
     const text = `${HEADER}\n${row('fasionAid0000000101_1front.jpg', ys, full(3))}`;
-    await expectCode(() => parse(text, true), 'E_NAN', /a\.csv:2: joint 5/);
+    await rejectsWithDGPoseError(() => parse(text, true), 'E_NAN', /a\.csv:2: joint 5/);
     const skips = new SkipCounter();
     const rows = parse(text, false, skips);
     expect(rows[0].keypoints[5]).toBeNull();
@@ -85,7 +73,7 @@ describe('pose-gan CSV parser (fixtures)', () => {
     const xs2 = full(1);
     xs2[6] = -1; // x missing, y present
     const text = `${HEADER}\n${row('fasionAid0000000101_1front.jpg', full(1), xs)}\n${row('fasionBid0000000101_1front.jpg', ys, full(1))}\n${row('fasionCid0000000101_1front.jpg', full(1), xs2)}`;
-    await expectCode(() => parse(text, true), 'E_CSV', /a\.csv:2: joint 2 \(x=256, y=3\) is outside/);
+    await rejectsWithDGPoseError(() => parse(text, true), 'E_CSV', /a\.csv:2: joint 2 \(x=256, y=3\) is outside/);
     const skips = new SkipCounter();
     const rows = parse(text, false, skips);
     expect(rows).toHaveLength(3);
@@ -98,10 +86,10 @@ describe('pose-gan CSV parser (fixtures)', () => {
   it('pairs CSV: header check, malformed rows', async () => {
     const skips = new SkipCounter();
     const text = 'from,to\na.jpg,b.jpg\r\nbroken\n\n';
-    await expectCode(() => parseDeepFashionPairs(text, { file: 'p.csv', strict: true, skips }), 'E_CSV', /p\.csv:3/);
+    await rejectsWithDGPoseError(() => parseDeepFashionPairs(text, { file: 'p.csv', strict: true, skips }), 'E_CSV', /p\.csv:3/);
     expect(parseDeepFashionPairs(text, { file: 'p.csv', strict: false, skips })).toEqual([{ from: 'a.jpg', to: 'b.jpg', line: 2 }]);
     expect(skips.report().counts).toEqual({ 'pair-malformed': 1 });
-    await expectCode(() => parseDeepFashionPairs('a,b\n', { file: 'p.csv', strict: false, skips }), 'E_CSV', /bad header/);
+    await rejectsWithDGPoseError(() => parseDeepFashionPairs('a,b\n', { file: 'p.csv', strict: false, skips }), 'E_CSV', /bad header/);
   });
 
   it('names: identity drops the view; pose-gan and PATN names share a key', () => {
@@ -134,12 +122,12 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('missing root or files: E_DATASET_LAYOUT listing the expected layout and what was found', async () => {
-    const e = await expectCode(openDeepFashion({ root: path.join(root, 'nope') }), 'E_DATASET_LAYOUT', /fasion-annotation-<split>\.csv/);
+    const e = await rejectsWithDGPoseError(openDeepFashion({ root: path.join(root, 'nope') }), 'E_DATASET_LAYOUT', /fasion-annotation-<split>\.csv/);
     expect(e.message).toContain('nope');
-    const e2 = await expectCode(openDeepFashion({ root, split: 'train' }), 'E_DATASET_LAYOUT', /no images folder for split "train"/);
+    const e2 = await rejectsWithDGPoseError(openDeepFashion({ root, split: 'train' }), 'E_DATASET_LAYOUT', /no images folder for split "train"/);
     expect(e2.message).toMatch(/found: fasion-annotation-test\.csv, fasion-dataset, fasion-pairs-test\.csv/);
-    await expectCode(openDeepFashion({ root, split: 'x' as never }), 'E_CONFIG');
-    await expectCode(openDeepFashion({ imagesDir: root }), 'E_CONFIG');
+    await rejectsWithDGPoseError(openDeepFashion({ root, split: 'x' as never }), 'E_CONFIG');
+    await rejectsWithDGPoseError(openDeepFashion({ imagesDir: root }), 'E_CONFIG');
   });
 
   it('reads the layout: samples, identities, pairs, keypoints at the image content', async () => {
@@ -159,7 +147,7 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
     expect(at(nose.x, nose.y)).toBeGreaterThan(230);
     expect(at(5, 5)).toBeLessThan(110);
     expect(ds.report().total).toBe(0);
-    await expectCode(ds.get(3), 'E_ARG');
+    await rejectsWithDGPoseError(ds.get(3), 'E_ARG');
   });
 
   it('PATN 256x176: crop 40 px per side, x - 40, cropped-away joints missing and counted', async () => {
@@ -178,7 +166,7 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
     const pairsCsv = path.join(root, 'bad-pairs.csv');
     fs.writeFileSync(pairsCsv, `from,to\n${names[0]},${names[1]}\n${names[0]},fasionZid0000000999_1front.jpg\n`);
     const opts = { imagesDir: path.join(root, 'fasion-dataset', 'test'), annotationsCsv: path.join(root, 'fasion-annotation-test.csv'), pairsCsv };
-    await expectCode(openDeepFashion(opts), 'E_CSV', /bad-pairs\.csv:3: image fasionZid0000000999_1front\.jpg is not in fasion-annotation-test\.csv/);
+    await rejectsWithDGPoseError(openDeepFashion(opts), 'E_CSV', /bad-pairs\.csv:3: image fasionZid0000000999_1front\.jpg is not in fasion-annotation-test\.csv/);
     const ds = await openDeepFashion({ ...opts, strict: false });
     expect(ds.pairs()).toEqual([[0, 1]]);
     expect(ds.report().counts).toEqual({ 'pair-unknown-name': 1 });
@@ -188,7 +176,7 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
     const csv = path.join(root, 'extra.csv');
     fs.writeFileSync(csv, `${HEADER}\n${row(names[0], full(1), full(1))}\n${row('fasionXid0000000901_1front.jpg', full(1), full(1))}\n`);
     const imagesDir = path.join(root, 'fasion-dataset', 'test');
-    await expectCode(openDeepFashion({ imagesDir, annotationsCsv: csv }), 'E_DATASET_LAYOUT', /1 of 2 annotated images are missing/);
+    await rejectsWithDGPoseError(openDeepFashion({ imagesDir, annotationsCsv: csv }), 'E_DATASET_LAYOUT', /1 of 2 annotated images are missing/);
     const seen: string[] = [];
     const ds = await openDeepFashion({ imagesDir, annotationsCsv: csv, missingImages: 'skip', onSkip: (r) => seen.push(r) });
     expect(ds.size).toBe(1);
@@ -205,9 +193,9 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
       const opts = { imagesDir: dir, annotationsCsv: path.join(root, 'fasion-annotation-test.csv'), pairsCsv: path.join(root, 'fasion-pairs-test.csv') };
       const ds = await openDeepFashion(opts);
       await ds.get(0);
-      const e = await expectCode(ds.get(1), 'E_IMAGE_CORRUPT');
+      const e = await rejectsWithDGPoseError(ds.get(1), 'E_IMAGE_CORRUPT');
       expect(e.message).toContain(path.join(dir, names[1]));
-      await expectCode(openDeepFashion({ ...opts, verifyImages: true }), 'E_IMAGE_CORRUPT');
+      await rejectsWithDGPoseError(openDeepFashion({ ...opts, verifyImages: true }), 'E_IMAGE_CORRUPT');
       const lenient = await openDeepFashion({ ...opts, verifyImages: true, strict: false });
       expect(lenient.size).toBe(2);
       expect(lenient.names).toEqual([names[0], names[2]]);

@@ -2,23 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { isDGPoseError } from '@dgpose/core';
-import { describeWithSharedData } from '@dgpose/test-utils';
+import { describeWithSharedData, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { openH36M, parseH36MFileName, H36M_SUBJECTS } from './h36m';
 import { parseNpz } from './chictopia-npz';
 import { loadImage } from './image-io';
 
-async function expectCode(p: Promise<unknown>, code: string, re?: RegExp): Promise<Error> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code as never)).toBe(true);
-  if (re) expect((err as Error).message).toMatch(re);
-  return err as Error;
-}
 
 describe('H36M file names and split', () => {
   it('reads subject, action, camera, frame', () => {
@@ -47,11 +35,11 @@ describe('openH36M on fixtures (bad input)', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('missing root / annotation file: E_DATASET_LAYOUT listing the layout', async () => {
-    const e = await expectCode(openH36M({ root: path.join(dir, 'none') }), 'E_DATASET_LAYOUT', /annotation_body2d\/h36m_coco_<split>\.json/);
+    const e = await rejectsWithDGPoseError(openH36M({ root: path.join(dir, 'none') }), 'E_DATASET_LAYOUT', /annotation_body2d\/h36m_coco_<split>\.json/);
     expect(e.message).toContain('none');
-    await expectCode(openH36M({ root: dir, split: 'test' }), 'E_DATASET_LAYOUT', /h36m_coco_test\.json.*found: S9_Walking/);
-    await expectCode(openH36M({}), 'E_CONFIG');
-    await expectCode(openH36M({ annFile: 'x', padding: 0 }), 'E_CONFIG');
+    await rejectsWithDGPoseError(openH36M({ root: dir, split: 'test' }), 'E_DATASET_LAYOUT', /h36m_coco_test\.json.*found: S9_Walking/);
+    await rejectsWithDGPoseError(openH36M({}), 'E_CONFIG');
+    await rejectsWithDGPoseError(openH36M({ annFile: 'x', padding: 0 }), 'E_CONFIG');
   });
 
   it('crop from the keypoints when there is no bbox; subjects decide the split', async () => {
@@ -71,12 +59,12 @@ describe('openH36M on fixtures (bad input)', () => {
 
   it('NaN and out-of-frame joints: errors (strict) or dropped and counted; v = 0 is missing', async () => {
     const nan = write('nan.json', [{ image_id: 1, bbox: [0, 0, 64, 64], keypoints: kps((j) => (j === 4 ? ['NaN', 1, 1] : base(j))) }]);
-    await expectCode(openH36M({ annFile: nan, split: 'test' }), 'E_NAN', /annotations\[0\]: joint 4/);
+    await rejectsWithDGPoseError(openH36M({ annFile: nan, split: 'test' }), 'E_NAN', /annotations\[0\]: joint 4/);
     const fileNaN = path.join(dir, 'pynan.json');
     fs.writeFileSync(fileNaN, fs.readFileSync(nan, 'utf8').replace('"NaN"', 'NaN')); // Python json.dump output
-    await expectCode(openH36M({ annFile: fileNaN, split: 'test' }), 'E_NAN');
+    await rejectsWithDGPoseError(openH36M({ annFile: fileNaN, split: 'test' }), 'E_NAN');
     const oor = write('oor.json', [{ image_id: 1, bbox: [0, 0, 64, 64], keypoints: kps((j) => (j === 2 ? [64, 5, 1] : j === 3 ? [0, 0, 0] : base(j))) }]);
-    await expectCode(openH36M({ annFile: oor, split: 'test' }), 'E_CSV', /joint 2 \(x=64, y=5\) is outside the 64x80 frame/);
+    await rejectsWithDGPoseError(openH36M({ annFile: oor, split: 'test' }), 'E_CSV', /joint 2 \(x=64, y=5\) is outside the 64x80 frame/);
     const lenient = await openH36M({ annFile: oor, split: 'test', strict: false });
     const s = await lenient.get(0);
     expect(s.pose.keypoints[2]).toBeNull();
@@ -86,20 +74,20 @@ describe('openH36M on fixtures (bad input)', () => {
 
   it('malformed annotations and missing frames', async () => {
     const short = write('short.json', [{ image_id: 1, bbox: [0, 0, 9, 9], keypoints: [1, 2, 3] }]);
-    await expectCode(openH36M({ annFile: short, split: 'test' }), 'E_CSV', /annotations\[0\]: expected 51/);
+    await rejectsWithDGPoseError(openH36M({ annFile: short, split: 'test' }), 'E_CSV', /annotations\[0\]: expected 51/);
     const missing = write('missing.json', [{ image_id: 2, bbox: [0, 0, 9, 9], keypoints: kps(base) }], [{ id: 2, file_name: 'S11_Eating.2_000009.jpg', width: 64, height: 80 }]);
-    await expectCode(openH36M({ annFile: missing, split: 'test' }), 'E_DATASET_LAYOUT', /S11_Eating\.2_000009\.jpg/);
+    await rejectsWithDGPoseError(openH36M({ annFile: missing, split: 'test' }), 'E_DATASET_LAYOUT', /S11_Eating\.2_000009\.jpg/);
     const lenient = await openH36M({ annFile: missing, split: 'test', strict: false });
     expect(lenient.size).toBe(0);
     expect(lenient.report().counts).toEqual({ 'image-missing': 1 });
     const garbage = path.join(dir, 'garbage.json');
     fs.writeFileSync(garbage, '{"images": [');
-    await expectCode(openH36M({ annFile: garbage }), 'E_CSV', /not valid JSON/);
+    await rejectsWithDGPoseError(openH36M({ annFile: garbage }), 'E_CSV', /not valid JSON/);
   });
 
   it('frames without an S<k>_ prefix or with an unknown image_id: E_CSV (strict) or counted', async () => {
     const anon = write('anon.json', [{ image_id: 4, bbox: [0, 0, 9, 9], keypoints: kps(base) }, { image_id: 99, bbox: [0, 0, 9, 9], keypoints: kps(base) }], [{ id: 4, file_name: 'frame_000001.jpg', width: 64, height: 80 }]);
-    await expectCode(openH36M({ annFile: anon, split: 'test' }), 'E_CSV', /cannot read the subject .* frame_000001\.jpg/);
+    await rejectsWithDGPoseError(openH36M({ annFile: anon, split: 'test' }), 'E_CSV', /cannot read the subject .* frame_000001\.jpg/);
     const lenient = await openH36M({ annFile: anon, split: 'test', strict: false });
     expect(lenient.size).toBe(0);
     expect(lenient.report().counts).toEqual({ 'no-subject': 1, 'annotation-malformed': 1 });
@@ -110,7 +98,7 @@ describe('openH36M on fixtures (bad input)', () => {
     fs.writeFileSync(path.join(dir, 'S9_Walking.1_000002.jpg'), bytes.subarray(0, bytes.length - 200));
     const annFile = write('trunc.json', [{ image_id: 3, bbox: [0, 0, 40, 40], keypoints: kps(base) }], [{ id: 3, file_name: 'S9_Walking.1_000002.jpg', width: 64, height: 80 }]);
     const ds = await openH36M({ annFile, split: 'test' });
-    const e = await expectCode(ds.get(0), 'E_IMAGE_CORRUPT');
+    const e = await rejectsWithDGPoseError(ds.get(0), 'E_IMAGE_CORRUPT');
     expect(e.message).toContain('S9_Walking.1_000002.jpg');
   });
 });

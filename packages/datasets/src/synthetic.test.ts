@@ -1,22 +1,12 @@
 import * as path from 'node:path';
-import { COCO18, isDGPoseError, validatePose } from '@dgpose/core';
-import { expectBrowserSafe } from '@dgpose/test-utils';
+import { COCO18, validatePose } from '@dgpose/core';
+import { expectBrowserSafe, expectDGPoseError } from '@dgpose/test-utils';
 import { createSyntheticDataset, validateSyntheticConfig } from './index';
 import { JOINT_LIMITS, samplePoseParams } from './synthetic-body';
 import { createRng } from '@dgpose/core';
 
 const small = { seed: 7, size: 48, identities: 10, posesPerIdentity: 4, testFraction: 0.2 } as const;
 
-function expectConfigError(fn: () => unknown, argument: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(isDGPoseError(e, 'E_CONFIG')).toBe(true);
-    expect((e as { details: { argument: string } }).details.argument).toBe(argument);
-    return;
-  }
-  throw new Error(`expected E_CONFIG for ${argument}`);
-}
 
 describe('createSyntheticDataset', () => {
   it('is deterministic by (seed, index), in any access order, across instances', () => {
@@ -252,18 +242,18 @@ describe('createSyntheticDataset', () => {
   });
 
   it('rejects bad configs with E_CONFIG naming the field', () => {
-    expectConfigError(() => createSyntheticDataset({ size: 31 }), 'size');
-    expectConfigError(() => createSyntheticDataset({ size: 64.5 }), 'size');
-    expectConfigError(() => createSyntheticDataset({ identities: 0 }), 'identities');
-    expectConfigError(() => createSyntheticDataset({ posesPerIdentity: 0 }), 'posesPerIdentity');
-    expectConfigError(() => createSyntheticDataset({ split: 'val' as 'train' }), 'split');
-    expectConfigError(() => createSyntheticDataset({ testFraction: 1 }), 'testFraction');
-    expectConfigError(() => createSyntheticDataset({ split: 'test', testFraction: 0 }), 'testFraction');
-    expectConfigError(() => createSyntheticDataset({ cropProbability: 2 }), 'cropProbability');
-    expectConfigError(() => createSyntheticDataset({ families: ['flying' as 'sitting'] }), 'families');
-    expectConfigError(() => createSyntheticDataset({ seed: 0.5 }), 'seed');
-    expectConfigError(() => createSyntheticDataset({ hideOccluded: 1 as unknown as boolean }), 'hideOccluded');
-    expectConfigError(() => validateSyntheticConfig({ sise: 64 } as never), 'sise');
+    expectDGPoseError(() => createSyntheticDataset({ size: 31 }), 'E_CONFIG', { argument: 'size' });
+    expectDGPoseError(() => createSyntheticDataset({ size: 64.5 }), 'E_CONFIG', { argument: 'size' });
+    expectDGPoseError(() => createSyntheticDataset({ identities: 0 }), 'E_CONFIG', { argument: 'identities' });
+    expectDGPoseError(() => createSyntheticDataset({ posesPerIdentity: 0 }), 'E_CONFIG', { argument: 'posesPerIdentity' });
+    expectDGPoseError(() => createSyntheticDataset({ split: 'val' as 'train' }), 'E_CONFIG', { argument: 'split' });
+    expectDGPoseError(() => createSyntheticDataset({ testFraction: 1 }), 'E_CONFIG', { argument: 'testFraction' });
+    expectDGPoseError(() => createSyntheticDataset({ split: 'test', testFraction: 0 }), 'E_CONFIG', { argument: 'testFraction' });
+    expectDGPoseError(() => createSyntheticDataset({ cropProbability: 2 }), 'E_CONFIG', { argument: 'cropProbability' });
+    expectDGPoseError(() => createSyntheticDataset({ families: ['flying' as 'sitting'] }), 'E_CONFIG', { argument: 'families' });
+    expectDGPoseError(() => createSyntheticDataset({ seed: 0.5 }), 'E_CONFIG', { argument: 'seed' });
+    expectDGPoseError(() => createSyntheticDataset({ hideOccluded: 1 as unknown as boolean }), 'E_CONFIG', { argument: 'hideOccluded' });
+    expectDGPoseError(() => validateSyntheticConfig({ sise: 64 } as never), 'E_CONFIG', { argument: 'sise' });
   });
 
   it('keeps the COCO-18 joint order of core', () => {

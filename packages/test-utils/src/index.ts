@@ -133,3 +133,5 @@ export async function runReadmeExample(packageDir: string): Promise<void> {
 export { numericGradient, analyticGradient } from './finite-diff';
 export { expectBrowserSafe } from './browser-safe';
 export type { BrowserSafeOptions, BrowserSafeReport } from './browser-safe';
+export { expectDGPoseError, rejectsWithDGPoseError } from './errors';
+export type { ExpectedDGPoseError, ThrownDGPoseError } from './errors';
