@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeak, TEST_BACKENDS, useBackend } from '@dgpose/test-utils';
-import { isDGPoseError } from '@dgpose/core';
+import { expectNoLeak, TEST_BACKENDS, useBackend, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import {
   isTensorLike,
   maskedL1Async,
@@ -23,15 +22,6 @@ const [c, d] = makePair({ id: 'y', kind: 'u8-noise', height: 20, width: 24, chan
 const mask = makeMask(20, 24);
 const opts = { dataRange: 255, convention: 'wang' } as const;
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code as never)).toBe(true);
-}
 
 describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
   beforeAll(() => useBackend(backend));
@@ -81,10 +71,10 @@ describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
     const t3 = tf.zeros([4, 4, 1]);
     const tBool = tf.zeros([4, 4, 1], 'bool');
     const t5 = tf.zeros([4, 5, 1]);
-    await rejectsWith(psnrAsync(t4, t4, { dataRange: 1 }), 'E_SHAPE');
-    await rejectsWith(psnrBatchAsync(t3, t3, { dataRange: 1 }), 'E_SHAPE');
-    await rejectsWith(psnrAsync(tBool, tBool, { dataRange: 1 }), 'E_ARG');
-    await rejectsWith(ssimAsync(t3, t5, { dataRange: 1, convention: 'pg2' }), 'E_SHAPE');
+    await rejectsWithDGPoseError(psnrAsync(t4, t4, { dataRange: 1 }), 'E_SHAPE');
+    await rejectsWithDGPoseError(psnrBatchAsync(t3, t3, { dataRange: 1 }), 'E_SHAPE');
+    await rejectsWithDGPoseError(psnrAsync(tBool, tBool, { dataRange: 1 }), 'E_ARG');
+    await rejectsWithDGPoseError(ssimAsync(t3, t5, { dataRange: 1, convention: 'pg2' }), 'E_SHAPE');
     tf.dispose([t4, t3, tBool, t5]);
   });
 });

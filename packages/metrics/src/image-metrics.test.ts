@@ -1,4 +1,4 @@
-import { isDGPoseError, type DGPoseErrorCode } from '@dgpose/core';
+import { expectDGPoseError } from '@dgpose/test-utils';
 import type { RawImage } from './image';
 import { applyMask, maskedL1, maskedPsnr, maskedSsim } from './masked';
 import { mse, psnr, psnrBatch } from './psnr';
@@ -6,16 +6,6 @@ import { SSIM_CONVENTIONS, type SsimConvention, ssim, ssimBatch, ssimMap } from 
 import { batchStats } from './stats';
 import { makeMask, makePair, makeRng } from './__fixtures__/synthetic';
 
-function expectCode(fn: () => unknown, code: DGPoseErrorCode, argument?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code)).toBe(true);
-  if (argument !== undefined) expect((err as { details: { argument?: string } }).details.argument).toBe(argument);
-}
 
 const img = (data: number[] | Float64Array | Uint8Array, height: number, width: number, channels = 1): RawImage => ({
   data: data instanceof Float64Array || data instanceof Uint8Array ? data : Float64Array.from(data),
@@ -104,7 +94,9 @@ describe('batchStats', () => {
     expect(s.mean).toBe(2.5);
     expect(s.std).toBeCloseTo(Math.sqrt(1.25), 14);
   });
-  it('empty -> E_EMPTY', () => expectCode(() => batchStats([]), 'E_EMPTY'));
+  it('empty -> E_EMPTY', () => {
+    expectDGPoseError(() => batchStats([]), 'E_EMPTY');
+  });
 });
 
 describe('ssim', () => {
@@ -185,11 +177,11 @@ describe('masked metrics (PG2 score_mask.py)', () => {
   });
   it('rejects bad masks', () => {
     const a = noise(13, 8, 8, 3);
-    expectCode(() => maskedL1(a, a, img(new Uint8Array(7 * 8), 7, 8)), 'E_SHAPE', 'mask');
-    expectCode(() => maskedL1(a, a, img(new Uint8Array(8 * 8 * 2), 8, 8, 2)), 'E_SHAPE', 'mask');
-    expectCode(() => maskedL1(a, a, img(new Float64Array(64).fill(256), 8, 8)), 'E_ARG', 'mask');
-    expectCode(() => maskedL1(a, a, img(new Float64Array(64).fill(NaN), 8, 8)), 'E_NAN', 'mask.data');
-    expectCode(() => maskedL1(a, a, img(new Float64Array(64), 8, 8), { maskRange: 0 }), 'E_ARG', 'opts.maskRange');
+    expectDGPoseError(() => maskedL1(a, a, img(new Uint8Array(7 * 8), 7, 8)), 'E_SHAPE', { argument: 'mask' });
+    expectDGPoseError(() => maskedL1(a, a, img(new Uint8Array(8 * 8 * 2), 8, 8, 2)), 'E_SHAPE', { argument: 'mask' });
+    expectDGPoseError(() => maskedL1(a, a, img(new Float64Array(64).fill(256), 8, 8)), 'E_ARG', { argument: 'mask' });
+    expectDGPoseError(() => maskedL1(a, a, img(new Float64Array(64).fill(NaN), 8, 8)), 'E_NAN', { argument: 'mask.data' });
+    expectDGPoseError(() => maskedL1(a, a, img(new Float64Array(64), 8, 8), { maskRange: 0 }), 'E_ARG', { argument: 'opts.maskRange' });
   });
 });
 
@@ -198,41 +190,41 @@ describe('bad image input', () => {
   const opts = { dataRange: 255, convention: 'pg2' } as const;
   it('mismatched shapes -> E_SHAPE naming the argument', () => {
     const b = noise(15, 12, 11, 3);
-    expectCode(() => psnr(a, b, { dataRange: 255 }), 'E_SHAPE', 'test');
-    expectCode(() => ssim(a, b, opts), 'E_SHAPE', 'b');
-    expectCode(() => ssim(a, { ...a, data: a.data.subarray(1) }, opts), 'E_SHAPE', 'b.data');
-    expectCode(() => psnrBatch([a], [a, a], { dataRange: 255 }), 'E_SHAPE', 'tests');
-    expectCode(() => ssimBatch([a, a], [a, b], opts), 'E_SHAPE', 'b[1]');
+    expectDGPoseError(() => psnr(a, b, { dataRange: 255 }), 'E_SHAPE', { argument: 'test' });
+    expectDGPoseError(() => ssim(a, b, opts), 'E_SHAPE', { argument: 'b' });
+    expectDGPoseError(() => ssim(a, { ...a, data: a.data.subarray(1) }, opts), 'E_SHAPE', { argument: 'b.data' });
+    expectDGPoseError(() => psnrBatch([a], [a, a], { dataRange: 255 }), 'E_SHAPE', { argument: 'tests' });
+    expectDGPoseError(() => ssimBatch([a, a], [a, b], opts), 'E_SHAPE', { argument: 'b[1]' });
   });
   it('images smaller than the window -> E_SHAPE', () => {
     const s = noise(16, 10, 40, 1);
-    expectCode(() => ssim(s, s, { dataRange: 255, convention: 'wang' }), 'E_SHAPE');
+    expectDGPoseError(() => ssim(s, s, { dataRange: 255, convention: 'wang' }), 'E_SHAPE');
     expect(ssim(s, s, { dataRange: 255, convention: 'pg2' })).toBeCloseTo(1, 12);
   });
   it('empty images and batches -> E_EMPTY', () => {
     const e = img(new Uint8Array(0), 0, 5, 3);
-    expectCode(() => psnr(e, e, { dataRange: 255 }), 'E_EMPTY', 'reference');
-    expectCode(() => ssimBatch([], [], opts), 'E_EMPTY', 'a');
+    expectDGPoseError(() => psnr(e, e, { dataRange: 255 }), 'E_EMPTY', { argument: 'reference' });
+    expectDGPoseError(() => ssimBatch([], [], opts), 'E_EMPTY', { argument: 'a' });
   });
   it('NaN / Infinity -> E_NAN', () => {
     const f = img(new Float64Array(12 * 12).fill(0.5), 12, 12);
     const bad = img(Float64Array.from(f.data, (v, i) => (i === 77 ? NaN : v)), 12, 12);
-    expectCode(() => ssim(f, bad, { dataRange: 1, convention: 'pg2' }), 'E_NAN', 'b.data');
+    expectDGPoseError(() => ssim(f, bad, { dataRange: 1, convention: 'pg2' }), 'E_NAN', { argument: 'b.data' });
     const inf = img(Float64Array.from(f.data, (v, i) => (i === 3 ? Infinity : v)), 12, 12);
-    expectCode(() => psnr(inf, f, { dataRange: 1 }), 'E_NAN', 'reference.data');
+    expectDGPoseError(() => psnr(inf, f, { dataRange: 1 }), 'E_NAN', { argument: 'reference.data' });
   });
   it('missing or bad data range, convention or options -> E_ARG', () => {
-    expectCode(() => psnr(a, a, {} as never), 'E_ARG', 'opts.dataRange');
-    expectCode(() => psnr(a, a, undefined as never), 'E_ARG', 'opts');
-    expectCode(() => ssim(a, a, { convention: 'pg2' } as never), 'E_ARG', 'opts.dataRange');
-    expectCode(() => ssim(a, a, { dataRange: -1, convention: 'pg2' }), 'E_ARG', 'opts.dataRange');
-    expectCode(() => ssim(a, a, { dataRange: NaN, convention: 'pg2' }), 'E_ARG', 'opts.dataRange');
-    expectCode(() => ssim(a, a, { dataRange: 255 } as never), 'E_ARG', 'opts.convention');
-    expectCode(() => ssim(a, a, { dataRange: 255, convention: 'gaussian' } as never), 'E_ARG', 'opts.convention');
+    expectDGPoseError(() => psnr(a, a, {} as never), 'E_ARG', { argument: 'opts.dataRange' });
+    expectDGPoseError(() => psnr(a, a, undefined as never), 'E_ARG', { argument: 'opts' });
+    expectDGPoseError(() => ssim(a, a, { convention: 'pg2' } as never), 'E_ARG', { argument: 'opts.dataRange' });
+    expectDGPoseError(() => ssim(a, a, { dataRange: -1, convention: 'pg2' }), 'E_ARG', { argument: 'opts.dataRange' });
+    expectDGPoseError(() => ssim(a, a, { dataRange: NaN, convention: 'pg2' }), 'E_ARG', { argument: 'opts.dataRange' });
+    expectDGPoseError(() => ssim(a, a, { dataRange: 255 } as never), 'E_ARG', { argument: 'opts.convention' });
+    expectDGPoseError(() => ssim(a, a, { dataRange: 255, convention: 'gaussian' } as never), 'E_ARG', { argument: 'opts.convention' });
   });
   it('wrong data types -> E_ARG', () => {
-    expectCode(() => psnr({ ...a, data: [1, 2, 3] as never }, a, { dataRange: 255 }), 'E_ARG', 'reference.data');
-    expectCode(() => psnr(null as never, a, { dataRange: 255 }), 'E_ARG', 'reference');
-    expectCode(() => psnr({ ...a, width: 1.5 }, a, { dataRange: 255 }), 'E_ARG', 'reference');
+    expectDGPoseError(() => psnr({ ...a, data: [1, 2, 3] as never }, a, { dataRange: 255 }), 'E_ARG', { argument: 'reference.data' });
+    expectDGPoseError(() => psnr(null as never, a, { dataRange: 255 }), 'E_ARG', { argument: 'reference' });
+    expectDGPoseError(() => psnr({ ...a, width: 1.5 }, a, { dataRange: 255 }), 'E_ARG', { argument: 'reference' });
   });
 });

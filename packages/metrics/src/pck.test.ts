@@ -1,16 +1,7 @@
-import { convertPose, isDGPoseError, type DGPoseErrorCode, type Pose } from '@dgpose/core';
+import { expectDGPoseError } from '@dgpose/test-utils';
+import { convertPose, type Pose } from '@dgpose/core';
 import { PCKH_FASHION, type JointArray, pck, pckCurve, type PoseLike } from './pck';
 
-function expectCode(fn: () => unknown, code: DGPoseErrorCode, argument?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err, code)).toBe(true);
-  if (argument !== undefined) expect((err as { details: { argument?: string } }).details.argument).toBe(argument);
-}
 
 type P = [number, number] | null;
 const coco = (pts: Record<number, [number, number]>): PoseLike => ({
@@ -119,8 +110,8 @@ describe('pckCurve', () => {
   });
   it('rejects empty or bad thresholds', () => {
     const g = coco({ 0: [0, 0], 1: [0, 10] });
-    expectCode(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [] }), 'E_EMPTY', 'opts.thresholds');
-    expectCode(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [0.1, -1] }), 'E_ARG', 'opts.thresholds[1]');
+    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [] }), 'E_EMPTY', { argument: 'opts.thresholds' });
+    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [0.1, -1] }), 'E_ARG', { argument: 'opts.thresholds[1]' });
   });
 });
 
@@ -138,34 +129,34 @@ describe('core poses', () => {
 describe('pck input errors', () => {
   const g = coco({ 0: [0, 0], 1: [0, 10], 14: [2, 2] });
   it('wrong joint counts -> E_JOINTS', () => {
-    expectCode(() => pck([{ skeleton: 'coco18', keypoints: [null] }], [g], PCKH_FASHION), 'E_JOINTS', 'pred[0]');
-    expectCode(() => pck([arr(17, {})], [arr(18, {})], PCKH_FASHION), 'E_JOINTS', 'pred[0]');
+    expectDGPoseError(() => pck([{ skeleton: 'coco18', keypoints: [null] }], [g], PCKH_FASHION), 'E_JOINTS', { argument: 'pred[0]' });
+    expectDGPoseError(() => pck([arr(17, {})], [arr(18, {})], PCKH_FASHION), 'E_JOINTS', { argument: 'pred[0]' });
   });
   it('unknown or mixed skeletons -> E_SKELETON', () => {
-    expectCode(() => pck([{ skeleton: 'coco99', keypoints: [] }], [g], PCKH_FASHION), 'E_SKELETON', 'pred[0].skeleton');
-    expectCode(() => pck([g], [g], { normaliser: 'headBox', alpha: 0.5, skeleton: 'lsp99' as 'lsp14' }), 'E_SKELETON', 'opts.skeleton');
+    expectDGPoseError(() => pck([{ skeleton: 'coco99', keypoints: [] }], [g], PCKH_FASHION), 'E_SKELETON', { argument: 'pred[0].skeleton' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox', alpha: 0.5, skeleton: 'lsp99' as 'lsp14' }), 'E_SKELETON', { argument: 'opts.skeleton' });
     const lsp = { skeleton: 'lsp14', keypoints: Array.from({ length: 14 }, () => null) };
-    expectCode(() => pck([lsp], [g], { normaliser: 'headBox', alpha: 0.5 }), 'E_SKELETON');
-    expectCode(() => pck([g], [g], { normaliser: 'headSegment', alpha: 0.5 }), 'E_SKELETON', 'opts.normaliser');
+    expectDGPoseError(() => pck([lsp], [g], { normaliser: 'headBox', alpha: 0.5 }), 'E_SKELETON');
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'headSegment', alpha: 0.5 }), 'E_SKELETON', { argument: 'opts.normaliser' });
   });
   it('arrays without opts.skeleton -> E_ARG', () => {
-    expectCode(() => pck([arr(18, {})], [arr(18, {})], { normaliser: 'headBox', alpha: 0.5 }), 'E_ARG', 'opts.skeleton');
+    expectDGPoseError(() => pck([arr(18, {})], [arr(18, {})], { normaliser: 'headBox', alpha: 0.5 }), 'E_ARG', { argument: 'opts.skeleton' });
   });
   it('non-finite coordinates -> E_NAN', () => {
     const bad = coco({ 0: [NaN, 0] });
-    expectCode(() => pck([bad], [g], PCKH_FASHION), 'E_NAN', 'pred[0][0]');
-    expectCode(() => pck([g], [coco({ 3: [0, Infinity] })], PCKH_FASHION), 'E_NAN', 'gt[0][3]');
+    expectDGPoseError(() => pck([bad], [g], PCKH_FASHION), 'E_NAN', { argument: 'pred[0][0]' });
+    expectDGPoseError(() => pck([g], [coco({ 3: [0, Infinity] })], PCKH_FASHION), 'E_NAN', { argument: 'gt[0][3]' });
   });
   it('length mismatch -> E_SHAPE, empty -> E_EMPTY, nothing scorable -> E_EMPTY', () => {
-    expectCode(() => pck([g, g], [g], PCKH_FASHION), 'E_SHAPE', 'pred');
-    expectCode(() => pck([], [], PCKH_FASHION), 'E_EMPTY', 'gt');
-    expectCode(() => pck([coco({})], [coco({})], PCKH_FASHION), 'E_EMPTY', 'gt');
+    expectDGPoseError(() => pck([g, g], [g], PCKH_FASHION), 'E_SHAPE', { argument: 'pred' });
+    expectDGPoseError(() => pck([], [], PCKH_FASHION), 'E_EMPTY', { argument: 'gt' });
+    expectDGPoseError(() => pck([coco({})], [coco({})], PCKH_FASHION), 'E_EMPTY', { argument: 'gt' });
   });
   it('bad alpha and normaliser -> E_ARG; sizes of the wrong length -> E_SHAPE', () => {
-    expectCode(() => pck([g], [g], { normaliser: 'headBox', alpha: 0 }), 'E_ARG', 'opts.alpha');
-    expectCode(() => pck([g], [g], { normaliser: 'headBox' } as never), 'E_ARG', 'opts.alpha');
-    expectCode(() => pck([g], [g], { normaliser: 'head', alpha: 0.5 } as never), 'E_ARG', 'opts.normaliser');
-    expectCode(() => pck([g], [g], { normaliser: { sizes: [1, 2] }, alpha: 0.5 }), 'E_SHAPE', 'opts.normaliser.sizes');
-    expectCode(() => pck([g], [g], { normaliser: { sizes: [0] }, alpha: 0.5 }), 'E_ARG', 'opts.normaliser.sizes[0]');
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox', alpha: 0 }), 'E_ARG', { argument: 'opts.alpha' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox' } as never), 'E_ARG', { argument: 'opts.alpha' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'head', alpha: 0.5 } as never), 'E_ARG', { argument: 'opts.normaliser' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [1, 2] }, alpha: 0.5 }), 'E_SHAPE', { argument: 'opts.normaliser.sizes' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [0] }, alpha: 0.5 }), 'E_ARG', { argument: 'opts.normaliser.sizes[0]' });
   });
 });
