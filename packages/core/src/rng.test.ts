@@ -1,19 +1,10 @@
 import { createRng, rngFromState, validateRngState, type Rng, type RngState } from './rng';
-import { isDGPoseError } from './errors';
+import { expectDGPoseError } from '@dgpose/test-utils';
 
 function draws(r: Rng, n: number): number[] {
   return Array.from({ length: n }, () => r.next());
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err) ? err.code : `no DGPoseError: ${String(err)}`).toBe(code);
-}
 
 function meanVar(xs: number[]): [number, number] {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -30,7 +21,7 @@ describe('createRng', () => {
   });
 
   it('rejects bad seeds with E_ARG', () => {
-    for (const s of [NaN, Infinity, -Infinity, 1.5, 2 ** 53, '1', undefined, null]) expectCode(() => createRng(s as number), 'E_ARG');
+    for (const s of [NaN, Infinity, -Infinity, 1.5, 2 ** 53, '1', undefined, null]) expectDGPoseError(() => createRng(s as number), 'E_ARG');
   });
 
   it('next() is uniform in [0, 1)', () => {
@@ -78,7 +69,7 @@ describe('createRng', () => {
     expect(big >= 0 && big < 2 ** 32).toBe(true);
     // n = 3 * 2^30 rejects a quarter of the raw draws: still in range.
     for (let i = 0; i < 100; i++) expect(r.int(3 * 2 ** 30)).toBeLessThan(3 * 2 ** 30);
-    for (const n of [0, -1, 1.5, NaN, 2 ** 32 + 1, Infinity, '3']) expectCode(() => r.int(n as number), 'E_ARG');
+    for (const n of [0, -1, 1.5, NaN, 2 ** 32 + 1, Infinity, '3']) expectDGPoseError(() => r.int(n as number), 'E_ARG');
   });
 
   it('shuffle is an in-place, deterministic, roughly uniform permutation', () => {
@@ -97,7 +88,7 @@ describe('createRng', () => {
     expect(counts.size).toBe(6);
     for (const c of counts.values()) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expect(createRng(1).shuffle([])).toEqual([]);
-    expectCode(() => r.shuffle('abc' as unknown as string[]), 'E_ARG');
+    expectDGPoseError(() => r.shuffle('abc' as unknown as string[]), 'E_ARG');
   });
 });
 
@@ -139,8 +130,8 @@ describe('rng state', () => {
       { ...good, spare: undefined },
     ];
     for (const s of bad) {
-      expectCode(() => validateRngState(s), 'E_ARG');
-      expectCode(() => createRng(1).setState(s as RngState), 'E_ARG');
+      expectDGPoseError(() => validateRngState(s), 'E_ARG');
+      expectDGPoseError(() => createRng(1).setState(s as RngState), 'E_ARG');
     }
   });
 });
@@ -164,7 +155,7 @@ describe('fork', () => {
     expect(draws(p.fork('dropout'), 20)).not.toEqual(a1);
     // Labels that differ by one character diverge.
     expect(draws(createRng(1).fork('a'), 5)).not.toEqual(draws(createRng(1).fork('b'), 5));
-    expectCode(() => p.fork(3 as unknown as string), 'E_ARG');
+    expectDGPoseError(() => p.fork(3 as unknown as string), 'E_ARG');
   });
 
   it('children look independent of the parent', () => {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers gradients
-import { isDGPoseError } from '@dgpose/core';
-import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff, seededFloats } from '@dgpose/test-utils';
+import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff, seededFloats, expectDGPoseError } from '@dgpose/test-utils';
 import {
   gaussianHeatmaps,
   gaussianHeatmapsArray,
@@ -38,16 +37,6 @@ const visible = [
   [1, 1, 1],
 ];
 
-function expectCode(fn: () => unknown, code: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(isDGPoseError(err)).toBe(true);
-  expect((err as { code: string }).code).toBe(code);
-}
 
 describe('coordinate conventions', () => {
   it('maps pixel centres 0 and W-1 to -1 and 1 and back', () => {
@@ -163,24 +152,24 @@ describe.each(TEST_BACKENDS)('gaussianHeatmaps on %s', (backend) => {
 
   it('rejects bad input with coded errors', () => {
     const o = { height: 16, width: 16 };
-    expectCode(() => gaussianHeatmaps([[1, NaN]], null, o), 'E_NAN');
-    expectCode(() => gaussianHeatmaps([[1, 2, 3]], null, o), 'E_JOINTS');
-    expectCode(() => gaussianHeatmaps([[1, 2], [1, 2, 3, 4]], null, o), 'E_JOINTS');
-    expectCode(() => gaussianHeatmaps([[1, 2, 3, 4]], [[1]], o), 'E_JOINTS');
-    expectCode(() => gaussianHeatmaps([[1, 2, 3, 4]], null, { ...o, joints: 18 }), 'E_JOINTS');
-    expectCode(() => gaussianHeatmaps([[1.2, 0]], null, { ...o, coords: 'normalized' }), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([[16, 0]], null, o), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([[-0.1, 0]], null, o), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([[1, 2]], [[0.5]], o), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([[1, 2]], null, { ...o, sigma: 0 }), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([[1, 2]], null, { height: 1, width: 16 }), 'E_ARG');
-    expectCode(() => gaussianHeatmaps([], null, o), 'E_EMPTY');
+    expectDGPoseError(() => gaussianHeatmaps([[1, NaN]], null, o), 'E_NAN');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3]], null, o), 'E_JOINTS');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2], [1, 2, 3, 4]], null, o), 'E_JOINTS');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3, 4]], [[1]], o), 'E_JOINTS');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3, 4]], null, { ...o, joints: 18 }), 'E_JOINTS');
+    expectDGPoseError(() => gaussianHeatmaps([[1.2, 0]], null, { ...o, coords: 'normalized' }), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([[16, 0]], null, o), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([[-0.1, 0]], null, o), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2]], [[0.5]], o), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2]], null, { ...o, sigma: 0 }), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([[1, 2]], null, { height: 1, width: 16 }), 'E_ARG');
+    expectDGPoseError(() => gaussianHeatmaps([], null, o), 'E_EMPTY');
     const t = tf.tensor2d([[1, 2, 3]]);
-    expectCode(() => gaussianHeatmaps(t, null, o), 'E_SHAPE');
+    expectDGPoseError(() => gaussianHeatmaps(t, null, o), 'E_SHAPE');
     t.dispose();
     const t2 = tf.tensor2d([[1, 2, 3, 4]]);
     const v2 = tf.tensor2d([[1, 1, 1]]);
-    expectCode(() => gaussianHeatmaps(t2, v2, o), 'E_JOINTS');
+    expectDGPoseError(() => gaussianHeatmaps(t2, v2, o), 'E_JOINTS');
     tf.dispose([t2, v2]);
     // a missing joint's coordinates are not checked
     gaussianHeatmaps([[1, 2, NaN, 99]], [[1, 0]], o).dispose();
