@@ -1,4 +1,5 @@
-import { COCO18, COCO17, type Pose, type Keypoint, isDGPoseError } from '@dgpose/core';
+import { COCO18, COCO17, type Pose, type Keypoint } from '@dgpose/core';
+import { expectDGPoseError } from '@dgpose/test-utils';
 import { normalizePose, denormalizePose, flipPose, transformPose, scaleLimbs, changeHeight, poseCentroid } from './edit';
 
 // A hand-drawn standing person in a 64x64 frame (COCO-18 order).
@@ -25,14 +26,6 @@ function expectPoint(k: Keypoint | null, x: number, y: number): void {
   expect(k!.x).toBeCloseTo(x, 9);
   expect(k!.y).toBeCloseTo(y, 9);
 }
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isDGPoseError(e) ? e.code : `not a DGPoseError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('normalizePose / denormalizePose', () => {
   it('maps pixel centres to [-1,1] (aligned corners) and back', () => {
@@ -47,12 +40,12 @@ describe('normalizePose / denormalizePose', () => {
 
   it('rejects out-of-frame and NaN keypoints and wrong joint counts', () => {
     const out: Pose = { skeleton: 'coco18', keypoints: stand.keypoints.map((k, j) => (j === 4 ? { x: 64, y: 3 } : k)) };
-    expect(code(() => normalizePose(out, { width: 64, height: 64 }))).toBe('E_ARG');
+    expectDGPoseError(() => normalizePose(out, { width: 64, height: 64 }), 'E_ARG');
     const nan: Pose = { skeleton: 'coco18', keypoints: stand.keypoints.map((k, j) => (j === 4 ? { x: NaN, y: 3 } : k)) };
-    expect(code(() => normalizePose(nan, { width: 64, height: 64 }))).toBe('E_NAN');
-    expect(code(() => normalizePose({ skeleton: 'coco18', keypoints: stand.keypoints.slice(1) }, { width: 64, height: 64 }))).toBe('E_JOINTS');
-    expect(code(() => denormalizePose({ skeleton: 'coco18', keypoints: stand.keypoints }, { width: 64, height: 64 }))).toBe('E_ARG');
-    expect(code(() => normalizePose(stand, { width: 0, height: 64 }))).toBe('E_ARG');
+    expectDGPoseError(() => normalizePose(nan, { width: 64, height: 64 }), 'E_NAN');
+    expectDGPoseError(() => normalizePose({ skeleton: 'coco18', keypoints: stand.keypoints.slice(1) }, { width: 64, height: 64 }), 'E_JOINTS');
+    expectDGPoseError(() => denormalizePose({ skeleton: 'coco18', keypoints: stand.keypoints }, { width: 64, height: 64 }), 'E_ARG');
+    expectDGPoseError(() => normalizePose(stand, { width: 0, height: 64 }), 'E_ARG');
   });
 });
 
@@ -91,8 +84,8 @@ describe('transformPose', () => {
     expectPoint(c.keypoints[0], 11.5, 10);
     expectPoint(c.keypoints[1], 9.5, 10);
     expect(poseCentroid(p)).toEqual([10.5, 10]);
-    expect(code(() => transformPose(p, { scale: 0 }))).toBe('E_ARG');
-    expect(code(() => transformPose(p, { rotate: NaN }))).toBe('E_ARG');
+    expectDGPoseError(() => transformPose(p, { scale: 0 }), 'E_ARG');
+    expectDGPoseError(() => transformPose(p, { rotate: NaN }), 'E_ARG');
   });
 });
 
@@ -144,14 +137,14 @@ describe('scaleLimbs', () => {
   });
 
   it('rejects bad factors, roots and poses with coded errors', () => {
-    expect(code(() => scaleLimbs(stand, 0))).toBe('E_ARG');
-    expect(code(() => scaleLimbs(stand, NaN))).toBe('E_ARG');
-    expect(code(() => scaleLimbs(stand, [1, 2]))).toBe('E_JOINTS');
-    expect(code(() => scaleLimbs(stand, { 'nose-l_ankle': 2 }))).toBe('E_ARG');
-    expect(code(() => scaleLimbs(stand, 2, { root: 'tail' }))).toBe('E_ARG');
-    expect(code(() => scaleLimbs(withMissing(stand, [1]), 2))).toBe('E_JOINTS');
-    expect(code(() => scaleLimbs(withMissing(stand, [8]), 2, { root: 'hip-center' }))).toBe('E_JOINTS');
-    expect(code(() => scaleLimbs({ skeleton: 'coco18', keypoints: stand.keypoints.slice(2) }, 2))).toBe('E_JOINTS');
+    expectDGPoseError(() => scaleLimbs(stand, 0), 'E_ARG');
+    expectDGPoseError(() => scaleLimbs(stand, NaN), 'E_ARG');
+    expectDGPoseError(() => scaleLimbs(stand, [1, 2]), 'E_JOINTS');
+    expectDGPoseError(() => scaleLimbs(stand, { 'nose-l_ankle': 2 }), 'E_ARG');
+    expectDGPoseError(() => scaleLimbs(stand, 2, { root: 'tail' }), 'E_ARG');
+    expectDGPoseError(() => scaleLimbs(withMissing(stand, [1]), 2), 'E_JOINTS');
+    expectDGPoseError(() => scaleLimbs(withMissing(stand, [8]), 2, { root: 'hip-center' }), 'E_JOINTS');
+    expectDGPoseError(() => scaleLimbs({ skeleton: 'coco18', keypoints: stand.keypoints.slice(2) }, 2), 'E_JOINTS');
   });
 });
 
@@ -178,7 +171,7 @@ describe('changeHeight', () => {
     const root = changeHeight(stand, 0.5, { anchor: 'root' });
     expectPoint(root.keypoints[1], 32, 16);
     expectPoint(root.keypoints[10], 28, 16 + 0.5 * 38);
-    expect(code(() => changeHeight(stand, -1))).toBe('E_ARG');
-    expect(code(() => changeHeight(stand, 1.1, { anchor: 'middle' as never }))).toBe('E_ARG');
+    expectDGPoseError(() => changeHeight(stand, -1), 'E_ARG');
+    expectDGPoseError(() => changeHeight(stand, 1.1, { anchor: 'middle' as never }), 'E_ARG');
   });
 });

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isDGPoseError, registerFastKernels } from '@dgpose/core';
-import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff } from '@dgpose/test-utils';
+import { registerFastKernels } from '@dgpose/core';
+import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff, expectDGPoseError } from '@dgpose/test-utils';
 import { MAPPER_PRESETS, validateMapperConfig, mapperPreset } from './config';
 import { MapperNetwork, stageChannels } from './network';
 import { createMapper, evaluateMapper, mapperFromNetwork, MAPPER_WEIGHTS_KIND } from './mapper';
 import { trainMapper } from './train';
 import { samplePoses } from '../../scripts/pose-sampler';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isDGPoseError(e) ? e.code : `not a DGPoseError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 const tiny = validateMapperConfig({}, 'tiny');
 const poses16 = samplePoses(96, { seed: 3, width: 16, height: 16 });
@@ -29,13 +21,13 @@ describe('mapper config', () => {
   });
 
   it('rejects bad values with E_CONFIG', () => {
-    expect(code(() => validateMapperConfig({ height: 60 }))).toBe('E_CONFIG');
-    expect(code(() => validateMapperConfig({ sigma: 0 }))).toBe('E_CONFIG');
-    expect(code(() => validateMapperConfig({ outKernel: 2 }))).toBe('E_CONFIG');
-    expect(code(() => validateMapperConfig({ upsamples: 0 }))).toBe('E_CONFIG');
-    expect(code(() => validateMapperConfig({ sigmaa: 2 } as never))).toBe('E_CONFIG');
-    expect(code(() => validateMapperConfig({ skeleton: 'xx' as never }))).toBe('E_SKELETON');
-    expect(code(() => mapperPreset('huge'))).toBe('E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ height: 60 }), 'E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ sigma: 0 }), 'E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ outKernel: 2 }), 'E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ upsamples: 0 }), 'E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ sigmaa: 2 } as never), 'E_CONFIG');
+    expectDGPoseError(() => validateMapperConfig({ skeleton: 'xx' as never }), 'E_SKELETON');
+    expectDGPoseError(() => mapperPreset('huge'), 'E_CONFIG');
   });
 });
 
@@ -104,14 +96,14 @@ describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
   it('rejects NaN, wrong joint counts and out-of-range coordinates', () => {
     const m = mapperFromNetwork(new MapperNetwork(tiny, { seed: 3 }));
     const row = new Array(36).fill(0.5);
-    expect(code(() => m.map([[...row.slice(0, 35), NaN]], null, { coords: 'normalized' }))).toBe('E_NAN');
-    expect(code(() => m.map([row.slice(0, 34)], null, { coords: 'normalized' }))).toBe('E_JOINTS');
-    expect(code(() => m.map([[...row.slice(0, 35), 1.5]], null, { coords: 'normalized' }))).toBe('E_ARG');
-    expect(code(() => m.map([[...row.slice(0, 35), 16]]))).toBe('E_ARG');
+    expectDGPoseError(() => m.map([[...row.slice(0, 35), NaN]], null, { coords: 'normalized' }), 'E_NAN');
+    expectDGPoseError(() => m.map([row.slice(0, 34)], null, { coords: 'normalized' }), 'E_JOINTS');
+    expectDGPoseError(() => m.map([[...row.slice(0, 35), 1.5]], null, { coords: 'normalized' }), 'E_ARG');
+    expectDGPoseError(() => m.map([[...row.slice(0, 35), 16]]), 'E_ARG');
     const t = tf.zeros([2, 34]);
-    expect(code(() => m.map(t))).toBe('E_JOINTS');
+    expectDGPoseError(() => m.map(t), 'E_JOINTS');
     t.dispose();
-    expect(code(() => m.mapPoses([{ skeleton: 'coco17', keypoints: new Array(17).fill(null) }]))).toBe('E_SKELETON');
+    expectDGPoseError(() => m.mapPoses([{ skeleton: 'coco17', keypoints: new Array(17).fill(null) }]), 'E_SKELETON');
     m.dispose();
   });
 
