@@ -3,6 +3,7 @@ import { DGPoseError } from '@dgpose/core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, convFans, initTensor, resolveRng } from './init';
 import { nonNegativeInt, pair, positiveInt } from './validate';
+import type { TfPadding } from './conv2d';
 
 export interface Conv2dTransposeArgs extends RandomArgs {
   /** Input channels (NHWC last axis). */
@@ -107,7 +108,7 @@ export class Conv2dTranspose extends Module {
     const out = this.outputShape(x.shape);
     // As the input-gradient of a conv2d over the output with padding [p, p − outputPadding]:
     // that conv maps the output size back to the input size exactly (see the class doc).
-    const pad: 'same' | [[number, number], [number, number], [number, number], [number, number]] =
+    const pad: TfPadding =
       this.padding === 'same'
         ? 'same'
         : [
