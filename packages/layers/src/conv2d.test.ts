@@ -80,6 +80,10 @@ describe.each(TEST_BACKENDS)('conv2d on %s', (backend) => {
       }
       expect(isDGPoseError(err, 'E_CONFIG')).toBe(true);
     }
+    // a bad rng names what it lacks
+    expect(() => conv2d({ inChannels: 1, filters: 1, kernelSize: 3, rng: { next: () => 0.5 } as never })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG', details: expect.objectContaining({ argument: 'rng', got: { next: 'function', normal: 'undefined' } }) }),
+    );
   });
 
   it('initialises with the same seed to bit-identical weights on every backend (N(0, 0.02) by default)', async () => {

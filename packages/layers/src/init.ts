@@ -139,7 +139,11 @@ export function optionalRng(args: RandomArgs, where: string): LayerRng {
 export function resolveRng(args: RandomArgs, where: string): LayerRng {
   if (args.rng !== undefined) {
     if (typeof args.rng.next !== 'function' || typeof args.rng.normal !== 'function') {
-      throw new DGPoseError('E_CONFIG', `${where}: rng must have next() and normal()`, { argument: 'rng' });
+      throw new DGPoseError('E_CONFIG', `${where}: rng must have next() and normal()`, {
+        argument: 'rng',
+        expected: '{ next(): number; normal(): number }',
+        got: { next: typeof args.rng.next, normal: typeof args.rng.normal },
+      });
     }
     return args.rng;
   }

@@ -52,7 +52,7 @@ function num(name: string, v: unknown, ok: (x: number) => boolean, expected: str
 export function validateElboConfig(partial: Partial<ElboConfig> = {}): ElboConfig {
   for (const k of Object.keys(partial)) {
     if (!(k in DEFAULT_ELBO_CONFIG)) {
-      throw new DGPoseError('E_CONFIG', `unknown ELBO config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_ELBO_CONFIG) });
+      throw new DGPoseError('E_CONFIG', `unknown ELBO config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_ELBO_CONFIG), got: k });
     }
   }
   const c = { ...DEFAULT_ELBO_CONFIG, ...partial };

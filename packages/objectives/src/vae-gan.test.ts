@@ -239,6 +239,14 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     const base = { generatorLoss: m.generatorLoss, discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] };
     expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [m.d.h, m.g.dec] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    // errors name what was expected and what came
+    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(expect.objectContaining({ details: expect.objectContaining({ argument: 'lr', got: 'lr' }) }));
+    expect(() => createVaeGanTrainer({ ...base, generatorLoss: 3 as never })).toThrow(
+      expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'generatorLoss', expected: 'a function', got: 'number' }) }),
+    );
+    expect(() => createVaeGanTrainer({ ...base, generatorVars: [1 as never] })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ argument: 'generatorVars', got: ['number'] }) }),
+    );
     m.dispose();
   });
 

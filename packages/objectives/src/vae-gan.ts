@@ -43,7 +43,7 @@ export const DEFAULT_VAE_GAN_TRAINER_CONFIG: Readonly<VaeGanTrainerConfig> = Obj
 export function validateVaeGanTrainerConfig(partial: Partial<VaeGanTrainerConfig> = {}): VaeGanTrainerConfig {
   for (const k of Object.keys(partial)) {
     if (!(k in DEFAULT_VAE_GAN_TRAINER_CONFIG)) {
-      throw new DGPoseError('E_CONFIG', `unknown trainer config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_VAE_GAN_TRAINER_CONFIG) });
+      throw new DGPoseError('E_CONFIG', `unknown trainer config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_VAE_GAN_TRAINER_CONFIG), got: k });
     }
   }
   const c = { ...DEFAULT_VAE_GAN_TRAINER_CONFIG, ...partial };
@@ -152,10 +152,14 @@ const RESERVED = ['advG', 'advD', 'total', 'step', 'gradNormG', 'gradNormD'];
 
 function trainableList(name: string, vars: tf.Variable[]): tf.Variable[] {
   if (!Array.isArray(vars) || vars.length === 0 || !vars.every((v) => v instanceof tf.Variable)) {
-    throw new DGPoseError('E_ARG', `${name} must be a non-empty array of tf.Variable`, { argument: name });
+    throw new DGPoseError('E_ARG', `${name} must be a non-empty array of tf.Variable`, {
+      argument: name,
+      expected: 'tf.Variable[] (length >= 1)',
+      got: Array.isArray(vars) ? vars.map((v) => (v instanceof tf.Variable ? 'Variable' : typeof v)) : typeof vars,
+    });
   }
   const out = vars.filter((v) => v.trainable);
-  if (out.length === 0) throw new DGPoseError('E_ARG', `${name} has no trainable variable`, { argument: name });
+  if (out.length === 0) throw new DGPoseError('E_ARG', `${name} has no trainable variable`, { argument: name, expected: 'at least one trainable variable', got: `${vars.length} non-trainable` });
   return out;
 }
 
@@ -203,8 +207,8 @@ function sumSquares(grads: tf.Tensor[]): tf.Tensor {
  */
 export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOptions<B>): VaeGanTrainer<B> {
   const config = validateVaeGanTrainerConfig(opts.config);
-  if (typeof opts.generatorLoss !== 'function') throw new DGPoseError('E_ARG', 'generatorLoss must be a function', { argument: 'generatorLoss' });
-  if (typeof opts.discriminator !== 'function') throw new DGPoseError('E_ARG', 'discriminator must be a function', { argument: 'discriminator' });
+  if (typeof opts.generatorLoss !== 'function') throw new DGPoseError('E_ARG', 'generatorLoss must be a function', { argument: 'generatorLoss', expected: 'a function', got: typeof opts.generatorLoss });
+  if (typeof opts.discriminator !== 'function') throw new DGPoseError('E_ARG', 'discriminator must be a function', { argument: 'discriminator', expected: 'a function', got: typeof opts.discriminator });
   const vars: Record<Side, tf.Variable[]> = {
     generator: trainableList('generatorVars', opts.generatorVars),
     discriminator: trainableList('discriminatorVars', opts.discriminatorVars),
@@ -241,7 +245,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
 
   async function trainStep(batch: B): Promise<VaeGanStepResult> {
     assertUsable();
-    if (!batch || !(batch.x instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', { argument: 'batch.x' });
+    if (!batch || !(batch.x instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', { argument: 'batch.x', expected: 'a tf.Tensor', got: batch ? typeof batch.x : String(batch) });
     busy = true;
     const live: tf.Tensor[] = [];
     const snapshots = stateVars.map((v) => tf.clone(v));
@@ -254,7 +258,11 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       const g = guardedGrads(() => {
         const out = opts.generatorLoss(batch, ctx);
         if (!out || !(out.loss instanceof tf.Tensor) || !(out.fake instanceof tf.Tensor)) {
-          throw new DGPoseError('E_ARG', 'generatorLoss must return { loss, fake } tensors', { argument: 'generatorLoss' });
+          throw new DGPoseError('E_ARG', 'generatorLoss must return { loss, fake } tensors', {
+            argument: 'generatorLoss',
+            expected: '{ loss: tf.Tensor, fake: tf.Tensor }',
+            got: out ? { loss: typeof out.loss, fake: typeof out.fake } : String(out),
+          });
         }
         if (out.loss.size !== 1) {
           throw new DGPoseError('E_SHAPE', 'generatorLoss must return a scalar loss', { argument: 'loss', expected: [], got: [...out.loss.shape] });
@@ -268,7 +276,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         live.push(fake);
         for (const [k, t] of Object.entries(out.terms ?? {})) {
           if (RESERVED.includes(k)) throw new DGPoseError('E_ARG', `generator term name ${k} is reserved`, { argument: k, expected: `not one of ${RESERVED.join(', ')}` });
-          if (!(t instanceof tf.Tensor)) throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, { argument: k });
+          if (!(t instanceof tf.Tensor)) throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, { argument: k, expected: 'a tf.Tensor', got: typeof t });
           named.push([k, tf.keep(t)]);
           live.push(t);
         }
