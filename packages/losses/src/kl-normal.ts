@@ -23,18 +23,23 @@ function checkSampleReduction(r: unknown): SampleReduction {
   return r as SampleReduction;
 }
 
-/** Sums a per-element map over every axis but 0 ([N,...] → [N]), then applies the sample reduction. */
+/**
+ * Sums a per-element map over every axis but 0 ([N,...] → [N]), then applies the sample reduction.
+ * Returns a tensor the caller owns; for a rank-1 map with 'none' that is `perElement` itself.
+ */
 export function reducePerSample(perElement: tf.Tensor, reduction: SampleReduction): tf.Tensor {
-  const axes = perElement.shape.map((_, i) => i).slice(1);
-  const perSample = axes.length === 0 ? perElement : tf.sum(perElement, axes);
-  switch (reduction) {
-    case 'none':
-      return perSample;
-    case 'sum':
-      return tf.sum(perSample);
-    default:
-      return tf.mean(perSample);
-  }
+  return tf.tidy(() => {
+    const axes = perElement.shape.map((_, i) => i).slice(1);
+    const perSample = axes.length === 0 ? perElement : tf.sum(perElement, axes);
+    switch (reduction) {
+      case 'none':
+        return perSample;
+      case 'sum':
+        return tf.sum(perSample);
+      default:
+        return tf.mean(perSample);
+    }
+  });
 }
 
 function assertBatched(argument: string, t: tf.Tensor): void {

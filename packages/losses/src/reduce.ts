@@ -57,34 +57,35 @@ export function assertSameShape(nameA: string, a: tf.Tensor, nameB: string, b: t
 
 /**
  * Applies `reduction` to the elementwise loss map `loss`, weighted by an optional `mask` broadcastable to
- * it (cast to float32). Call inside a tidy: intermediate tensors are not disposed here.
+ * it (cast to float32). Returns a tensor the caller owns; with 'none' and no mask that is `loss` itself.
  */
 export function reduceLoss(loss: tf.Tensor, reduction: Reduction, mask?: tf.Tensor): tf.Tensor {
-  let weighted = loss;
-  let weightSum: tf.Tensor | null = null;
-  if (mask !== undefined) {
-    assertBroadcastable('mask', mask.shape, loss.shape);
-    const w = tf.cast(mask, 'float32');
-    weighted = tf.mul(loss, w);
-    if (reduction === 'mean') weightSum = tf.sum(tf.broadcastTo(w, loss.shape));
+  if (mask !== undefined) assertBroadcastable('mask', mask.shape, loss.shape);
+  if (reduction === 'batchMean' && loss.rank === 0) {
+    throw new DGPoseError('E_SHAPE', "'batchMean' needs a batch axis", { argument: 'reduction', expected: 'rank >= 1', got: 0 });
   }
-  switch (reduction) {
-    case 'none':
-      return weighted;
-    case 'sum':
-      return tf.sum(weighted);
-    case 'mean':
-      if (weightSum === null) return tf.mean(weighted);
-      // Σw = 0 means every term is masked out (Σw·ℓ = 0): divide by 1 then. Not tf.divNoNan, whose
-      // Equal op sits on the gradient path and has no gradient in tfjs.
-      return tf.div(tf.sum(weighted), tf.where(tf.equal(weightSum, 0), tf.onesLike(weightSum), weightSum));
-    case 'batchMean': {
-      if (loss.rank === 0) {
-        throw new DGPoseError('E_SHAPE', "'batchMean' needs a batch axis", { argument: 'reduction', expected: 'rank >= 1', got: 0 });
-      }
-      return tf.div(tf.sum(weighted), loss.shape[0]);
+  return tf.tidy(() => {
+    let weighted = loss;
+    let weightSum: tf.Tensor | null = null;
+    if (mask !== undefined) {
+      const w = tf.cast(mask, 'float32');
+      weighted = tf.mul(loss, w);
+      if (reduction === 'mean') weightSum = tf.sum(tf.broadcastTo(w, loss.shape));
     }
-    default:
-      return checkReduction(reduction) as never;
-  }
+    switch (reduction) {
+      case 'none':
+        return weighted;
+      case 'sum':
+        return tf.sum(weighted);
+      case 'mean':
+        if (weightSum === null) return tf.mean(weighted);
+        // Σw = 0 means every term is masked out (Σw·ℓ = 0): divide by 1 then. Not tf.divNoNan, whose
+        // Equal op sits on the gradient path and has no gradient in tfjs.
+        return tf.div(tf.sum(weighted), tf.where(tf.equal(weightSum, 0), tf.onesLike(weightSum), weightSum));
+      case 'batchMean':
+        return tf.div(tf.sum(weighted), loss.shape[0]);
+      default:
+        return checkReduction(reduction) as never;
+    }
+  });
 }

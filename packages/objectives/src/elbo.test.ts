@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
-import { type ElboConfig, type ReconstructionKind, cvaeLoss, validateElboConfig, vaeLoss } from './index';
+import { type ElboConfig, type ReconstructionKind, cvaeLoss, reconstructionPerSample, validateElboConfig, vaeLoss } from './index';
 import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
 
 const N = 2;
@@ -129,6 +129,28 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
       expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { lamdaRec: 1 } as Partial<ElboConfig> })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
     });
     tf.dispose([x, y]);
+  });
+
+  it('reconstructionPerSample: per-sample sums (or means) of the element term, and nothing else left behind', async () => {
+    const x = tf.tensor2d(xv, [N, DX]);
+    const xHat = tf.tensor2d(seededFloats(N * DX, 4), [N, DX]);
+    const mv = xHat.dataSync();
+    for (const kind of ['l1', 'l2', 'gaussian', 'laplace'] as const) {
+      for (const recReduction of ['sum', 'mean'] as const) {
+        const config = validateElboConfig({ reconstruction: kind, recReduction, obsLogScale: -0.5 });
+        const out = await expectNoLeak(() => reconstructionPerSample(x, xHat, config), { allowed: 1 });
+        const want = Array.from({ length: N }, (_, n) => {
+          let t = 0;
+          for (let d = 0; d < DX; d++) t += recElem(kind, xv[n * DX + d], mv[n * DX + d], -0.5);
+          return recReduction === 'sum' ? t : t / DX;
+        });
+        expectTensorsClose(out, want, { atol: 1e-4, rtol: 1e-4 });
+        out.dispose();
+      }
+    }
+    const bad = tf.zeros([N, DX + 1]);
+    expect(() => reconstructionPerSample(x, bad, validateElboConfig())).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+    tf.dispose([x, xHat, bad]);
   });
 
   it('a seeded noise is reproducible and gradients reach encoder and decoder weights', () => {

@@ -74,30 +74,32 @@ export function reconstructionTermName(kind: ReconstructionKind): string {
 
 /**
  * Per-sample reconstruction term rec_n ([N]) of x̂ against x ([N, ...] each), summed or averaged over the
- * non-batch dims by `config.recReduction`. Call inside a tidy.
+ * non-batch dims by `config.recReduction`. Returns a tensor the caller owns.
  */
 export function reconstructionPerSample(x: tf.Tensor, xHat: tf.Tensor, config: ElboConfig): tf.Tensor {
   if (x.shape.join() !== xHat.shape.join()) {
     throw new DGPoseError('E_SHAPE', 'the reconstruction must have the shape of x', { argument: 'xHat', expected: [...x.shape], got: [...xHat.shape] });
   }
-  let per: tf.Tensor;
-  switch (config.reconstruction) {
-    case 'l1':
-      per = tf.abs(tf.sub(xHat, x));
-      break;
-    case 'l2':
-      per = tf.square(tf.sub(xHat, x));
-      break;
-    case 'gaussian':
-      per = gaussianNll(x, xHat, config.obsLogScale, { reduction: 'none' });
-      break;
-    case 'laplace':
-      per = laplaceNll(x, xHat, config.obsLogScale, { reduction: 'none' });
-      break;
-  }
-  const summed = reducePerSample(per, 'none');
-  if (config.recReduction === 'sum') return summed;
-  return tf.div(summed, per.size / per.shape[0]);
+  return tf.tidy(() => {
+    let per: tf.Tensor;
+    switch (config.reconstruction) {
+      case 'l1':
+        per = tf.abs(tf.sub(xHat, x));
+        break;
+      case 'l2':
+        per = tf.square(tf.sub(xHat, x));
+        break;
+      case 'gaussian':
+        per = gaussianNll(x, xHat, config.obsLogScale, { reduction: 'none' });
+        break;
+      case 'laplace':
+        per = laplaceNll(x, xHat, config.obsLogScale, { reduction: 'none' });
+        break;
+    }
+    const summed = reducePerSample(per, 'none');
+    if (config.recReduction === 'sum') return summed;
+    return tf.div(summed, per.size / per.shape[0]);
+  });
 }
 
 /** What the ELBO objectives return. Every tensor belongs to the caller (`tf.dispose(result)` frees all). */
