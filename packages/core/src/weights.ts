@@ -173,7 +173,7 @@ function validateArrays(arrays: NamedArrays, argument: string): [string, NamedAr
   const entries = Object.entries(arrays);
   for (const [name, a] of entries) {
     const at = `${argument}['${name}']`;
-    if (name === '') throw new DGPoseError('E_ARG', `${argument} has an empty name`, { argument });
+    if (name === '') throw new DGPoseError('E_ARG', `${argument} has an empty name`, { argument, expected: 'non-empty names', got: '' });
     if (typeof a !== 'object' || a === null) throw new DGPoseError('E_ARG', `${at} must be { dtype, shape, data }`, { argument: at, got: a === null ? 'null' : typeof a });
     if (a.dtype !== 'float32' && a.dtype !== 'int32') throw new DGPoseError('E_ARG', `${at}.dtype is not supported`, { argument: at, expected: 'float32 or int32', got: a.dtype });
     if (!isShape(a.shape)) throw new DGPoseError('E_SHAPE', `${at}.shape must be non-negative integers`, { argument: at, got: a.shape });

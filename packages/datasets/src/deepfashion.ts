@@ -254,7 +254,7 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
       const unknown = [p.from, p.to].find((n) => !known.has(n));
       if (unknown !== undefined) {
         if (strict) {
-          throw new DGPoseError('E_CSV', `${pairsName}:${p.line}: image ${unknown} is not in ${csvName}`, { argument: `${pairsName}:${p.line}`, path: files.pairsCsv });
+          throw new DGPoseError('E_CSV', `${pairsName}:${p.line}: image ${unknown} is not in ${csvName}`, { argument: `${pairsName}:${p.line}`, expected: `image names listed in ${csvName}`, got: unknown, path: files.pairsCsv });
         }
         skips.add('pair-unknown-name', `${pairsName}:${p.line}: ${unknown}`);
       } else {
