@@ -81,10 +81,3 @@ export function replaceKernel(tf: TF, kernelName: string, backendName: string, m
   return true;
 }
 
-/** The stock kernel a replaced kernel falls back to (for tests and benchmarks). */
-export function stockKernel(tf: TF, kernelName: string, backendName: string): KernelFn | undefined {
-  const k = tf.getKernel(kernelName, backendName);
-  if (!k) return undefined;
-  const orig = (k.kernelFunc as unknown as Record<symbol, unknown>)[ORIGINAL] as { kernelFunc: KernelFn } | undefined;
-  return orig ? orig.kernelFunc : (k.kernelFunc as unknown as KernelFn);
-}
