@@ -7,7 +7,7 @@ import type { Sample, SampleSource } from './types';
 import { loadImage, parseSizeOption, SkipCounter } from './image-io';
 import type { OnSkip, SkipReport } from './image-io';
 import { parseNpz } from './chictopia-npz';
-import { layoutError as datasetLayoutError, listDir } from './dataset-files';
+import { assertSampleIndex, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /**
  * What {@link openChictopiaPlus} reads, relative to `root` = ClothNet's `generation/data/pose`
@@ -154,9 +154,7 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
     files: { imagesDir, posesDirs },
     report: () => skips.report(),
     async get(i: number): Promise<Sample> {
-      if (!Number.isInteger(i) || i < 0 || i >= entries.length) {
-        throw new DGPoseError('E_ARG', 'sample index out of range', { argument: 'index', expected: `integer in 0..${entries.length - 1}`, got: i });
-      }
+      assertSampleIndex(i, entries.length);
       const e = entries[i];
       const { image, transform, sourceWidth, sourceHeight } = await loadImage(e.image, size ? { size } : {});
       // DeeperCut's estimates may sit slightly outside the image (its offsets are unbounded): beyond

@@ -39,3 +39,10 @@ export function isFile(p: string): boolean {
     return false;
   }
 }
+
+/** E_ARG unless `i` is an integer sample index in [0, size). */
+export function assertSampleIndex(i: number, size: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= size) {
+    throw new DGPoseError('E_ARG', 'sample index out of range', { argument: 'index', expected: `integer in 0..${size - 1}`, got: i });
+  }
+}

@@ -13,7 +13,7 @@ import {
   parseDeepFashionPairs,
 } from './deepfashion-csv';
 import type { DeepFashionRow } from './deepfashion-csv';
-import { isDir, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
+import { assertSampleIndex, isDir, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /**
  * `'256x256'`: the pose-gan images as they are. `'patn-256x176'`: Pose-Transfer's (PATN) 256x176
@@ -275,9 +275,7 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
     pairs: () => pairList.map(([a, b]) => [a, b] as [number, number]),
     report: () => skips.report(),
     async get(i: number): Promise<Sample> {
-      if (!Number.isInteger(i) || i < 0 || i >= rows.length) {
-        throw new DGPoseError('E_ARG', 'sample index out of range', { argument: 'index', expected: `integer in 0..${rows.length - 1}`, got: i });
-      }
+      assertSampleIndex(i, rows.length);
       const r = rows[i];
       const file = path.join(files.imagesDir, r.name);
       const { image, sourceWidth, sourceHeight } = await loadImage(file, { crop, size });

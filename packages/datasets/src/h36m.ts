@@ -6,7 +6,7 @@ import type { Keypoint, Pose, SkeletonName } from '@dgpose/core';
 import type { Sample, SampleSource } from './types';
 import { loadImage, parseSizeOption, SkipCounter, transformPose } from './image-io';
 import type { CropBox, OnSkip, SkipReport } from './image-io';
-import { isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
+import { assertSampleIndex, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
 /** The usual protocol (dgpose-paper.md §6.4): train on S1, S5, S6, S7, S8; test on S9, S11. */
 export const H36M_SUBJECTS: Readonly<Record<'train' | 'test', readonly string[]>> = Object.freeze({
@@ -274,9 +274,7 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
     files: { annFile, imagesDir },
     report: () => skips.report(),
     async get(i: number): Promise<Sample> {
-      if (!Number.isInteger(i) || i < 0 || i >= entries.length) {
-        throw new DGPoseError('E_ARG', 'sample index out of range', { argument: 'index', expected: `integer in 0..${entries.length - 1}`, got: i });
-      }
+      assertSampleIndex(i, entries.length);
       const e = entries[i];
       const { image, sourceWidth, sourceHeight } = await loadImage(e.file, { crop: e.crop, size });
       if (sourceWidth !== e.width || sourceHeight !== e.height) {
