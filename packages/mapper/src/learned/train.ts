@@ -114,6 +114,7 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
   const rng = createRng(seed).fork('mapper-batches');
   const optimizer = tf.train.adam(lr0);
   const losses: number[] = [];
+  const params = network.parameters(); // the module tree is fixed: walk it once, not every step
   const t0 = Date.now();
   try {
     for (let step = 1; step <= steps; step++) {
@@ -132,7 +133,7 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
       const ct = tf.tensor2d(c, [bs, 2 * J]);
       const vt = tf.tensor2d(v, [bs, J]);
       const target = gaussianHeatmaps(ct, vt, { height: config.height, width: config.width, sigma: config.sigma, coords: 'normalized' });
-      const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(network.call({ coords: ct, visible: vt }), target)) as tf.Scalar, true, network.parameters());
+      const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(network.call({ coords: ct, visible: vt }), target)) as tf.Scalar, true, params);
       const loss = (await cost!.data())[0];
       tf.dispose([ct, vt, target, cost!]);
       if (!Number.isFinite(loss)) {
