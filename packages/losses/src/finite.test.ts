@@ -1,27 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isDGPoseError } from '@dgpose/core';
-import { TEST_BACKENDS, expectNoLeak, useBackend } from '@dgpose/test-utils';
+import { TEST_BACKENDS, expectDGPoseError, expectNoLeak, useBackend } from '@dgpose/test-utils';
 import { assertFiniteLoss, checkFiniteLosses } from './index';
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('checkFiniteLosses', () => {
   it('accepts finite records and names the first bad term', () => {
     expect(() => checkFiniteLosses({ kl: 1, l1: -0.5, advG: 0 })).not.toThrow();
-    const e = caught(() => checkFiniteLosses({ kl: 1, l1: NaN, advD: Infinity }));
-    expect(isDGPoseError(e, 'E_LOSS_NAN')).toBe(true);
-    const err = e as { message: string; details: { argument: string; got: Record<string, string> } };
-    expect(err.details.argument).toBe('l1');
-    expect(err.message).toContain('l1');
+    const err = expectDGPoseError(() => checkFiniteLosses({ kl: 1, l1: NaN, advD: Infinity }), 'E_LOSS_NAN', { argument: 'l1', message: /l1/ });
     expect(err.details.got).toEqual({ l1: 'NaN', advD: 'Infinity' });
-    expect(isDGPoseError(caught(() => checkFiniteLosses({ x: -Infinity })), 'E_LOSS_NAN')).toBe(true);
+    expectDGPoseError(() => checkFiniteLosses({ x: -Infinity }), 'E_LOSS_NAN');
   });
 });
 
