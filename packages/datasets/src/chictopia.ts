@@ -92,7 +92,7 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
     throw new DGPoseError('E_CONFIG', 'split must be "train", "val" or "test"', { argument: 'split', expected: ['train', 'val', 'test'], got: split });
   }
   const minScore = opts.minScore ?? 0;
-  if (!Number.isFinite(minScore)) throw new DGPoseError('E_CONFIG', 'minScore must be finite', { argument: 'minScore', got: minScore });
+  if (!Number.isFinite(minScore)) throw new DGPoseError('E_CONFIG', 'minScore must be finite', { argument: 'minScore', expected: 'a finite number', got: minScore });
   const size = parseSizeOption(opts.size);
   if (opts.root === undefined && opts.imagesDir === undefined) {
     throw new DGPoseError('E_CONFIG', 'give root (ClothNet generation/data/pose) or imagesDir', { argument: 'root', expected: 'root or imagesDir (+ posesDir)', got: Object.keys(opts) });

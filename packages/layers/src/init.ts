@@ -130,7 +130,7 @@ export function initTensor(spec: Initializer, shape: readonly number[], fans: Fa
 export function optionalRng(args: RandomArgs, where: string): LayerRng {
   if (args.rng !== undefined || args.seed !== undefined) return resolveRng(args, where);
   const fail = (): never => {
-    throw new DGPoseError('E_CONFIG', `${where}: a random initialiser needs rng or seed`, { argument: 'rng', got: 'neither' });
+    throw new DGPoseError('E_CONFIG', `${where}: a random initialiser needs rng or seed`, { argument: 'rng', expected: 'rng or seed', got: 'neither' });
   };
   return { next: fail, normal: fail };
 }

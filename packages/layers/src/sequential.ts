@@ -78,7 +78,7 @@ export class Reshape extends Module {
   constructor(args: ReshapeArgs) {
     super('reshape');
     if (!Array.isArray(args?.targetShape) || args.targetShape.length === 0) {
-      throw new DGPoseError('E_CONFIG', 'reshape: targetShape must be a non-empty array', { argument: 'targetShape', got: args?.targetShape });
+      throw new DGPoseError('E_CONFIG', 'reshape: targetShape must be a non-empty array', { argument: 'targetShape', expected: 'a non-empty number[]', got: args?.targetShape });
     }
     this.targetShape = args.targetShape.map((d) => positiveInt('reshape', 'targetShape', d));
   }

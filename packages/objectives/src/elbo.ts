@@ -149,10 +149,12 @@ function checkBeta(beta: unknown): number {
   return num('beta', beta, (b) => b >= 0, 'a finite number >= 0');
 }
 
-function checkParams(where: string, p: GaussianParams): void {
+/** E_ARG unless a network `where` returned { mu, logvar } tensors; returns them. Internal: shared with semi-supervised.ts. */
+export function checkParams(where: string, p: GaussianParams): GaussianParams {
   if (!p || !(p.mu instanceof tf.Tensor) || !(p.logvar instanceof tf.Tensor)) {
-    throw new DGPoseError('E_ARG', `${where} must return { mu, logvar } tensors`, { argument: where, got: typeof p });
+    throw new DGPoseError('E_ARG', `${where} must return { mu, logvar } tensors`, { argument: where, expected: '{ mu: tf.Tensor, logvar: tf.Tensor }', got: typeof p });
   }
+  return p;
 }
 
 /** Shared core of the VAE and CVAE objectives. */

@@ -71,7 +71,7 @@ export function fitGaussianPrior(
     for (let k = 0; k < d; k++) {
       if (vis !== undefined && !vis[k >> 1]) continue;
       const v = p[k];
-      if (!Number.isFinite(v)) throw new DGPoseError('E_NAN', `poses[${n}][${k}] is not finite`, { argument: `poses[${n}]`, got: v });
+      if (!Number.isFinite(v)) throw new DGPoseError('E_NAN', `poses[${n}][${k}] is not finite`, { argument: `poses[${n}]`, expected: 'finite numbers', got: v });
       sum[k] += v;
       sumSq[k] += v * v;
       counts[k] += 1;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError } from '@dgpose/core';
 import { gaussianNll, jointMaskToCoordMask, klNormal, klStandardNormal, reducePerSample, sampleGaussian } from '@dgpose/losses';
 import { tidyObject } from './tidy';
-import { DEFAULT_ELBO_CONFIG, type ElboConfig, type GaussianParams, reconstructionPerSample, validateElboConfig } from './elbo';
+import { DEFAULT_ELBO_CONFIG, type ElboConfig, type GaussianParams, checkParams, reconstructionPerSample, validateElboConfig } from './elbo';
 
 /**
  * Semi-DGPose networks (dgpose-paper.md §5.1, §5.4): pose encoder q(y|x) over standardised coordinates,
@@ -110,13 +110,6 @@ export interface SemiSupervisedResult {
   unlabelled: SemiSupervisedPart | null;
 }
 
-function params(where: string, p: GaussianParams): GaussianParams {
-  if (!p || !(p.mu instanceof tf.Tensor) || !(p.logvar instanceof tf.Tensor)) {
-    throw new DGPoseError('E_ARG', `${where} must return { mu, logvar } tensors`, { argument: where, got: typeof p });
-  }
-  return p;
-}
-
 function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null, offset: number, name: string): tf.Tensor {
   if (eps !== undefined) return sampleGaussian(p.mu, p.logvar, eps);
   if (seed === null) throw new DGPoseError('E_ARG', `noise.${name} is missing`, { argument: `noise.${name}`, expected: 'a tensor' });
@@ -158,7 +151,7 @@ export function semiSupervisedLoss(
   const seed = typeof opts.noise === 'number' ? opts.noise : null;
   const noise: SemiSupervisedNoise = typeof opts.noise === 'number' ? {} : opts.noise;
   if (seed !== null && !Number.isFinite(seed)) {
-    throw new DGPoseError('E_ARG', 'noise seed must be finite', { argument: 'noise', got: seed });
+    throw new DGPoseError('E_ARG', 'noise seed must be finite', { argument: 'noise', expected: 'a finite seed or a noise object', got: seed });
   }
   return tidyObject((): SemiSupervisedResult => {
     const terms: Record<string, tf.Scalar> = {};
@@ -177,10 +170,10 @@ export function semiSupervisedLoss(
           got: [...y.shape],
         });
       }
-      const qy = params('encodePose', nets.encodePose(x));
+      const qy = checkParams('encodePose', nets.encodePose(x));
       const mask = visible ? jointMaskToCoordMask(visible) : undefined;
       const poseNll = reducePerSample(gaussianNll(y, qy.mu, qy.logvar, { reduction: 'none', mask }), 'none');
-      const qz = params('encodeAppearance', nets.encodeAppearance(x, y));
+      const qz = checkParams('encodeAppearance', nets.encodeAppearance(x, y));
       const z = draw(qz, noise.zLabelled, seed, 0, 'zLabelled');
       const xHat = nets.decode(z, y);
       const rec = reconstructionPerSample(x, xHat, config);
@@ -195,9 +188,9 @@ export function semiSupervisedLoss(
 
     if (batch.unlabelled) {
       const { x } = batch.unlabelled;
-      const qy = params('encodePose', nets.encodePose(x));
+      const qy = checkParams('encodePose', nets.encodePose(x));
       const yHat = draw(qy, noise.yUnlabelled, seed, 1, 'yUnlabelled');
-      const qz = params('encodeAppearance', nets.encodeAppearance(x, yHat));
+      const qz = checkParams('encodeAppearance', nets.encodeAppearance(x, yHat));
       const z = draw(qz, noise.zUnlabelled, seed, 2, 'zUnlabelled');
       const xHat = nets.decode(z, yHat);
       const rec = reconstructionPerSample(x, xHat, config);

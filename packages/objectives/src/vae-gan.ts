@@ -64,7 +64,7 @@ export function validateVaeGanTrainerConfig(partial: Partial<VaeGanTrainerConfig
     throw new DGPoseError('E_CONFIG', 'labelSmoothing has no meaning for the hinge loss', { argument: 'labelSmoothing', expected: 0, got: c.labelSmoothing });
   }
   for (const k of ['halveDiscriminatorLoss', 'checkGradients'] as const) {
-    if (typeof c[k] !== 'boolean') throw new DGPoseError('E_CONFIG', `${k} must be a boolean`, { argument: k, got: c[k] });
+    if (typeof c[k] !== 'boolean') throw new DGPoseError('E_CONFIG', `${k} must be a boolean`, { argument: k, expected: 'true or false', got: c[k] });
   }
   return c;
 }
