@@ -120,8 +120,8 @@ async function main(): Promise<void> {
     kind,
     description:
       kind === 'conditional'
-        ? 'Conditional-DGPose (small preset) on the built-in synthetic people, 64x64'
-        : `Semi-DGPose (small preset) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
+        ? `Conditional-DGPose (small preset, maxChannels 64${(model.config as { lossWeights: { adv: number } }).lossWeights.adv === 0 ? ', no adversarial term' : ''}) on the built-in synthetic people, 64x64`
+        : `Semi-DGPose (small preset, maxChannels 64) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
     preset: config.preset,
     ...(kind === 'semi' ? { supervision: config.supervision } : {}),
     trainedOn: 'synthetic-64',

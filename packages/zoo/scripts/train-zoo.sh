@@ -4,8 +4,11 @@
 # and finally regenerates the registry. The exact trainer command of each entry is recorded in its
 # zoo.json. Run from anywhere; logs go to $RUNS/<name>.log.
 #   packages/zoo/scripts/train-zoo.sh [names...]     (default: all five)
-# Model config: the small preset with maxChannels 64 (scripts/zoo-train-config.json) keeps each entry near 2-3 MB.
-# Env: RUNS (default /tmp/dgpose-zoo-runs), COND_STEPS, SEMI_STEPS, BATCH.
+# Model config: the small preset with maxChannels 64 (scripts/zoo-train-config*.json) keeps each entry near 2-3 MB;
+# the Conditional entry also drops the adversarial term (adv 0: at a few thousand steps the PatchGAN
+# left high-frequency artefacts that lost to copying the source in SSIM).
+# Env: RUNS (default /tmp/dgpose-zoo-runs), COND_STEPS, SEMI_STEPS, BATCH; RESUME_STEPS=N continues the
+# runs in $RUNS to N steps (trainer --resume) and records both commands.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 RUNS="${RUNS:-/tmp/dgpose-zoo-runs}"
@@ -17,11 +20,21 @@ NAMES="${*:-conditional-small-64 semi-small-64-100 semi-small-64-75 semi-small-6
 
 for name in $NAMES; do
   case "$name" in
-    conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS" ;;
-    semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS" ;;
+    conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional.json ;;
+    semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
     *) echo "unknown zoo entry $name" >&2; exit 2 ;;
   esac
-  cmd="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json $args --batch-size $BATCH --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out $RUNS/$name"
+  if [ "${RESUME_STEPS:-}" != "" ]; then
+    # continue an earlier run of this script to RESUME_STEPS (exact resume); both commands are recorded
+    prev="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).command)' "$ROOT/packages/zoo/weights/$name/zoo.json")"
+    more="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --out $RUNS/$name --resume --steps $RESUME_STEPS --quiet"
+    echo "== $name: $more"
+    (cd "$ROOT" && eval "$more") > "$RUNS/$name.log" 2>&1
+    (cd "$ROOT/packages/zoo" && TSX_TSCONFIG_PATH=tsconfig.scripts.json node --import tsx scripts/evaluate-zoo.ts --name "$name" --run "$RUNS/$name" --command "$prev && $more") >> "$RUNS/$name.log" 2>&1
+    tail -3 "$RUNS/$name.log"
+    continue
+  fi
+  cmd="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/$cfg $args --batch-size $BATCH --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out $RUNS/$name"
   echo "== $name: $cmd"
   (cd "$ROOT" && eval "$cmd") > "$RUNS/$name.log" 2>&1
   (cd "$ROOT/packages/zoo" && TSX_TSCONFIG_PATH=tsconfig.scripts.json node --import tsx scripts/evaluate-zoo.ts --name "$name" --run "$RUNS/$name" --command "$cmd") >> "$RUNS/$name.log" 2>&1
