@@ -80,7 +80,7 @@ export const DEFAULT_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   n: 96,
   pairs: 96,
   shard: { index: 0, count: 1 },
-  out: 'bench-results',
+  out: 'out/bench',
   force: false,
   backend: 'auto',
   threads: 1,
