@@ -161,7 +161,8 @@ describe('the default run', () => {
   it('evaluates every DGPose model of the zoo, or stops with a clear message while the zoo has none', async () => {
     const names = zooModelNames();
     const out = path.join(tmp, 'default');
-    const r = await cli(['run', '--n', '2', '--pairs', '2', '--no-speed', '--backend', 'cpu', '--grid-rows', '1', '--out', out, '--quiet']);
+    // wasm: the small 64x64 zoo models are ~10x slower on the cpu backend
+    const r = await cli(['run', '--n', '1', '--pairs', '1', '--batch-size', '1', '--no-speed', '--backend', 'wasm', '--grid-rows', '1', '--out', out, '--quiet']);
     if (names.length === 0) {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/the zoo has no DGPose weights yet .*pass --checkpoint DIR/);
@@ -173,6 +174,7 @@ describe('the default run', () => {
       expect(res.models.map((m) => m.label)).toEqual(names);
       expect(res.models.every((m) => m.source.type === 'zoo' && m.dataId === 'synthetic-64')).toBe(true);
       expect(res.estimator?.name).toBe('pose-regressor-64');
+      expect(res.provenance.backend).toBe('wasm');
     }
   });
 });
