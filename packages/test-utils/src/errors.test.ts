@@ -1,7 +1,7 @@
 import { expectDGPoseError, rejectsWithDGPoseError } from './index';
 
 class FakeDGPoseError extends Error {
-  readonly name = 'DGPoseError';
+  override readonly name = 'DGPoseError';
   constructor(
     readonly code: string,
     message: string,
