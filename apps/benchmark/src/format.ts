@@ -86,3 +86,20 @@ export function consoleTables(r: Results): string {
   }
   return out.join('\n');
 }
+
+/** The "Models" table of both reports (markdown and HTML): one row per evaluated model. */
+export const MODEL_TABLE_HEADER = ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'step', 'source', 'weights sha256'];
+
+export function modelTableRows(r: Results): string[][] {
+  return r.models.map((m) => [
+    m.label,
+    m.kind,
+    m.preset,
+    m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`,
+    `${m.imageSize}x${m.imageSize}`,
+    String(m.paramCount),
+    m.step === undefined ? '–' : String(m.step),
+    m.source.type === 'zoo' ? `zoo ${m.source.name}` : m.source.dir,
+    m.sha256.map((h) => h.slice(0, 12)).join(', '),
+  ]);
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { GRID_COLUMNS } from './grid';
-import { fmt, fmtMs, pckCells, pctOf, ssimName, tableCells } from './format';
+import { fmt, fmtMs, pckCells, pctOf, ssimName, tableCells, MODEL_TABLE_HEADER, modelTableRows } from './format';
 import { BBOX_THRESHOLDS, HEADBOX_THRESHOLDS, type PckSummary } from './summary';
 import type { Results } from './types';
 
@@ -159,18 +159,8 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   H.push(`<h2>Models</h2>`);
   H.push(
     table(
-      ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'step', 'source', 'weights sha256'],
-      r.models.map((m) => [
-        m.label,
-        m.kind,
-        m.preset,
-        m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`,
-        `${m.imageSize}x${m.imageSize}`,
-        String(m.paramCount),
-        m.step === undefined ? '–' : String(m.step),
-        m.source.type === 'zoo' ? `zoo ${m.source.name}` : m.source.dir,
-        m.sha256.map((h) => h.slice(0, 12)).join(', '),
-      ]),
+      MODEL_TABLE_HEADER,
+      modelTableRows(r),
     ),
   );
   H.push(`<h2>Provenance</h2><ul>`);

@@ -1,6 +1,6 @@
 /* report.md: the paper tables with ours beside them, transfer, PCK tables, speed, grids, provenance. */
 import { GRID_COLUMNS } from './grid';
-import { fmt, fmtMs, mdTable, pckCells, pctOf, ssimName, tableCells } from './format';
+import { fmt, fmtMs, mdTable, pckCells, pctOf, ssimName, tableCells, MODEL_TABLE_HEADER, modelTableRows } from './format';
 import { BBOX_THRESHOLDS, HEADBOX_THRESHOLDS, type PckSummary } from './summary';
 import type { Results } from './types';
 
@@ -115,18 +115,8 @@ export function renderMarkdown(r: Results): string {
   L.push('## Models', '');
   L.push(
     mdTable(
-      ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'step', 'source', 'weights sha256'],
-      r.models.map((m) => [
-        m.label,
-        m.kind,
-        m.preset,
-        m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`,
-        `${m.imageSize}x${m.imageSize}`,
-        String(m.paramCount),
-        m.step === undefined ? '–' : String(m.step),
-        m.source.type === 'zoo' ? `zoo ${m.source.name}` : m.source.dir,
-        m.sha256.map((h) => h.slice(0, 12)).join(', '),
-      ]),
+      MODEL_TABLE_HEADER,
+      modelTableRows(r),
     ),
     '',
   );
