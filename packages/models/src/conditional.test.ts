@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Pose, convertPose, initBackend, isDGPoseError } from '@dgpose/core';
-import { expectNoLeak } from '@dgpose/test-utils';
+import { expectNoLeak, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import type { Sample } from '@dgpose/datasets';
 import { CONDITIONAL_PRESETS, validateConditionalConfig } from './config';
 import { type ConditionalDGPose, createConditionalDGPose } from './conditional';
@@ -9,17 +9,6 @@ import { disposeBatch, syntheticSamples, toBatch } from './testing';
 import type { RgbImage, TrainBatch } from './types';
 
 const S = 32;
-
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    if (!isDGPoseError(e)) throw e;
-    expect(e.code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 function l1(a: RgbImage, b: RgbImage): number {
   let s = 0;
@@ -154,21 +143,21 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     const b = await loaded.reconstruct(imgs, poses);
     a.forEach((im, i) => expect(Buffer.from(im.data).equals(Buffer.from(b[i].data))).toBe(true));
     loaded.dispose();
-    await expectCode(loadModelFromWeights(exported, { kind: 'semi' }), 'E_WEIGHTS_MISMATCH');
-    await expectCode(loadModelFromWeights(exported, { preset: 'small' }), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(loadModelFromWeights(exported, { kind: 'semi' }), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(loadModelFromWeights(exported, { preset: 'small' }), 'E_WEIGHTS_MISMATCH');
     const v2 = { ...exported, manifest: { ...exported.manifest, config: { ...(exported.manifest.config as object), modelFormatVersion: 99 } } };
-    await expectCode(loadModelFromWeights(v2), 'E_WEIGHTS_VERSION');
+    await rejectsWithDGPoseError(loadModelFromWeights(v2), 'E_WEIGHTS_VERSION');
     const mapperW = { ...exported, manifest: { ...exported.manifest, kind: 'mapper/learned' } };
-    await expectCode(loadModelFromWeights(mapperW), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(loadModelFromWeights(mapperW), 'E_WEIGHTS_MISMATCH');
     // weights of another preset (other shapes) into this model: refused, nothing changed
     const other = await createConditionalDGPose({ preset: 'tiny', config: { baseChannels: 4, latentDim: 4 } });
     const before = await model.reconstruct(imgs.slice(0, 1), poses.slice(0, 1));
-    await expectCode(async () => model.loadArrays(await other.namedArrays()), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(async () => model.loadArrays(await other.namedArrays()), 'E_WEIGHTS_MISMATCH');
     const after = await model.reconstruct(imgs.slice(0, 1), poses.slice(0, 1));
     expect(Buffer.from(after[0].data).equals(Buffer.from(before[0].data))).toBe(true);
     other.dispose();
     const semi = await createSemiDGPose({ preset: 'tiny' });
-    await expectCode(async () => model.loadArrays(await semi.namedArrays()), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(async () => model.loadArrays(await semi.namedArrays()), 'E_WEIGHTS_MISMATCH');
     semi.dispose();
   });
 
@@ -189,25 +178,25 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
   it('bad inputs throw coded errors naming what was expected', async () => {
     const imgs = samples.map((s) => s.image);
     const poses = samples.map((s) => s.pose);
-    await expectCode(model.reconstruct(imgs, poses.slice(0, 3)), 'E_SHAPE');
-    await expectCode(model.reconstruct([{ ...imgs[0], data: imgs[0].data.subarray(0, 100) }], [poses[0]]), 'E_SHAPE');
-    await expectCode(model.reconstruct([imgs[0]]), 'E_ARG');
-    await expectCode(model.reconstruct([imgs[0]], [convertPose(poses[0], 'coco17')]), 'E_SKELETON');
+    await rejectsWithDGPoseError(model.reconstruct(imgs, poses.slice(0, 3)), 'E_SHAPE');
+    await rejectsWithDGPoseError(model.reconstruct([{ ...imgs[0], data: imgs[0].data.subarray(0, 100) }], [poses[0]]), 'E_SHAPE');
+    await rejectsWithDGPoseError(model.reconstruct([imgs[0]]), 'E_ARG');
+    await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [convertPose(poses[0], 'coco17')]), 'E_SKELETON');
     const nan: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: NaN, y: k.y } : k)) };
-    await expectCode(model.reconstruct([imgs[0]], [nan]), 'E_NAN');
+    await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [nan]), 'E_NAN');
     const outside: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: 40, y: k.y } : k)) };
-    await expectCode(model.reconstruct([imgs[0]], [outside]), 'E_ARG');
-    await expectCode(model.generate(undefined, 2), 'E_ARG');
-    await expectCode(model.generate(poses[0], 0), 'E_ARG');
+    await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [outside]), 'E_ARG');
+    await rejectsWithDGPoseError(model.generate(undefined, 2), 'E_ARG');
+    await rejectsWithDGPoseError(model.generate(poses[0], 0), 'E_ARG');
     const bad = tf.tidy(() => tf.tensor2d(new Float32Array(4 * 36).fill(NaN), [4, 36]));
-    await expectCode(model.trainStep({ ...batch, poses: bad }), 'E_NAN');
+    await rejectsWithDGPoseError(model.trainStep({ ...batch, poses: bad }), 'E_NAN');
     bad.dispose();
-    await expectCode(() => model.encodeTensors(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, tf.zeros([1, 36]) as tf.Tensor2D), 'E_SHAPE');
-    await expectCode(() => model.decodeTensors(tf.zeros([1, 8]) as tf.Tensor2D, tf.zeros([1, 34]) as tf.Tensor2D), 'E_JOINTS');
-    await expectCode(() => validateConditionalConfig({ latentDim: 0 }), 'E_CONFIG');
-    await expectCode(() => validateConditionalConfig({ imageSiz: 32 } as never), 'E_CONFIG');
-    await expectCode(() => validateConditionalConfig({}, 'huge' as never), 'E_CONFIG');
-    await expectCode(() => validateConditionalConfig({ lossWeights: { adv: -1 } }), 'E_CONFIG');
+    await rejectsWithDGPoseError(() => model.encodeTensors(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, tf.zeros([1, 36]) as tf.Tensor2D), 'E_SHAPE');
+    await rejectsWithDGPoseError(() => model.decodeTensors(tf.zeros([1, 8]) as tf.Tensor2D, tf.zeros([1, 34]) as tf.Tensor2D), 'E_JOINTS');
+    await rejectsWithDGPoseError(() => validateConditionalConfig({ latentDim: 0 }), 'E_CONFIG');
+    await rejectsWithDGPoseError(() => validateConditionalConfig({ imageSiz: 32 } as never), 'E_CONFIG');
+    await rejectsWithDGPoseError(() => validateConditionalConfig({}, 'huge' as never), 'E_CONFIG');
+    await rejectsWithDGPoseError(() => validateConditionalConfig({ lossWeights: { adv: -1 } }), 'E_CONFIG');
     expect(validateConditionalConfig({}, 'paper').imageSize).toBe(256);
     expect(CONDITIONAL_PRESETS.small.imageSize).toBe(64);
   });

@@ -2,20 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend, isDGPoseError } from '@dgpose/core';
+import { createRng, initBackend } from '@dgpose/core';
 import { createConditionalDGPose, createSemiDGPose, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from './node';
+import { rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { disposeBatch, syntheticSamples, toBatch } from './testing';
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isDGPoseError(e)) throw e;
-    expect(e.code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 describe('@dgpose/models/node (wasm)', () => {
   let dir: string;
@@ -37,7 +27,7 @@ describe('@dgpose/models/node (wasm)', () => {
     const imgs = samples.map((s) => s.image);
     const [x, y] = [await m.reconstruct(imgs), await l.reconstruct(imgs)];
     expect(Buffer.from(x[1].data).equals(Buffer.from(y[1].data))).toBe(true);
-    await expectCode(loadModel(path.join(dir, 'semi'), { kind: 'conditional' }), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(loadModel(path.join(dir, 'semi'), { kind: 'conditional' }), 'E_WEIGHTS_MISMATCH');
     l.dispose();
     m.dispose();
     disposeBatch(b);
@@ -67,16 +57,16 @@ describe('@dgpose/models/node (wasm)', () => {
     const c = await r.trainStep(b);
     expect(c.total).toBeCloseTo(a.total, 4);
     expect(c.advD).toBeCloseTo(a.advD, 4);
-    await expectCode(loadCheckpoint(ck, { kind: 'semi' }), 'E_CHECKPOINT');
-    await expectCode(loadCheckpoint(ck, { preset: 'small' }), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(loadCheckpoint(ck, { kind: 'semi' }), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(loadCheckpoint(ck, { preset: 'small' }), 'E_CHECKPOINT');
     // a half-written checkpoint (no complete marker) is refused
     const half = path.join(dir, 'half');
     fs.cpSync(ck, half, { recursive: true });
     fs.rmSync(path.join(half, 'checkpoint.json'));
-    await expectCode(loadCheckpoint(half), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(loadCheckpoint(half), 'E_CHECKPOINT');
     const marker = JSON.parse(fs.readFileSync(path.join(ck, 'checkpoint.json'), 'utf8'));
     fs.writeFileSync(path.join(half, 'checkpoint.json'), JSON.stringify({ ...marker, formatVersion: 7 }));
-    await expectCode(loadCheckpoint(half), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(loadCheckpoint(half), 'E_CHECKPOINT');
     r.dispose();
     m.dispose();
     disposeBatch(b);
@@ -85,7 +75,7 @@ describe('@dgpose/models/node (wasm)', () => {
   it('without a mapper source, the node factory loads the shipped learned mapper (E_IO while none is shipped)', async () => {
     const shipped = path.resolve(__dirname, '../../mapper/weights/coco18-64/model.json');
     if (!fs.existsSync(shipped)) {
-      await expectCode(createSemiDGPose({ preset: 'small' }), 'E_IO');
+      await rejectsWithDGPoseError(createSemiDGPose({ preset: 'small' }), 'E_IO');
       return;
     }
     const before = tf.memory().numTensors;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Pose, initBackend, isDGPoseError } from '@dgpose/core';
+import { type Pose, initBackend } from '@dgpose/core';
 import { MapperNetwork, changeHeight, mapperFromNetwork, validateMapperConfig } from '@dgpose/mapper';
-import { expectNoLeak } from '@dgpose/test-utils';
+import { expectNoLeak, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import type { Sample } from '@dgpose/datasets';
 import { createSemiDGPose, loadModelFromWeights } from './factory';
 import type { SemiDGPose } from './semi';
@@ -9,17 +9,6 @@ import { disposeBatch, syntheticSamples, toBatch } from './testing';
 import type { TrainBatch } from './types';
 
 const S = 32;
-
-async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    if (!isDGPoseError(e)) throw e;
-    expect(e.code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}, nothing was thrown`);
-}
 
 /** Mean |estimate − truth| over visible joints, in normalised coords. */
 async function poseError(m: SemiDGPose, b: TrainBatch): Promise<number> {
@@ -162,18 +151,18 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     a.forEach((im, i) => expect(Buffer.from(im.data).equals(Buffer.from(b[i].data))).toBe(true));
     expect(await loaded.estimatePose(imgs)).toEqual(await model.estimatePose(imgs));
     loaded.dispose();
-    await expectCode(loadModelFromWeights(exported, { kind: 'conditional' }), 'E_WEIGHTS_MISMATCH');
+    await rejectsWithDGPoseError(loadModelFromWeights(exported, { kind: 'conditional' }), 'E_WEIGHTS_MISMATCH');
   });
 
   it('refuses bad input with coded errors', async () => {
     const fresh = await createSemiDGPose({ preset: 'tiny' });
     expect(() => fresh.samplePoses(2)).toThrow(/not fitted/);
-    await expectCode(fresh.generate(undefined, 2), 'E_ARG');
-    await expectCode(() => fresh.fitPosePrior([new Float32Array(10)]), 'E_JOINTS');
-    await expectCode(() => fresh.fitPosePrior([new Float32Array(36).fill(NaN), new Float32Array(36)]), 'E_NAN');
-    await expectCode(fresh.indirectTransfer([samples[0].image], [samples[0].image, samples[1].image]), 'E_SHAPE');
-    await expectCode(createSemiDGPose({ preset: 'tiny', mapper: 'learned' }), 'E_ARG');
-    await expectCode(() => fresh.estimatePoseTensors(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D), 'E_SHAPE');
+    await rejectsWithDGPoseError(fresh.generate(undefined, 2), 'E_ARG');
+    await rejectsWithDGPoseError(() => fresh.fitPosePrior([new Float32Array(10)]), 'E_JOINTS');
+    await rejectsWithDGPoseError(() => fresh.fitPosePrior([new Float32Array(36).fill(NaN), new Float32Array(36)]), 'E_NAN');
+    await rejectsWithDGPoseError(fresh.indirectTransfer([samples[0].image], [samples[0].image, samples[1].image]), 'E_SHAPE');
+    await rejectsWithDGPoseError(createSemiDGPose({ preset: 'tiny', mapper: 'learned' }), 'E_ARG');
+    await rejectsWithDGPoseError(() => fresh.estimatePoseTensors(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D), 'E_SHAPE');
     fresh.dispose();
   });
 
@@ -181,7 +170,7 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     const before = await model.getState();
     const nanImages = tf.fill([8, S, S, 3], NaN) as tf.Tensor4D;
     const n0 = tf.memory().numTensors;
-    await expectCode(model.trainStep({ ...batch, images: nanImages }), 'E_LOSS_NAN');
+    await rejectsWithDGPoseError(model.trainStep({ ...batch, images: nanImages }), 'E_LOSS_NAN');
     expect(tf.memory().numTensors).toBe(n0);
     nanImages.dispose();
     const after = await model.getState();
@@ -228,7 +217,7 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     loaded.dispose();
     // a mapper of another frame size is refused
     const wrong = mapperFromNetwork(new MapperNetwork(validateMapperConfig({}, 'tiny'), { seed: 3 }));
-    await expectCode(createSemiDGPose({ preset: 'tiny', mapper: 'learned', mapperSource: wrong }), 'E_CONFIG');
+    await rejectsWithDGPoseError(createSemiDGPose({ preset: 'tiny', mapper: 'learned', mapperSource: wrong }), 'E_CONFIG');
     wrong.dispose();
     disposeBatch(b16);
     m.dispose(); // disposes the mapper it owns
