@@ -463,9 +463,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       let losses: StepLosses;
       try {
         hooks.beforeStep?.(step + 1, batch);
-        // the model's own counter is not a loss; the trainer logs its step beside the losses
-        const { step: _modelStep, ...terms } = (await model.trainStep(batch)) as StepLosses & { step?: number };
-        losses = terms as StepLosses;
+        // the model's step index comes apart from its losses; the trainer logs its own step beside them
+        ({ losses } = await model.trainStep(batch));
       } catch (e) {
         if (isDGPoseError(e, 'E_LOSS_NAN')) throw await nanStop(e.details.argument ?? 'unknown', step + 1, e);
         throw e;

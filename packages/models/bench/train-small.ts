@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   for (let i = 0; i < STEPS; i++) {
     const b = await batcher.nextTensors();
-    const r = await m.trainStep(b);
+    const { losses: r } = await m.trainStep(b);
     b.dispose();
     if (i % 25 === 0 || i === STEPS - 1) {
       const keys = ['l1', 'kl', 'advG', 'advD', 'pose', 'klPose', 'total'].filter((k) => r[k] !== undefined);

@@ -39,8 +39,8 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     batch = toBatch(samples, S);
     model = await createConditionalDGPose({ preset: 'tiny', config: { lr: 3e-3 } });
     for (let i = 0; i < 80; i++) {
-      const r = await model.trainStep(batch);
-      history.push({ l1: r.l1, tensors: tf.memory().numTensors });
+      const { losses } = await model.trainStep(batch);
+      history.push({ l1: losses.l1, tensors: tf.memory().numTensors });
     }
   }, 60000);
 
@@ -65,10 +65,14 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('trainStep returns plain numbers and keeps numTensors flat', async () => {
+  it('trainStep returns { step, losses } in plain numbers and keeps numTensors flat', async () => {
+    const stepBefore = model.step;
     const r = await model.trainStep(batch);
-    for (const k of ['l1', 'kl', 'advG', 'advD', 'total', 'beta', 'step']) expect(typeof r[k]).toBe('number');
-    expect(Object.values(r).every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
+    expect(Object.keys(r).sort()).toEqual(['losses', 'step']);
+    expect(r.step).toBe(stepBefore);
+    expect(model.step).toBe(stepBefore + 1);
+    expect(Object.keys(r.losses).sort()).toEqual(['advD', 'advG', 'beta', 'gradNormD', 'gradNormG', 'kl', 'l1', 'total']);
+    expect(Object.values(r.losses).every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
     const counts = history.slice(1).map((h) => h.tensors);
     expect(new Set(counts).size).toBe(1);
   });
@@ -170,8 +174,9 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(twin.step).toBe(model.step);
     const r1 = await model.trainStep(batch);
     const r2 = await twin.trainStep(batch);
-    expect(r2.total).toBeCloseTo(r1.total, 4);
-    expect(r2.advD).toBeCloseTo(r1.advD, 4);
+    expect(r2.step).toBe(r1.step);
+    expect(r2.losses.total).toBeCloseTo(r1.losses.total, 4);
+    expect(r2.losses.advD).toBeCloseTo(r1.losses.advD, 4);
     twin.dispose();
   });
 
@@ -220,12 +225,21 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     for (const [k, v] of Object.entries(before.weights)) expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
   });
 
-  it('learned prior p(z|y) trains and samples', async () => {
+  it('learned prior p(z|y) trains and samples (adv 0: the generator-only step)', async () => {
     const m = await createConditionalDGPose({ preset: 'tiny', config: { prior: 'learned', lossWeights: { adv: 0 } } });
-    await m.trainStep(batch); // creates the Adam slots
+    const first = await m.trainStep(batch); // creates the Adam slots
+    expect(first.step).toBe(0);
+    expect(Object.keys(first.losses).sort()).toEqual(['beta', 'gradNormG', 'kl', 'l1', 'total']);
     await expectNoLeak(async () => {
       for (let i = 0; i < 3; i++) await m.trainStep(batch);
     });
+    // optimizer state without a discriminator: generator/* and trainer/step only; the two kinds do not mix
+    const own = (await m.getState()).optimizer;
+    expect(Object.keys(own).every((k) => k.startsWith('generator/') || k === 'trainer/step')).toBe(true);
+    await rejectsWithDGPoseError(m.setOptimizerState((await model.getState()).optimizer), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(model.setOptimizerState(own), 'E_CHECKPOINT');
+    await m.setOptimizerState(own, 4);
+    expect(m.step).toBe(4);
     const gen = await expectNoLeak(() => m.generate(samples[0].pose, 2, { seed: 3 }));
     expect(gen).toHaveLength(2);
     m.dispose();

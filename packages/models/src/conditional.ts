@@ -16,7 +16,7 @@ import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import { cvaeLoss, type CvaeNetworks } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, stepSeed } from './model';
 import { validateConditionalConfig } from './config';
-import type { ConditionalConfig, ConfigOverrides, CreateConditionalOptions, DGPoseModel, StepLosses, TrainBatch } from './types';
+import type { ConditionalConfig, ConfigOverrides, CreateConditionalOptions, DGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
 
 export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
   readonly kind = 'conditional' as const;
@@ -56,14 +56,14 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
     throw new DGPoseError('E_ARG', 'Conditional-DGPose needs a pose to generate from (it has no pose prior; Semi-DGPose has)', { argument: 'pose', expected: 'a Pose', got: 'undefined' });
   }
 
-  async trainStep(batch: TrainBatch): Promise<StepLosses> {
+  async trainStep(batch: TrainBatch): Promise<TrainStepResult> {
     this.assertLive();
     await this.checkBatch(batch);
     const b: InternalBatch = { x: batch.images, heat: tf.tidy(() => this.heatmaps(batch.poses, batch.visible)) };
     try {
       const beta = this.klWeight(this.trainer.step);
-      const r = await this.trainer.trainStep(b);
-      return { ...r, beta } as unknown as StepLosses;
+      const { step, losses } = await this.trainer.trainStep(b);
+      return { step, losses: { ...losses, beta } };
     } finally {
       b.heat?.dispose();
     }

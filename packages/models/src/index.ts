@@ -5,6 +5,7 @@ export type {
   ModelWeightsKind,
   TrainBatch,
   StepLosses,
+  TrainStepResult,
   RgbImage,
   ConditionalLossWeights,
   SemiLossWeights,

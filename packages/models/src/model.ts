@@ -5,12 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
 import { Module, checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
-import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
+import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
 import { MODEL_FORMAT_VERSION, numScales } from './config';
 import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator } from './networks';
-import { type StepTrainer, createGeneratorTrainer } from './trainer';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages } from './io';
-import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch } from './types';
+import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch, TrainStepResult } from './types';
 
 /** The generator side: E_y, q(z|x,y), p(x|z,y), optional p(z|y) and (Semi) q(y|x). `call` decodes. */
 export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.Tensor4D> {
@@ -66,7 +65,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   readonly joints: number;
   readonly net: GeneratorNet;
   readonly disc: PatchDiscriminator | null;
-  protected trainer!: StepTrainer<InternalBatch>;
+  protected trainer!: VaeGanTrainer<InternalBatch>;
   protected readonly klSchedule: (step: number) => number;
   private disposed = false;
 
@@ -78,26 +77,29 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
   }
 
-  /** Called by subclasses once their own parts exist. */
+  /**
+   * Called by subclasses once their own parts exist. One trainer for both cases (@dgpose/objectives'
+   * createVaeGanTrainer): with a discriminator (lossWeights.adv > 0) the VAE-GAN step, G and D updated
+   * simultaneously from the same forward pass; without one the generator-only step.
+   */
   protected initTrainer(generatorLoss: (b: InternalBatch, ctx: VaeGanStepContext) => VaeGanGeneratorOutput): void {
     const c = this.config;
-    const stateVars = [...this.net.buffers(), ...(this.disc?.buffers() ?? [])];
     const disc = this.disc;
-    if (disc) {
-      this.trainer = createVaeGanTrainer<InternalBatch>({
-        generatorLoss,
-        discriminator: (images, b) => {
-          if (!b.heat) throw new DGPoseError('E_ARG', 'internal: the discriminator has no pose condition', { argument: 'heat' });
-          return disc.call({ x: images, heat: b.heat });
-        },
-        generatorVars: this.net.parameters(),
-        discriminatorVars: disc.parameters(),
-        stateVars,
-        config: { generatorLearningRate: c.lr, discriminatorLearningRate: c.lrD, beta1: c.beta1, beta2: c.beta2, lambdaAdv: c.lossWeights.adv },
-      });
-    } else {
-      this.trainer = createGeneratorTrainer<InternalBatch>({ generatorLoss, generatorVars: this.net.parameters(), stateVars, lr: c.lr, beta1: c.beta1, beta2: c.beta2 });
-    }
+    this.trainer = createVaeGanTrainer<InternalBatch>({
+      generatorLoss,
+      ...(disc
+        ? {
+            discriminator: (images: tf.Tensor, b: InternalBatch) => {
+              if (!b.heat) throw new DGPoseError('E_ARG', 'internal: the discriminator has no pose condition', { argument: 'heat' });
+              return disc.call({ x: images, heat: b.heat });
+            },
+            discriminatorVars: disc.parameters(),
+          }
+        : {}),
+      generatorVars: this.net.parameters(),
+      stateVars: [...this.net.buffers(), ...(disc?.buffers() ?? [])],
+      config: { generatorLearningRate: c.lr, discriminatorLearningRate: c.lrD, beta1: c.beta1, beta2: c.beta2, lambdaAdv: c.lossWeights.adv },
+    });
   }
 
   get step(): number {
@@ -330,7 +332,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     return n;
   }
 
-  abstract trainStep(batch: TrainBatch): Promise<StepLosses>;
+  abstract trainStep(batch: TrainBatch): Promise<TrainStepResult>;
   abstract evaluate(batch: TrainBatch): Promise<StepLosses>;
 
   /** Reads named scalars as plain numbers and frees them. */

@@ -42,8 +42,8 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     model.fitPosePrior(rows, vis);
     errBefore = await poseError(model, batch);
     for (let i = 0; i < 60; i++) {
-      const r = await model.trainStep(batch); // all labelled
-      history.push({ pose: r.pose, tensors: tf.memory().numTensors });
+      const { losses } = await model.trainStep(batch); // all labelled
+      history.push({ pose: losses.pose, tensors: tf.memory().numTensors });
     }
   }, 60000);
 
@@ -102,8 +102,13 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     const lab = tf.tensor1d([1, 1, 0, 0, 1, 0, 0, 0]);
     const b = { ...batch, labelled: lab };
     await model.trainStep(b);
-    const r = await expectNoLeak(() => model.trainStep(b));
-    for (const k of ['l1', 'kl', 'pose', 'klPose', 'total', 'recS', 'recU', 'klYU']) expect(Number.isFinite(r[k])).toBe(true);
+    const { step, losses: r } = await expectNoLeak(() => model.trainStep(b));
+    expect(step).toBe(model.step - 1);
+    for (const k of ['l1', 'kl', 'pose', 'klPose', 'total', 'recS', 'recU', 'klYU', 'beta', 'gradNormG']) expect(Number.isFinite(r[k])).toBe(true);
+    expect(r.labelled).toBe(3);
+    expect(r.unlabelled).toBe(5);
+    // no discriminator in the tiny Semi preset: no adversarial terms, and no step among the losses
+    for (const k of ['advG', 'advD', 'gradNormD', 'step']) expect(r[k]).toBeUndefined();
     lab.dispose();
   });
 
@@ -166,7 +171,7 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     fresh.dispose();
   });
 
-  it('a non-finite loss term throws E_LOSS_NAN (generator-only trainer) and changes nothing', async () => {
+  it('a non-finite loss term throws E_LOSS_NAN (generator-only step) and changes nothing', async () => {
     const before = await model.getState();
     const nanImages = tf.fill([8, S, S, 3], NaN) as tf.Tensor4D;
     const n0 = tf.memory().numTensors;
@@ -182,8 +187,12 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     const m = await createSemiDGPose({ preset: 'tiny', config: { lossWeights: { adv: 1 } } });
     const lab = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
     await m.trainStep({ ...batch, labelled: lab });
-    const r = await expectNoLeak(() => m.trainStep({ ...batch, labelled: lab }));
-    expect(Number.isFinite(r.advG) && Number.isFinite(r.advD)).toBe(true);
+    const { step, losses: r } = await expectNoLeak(() => m.trainStep({ ...batch, labelled: lab }));
+    expect(step).toBe(1);
+    expect(Number.isFinite(r.advG) && Number.isFinite(r.advD) && Number.isFinite(r.gradNormD)).toBe(true);
+    // optimizer state with and without a discriminator do not mix
+    await rejectsWithDGPoseError(model.setOptimizerState((await m.getState()).optimizer), 'E_CHECKPOINT');
+    await rejectsWithDGPoseError(m.setOptimizerState((await model.getState()).optimizer), 'E_CHECKPOINT');
     expect((await m.getState()).weights['discriminator.out.kernel']).toBeDefined();
     lab.dispose();
     m.dispose();
@@ -196,7 +205,7 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     const mapperW = (await mapper.namedArrays())['fc.kernel'].data.slice();
     const b16 = toBatch(samples.slice(0, 4), 16, [0, 0, 1, 1]);
     const r = await m.trainStep(b16);
-    expect(Number.isFinite(r.klPose)).toBe(true);
+    expect(Number.isFinite(r.losses.klPose)).toBe(true);
     expect((await mapper.namedArrays())['fc.kernel'].data).toEqual(mapperW); // frozen
     // gradient of the reconstruction w.r.t. the pose vector is non-zero through the mapper
     const g = tf.tidy(() => {

@@ -21,7 +21,7 @@ import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import { type SemiSupervisedBatch, type SemiSupervisedNetworks, fitGaussianPrior, semiSupervisedLoss } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
 import { checkList, imagesToTensor, normalizedToPose } from './io';
-import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch } from './types';
+import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
 
 interface PosePriorState {
   center: Float32Array;
@@ -266,14 +266,14 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     return out;
   }
 
-  async trainStep(batch: TrainBatch): Promise<StepLosses> {
+  async trainStep(batch: TrainBatch): Promise<TrainStepResult> {
     this.assertLive();
     await this.checkBatch(batch);
     const b = await this.split(batch);
     try {
       const beta = this.klWeight(this.trainer.step);
-      const r = await this.trainer.trainStep(b);
-      return { ...SemiDGPose.aliases(r, b.nL, b.nU), beta } as unknown as StepLosses;
+      const { step, losses } = await this.trainer.trainStep(b);
+      return { step, losses: { ...SemiDGPose.aliases(losses, b.nL, b.nU), total: losses.total, beta } };
     } finally {
       SemiDGPose.disposeSplit(b);
     }

@@ -22,6 +22,14 @@ export interface TrainBatch {
 /** Plain numbers, never tensors. Keys present depend on the model (kl, l1, advG, advD, pose, klPose, total...). */
 export type StepLosses = Record<string, number> & { total: number };
 
+/** What `trainStep` resolves to: the step's index and its losses, kept apart (plain numbers, never tensors). */
+export interface TrainStepResult {
+  /** index of this step (0 for the first; `model.step` is one more after it) */
+  step: number;
+  /** the named terms of the step: e.g. l1, kl, beta, total, gradNormG (+ advG, advD, gradNormD with a discriminator; Semi adds pose, klPose, ...) */
+  losses: StepLosses;
+}
+
 /** Task-level image: HWC uint8 RGB (what datasets' Sample.image is). */
 export interface RgbImage {
   data: Uint8Array;
@@ -73,6 +81,11 @@ export interface ConditionalConfig {
   latentDim: number;
   /** heatmap σ in pixels at imageSize (pose-gan: 6 px at 256 px, scaled) */
   heatmapSigma: number;
+  /**
+   * where z enters the decoder: 'bottleneck' (Dense(z) at the b×b bottleneck only) or 'every-scale'
+   * (also tiled and concatenated with the pose skip at every finer scale; models README, "Departures")
+   */
+  latentInjection: 'bottleneck' | 'every-scale';
   /** appearance prior: N(0,I) ('standard') or a learned conditional p(z|y) ('learned') */
   prior: 'standard' | 'learned';
   /** PatchGAN discriminator (used when lossWeights.adv > 0) */
@@ -108,8 +121,13 @@ export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
   readonly kind: ModelKind;
   readonly config: C;
   readonly step: number;
-  /** One optimisation step (G then D when adversarial). Throws E_LOSS_NAN naming the term, leaving weights unchanged. */
-  trainStep(batch: TrainBatch): Promise<StepLosses>;
+  /**
+   * One optimisation step. With a discriminator (lossWeights.adv > 0) G and D are updated simultaneously
+   * from the same forward pass (D sees the fake of G before the step, G the D before the step); without
+   * one, the generator alone. Resolves to `{ step, losses }`. Throws E_LOSS_NAN naming the term, leaving
+   * weights, batch-norm statistics and optimizer state unchanged.
+   */
+  trainStep(batch: TrainBatch): Promise<TrainStepResult>;
   /** Evaluation losses on a batch without updating anything. */
   evaluate(batch: TrainBatch): Promise<StepLosses>;
   // task-level verbs: plain data in and out (images are resized to the model size; poses in the image's pixel coords)

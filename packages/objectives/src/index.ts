@@ -41,5 +41,6 @@ export type {
   VaeGanBatch,
   VaeGanTrainerOptions,
   VaeGanStepResult,
+  VaeGanStepLosses,
   VaeGanTrainer,
 } from './vae-gan';

@@ -52,7 +52,8 @@ describe('a tiny conditional VAE-GAN built with @dgpose/layers (wasm + dgpose ke
     let advD = NaN;
     let tensorsAfterFirst = 0;
     for (let i = 0; i < STEPS; i++) {
-      const r = await trainer.trainStep(batch);
+      const { step, losses: r } = await trainer.trainStep(batch);
+      expect(step).toBe(i);
       for (const v of Object.values(r)) expect(typeof v).toBe('number');
       l1.push(r.l1);
       advG = r.advG;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { isDGPoseError } from '@dgpose/core';
-import { expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
+import { expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import { type VaeGanBatch, createVaeGanTrainer, cvaeLoss, validateVaeGanTrainerConfig } from './index';
 
@@ -24,11 +24,14 @@ function makeModel(seed: number) {
     tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, seed + s, -0.5, 0.5), [a, b]), trainable, `vgtest${id}/${name}`));
   const g = { enc: v('enc', DX + DY, 2 * DZ, 1), dec: v('dec', DZ + DY, DX, 2) };
   const d = { h: v('dh', DX + DY, DH, 3), o: v('do', DH, 1, 4) };
-  // a non-trainable "running mean" that D's forward updates, like a batch-norm buffer
+  // non-trainable "running means" that D's and the encoder's forwards update, like batch-norm buffers
   const running = tf.tidy(() => tf.variable(tf.zeros([1, DX + DY]), false, `vgtest${id}/running`));
+  const gRunning = tf.tidy(() => tf.variable(tf.zeros([1, DX + DY]), false, `vgtest${id}/gRunning`));
   const nets = {
     encode: (x: tf.Tensor, y: tf.Tensor) => {
-      const h = tf.matMul(tf.concat([x, y], 1) as tf.Tensor2D, g.enc);
+      const inp = tf.concat([x, y], 1) as tf.Tensor2D;
+      tf.tidy(() => gRunning.assign(tf.add(tf.mul(gRunning, 0.9), tf.mul(tf.mean(inp, 0, true), 0.1))));
+      const h = tf.matMul(inp, g.enc);
       const [mu, logvar] = tf.split(h, 2, 1);
       return { mu, logvar };
     },
@@ -45,11 +48,12 @@ function makeModel(seed: number) {
     const kl = b.poison === 'kl' ? tf.mul(r.kl, NaN) : r.kl;
     return { loss: tf.add(r.loss, tf.mul(kl, 0)), terms: { l1: r.rec, kl }, fake: r.xHat };
   };
-  const all = [g.enc, g.dec, d.h, d.o, running];
+  const all = [g.enc, g.dec, d.h, d.o, running, gRunning];
   return {
     g,
     d,
     running,
+    gRunning,
     nets,
     discriminator,
     generatorLoss,
@@ -71,9 +75,14 @@ function trainerFor(m: ReturnType<typeof makeModel>, config = {}) {
     discriminator: m.discriminator,
     generatorVars: [m.g.enc, m.g.dec],
     discriminatorVars: [m.d.h, m.d.o],
-    stateVars: [m.running],
+    stateVars: [m.running, m.gRunning],
     config,
   });
+}
+
+/** The same model trained without its discriminator: the generator-only step. */
+function genTrainerFor(m: ReturnType<typeof makeModel>, config = {}) {
+  return createVaeGanTrainer<Batch>({ generatorLoss: m.generatorLoss, generatorVars: [m.g.enc, m.g.dec], stateVars: [m.gRunning], config });
 }
 
 beforeAll(() => useBackend('cpu'));
@@ -84,9 +93,11 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     const t = trainerFor(m);
     const batch = makeBatch(10);
     const first = await t.trainStep(batch);
-    expect(Object.keys(first).sort()).toEqual(['advD', 'advG', 'gradNormD', 'gradNormG', 'kl', 'l1', 'step', 'total'].sort());
-    for (const v of Object.values(first)) expect(typeof v).toBe('number');
+    expect(Object.keys(first).sort()).toEqual(['losses', 'step']);
+    expect(Object.keys(first.losses).sort()).toEqual(['advD', 'advG', 'gradNormD', 'gradNormG', 'kl', 'l1', 'total'].sort());
+    for (const v of Object.values(first.losses)) expect(typeof v).toBe('number');
     expect(first.step).toBe(0);
+    expect(t.hasDiscriminator).toBe(true);
     const tensors = tf.memory().numTensors;
     const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
     let last = first;
@@ -199,8 +210,9 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     expect(tb.step).toBe(2);
     const resumed = await tb.trainStep(batch);
     // equal up to float32 rounding: tfjs's Adam.setWeights recomputes β^t with pow instead of a running product
-    expect(Object.keys(resumed).sort()).toEqual(Object.keys(third).sort());
-    for (const k of Object.keys(third)) expect(resumed[k]).toBeCloseTo(third[k], 5);
+    expect(resumed.step).toBe(third.step);
+    expect(Object.keys(resumed.losses).sort()).toEqual(Object.keys(third.losses).sort());
+    for (const k of Object.keys(third.losses)) expect(resumed.losses[k]).toBeCloseTo(third.losses[k], 5);
     const sa = a.snapshot();
     b.snapshot().forEach((v, i) => expectTensorsClose(v, sa[i], { atol: 1e-6, rtol: 1e-5 }));
     // a fresh trainer from the same weights (no optimizer state) lands clearly elsewhere
@@ -238,6 +250,10 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     const m = makeModel(5);
     const base = { generatorLoss: m.generatorLoss, discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] };
     expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: undefined })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }));
+    expect(() => createVaeGanTrainer({ ...base, discriminator: 3 as never })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminator' }) }));
+    // discriminatorVars without a discriminator is a mistake, not a generator-only trainer
+    expect(() => createVaeGanTrainer({ ...base, discriminator: undefined })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }));
     expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [m.d.h, m.g.dec] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     // errors name what was expected and what came
     expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(expect.objectContaining({ details: expect.objectContaining({ argument: 'lr', got: 'lr' }) }));
@@ -292,6 +308,186 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     throwing.dispose();
     freeBatch(batch);
     tf.dispose([unused]);
+    m.dispose();
+  });
+});
+
+describe('createVaeGanTrainer without a discriminator (generator-only step, cpu)', () => {
+  it('is one Adam step on the generator loss alone; returns { step, losses } without adversarial terms; leaks nothing', async () => {
+    const a = makeModel(7);
+    const b = makeModel(7);
+    const t = genTrainerFor(a);
+    expect(t.hasDiscriminator).toBe(false);
+    const batch = makeBatch(70);
+    const first = await t.trainStep(batch);
+    expect(first.step).toBe(0);
+    expect(Object.keys(first.losses).sort()).toEqual(['gradNormG', 'kl', 'l1', 'total']);
+    for (const v of Object.values(first.losses)) expect(typeof v).toBe('number');
+    // the same step by hand on the twin model: total is the generator loss, no λ·advG
+    const opt = tf.train.adam(2e-4, 0.5, 0.999);
+    const g = tf.variableGrads(() => tf.reshape(b.generatorLoss(batch, { step: 0 }).loss, []) as tf.Scalar, [b.g.enc, b.g.dec]);
+    expect(first.losses.total).toBeCloseTo((await g.value.data())[0], 5);
+    opt.applyGradients(g.grads as Parameters<typeof opt.applyGradients>[0]);
+    const sa = a.snapshot();
+    b.snapshot().forEach((v, i) => expectTensorsClose(v, sa[i], { atol: 1e-7, rtol: 1e-6 }));
+    // D's variables and buffer were not touched
+    const fresh = makeModel(7).snapshot();
+    [2, 3, 4].forEach((i) => expect(sa[i]).toEqual(fresh[i]));
+    tf.dispose([g.value, ...Object.values(g.grads)]);
+    opt.dispose();
+    // flat over several steps
+    const steps = await expectNoLeak(async () => {
+      const out: number[] = [];
+      for (let i = 0; i < 5; i++) out.push((await t.trainStep(batch)).step);
+      return out;
+    });
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    expect(t.step).toBe(6);
+    // checkGradients off: no gradNormG
+    const t2 = genTrainerFor(b, { checkGradients: false });
+    expect(Object.keys((await t2.trainStep(batch)).losses).sort()).toEqual(['kl', 'l1', 'total']);
+    t2.dispose();
+    // one optimizer: 2 Adam scalars + m, v per generator variable
+    const before = tf.memory().numTensors;
+    t.dispose();
+    expect(before - tf.memory().numTensors).toBe(2 + 2 * 2);
+    await expect(t.trainStep(batch)).rejects.toMatchObject({ code: 'E_ARG' });
+    await expect(t.optimizerState()).rejects.toMatchObject({ code: 'E_ARG' });
+    freeBatch(batch);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('accepts a generator loss without fake, still checks a given fake, refuses a second concurrent call', async () => {
+    const m = makeModel(8);
+    const batch = makeBatch(80);
+    const noFake = createVaeGanTrainer<Batch>({
+      generatorLoss: (bt, c) => {
+        const { fake: _fake, ...rest } = m.generatorLoss(bt, c);
+        return rest;
+      },
+      generatorVars: [m.g.enc, m.g.dec],
+      discriminatorVars: [],
+    });
+    const r = await expectNoLeak(() => noFake.trainStep(batch), { allowed: 2 * 2 }); // Adam's m and v appear on the first step
+    expect(Object.keys(r.losses).sort()).toEqual(['gradNormG', 'kl', 'l1', 'total']);
+    // busy guard
+    const p = noFake.trainStep(batch);
+    await expect(noFake.trainStep(batch)).rejects.toMatchObject({ code: 'E_ARG' });
+    await expect(noFake.optimizerState()).rejects.toMatchObject({ code: 'E_ARG' });
+    expect((await p).step).toBe(1);
+    noFake.dispose();
+    const wrongFake = createVaeGanTrainer<Batch>({
+      generatorLoss: (bt, c) => ({ ...m.generatorLoss(bt, c), fake: tf.ones([N, DX + 1]) }),
+      generatorVars: [m.g.enc, m.g.dec],
+    });
+    const n0 = tf.memory().numTensors;
+    await expect(wrongFake.trainStep(batch)).rejects.toMatchObject({ code: 'E_SHAPE', details: { argument: 'fake' } });
+    expect(tf.memory().numTensors).toBe(n0);
+    wrongFake.dispose();
+    freeBatch(batch);
+    m.dispose();
+  });
+
+  it('a refused step (NaN) leaves weights, buffers, optimizer state and step unchanged', async () => {
+    const m = makeModel(9);
+    const t = genTrainerFor(m);
+    const good = makeBatch(90);
+    await t.trainStep(good);
+    const before = m.snapshot();
+    const state = await t.optimizerState();
+    const tensors = tf.memory().numTensors;
+    const bad = makeBatch(90, 'kl');
+    let err: unknown = null;
+    try {
+      await t.trainStep(bad);
+    } catch (e) {
+      err = e;
+    }
+    expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
+    expect((err as { details: { argument: string } }).details.argument).toBe('kl');
+    freeBatch(bad);
+    // the encoder's forward wrote the buffer during the refused step: it was restored
+    const after = m.snapshot();
+    before.forEach((v, i) => expect(after[i]).toEqual(v));
+    expect(t.step).toBe(1);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const state2 = await t.optimizerState();
+    expect(Object.keys(state2)).toEqual(Object.keys(state));
+    for (const k of Object.keys(state)) expect(state2[k].data).toEqual(state[k].data);
+    // and training goes on
+    expect((await t.trainStep(good)).step).toBe(1);
+    t.dispose();
+    freeBatch(good);
+    m.dispose();
+  });
+
+  it('optimizerState holds only generator/* and trainer/step, and round-trips', async () => {
+    const a = makeModel(10);
+    const ta = genTrainerFor(a);
+    const batch = makeBatch(100);
+    await ta.trainStep(batch);
+    await ta.trainStep(batch);
+    const weights = a.snapshot();
+    const state = await ta.optimizerState();
+    expect(Object.keys(state).sort()).toEqual(['generator/iter', 'generator/slot0/0', 'generator/slot0/1', 'generator/slot1/0', 'generator/slot1/1', 'trainer/step']);
+    expect(state['trainer/step'].data[0]).toBe(2);
+    expect(state['generator/iter'].data[0]).toBe(2);
+    const third = await ta.trainStep(batch);
+
+    const b = makeModel(97);
+    b.all.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape))));
+    const tb = genTrainerFor(b);
+    const tensors = tf.memory().numTensors;
+    await tb.setOptimizerState(state);
+    expect(tf.memory().numTensors - tensors).toBe(2 * 2); // m and v per generator variable; nothing leaked
+    expect(tb.step).toBe(2);
+    const resumed = await tb.trainStep(batch);
+    expect(resumed.step).toBe(third.step);
+    expect(Object.keys(resumed.losses).sort()).toEqual(Object.keys(third.losses).sort());
+    for (const k of Object.keys(third.losses)) expect(resumed.losses[k]).toBeCloseTo(third.losses[k], 5);
+    const sa = a.snapshot();
+    b.snapshot().forEach((v, i) => expectTensorsClose(v, sa[i], { atol: 1e-6, rtol: 1e-5 }));
+    // restoring again replaces (and frees) the slots
+    const n2 = tf.memory().numTensors;
+    await tb.setOptimizerState(state);
+    expect(tf.memory().numTensors).toBe(n2);
+    const wrong = { ...state, 'generator/slot1/0': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) } };
+    await expect(tb.setOptimizerState(wrong)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    ta.dispose();
+    tb.dispose();
+    freeBatch(batch);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses optimizer state of the other kind (with / without discriminator/* entries) with E_CHECKPOINT, changing nothing', async () => {
+    const m = makeModel(11);
+    const withD = trainerFor(m);
+    const withoutD = genTrainerFor(m);
+    const batch = makeBatch(110);
+    await withD.trainStep(batch);
+    await withoutD.trainStep(batch);
+    await withoutD.trainStep(batch);
+    const dState = await withD.optimizerState();
+    const gState = await withoutD.optimizerState();
+    expect(Object.keys(dState).some((k) => k.startsWith('discriminator/'))).toBe(true);
+    expect(Object.keys(gState).some((k) => k.startsWith('discriminator/'))).toBe(false);
+    const n0 = tf.memory().numTensors;
+    // a GAN checkpoint into a generator-only trainer
+    await expect(withoutD.setOptimizerState(dState)).rejects.toMatchObject({ code: 'E_CHECKPOINT', details: { argument: expect.stringMatching(/^discriminator\//) } });
+    // even a single stray discriminator entry
+    await expect(withoutD.setOptimizerState({ ...gState, 'discriminator/slot0/0': dState['discriminator/slot0/0'] })).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    // a generator-only checkpoint into a VAE-GAN trainer
+    await expect(withD.setOptimizerState(gState)).rejects.toMatchObject({ code: 'E_CHECKPOINT', details: { argument: 'discriminator/iter' } });
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(withoutD.step).toBe(2);
+    expect(withD.step).toBe(1);
+    expect(await withoutD.optimizerState()).toEqual(gState);
+    expect(await withD.optimizerState()).toEqual(dState);
+    withD.dispose();
+    withoutD.dispose();
+    freeBatch(batch);
     m.dispose();
   });
 });

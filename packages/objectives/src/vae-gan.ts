@@ -6,23 +6,23 @@ import { GAN_LOSS_TYPES, type GanLossType, checkFiniteLosses, ganDiscriminatorLo
 export interface VaeGanTrainerConfig {
   /** Adam learning rate of the generator side (encoder + decoder). Default 2e-4 (ClothNet, pix2pix). */
   generatorLearningRate: number;
-  /** Adam learning rate of the discriminator. Default 2e-4. */
+  /** Adam learning rate of the discriminator (unused without one). Default 2e-4. */
   discriminatorLearningRate: number;
   /** Adam β1. Default 0.5 (ClothNet `beta1 0.5`, PG2). */
   beta1: number;
   /** Adam β2. Default 0.999. */
   beta2: number;
-  /** Adversarial loss family. Default `'bce'` (non-saturating). */
+  /** Adversarial loss family (unused without a discriminator). Default `'bce'` (non-saturating). */
   ganLoss: GanLossType;
-  /** λ_adv, weight of the generator's adversarial term. Default 1 (ClothNet PM `gan_weight 1.0`). */
+  /** λ_adv, weight of the generator's adversarial term (unused without a discriminator). Default 1 (ClothNet PM `gan_weight 1.0`). */
   lambdaAdv: number;
   /** One-sided label smoothing of D's real targets, [0, 1). Default 0. */
   labelSmoothing: number;
   /** Halve D's loss ½(L_real + L_fake), as PG2 `_gan_loss`. Default true. */
   halveDiscriminatorLoss: boolean;
   /**
-   * Also compute each side's global gradient norm, report it (`gradNormG`, `gradNormD`) and refuse the
-   * step when it is not finite. Default true (one extra scalar read per side).
+   * Also compute each side's global gradient norm, report it (`gradNormG`, and `gradNormD` with a
+   * discriminator) and refuse the step when it is not finite. Default true (one extra scalar read per side).
    */
   checkGradients: boolean;
 }
@@ -75,8 +75,11 @@ export interface VaeGanGeneratorOutput {
   loss: tf.Tensor;
   /** Named scalar terms to report, e.g. `cvaeLoss(...).terms` (`{ l1, kl }`). Reported as plain numbers. */
   terms?: Record<string, tf.Tensor>;
-  /** The generated batch for D (e.g. the reconstruction x̂), shape of `batch.x`. */
-  fake: tf.Tensor;
+  /**
+   * The generated batch for D (e.g. the reconstruction x̂), shape of `batch.x`. Required with a
+   * discriminator; without one it may be left out (when given, its shape is still checked).
+   */
+  fake?: tf.Tensor;
 }
 
 /** Passed to the generator loss every step. */
@@ -97,12 +100,15 @@ export interface VaeGanTrainerOptions<B extends VaeGanBatch> {
    * generator variables, so build everything from the networks here.
    */
   generatorLoss: (batch: B, ctx: VaeGanStepContext) => VaeGanGeneratorOutput;
-  /** D: images [N, ...] (+ the batch for its condition, e.g. pose heatmaps) → logits of any shape. */
-  discriminator: (images: tf.Tensor, batch: B) => tf.Tensor;
+  /**
+   * D: images [N, ...] (+ the batch for its condition, e.g. pose heatmaps) → logits of any shape.
+   * Omit it (and `discriminatorVars`) for a generator-only step: the plain (C)VAE, no adversarial term.
+   */
+  discriminator?: (images: tf.Tensor, batch: B) => tf.Tensor;
   /** Trainable variables of the generator side (encoder, decoder, learned prior), in a fixed order. */
   generatorVars: tf.Variable[];
-  /** Trainable variables of the discriminator, in a fixed order. */
-  discriminatorVars: tf.Variable[];
+  /** Trainable variables of the discriminator, in a fixed order; required with `discriminator`, omitted or `[]` without. */
+  discriminatorVars?: tf.Variable[];
   /**
    * Non-trainable state written by forward passes: batch-norm running statistics (@dgpose/layers
    * `module.buffers()`, which every training-mode forward updates with `assign`). They are copied before
@@ -113,34 +119,51 @@ export interface VaeGanTrainerOptions<B extends VaeGanBatch> {
   config?: Partial<VaeGanTrainerConfig>;
 }
 
-/** Plain numbers of one step: the generator's terms plus the adversarial ones. */
-export interface VaeGanStepResult {
-  /** The generator's own terms, e.g. `kl`, `l1`, and: */
+/**
+ * The named terms of one step, as plain numbers:
+ * - the generator's own terms (`VaeGanGeneratorOutput.terms`), e.g. `kl`, `l1`;
+ * - `advG`: generator adversarial loss on D(fake), unweighted (only with a discriminator);
+ * - `advD`: discriminator loss, halved when configured (only with a discriminator);
+ * - `total`: the generator-side total, loss + λ_adv·advG (loss alone without a discriminator);
+ * - `gradNormG`, `gradNormD`: each side's global gradient norm (with `checkGradients`; `gradNormD` only
+ *   with a discriminator).
+ */
+export interface VaeGanStepLosses {
   [term: string]: number;
-  /** Generator adversarial loss on D(fake) (unweighted). */
-  advG: number;
-  /** Discriminator loss (halved when configured). */
-  advD: number;
-  /** Generator-side total: loss + λ_adv·advG. */
+  /** Generator-side total: loss + λ_adv·advG (loss alone without a discriminator). */
   total: number;
-  /** The step index this result belongs to (0 for the first). */
+}
+
+/** What one `trainStep` resolves to: the step's index and its losses, kept apart. */
+export interface VaeGanStepResult {
+  /** The index of the step this result belongs to (0 for the first; `trainer.step` is one more after it). */
   step: number;
+  /** The named terms of the step (see {@link VaeGanStepLosses}). */
+  losses: VaeGanStepLosses;
 }
 
 /** The trainer returned by {@link createVaeGanTrainer}. */
 export interface VaeGanTrainer<B extends VaeGanBatch> {
   readonly config: Readonly<VaeGanTrainerConfig>;
+  /** Whether a discriminator is trained (false: generator-only step). */
+  readonly hasDiscriminator: boolean;
   /** Steps applied so far. */
   readonly step: number;
-  /** One simultaneous G and D update; resolves to plain numbers; every tensor of the step is freed. */
+  /**
+   * One update: G and D simultaneously from the same forward pass (or G alone without a discriminator);
+   * resolves to `{ step, losses }` in plain numbers; every tensor of the step is freed.
+   */
   trainStep(batch: B): Promise<VaeGanStepResult>;
   /**
-   * Both optimizers' state as plain arrays for a checkpoint: `generator/iter`, `generator/slot<s>/<i>`
-   * (slot s of Adam is m then v; i indexes `generatorVars`), the same for `discriminator/`, and
-   * `trainer/step`.
+   * The optimizers' state as plain arrays for a checkpoint: `generator/iter`, `generator/slot<s>/<i>`
+   * (slot s of Adam is m then v; i indexes `generatorVars`), the same for `discriminator/` (only with a
+   * discriminator), and `trainer/step`.
    */
   optimizerState(): Promise<NamedArrays>;
-  /** Restores {@link optimizerState}; E_CHECKPOINT when names, counts or shapes do not fit the variables. */
+  /**
+   * Restores {@link optimizerState}; E_CHECKPOINT when names, counts or shapes do not fit the variables,
+   * when `discriminator/*` entries come to a trainer without a discriminator, or lack for one with.
+   */
   setOptimizerState(state: NamedArrays): Promise<void>;
   /** Frees the optimizers and their state (the networks' variables belong to the caller). */
   dispose(): void;
@@ -148,9 +171,9 @@ export interface VaeGanTrainer<B extends VaeGanBatch> {
 
 type Side = 'generator' | 'discriminator';
 
-const RESERVED = ['advG', 'advD', 'total', 'step', 'gradNormG', 'gradNormD'];
+const RESERVED = ['advG', 'advD', 'total', 'gradNormG', 'gradNormD'];
 
-function trainableList(name: string, vars: tf.Variable[]): tf.Variable[] {
+function trainableList(name: string, vars: tf.Variable[] | undefined): tf.Variable[] {
   if (!Array.isArray(vars) || vars.length === 0 || !vars.every((v) => v instanceof tf.Variable)) {
     throw new DGPoseError('E_ARG', `${name} must be a non-empty array of tf.Variable`, {
       argument: name,
@@ -189,38 +212,56 @@ function sumSquares(grads: tf.Tensor[]): tf.Tensor {
 
 /**
  * Assembles a VAE-GAN training step (Larsen et al. 2016; Conditional-DGPose, dgpose-paper.md §4.3) from a
- * generator-side objective and a discriminator, with separate variable lists and two Adam optimisers.
+ * generator-side objective and a discriminator, with separate variable lists and two Adam optimisers; or,
+ * without a discriminator, the generator-only step of the plain (C)VAE with one Adam optimiser and the
+ * same guarantees.
  *
  * One `trainStep(batch)`:
  * 1. G side, on the tape of `generatorVars`: `out = generatorLoss(batch)`, `advG = ganGeneratorLoss(D(out.fake))`,
  *    `total = out.loss + λ_adv·advG`; gradients w.r.t. the generator variables only.
- * 2. D side: the fake batch `out.fake` is a plain tensor computed OUTSIDE D's loss closure (no gradient
- *    can reach G through it); `advD = ganDiscriminatorLoss(D(x), D(fake))` (halved, PG2); gradients
- *    w.r.t. the discriminator variables only.
+ *    Without a discriminator: `total = out.loss` (no `advG`).
+ * 2. D side (skipped without a discriminator): the fake batch `out.fake` is a plain tensor computed
+ *    OUTSIDE D's loss closure (no gradient can reach G through it); `advD = ganDiscriminatorLoss(D(x), D(fake))`
+ *    (halved, PG2); gradients w.r.t. the discriminator variables only.
  * 3. Every term (and, with `checkGradients`, each side's gradient norm) is read; a NaN/±Inf throws
  *    `DGPoseError('E_LOSS_NAN')` naming the term BEFORE any update, and `stateVars` are restored.
- * 4. Both optimisers apply their gradients (a simultaneous update: D's step uses the fake of the G that
- *    existed before this step, G's step the D before this step).
+ * 4. The optimisers apply their gradients (with D, a simultaneous update from the same forward pass:
+ *    D's step uses the fake of the G that existed before this step, G's step the D before this step).
+ * 5. Resolves to `{ step, losses }`: the index of this step and the plain numbers of step 3.
  * Batch norm: with @dgpose/layers, each training-mode forward updates its running statistics (so D's
  * count three per step: on the fake in 1, on the real and the fake in 2); pass `module.buffers()` as
  * `stateVars` so that a refused step restores them.
+ * Optimizer state: `generator/*`, `discriminator/*` (only with a discriminator) and `trainer/step`; a
+ * trainer refuses (E_CHECKPOINT) state written by one with the other shape.
  */
 export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOptions<B>): VaeGanTrainer<B> {
   const config = validateVaeGanTrainerConfig(opts.config);
   if (typeof opts.generatorLoss !== 'function') throw new DGPoseError('E_ARG', 'generatorLoss must be a function', { argument: 'generatorLoss', expected: 'a function', got: typeof opts.generatorLoss });
-  if (typeof opts.discriminator !== 'function') throw new DGPoseError('E_ARG', 'discriminator must be a function', { argument: 'discriminator', expected: 'a function', got: typeof opts.discriminator });
+  const discriminator = opts.discriminator ?? null;
+  if (discriminator !== null && typeof discriminator !== 'function') {
+    throw new DGPoseError('E_ARG', 'discriminator must be a function (or omitted for a generator-only step)', { argument: 'discriminator', expected: 'a function', got: typeof discriminator });
+  }
+  if (discriminator === null && opts.discriminatorVars != null && (!Array.isArray(opts.discriminatorVars) || opts.discriminatorVars.length > 0)) {
+    throw new DGPoseError('E_ARG', 'discriminatorVars given without a discriminator', {
+      argument: 'discriminatorVars',
+      expected: 'omitted or [] without a discriminator',
+      got: Array.isArray(opts.discriminatorVars) ? `${opts.discriminatorVars.length} variables` : typeof opts.discriminatorVars,
+    });
+  }
+  const sides: readonly Side[] = discriminator ? ['generator', 'discriminator'] : ['generator'];
   const vars: Record<Side, tf.Variable[]> = {
     generator: trainableList('generatorVars', opts.generatorVars),
-    discriminator: trainableList('discriminatorVars', opts.discriminatorVars),
+    discriminator: discriminator ? trainableList('discriminatorVars', opts.discriminatorVars) : [],
   };
   const gNames = new Set(vars.generator.map((v) => v.name));
   const shared = vars.discriminator.find((v) => gNames.has(v.name));
   if (shared) throw new DGPoseError('E_ARG', `variable ${shared.name} is in both generatorVars and discriminatorVars`, { argument: shared.name });
   const stateVars = opts.stateVars ?? [];
-  const optimizers: Record<Side, tf.Optimizer> = {
+  const optimizers: Partial<Record<Side, tf.Optimizer>> = {
     generator: tf.train.adam(config.generatorLearningRate, config.beta1, config.beta2),
-    discriminator: tf.train.adam(config.discriminatorLearningRate, config.beta1, config.beta2),
   };
+  if (discriminator) optimizers.discriminator = tf.train.adam(config.discriminatorLearningRate, config.beta1, config.beta2);
+  const optimizerOf = (side: Side): tf.Optimizer => optimizers[side] as tf.Optimizer;
   let step = 0;
   let busy = false;
   let disposed = false;
@@ -257,72 +298,77 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       // 1. generator side
       const g = guardedGrads(() => {
         const out = opts.generatorLoss(batch, ctx);
-        if (!out || !(out.loss instanceof tf.Tensor) || !(out.fake instanceof tf.Tensor)) {
-          throw new DGPoseError('E_ARG', 'generatorLoss must return { loss, fake } tensors', {
+        const fakeOk = out && (out.fake instanceof tf.Tensor || (discriminator === null && out.fake === undefined));
+        if (!out || !(out.loss instanceof tf.Tensor) || !fakeOk) {
+          throw new DGPoseError('E_ARG', discriminator ? 'generatorLoss must return { loss, fake } tensors' : 'generatorLoss must return { loss } (and optionally fake) as tensors', {
             argument: 'generatorLoss',
-            expected: '{ loss: tf.Tensor, fake: tf.Tensor }',
+            expected: discriminator ? '{ loss: tf.Tensor, fake: tf.Tensor }' : '{ loss: tf.Tensor, fake?: tf.Tensor }',
             got: out ? { loss: typeof out.loss, fake: typeof out.fake } : String(out),
           });
         }
         if (out.loss.size !== 1) {
           throw new DGPoseError('E_SHAPE', 'generatorLoss must return a scalar loss', { argument: 'loss', expected: [], got: [...out.loss.shape] });
         }
-        if (out.fake.shape.join() !== batch.x.shape.join()) {
+        if (out.fake && out.fake.shape.join() !== batch.x.shape.join()) {
           throw new DGPoseError('E_SHAPE', 'the fake batch must have the shape of batch.x', { argument: 'fake', expected: [...batch.x.shape], got: [...out.fake.shape] });
         }
-        const advG = ganGeneratorLoss(opts.discriminator(out.fake, batch), { type: config.ganLoss });
-        // Kept past the tape's tidy; `live` frees them whatever happens next.
-        fake = tf.keep(out.fake);
-        live.push(fake);
+        const advG = discriminator ? ganGeneratorLoss(discriminator(out.fake as tf.Tensor, batch), { type: config.ganLoss }) : null;
         for (const [k, t] of Object.entries(out.terms ?? {})) {
           if (RESERVED.includes(k)) throw new DGPoseError('E_ARG', `generator term name ${k} is reserved`, { argument: k, expected: `not one of ${RESERVED.join(', ')}` });
           if (!(t instanceof tf.Tensor)) throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, { argument: k, expected: 'a tf.Tensor', got: typeof t });
+          // Kept past the tape's tidy; `live` frees them whatever happens next.
           named.push([k, tf.keep(t)]);
           live.push(t);
         }
+        const loss = tf.reshape(out.loss, []) as tf.Scalar;
+        if (advG === null) return loss;
+        fake = tf.keep(out.fake as tf.Tensor);
+        live.push(fake);
         named.push(['advG', tf.keep(advG)]);
         live.push(advG);
-        return tf.add(tf.reshape(out.loss, []), tf.mul(advG, config.lambdaAdv)) as tf.Scalar;
+        return tf.add(loss, tf.mul(advG, config.lambdaAdv)) as tf.Scalar;
       }, vars.generator);
       live.push(g.value, ...Object.values(g.grads).filter((t): t is tf.Tensor => t != null));
       if (g.error !== null) throw g.error;
-      const gGrads = orderedGrads('generator', g.grads);
+      const grads: Partial<Record<Side, { map: tf.NamedTensorMap; list: tf.Tensor[] }>> = { generator: { map: g.grads, list: orderedGrads('generator', g.grads) } };
 
       // 2. discriminator side: `fake` is already computed, outside this closure
-      const fakeForD = fake as unknown as tf.Tensor;
-      const d = guardedGrads(
-        () =>
-          ganDiscriminatorLoss(opts.discriminator(batch.x, batch), opts.discriminator(fakeForD, batch), {
-            type: config.ganLoss,
-            labelSmoothing: config.labelSmoothing,
-            halve: config.halveDiscriminatorLoss,
-          }) as tf.Scalar,
-        vars.discriminator,
-      );
-      live.push(d.value, ...Object.values(d.grads).filter((t): t is tf.Tensor => t != null));
-      if (d.error !== null) throw d.error;
-      const dGrads = orderedGrads('discriminator', d.grads);
-      named.push(['advD', d.value], ['total', g.value]);
+      if (discriminator) {
+        const fakeForD = fake as unknown as tf.Tensor;
+        const d = guardedGrads(
+          () =>
+            ganDiscriminatorLoss(discriminator(batch.x, batch), discriminator(fakeForD, batch), {
+              type: config.ganLoss,
+              labelSmoothing: config.labelSmoothing,
+              halve: config.halveDiscriminatorLoss,
+            }) as tf.Scalar,
+          vars.discriminator,
+        );
+        live.push(d.value, ...Object.values(d.grads).filter((t): t is tf.Tensor => t != null));
+        if (d.error !== null) throw d.error;
+        grads.discriminator = { map: d.grads, list: orderedGrads('discriminator', d.grads) };
+        named.push(['advD', d.value]);
+      }
+      named.push(['total', g.value]);
       if (config.checkGradients) {
-        const norms = tf.tidy(() => [tf.sqrt(sumSquares(gGrads)), tf.sqrt(sumSquares(dGrads))]);
+        const norms = tf.tidy(() => sides.map((side) => tf.sqrt(sumSquares(grads[side]?.list ?? []))));
         live.push(...norms);
-        named.push(['gradNormG', norms[0]], ['gradNormD', norms[1]]);
+        sides.forEach((side, i) => named.push([side === 'generator' ? 'gradNormG' : 'gradNormD', norms[i]]));
       }
 
       // 3. read and check every term before touching any weight
       const values = await Promise.all(named.map(([, t]) => t.data()));
-      const record: Record<string, number> = {};
+      const losses: Record<string, number> = {};
       named.forEach(([k, t], i) => {
         if (t.size !== 1) throw new DGPoseError('E_SHAPE', `loss term ${k} must be a scalar`, { argument: k, expected: [], got: [...t.shape] });
-        record[k] = values[i][0];
+        losses[k] = values[i][0];
       });
-      checkFiniteLosses(record);
+      checkFiniteLosses(losses);
 
-      // 4. apply both updates
-      optimizers.generator.applyGradients(g.grads as tf.NamedTensorMap);
-      optimizers.discriminator.applyGradients(d.grads as tf.NamedTensorMap);
+      // 4. apply the update(s)
+      for (const side of sides) optimizerOf(side).applyGradients(grads[side]?.map as tf.NamedTensorMap);
       applied = true;
-      const result = { ...record, step } as VaeGanStepResult;
+      const result: VaeGanStepResult = { step, losses: losses as VaeGanStepLosses };
       step += 1;
       return result;
     } finally {
@@ -338,8 +384,8 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     busy = true;
     try {
       const out: NamedArrays = {};
-      for (const side of ['generator', 'discriminator'] as const) {
-        const weights = await optimizers[side].getWeights();
+      for (const side of sides) {
+        const weights = await optimizerOf(side).getWeights();
         // getWeights returns a fresh `iter` scalar and the optimizer's own slot variables: free only the former.
         const [iter, ...slots] = weights;
         try {
@@ -367,11 +413,16 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     const bad = (message: string, argument: string, expected?: unknown, got?: unknown): never => {
       throw new DGPoseError('E_CHECKPOINT', message, { argument, expected, got });
     };
+    if (!state || typeof state !== 'object') bad('optimizer state must be NamedArrays', 'state', 'NamedArrays', typeof state);
     // Validate everything before changing anything.
-    const plan: Record<Side, { iter: number; slots: NamedArray[][] }> = {} as Record<Side, { iter: number; slots: NamedArray[][] }>;
-    for (const side of ['generator', 'discriminator'] as const) {
+    if (!discriminator) {
+      const dKey = Object.keys(state).find((k) => k.startsWith('discriminator/'));
+      if (dKey !== undefined) bad(`optimizer state has a discriminator (${dKey}) but this trainer has none`, dKey, 'no discriminator/* entries', 'discriminator state');
+    }
+    const plan: Partial<Record<Side, { iter: number; slots: NamedArray[][] }>> = {};
+    for (const side of sides) {
       const iter = state[`${side}/iter`];
-      if (!iter || iter.data.length !== 1) bad(`optimizer state lacks ${side}/iter`, `${side}/iter`);
+      if (!iter || iter.data.length !== 1) bad(`optimizer state lacks ${side}/iter`, `${side}/iter`, side === 'discriminator' ? 'the state of a trainer with a discriminator' : undefined);
       const slots: NamedArray[][] = [];
       for (let s = 0; state[`${side}/slot${s}/0`] !== undefined; s++) {
         const row: NamedArray[] = [];
@@ -394,16 +445,16 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     if (!stepArr || stepArr.data.length !== 1) bad('optimizer state lacks trainer/step', 'trainer/step');
     busy = true;
     try {
-      for (const side of ['generator', 'discriminator'] as const) {
-        const { iter, slots } = plan[side];
-        const old = await optimizers[side].getWeights();
+      for (const side of sides) {
+        const { iter, slots } = plan[side] as { iter: number; slots: NamedArray[][] };
+        const old = await optimizerOf(side).getWeights();
         old[0].tensor.dispose();
         const incoming: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter, 'int32') }];
         slots.forEach((row, s) =>
           row.forEach((a, i) => incoming.push({ name: `${vars[side][i].name}/slot${s}`, tensor: tf.tensor(a.data, a.shape, 'float32') })),
         );
         try {
-          await optimizers[side].setWeights(incoming);
+          await optimizerOf(side).setWeights(incoming);
         } finally {
           tf.dispose(incoming.map((w) => w.tensor));
         }
@@ -418,6 +469,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
 
   return {
     config,
+    hasDiscriminator: discriminator !== null,
     get step() {
       return step;
     },
@@ -426,8 +478,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     setOptimizerState,
     dispose() {
       if (disposed) return;
-      optimizers.generator.dispose();
-      optimizers.discriminator.dispose();
+      for (const side of sides) optimizerOf(side).dispose();
       disposed = true;
     },
   };
