@@ -23,6 +23,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     bottleneckSize: 4,
     latentDim: 8,
     heatmapSigma: 1,
+    latentInjection: 'bottleneck' as const,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 8, maxChannels: 32, downLayers: 2 }),
     lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
@@ -42,6 +43,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     bottleneckSize: 4,
     latentDim: 32,
     heatmapSigma: 1.5,
+    latentInjection: 'bottleneck' as const,
     prior: 'standard' as const,
     // D capped at 32 channels: ~20 % faster steps on 2 CPU cores than 64, same 64-px receptive field
     discriminator: f({ baseChannels: 16, maxChannels: 32, downLayers: 3 }),
@@ -62,6 +64,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     bottleneckSize: 4,
     latentDim: 64,
     heatmapSigma: 6,
+    latentInjection: 'bottleneck' as const,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 64, maxChannels: 512, downLayers: 3 }),
     lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
@@ -139,6 +142,7 @@ function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('latentDim', c.latentDim, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   num('heatmapSigma', c.heatmapSigma, (v) => v > 0, '> 0 (pixels)');
   if (c.prior !== 'standard' && c.prior !== 'learned') throw bad('prior', ['standard', 'learned'], c.prior);
+  if (c.latentInjection !== 'bottleneck' && c.latentInjection !== 'every-scale') throw bad('latentInjection', ['bottleneck', 'every-scale'], c.latentInjection);
   const d = c.discriminator;
   num('discriminator.baseChannels', d.baseChannels, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   num('discriminator.maxChannels', d.maxChannels, (v) => Number.isInteger(v) && v >= d.baseChannels, 'an integer >= discriminator.baseChannels');

@@ -19,7 +19,7 @@ import { Conv2d, Dense, EncoderBlock, DecoderBlock, Module } from '@dgpose/layer
 import type { ConditionalConfig, DiscriminatorConfig } from './types';
 import { numScales, scaleChannels } from './config';
 
-type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim'>;
+type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim' | 'latentInjection'>;
 
 /** Gaussian parameters [B,d] each. */
 export type Gaussian = {
@@ -111,19 +111,22 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.T
   readonly blocks: DecoderBlock[] = [];
   private readonly b: number;
   private readonly cL: number;
+  private readonly everyScale: boolean;
   constructor(c: NetConfig, rng: LayerRng) {
     super('decoder');
     const L = numScales(c);
     this.b = c.bottleneckSize;
     this.cL = scaleChannels(c, L);
+    this.everyScale = c.latentInjection === 'every-scale';
     this.fc = this.addModule('fc', new Dense({ inFeatures: c.latentDim, units: this.b * this.b * this.cL, rng }));
-    // block i takes concat(h, f_i) (2·C_i channels) to scale i−1
+    // block i takes concat(h, f_i) (2·C_i channels; + d_z tiled z below the bottleneck with every-scale) to scale i−1
     for (let i = L; i >= 1; i--) {
       const last = i === 1;
+      const zIn = this.everyScale && i < L ? c.latentDim : 0;
       this.blocks.push(
         this.addModule(
           `up${i}`,
-          new DecoderBlock({ inChannels: 2 * scaleChannels(c, i), filters: last ? 3 : scaleChannels(c, i - 1), norm: last ? 'none' : 'batch', rng }),
+          new DecoderBlock({ inChannels: 2 * scaleChannels(c, i) + zIn, filters: last ? 3 : scaleChannels(c, i - 1), norm: last ? 'none' : 'batch', rng }),
         ),
       );
     }
@@ -132,8 +135,12 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.T
     const n = z.shape[0];
     let h: tf.Tensor = tf.reshape(this.fc.call(z), [n, this.b, this.b, this.cL]);
     const L = skips.length;
+    const z4 = this.everyScale ? tf.reshape(z, [n, 1, 1, z.shape[1] as number]) : null;
     this.blocks.forEach((blk, k) => {
-      h = blk.call(tf.concat([h, skips[L - 1 - k]], 3));
+      const f = skips[L - 1 - k];
+      // every-scale: z tiled over the skip's grid, so colour meets the pose mask at full resolution
+      const parts = z4 && k > 0 ? [h, f, tf.tile(z4, [1, f.shape[1], f.shape[2], 1])] : [h, f];
+      h = blk.call(tf.concat(parts, 3));
     });
     return tf.tanh(h) as tf.Tensor4D;
   }
