@@ -298,8 +298,8 @@ async function buildBatch(
       const o = b * px;
       for (let i = 0; i < px; i++) images[o + i] = d[i] / 127.5 - 1;
       s.pose.keypoints.forEach((k, j) => {
-        // labelled only inside the pixel-centre frame (mapper's valid range)
-        if (k && k.x >= 0 && k.x <= W - 1 && k.y >= 0 && k.y <= H - 1) {
+        // labelled only on the frame: the pixels' extent [-0.5, W - 0.5] (centres 0..W-1), as the loaders keep it
+        if (k && k.x >= -0.5 && k.x <= W - 0.5 && k.y >= -0.5 && k.y <= H - 0.5) {
           posesPx[b * 2 * J + 2 * j] = k.x;
           posesPx[b * 2 * J + 2 * j + 1] = k.y;
           visible[b * J + j] = 1;

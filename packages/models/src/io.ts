@@ -60,6 +60,11 @@ export async function tensorToImages(t: tf.Tensor4D): Promise<RgbImage[]> {
   }
 }
 
+/** True when pixel coordinate v lies on a frame of n pixels: [-0.5, n - 0.5], the pixels' extent (centres 0..n-1). */
+export function inPixelFrame(v: number, n: number): boolean {
+  return v >= -0.5 && v <= n - 0.5;
+}
+
 export interface FrameSizeLike {
   width: number;
   height: number;
@@ -100,10 +105,12 @@ export function posesToNormalized(
     const { width: W, height: H } = frames[b];
     p.keypoints.forEach((k, q) => {
       if (k === null) return;
-      if (k.x < 0 || k.x > W - 1 || k.y < 0 || k.y > H - 1) {
+      // Pixel centres are integers, so the frame covers [-0.5, W - 0.5]: a joint at pixel 0 of a larger
+      // image maps to -0.375 at 64 px after a pixel-centre resize, and is still inside.
+      if (!inPixelFrame(k.x, W) || !inPixelFrame(k.y, H)) {
         throw new DGPoseError('E_ARG', `${arg} joint ${q} lies outside its ${W}x${H} frame (use null for a missing joint)`, {
           argument: `${arg}.keypoints[${q}]`,
-          expected: `x in [0, ${W - 1}], y in [0, ${H - 1}]`,
+          expected: `x in [-0.5, ${W - 0.5}], y in [-0.5, ${H - 0.5}]`,
           got: { x: k.x, y: k.y },
         });
       }
@@ -124,7 +131,7 @@ export function normalizedToPose(coords: ArrayLike<number>, offset: number, j: n
     if (visible && !visible[offset / 2 + q]) return null;
     const x = normalizedToPixel(coords[offset + 2 * q], frame.width);
     const y = normalizedToPixel(coords[offset + 2 * q + 1], frame.height);
-    if (!(x >= 0 && x <= frame.width - 1 && y >= 0 && y <= frame.height - 1)) return null;
+    if (!inPixelFrame(x, frame.width) || !inPixelFrame(y, frame.height)) return null;
     return { x, y };
   });
   return { skeleton, keypoints };
