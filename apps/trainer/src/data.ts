@@ -11,7 +11,7 @@ export async function openTrainingSource(c: TrainConfig, size: number): Promise<
   switch (c.dataset) {
     case 'synthetic':
       return createSyntheticDataset({
-        seed: c.seed,
+        seed: c.syntheticSeed,
         size,
         identities: c.syntheticIdentities,
         posesPerIdentity: c.syntheticPoses,
