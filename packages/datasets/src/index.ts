@@ -4,8 +4,16 @@ export { createSyntheticDataset, validateSyntheticConfig, DEFAULT_SYNTHETIC_CONF
 export type { SyntheticConfig, SyntheticSource, SyntheticSpec } from './synthetic';
 export { POSE_FAMILIES, JOINT_LIMITS, samplePoseParams, forwardKinematics } from './synthetic-body';
 export type { PoseFamily, PoseParams, BodyShape } from './synthetic-body';
-export { HAIR_STYLES, PATTERNS, BACKGROUND_STYLES, sampleAppearance } from './synthetic-render';
-export type { SyntheticAppearance, HairStyle, Pattern, BackgroundStyle } from './synthetic-render';
+export { HAIR_STYLES, PATTERNS, BACKGROUND_STYLES, PART_NAMES, sampleAppearance } from './synthetic-render';
+export type { SyntheticAppearance, HairStyle, Pattern, BackgroundStyle, PartName } from './synthetic-render';
+export { posePlausibility, plausibleFraction, PLAUSIBILITY_THRESHOLDS } from './pose-plausibility';
+export type {
+  PlausibilityCheck,
+  PlausibilityThresholds,
+  PosePlausibilityOptions,
+  PosePlausibilityResult,
+  PlausibleFractionResult,
+} from './pose-plausibility';
 export { drawSkeletonGrid } from './grid';
 export type { SkeletonGridOptions } from './grid';
 // Batching (engineer datasets-synthetic)

@@ -226,7 +226,18 @@ export interface Placement {
   cy: number;
 }
 
+/**
+ * Body-part labels of the part map that {@link renderPerson} returns (index = code; 0 = background).
+ * 'top' is the shirt with its sleeves, 'bottom' the trousers, shorts or skirt, 'head' the face and hair
+ * sphere, 'hair' long hair and buns behind it; a seat belongs to the background.
+ */
+export const PART_NAMES = ['background', 'skin', 'head', 'hair', 'top', 'bottom', 'shoes'] as const;
+export type PartName = (typeof PART_NAMES)[number];
+const PART = Object.freeze(Object.fromEntries(PART_NAMES.map((n, i) => [n, i]))) as Readonly<Record<PartName, number>>;
+
 interface Prim {
+  /** Part code written into the part map where this shape wins a pixel. */
+  part: number;
   depth: number;
   draw: () => void;
   /** Joints this shape is attached to (a limb never hides its own end joints). */
@@ -350,7 +361,7 @@ export function renderPerson(
   app: SyntheticAppearance,
   pose: PoseParams,
   place: Placement,
-): { coords: Float64Array; depth: Float64Array; occluded: Uint8Array } {
+): { coords: Float64Array; depth: Float64Array; occluded: Uint8Array; parts: Uint8Array } {
   drawBackground(cv, app.background);
   const body = forwardKinematics(pose, app.shape);
   const S = place.scale;
@@ -376,8 +387,16 @@ export function renderPerson(
   const shoePaint = solidPaint(app.shoes);
   const hairPaint = solidPaint(app.hair);
   const prims: Prim[] = [];
+  const partOf = new Map<Paint, number>([
+    [shirtPaint, PART.top],
+    [skinPaint, PART.skin],
+    [trouserPaint, PART.bottom],
+    [shoePaint, PART.shoes],
+    [hairPaint, PART.hair],
+  ]);
   const capsule = (a: Vec3, b: Vec3, ra: number, rb: number, paint: Paint, bias: number, joints: readonly number[]): void => {
     prims.push({
+      part: partOf.get(paint) ?? PART.skin,
       joints,
       depth: (a[2] + b[2]) / 2 + bias,
       draw: () => fillCapsule(cv, px(a), py(a), px(b), py(b), ra * S, rb * S, paint),
@@ -435,7 +454,7 @@ export function renderPerson(
     const sw = Math.hypot(J[5][0] - J[2][0], J[5][2] - J[2][2]) / 2;
     const cosY = Math.abs(f[2]);
     const hw = Math.sqrt((sw * cosY) ** 2 + (td * Math.sqrt(Math.max(0, 1 - cosY * cosY))) ** 2) * S;
-    prims.push({ depth: torsoDepth, thick: td, draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw) });
+    prims.push({ part: PART.top, depth: torsoDepth, thick: td, draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw) });
   }
   // pelvis (trousers) from the waist to the hips
   {
@@ -450,6 +469,7 @@ export function renderPerson(
     const ox = px(midW);
     const oy = py(midW);
     prims.push({
+      part: PART.bottom,
       thick: td,
       depth: torsoDepth - 0.002,
       draw: () => fillRoundedPolygon(cv, hull, R.thigh * 0.8 * S, trouserPaint, ox, oy, 0, 1, 0.1 * S),
@@ -488,6 +508,7 @@ export function renderPerson(
     const thighDepth = (a: number, b: number): number => (J[a][2] + J[b][2]) / 2;
     const skirtDepth = Math.max(torsoDepth - 0.001, thighDepth(8, 9) + 0.004, thighDepth(11, 12) + 0.004);
     prims.push({
+      part: PART.bottom,
       depth: skirtDepth,
       draw: () => fillRoundedPolygon(cv, hull, 0.012 * S, trouserPaint, px(midW), py(midW), 0, 1, 0.12 * S),
     });
@@ -515,6 +536,7 @@ export function renderPerson(
   const headDepth = Math.max(hc[2], torsoDepth + 0.002);
   const neckTop: Vec3 = [hc[0] - rot[1][0] * h.ry * 0.4, hc[1] - rot[1][1] * h.ry * 0.4, hc[2] - rot[1][2] * h.ry * 0.4];
   prims.push({
+    part: PART.skin,
     depth: torsoDepth + 0.001,
     draw: () => fillCapsule(cv, px(neck), py(neck) - 0.01 * S, px(neckTop), py(neckTop), R.neck * S, R.neck * 0.9 * S, skinPaint),
   });
@@ -529,6 +551,7 @@ export function renderPerson(
     const top = back(0, 0.1 * h.ry, -0.5 * h.rx);
     const bottom: Vec3 = [top[0], Math.max(neck[1] - 0.1, top[1] - 0.26), top[2]];
     prims.push({
+      part: PART.hair,
       depth: top[2] - 0.02,
       draw: () => fillCapsule(cv, px(top), py(top), px(bottom), py(bottom), h.rx * 0.95 * S, h.rx * 0.75 * S, hairPaint),
     });
@@ -536,13 +559,14 @@ export function renderPerson(
   if (app.hairStyle === 'bun') {
     const bun = back(0, 0.75 * h.ry, -0.75 * h.rx);
     prims.push({
+      part: PART.hair,
       depth: bun[2] < hc[2] ? headDepth - 0.0005 : headDepth + 0.0005,
       draw: () => fillEllipse(cv, px(bun), py(bun), h.rx * 0.5 * S, h.rx * 0.5 * S, hairPaint),
     });
   }
   // hair volume: a slightly larger hair-only sphere behind the head
-  prims.push({ depth: headDepth - 0.0002, draw: () => drawHead(cv, hx, hy - 0.05 * h.ry * S, h.rx * 1.1 * S, h.ry * 1.08 * S, rot, app, true) });
-  prims.push({ depth: headDepth, draw: () => drawHead(cv, hx, hy, h.rx * S, h.ry * S, rot, app, false) });
+  prims.push({ part: PART.head, depth: headDepth - 0.0002, draw: () => drawHead(cv, hx, hy - 0.05 * h.ry * S, h.rx * 1.1 * S, h.ry * 1.08 * S, rot, app, true) });
+  prims.push({ part: PART.head, depth: headDepth, draw: () => drawHead(cv, hx, hy, h.rx * S, h.ry * S, rot, app, false) });
 
   prims.sort((a, b) => a.depth - b.depth);
   if (cv.owner === null || cv.owner.length !== cv.width * cv.height) cv.owner = new Uint16Array(cv.width * cv.height);
@@ -563,7 +587,13 @@ export function renderPerson(
     const p = o > 0 ? prims[o - 1] : null;
     if (p && p.depth - 0.5 * (p.thick ?? 0) > depth[j] + OCCLUSION_MARGIN && !p.joints?.includes(j)) occluded[j] = 1;
   }
-  return { coords, depth, occluded };
+  // part map: the part of the shape that won each pixel (coverage >= 1/2), 0 = background
+  const parts = new Uint8Array(cv.width * cv.height);
+  for (let i = 0; i < parts.length; i++) {
+    const o = cv.owner[i];
+    if (o > 0) parts[i] = prims[o - 1].part;
+  }
+  return { coords, depth, occluded, parts };
 }
 
 /** Depth (body heights) by which a covering shape must be nearer than a joint to hide it. */

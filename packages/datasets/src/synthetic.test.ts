@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { COCO18, validatePose } from '@dgpose/core';
 import { expectBrowserSafe, expectDGPoseError } from '@dgpose/test-utils';
-import { createSyntheticDataset, validateSyntheticConfig } from './index';
+import { PART_NAMES, createSyntheticDataset, validateSyntheticConfig } from './index';
 import { JOINT_LIMITS, samplePoseParams } from './synthetic-body';
 import { createRng } from '@dgpose/core';
 
@@ -232,6 +232,32 @@ describe('createSyntheticDataset', () => {
       if (k) expect(coords[36 + 2 * j]).toBeCloseTo(k.x, 4);
     });
     expect(() => ds.renderInto(0, new Float32Array(10), 0)).toThrow(/E_SHAPE/);
+  });
+
+  it('parts(i) maps every pixel to a body part: the top region holds the shirt colour, the background the rest', () => {
+    const src = createSyntheticDataset({ seed: 3, size: 64, identities: 40, posesPerIdentity: 2 });
+    let checked = 0;
+    for (let i = 0; i < src.size; i++) {
+      const s = src.getSync(i);
+      const parts = src.parts(i);
+      expect(parts.length).toBe(64 * 64);
+      expect(Math.max(...parts)).toBeLessThan(PART_NAMES.length);
+      const app = src.spec(i).appearance;
+      const top = PART_NAMES.indexOf('top');
+      const idx = [...parts.keys()].filter((k) => parts[k] === top);
+      // the person is a small part of the frame, the shirt a visible part of the person
+      const person = parts.filter((p) => p !== 0).length;
+      expect(person).toBeGreaterThan(0.03 * 64 * 64);
+      expect(person).toBeLessThan(0.5 * 64 * 64);
+      if (app.shirtPattern !== 'solid' || idx.length < 8) continue;
+      // shaded shirt pixels: their hue follows the shirt colour (channel order kept), unlike other identities'
+      const mean = [0, 1, 2].map((c) => idx.reduce((a, k) => a + s.image.data[3 * k + c], 0) / idx.length / 255);
+      const norm = (v: number[]): number[] => v.map((x) => x / (v[0] + v[1] + v[2] + 1e-6));
+      const [m, w] = [norm(mean), norm(app.shirt)];
+      expect(Math.hypot(m[0] - w[0], m[1] - w[1], m[2] - w[2])).toBeLessThan(0.08);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 
   it('rejects out-of-range indices with E_ARG', () => {

@@ -121,6 +121,12 @@ export interface SyntheticSource extends SampleSource {
   ): void;
   /** All (source, target) ordered pairs of different poses of the same identity (ground-truth transfer). */
   pairs(): Array<[number, number]>;
+  /**
+   * The part map of sample `index`: one code per pixel (row-major, size x size), an index into
+   * {@link PART_NAMES} ('top' = shirt and sleeves, 'bottom' = trousers or skirt, 0 = background):
+   * the ground truth for per-garment colour errors of generated images.
+   */
+  parts(index: number): Uint8Array;
 }
 
 /** Pixel range a joint must fall in to be labelled (pixel centres 0..size-1; mapper's frame). */
@@ -210,7 +216,7 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     const placement = placeFigure(rng, pose, appearance.shape, size, cfg.cropProbability);
     return { identity: g, poseIndex: k, appearance, pose, placement };
   };
-  const draw = (index: number): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array; occluded: Uint8Array } => {
+  const draw = (index: number): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array; occluded: Uint8Array; parts: Uint8Array } => {
     const s = spec(index);
     return { s, ...renderPerson(canvas, s.appearance, s.pose, s.placement) };
   };
@@ -304,5 +310,6 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     spec,
     renderInto,
     pairs,
+    parts: (index: number) => draw(index).parts,
   };
 }
