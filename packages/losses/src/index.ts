@@ -2,7 +2,7 @@ export { REDUCTIONS, checkReduction, reduceLoss, broadcastsTo } from './reduce';
 export type { Reduction } from './reduce';
 export { l1, l2, mse } from './regression';
 export type { RegressionLossOptions } from './regression';
-export { klStandardNormal, klNormal, reducePerSample } from './kl-normal';
+export { klStandardNormal, klNormal, klNormalFullCovariance, reducePerSample } from './kl-normal';
 export type { KlOptions, SampleReduction } from './kl-normal';
 export { gaussianNll, laplaceNll, jointMaskToCoordMask, HALF_LOG_2PI } from './nll';
 export type { NllOptions } from './nll';

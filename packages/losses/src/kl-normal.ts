@@ -104,3 +104,54 @@ export function klNormal(
     return reducePerSample(perElement, reduction);
   });
 }
+
+/**
+ * KL(q ‖ p) between a diagonal Gaussian q = N(μ_q, diag(σ²_q)), σ²_q = exp(logσ²_q), and a
+ * full-covariance Gaussian p = N(μ_p, Σ_p), given p by the inverse of its Cholesky factor:
+ * Σ_p = L Lᵀ, A = L⁻¹ (lower triangular, positive diagonal), so Σ_p⁻¹ = AᵀA and
+ * log det Σ_p = −2 Σ_d log A_dd. The general Gaussian KL
+ *
+ *   KL = ½ ( tr(Σ_p⁻¹ Σ_q) + (μ_p − μ_q)ᵀ Σ_p⁻¹ (μ_p − μ_q) − D + log det Σ_p − log det Σ_q )
+ *
+ * with Σ_q = diag(σ²_q) becomes, per sample n,
+ *
+ *   KL_n = ½ ( Σ_d c_d·σ²_q,nd + ‖u_n‖² − D − 2 Σ_d log A_dd − Σ_d logσ²_q,nd ),
+ *   c_d  = Σ_k A_kd²            (= (Σ_p⁻¹)_dd)                       c: [D]
+ *   u_n  = A (μ_q,n − μ_p)       (u = (μ_q − μ_p) Aᵀ, row-wise)       u: [N, D]
+ *
+ * The "KL (bottom)" KL(q(y|x) ‖ p(y)) of Semi-DGPose with a full-covariance pose prior (dgpose-paper.md
+ * §5.2 [PROPOSAL]: "or use a full-covariance / PCA prior"). With A = diag(exp(−½ logσ²_p)) it equals
+ * {@link klNormal}. A is usually a constant (a fitted prior); gradients flow to every input.
+ * @param muQ [N, D]
+ * @param logvarQ [N, D]
+ * @param muP [D]
+ * @param invCholeskyP [D, D] A = L⁻¹, lower triangular with a positive diagonal (entries above the
+ *   diagonal are ignored)
+ * @returns [] (or [N] with `reduction: 'none'`), nats
+ */
+export function klNormalFullCovariance(
+  muQ: tf.Tensor,
+  logvarQ: tf.Tensor,
+  muP: tf.Tensor,
+  invCholeskyP: tf.Tensor,
+  opts: KlOptions = {},
+): tf.Tensor {
+  const reduction = checkSampleReduction(opts.reduction ?? 'mean');
+  if (muQ.rank !== 2) throw new DGPoseError('E_SHAPE', 'muQ must be [N, D]', { argument: 'muQ', expected: ['N', 'D'], got: [...muQ.shape] });
+  assertSameShape('muQ', muQ, 'logvarQ', logvarQ);
+  const d = muQ.shape[1];
+  if (muP.rank !== 1 || muP.shape[0] !== d) throw new DGPoseError('E_SHAPE', 'muP must be [D]', { argument: 'muP', expected: [d], got: [...muP.shape] });
+  if (invCholeskyP.rank !== 2 || invCholeskyP.shape[0] !== d || invCholeskyP.shape[1] !== d) {
+    throw new DGPoseError('E_SHAPE', 'invCholeskyP must be [D, D]', { argument: 'invCholeskyP', expected: [d, d], got: [...invCholeskyP.shape] });
+  }
+  return tf.tidy(() => {
+    const A = tf.linalg.bandPart(invCholeskyP, -1, 0); // lower triangle
+    const c = tf.sum(tf.square(A), 0); // [D]
+    const logDetP = tf.mul(-2, tf.sum(tf.log(tf.sum(tf.linalg.bandPart(A, 0, 0), 1)))); // log det Σ_p
+    const u = tf.matMul(tf.sub(muQ, muP), A, false, true); // [N, D]
+    const trace = tf.sum(tf.mul(tf.exp(logvarQ), c), 1);
+    const quad = tf.sum(tf.square(u), 1);
+    const perSample = tf.mul(0.5, tf.sub(tf.add(tf.add(trace, quad), tf.sub(logDetP, d)), tf.sum(logvarQ, 1)));
+    return reducePerSample(perSample, reduction);
+  });
+}

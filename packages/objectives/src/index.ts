@@ -31,8 +31,16 @@ export type {
   SemiSupervisedPart,
   SemiSupervisedResult,
 } from './semi-supervised';
-export { fitGaussianPrior, standardizePoses, unstandardizePoses, posePriorParams } from './pose-prior';
-export type { PosePrior, FitGaussianPriorOptions } from './pose-prior';
+export {
+  fitGaussianPrior,
+  standardizePoses,
+  unstandardizePoses,
+  posePriorParams,
+  posePriorInvCholesky,
+  samplePosePrior,
+  checkPosePriorCholesky,
+} from './pose-prior';
+export type { PosePrior, PosePriorParams, FitGaussianPriorOptions, SamplePosePriorOptions } from './pose-prior';
 export { createVaeGanTrainer, validateVaeGanTrainerConfig, DEFAULT_VAE_GAN_TRAINER_CONFIG } from './vae-gan';
 export type {
   VaeGanTrainerConfig,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
 import { type SemiSupervisedConfig, semiSupervisedLoss, validateSemiSupervisedConfig } from './index';
+import { klNormalFullCovariance } from '@dgpose/losses';
 import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
 
 const NS = 2;
@@ -116,6 +117,24 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
       tf.dispose([r, onlyS, onlyU, batch, noise, prior] as unknown as tf.TensorContainer);
     });
   }
+
+  it('with prior.invCholesky, KL(bottom) is the full-covariance KL (logvar ignored), and nothing leaks', async () => {
+    const { batch, noise, prior } = inputs();
+    // A = L⁻¹ of some lower-triangular L with a positive diagonal
+    const a = seededFloats(DY * DY, 69, -0.4, 0.4).map((v, i) => (i % (DY + 1) === 0 ? 1 + Math.abs(v) : Math.floor(i / DY) > i % DY ? v : 0));
+    const A = tf.tensor2d(a, [DY, DY]);
+    const junkLv = tf.fill([DY], 5);
+    await expectNoLeak(() => {
+      const r = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior: { mu: prior.mu, logvar: junkLv, invCholesky: A }, noise });
+      const q = nets.encodePose(batch.unlabelled.x);
+      const want = tf.tidy(() => klNormalFullCovariance(q.mu, q.logvar, prior.mu, A));
+      expectTensorsClose(r.terms.klYU, want, { rtol: 1e-5, atol: 1e-5 });
+      const diag = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior, noise });
+      expect(Math.abs((r.terms.klYU.dataSync()[0] as number) - (diag.terms.klYU.dataSync()[0] as number))).toBeGreaterThan(1e-3);
+      tf.dispose([r, diag, q, want] as unknown as tf.TensorContainer);
+    });
+    tf.dispose([batch, noise, prior, A, junkLv] as unknown as tf.TensorContainer);
+  });
 
   it('a seed replaces explicit noise reproducibly; frees everything; validates', async () => {
     const { batch, noise, prior } = inputs();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError } from '@dgpose/core';
-import { gaussianNll, jointMaskToCoordMask, klNormal, klStandardNormal, reducePerSample, sampleGaussian } from '@dgpose/losses';
+import { gaussianNll, jointMaskToCoordMask, klNormal, klNormalFullCovariance, klStandardNormal, reducePerSample, sampleGaussian } from '@dgpose/losses';
 import { tidyObject } from './tidy';
 import { DEFAULT_ELBO_CONFIG, type ElboConfig, type GaussianParams, checkParams, reconstructionPerSample, validateElboConfig } from './elbo';
 
@@ -73,8 +73,12 @@ export interface SemiSupervisedNoise {
 
 /** Per-call options of {@link semiSupervisedLoss}. */
 export interface SemiSupervisedOptions {
-  /** The pose prior p(y) in the standardised space, e.g. `posePriorParams(fitGaussianPrior(...))` ([2J] each). */
-  prior: GaussianParams;
+  /**
+   * The pose prior p(y) in the standardised space, e.g. `posePriorParams(fitGaussianPrior(...))`: `mu`,
+   * `logvar` [2J] (diagonal), plus `invCholesky` [2J, 2J] = L⁻¹ for a full covariance Σ = L Lᵀ (then
+   * `logvar` is ignored and KL(bottom) is losses' `klNormalFullCovariance`).
+   */
+  prior: GaussianParams & { invCholesky?: tf.Tensor };
   /** β, weight of KL(q(z|x,y) ‖ N(0, I)) ("KL (top)"). Default 1. */
   beta?: number;
   /** A seed (draws use seed, seed + 1, seed + 2 for z_s, ŷ_u, z_u), or explicit ε per draw. */
@@ -129,7 +133,9 @@ function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null
  * These are the negated slide terms: L_s = −(CVAE ELBO + α log q(y_s|x_s)), the "Pose regression loss"
  * −log q(y*|x) being {@link gaussianNll} over the visible coordinates (missing joints masked out); L_u =
  * −L_VAE over the joint latent (y, z), whose y-part is the analytic "KL (bottom)" against the pose prior
- * p(y). It is probtorch's `elbo(q, p, alpha, beta)`:
+ * p(y): diagonal N(μ_p, diag σ²_p) (losses' `klNormal`) or full-covariance N(μ_p, L Lᵀ) given
+ * `prior.invCholesky` = L⁻¹ (losses' `klNormalFullCovariance`:
+ * ½(Σ_d (Σ⁻¹)_dd σ²_q,d + ‖L⁻¹(μ_q − μ_p)‖² − D + log det Σ − Σ_d log σ²_q,d)). It is probtorch's `elbo(q, p, alpha, beta)`:
  * E_q(z|x,y)[log p(x|y,z) − β log q(z|x,y)/p(z)] + α E[log q(y|x)] for the observed y (dgpose-paper.md
  * §5.2), with the KL terms in closed form. Dividing by N_u + N_s keeps a per-example scale.
  * Labelled poses y_s are standardised (`standardizePoses`); give missing joints any finite value (0, the
@@ -195,7 +201,9 @@ export function semiSupervisedLoss(
       const xHat = nets.decode(z, yHat);
       const rec = reconstructionPerSample(x, xHat, config);
       const klZ = klStandardNormal(qz.mu, qz.logvar, { reduction: 'none' });
-      const klY = klNormal(qy.mu, qy.logvar, opts.prior.mu, opts.prior.logvar, { reduction: 'none' });
+      const klY = opts.prior.invCholesky
+        ? klNormalFullCovariance(qy.mu, qy.logvar, opts.prior.mu, opts.prior.invCholesky, { reduction: 'none' })
+        : klNormal(qy.mu, qy.logvar, opts.prior.mu, opts.prior.logvar, { reduction: 'none' });
       const lossU = tf.add(tf.add(tf.mul(rec, config.lambdaRec), tf.mul(klZ, beta)), tf.mul(klY, config.betaY));
       Object.assign(terms, { recU: tf.mean(rec), klZU: tf.mean(klZ), klYU: tf.mean(klY), lossU: tf.mean(lossU) });
       sums.push(tf.sum(lossU));
