@@ -16,6 +16,8 @@ export {
   checkCoords,
 } from './heatmaps';
 export type { GaussianHeatmapOptions, DiskHeatmapOptions } from './heatmaps';
+export { limbMaps, LIMB_PARTS } from './limb-maps';
+export type { LimbPart, LimbMapOptions } from './limb-maps';
 export { softArgmax, decodeHeatmaps, decodeHeatmapsArray } from './decode';
 export type { DecodeOptions, DecodedKeypoints, PeakRefinement } from './decode';
 export {
