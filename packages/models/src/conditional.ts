@@ -43,7 +43,7 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
     };
   }
 
-  heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
+  protected jointHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
     const S = this.config.imageSize;
     return gaussianHeatmaps(coords, visible, { width: S, height: S, sigma: this.config.heatmapSigma, coords: 'normalized', joints: this.joints });
   }

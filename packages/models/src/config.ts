@@ -6,8 +6,11 @@
 import { DGPoseError, getSkeleton } from '@dgpose/core';
 import type { ConditionalConfig, ConfigOverrides, PresetName, SemiConfig } from './types';
 
-/** Version of the model weights layout written into every manifest (`config.modelFormatVersion`). */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * Version of the model weights layout written into every manifest (`config.modelFormatVersion`). 2 added
+ * `latentInjection` and `partAppearance`; version-1 weights still load (as 'bottleneck', no parts).
+ */
+export const MODEL_FORMAT_VERSION = 2;
 export const PRESET_NAMES: readonly PresetName[] = Object.freeze(['tiny', 'small', 'paper'] as const);
 
 const f = <T>(o: T): Readonly<T> => Object.freeze(o);
@@ -24,6 +27,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     latentDim: 8,
     heatmapSigma: 1,
     latentInjection: 'bottleneck' as const,
+    partAppearance: false,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 8, maxChannels: 32, downLayers: 2 }),
     lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
@@ -44,6 +48,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     latentDim: 32,
     heatmapSigma: 1.5,
     latentInjection: 'bottleneck' as const,
+    partAppearance: false,
     prior: 'standard' as const,
     // D capped at 32 channels: ~20 % faster steps on 2 CPU cores than 64, same 64-px receptive field
     discriminator: f({ baseChannels: 16, maxChannels: 32, downLayers: 3 }),
@@ -65,6 +70,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     latentDim: 64,
     heatmapSigma: 6,
     latentInjection: 'bottleneck' as const,
+    partAppearance: false,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 64, maxChannels: 512, downLayers: 3 }),
     lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
@@ -142,6 +148,8 @@ function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('latentDim', c.latentDim, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   num('heatmapSigma', c.heatmapSigma, (v) => v > 0, '> 0 (pixels)');
   if (c.prior !== 'standard' && c.prior !== 'learned') throw bad('prior', ['standard', 'learned'], c.prior);
+  if (typeof c.partAppearance !== 'boolean') throw bad('partAppearance', 'true or false', c.partAppearance);
+  if (c.partAppearance && getSkeleton(c.skeleton).joints.length < 18) throw bad('partAppearance', 'a COCO-18 skeleton (the part masks are drawn from its joints)', c.skeleton);
   if (c.latentInjection !== 'bottleneck' && c.latentInjection !== 'every-scale') throw bad('latentInjection', ['bottleneck', 'every-scale'], c.latentInjection);
   const d = c.discriminator;
   num('discriminator.baseChannels', d.baseChannels, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');

@@ -73,11 +73,13 @@ export function modelInfoFromManifest(
     throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected ${expect.kind} weights`, { argument: 'kind', expected: WEIGHTS_KINDS[expect.kind], got: manifest.kind });
   }
   const cfg = manifest.config as { modelFormatVersion?: unknown; model?: unknown; mapper?: unknown } | undefined;
-  if (!cfg || cfg.modelFormatVersion !== MODEL_FORMAT_VERSION) {
-    throw new DGPoseError('E_WEIGHTS_VERSION', 'model weights of another format version', { argument: 'config.modelFormatVersion', expected: MODEL_FORMAT_VERSION, got: cfg?.modelFormatVersion ?? 'none' });
+  const version = cfg?.modelFormatVersion;
+  if (!cfg || (version !== MODEL_FORMAT_VERSION && version !== 1)) {
+    throw new DGPoseError('E_WEIGHTS_VERSION', 'model weights of another format version', { argument: 'config.modelFormatVersion', expected: [1, MODEL_FORMAT_VERSION], got: version ?? 'none' });
   }
   if (!cfg.model || typeof cfg.model !== 'object') throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the manifest has no model config', { argument: 'config.model', got: cfg.model });
-  const model = cfg.model as Partial<SemiConfig>;
+  // Version 1 predates latentInjection and partAppearance: its networks had z at the bottleneck only and no part masks.
+  const model = (version === 1 ? { latentInjection: 'bottleneck', partAppearance: false, ...(cfg.model as object) } : cfg.model) as Partial<SemiConfig>;
   if (expect.preset !== undefined && model.preset !== expect.preset) {
     throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected weights of preset ${expect.preset}`, { argument: 'preset', expected: expect.preset, got: model.preset });
   }

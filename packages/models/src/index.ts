@@ -30,7 +30,8 @@ export {
   numScales,
 } from './config';
 export { ConditionalDGPose } from './conditional';
-export { SemiDGPose } from './semi';
+export { SemiDGPose, FULL_PRIOR_SAMPLE_TEMPERATURE } from './semi';
+export type { FitPosePriorOptions } from './semi';
 export { BaseModel, GeneratorNet } from './model';
 export { AppearanceEncoder, Decoder, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator } from './networks';
 export type { Gaussian } from './networks';

@@ -5,9 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
 import { Module, checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
+import { limbMaps } from '@dgpose/mapper';
 import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
 import { MODEL_FORMAT_VERSION, numScales } from './config';
-import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator } from './networks';
+import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator, partChannels } from './networks';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages } from './io';
 import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch, TrainStepResult } from './types';
 
@@ -18,17 +19,24 @@ export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.T
   readonly decoder: Decoder;
   readonly prior: LearnedPrior | null;
   readonly poseEstimator: PoseEstimator | null;
+  private readonly config: ConditionalConfig;
   constructor(c: ConditionalConfig, joints: number, opts: { poseLogvarMin?: number }) {
     super('generator');
+    this.config = c;
     const rng = createRng(c.seed);
-    this.poseEncoder = this.addModule('poseEncoder', new PoseEncoder(joints, c, rng));
-    this.appearanceEncoder = this.addModule('appearanceEncoder', new AppearanceEncoder(joints, c, rng));
+    // pose maps: J joint heatmaps, then P body-part masks with partAppearance
+    const poseChannels = joints + partChannels(c);
+    this.poseEncoder = this.addModule('poseEncoder', new PoseEncoder(poseChannels, c, rng));
+    this.appearanceEncoder = this.addModule('appearanceEncoder', new AppearanceEncoder(poseChannels, c, rng));
     this.decoder = this.addModule('decoder', new Decoder(c, rng));
     this.prior = c.prior === 'learned' ? this.addModule('prior', new LearnedPrior(c, rng)) : null;
     this.poseEstimator = opts.poseLogvarMin !== undefined ? this.addModule('poseEstimator', new PoseEstimator(joints, c, opts.poseLogvarMin, rng)) : null;
   }
   call({ z, heat }: { z: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
-    return this.decoder.call({ z, skips: this.poseEncoder.call(heat) });
+    const p = partChannels(this.config);
+    const [n, h, w, c] = heat.shape as [number, number, number, number];
+    const parts = p > 0 ? (tf.slice(heat, [0, 0, 0, c - p], [n, h, w, p]) as tf.Tensor4D) : undefined;
+    return this.decoder.call({ z, skips: this.poseEncoder.call(heat), parts });
   }
   /** p(z|y): the learned prior, or N(0, I) as zeros. */
   priorParams(heat: tf.Tensor, n: number, d: number): Gaussian {
@@ -73,7 +81,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.config = config;
     this.joints = getSkeleton(config.skeleton).joints.length;
     this.net = new GeneratorNet(config, this.joints, opts);
-    this.disc = config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints, config.discriminator, createRng(config.seed + 1)) : null;
+    this.disc = config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1)) : null;
     this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
   }
 
@@ -121,8 +129,18 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
 
   // ------------------------------------------------------------------ pose → heatmaps
 
-  /** Normalised coords [B,2J] (+ visible [B,J], null = all) → heatmaps [B,S,S,J] in [0,1]; differentiable. */
-  abstract heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D;
+  /** Normalised coords [B,2J] (+ visible [B,J], null = all) → joint heatmaps [B,S,S,J] in [0,1]; differentiable. */
+  protected abstract jointHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D;
+
+  /**
+   * The pose maps every network reads: the J joint heatmaps, then (partAppearance) the P body-part masks
+   * of @dgpose/mapper's limbMaps, [B,S,S,J(+P)] in [0,1]; differentiable in the coords.
+   */
+  heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
+    if (!this.config.partAppearance) return this.jointHeatmaps(coords, visible);
+    const S = this.config.imageSize;
+    return tf.tidy(() => tf.concat([this.jointHeatmaps(coords, visible), limbMaps(coords, visible, { width: S, height: S, joints: this.joints })], 3) as tf.Tensor4D);
+  }
 
   /** Poses for images that came without them: Conditional refuses, Semi estimates (mean of q(y|x)). */
   protected abstract missingPoses(images: tf.Tensor4D, argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };

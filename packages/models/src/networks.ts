@@ -15,11 +15,36 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerRng } from '@dgpose/layers';
+import { DGPoseError } from '@dgpose/core';
 import { Conv2d, Dense, EncoderBlock, DecoderBlock, Module } from '@dgpose/layers';
+import { LIMB_PARTS } from '@dgpose/mapper';
 import type { ConditionalConfig, DiscriminatorConfig } from './types';
 import { numScales, scaleChannels } from './config';
 
-type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim' | 'latentInjection'>;
+type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim' | 'latentInjection' | 'partAppearance'>;
+
+/** Body parts drawn as extra pose channels (after the J heatmaps) when partAppearance is on. */
+export function partChannels(c: Pick<ConditionalConfig, 'partAppearance'>): number {
+  return c.partAppearance ? LIMB_PARTS.length : 0;
+}
+
+/**
+ * Mean colour of x under each part mask: x [N,H,W,3], masks [N,H,W,P] → [N,3P] (a part with no pixels gives ~0).
+ * Σ_hw m·x / (Σ_hw m + ε): one batched matMul.
+ */
+function poolParts(x: tf.Tensor, masks: tf.Tensor): tf.Tensor2D {
+  const [n, h, w, p] = masks.shape as [number, number, number, number];
+  const m = tf.reshape(masks, [n, h * w, p]);
+  const sum = tf.matMul(m, tf.reshape(x, [n, h * w, 3]), true, false); // [n,P,3]
+  const area = tf.add(tf.reshape(tf.sum(m, 1), [n, p, 1]), 1e-3);
+  return tf.reshape(tf.div(sum, area), [n, 3 * p]) as tf.Tensor2D;
+}
+
+/** The last P channels of the pose maps (the part masks). */
+function partsOf(heat: tf.Tensor, p: number): tf.Tensor4D {
+  const [n, h, w, c] = heat.shape as [number, number, number, number];
+  return tf.slice(heat, [0, 0, 0, c - p], [n, h, w, p]) as tf.Tensor4D;
+}
 
 /** Gaussian parameters [B,d] each. */
 export type Gaussian = {
@@ -78,16 +103,22 @@ export class AppearanceEncoder extends Module<{ x: tf.Tensor; heat: tf.Tensor },
   readonly stack: ConvStack;
   readonly head: Dense;
   readonly latentDim: number;
+  private readonly parts: number;
+  /** `joints` = pose channels (J heatmaps + P part masks with partAppearance). */
   constructor(joints: number, c: NetConfig, rng: LayerRng) {
     super('appearanceEncoder');
     const L = numScales(c);
     this.latentDim = c.latentDim;
+    this.parts = partChannels(c);
     this.stack = this.addModule('stack', new ConvStack(3 + joints, c, rng));
-    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, L), units: 2 * c.latentDim, rng }));
+    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, L) + 3 * this.parts, units: 2 * c.latentDim, rng }));
   }
   call({ x, heat }: { x: tf.Tensor; heat: tf.Tensor }): Gaussian {
     const f = this.stack.call(tf.concat([x, heat], 3));
-    return split(this.head.call(flat(f[f.length - 1])), this.latentDim);
+    const feats = flat(f[f.length - 1]);
+    // partAppearance: each part's mean colour under the source pose's mask goes straight to the head
+    const input = this.parts > 0 ? tf.concat([feats, poolParts(x, partsOf(heat, this.parts))], 1) : feats;
+    return split(this.head.call(input), this.latentDim);
   }
 }
 
@@ -106,19 +137,28 @@ export class LearnedPrior extends Module<tf.Tensor4D, Gaussian> {
 }
 
 /** p(x|z,y): z and the pose encoder's features → image in [-1,1]. */
-export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.Tensor4D> {
+export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[]; parts?: tf.Tensor4D }, tf.Tensor4D> {
   readonly fc: Dense;
   readonly blocks: DecoderBlock[] = [];
+  /** partAppearance: z → one colour per part, and the full-resolution output conv. */
+  readonly partColours: Dense | null;
+  readonly out: Conv2d | null;
   private readonly b: number;
   private readonly cL: number;
   private readonly everyScale: boolean;
+  private readonly parts: number;
   constructor(c: NetConfig, rng: LayerRng) {
     super('decoder');
     const L = numScales(c);
     this.b = c.bottleneckSize;
     this.cL = scaleChannels(c, L);
     this.everyScale = c.latentInjection === 'every-scale';
+    this.parts = partChannels(c);
     this.fc = this.addModule('fc', new Dense({ inFeatures: c.latentDim, units: this.b * this.b * this.cL, rng }));
+    this.partColours = this.parts > 0 ? this.addModule('partColours', new Dense({ inFeatures: c.latentDim, units: 3 * this.parts, rng })) : null;
+    // with parts the last block yields C_1 features at full size; `out` mixes them with the painted parts
+    const c0 = this.parts > 0 ? scaleChannels(c, 1) : 3;
+    this.out = this.parts > 0 ? this.addModule('out', new Conv2d({ inChannels: c0 + 4, filters: 3, kernelSize: 3, strides: 1, padding: 'same', bias: true, rng })) : null;
     // block i takes concat(h, f_i) (2·C_i channels; + d_z tiled z below the bottleneck with every-scale) to scale i−1
     for (let i = L; i >= 1; i--) {
       const last = i === 1;
@@ -126,12 +166,17 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.T
       this.blocks.push(
         this.addModule(
           `up${i}`,
-          new DecoderBlock({ inChannels: 2 * scaleChannels(c, i) + zIn, filters: last ? 3 : scaleChannels(c, i - 1), norm: last ? 'none' : 'batch', rng }),
+          new DecoderBlock({
+            inChannels: 2 * scaleChannels(c, i) + zIn,
+            filters: last ? c0 : scaleChannels(c, i - 1),
+            norm: last && this.parts === 0 ? 'none' : 'batch',
+            rng,
+          }),
         ),
       );
     }
   }
-  call({ z, skips }: { z: tf.Tensor; skips: tf.Tensor4D[] }): tf.Tensor4D {
+  call({ z, skips, parts }: { z: tf.Tensor; skips: tf.Tensor4D[]; parts?: tf.Tensor4D }): tf.Tensor4D {
     const n = z.shape[0];
     let h: tf.Tensor = tf.reshape(this.fc.call(z), [n, this.b, this.b, this.cL]);
     const L = skips.length;
@@ -139,9 +184,20 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[] }, tf.T
     this.blocks.forEach((blk, k) => {
       const f = skips[L - 1 - k];
       // every-scale: z tiled over the skip's grid, so colour meets the pose mask at full resolution
-      const parts = z4 && k > 0 ? [h, f, tf.tile(z4, [1, f.shape[1], f.shape[2], 1])] : [h, f];
-      h = blk.call(tf.concat(parts, 3));
+      const inputs = z4 && k > 0 ? [h, f, tf.tile(z4, [1, f.shape[1], f.shape[2], 1])] : [h, f];
+      h = blk.call(tf.concat(inputs, 3));
     });
+    if (this.out && this.partColours) {
+      if (!parts) throw new DGPoseError('E_ARG', 'internal: the decoder needs the part masks of the target pose', { argument: 'parts' });
+      // paint: each pixel gets the colours of the parts covering it, weighted by their masks
+      const [, H, W, P] = parts.shape;
+      const m = tf.reshape(parts, [n, H * W, P]);
+      const colours = tf.reshape(this.partColours.call(z), [n, P, 3]);
+      const cover = tf.sum(m, 2, true); // [n,HW,1]
+      const painted = tf.reshape(tf.div(tf.matMul(m, colours), tf.add(cover, 1e-3)), [n, H, W, 3]);
+      const alpha = tf.reshape(tf.clipByValue(cover, 0, 1), [n, H, W, 1]);
+      h = this.out.call(tf.concat([tf.relu(h), painted, alpha], 3));
+    }
     return tf.tanh(h) as tf.Tensor4D;
   }
 }

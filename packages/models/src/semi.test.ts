@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Pose, initBackend } from '@dgpose/core';
+import { type Pose, createRng, initBackend } from '@dgpose/core';
 import { MapperNetwork, changeHeight, mapperFromNetwork, validateMapperConfig } from '@dgpose/mapper';
 import { expectNoLeak, rejectsWithDGPoseError } from '@dgpose/test-utils';
 import type { Sample } from '@dgpose/datasets';
 import { createSemiDGPose, loadModelFromWeights } from './factory';
-import type { SemiDGPose } from './semi';
+import { normalizedToPose } from './io';
+import { FULL_PRIOR_SAMPLE_TEMPERATURE, type SemiDGPose } from './semi';
 import { disposeBatch, syntheticSamples, toBatch } from './testing';
 import type { TrainBatch } from './types';
 
@@ -127,6 +128,7 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     expect(ind).toHaveLength(1);
     const man = await expectNoLeak(() => model.manipulate(imgs[0], (p: Pose) => changeHeight(p, 0.9, { anchor: 'bottom' })));
     expect(man.image.width).toBe(S);
+    expect(man.droppedJoints).toEqual([]);
     const i = man.pose.keypoints.findIndex((k, j) => k && man.edited.keypoints[j] && j === 0);
     if (i === 0) expect(man.edited.keypoints[0]!.y).not.toBeCloseTo(man.pose.keypoints[0]!.y, 3);
     const gen = await expectNoLeak(() => model.generate(undefined, 3, { seed: 4 }));
@@ -144,12 +146,114 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     await expectNoLeak(() => model.evaluate(batch));
   });
 
+  it('manipulate: an edit that pushes joints off the frame drops them (default) or rejects with E_ARG (offFrame: error)', async () => {
+    const img = samples[0].image;
+    const W = img.width;
+    const push = (p: Pose): Pose => ({
+      ...p,
+      keypoints: p.keypoints.map((k, j) => (j === 4 ? { x: -3, y: 5 } : j === 10 ? { x: 5, y: W + 2 } : k)),
+    });
+    const dropped = await expectNoLeak(() => model.manipulate(img, push));
+    expect(dropped.droppedJoints).toEqual([4, 10]);
+    expect(dropped.edited.keypoints[4]).toBeNull();
+    expect(dropped.edited.keypoints[10]).toBeNull();
+    expect(dropped.edited.keypoints.filter((k) => k !== null).length).toBeGreaterThan(10);
+    expect(dropped.image).toMatchObject({ width: S, height: S, channels: 3 });
+    // a joint on the frame's edge (the pixels' extent, -0.5) stays
+    const edge = await model.manipulate(img, (p) => ({ ...p, keypoints: p.keypoints.map((k, j) => (j === 4 ? { x: -0.5, y: 5 } : k)) }), { offFrame: 'drop' });
+    expect(edge.droppedJoints).toEqual([]);
+    // the same image as drawing the pose with those joints missing
+    const same = await model.transfer([img], undefined, [dropped.edited]);
+    expect(Buffer.from(same[0].data).equals(Buffer.from(dropped.image.data))).toBe(true);
+    const err = await rejectsWithDGPoseError(model.manipulate(img, push, { offFrame: 'error' }), 'E_ARG', /outside its/);
+    expect(err.details.argument).toBe('targetPoses[0].keypoints[4]');
+    await rejectsWithDGPoseError(model.manipulate(img, push, { offFrame: 'clamp' as 'drop' }), 'E_ARG');
+    await rejectsWithDGPoseError(model.manipulate(img, () => ({ skeleton: 'coco18', keypoints: [] }) as Pose), 'E_JOINTS');
+  });
+
+  it('KL(bottom) of unlabelled rows is the full-covariance KL(q(y|x) ‖ p(y)) in the standardised space', async () => {
+    expect(model.posePriorCovariance).toBe('full');
+    const none = tf.zeros([8]) as tf.Tensor1D;
+    const r = await model.evaluate({ ...batch, labelled: none });
+    none.dispose();
+    const q = model.estimatePoseTensors(batch.images); // normalised space
+    const [mu, lv] = await Promise.all([q.mu.data(), q.logvar.data()]);
+    tf.dispose([q.mu, q.logvar]);
+    const w = await model.namedArrays();
+    const d = 36;
+    const center = w['posePrior.center'].data;
+    const scale = w['posePrior.scale'].data;
+    const L = w['posePrior.cholesky'].data;
+    expect(w['posePrior.cholesky'].shape).toEqual([d, d]);
+    // Σ̃ = L Lᵀ, its inverse and log-determinant by Gauss–Jordan (independent of the model's L⁻¹)
+    const a = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) a[i * d + j] += L[i * d + k] * L[j * d + k];
+    const inv = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) inv[i * d + i] = 1;
+    let logDet = 0;
+    for (let c = 0; c < d; c++) {
+      const piv = a[c * d + c];
+      logDet += Math.log(piv);
+      for (let k = 0; k < d; k++) {
+        a[c * d + k] /= piv;
+        inv[c * d + k] /= piv;
+      }
+      for (let r2 = 0; r2 < d; r2++) {
+        if (r2 === c) continue;
+        const f = a[r2 * d + c];
+        for (let k = 0; k < d; k++) {
+          a[r2 * d + k] -= f * a[c * d + k];
+          inv[r2 * d + k] -= f * inv[c * d + k];
+        }
+      }
+    }
+    let kl = 0;
+    for (let n = 0; n < 8; n++) {
+      const m = Array.from({ length: d }, (_, k) => (mu[n * d + k] - center[k]) / scale[k]);
+      const l = Array.from({ length: d }, (_, k) => lv[n * d + k] - 2 * Math.log(scale[k]));
+      let t = logDet - d;
+      for (let i = 0; i < d; i++) {
+        t += inv[i * d + i] * Math.exp(l[i]) - l[i];
+        for (let j = 0; j < d; j++) t += m[i] * inv[i * d + j] * m[j];
+      }
+      kl += t / 2 / 8;
+    }
+    expect(Math.abs((r.klPose as number) - kl)).toBeLessThan(2e-3 * Math.abs(kl));
+  });
+
+  it('older weights without posePrior.cholesky load as a diagonal p(y) and sample as before; a bad factor is refused', async () => {
+    const w = await model.namedArrays();
+    const old = { ...w };
+    delete old['posePrior.cholesky'];
+    const m = await createSemiDGPose({ preset: 'tiny' });
+    m.loadArrays(old);
+    expect(m.posePriorFitted).toBe(true);
+    expect(m.posePriorCovariance).toBe('diagonal');
+    // the sampling of the diagonal prior: (mean + exp(½ logvar)·ε)·scale + center, ε from createRng(seed)
+    const rng = createRng(3);
+    const [c, sc, mn, lv] = ['center', 'scale', 'mean', 'logvar'].map((k) => w[`posePrior.${k}`].data);
+    const coords = Float32Array.from({ length: 36 }, (_, k) => (mn[k] + Math.exp(0.5 * lv[k]) * rng.normal()) * sc[k] + c[k]);
+    expect(m.samplePoses(1, { seed: 3 })).toEqual([normalizedToPose(coords, 0, 18, { width: S, height: S }, 'coco18')]);
+    // the full prior samples at temperature 0.5 by default; temperature 1 is p(y) itself
+    expect(model.samplePoses(2, { seed: 3 })).toEqual(model.samplePoses(2, { seed: 3, temperature: FULL_PRIOR_SAMPLE_TEMPERATURE }));
+    expect(model.samplePoses(2, { seed: 3, temperature: 1 })).not.toEqual(model.samplePoses(2, { seed: 3 }));
+    // refit as diagonal: no factor in the weights
+    m.fitPosePrior(await batch.poses.array(), await batch.visible.array(), { covariance: 'diagonal' });
+    expect((await m.namedArrays())['posePrior.cholesky']).toBeUndefined();
+    const bad = (data: Float32Array, shape = [36, 36]) => ({ ...w, 'posePrior.cholesky': { dtype: 'float32' as const, shape, data } });
+    expect(() => m.loadArrays(bad(new Float32Array(36 * 35), [36, 35]))).toThrow(expect.objectContaining({ code: 'E_WEIGHTS_MISMATCH' }));
+    expect(() => m.loadArrays(bad(new Float32Array(36 * 36)))).toThrow(expect.objectContaining({ code: 'E_WEIGHTS_CORRUPT' }));
+    expect(m.posePriorCovariance).toBe('diagonal'); // nothing changed
+    m.dispose();
+  });
+
   it('save → load round trip (pose prior included) gives identical outputs', async () => {
     const imgs = samples.slice(0, 2).map((s) => s.image);
     const exported = await model.exportWeights();
     expect(exported.manifest.kind).toBe('dgpose-semi');
     const loaded = (await loadModelFromWeights(exported, { kind: 'semi', preset: 'tiny' })) as SemiDGPose;
     expect(loaded.posePriorFitted).toBe(true);
+    expect(loaded.posePriorCovariance).toBe('full');
     expect(loaded.samplePoses(3, { seed: 2 })).toEqual(model.samplePoses(3, { seed: 2 }));
     const a = await model.reconstruct(imgs);
     const b = await loaded.reconstruct(imgs);

@@ -86,6 +86,12 @@ export interface ConditionalConfig {
    * (also tiled and concatenated with the pose skip at every finer scale; models README, "Departures")
    */
   latentInjection: 'bottleneck' | 'every-scale';
+  /**
+   * Pose-aligned appearance (models README, "Departures"): the pose maps gain P body-part masks (@dgpose/mapper
+   * limbMaps); q(z|x,y) also reads each part's mean colour under the source pose's masks, and p(x|z,y) paints
+   * Dense(z) part colours onto the target pose's masks before a full-resolution output conv.
+   */
+  partAppearance: boolean;
   /** appearance prior: N(0,I) ('standard') or a learned conditional p(z|y) ('learned') */
   prior: 'standard' | 'learned';
   /** PatchGAN discriminator (used when lossWeights.adv > 0) */
@@ -173,14 +179,33 @@ export interface SemiDGPoseModel extends DGPoseModel<SemiConfig> {
   estimatePose(images: RgbImage[]): Promise<Pose[]>;
   /** q(y|x): images [B,S,S,3] → mu/logvar [B,2J] over normalised coords */
   estimatePoseTensors(images: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
-  /** estimate the pose, edit it (pixel coords of the image), redraw the same appearance in the edited pose */
-  manipulate(image: RgbImage, edit: (p: Pose) => Pose): Promise<{ pose: Pose; edited: Pose; image: RgbImage }>;
+  /**
+   * Estimate the pose, edit it (pixel coords of the image), redraw the same appearance in the edited pose.
+   * `offFrame` says what happens to a joint the edit pushes off the image's frame: 'drop' (default) makes
+   * it missing (null) before rendering and lists its index in `droppedJoints`; 'error' rejects with E_ARG.
+   * `edited` is the pose that was drawn.
+   */
+  manipulate(
+    image: RgbImage,
+    edit: (p: Pose) => Pose,
+    opts?: { offFrame?: 'drop' | 'error' },
+  ): Promise<{ pose: Pose; edited: Pose; image: RgbImage; droppedJoints: number[] }>;
   /** pose estimated from poseSource[i], appearance from appearanceSource[i] */
   indirectTransfer(poseSource: RgbImage[], appearanceSource: RgbImage[]): Promise<RgbImage[]>;
-  /** samples of the pose prior p(y) (needs fitPosePrior or loaded weights), in pixel coords of a model-size frame */
-  samplePoses(n: number, opts?: { seed?: number }): Pose[];
-  /** fit p(y) to labelled poses ([N][2J] normalised coords + visible [N][J]); stored with the weights */
-  fitPosePrior(poses: ArrayLike<number>[] | Float32Array, visible?: ArrayLike<number>[] | Float32Array): void;
+  /**
+   * samples of the pose prior p(y) (needs fitPosePrior or loaded weights), in pixel coords of a model-size frame;
+   * `temperature` τ samples N(μ, τ²Σ): default 0.5 for a full-covariance prior, 1 for a diagonal one
+   */
+  samplePoses(n: number, opts?: { seed?: number; temperature?: number }): Pose[];
+  /**
+   * fit p(y) to labelled poses ([N][2J] normalised coords + visible [N][J]); full covariance by default
+   * (`covariance: 'diagonal'` for the older prior); stored with the weights
+   */
+  fitPosePrior(
+    poses: ArrayLike<number>[] | Float32Array,
+    visible?: ArrayLike<number>[] | Float32Array,
+    opts?: { covariance?: 'full' | 'diagonal'; shrinkage?: number },
+  ): void;
 }
 
 /** A partial config: any top-level field, and any part of lossWeights / discriminator. */
