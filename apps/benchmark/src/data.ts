@@ -18,6 +18,8 @@ export interface TestData {
   indices: number[];
   /** Selected (from, to) pairs, by position k. */
   pairs: [number, number][];
+  /** Part map of a test image (one PART_NAMES code per pixel, row-major); absent when the data has none (real data). */
+  parts?: (index: number) => Uint8Array;
 }
 
 /** Layout lines of a real data set (for error messages). */
@@ -36,13 +38,22 @@ export function layoutText(dataset: Exclude<DatasetName, 'synthetic'>): string {
 export async function openTestData(c: BenchConfig, size: number): Promise<TestData> {
   let source: SampleSource;
   let details: Record<string, unknown>;
+  let parts: TestData['parts'];
   const split = 'test';
   try {
     switch (c.dataset) {
       case 'synthetic': {
         const config = { seed: c.seed, size, identities: c.syntheticIdentities, posesPerIdentity: c.syntheticPoses, split: 'test' as const };
-        source = createSyntheticDataset(config);
+        const syn = createSyntheticDataset(config);
+        source = syn;
         details = { config };
+        // each model scores the same targets: render each part map once
+        const cache = new Map<number, Uint8Array>();
+        parts = (index) => {
+          let p = cache.get(index);
+          if (!p) cache.set(index, (p = syn.parts(index)));
+          return p;
+        };
         break;
       }
       case 'deepfashion':
@@ -98,7 +109,8 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
     pairsTotal: allPairs.length,
     pairsSelected: pairs.length,
     transferGroundTruth: allPairs.length > 0,
+    partMasks: parts !== undefined,
     details,
   };
-  return { info, source, indices, pairs };
+  return { info, source, indices, pairs, ...(parts ? { parts } : {}) };
 }

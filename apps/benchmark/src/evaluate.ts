@@ -6,7 +6,9 @@
  * - the pose re-detected in each reconstruction by the estimator (Figs. 20/21 analogue);
  * - Semi-DGPose: q(y|x) means against ground truth (pose estimation);
  * - transfer: appearance of image A drawn in the pose of image B of the same identity, scored
- *   against B (ground truth on the synthetic data and DeepFashion pairs), beside copying A;
+ *   against B (ground truth on the synthetic data and DeepFashion pairs), beside the baselines
+ *   (copying A, A's background only, the model's decoder with z = 0 in B's pose), with garment colour
+ *   errors over B's part map where the data has one; poses re-detected in it by every estimator;
  * - timings of each verb, and an image grid.
  */
 import { convertPose, type Pose } from '@dgpose/core';
@@ -14,7 +16,9 @@ import type { Sample } from '@dgpose/datasets';
 import { psnr, ssim } from '@dgpose/metrics';
 import type { DGPoseModel, RgbImage, SemiDGPoseModel } from '@dgpose/models';
 import type { PoseEstimator } from '@dgpose/zoo';
+import { backgroundOnly, decodeZero } from './baselines';
 import type { TestData } from './data';
+import { garmentColourError, regionMeanColours } from './garment-colour';
 import type { LoadedModel } from './load';
 import type { Shard } from './options';
 import { selectIndices, shardRange } from './options';
@@ -26,6 +30,8 @@ export interface EvalContext {
   batchSize: number;
   ssim: 'pg2' | 'wang';
   estimator: PoseEstimator | null;
+  /** Other estimators that re-detect poses in the transfers (their ceilings are measured too). */
+  ceilingEstimators?: PoseEstimator[];
   gridRows: number;
   log: (message: string) => void;
 }
@@ -129,15 +135,41 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       ),
     );
     const redet = estimator ? await timed(timings, 'estimator', ks.length, () => estimator.estimate(out)) : undefined;
+    const redetBy: [string, Pose[]][] = [];
+    for (const e of ctx.ceilingEstimators ?? []) redetBy.push([e.name, await e.estimate(out)]);
+    // baselines: the model's decoder with z = 0 in the target pose; the source's background only
+    const zero = data.info.transferGroundTruth
+      ? await decodeZero(
+          model,
+          toPoses,
+          to.map((s) => s.image),
+        )
+      : [];
     ks.forEach((k, i) => {
       const rec: PairRecord = { k, from: data.pairs[k][0], to: data.pairs[k][1], gt: flatPose(toPoses[i]) };
       if (data.info.transferGroundTruth) {
-        rec.psnr = finitePsnr(psnr(to[i].image, out[i], { dataRange: 255 }));
-        rec.ssim = ssim(to[i].image, out[i], metricOpts);
-        rec.copyPsnr = finitePsnr(psnr(to[i].image, from[i].image, { dataRange: 255 }));
-        rec.copySsim = ssim(to[i].image, from[i].image, metricOpts);
+        const target = to[i].image;
+        const bg = backgroundOnly(from[i].image);
+        rec.psnr = finitePsnr(psnr(target, out[i], { dataRange: 255 }));
+        rec.ssim = ssim(target, out[i], metricOpts);
+        rec.copyPsnr = finitePsnr(psnr(target, from[i].image, { dataRange: 255 }));
+        rec.copySsim = ssim(target, from[i].image, metricOpts);
+        rec.bgPsnr = finitePsnr(psnr(target, bg, { dataRange: 255 }));
+        rec.bgSsim = ssim(target, bg, metricOpts);
+        rec.zeroPsnr = finitePsnr(psnr(target, zero[i], { dataRange: 255 }));
+        rec.zeroSsim = ssim(target, zero[i], metricOpts);
+        if (data.parts) {
+          const parts = data.parts(rec.to);
+          const truth = regionMeanColours(target, parts);
+          rec.gtColour = truth;
+          rec.colour = garmentColourError(truth, out[i], parts);
+          rec.copyColour = garmentColourError(truth, from[i].image, parts);
+          rec.bgColour = garmentColourError(truth, bg, parts);
+          rec.zeroColour = garmentColourError(truth, zero[i], parts);
+        }
       }
       if (redet) rec.redetected = flatPose(redet[i]);
+      if (redetBy.length) rec.redetectedBy = Object.fromEntries(redetBy.map(([name, ps]) => [name, flatPose(ps[i])]));
       pairs.push(rec);
     });
     ctx.log(`${lm.label}: transferred ${pairs.length}/${pairPositions.length}`);
@@ -183,7 +215,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       ...(semi ? { supervision: cfg.supervision } : {}),
       imageSize: cfg.imageSize,
       paramCount: model.paramCount(),
-      step: model.step,
+      ...(lm.steps !== undefined ? { step: lm.steps } : {}),
       weightsKind: lm.weightsKind,
       sha256: lm.sha256,
       reconstructionPose: semi ? 'estimated (mean of q(y|x))' : 'ground truth',
@@ -196,8 +228,12 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
   };
 }
 
-/** The estimator on the ground-truth images of the shard: the ceiling of the re-detection curves. */
-export async function evaluateReference(estimator: PoseEstimator, ctx: Omit<EvalContext, 'estimator' | 'ssim' | 'gridRows'>): Promise<ReferenceResult> {
+/** An estimator on the ground-truth images of the shard: its ceiling (for the run's estimator, of the re-detection curves). */
+export async function evaluateReference(
+  estimator: PoseEstimator,
+  ctx: Omit<EvalContext, 'estimator' | 'ceilingEstimators' | 'ssim' | 'gridRows'>,
+  opts: { main: boolean } = { main: true },
+): Promise<ReferenceResult> {
   const { data } = ctx;
   const [lo, hi] = shardRange(data.indices.length, ctx.shard);
   const positions = Array.from({ length: hi - lo }, (_, i) => lo + i);
@@ -214,5 +250,5 @@ export async function evaluateReference(estimator: PoseEstimator, ctx: Omit<Eval
     timing.images += ss.length;
     ss.forEach((s, i) => images.push({ k: ks[i], index: data.indices[ks[i]], gt: flatPose(coco18(s.pose)), detected: flatPose(det[i]) }));
   }
-  return { dataId: data.info.id, images, timing };
+  return { dataId: data.info.id, estimator: estimator.name, main: opts.main, images, timing };
 }

@@ -1,5 +1,8 @@
-/* Number formatting and the plain-text tables shared by the console, report.md and report.html. */
-import type { MeanStd, PckSummary, TableRow } from './summary';
+/*
+ * Number formatting and the table definitions shared by the console, report.md and report.html
+ * (each table is defined once, as a header and string rows; the renderers only lay it out).
+ */
+import { APPEARANCE_TARGET_RATIO, CEILING_TARGET_FRACTION, type ColourStats, type MeanStd, type ModelSummary, type PckSummary, type TableRow } from './summary';
 import type { Results } from './types';
 
 export function fmt(v: number | null | undefined, digits: number): string {
@@ -49,27 +52,145 @@ export function pckCells(p: PckSummary | null): [string, string] {
   return [pctOf(p?.pckh), pctOf(p?.pckBbox01)];
 }
 
-/** The console summary: each paper table with ours beside it. */
+/** What the transfer table's baselines are (text of both reports). */
+export const TRANSFER_BASELINES_TEXT =
+  'Appearance of image A drawn in the pose of image B of the same identity, scored against B. Below each model, its baselines: copy source (A unchanged); background only (each row filled with the mean of the two border pixels of that row of A: a picture with no person); z = 0 decode (the model\'s decoder with z = 0 and B\'s pose: the model ignoring appearance); constant colour (every garment predicted with the mean garment colour of the selection). The garment colour error is the RGB distance (0-255) between the mean colour of B and that of the output over B\'s part mask, top and bottom regions (fewer than 4 pixels: skipped), averaged over every pair and region.';
+
+/** What the appearance table means (text of both reports). */
+export const APPEARANCE_TEXT = `The garment colour error of each model's transfers per region ('top': shirt and sleeves, 'bottom': trousers, shorts or skirt; masks from B's part map) beside the constant-colour baseline (every pair predicted with the mean garment colour over the selection: the error of a model ignoring appearance). The issue's target: model / constant <= 1/3.`;
+
+/** What the Semi pose-estimation table means (text of both reports). */
+export const SEMI_TEXT = 'Mean of q(y|x) against the ground-truth pose of each test image, beside the constant mean pose (every image predicted with the mean ground-truth pose of the selection: an estimator that ignores the image).';
+
+/** What the ceilings tables mean (text of both reports). */
+export const CEILINGS_TEXT = `Each estimator on the ground-truth test images: its ceiling (what it finds in real pictures). Below, the PCKh@0.5 of the poses it re-detects in each model's transfers, against the target pose, as a fraction of that ceiling (the issue's target: >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %).`;
+
+/** A table: header and rows of cells (the renderers lay it out as text, markdown or HTML). */
+export interface TableDef {
+  header: string[];
+  rows: string[][];
+}
+
+/** Mean (± std when `spread`) of a MeanStd, or '–'. */
+function cell(m: MeanStd | undefined, digits: number, spread: boolean): string {
+  return spread ? fmtMs(m, digits) : fmt(m?.mean, digits);
+}
+
+/** Transfer outputs and the baselines each model's transfer is shown beside (rows of the transfer table). */
+export const TRANSFER_OUTPUTS = Object.freeze(['transfer', 'copy source', 'background only', 'z = 0 decode', 'constant colour'] as const);
+
+/**
+ * The pose-transfer table: per model, its transfer against the ground-truth target and the
+ * baselines below it (copy the source; background only; the model's decoder with z = 0 in the target
+ * pose; the constant garment colour, which has only a colour error): PSNR, SSIM, garment colour error.
+ */
+export function transferTable(r: Results, opts: { spread: boolean } = { spread: true }): TableDef | null {
+  const tr = r.summary.models.filter((m) => m.transfer);
+  if (!tr.length) return null;
+  const sp = opts.spread;
+  const rows: string[][] = [];
+  for (const m of tr) {
+    const t = m.transfer as NonNullable<ModelSummary['transfer']>;
+    const a = m.appearance;
+    const col = (c: ColourStats | undefined): string => (a ? cell(c?.all, 1, sp) : 'n/a');
+    const lines: [string, string, string, string][] = [
+      ['transfer', cell(t.psnr, 2, sp), cell(t.ssim, 3, sp), col(a?.model)],
+      ['copy source', cell(t.copyPsnr, 2, sp), cell(t.copySsim, 3, sp), col(a?.copy)],
+      ['background only', cell(t.bgPsnr, 2, sp), cell(t.bgSsim, 3, sp), col(a?.background)],
+      ['z = 0 decode', cell(t.zeroPsnr, 2, sp), cell(t.zeroSsim, 3, sp), col(a?.zero)],
+    ];
+    if (a) lines.push(['constant colour', '–', '–', col(a.constant)]);
+    lines.forEach((l, i) => rows.push([i === 0 ? m.label : '', i === 0 ? m.dataLabel : '', i === 0 ? String(t.psnr.n) : '', ...l]));
+  }
+  return { header: ['model', 'data', 'pairs', 'output', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'garment colour error'], rows };
+}
+
+function yesNo(ok: boolean | null): string {
+  return ok === null ? '–' : ok ? 'yes' : 'no';
+}
+
+/**
+ * The appearance-fidelity table: per model, the garment colour error of its transfers (top, bottom,
+ * all regions), the constant-colour baseline's, and their ratio against the target.
+ */
+export function appearanceTable(r: Results, opts: { spread: boolean } = { spread: true }): TableDef | null {
+  const ms = r.summary.models.filter((m) => m.appearance);
+  if (!ms.length) return null;
+  const sp = opts.spread;
+  return {
+    header: ['model', 'data', 'pairs', 'top', 'bottom', 'all regions', 'constant colour (all)', 'model / constant (rounded up)', 'target <= 1/3'],
+    rows: ms.map((m) => {
+      const a = m.appearance as NonNullable<ModelSummary['appearance']>;
+      return [m.label, m.dataLabel, String(a.pairs), cell(a.model.top, 1, sp), cell(a.model.bottom, 1, sp), cell(a.model.all, 1, sp), cell(a.constant.all, 1, sp), a.ratio === null ? '–' : (Math.ceil(1000 * a.ratio) / 1000).toFixed(3), yesNo(a.ratio === null ? null : a.ratio <= APPEARANCE_TARGET_RATIO)];
+    }),
+  };
+}
+
+/** Why data that was transferred has no appearance-fidelity table (one line each). */
+export function appearanceAbsentLines(r: Results): string[] {
+  return (r.summary.appearanceAbsent ?? []).map((x) => `No appearance-fidelity table for ${x.dataLabel}: ${x.reason}.`);
+}
+
+/** Every estimator on the ground-truth test images: its ceiling. */
+export function ceilingTable(r: Results): TableDef | null {
+  const cs = r.summary.ceilings ?? [];
+  if (!cs.length) return null;
+  return {
+    header: ['estimator', 'data', 'images', 'PCKh@0.5 (%) on the ground-truth images (ceiling)', 'PCK@0.1 bbox (%)'],
+    rows: cs.map((c) => [`${c.estimator}${c.main ? " (the run's estimator)" : ''}`, c.dataLabel, String(c.pck?.images ?? 0), ...pckCells(c.pck)]),
+  };
+}
+
+/** Per model and estimator: PCKh@0.5 of the poses re-detected in the transfers, as a fraction of the estimator's ceiling. */
+export function transferCeilingTable(r: Results): TableDef | null {
+  const rows = r.summary.models.flatMap((m) =>
+    (m.transferCeilings ?? []).map((c) => [
+      m.label,
+      c.estimator,
+      m.dataLabel,
+      pctOf(c.transferPckh),
+      pctOf(c.ceilingPckh),
+      // rounded down, so that a fraction shown as 80.0 % meets the target
+      c.fraction === null ? '–' : `${(Math.floor(1000 * c.fraction) / 10).toFixed(1)} %`,
+      yesNo(c.fraction === null ? null : c.fraction >= CEILING_TARGET_FRACTION),
+    ]),
+  );
+  if (!rows.length) return null;
+  return { header: ['model', 'estimator', 'data', 'transfer PCKh@0.5 (%)', 'ceiling PCKh@0.5 (%)', 'fraction of ceiling (rounded down)', `target >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %`], rows };
+}
+
+/** Semi-DGPose pose estimation by supervision, beside the constant mean pose. */
+export function semiTable(r: Results): TableDef | null {
+  const semi = semiModels(r);
+  if (!semi.length) return null;
+  return {
+    header: ['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)', 'constant mean pose PCKh@0.5 (%)', 'constant mean pose PCK@0.1 bbox (%)'],
+    rows: semi.map((m) => [m.label, m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`, m.dataLabel, ...pckCells(m.pckEstimate), ...pckCells(m.pckMeanPose ?? null)]),
+  };
+}
+
+/** Semi-DGPose models with q(y|x) scores, highest supervision first. */
+export function semiModels(r: Results): ModelSummary[] {
+  return r.summary.models.filter((m) => m.kind === 'semi' && m.pckEstimate).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
+}
+
+/** The console summary: each paper table with ours beside it, transfer with baselines, appearance, ceilings. */
 export function consoleTables(r: Results): string {
   const out: string[] = [];
   const header = ['', 'method', 'data', 'n', 'PSNR (dB)', `SSIM (${r.ssimConvention})`];
   for (const t of r.summary.tables) {
     out.push(`${t.title}`, textTable(header, t.rows.map(tableCells)), `  note: ${t.note}`, '');
   }
-  const tr = r.summary.models.filter((m) => m.transfer);
-  if (tr.length) {
-    out.push(
-      'Pose transfer against the ground-truth target image (same identity, target pose)',
-      textTable(
-        ['model', 'data', 'pairs', 'PSNR', 'SSIM', 'copy-source PSNR', 'copy-source SSIM'],
-        tr.map((m) => {
-          const t = m.transfer as NonNullable<typeof m.transfer>;
-          return [m.label, m.dataLabel, String(t.psnr.n), fmt(t.psnr.mean, 2), fmt(t.ssim.mean, 3), fmt(t.copyPsnr.mean, 2), fmt(t.copySsim.mean, 3)];
-        }),
-      ),
-      '',
-    );
-  }
+  const tr = transferTable(r, { spread: false });
+  if (tr) out.push('Pose transfer against the ground-truth target image (same identity, target pose), beside the baselines', textTable(tr.header, tr.rows), '');
+  const ap = appearanceTable(r, { spread: false });
+  if (ap) out.push('Appearance fidelity: garment colour error (RGB distance 0-255 of region means over the target\'s part map)', textTable(ap.header, ap.rows), '');
+  for (const l of appearanceAbsentLines(r)) out.push(l, '');
+  const ce = ceilingTable(r);
+  if (ce) out.push('Estimator ceilings: each estimator on the ground-truth test images', textTable(ce.header, ce.rows), '');
+  const tc = transferCeilingTable(r);
+  if (tc) out.push('Poses re-detected in transfers as a fraction of the estimator\'s ceiling', textTable(tc.header, tc.rows), '');
+  for (const n of r.notices ?? []) out.push(`notice: ${n}`, '');
   const pk = r.summary.models.filter((m) => m.pckReconstruction || m.pckEstimate);
   if (pk.length) {
     out.push(
@@ -84,11 +205,13 @@ export function consoleTables(r: Results): string {
       '',
     );
   }
+  const st = semiTable(r);
+  if (st) out.push('Semi-DGPose pose estimation (q(y|x) means) beside the constant mean pose', textTable(st.header, st.rows), '');
   return out.join('\n');
 }
 
 /** The "Models" table of both reports (markdown and HTML): one row per evaluated model. */
-export const MODEL_TABLE_HEADER = ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'step', 'source', 'weights sha256'];
+export const MODEL_TABLE_HEADER = ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'training steps', 'source', 'weights sha256'];
 
 export function modelTableRows(r: Results): string[][] {
   return r.models.map((m) => [

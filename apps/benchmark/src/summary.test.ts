@@ -1,12 +1,12 @@
 import { pck } from '@dgpose/metrics';
 import { pckSummary, summarise, toPose } from './summary';
-import type { DataInfo, FlatPose, ModelResult } from './types';
+import type { DataInfo, FlatPose, ModelResult, ReferenceResult } from './types';
 
 const SYN: DataInfo = {
   id: 'synthetic-64', label: 'synthetic-64 (built-in)', dataset: 'synthetic', builtIn: true, split: 'test', imageSize: 64,
-  totalImages: 320, selected: 3, pairsTotal: 4800, pairsSelected: 2, transferGroundTruth: true, details: {},
+  totalImages: 320, selected: 3, pairsTotal: 4800, pairsSelected: 2, transferGroundTruth: true, partMasks: true, details: {},
 };
-const DF: DataInfo = { ...SYN, id: 'deepfashion-64', label: 'DeepFashion test at 64x64', dataset: 'deepfashion', builtIn: false, totalImages: 6560, details: { root: '/d' } };
+const DF: DataInfo = { ...SYN, id: 'deepfashion-64', label: 'DeepFashion test at 64x64', dataset: 'deepfashion', builtIn: false, totalImages: 6560, partMasks: false, details: { root: '/d' } };
 
 /** A COCO-18 pose: head joints around (30,10), body below; `dx` shifts every joint. */
 function pose(dx = 0): FlatPose {
@@ -20,8 +20,10 @@ function model(label: string, kind: 'conditional' | 'semi', supervision: number 
     weightsKind: `dgpose-${kind}`, sha256: ['x'], reconstructionPose: 'ground truth', dataId,
     images: psnrs.map((p, k) => ({ k, index: k * 10, id: `i${k}`, psnr: p, ssim: ssims[k], gt: pose(), redetected: pose(k), ...(kind === 'semi' ? { estimated: pose(2 * k) } : {}) })),
     pairs: [
-      { k: 1, from: 0, to: 1, psnr: 20, ssim: 0.5, copyPsnr: 15, copySsim: 0.25, gt: pose(), redetected: pose() },
-      { k: 0, from: 1, to: 0, psnr: 22, ssim: 0.7, copyPsnr: 17, copySsim: 0.35, gt: pose(), redetected: pose(5) },
+      { k: 1, from: 0, to: 1, psnr: 20, ssim: 0.5, copyPsnr: 15, copySsim: 0.25, bgPsnr: 10, bgSsim: 0.1, zeroPsnr: 12, zeroSsim: 0.3, gt: pose(), redetected: pose(), redetectedBy: { 'movenet-lightning': pose() },
+        ...(dataId === 'synthetic-64' ? { gtColour: { top: [0, 0, 0], bottom: [10, 10, 10] }, colour: { top: 5, bottom: 20 } } : {}) },
+      { k: 0, from: 1, to: 0, psnr: 22, ssim: 0.7, copyPsnr: 17, copySsim: 0.35, bgPsnr: 11, bgSsim: 0.2, zeroPsnr: 14, zeroSsim: 0.4, gt: pose(), redetected: pose(5), redetectedBy: { 'movenet-lightning': pose(1) },
+        ...(dataId === 'synthetic-64' ? { gtColour: { top: [100, 100, 100] }, colour: { top: 5 } } : {}) },
     ],
     timings: {},
   };
@@ -35,6 +37,40 @@ describe('summarise', () => {
     expect(m.reconstruction?.ssim.mean).toBeCloseTo((0.5 + 0.7 + 1) / 3, 12);
     expect(m.transfer?.psnr.mean).toBe(21);
     expect(m.transfer?.copySsim.mean).toBeCloseTo(0.3, 12);
+    expect(m.transfer?.bgSsim.mean).toBeCloseTo(0.15, 12);
+    expect(m.transfer?.zeroPsnr.mean).toBe(13);
+    expect(m.appearance?.model.all).toMatchObject({ mean: 10, n: 3 });
+    expect(m.appearance?.constantColours.top).toEqual([50, 50, 50]);
+    const d = 50 * Math.sqrt(3); // |(0,0,0) - (50,50,50)|
+    expect(m.appearance?.constant.top.mean).toBeCloseTo(d, 12);
+    expect(m.appearance?.constant.bottom).toMatchObject({ mean: 0, n: 1 });
+    expect(m.appearance?.ratio).toBeCloseTo(10 / ((d + d + 0) / 3), 12);
+  });
+
+  it('Semi models are scored beside the constant mean pose of the selection', () => {
+    const s = summarise([model('s', 'semi', 0.5, [20, 21, 22], [0.5, 0.5, 0.5]), model('c', 'conditional', undefined, [20], [0.5])], [], [SYN]);
+    // every ground truth is the same pose: the mean pose is exact
+    expect(s.models[0].pckMeanPose?.pckh).toBe(1);
+    expect(s.models[0].pckMeanPose?.images).toBe(3);
+    expect(s.models[1].pckMeanPose).toBeNull();
+  });
+
+  it("puts each estimator's re-detected transfer PCKh against its own ceiling", () => {
+    const ref = (estimator: string, main: boolean, dx: number): ReferenceResult => ({
+      dataId: 'synthetic-64', estimator, main, timing: { ms: 0, images: 2 },
+      images: [0, 1].map((k) => ({ k, index: k, gt: pose(), detected: pose(k * dx) })),
+    });
+    const s = summarise([model('c', 'conditional', undefined, [20], [0.5])], [ref('movenet-lightning', false, 0), ref('regressor', true, 30)], [SYN]);
+    expect(s.ceilings.map((c) => [c.estimator, c.main, c.pck?.pckh])).toEqual([
+      ['regressor', true, 0.5],
+      ['movenet-lightning', false, 1],
+    ]);
+    expect(s.references).toHaveLength(1);
+    const [main, other] = s.models[0].transferCeilings;
+    // the run's estimator re-detected pose() and pose(5) in the two transfers
+    const tr = pck([toPose(pose()), toPose(pose(5))], [toPose(pose()), toPose(pose())], { normaliser: 'headBox', alpha: 0.5 }).pck;
+    expect(main).toEqual({ estimator: 'regressor', main: true, transferPckh: tr, ceilingPckh: 0.5, fraction: tr / 0.5 });
+    expect(other).toEqual({ estimator: 'movenet-lightning', main: false, transferPckh: 1, ceilingPckh: 1, fraction: 1 });
   });
 
   it('PCK figures equal @dgpose/metrics on the same poses', () => {
@@ -78,5 +114,8 @@ describe('summarise', () => {
     const s = summarise([model('c', 'conditional', undefined, [20], [0.5], 'deepfashion-64')], [], [DF]);
     expect(s.tables.find((t) => t.id === '3')?.note).toMatch(/Ours ran on DeepFashion \(3 of 6560 test images at 64x64\); the paper used 6560 test images/);
     expect(s.tables.find((t) => t.id === '2')?.note).toMatch(/not on ChictopiaPlus: the rows are not comparable as numbers/);
+    // no part masks: no appearance table, and the summary says why
+    expect(s.models[0].appearance).toBeNull();
+    expect(s.appearanceAbsent).toEqual([{ dataId: 'deepfashion-64', dataLabel: 'DeepFashion test at 64x64', reason: expect.stringMatching(/no part masks/) }]);
   });
 });

@@ -1,12 +1,21 @@
 /*
  * Everything reported, derived from the per-image records of results.json: means and spreads of
- * PSNR/SSIM, the transfer scores beside the copy-the-source baseline, PCK curves of re-detected
- * and estimated poses, and the paper tables with our rows beside the paper's.
+ * PSNR/SSIM, the transfer scores beside their baselines (copy the source, background only, z = 0
+ * decode), garment colour errors beside the constant-colour baseline, PCK curves of re-detected
+ * and estimated poses (Semi: beside the constant mean pose), every estimator's ceiling with the
+ * transfers' re-detected PCKh as a fraction of it, and the paper tables with ours beside them.
  */
 import type { Pose } from '@dgpose/core';
 import { batchStats, pck, pckCurve, type PckNormaliser } from '@dgpose/metrics';
+import { meanPose } from './baselines';
+import { GARMENT_REGIONS, constantColourBaseline, type GarmentColourError, type GarmentColours, type Rgb } from './garment-colour';
 import { PAPER_TABLES, type PaperTable } from './paper';
-import type { DataInfo, FlatPose, ModelResult, ReferenceResult } from './types';
+import type { DataInfo, FlatPose, ModelResult, PairRecord, ReferenceResult } from './types';
+
+/** The issue's target for appearance: the transfer's garment colour error at most this fraction of the constant-colour baseline's. */
+export const APPEARANCE_TARGET_RATIO = 1 / 3;
+/** The issue's target for pose: re-detected transfer PCKh@0.5 at least this fraction of the estimator's ceiling. */
+export const CEILING_TARGET_FRACTION = 0.8;
 
 /** PCKh thresholds (head box, per axis; Pose-Transfer's α = 0.5 among them). */
 export const HEADBOX_THRESHOLDS: readonly number[] = Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
@@ -33,6 +42,39 @@ export interface PckSummary {
   images: number;
 }
 
+/** Garment colour errors (RGB distance, 0-255) per region and over every (pair, region) value. */
+export interface ColourStats {
+  top: MeanStd;
+  bottom: MeanStd;
+  all: MeanStd;
+}
+
+/** Appearance fidelity of a model's transfers (data with part maps only). */
+export interface AppearanceSummary {
+  /** Pairs with a part map. */
+  pairs: number;
+  model: ColourStats;
+  /** Every pair predicted with the mean garment colour of the selection (`constantColours`). */
+  constant: ColourStats;
+  copy: ColourStats;
+  background: ColourStats;
+  zero: ColourStats;
+  constantColours: Record<'top' | 'bottom', Rgb | null>;
+  /** model.all.mean / constant.all.mean (the issue's target: <= APPEARANCE_TARGET_RATIO). */
+  ratio: number | null;
+}
+
+/** A transfer's re-detected PCKh@0.5 against an estimator's ceiling on the ground-truth images. */
+export interface TransferCeiling {
+  estimator: string;
+  /** The run's estimator (the one of the re-detection curves). */
+  main: boolean;
+  transferPckh: number | null;
+  ceilingPckh: number | null;
+  /** transferPckh / ceilingPckh (the issue's target: >= CEILING_TARGET_FRACTION). */
+  fraction: number | null;
+}
+
 export interface ModelSummary {
   label: string;
   kind: 'conditional' | 'semi';
@@ -41,13 +83,38 @@ export interface ModelSummary {
   dataLabel: string;
   builtIn: boolean;
   reconstruction: { psnr: MeanStd; ssim: MeanStd } | null;
-  transfer: { psnr: MeanStd; ssim: MeanStd; copyPsnr: MeanStd; copySsim: MeanStd } | null;
+  /** Transfer against the ground-truth target, beside the baselines: copy the source, background only, z = 0 decode. */
+  transfer: {
+    psnr: MeanStd;
+    ssim: MeanStd;
+    copyPsnr: MeanStd;
+    copySsim: MeanStd;
+    bgPsnr: MeanStd;
+    bgSsim: MeanStd;
+    zeroPsnr: MeanStd;
+    zeroSsim: MeanStd;
+  } | null;
+  /** Garment colour errors of the transfers and the baselines (null without part maps or ground truth). */
+  appearance: AppearanceSummary | null;
   /** Pairs transferred (with or without ground truth). */
   transfers: number;
   pckReconstruction: PckSummary | null;
   pckTransfer: PckSummary | null;
+  /** Transfer PCKh@0.5 re-detected by each estimator, against its ceiling (the run's estimator first). */
+  transferCeilings: TransferCeiling[];
   /** Semi-DGPose: q(y|x) means against ground truth. */
   pckEstimate: PckSummary | null;
+  /** Semi-DGPose baseline: every image predicted with the mean ground-truth pose of the selection. */
+  pckMeanPose: PckSummary | null;
+}
+
+/** An estimator on the ground-truth test images: its ceiling. */
+export interface CeilingSummary {
+  dataId: string;
+  dataLabel: string;
+  estimator: string;
+  main: boolean;
+  pck: PckSummary | null;
 }
 
 export interface TableRow {
@@ -72,7 +139,12 @@ export interface TableSummary {
 
 export interface Summary {
   models: ModelSummary[];
+  /** The run's estimator on the ground-truth images (the ceiling curves). */
   references: { dataId: string; dataLabel: string; pck: PckSummary | null }[];
+  /** Every estimator on the ground-truth images (the run's first). */
+  ceilings: CeilingSummary[];
+  /** Data whose transfers have no appearance-fidelity table, and why. */
+  appearanceAbsent: { dataId: string; dataLabel: string; reason: string }[];
   tables: TableSummary[];
 }
 
@@ -122,13 +194,48 @@ export function pckSummary(pairs: { pred: FlatPose; gt: FlatPose }[]): PckSummar
   };
 }
 
-function summariseModel(m: ModelResult, data: DataInfo): ModelSummary {
+function colourStats(errors: (GarmentColourError | undefined)[]): ColourStats {
+  const of = (r: 'top' | 'bottom'): number[] => errors.map((e) => e?.[r]).filter((v): v is number => v !== undefined);
+  return { top: meanStd(of('top')), bottom: meanStd(of('bottom')), all: meanStd(GARMENT_REGIONS.flatMap((r) => of(r))) };
+}
+
+/** Garment colour errors of the transfers beside every baseline (null when no pair has a part map). */
+export function appearanceSummary(pairs: PairRecord[]): AppearanceSummary | null {
+  const withParts = pairs.filter((p) => p.gtColour !== undefined);
+  if (withParts.length === 0) return null;
+  const constant = constantColourBaseline(withParts.map((p) => p.gtColour as GarmentColours));
+  const model = colourStats(withParts.map((p) => p.colour));
+  const c = colourStats(constant.errors);
+  const ratio = Number.isFinite(model.all.mean) && Number.isFinite(c.all.mean) && c.all.mean > 0 ? model.all.mean / c.all.mean : null;
+  return {
+    pairs: withParts.length,
+    model,
+    constant: c,
+    copy: colourStats(withParts.map((p) => p.copyColour)),
+    background: colourStats(withParts.map((p) => p.bgColour)),
+    zero: colourStats(withParts.map((p) => p.zeroColour)),
+    constantColours: constant.colours,
+    ratio,
+  };
+}
+
+function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary[]): ModelSummary {
   const imgs = [...m.images].sort((a, b) => a.k - b.k);
   const pairs = [...m.pairs].sort((a, b) => a.k - b.k);
   const scored = pairs.filter((p) => p.ssim !== undefined);
   const redet = imgs.filter((r) => r.redetected).map((r) => ({ pred: r.redetected as FlatPose, gt: r.gt }));
   const est = imgs.filter((r) => r.estimated).map((r) => ({ pred: r.estimated as FlatPose, gt: r.gt }));
   const tr = pairs.filter((r) => r.redetected).map((r) => ({ pred: r.redetected as FlatPose, gt: r.gt }));
+  const pckTransfer = pckSummary(tr);
+  const mean = m.kind === 'semi' && imgs.length ? meanPose(imgs.map((r) => r.gt)) : null;
+  const transferCeilings = ceilings
+    .filter((c) => c.dataId === data.id)
+    .map((c): TransferCeiling => {
+      const transferPckh = c.main ? (pckTransfer?.pckh ?? null) : (pckSummary(pairs.filter((r) => r.redetectedBy?.[c.estimator]).map((r) => ({ pred: r.redetectedBy?.[c.estimator] as FlatPose, gt: r.gt })))?.pckh ?? null);
+      const ceilingPckh = c.pck?.pckh ?? null;
+      return { estimator: c.estimator, main: c.main, transferPckh, ceilingPckh, fraction: transferPckh !== null && ceilingPckh !== null && ceilingPckh > 0 ? transferPckh / ceilingPckh : null };
+    })
+    .filter((c) => pairs.length > 0 && c.transferPckh !== null);
   return {
     label: m.label,
     kind: m.kind,
@@ -143,12 +250,19 @@ function summariseModel(m: ModelResult, data: DataInfo): ModelSummary {
           ssim: meanStd(scored.map((r) => r.ssim as number)),
           copyPsnr: meanStd(scored.map((r) => r.copyPsnr ?? null)),
           copySsim: meanStd(scored.map((r) => r.copySsim as number)),
+          bgPsnr: meanStd(scored.map((r) => r.bgPsnr ?? null)),
+          bgSsim: meanStd(scored.map((r) => r.bgSsim ?? null)),
+          zeroPsnr: meanStd(scored.map((r) => r.zeroPsnr ?? null)),
+          zeroSsim: meanStd(scored.map((r) => r.zeroSsim ?? null)),
         }
       : null,
+    appearance: appearanceSummary(scored),
     transfers: pairs.length,
     pckReconstruction: pckSummary(redet),
-    pckTransfer: pckSummary(tr),
+    pckTransfer,
+    transferCeilings,
     pckEstimate: pckSummary(est),
+    pckMeanPose: mean ? pckSummary(imgs.map((r) => ({ pred: mean, gt: r.gt }))) : null,
   };
 }
 
@@ -203,14 +317,31 @@ export function summarise(models: ModelResult[], references: ReferenceResult[], 
     if (!d) throw new Error(`internal: no data entry '${id}'`);
     return d;
   };
-  const ms = models.map((m) => summariseModel(m, byId(m.dataId)));
-  return {
-    models: ms,
-    references: references.map((r) => ({
+  const ceilings: CeilingSummary[] = [...references]
+    .sort((a, b) => Number(b.main) - Number(a.main))
+    .map((r) => ({
       dataId: r.dataId,
       dataLabel: byId(r.dataId).label,
+      estimator: r.estimator,
+      main: r.main,
       pck: pckSummary([...r.images].sort((a, b) => a.k - b.k).map((i) => ({ pred: i.detected, gt: i.gt }))),
-    })),
+    }));
+  const ms = models.map((m) => summariseModel(m, byId(m.dataId), ceilings));
+  const transferred = [...new Set(models.filter((m) => m.pairs.length > 0).map((m) => m.dataId))].map(byId);
+  return {
+    models: ms,
+    references: ceilings.filter((c) => c.main).map((c) => ({ dataId: c.dataId, dataLabel: c.dataLabel, pck: c.pck })),
+    ceilings,
+    appearanceAbsent: transferred
+      .filter((d) => !d.partMasks || !d.transferGroundTruth)
+      .map((d) => ({
+        dataId: d.id,
+        dataLabel: d.label,
+        reason: [
+          ...(d.partMasks ? [] : ['it has no part masks (garment regions), which the colour error needs (only the synthetic data renders them)']),
+          ...(d.transferGroundTruth ? [] : ['its transfers have no ground-truth target image (no same-identity pairs)']),
+        ].join('; and '),
+      })),
     tables: PAPER_TABLES.map((t) => tableOf(t, ms, data)),
   };
 }

@@ -2,10 +2,12 @@
  * results.json: every per-image number a run measured (so shards merge exactly: means are
  * recomputed from the union of per-image values), its provenance, and the summary derived from them.
  */
+import type { GarmentColourError, GarmentColours } from './garment-colour';
 import type { DatasetName } from './options';
 
 export const RESULTS_FORMAT = 'dgpose-bench-results';
-export const RESULTS_FORMAT_VERSION = 1;
+/** 2: transfer baselines, garment colours, estimator ceilings (version 1 shards cannot be merged with version 2). */
+export const RESULTS_FORMAT_VERSION = 2;
 
 /** A COCO-18 pose as plain JSON: [x, y] in pixels of the evaluated image per joint, null = missing. */
 export type FlatPose = ([number, number] | null)[];
@@ -30,6 +32,8 @@ export interface DataInfo {
   pairsSelected: number;
   /** Whether a transfer has a ground-truth image (same identity, target pose). */
   transferGroundTruth: boolean;
+  /** Whether the data has per-pixel part maps (garment regions): without them there is no appearance-fidelity table. */
+  partMasks: boolean;
   /** How the data was opened (synthetic config, or the root folder). */
   details: Record<string, unknown>;
 }
@@ -61,10 +65,28 @@ export interface PairRecord {
   /** Baseline: the source image itself scored against the target. */
   copyPsnr?: number | null;
   copySsim?: number;
+  /** Baseline: background only (each row filled with the mean of the source's two border pixels of that row). */
+  bgPsnr?: number | null;
+  bgSsim?: number;
+  /** Baseline: the model's decoder with z = 0 and the target pose. */
+  zeroPsnr?: number | null;
+  zeroSsim?: number;
+  /**
+   * Garment colours (data with part maps only): the ground truth's mean colour per garment region of
+   * its part map (the constant-colour baseline is derived from these over the selection), and the
+   * colour error of the transfer and of each baseline over the same masks.
+   */
+  gtColour?: GarmentColours;
+  colour?: GarmentColourError;
+  copyColour?: GarmentColourError;
+  bgColour?: GarmentColourError;
+  zeroColour?: GarmentColourError;
   /** Target pose (the conditioning pose, ground truth for the re-detection). */
   gt: FlatPose;
-  /** Pose re-detected in the transfer. */
+  /** Pose re-detected in the transfer by the run's estimator. */
   redetected?: FlatPose;
+  /** Poses re-detected in the transfer by the other ceiling estimators, by estimator name. */
+  redetectedBy?: Record<string, FlatPose>;
 }
 
 export interface Timing {
@@ -83,6 +105,7 @@ export interface ModelResult {
   supervision?: number;
   imageSize: number;
   paramCount: number;
+  /** Training steps of the weights: the zoo entry's, a checkpoint's, or a dgpose-train run's; absent when unknown. */
   step?: number;
   /** Manifest kind and shard sha256s of the weights evaluated. */
   weightsKind: string;
@@ -98,9 +121,13 @@ export interface ModelResult {
   grid?: string;
 }
 
-/** The estimator run on the real (ground-truth) images: the ceiling of the re-detection curves. */
+/** An estimator run on the real (ground-truth) images: its ceiling (of the re-detection curves for the run's estimator). */
 export interface ReferenceResult {
   dataId: string;
+  /** Estimator name (e.g. `pose-regressor-64`, `movenet-lightning`). */
+  estimator: string;
+  /** True for the run's estimator (the one that re-detects poses in reconstructions). */
+  main: boolean;
   images: { k: number; index: number; gt: FlatPose; detected: FlatPose }[];
   timing: Timing;
 }
@@ -144,6 +171,10 @@ export interface Results {
   provenance: Provenance;
   ssimConvention: 'pg2' | 'wang';
   estimator: { name: string; kind: string } | null;
+  /** Every estimator whose ceiling was measured (the run's estimator first); each re-detected poses in the transfers. */
+  ceilingEstimators: { name: string; kind: string }[];
+  /** Things left out of this run and why (e.g. an estimator whose files are missing). */
+  notices: string[];
   data: DataInfo[];
   models: ModelResult[];
   references: ReferenceResult[];
