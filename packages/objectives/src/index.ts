@@ -19,6 +19,8 @@ export type {
 } from './elbo';
 export {
   semiSupervisedLoss,
+  supervisedPoseLoss,
+  poseRegressionNll,
   validateSemiSupervisedConfig,
   DEFAULT_SEMI_SUPERVISED_CONFIG,
 } from './semi-supervised';
@@ -30,6 +32,7 @@ export type {
   SemiSupervisedOptions,
   SemiSupervisedPart,
   SemiSupervisedResult,
+  SupervisedPoseResult,
 } from './semi-supervised';
 export {
   fitGaussianPrior,

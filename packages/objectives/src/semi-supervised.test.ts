@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
-import { type SemiSupervisedConfig, semiSupervisedLoss, validateSemiSupervisedConfig } from './index';
+import { type SemiSupervisedConfig, poseRegressionNll, semiSupervisedLoss, supervisedPoseLoss, validateSemiSupervisedConfig } from './index';
 import { klNormalFullCovariance } from '@dgpose/losses';
 import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
 
@@ -117,6 +117,36 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
       tf.dispose([r, onlyS, onlyU, batch, noise, prior] as unknown as tf.TensorContainer);
     });
   }
+
+  it('supervisedPoseLoss = α·mean(−log q(y*|x)) of the labelled rows (the plain-JS NLL, = semiSupervisedLoss\'s poseNll); poseRegressionNll per row; nothing leaks', async () => {
+    const { batch, noise, prior } = inputs();
+    // plain JS: −log q(y*|x) per labelled row over its visible coordinates
+    const my = jsMatMul(xs, wYm.v, NS, DX, DY);
+    const ly = jsMatMul(xs, wYl.v, NS, DX, DY);
+    const perRow = Array.from({ length: NS }, (_, i) => {
+      let t = 0;
+      for (let k = 0; k < DY; k++) {
+        if (!vis[i * 2 + (k >> 1)]) continue;
+        const q = i * DY + k;
+        t += 0.5 * (Math.log(2 * Math.PI) + ly[q] + (ys[q] - my[q]) ** 2 / Math.exp(ly[q]));
+      }
+      return t;
+    });
+    await expectNoLeak(() => {
+      const r = supervisedPoseLoss(nets, batch.labelled, { config: { alpha: 0.7 } });
+      expectTensorsClose(r.terms.poseNll, [mean(perRow)], { rtol: 1e-4, atol: 1e-5 });
+      expectTensorsClose(r.loss, [0.7 * mean(perRow)], { rtol: 1e-4, atol: 1e-5 });
+      expect(Object.keys(r.terms)).toEqual(['poseNll']);
+      const s = semiSupervisedLoss(nets, { labelled: batch.labelled }, { prior, noise, config: { alpha: 0.7 } });
+      expectTensorsClose(r.terms.poseNll, s.terms.poseNll, { rtol: 1e-6, atol: 1e-6 });
+      const per = tf.tidy(() => poseRegressionNll(batch.labelled.y, nets.encodePose(batch.labelled.x), batch.labelled.visible));
+      expectTensorsClose(per, perRow, { rtol: 1e-4, atol: 1e-5 });
+      tf.dispose([r, s, per] as unknown as tf.TensorContainer);
+      expect(() => supervisedPoseLoss(nets, batch.labelled, { config: { alpha: -1 } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+      expect(() => supervisedPoseLoss(nets, { x: batch.labelled.x, y: batch.unlabelled.x })).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+    });
+    tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
+  });
 
   it('with prior.invCholesky, KL(bottom) is the full-covariance KL (logvar ignored), and nothing leaks', async () => {
     const { batch, noise, prior } = inputs();

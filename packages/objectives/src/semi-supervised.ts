@@ -114,6 +114,60 @@ export interface SemiSupervisedResult {
   unlabelled: SemiSupervisedPart | null;
 }
 
+/**
+ * Semi-DGPose's pose regression loss (slides "Pose regression loss"; dgpose-paper.md §5.2), per sample:
+ *
+ *   −log q(y*|x) = Σ_{d visible} ½ (log 2π + log σ²_d + (y*_d − μ_d)² / σ²_d),   q(y|x) = N(μ, diag σ²)
+ *
+ * losses' {@link gaussianNll} summed over the coordinates of the visible joints (`visible` [N, J], missing
+ * joints masked out; absent = all visible). `y` [N, 2J] are the standardised labelled poses; returns [N].
+ * The labelled term of {@link semiSupervisedLoss} and the whole of {@link supervisedPoseLoss} use it.
+ */
+export function poseRegressionNll(y: tf.Tensor, qy: GaussianParams, visible?: tf.Tensor): tf.Tensor {
+  if (y.rank !== 2 || qy.mu.rank !== 2 || y.shape[0] !== qy.mu.shape[0]) {
+    throw new DGPoseError('E_SHAPE', 'y must be [N, 2J] with one row per row of q(y|x)', { argument: 'y', expected: [qy.mu.shape[0], '2J'], got: [...y.shape] });
+  }
+  return tf.tidy(() => reducePerSample(gaussianNll(y, qy.mu, qy.logvar, { reduction: 'none', mask: visible ? jointMaskToCoordMask(visible) : undefined }), 'none'));
+}
+
+/** What {@link supervisedPoseLoss} returns; the caller owns every tensor (`tf.dispose(result)`). */
+export interface SupervisedPoseResult {
+  /** α · mean_s(−log q(y*_s|x_s)). */
+  loss: tf.Scalar;
+  /** `poseNll`: the unweighted batch mean of −log q(y*|x) (the same term as {@link semiSupervisedLoss}'s). */
+  terms: Record<string, tf.Scalar>;
+  /** q(y|x) parameters of the batch. */
+  qy: GaussianParams;
+}
+
+/**
+ * The supervised-only baseline of Semi-DGPose: the same q(y|x) trained on the labelled rows alone,
+ *
+ *   L_sup = α · (1/N_s) Σ_s −log q(y*_s | x_s)        (−log q(y*|x): {@link poseRegressionNll})
+ *
+ * i.e. the pose-regression part of {@link semiSupervisedLoss}'s L_s on a labelled-only batch, without the
+ * CVAE terms (no q(z|x,y), no decoder, no unlabelled rows). It is what unlabelled data must beat: with the
+ * same network, labelled subset and steps, the gain of L_SS over L_sup is what the unlabelled rows add.
+ * Only `config.alpha` is used (validated with the rest of {@link SemiSupervisedConfig}).
+ */
+export function supervisedPoseLoss(
+  nets: Pick<SemiSupervisedNetworks, 'encodePose'>,
+  labelled: { x: tf.Tensor; y: tf.Tensor; visible?: tf.Tensor },
+  opts: { config?: Partial<SemiSupervisedConfig> } = {},
+): SupervisedPoseResult {
+  const config = validateSemiSupervisedConfig(opts.config);
+  if (!labelled || !labelled.x || !labelled.y) throw new DGPoseError('E_EMPTY', 'supervisedPoseLoss needs labelled rows { x, y }', { argument: 'labelled' });
+  const { x, y } = labelled;
+  if (y.rank !== 2 || y.shape[0] !== x.shape[0]) {
+    throw new DGPoseError('E_SHAPE', 'labelled.y must be [Ns, 2J] with Ns = labelled.x.shape[0]', { argument: 'labelled.y', expected: [x.shape[0], '2J'], got: [...y.shape] });
+  }
+  return tidyObject((): SupervisedPoseResult => {
+    const qy = checkParams('encodePose', nets.encodePose(x));
+    const poseNll = tf.mean(poseRegressionNll(y, qy, labelled.visible)) as tf.Scalar;
+    return { loss: tf.mul(poseNll, config.alpha) as tf.Scalar, terms: { poseNll }, qy };
+  });
+}
+
 function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null, offset: number, name: string): tf.Tensor {
   if (eps !== undefined) return sampleGaussian(p.mu, p.logvar, eps);
   if (seed === null) throw new DGPoseError('E_ARG', `noise.${name} is missing`, { argument: `noise.${name}`, expected: 'a tensor' });
@@ -177,8 +231,7 @@ export function semiSupervisedLoss(
         });
       }
       const qy = checkParams('encodePose', nets.encodePose(x));
-      const mask = visible ? jointMaskToCoordMask(visible) : undefined;
-      const poseNll = reducePerSample(gaussianNll(y, qy.mu, qy.logvar, { reduction: 'none', mask }), 'none');
+      const poseNll = poseRegressionNll(y, qy, visible);
       const qz = checkParams('encodeAppearance', nets.encodeAppearance(x, y));
       const z = draw(qz, noise.zLabelled, seed, 0, 'zLabelled');
       const xHat = nets.decode(z, y);
