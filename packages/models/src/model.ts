@@ -77,20 +77,25 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   protected readonly klSchedule: (step: number) => number;
   private disposed = false;
 
-  protected constructor(config: C, opts: { poseLogvarMin?: number }) {
+  /** `discriminator: false` builds none whatever lossWeights.adv says (Semi's supervised-only baseline). */
+  protected constructor(config: C, opts: { poseLogvarMin?: number; discriminator?: boolean }) {
     this.config = config;
     this.joints = getSkeleton(config.skeleton).joints.length;
     this.net = new GeneratorNet(config, this.joints, opts);
-    this.disc = config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1)) : null;
+    this.disc = opts.discriminator !== false && config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1)) : null;
     this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
   }
 
   /**
    * Called by subclasses once their own parts exist. One trainer for both cases (@dgpose/objectives'
    * createVaeGanTrainer): with a discriminator (lossWeights.adv > 0) the VAE-GAN step, G and D updated
-   * simultaneously from the same forward pass; without one the generator-only step.
+   * simultaneously from the same forward pass; without one the generator-only step. `vars` narrows what
+   * the step optimises (default: every generator parameter, every buffer).
    */
-  protected initTrainer(generatorLoss: (b: InternalBatch, ctx: VaeGanStepContext) => VaeGanGeneratorOutput): void {
+  protected initTrainer(
+    generatorLoss: (b: InternalBatch, ctx: VaeGanStepContext) => VaeGanGeneratorOutput,
+    vars?: { generatorVars: tf.Variable[]; stateVars: tf.Variable[] },
+  ): void {
     const c = this.config;
     const disc = this.disc;
     this.trainer = createVaeGanTrainer<InternalBatch>({
@@ -104,8 +109,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
             discriminatorVars: disc.parameters(),
           }
         : {}),
-      generatorVars: this.net.parameters(),
-      stateVars: [...this.net.buffers(), ...(disc?.buffers() ?? [])],
+      generatorVars: vars?.generatorVars ?? this.net.parameters(),
+      stateVars: vars?.stateVars ?? [...this.net.buffers(), ...(disc?.buffers() ?? [])],
       config: { generatorLearningRate: c.lr, discriminatorLearningRate: c.lrD, beta1: c.beta1, beta2: c.beta2, lambdaAdv: c.lossWeights.adv },
     });
   }

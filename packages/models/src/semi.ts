@@ -15,6 +15,11 @@
  *   unlabelled L_u = λ_l1·L1(x, x̂) + β·KL(q(z|x,ŷ) ‖ N(0,I)) + γ·KL(q(y|x) ‖ p(y)), ŷ ~ q(y|x) ("KL(top) + KL(bottom) + L1")
  *              KL(bottom) of a full p(y) = N(0, L Lᵀ) in the standardised space: losses' klNormalFullCovariance
  *   L = (Σ_u L_u + Σ_s L_s) / B, plus λ_adv·BCE(D(x̂, y), 1) when a discriminator is configured.
+ *
+ * Supervised-only baseline (config.supervisedOnly): the same q(y|x) on the labelled rows alone, nothing else
+ * trained and no discriminator: L_sup = α·mean_s(−log q(y*_s|x_s)) (@dgpose/objectives supervisedPoseLoss,
+ * the same −log q(y*|x) as L_s). A batch with an unlabelled row is refused (E_ARG): the trainer must draw
+ * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArrays, type Pose, validatePose } from '@dgpose/core';
@@ -29,6 +34,7 @@ import {
   posePriorInvCholesky,
   samplePosePrior,
   semiSupervisedLoss,
+  supervisedPoseLoss,
 } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
 import { checkList, imagesToTensor, inPixelFrame, normalizedToPose } from './io';
@@ -79,7 +85,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   private prior: PosePriorState;
 
   constructor(config: SemiConfig, mapper: Mapper | null) {
-    super(config, { poseLogvarMin: config.poseLogvarMin });
+    super(config, { poseLogvarMin: config.poseLogvarMin, discriminator: !config.supervisedOnly });
     this.mapper = mapper;
     const d = 2 * this.joints;
     // Until fitPosePrior: identity standardisation, p(y) = N(0, I) over normalised coords.
@@ -92,7 +98,12 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
       invCholesky: null,
       fitted: false,
     };
-    this.initTrainer((b, ctx) => this.generatorLoss(b as SemiBatch, this.klWeight(ctx.step), stepSeed(this.config.seed, ctx.step)));
+    const q = this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>;
+    this.initTrainer(
+      (b, ctx) => this.generatorLoss(b as SemiBatch, this.klWeight(ctx.step), stepSeed(this.config.seed, ctx.step)),
+      // supervised-only: q(y|x)'s parameters alone (and its batch-norm statistics, the only ones its forward pass moves)
+      config.supervisedOnly ? { generatorVars: q.parameters(), stateVars: q.buffers() } : undefined,
+    );
   }
 
   // ------------------------------------------------------------------ pose space
@@ -298,7 +309,13 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     return { reconstruction: 'l1' as const, lambdaRec: w.l1, recReduction: 'mean' as const, alpha: w.pose, gamma: 1, betaY: w.klPose };
   }
 
-  private generatorLoss(b: SemiBatch, beta: number, seed: number) {
+  private generatorLoss(b: SemiBatch, beta: number, seed: number): { loss: tf.Tensor; terms: Record<string, tf.Tensor>; fake?: tf.Tensor } {
+    if (this.config.supervisedOnly) {
+      // split() refused unlabelled rows, so the labelled part is the whole batch
+      const q = this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>;
+      const r = supervisedPoseLoss({ encodePose: (x) => q.call(x) }, b.sb.labelled as NonNullable<SemiSupervisedBatch['labelled']>, { config: this.lossConfig() });
+      return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor> };
+    }
     const cache = new Map<tf.Tensor, tf.Tensor4D>();
     const d = 2 * this.joints;
     const inv = this.prior.invCholesky;
@@ -322,6 +339,13 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     const iL: number[] = [];
     const iU: number[] = [];
     for (let i = 0; i < n; i++) (mask[i] > 0.5 ? iL : iU).push(i);
+    if (this.config.supervisedOnly && iU.length) {
+      throw new DGPoseError('E_ARG', `a supervised-only model trains on labelled rows alone, but batch.labelled marks ${iU.length} of ${n} rows unlabelled (draw batches from the labelled subset)`, {
+        argument: 'batch.labelled',
+        expected: 'every row labelled (1)',
+        got: `${iU.length} unlabelled rows (first: ${iU[0]})`,
+      });
+    }
     return tf.tidy(() => {
       const sb: SemiSupervisedBatch = {};
       let visibleL: tf.Tensor2D | null = null;
@@ -347,11 +371,15 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     tf.dispose([b.x, ...(b.heat ? [b.heat] : []), ...(b.sb.labelled ? [b.sb.labelled.x, b.sb.labelled.y] : []), ...(b.visibleL ? [b.visibleL] : []), ...(b.sb.unlabelled ? [b.sb.unlabelled.x] : [])]);
   }
 
-  /** Contract aliases: l1, kl (batch means over both parts), pose (−log q(y*|x), labelled), klPose (KL bottom, unlabelled). */
+  /**
+   * Contract aliases: l1, kl (batch means over both parts; absent when supervised-only, which reconstructs
+   * nothing), pose (−log q(y*|x), labelled), klPose (KL bottom, unlabelled).
+   */
   private static aliases(r: Record<string, number>, nL: number, nU: number): Record<string, number> {
     const n = nL + nU;
     const mix = (a: string, b: string): number => ((r[a] ?? 0) * nL + (r[b] ?? 0) * nU) / n;
-    const out: Record<string, number> = { ...r, l1: mix('recS', 'recU'), kl: mix('klZS', 'klZU'), labelled: nL, unlabelled: nU };
+    const out: Record<string, number> = { ...r, labelled: nL, unlabelled: nU };
+    if ('recS' in r || 'recU' in r) Object.assign(out, { l1: mix('recS', 'recU'), kl: mix('klZS', 'klZU') });
     if (nL) out.pose = r.poseNll;
     if (nU) out.klPose = r.klYU;
     return out;
@@ -364,7 +392,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     try {
       const beta = this.klWeight(this.trainer.step);
       const { step, losses } = await this.trainer.trainStep(b);
-      return { step, losses: { ...SemiDGPose.aliases(losses, b.nL, b.nU), total: losses.total, beta } };
+      return { step, losses: { ...SemiDGPose.aliases(losses, b.nL, b.nU), total: losses.total, ...(this.config.supervisedOnly ? {} : { beta }) } };
     } finally {
       SemiDGPose.disposeSplit(b);
     }
@@ -381,7 +409,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
           const g = this.generatorLoss(b, w.kl, stepSeed(this.config.seed, 0, 1));
           const out: Record<string, tf.Tensor> = { ...g.terms };
           let total: tf.Tensor = g.loss;
-          if (this.disc && b.heat) {
+          if (this.disc && b.heat && g.fake) {
             const fakeLogits = this.disc.call({ x: g.fake, heat: b.heat });
             const advG = ganGeneratorLoss(fakeLogits);
             out.advG = advG;

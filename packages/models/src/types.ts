@@ -121,6 +121,13 @@ export interface SemiConfig extends Omit<ConditionalConfig, 'lossWeights'> {
   supervision: number;
   /** lower clamp on q(y|x) log-variance (keeps −log q(y*|x) bounded) */
   poseLogvarMin: number;
+  /**
+   * The supervised-only baseline (default false): a training step optimises q(y|x) alone on
+   * α·(−log q(y*|x)) of its rows (objectives' supervisedPoseLoss), with no discriminator; every row must be
+   * labelled (a batch with unlabelled rows is refused with E_ARG). The other networks keep their initial
+   * weights, and the other loss weights (l1, kl, adv, klPose) are unused.
+   */
+  supervisedOnly: boolean;
 }
 
 export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
