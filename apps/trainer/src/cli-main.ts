@@ -48,6 +48,7 @@ export function buildProgram(): Command {
     .option('-r, --root <dir>', 'data root of a real data set (required with deepfashion, h36m, chictopia)')
     .option('--size <px>', 'image side in pixels, a power of two (default: the preset\'s)', intArg(32))
     .option('--supervision <f>', `fraction of labelled training images in (0, 1]: 0.25, 0.5, 0.75 or 1 (default ${D.supervision}); Semi uses the rest unlabelled, Conditional trains on the labelled part only`, numArg)
+    .option('--supervised-only', 'with --model semi: the supervised-only baseline, q(y|x) alone trained on the labelled subset only (the images a Semi run with the same --supervision and --seed labels; same steps and batch size)')
     .option('-s, --steps <n>', `total training steps (default ${D.steps}); a resumed run continues up to this count`, intArg(1))
     .option('-b, --batch-size <n>', 'images per step (default 8 for tiny, 16 otherwise)', intArg(1))
     .option('--lr <rate>', 'learning rate (default: the model config\'s)', numArg)
@@ -83,6 +84,7 @@ Exit codes:
 Examples:
   dgpose-train --model conditional --preset tiny --steps 200 --out runs/tiny
   dgpose-train --model semi --supervision 0.25 --dataset deepfashion --root data/pose-gan --size 128 --out runs/df-semi
+  dgpose-train --model semi --supervision 0.25 --supervised-only --out runs/sup-25   (baseline: q(y|x) on the labelled 25 % alone)
   dgpose-train --out runs/tiny --resume --steps 400
 `,
     )
@@ -98,6 +100,7 @@ const FLAG_TO_KEY: Record<string, keyof TrainConfig> = {
   root: 'root',
   size: 'size',
   supervision: 'supervision',
+  supervisedOnly: 'supervisedOnly',
   steps: 'steps',
   batchSize: 'batchSize',
   lr: 'lr',

@@ -15,7 +15,7 @@ describe('dgpose-train usage', () => {
     const r = await runCliChild(['--help']);
     expect(r.code).toBe(0);
     for (const flag of [
-      '--model', '--preset', '--config', '--dataset', '--root', '--size', '--supervision', '--steps', '--batch-size', '--lr', '--seed',
+      '--model', '--preset', '--config', '--dataset', '--root', '--size', '--supervision', '--supervised-only', '--steps', '--batch-size', '--lr', '--seed',
       '--out', '--force', '--resume', '--checkpoint-every', '--keep', '--sample-every', '--log-every', '--backend', '--threads', '--quiet',
     ]) {
       expect(r.stdout).toContain(flag);
@@ -34,6 +34,15 @@ describe('dgpose-train usage', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/unknown preset "enormous"; valid presets: tiny, small, paper/);
     await expect(fsp.stat(path.join(tmp, 'b'))).rejects.toThrow();
+  });
+
+  it('--supervised-only without --model semi is bad usage (exit 2), before any folder is made', async () => {
+    const out = path.join(tmp, 'sup-cond');
+    const r = await runCliChild(['--supervised-only', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/supervisedOnly/);
+    expect(r.stderr).toMatch(/only with model semi/);
+    await expect(fsp.stat(out)).rejects.toThrow();
   });
 
   it('a malformed config file or bad number is bad usage', async () => {

@@ -41,6 +41,16 @@ describe('validateTrainConfig', () => {
     expect(codeOf(() => validateTrainConfig({ root: '/data' }))).toBe('E_CONFIG:root');
     expect(codeOf(() => validateTrainConfig({ dataset: 'h36m', root: '/data' }))).toBe('no error');
   });
+
+  it('supervisedOnly: a boolean, only with model semi, not contradicted by modelConfig', () => {
+    expect(validateTrainConfig({}).supervisedOnly).toBe(false);
+    expect(validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true }).supervisedOnly).toBe(true);
+    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervisedOnly: true }))).toBe('E_CONFIG:supervisedOnly');
+    expect(() => validateTrainConfig({ supervisedOnly: true })).toThrow(/only with model semi/);
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: 'yes' as never }))).toBe('E_CONFIG:supervisedOnly');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', modelConfig: { supervisedOnly: true } }))).toBe('E_CONFIG:modelConfig.supervisedOnly');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: true, modelConfig: { supervisedOnly: true } }))).toBe('no error');
+  });
 });
 
 describe('mergeResumeConfig', () => {
@@ -55,6 +65,13 @@ describe('mergeResumeConfig', () => {
     expect(() => mergeResumeConfig(stored, { model: 'semi' })).toThrow(/checkpoints are of the conditional model, not semi/);
     expect(() => mergeResumeConfig(stored, { seed: 5 })).toThrow(/started with seed=4, not 5/);
     expect(mergeResumeConfig(stored, { seed: 4 }).seed).toBe(4);
+  });
+  it('supervisedOnly must match; a run stored before the option existed counts as false', () => {
+    const semi = validateTrainConfig({ model: 'semi', supervision: 0.5, supervisedOnly: true, out: '/tmp/s' });
+    expect(() => mergeResumeConfig(semi, { supervisedOnly: false })).toThrow(/started with supervisedOnly=true, not false/);
+    const { supervisedOnly: _, ...older } = validateTrainConfig({ model: 'semi', out: '/tmp/o' });
+    expect(mergeResumeConfig(older as never, { supervisedOnly: false, steps: 5 }).supervisedOnly).toBe(false);
+    expect(() => mergeResumeConfig(older as never, { supervisedOnly: true })).toThrow(/started with supervisedOnly=false, not true/);
   });
 });
 

@@ -33,6 +33,12 @@ export interface TrainConfig {
   /** Fraction in (0, 1] of the training set whose poses may be used (Semi: the labelled subset;
    * Conditional: trains on that subset only, since it needs every pose). */
   supervision: number;
+  /**
+   * Semi only: the supervised-only baseline. The model trains q(y|x) alone (models' `supervisedOnly`) and
+   * every batch is drawn from the labelled subset (the one a Semi run with the same supervision and seed
+   * labels), with the same batch size and steps.
+   */
+  supervisedOnly: boolean;
   /** Total optimisation steps (a resumed run continues up to this count). */
   steps: number;
   /** Images per step; null = 8 for the tiny preset, 16 otherwise. */
@@ -83,6 +89,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   root: null,
   size: null,
   supervision: 1,
+  supervisedOnly: false,
   steps: 1000,
   batchSize: null,
   lr: null,
@@ -160,6 +167,11 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   if (c.size !== null && !(isInt(c.size, 32) && c.size <= 1024)) bad('size', 'an integer in [32, 1024] (pixels)', c.size);
   if (typeof c.supervision !== 'number' || !(c.supervision > 0 && c.supervision <= 1)) {
     bad('supervision', `a fraction in (0, 1], e.g. ${PAPER_SUPERVISION.join(', ')}`, c.supervision);
+  }
+  if (typeof c.supervisedOnly !== 'boolean') bad('supervisedOnly', 'a boolean', c.supervisedOnly);
+  if (c.supervisedOnly && c.model !== 'semi') bad('supervisedOnly', 'only with model semi (--model semi --supervised-only): the baseline is Semi-DGPose\'s q(y|x) alone', c.model);
+  if ('supervisedOnly' in c.modelConfig && c.modelConfig.supervisedOnly !== c.supervisedOnly) {
+    bad('modelConfig.supervisedOnly', `the same as supervisedOnly (${c.supervisedOnly}), or left out: set it with --supervised-only`, c.modelConfig.supervisedOnly);
   }
   if (!isInt(c.steps, 1)) bad('steps', 'an integer >= 1', c.steps);
   if (c.batchSize !== null && !isInt(c.batchSize, 1)) bad('batchSize', 'an integer >= 1', c.batchSize);

@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadWeights } from '@dgpose/core/node';
+import { createSyntheticDataset, labelledMask } from '@dgpose/datasets';
+import type { SemiDGPoseModel } from '@dgpose/models';
 import { loadModel } from '@dgpose/models/node';
 import { useBackend } from '@dgpose/test-utils';
 import { listCheckpoints, readLatest } from './checkpoints';
@@ -16,10 +18,13 @@ import { train, type TrainOptions, type TrainResult } from './train';
 import { trainInChild } from './testing/spawn-cli';
 
 /** Runs train() in a child process; resolves its result, or rejects with its error code and message. */
-async function run(options: TrainOptions, extra: { abortAtStep?: number } = {}): Promise<TrainResult & { tensors: [number, number] }> {
+async function run(
+  options: TrainOptions,
+  extra: { abortAtStep?: number } = {},
+): Promise<TrainResult & { tensors: [number, number]; batches: { indices: number[]; labelled: number[] }[] }> {
   const r = await trainInChild({ options, ...extra });
   if (!r.ok) throw Object.assign(new Error(r.message), { code: r.code });
-  return { ...r.result, tensors: r.tensors };
+  return { ...r.result, tensors: r.tensors, batches: r.batches };
 }
 
 jest.setTimeout(120_000);
@@ -150,5 +155,54 @@ describe('train (semi, tiny)', () => {
     await expect(train({ out: cond, resume: true, model: 'semi', progress: 'none', backend: 'cpu' })).rejects.toThrow(
       /its checkpoints are of the conditional model, not semi/,
     );
+  });
+});
+
+describe('train (semi --supervised-only, tiny)', () => {
+  it('draws every batch from the labelled subset a Semi run labels, trains q(y|x) alone, writes final/ with supervisedOnly', async () => {
+    const out = path.join(tmp, 'supervised-only');
+    const steps = 4;
+    const r = await run({ ...TINY, model: 'semi', supervision: 0.5, supervisedOnly: true, steps, checkpointEvery: 0, sampleEvery: 0, logEvery: 1, out });
+    expect(r.status).toBe('completed');
+    expect(r.step).toBe(steps);
+    expect(r.tensors[1]).toBe(r.tensors[0]);
+    expect(Number.isFinite(r.losses?.pose)).toBe(true);
+    expect(r.losses).not.toHaveProperty('l1');
+    expect(r.losses?.unlabelled).toBe(0);
+
+    // the same labelled subset as Semi at supervision 0.5 and seed 7 (the batcher's mask over the training source)
+    const source = createSyntheticDataset({ seed: 1, size: 32, identities: 4, posesPerIdentity: 4, split: 'train' });
+    const mask = labelledMask(source.size, 0.5, 7);
+    const labelledSet = [...mask.keys()].filter((i) => mask[i] === 1);
+    expect(labelledSet.length).toBe(6); // round(0.5 * 12)
+    expect(r.batches.length).toBe(steps);
+    for (const b of r.batches) {
+      expect(b.indices.length).toBe(4); // the same batch size as Semi
+      expect(b.indices.every((i) => mask[i] === 1)).toBe(true);
+      expect(b.labelled).toEqual([1, 1, 1, 1]);
+    }
+    expect(new Set(r.batches.flatMap((b) => b.indices))).toEqual(new Set(labelledSet)); // 16 draws cover the 6 labelled images
+
+    const cfg = JSON.parse(await fsp.readFile(path.join(out, 'config.json'), 'utf8'));
+    expect(cfg.options).toMatchObject({ model: 'semi', supervision: 0.5, supervisedOnly: true });
+    expect(cfg.model.config).toMatchObject({ supervisedOnly: true, supervision: 0.5 });
+    const log = readLog(path.join(out, 'log.jsonl'));
+    expect(log.find((l) => l.event === 'start')).toMatchObject({ supervisedOnly: true });
+    expect(log.find((l) => l.event === 'prior')).toMatchObject({ labelled: 6 });
+
+    const model = (await loadModel(path.join(out, 'final'))) as unknown as SemiDGPoseModel;
+    try {
+      expect(model.kind).toBe('semi');
+      expect(model.config.supervisedOnly).toBe(true);
+    } finally {
+      model.dispose();
+    }
+    // trained weights differ from a fresh model's only in q(y|x) (the prior is fitted the same way)
+    const fresh = path.join(tmp, 'supervised-only-0');
+    await run({ ...TINY, model: 'semi', supervision: 0.5, supervisedOnly: true, steps: 1, checkpointEvery: 0, sampleEvery: 0, out: fresh });
+    const [a, b] = [await finalWeights(out), await finalWeights(fresh)];
+    const moved = Object.keys(a).filter((k) => Array.from(a[k].data).some((v, i) => v !== b[k].data[i]));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.filter((k) => !k.startsWith('poseEstimator.'))).toEqual([]);
   });
 });

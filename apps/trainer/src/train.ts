@@ -16,7 +16,7 @@ import { CHECKPOINTS_DIR, listCheckpoints, listPartial, pruneCheckpoints, readLa
 import { openTrainingSource } from './data';
 import { composeGrid, writePng, type GridImage } from './grid';
 import { JsonlLog } from './log';
-import { RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
+import { DEFAULT_TRAIN_CONFIG, RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
 import { barProgress, lineProgress, type ProgressSink } from './progress';
 import { TRAINER_VERSION } from './version';
 
@@ -127,7 +127,9 @@ export async function readRunConfig(out: string): Promise<StoredRunConfig> {
  * (steps, checkpoint/sample/log cadence, backend, ...) taken from `given`. Any other field given
  * with a different value is refused with the reason (E_CHECKPOINT).
  */
-export function mergeResumeConfig(stored: TrainConfig, given: Partial<TrainConfig>): TrainConfig {
+export function mergeResumeConfig(storedOptions: TrainConfig, given: Partial<TrainConfig>): TrainConfig {
+  // options added since the run was stored (e.g. supervisedOnly) take their defaults
+  const stored: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...storedOptions };
   const merged: TrainConfig = { ...stored };
   for (const [k, v] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
     if (v === undefined) continue;
@@ -173,7 +175,10 @@ function modelOverrides(c: TrainConfig): Record<string, unknown> {
   const o: Record<string, unknown> = { ...c.modelConfig, seed: c.seed };
   if (c.size !== null) o.imageSize = c.size;
   if (c.lr !== null) o.lr = c.lr;
-  if (c.model === 'semi') o.supervision = c.supervision;
+  if (c.model === 'semi') {
+    o.supervision = c.supervision;
+    o.supervisedOnly = c.supervisedOnly;
+  }
   return o;
 }
 
@@ -385,8 +390,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       batchSize,
       seed: c.seed,
       supervision: c.supervision,
-      // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only
-      subset: c.model === 'conditional' && c.supervision < 1 ? 'labelled' : 'all',
+      // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only;
+      // so does the supervised-only baseline (the same subset, fixed by supervision and seed, as Semi labels)
+      subset: (c.model === 'conditional' && c.supervision < 1) || c.supervisedOnly ? 'labelled' : 'all',
       flip: c.flip,
       prefetch: 2,
       state: data?.batcher,
@@ -419,7 +425,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       log.event('resume', { step, checkpoint: name, batcher: data?.batcher });
       sink.note(`resumed from ${name} (step ${step})`);
     } else {
-      log.event('start', { step, model: model.kind, preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
+      log.event('start', { step, model: model.kind, ...(c.supervisedOnly ? { supervisedOnly: true } : {}), preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
     }
     if (c.model === 'semi') log.event('prior', { step, labelled: priorCount });
 

@@ -36,7 +36,7 @@ export async function runCliChild(args: string[], env: Record<string, string> = 
 
 /** What testing/train-child.ts prints. */
 export type TrainChildOutput =
-  | { ok: true; result: import('../train').TrainResult; tensors: [number, number] }
+  | { ok: true; result: import('../train').TrainResult; tensors: [number, number]; batches: { indices: number[]; labelled: number[] }[] }
   | { ok: false; code: string | null; message: string };
 
 /** Runs train() in a child process (see testing/train-child.ts). */

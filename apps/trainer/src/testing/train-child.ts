@@ -2,7 +2,8 @@
  * Test helper run in a child process (tsx): train() with options from argv[2] (JSON) plus named test
  * hooks, printing one JSON line. Tests run training here rather than inside Jest because tfjs is
  * several times slower in Jest's VM context (cross-realm typed arrays).
- *   { options, abortAtStep?: n }  ->  { ok: true, result, tensors: [before, after] } | { ok: false, code, message }
+ *   { options, abortAtStep?: n }  ->  { ok: true, result, tensors: [before, after], batches } | { ok: false, code, message }
+ * `batches`: per step, the source indices of its batch and its labelled mask.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, isDGPoseError } from '@dgpose/core';
@@ -20,18 +21,22 @@ async function main(): Promise<void> {
   const ctl = new AbortController();
   await initBackend({ prefer: ['cpu'], log: () => undefined });
   const before = tf.memory().numTensors;
+  const batches: { indices: number[]; labelled: number[] }[] = [];
   try {
     const result = await train({
       progress: 'none',
       ...spec.options,
       signal: ctl.signal,
       hooks: {
+        beforeStep: (_step, batch) => {
+          batches.push({ indices: [...batch.indices], labelled: Array.from(batch.labelled.dataSync()) });
+        },
         onStep: ({ step }) => {
           if (step === spec.abortAtStep) ctl.abort();
         },
       },
     });
-    process.stdout.write(`${JSON.stringify({ ok: true, result, tensors: [before, tf.memory().numTensors] })}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: true, result, tensors: [before, tf.memory().numTensors], batches })}\n`);
   } catch (e) {
     process.stdout.write(`${JSON.stringify({ ok: false, code: isDGPoseError(e) ? e.code : null, message: (e as Error).message })}\n`);
   }
