@@ -200,6 +200,43 @@ describe('dgpose-bench run', () => {
   });
 });
 
+describe('a supervised-only model (Semi-DGPose q(y|x) alone)', () => {
+  it('is evaluated as a pose estimator only and shown beside the Semi model of its supervision', async () => {
+    const sup = path.join(tmp, 'tiny-sup');
+    const m = await createSemiDGPose({ preset: 'tiny', seed: 6, config: { supervision: 0.5, supervisedOnly: true } });
+    await saveModel(sup, m);
+    m.dispose();
+    const out = path.join(tmp, 'with-sup');
+    const r = await cli(['run', '--checkpoint', semi, '--checkpoint', sup, '--estimator-weights', reg, '--ceiling-estimators', 'none', '--n', '4', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '1', '--no-speed', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const res = await readResults(out);
+    const so = res.models.find((x) => x.label === 'tiny-sup (checkpoint)') as Results['models'][number];
+    expect(so).toMatchObject({ kind: 'semi', supervisedOnly: true, supervision: 0.5, reconstructionPose: 'none (supervised-only: pose estimation only)', pairs: [] });
+    expect(so.grid).toBeUndefined();
+    expect(so.images).toHaveLength(4);
+    expect(so.images.every((i) => i.estimated && i.psnr === undefined && i.ssim === undefined && i.redetected === undefined)).toBe(true);
+    expect(Object.keys(so.timings)).toEqual(['estimatePose']);
+    const [sSemi, sSup] = res.summary.models;
+    expect(sSup).toMatchObject({ supervisedOnly: true, reconstruction: null, transfer: null });
+    expect(sSup.pckEstimate?.images).toBe(4);
+    expect(sSemi.supervisedBaseline?.label).toBe('tiny-sup (checkpoint)');
+    expect(sSemi.supervisedBaseline?.gain).toBeCloseTo((sSemi.pckEstimate?.pckh as number) - (sSup.pckEstimate?.pckh as number), 12);
+    expect(r.stdout).toMatch(/and the supervised-only baseline of the same supervision/);
+    expect(r.stdout).toMatch(/tiny-semi \(checkpoint\) +Semi-DGPose \(labelled \+ unlabelled\) +50 % .* tiny-sup \(checkpoint\) +[\d.]+ +[+-][\d.]+ /);
+    // no paper-table, transfer or reconstruction-curve row for it
+    expect(r.stdout).not.toMatch(/Semi-DGPose, 50 % \[tiny-sup/);
+    const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| model \| training \| supervision \| data \| PCKh@0\.5 \(%\) \| PCK@0\.1 bbox \(%\) \| supervised-only model, same supervision \| its PCKh@0\.5 \(%\) \| gain of Semi \(PCKh@0\.5 points\) \|/);
+    expect(md).toMatch(/\| tiny-sup \(checkpoint\) \| supervised only \(labelled subset\) \| 50 % \|/);
+    expect(md).toMatch(/\| tiny-sup \(checkpoint\) \| semi \(supervised only\) \| tiny \| 50 % \|/);
+    expect(md).not.toMatch(/\| tiny-sup \(checkpoint\) \| synthetic-32 \(built-in\) \| 2 \| transfer/);
+    const html = await fsp.readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<th>gain of Semi (PCKh@0.5 points)</th>');
+    expect(html).toContain('"supervised":[{"label":"tiny-sup (checkpoint)"');
+  });
+});
+
 describe('estimator ceilings', () => {
   it('auto skips MoveNet with a printed notice when its files are missing; a shard without it does not merge with one that has it', async () => {
     const args = (out: string, extra: string[]): string[] => ['run', '--checkpoint', cond, '--estimator-weights', reg, '--n', '2', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--no-speed', '--grid-rows', '0', '--out', out, '--quiet', ...extra];

@@ -10,6 +10,8 @@
  *   (copying A, A's background only, the model's decoder with z = 0 in B's pose), with garment colour
  *   errors over B's part map where the data has one; poses re-detected in it by every estimator;
  * - timings of each verb, and an image grid.
+ * A supervised-only Semi model (models' config.supervisedOnly: only q(y|x) was trained) is a pose
+ * estimator only: just its q(y|x) means are scored (no reconstruction, transfer, grid or generate).
  */
 import { convertPose, type Pose } from '@dgpose/core';
 import type { Sample } from '@dgpose/datasets';
@@ -74,11 +76,17 @@ function finitePsnr(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/** Whether a model is Semi-DGPose's supervised-only baseline (a pose estimator only). */
+export function isSupervisedOnly(model: Pick<DGPoseModel, 'kind' | 'config'>): boolean {
+  return model.kind === 'semi' && (model.config as { supervisedOnly?: unknown }).supervisedOnly === true;
+}
+
 /** Evaluates one model on its shard; shard 0 also returns the image grid rows. */
 export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<{ result: ModelResult; grid: GridRow[] }> {
   const { data, estimator } = ctx;
   const model = lm.model;
   const semi = model.kind === 'semi';
+  const poseOnly = isSupervisedOnly(model);
   const timings: Record<string, Timing> = {};
   const metricOpts = { dataRange: 255, convention: ctx.ssim } as const;
 
@@ -93,6 +101,12 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
     );
     const inputs = ss.map((s) => s.image);
     const poses = ss.map((s) => coco18(s.pose));
+    if (poseOnly) {
+      const est = await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs));
+      ss.forEach((s, i) => images.push({ k: ks[i], index: data.indices[ks[i]], id: s.id, gt: flatPose(poses[i]), estimated: flatPose(coco18(est[i])) }));
+      ctx.log(`${lm.label}: estimated ${images.length}/${positions.length} poses (supervised-only: pose estimation only)`);
+      continue;
+    }
     const recon = await timed(timings, 'reconstruct', ss.length, () => (semi ? model.reconstruct(inputs) : model.reconstruct(inputs, poses)));
     const est = semi ? await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs)) : undefined;
     const redet = estimator ? await timed(timings, 'estimator', ss.length, () => estimator.estimate(recon)) : undefined;
@@ -112,7 +126,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
   }
 
   // transfers
-  const [plo, phi] = shardRange(data.pairs.length, ctx.shard);
+  const [plo, phi] = poseOnly ? [0, 0] : shardRange(data.pairs.length, ctx.shard);
   const pairPositions = Array.from({ length: phi - plo }, (_, i) => plo + i);
   const pairs: PairRecord[] = [];
   const grid: GridRow[] = [];
@@ -177,7 +191,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
 
   // the image grid: gridRows pairs spread over the whole selection (different identities), drawn by
   // shard 0 whatever its slice, so a merged report shows the grid of a single run
-  if (ctx.shard.index === 0 && ctx.gridRows > 0 && data.pairs.length > 0) {
+  if (!poseOnly && ctx.shard.index === 0 && ctx.gridRows > 0 && data.pairs.length > 0) {
     const gks = selectIndices(data.pairs.length, ctx.gridRows);
     const from = await samples(
       data,
@@ -199,7 +213,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
   }
 
   // one timed generate call (appearance samples for a pose), so every verb has a speed figure
-  if (positions.length > 0) {
+  if (!poseOnly && positions.length > 0) {
     const s = await data.source.get(data.indices[positions[0]]);
     const n = Math.min(8, ctx.batchSize);
     await timed(timings, 'generate', n, () => model.generate(coco18(s.pose), n, { seed: 1 }));
@@ -211,6 +225,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       label: lm.label,
       source: lm.source,
       kind: model.kind,
+      ...(poseOnly ? { supervisedOnly: true as const } : {}),
       preset: String(cfg.preset ?? 'unknown'),
       ...(semi ? { supervision: cfg.supervision } : {}),
       imageSize: cfg.imageSize,
@@ -218,7 +233,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       ...(lm.steps !== undefined ? { step: lm.steps } : {}),
       weightsKind: lm.weightsKind,
       sha256: lm.sha256,
-      reconstructionPose: semi ? 'estimated (mean of q(y|x))' : 'ground truth',
+      reconstructionPose: poseOnly ? 'none (supervised-only: pose estimation only)' : semi ? 'estimated (mean of q(y|x))' : 'ground truth',
       dataId: data.info.id,
       images,
       pairs,

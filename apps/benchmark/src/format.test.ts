@@ -1,4 +1,4 @@
-import { appearanceTable, transferCeilingTable, transferTable } from './format';
+import { appearanceTable, consoleTables, modelTableRows, pointsOf, semiTable, transferCeilingTable, transferTable } from './format';
 import type { ModelSummary } from './summary';
 import type { Results } from './types';
 
@@ -53,5 +53,39 @@ describe('the shared table definitions', () => {
       ['79.9 %', 'no'],
       ['80.0 %', 'yes'],
     ]);
+  });
+
+  it('the Semi pose table shows each Semi model beside the supervised-only model of its supervision, and its gain in points', () => {
+    const p = (pckh: number) => ({ pckh, pckBbox01: pckh / 2, headBox: null, bbox: null, joints: 1, images: 1 });
+    const semi = (label: string, supervision: number, pckh: number, baseline: { label: string; pckh: number | null; gain: number | null } | null) =>
+      ({ label, kind: 'semi', supervision, pckEstimate: p(pckh), pckMeanPose: p(0.05), supervisedBaseline: baseline }) as Partial<ModelSummary>;
+    const sup = (label: string, supervision: number, pckh: number) => ({ label, kind: 'semi', supervisedOnly: true, supervision, pckEstimate: p(pckh), pckMeanPose: p(0.05) }) as Partial<ModelSummary>;
+    // without a supervised-only model: the table as before
+    const plain = semiTable(results([semi('semi-25', 0.25, 0.3, null), semi('semi-50', 0.5, 0.4, null)]));
+    expect(plain?.header).toEqual(['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)', 'constant mean pose PCKh@0.5 (%)', 'constant mean pose PCK@0.1 bbox (%)']);
+    expect(plain?.rows.map((r) => r[0])).toEqual(['semi-50', 'semi-25']);
+    // with one: the baseline columns, the supervised-only rows below
+    const r = results([
+      semi('semi-25', 0.25, 0.3, { label: 'supervised-small-64-25', pckh: 0.184, gain: 0.3 - 0.184 }),
+      semi('semi-75', 0.75, 0.5, null),
+      sup('supervised-small-64-25', 0.25, 0.184),
+      semi('semi-50', 0.5, 0.2, { label: 'supervised-small-64-50', pckh: 0.25, gain: 0.2 - 0.25 }),
+      sup('supervised-small-64-50', 0.5, 0.25),
+    ]);
+    const t = semiTable(r);
+    expect(t?.header.slice(0, 9)).toEqual(['model', 'training', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)', 'supervised-only model, same supervision', 'its PCKh@0.5 (%)', 'gain of Semi (PCKh@0.5 points)']);
+    expect(t?.rows.map((x) => [x[0], x[2], x[4], x[6], x[7], x[8]])).toEqual([
+      ['semi-75', '75 %', '50.0', 'none in this run', '–', '–'],
+      ['semi-50', '50 %', '20.0', 'supervised-small-64-50', '25.0', '-5.0'],
+      ['semi-25', '25 %', '30.0', 'supervised-small-64-25', '18.4', '+11.6'],
+      ['supervised-small-64-50', '50 %', '25.0', '–', '–', '–'],
+      ['supervised-small-64-25', '25 %', '18.4', '–', '–', '–'],
+    ]);
+    expect(t?.rows[0][1]).toMatch(/^Semi-DGPose/);
+    expect(t?.rows[3][1]).toMatch(/^supervised only/);
+    expect(t?.rows.every((x) => x.length === t.header.length)).toBe(true);
+    expect(consoleTables(r)).toMatch(/and the supervised-only baseline of the same supervision\n.*gain of Semi/);
+    expect([pointsOf(0.1234), pointsOf(-0.04), pointsOf(0), pointsOf(null)]).toEqual(['+12.3', '-4.0', '+0.0', '–']);
+    expect(modelTableRows({ models: [{ label: 'x', kind: 'semi', supervisedOnly: true, preset: 'small', supervision: 0.25, imageSize: 64, paramCount: 1, source: { type: 'zoo', name: 'x' }, sha256: [] }] } as unknown as Results)[0][1]).toBe('semi (supervised only)');
   });
 });

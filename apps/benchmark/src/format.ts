@@ -2,7 +2,7 @@
  * Number formatting and the table definitions shared by the console, report.md and report.html
  * (each table is defined once, as a header and string rows; the renderers only lay it out).
  */
-import { APPEARANCE_TARGET_RATIO, CEILING_TARGET_FRACTION, type ColourStats, type MeanStd, type ModelSummary, type PckSummary, type TableRow } from './summary';
+import { APPEARANCE_TARGET_RATIO, CEILING_TARGET_FRACTION, type ColourStats, type MeanStd, type ModelSummary, type PckSummary, type SupervisedBaseline, type TableRow } from './summary';
 import type { Results } from './types';
 
 export function fmt(v: number | null | undefined, digits: number): string {
@@ -60,7 +60,7 @@ export const TRANSFER_BASELINES_TEXT =
 export const APPEARANCE_TEXT = `The garment colour error of each model's transfers per region ('top': shirt and sleeves, 'bottom': trousers, shorts or skirt; masks from B's part map) beside the constant-colour baseline (every pair predicted with the mean garment colour over the selection: the error of a model ignoring appearance). The issue's target: model / constant <= 1/3.`;
 
 /** What the Semi pose-estimation table means (text of both reports). */
-export const SEMI_TEXT = 'Mean of q(y|x) against the ground-truth pose of each test image, beside the constant mean pose (every image predicted with the mean ground-truth pose of the selection: an estimator that ignores the image).';
+export const SEMI_TEXT = 'Mean of q(y|x) against the ground-truth pose of each test image, beside the constant mean pose (every image predicted with the mean ground-truth pose of the selection: an estimator that ignores the image). When the run has a supervised-only model (the same q(y|x) network trained on the labelled subset alone, same steps; models\' supervisedOnly), each Semi model is shown beside the one of the same supervision, with the gain of Semi over it in PCKh@0.5 points: what the unlabelled images add.';
 
 /** What the ceilings tables mean (text of both reports). */
 export const CEILINGS_TEXT = `Each estimator on the ground-truth test images: its ceiling (what it finds in real pictures). Below, the PCKh@0.5 of the poses it re-detects in each model's transfers, against the target pose, as a fraction of that ceiling (the issue's target: >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %).`;
@@ -159,19 +159,66 @@ export function transferCeilingTable(r: Results): TableDef | null {
   return { header: ['model', 'estimator', 'data', 'transfer PCKh@0.5 (%)', 'ceiling PCKh@0.5 (%)', 'fraction of ceiling (rounded down)', `target >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %`], rows };
 }
 
-/** Semi-DGPose pose estimation by supervision, beside the constant mean pose. */
+/** A difference of two fractions in percentage points, signed: `+12.3`, `-4.0`, or '–'. */
+export function pointsOf(d: number | null | undefined): string {
+  if (d === null || d === undefined || !Number.isFinite(d)) return '–';
+  const v = Math.round(1000 * d) / 10;
+  return `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+}
+
+function baselineCells(b: SupervisedBaseline | null | undefined): [string, string, string] {
+  return b ? [b.label, pctOf(b.pckh), pointsOf(b.gain)] : ['none in this run', '–', '–'];
+}
+
+/**
+ * Semi-DGPose pose estimation by supervision, beside the constant mean pose; when the run has
+ * supervised-only models, each Semi model also beside the supervised-only model of its supervision
+ * (its PCKh@0.5 and Semi's gain in points), and the supervised-only models below as rows of their own.
+ */
 export function semiTable(r: Results): TableDef | null {
   const semi = semiModels(r);
-  if (!semi.length) return null;
+  const sup = supervisedOnlyModels(r);
+  if (!semi.length && !sup.length) return null;
+  const withSup = sup.length > 0;
+  const sv = (m: ModelSummary): string => (m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`);
+  const row = (m: ModelSummary, training: string, baseline: string[]): string[] => [
+    m.label,
+    ...(withSup ? [training] : []),
+    sv(m),
+    m.dataLabel,
+    ...pckCells(m.pckEstimate),
+    ...(withSup ? baseline : []),
+    ...pckCells(m.pckMeanPose ?? null),
+  ];
   return {
-    header: ['model', 'supervision', 'data', 'PCKh@0.5 (%)', 'PCK@0.1 bbox (%)', 'constant mean pose PCKh@0.5 (%)', 'constant mean pose PCK@0.1 bbox (%)'],
-    rows: semi.map((m) => [m.label, m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`, m.dataLabel, ...pckCells(m.pckEstimate), ...pckCells(m.pckMeanPose ?? null)]),
+    header: [
+      'model',
+      ...(withSup ? ['training'] : []),
+      'supervision',
+      'data',
+      'PCKh@0.5 (%)',
+      'PCK@0.1 bbox (%)',
+      ...(withSup ? ['supervised-only model, same supervision', 'its PCKh@0.5 (%)', 'gain of Semi (PCKh@0.5 points)'] : []),
+      'constant mean pose PCKh@0.5 (%)',
+      'constant mean pose PCK@0.1 bbox (%)',
+    ],
+    rows: [
+      ...semi.map((m) => row(m, 'Semi-DGPose (labelled + unlabelled)', baselineCells(m.supervisedBaseline))),
+      ...sup.map((m) => row(m, 'supervised only (labelled subset)', ['–', '–', '–'])),
+    ],
   };
 }
 
-/** Semi-DGPose models with q(y|x) scores, highest supervision first. */
+const bySupervision = (a: ModelSummary, b: ModelSummary): number => (b.supervision ?? 0) - (a.supervision ?? 0);
+
+/** Semi-DGPose models with q(y|x) scores, highest supervision first (the supervised-only baselines apart). */
 export function semiModels(r: Results): ModelSummary[] {
-  return r.summary.models.filter((m) => m.kind === 'semi' && m.pckEstimate).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
+  return r.summary.models.filter((m) => m.kind === 'semi' && !m.supervisedOnly && m.pckEstimate).sort(bySupervision);
+}
+
+/** Supervised-only baselines (Semi's q(y|x) on the labelled subset alone) with scores, highest supervision first. */
+export function supervisedOnlyModels(r: Results): ModelSummary[] {
+  return r.summary.models.filter((m) => m.kind === 'semi' && m.supervisedOnly && m.pckEstimate).sort(bySupervision);
 }
 
 /** The console summary: each paper table with ours beside it, transfer with baselines, appearance, ceilings. */
@@ -206,7 +253,10 @@ export function consoleTables(r: Results): string {
     );
   }
   const st = semiTable(r);
-  if (st) out.push('Semi-DGPose pose estimation (q(y|x) means) beside the constant mean pose', textTable(st.header, st.rows), '');
+  if (st) {
+    const sup = supervisedOnlyModels(r).length > 0;
+    out.push(`Semi-DGPose pose estimation (q(y|x) means) beside the constant mean pose${sup ? ' and the supervised-only baseline of the same supervision' : ''}`, textTable(st.header, st.rows), '');
+  }
   return out.join('\n');
 }
 
@@ -216,7 +266,7 @@ export const MODEL_TABLE_HEADER = ['model', 'kind', 'preset', 'supervision', 'im
 export function modelTableRows(r: Results): string[][] {
   return r.models.map((m) => [
     m.label,
-    m.kind,
+    m.supervisedOnly ? 'semi (supervised only)' : m.kind,
     m.preset,
     m.supervision === undefined ? '–' : `${Math.round(m.supervision * 100)} %`,
     `${m.imageSize}x${m.imageSize}`,

@@ -18,6 +18,7 @@ import {
   pctOf,
   semiModels,
   semiTable,
+  supervisedOnlyModels,
   ssimName,
   tableCells,
   transferCeilingTable,
@@ -147,7 +148,7 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
     H.push(`<div class="charts"><div class="chart"><canvas id="pck-headbox"></canvas></div><div class="chart"><canvas id="pck-bbox"></canvas></div></div>`);
     const rows = [
       ...s.references.map((x) => ({ label: '(ground-truth images)', data: x.dataLabel, p: x.pck })),
-      ...s.models.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
+      ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
     ];
     H.push(`<h3>PCKh (head box), % correct</h3>`, table(['curve', 'data', ...HEADBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'headBox')));
     H.push(`<h3>PCK (bounding box), % correct</h3>`, table(['curve', 'data', ...BBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'bbox')));
@@ -155,6 +156,7 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
 
   H.push(`<h2>Semi-DGPose pose estimation by level of supervision</h2>`);
   const semi = semiModels(r);
+  const sup = supervisedOnlyModels(r);
   const st = semiTable(r);
   if (st) {
     H.push(`<p>${esc(SEMI_TEXT)}</p>`);
@@ -229,7 +231,7 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
       bbox: BBOX_THRESHOLDS,
       series: [
         ...s.references.map((x) => ({ label: `ground-truth images (${x.dataLabel})`, reference: true, headBox: x.pck?.headBox?.pck ?? null, bbox: x.pck?.bbox?.pck ?? null })),
-        ...s.models.map((m) => ({ label: m.label, reference: false, headBox: m.pckReconstruction?.headBox?.pck ?? null, bbox: m.pckReconstruction?.bbox?.pck ?? null })),
+        ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, reference: false, headBox: m.pckReconstruction?.headBox?.pck ?? null, bbox: m.pckReconstruction?.bbox?.pck ?? null })),
       ],
     },
     semi: semi.map((m) => ({
@@ -239,7 +241,10 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
       pckh: m.pckEstimate?.pckh ?? null,
       pckBbox01: m.pckEstimate?.pckBbox01 ?? null,
       meanPosePckh: m.pckMeanPose?.pckh ?? null,
+      baselinePckh: m.supervisedBaseline?.pckh ?? null,
     })),
+    // supervised-only baselines: dashed lines on the PCKh curve, a bar beside each Semi model of their supervision
+    supervised: sup.map((m) => ({ label: m.label, headBox: m.pckEstimate?.headBox?.pck ?? null })),
   };
   const json = JSON.stringify(fig).replace(/</g, '\\u003c');
   const js = chartJsSource().replace(/<\/script/gi, '<\\/script');
@@ -309,12 +314,15 @@ const CHART_SCRIPT = `
   });
   if (el('semi-curve')) {
     new Chart(el('semi-curve'), { type:'line', data:{ labels:F.curves.headBox, datasets:F.semi.map(function(s, j){
-      return { label:s.label, data:pct(s.headBox), borderColor:PAL[j % PAL.length], backgroundColor:PAL[j % PAL.length], pointRadius:2 }; }) },
+      return { label:s.label, data:pct(s.headBox), borderColor:PAL[j % PAL.length], backgroundColor:PAL[j % PAL.length], pointRadius:2 }; }).concat(F.supervised.map(function(s, j){
+      var c = PAL[(F.semi.length + j) % PAL.length];
+      return { label:s.label + ' (supervised only)', data:pct(s.headBox), borderColor:c, backgroundColor:c, borderDash:[6,4], pointRadius:2 }; })) },
       options: opts('Semi-DGPose q(y|x): PCKh vs threshold', 'PCKh (%)', { x:{ title:{ display:true, text:'α (fraction of head box)' } }, y:{ min:0, max:100, title:{ display:true, text:'PCKh (%)' } } }) });
     new Chart(el('semi-bars'), { type:'bar', data:{ labels:F.semi.map(function(s){ return s.supervision === null ? s.label : Math.round(100*s.supervision) + ' %'; }), datasets:[
       { label:'PCKh@0.5', data:F.semi.map(function(s){ return s.pckh === null ? null : 100*s.pckh; }), backgroundColor:'#1f77b4' },
       { label:'PCK@0.1 bbox', data:F.semi.map(function(s){ return s.pckBbox01 === null ? null : 100*s.pckBbox01; }), backgroundColor:'#ff7f0e' },
-      { label:'constant mean pose PCKh@0.5', data:F.semi.map(function(s){ return s.meanPosePckh === null ? null : 100*s.meanPosePckh; }), backgroundColor:'#9aa3b0' } ] },
+      { label:'constant mean pose PCKh@0.5', data:F.semi.map(function(s){ return s.meanPosePckh === null ? null : 100*s.meanPosePckh; }), backgroundColor:'#9aa3b0' } ].concat(F.supervised.length ? [
+      { label:'supervised-only PCKh@0.5 (same supervision)', data:F.semi.map(function(s){ return s.baselinePckh === null ? null : 100*s.baselinePckh; }), backgroundColor:'#2ca02c' } ] : []) },
       options: opts('Semi-DGPose pose estimation by supervision', '%', { x:{ title:{ display:true, text:'supervision' } }, y:{ min:0, max:100, title:{ display:true, text:'%' } } }) });
   }
   document.body.setAttribute('data-charts', 'drawn');

@@ -13,6 +13,7 @@ import {
   pctOf,
   semiModels,
   semiTable,
+  supervisedOnlyModels,
   ssimName,
   tableCells,
   transferCeilingTable,
@@ -95,7 +96,7 @@ export function renderMarkdown(r: Results): string {
     );
     const rows = [
       ...s.references.map((x) => ({ label: '(ground-truth images)', data: x.dataLabel, p: x.pck })),
-      ...s.models.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
+      ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
     ];
     L.push('PCKh (head box), % correct:', '', curveTable(rows, 'headBox'), '');
     L.push('PCK (bounding box, Euclidean), % correct:', '', curveTable(rows, 'bbox'), '');
@@ -103,7 +104,7 @@ export function renderMarkdown(r: Results): string {
     if (trRows.length) L.push('Poses re-detected in transfers against the target pose, PCKh (head box), %:', '', curveTable(trRows, 'headBox'), '');
   } else L.push('_No pose estimator in this run (--estimator none)._', '');
 
-  const semi = semiModels(r);
+  const semi = [...semiModels(r), ...supervisedOnlyModels(r)];
   const st = semiTable(r);
   L.push('## Semi-DGPose pose estimation by level of supervision', '');
   if (st) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, initBackend, type BackendName } from '@dgpose/core';
 import { openTestData, type TestData } from './data';
-import { evaluateModel, evaluateReference } from './evaluate';
+import { evaluateModel, evaluateReference, isSupervisedOnly } from './evaluate';
 import { gridPng } from './grid';
 import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
 import { validateBenchConfig, type BenchConfig } from './options';
@@ -121,7 +121,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     const models: ModelResult[] = [];
     for (const lm of loaded) {
       const data = dataBySize.get((lm.model.config as { imageSize: number }).imageSize) as TestData;
-      log(`evaluating ${lm.label} (${lm.model.kind}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`);
+      log(`evaluating ${lm.label} (${lm.model.kind}${isSupervisedOnly(lm.model) ? ', supervised only: its pose estimation alone' : ''}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`);
       const { result, grid } = await evaluateModel(lm, { data, shard: c.shard, batchSize: c.batchSize, ssim: c.ssim, estimator: est?.estimator ?? null, ceilingEstimators: extra, gridRows: c.gridRows, log });
       if (grid.length) {
         const rel = `${GRIDS_DIR}/${safeName(lm.label)}.png`;

@@ -73,6 +73,45 @@ describe('summarise', () => {
     expect(other).toEqual({ estimator: 'movenet-lightning', main: false, transferPckh: 1, ceilingPckh: 1, fraction: 1 });
   });
 
+  it('a supervised-only model is a pose estimator only; each Semi model gets the one of its supervision and data as its baseline', () => {
+    const sup = (label: string, supervision: number, dx: number, dataId = 'synthetic-64'): ModelResult => ({
+      ...model(label, 'semi', supervision, [], [], dataId),
+      supervisedOnly: true,
+      reconstructionPose: 'none (supervised-only: pose estimation only)',
+      images: [0, 1, 2].map((k) => ({ k, index: k * 10, id: `i${k}`, gt: pose(), estimated: pose(dx) })),
+      pairs: [],
+    });
+    const s = summarise(
+      [
+        model('semi-50', 'semi', 0.5, [20, 21, 22], [0.5, 0.5, 0.5]), // estimates pose(0), pose(2), pose(4)
+        model('semi-25', 'semi', 0.25, [20, 21, 22], [0.5, 0.5, 0.5]),
+        model('semi-50-df', 'semi', 0.5, [20], [0.5], 'deepfashion-64'),
+        sup('sup-50', 0.5, 30), // every joint off by 30 px: PCKh 0
+        sup('sup-50-second', 0.5, 0),
+      ],
+      [],
+      [SYN, DF],
+    );
+    const by = (l: string) => s.models.find((m) => m.label === l) as (typeof s.models)[number];
+    const so = by('sup-50');
+    expect(so.supervisedOnly).toBe(true);
+    expect(so.reconstruction).toBeNull();
+    expect(so.transfer).toBeNull();
+    expect(so.pckReconstruction).toBeNull();
+    expect(so.transferCeilings).toEqual([]);
+    expect(so.pckEstimate?.pckh).toBe(0);
+    expect(so.pckMeanPose?.pckh).toBe(1);
+    expect(so.supervisedBaseline).toBeUndefined();
+    // the first supervised-only model of the same supervision on the same data
+    const semi50 = by('semi-50');
+    expect(semi50.supervisedBaseline).toEqual({ label: 'sup-50', pckh: 0, gain: semi50.pckEstimate?.pckh });
+    expect(semi50.pckEstimate?.pckh).toBeGreaterThan(0);
+    expect(by('semi-25').supervisedBaseline).toBeNull();
+    expect(by('semi-50-df').supervisedBaseline).toBeNull(); // other data
+    // no paper table row for a model that reconstructs nothing
+    expect(s.tables.flatMap((t) => t.rows.map((r) => r.method)).some((m) => m.includes('sup-50'))).toBe(false);
+  });
+
   it('PCK figures equal @dgpose/metrics on the same poses', () => {
     const recs = [0, 1, 3].map((dx) => ({ pred: pose(dx), gt: pose() }));
     const p = pckSummary(recs);

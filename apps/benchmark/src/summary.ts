@@ -75,9 +75,20 @@ export interface TransferCeiling {
   fraction: number | null;
 }
 
+/** The supervised-only baseline a Semi model is shown beside: same supervision, same data. */
+export interface SupervisedBaseline {
+  label: string;
+  /** The baseline's q(y|x) PCKh@0.5. */
+  pckh: number | null;
+  /** Semi's PCKh@0.5 minus the baseline's (a fraction; the tables show it in points). */
+  gain: number | null;
+}
+
 export interface ModelSummary {
   label: string;
   kind: 'conditional' | 'semi';
+  /** Semi-DGPose's supervised-only baseline (q(y|x) alone): a pose estimator only, no reconstruction or transfer. */
+  supervisedOnly?: boolean;
   supervision?: number;
   dataId: string;
   dataLabel: string;
@@ -106,6 +117,11 @@ export interface ModelSummary {
   pckEstimate: PckSummary | null;
   /** Semi-DGPose baseline: every image predicted with the mean ground-truth pose of the selection. */
   pckMeanPose: PckSummary | null;
+  /**
+   * Semi-DGPose (not supervised-only): the supervised-only model of the same supervision on the same data,
+   * when the run has one (the first in model order), and Semi's gain over it; null otherwise.
+   */
+  supervisedBaseline?: SupervisedBaseline | null;
 }
 
 /** An estimator on the ground-truth test images: its ceiling. */
@@ -221,6 +237,7 @@ export function appearanceSummary(pairs: PairRecord[]): AppearanceSummary | null
 
 function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary[]): ModelSummary {
   const imgs = [...m.images].sort((a, b) => a.k - b.k);
+  const recon = imgs.filter((r) => r.ssim !== undefined);
   const pairs = [...m.pairs].sort((a, b) => a.k - b.k);
   const scored = pairs.filter((p) => p.ssim !== undefined);
   const redet = imgs.filter((r) => r.redetected).map((r) => ({ pred: r.redetected as FlatPose, gt: r.gt }));
@@ -239,11 +256,12 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
   return {
     label: m.label,
     kind: m.kind,
+    ...(m.supervisedOnly ? { supervisedOnly: true } : {}),
     supervision: m.supervision,
     dataId: data.id,
     dataLabel: data.label,
     builtIn: data.builtIn,
-    reconstruction: imgs.length ? { psnr: meanStd(imgs.map((r) => r.psnr)), ssim: meanStd(imgs.map((r) => r.ssim)) } : null,
+    reconstruction: recon.length ? { psnr: meanStd(recon.map((r) => r.psnr ?? null)), ssim: meanStd(recon.map((r) => r.ssim as number)) } : null,
     transfer: scored.length
       ? {
           psnr: meanStd(scored.map((r) => r.psnr ?? null)),
@@ -264,6 +282,19 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
     pckEstimate: pckSummary(est),
     pckMeanPose: mean ? pckSummary(imgs.map((r) => ({ pred: mean, gt: r.gt }))) : null,
   };
+}
+
+/**
+ * The supervised-only model a Semi model is compared with: the first one (in model order) of the same
+ * supervision on the same data; null when the run has none.
+ */
+export function supervisedBaselineOf(m: ModelSummary, models: ModelSummary[]): SupervisedBaseline | null {
+  if (m.supervision === undefined) return null;
+  const b = models.find((x) => x.supervisedOnly && x.dataId === m.dataId && x.supervision !== undefined && Math.abs(x.supervision - (m.supervision as number)) < 1e-9);
+  if (!b) return null;
+  const pckh = b.pckEstimate?.pckh ?? null;
+  const own = m.pckEstimate?.pckh ?? null;
+  return { label: b.label, pckh, gain: pckh !== null && own !== null ? own - pckh : null };
 }
 
 function pct(f: number | undefined): string {
@@ -327,6 +358,7 @@ export function summarise(models: ModelResult[], references: ReferenceResult[], 
       pck: pckSummary([...r.images].sort((a, b) => a.k - b.k).map((i) => ({ pred: i.detected, gt: i.gt }))),
     }));
   const ms = models.map((m) => summariseModel(m, byId(m.dataId), ceilings));
+  for (const m of ms) if (m.kind === 'semi' && !m.supervisedOnly) m.supervisedBaseline = supervisedBaselineOf(m, ms);
   const transferred = [...new Set(models.filter((m) => m.pairs.length > 0).map((m) => m.dataId))].map(byId);
   return {
     models: ms,

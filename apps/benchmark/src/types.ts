@@ -43,9 +43,12 @@ export interface ImageRecord {
   k: number;
   index: number;
   id: string;
-  /** PSNR of the reconstruction against the input (dB, data range 255); null = identical (infinite). */
-  psnr: number | null;
-  ssim: number;
+  /**
+   * PSNR of the reconstruction against the input (dB, data range 255); null = identical (infinite).
+   * Absent, with `ssim`, for a supervised-only model (a pose estimator only: nothing is reconstructed).
+   */
+  psnr?: number | null;
+  ssim?: number;
   /** Ground-truth pose (COCO-18, pixels). */
   gt: FlatPose;
   /** Pose re-detected in the reconstruction by the estimator. */
@@ -101,6 +104,11 @@ export interface ModelResult {
   label: string;
   source: { type: 'zoo'; name: string } | { type: 'checkpoint'; dir: string };
   kind: 'conditional' | 'semi';
+  /**
+   * A Semi-DGPose model trained as the supervised-only baseline (models' `config.supervisedOnly`): only
+   * its q(y|x) was trained, so only its pose estimation is evaluated (no reconstruction, transfer or grid).
+   */
+  supervisedOnly?: true;
   preset: string;
   supervision?: number;
   imageSize: number;
@@ -111,7 +119,7 @@ export interface ModelResult {
   weightsKind: string;
   sha256: string[];
   /** How the reconstruction got its pose. */
-  reconstructionPose: 'ground truth' | 'estimated (mean of q(y|x))';
+  reconstructionPose: 'ground truth' | 'estimated (mean of q(y|x))' | 'none (supervised-only: pose estimation only)';
   dataId: string;
   images: ImageRecord[];
   pairs: PairRecord[];
