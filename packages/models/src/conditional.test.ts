@@ -99,6 +99,22 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(psnr(r[1])).toBeGreaterThan(psnr(b[1]) + 1);
   });
 
+  it('swap test: A\'s appearance drawn in the other pose is closer to A in that pose than to B in it', async () => {
+    // samples: [pose0·A, pose1·A, pose0·B, pose1·B], B a recoloured A
+    const out = await model.transfer([samples[0].image, samples[3].image], [samples[0].pose, samples[3].pose], [samples[1].pose, samples[2].pose]);
+    expect(l1(out[0], samples[1].image)).toBeLessThan(0.8 * l1(out[0], samples[3].image));
+    expect(l1(out[1], samples[2].image)).toBeLessThan(0.8 * l1(out[1], samples[0].image));
+  });
+
+  it('pose-mask L1 (lossWeights.l1Mask) is reported and needs partAppearance', async () => {
+    const m = await createConditionalDGPose({ preset: 'tiny', config: { lossWeights: { l1Mask: 300 } } });
+    const { losses } = await m.trainStep(batch);
+    expect(losses.l1Mask).toBeGreaterThan(0);
+    expect(losses.l1Mask).toBeLessThan(losses.l1);
+    m.dispose();
+    expect(() => validateConditionalConfig({ partAppearance: false, lossWeights: { l1Mask: 1 } }, 'tiny')).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+  });
+
   it('every verb runs, returns uint8 images at model size and leaks nothing', async () => {
     const imgs = samples.map((s) => s.image);
     const poses = samples.map((s) => s.pose);

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError } from '@dgpose/core';
 import { gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
-import { cvaeLoss, type CvaeNetworks } from '@dgpose/objectives';
+import { cvaeLoss, type CvaeNetworks, type VaeGanGeneratorOutput } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, stepSeed } from './model';
 import { validateConditionalConfig } from './config';
 import type { ConditionalConfig, ConfigOverrides, CreateConditionalOptions, DGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
@@ -24,13 +24,16 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
 
   constructor(config: ConditionalConfig) {
     super(config, {});
-    this.initTrainer((b, ctx) => {
+    this.initTrainer((b, ctx): VaeGanGeneratorOutput => {
       const r = cvaeLoss(this.cvaeNets(), b.x, b.heat as tf.Tensor4D, {
         beta: this.klWeight(ctx.step),
         noise: stepSeed(this.config.seed, ctx.step),
         config: { reconstruction: 'l1', lambdaRec: this.config.lossWeights.l1, recReduction: 'mean' },
       });
-      return { loss: r.loss, terms: { l1: r.rec, kl: r.kl }, fake: r.xHat };
+      const w = this.config.lossWeights.l1Mask;
+      if (!(w > 0)) return { loss: r.loss, terms: { l1: r.rec, kl: r.kl }, fake: r.xHat };
+      const l1Mask = this.poseMaskL1(b.x, r.xHat, b.heat as tf.Tensor4D);
+      return { loss: tf.add(r.loss, tf.mul(l1Mask, w)), terms: { l1: r.rec, kl: r.kl, l1Mask }, fake: r.xHat };
     });
   }
 

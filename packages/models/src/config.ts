@@ -30,7 +30,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     partAppearance: true,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 8, maxChannels: 32, downLayers: 2 }),
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 1, l1Mask: 0 }),
     klWarmupSteps: 20,
     lr: 2e-4,
     lrD: 2e-4,
@@ -52,7 +52,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     prior: 'standard' as const,
     // D capped at 32 channels: ~20 % faster steps on 2 CPU cores than 64, same 64-px receptive field
     discriminator: f({ baseChannels: 16, maxChannels: 32, downLayers: 3 }),
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 1, l1Mask: 0 }),
     klWarmupSteps: 500,
     lr: 2e-4,
     lrD: 2e-4,
@@ -73,7 +73,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
     partAppearance: true,
     prior: 'standard' as const,
     discriminator: f({ baseChannels: 64, maxChannels: 512, downLayers: 3 }),
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 1, l1Mask: 0 }),
     klWarmupSteps: 10000,
     lr: 2e-4,
     lrD: 2e-4,
@@ -87,7 +87,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
 export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = f({
   tiny: f({
     ...CONDITIONAL_PRESETS.tiny,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
     mapper: 'analytic' as const,
     mapperName: 'none',
     supervision: 1,
@@ -96,7 +96,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
   }),
   small: f({
     ...CONDITIONAL_PRESETS.small,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
     mapper: 'learned' as const,
     mapperName: 'coco18-64',
     supervision: 1,
@@ -105,7 +105,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
   }),
   paper: f({
     ...CONDITIONAL_PRESETS.paper,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
     // no learned mapper exists at 256 px: the analytic renderer (dgpose-paper.md §5.3 proposal A)
     mapper: 'analytic' as const,
     mapperName: 'none',
@@ -151,6 +151,7 @@ function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('latentDim', c.latentDim, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   num('heatmapSigma', c.heatmapSigma, (v) => v > 0, '> 0 (pixels)');
   if (c.prior !== 'standard' && c.prior !== 'learned') throw bad('prior', ['standard', 'learned'], c.prior);
+  if (c.lossWeights.l1Mask > 0 && !c.partAppearance) throw bad('lossWeights.l1Mask', '0 unless partAppearance is on (the mask is drawn from its part masks)', c.lossWeights.l1Mask);
   if (typeof c.partAppearance !== 'boolean') throw bad('partAppearance', 'true or false', c.partAppearance);
   if (c.partAppearance && getSkeleton(c.skeleton).joints.length < 18) throw bad('partAppearance', 'a COCO-18 skeleton (the part masks are drawn from its joints)', c.skeleton);
   if (c.latentInjection !== 'bottleneck' && c.latentInjection !== 'every-scale') throw bad('latentInjection', ['bottleneck', 'every-scale'], c.latentInjection);

@@ -127,6 +127,18 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     if (this.disposed) throw new DGPoseError('E_ARG', 'the model was disposed', { argument: 'model' });
   }
 
+  /**
+   * PG2's pose-mask L1 (Ma et al. 2017, `trainer256.py`): mean over pixels and batch of |x − x̂| · M, with M the
+   * person mask of the pose, max over the P part masks at the end of the pose maps `heat` (partAppearance).
+   * The person covers ~15 % of a synthetic image, so the plain L1 is mostly background. Scalar; call in a tidy.
+   */
+  protected poseMaskL1(x: tf.Tensor, xHat: tf.Tensor, heat: tf.Tensor4D): tf.Tensor {
+    const p = partChannels(this.config);
+    const [n, h, w, c] = heat.shape;
+    const mask = tf.max(tf.slice(heat, [0, 0, 0, c - p], [n, h, w, p]), 3, true);
+    return tf.mean(tf.mul(tf.abs(tf.sub(x, xHat)), mask));
+  }
+
   /** KL weight β(t) = lossWeights.kl · warm-up(t). */
   klWeight(step: number): number {
     return this.config.lossWeights.kl * this.klSchedule(step);

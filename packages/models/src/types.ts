@@ -46,6 +46,11 @@ export interface ConditionalLossWeights {
   kl: number;
   /** weight of the generator's adversarial term (0 = no discriminator is built) */
   adv: number;
+  /**
+   * weight of PG2's pose-mask L1, mean |x − x̂|·M with M the person mask of the pose (needs partAppearance;
+   * 0 = off). Conditional-DGPose only.
+   */
+  l1Mask: number;
 }
 
 export interface SemiLossWeights extends ConditionalLossWeights {
