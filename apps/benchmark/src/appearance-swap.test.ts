@@ -47,3 +47,18 @@ describe('activeUnits', () => {
     expect(() => activeUnits([1, 2, 3], 3)).toThrow(/at least 2 rows/);
   });
 });
+
+describe('latentSummary (summary.ts)', () => {
+  it('counts active units over image records and scores the swaps of pair records', async () => {
+    const { latentSummary } = await import('./summary');
+    const imgs = [
+      { k: 0, index: 0, id: 'a', gt: [], zMu: [1, 0] },
+      { k: 1, index: 1, id: 'b', gt: [], zMu: [-1, 0] },
+    ];
+    const pairs = [{ k: 0, from: 0, to: 1, gt: [], swap: { a: { top: red }, b: { top: blue }, generated: { top: red } } }];
+    const l = latentSummary(imgs as never, pairs as never);
+    expect(l).toEqual(expect.objectContaining({ active: 1, dims: 2, images: 2 }));
+    expect(l?.swap?.followsA).toBe(1);
+    expect(latentSummary([], [])).toBeNull();
+  });
+});

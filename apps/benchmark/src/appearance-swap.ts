@@ -14,7 +14,37 @@
  * i.e. the posterior mean moves with the input; the number of active units is how many of d_z the
  * encoder uses at all.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Pose } from '@dgpose/core';
+import { imagesToTensor, posesToNormalized, type DGPoseModel, type RgbImage } from '@dgpose/models';
 import { type GarmentColours, GARMENT_REGIONS, type GarmentRegion, colourDistance } from './garment-colour';
+
+/**
+ * Means of q(z|x,y) of images (resized to the model) with their poses (pixel coordinates of each image;
+ * undefined: Semi estimates them), rounded to 4 decimals; every tensor is freed.
+ */
+export async function posteriorMeans(model: DGPoseModel, images: readonly RgbImage[], poses: readonly Pose[] | undefined): Promise<number[][]> {
+  const cfg = model.config as { imageSize: number; skeleton: Pose['skeleton']; latentDim: number };
+  const own: tf.Tensor[] = [];
+  try {
+    const x = imagesToTensor(images, cfg.imageSize);
+    own.push(x);
+    let q: { mu: tf.Tensor2D; logvar: tf.Tensor2D };
+    if (poses) {
+      const p = posesToNormalized(poses, images, cfg.skeleton, 'poses');
+      const coords = tf.tensor2d(p.coords, [p.n, 2 * p.j]);
+      const visible = tf.tensor2d(p.visible, [p.n, p.j]);
+      own.push(coords, visible);
+      q = model.encodeTensors(x, coords, visible);
+    } else q = model.encodeTensors(x);
+    own.push(q.mu, q.logvar);
+    const mu = await q.mu.data();
+    const d = cfg.latentDim;
+    return images.map((_, i) => Array.from(mu.subarray(i * d, (i + 1) * d), (v) => Math.round(v * 1e4) / 1e4));
+  } finally {
+    tf.dispose(own);
+  }
+}
 
 /** One swap: A's and B's own garment colours, and the colours of z_A decoded in B's pose (over B's masks). */
 export interface SwapRecord {

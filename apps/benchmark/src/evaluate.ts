@@ -21,6 +21,7 @@ import type { PoseEstimator } from '@dgpose/zoo';
 import { backgroundOnly, decodeZero } from './baselines';
 import type { TestData } from './data';
 import { garmentColourError, regionMeanColours } from './garment-colour';
+import { posteriorMeans } from './appearance-swap';
 import type { LoadedModel } from './load';
 import type { Shard } from './options';
 import { selectIndices, shardRange } from './options';
@@ -108,6 +109,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       continue;
     }
     const recon = await timed(timings, 'reconstruct', ss.length, () => (semi ? model.reconstruct(inputs) : model.reconstruct(inputs, poses)));
+    const zMu = await posteriorMeans(model, inputs, semi ? undefined : poses);
     const est = semi ? await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs)) : undefined;
     const redet = estimator ? await timed(timings, 'estimator', ss.length, () => estimator.estimate(recon)) : undefined;
     ss.forEach((s, i) => {
@@ -118,6 +120,7 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
         psnr: finitePsnr(psnr(s.image, recon[i], { dataRange: 255 })),
         ssim: ssim(s.image, recon[i], metricOpts),
         gt: flatPose(poses[i]),
+        zMu: zMu[i],
         ...(redet ? { redetected: flatPose(redet[i]) } : {}),
         ...(est ? { estimated: flatPose(coco18(est[i])) } : {}),
       });
@@ -159,8 +162,31 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
           to.map((s) => s.image),
         )
       : [];
+    // swap test: A's appearance in the pose of another identity's image (the target of the pair half the
+    // list away, so shards agree), scored against both people's own garment colours
+    const swapPartner = (k: number): number => data.pairs[(k + Math.floor(data.pairs.length / 2)) % data.pairs.length][1];
+    const swapSamples = data.parts && data.info.transferGroundTruth ? await samples(data, ks.map(swapPartner)) : [];
+    const swapOk = swapSamples.map((s, i) => s.identity !== undefined && s.identity !== from[i].identity);
+    const swapOut = swapOk.some(Boolean)
+      ? await model.transfer(
+          from.map((s) => s.image),
+          semi ? undefined : fromPoses,
+          swapSamples.map((s) => coco18(s.pose)),
+          { targetSize: swapSamples[0].image },
+        )
+      : [];
     ks.forEach((k, i) => {
       const rec: PairRecord = { k, from: data.pairs[k][0], to: data.pairs[k][1], gt: flatPose(toPoses[i]) };
+      if (data.parts && swapOk[i]) {
+        const other = swapPartner(k);
+        const otherParts = data.parts(other);
+        rec.swapWith = other;
+        rec.swap = {
+          a: regionMeanColours(from[i].image, data.parts(rec.from)),
+          b: regionMeanColours(swapSamples[i].image, otherParts),
+          generated: regionMeanColours(swapOut[i], otherParts),
+        };
+      }
       if (data.info.transferGroundTruth) {
         const target = to[i].image;
         const bg = backgroundOnly(from[i].image);

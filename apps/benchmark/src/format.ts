@@ -126,6 +126,24 @@ export function appearanceTable(r: Results, opts: { spread: boolean } = { spread
   };
 }
 
+/** What the latent table means (text of both reports). */
+export const LATENT_TEXT =
+  'What the appearance code z carries. Active units: dimensions of z whose posterior mean (q(z|x,y) of each test image) varies over the images (variance > 0.01; Burda et al. 2016). Swap test: the appearance of A drawn in the pose of an image B of another identity; the output\'s garment colours (over B\'s part masks) are compared with A\'s and B\'s own. A model that keeps the person follows A in nearly every comparison; one that ignores z scores about 50 %.';
+
+/** The latent table: active units and the swap test per model. */
+export function latentTable(r: Results): TableDef | null {
+  const ms = r.summary.models.filter((m) => m.latent);
+  if (!ms.length) return null;
+  return {
+    header: ['model', 'data', 'active units / d_z', 'swaps compared', 'colour follows A (%)', 'distance to A', 'distance to B'],
+    rows: ms.map((m) => {
+      const l = m.latent as NonNullable<ModelSummary['latent']>;
+      const sw = l.swap;
+      return [m.label, m.dataLabel, l.dims ? `${l.active} / ${l.dims}` : '–', sw ? String(sw.comparisons) : '–', sw ? (100 * sw.followsA).toFixed(1) : '–', sw ? sw.distToA.toFixed(1) : '–', sw ? sw.distToB.toFixed(1) : '–'];
+    }),
+  };
+}
+
 /** Why data that was transferred has no appearance-fidelity table (one line each). */
 export function appearanceAbsentLines(r: Results): string[] {
   return (r.summary.appearanceAbsent ?? []).map((x) => `No appearance-fidelity table for ${x.dataLabel}: ${x.reason}.`);
@@ -233,6 +251,8 @@ export function consoleTables(r: Results): string {
   const ap = appearanceTable(r, { spread: false });
   if (ap) out.push('Appearance fidelity: garment colour error (RGB distance 0-255 of region means over the target\'s part map)', textTable(ap.header, ap.rows), '');
   for (const l of appearanceAbsentLines(r)) out.push(l, '');
+  const lt = latentTable(r);
+  if (lt) out.push('What z carries: active units and the swap test (A\'s appearance in the pose of another identity)', textTable(lt.header, lt.rows), '');
   const ce = ceilingTable(r);
   if (ce) out.push('Estimator ceilings: each estimator on the ground-truth test images', textTable(ce.header, ce.rows), '');
   const tc = transferCeilingTable(r);

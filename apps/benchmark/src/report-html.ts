@@ -13,6 +13,8 @@ import {
   TRANSFER_BASELINES_TEXT,
   appearanceAbsentLines,
   appearanceTable,
+  latentTable,
+  LATENT_TEXT,
   ceilingTable,
   fmt,
   pctOf,
@@ -130,6 +132,8 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   }
   for (const line of appearanceAbsentLines(r)) H.push(`<p class="note">${esc(line)}</p>`);
   if (!ap && appearanceAbsentLines(r).length === 0) H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
+  const lt = latentTable(r);
+  if (lt) H.push(`<h2>What z carries</h2>`, `<p>${esc(LATENT_TEXT)}</p>`, tableOf(lt));
 
   H.push(`<h2>Estimator ceilings</h2>`);
   const ce = ceilingTable(r);

@@ -7,6 +7,8 @@ import {
   TRANSFER_BASELINES_TEXT,
   appearanceAbsentLines,
   appearanceTable,
+  latentTable,
+  LATENT_TEXT,
   ceilingTable,
   fmt,
   mdTable,
@@ -78,6 +80,8 @@ export function renderMarkdown(r: Results): string {
   if (ap) L.push(APPEARANCE_TEXT, '', md(ap), '');
   for (const line of appearanceAbsentLines(r)) L.push(`_${line}_`, '');
   if (!ap && appearanceAbsentLines(r).length === 0) L.push('_No transfer with a ground-truth target in this run._', '');
+  const lt = latentTable(r);
+  if (lt) L.push('## What z carries', '', LATENT_TEXT, '', md(lt), '');
 
   L.push('## Estimator ceilings', '');
   const ce = ceilingTable(r);

@@ -5,12 +5,13 @@
  * and estimated poses (Semi: beside the constant mean pose), every estimator's ceiling with the
  * transfers' re-detected PCKh as a fraction of it, and the paper tables with ours beside them.
  */
+import { activeUnits, summariseSwaps, type SwapRecord, type SwapSummary } from './appearance-swap';
 import type { Pose } from '@dgpose/core';
 import { batchStats, pck, pckCurve, type PckNormaliser } from '@dgpose/metrics';
 import { meanPose } from './baselines';
 import { GARMENT_REGIONS, constantColourBaseline, type GarmentColourError, type GarmentColours, type Rgb } from './garment-colour';
 import { PAPER_TABLES, type PaperTable } from './paper';
-import type { DataInfo, FlatPose, ModelResult, PairRecord, ReferenceResult } from './types';
+import type { DataInfo, FlatPose, ImageRecord, ModelResult, PairRecord, ReferenceResult } from './types';
 
 /** The issue's target for appearance: the transfer's garment colour error at most this fraction of the constant-colour baseline's. */
 export const APPEARANCE_TARGET_RATIO = 1 / 3;
@@ -107,6 +108,8 @@ export interface ModelSummary {
   } | null;
   /** Garment colour errors of the transfers and the baselines (null without part maps or ground truth). */
   appearance: AppearanceSummary | null;
+  /** What z carries: active units of the posterior means, and the swap test (appearance-swap.ts). */
+  latent: { active: number; dims: number; images: number; swap: SwapSummary | null } | null;
   /** Pairs transferred (with or without ground truth). */
   transfers: number;
   pckReconstruction: PckSummary | null;
@@ -215,6 +218,16 @@ function colourStats(errors: (GarmentColourError | undefined)[]): ColourStats {
   return { top: meanStd(of('top')), bottom: meanStd(of('bottom')), all: meanStd(GARMENT_REGIONS.flatMap((r) => of(r))) };
 }
 
+/** Active units over the images' posterior means and the swap test over the pairs (null without either). */
+export function latentSummary(imgs: readonly ImageRecord[], pairs: readonly PairRecord[]): ModelSummary['latent'] {
+  const mus = imgs.filter((r) => r.zMu && r.zMu.length > 0).map((r) => r.zMu as number[]);
+  const swaps = pairs.filter((p) => p.swap).map((p) => p.swap as SwapRecord);
+  if (mus.length < 2 && swaps.length === 0) return null;
+  const au = mus.length >= 2 ? activeUnits(mus.flat(), mus[0].length) : { active: 0, dims: 0 };
+  const sw = swaps.length ? summariseSwaps(swaps) : null;
+  return { active: au.active, dims: au.dims, images: mus.length, swap: sw && sw.comparisons > 0 ? sw : null };
+}
+
 /** Garment colour errors of the transfers beside every baseline (null when no pair has a part map). */
 export function appearanceSummary(pairs: PairRecord[]): AppearanceSummary | null {
   const withParts = pairs.filter((p) => p.gtColour !== undefined);
@@ -275,6 +288,7 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
         }
       : null,
     appearance: appearanceSummary(scored),
+    latent: latentSummary(imgs, pairs),
     transfers: pairs.length,
     pckReconstruction: pckSummary(redet),
     pckTransfer,

@@ -4,6 +4,7 @@
  */
 import type { GarmentColourError, GarmentColours } from './garment-colour';
 import type { DatasetName } from './options';
+import type { SwapRecord } from './appearance-swap';
 
 export const RESULTS_FORMAT = 'dgpose-bench-results';
 /** 2: transfer baselines, garment colours, estimator ceilings (version 1 shards cannot be merged with version 2). */
@@ -55,6 +56,8 @@ export interface ImageRecord {
   redetected?: FlatPose;
   /** Semi-DGPose: the mean of q(y|x) on the input (its pose estimate). */
   estimated?: FlatPose;
+  /** Mean of q(z|x,y) of the input (its pose: ground truth, Semi: estimated), for the active-unit count. */
+  zMu?: number[];
 }
 
 /** One scored transfer: appearance of `from` drawn in the pose of `to`. */
@@ -84,6 +87,12 @@ export interface PairRecord {
   copyColour?: GarmentColourError;
   bgColour?: GarmentColourError;
   zeroColour?: GarmentColourError;
+  /**
+   * Swap test (appearance-swap.ts): A's appearance drawn in the pose of a test image of ANOTHER identity
+   * (`swapWith`, data index); A's and that image's own garment colours and the output's over its masks.
+   */
+  swapWith?: number;
+  swap?: SwapRecord;
   /** Target pose (the conditioning pose, ground truth for the re-detection). */
   gt: FlatPose;
   /** Pose re-detected in the transfer by the run's estimator. */
