@@ -57,13 +57,24 @@ async function main(): Promise<void> {
     const cfg = JSON.parse(await fsp.readFile(path.join(run, 'config.json'), 'utf8'));
     const command = arg('command') ?? (Array.isArray(cfg.command) ? cfg.command.join(' ') : undefined);
     if (!command) throw new Error('--command is required (the exact trainer command)');
-    const src = path.join(run, 'final');
+    // final/ of a finished run; else the latest checkpoint of a run stopped early (its step is recorded)
+    const finalDir = path.join(run, 'final');
+    const haveFinal = await fsp.stat(path.join(finalDir, 'model.json')).then(() => true, () => false);
+    const latest = haveFinal ? null : path.join(run, 'checkpoints', (await fsp.readFile(path.join(run, 'checkpoints', 'latest'), 'utf8')).trim());
+    const src = latest ? path.join(latest, 'weights') : finalDir;
     await fsp.rm(zooDir, { recursive: true, force: true });
     await fsp.mkdir(zooDir, { recursive: true });
     for (const f of await fsp.readdir(src)) await fsp.copyFile(path.join(src, f), path.join(zooDir, f));
     const log = (await fsp.readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const end = log.filter((l) => l.type === 'step').pop();
-    info = { command, steps: end?.step ?? cfg.steps, finalLosses: end?.losses, trainedWith: { backend: cfg.backend, batchSize: cfg.batchSize ?? cfg.options?.batchSize } };
+    const ckpt = latest ? JSON.parse(await fsp.readFile(path.join(latest, 'checkpoint.json'), 'utf8')) : null;
+    const steps = ckpt ? ckpt.step : (end?.step ?? cfg.steps);
+    info = {
+      command: haveFinal ? command : `${command}   # stopped at step ${steps} (session time), exported from its latest checkpoint`,
+      steps,
+      finalLosses: end?.losses,
+      trainedWith: { backend: cfg.backend, batchSize: cfg.batchSize ?? cfg.options?.batchSize },
+    };
   } else {
     info = JSON.parse(await fsp.readFile(path.join(zooDir, 'zoo.json'), 'utf8'));
   }
@@ -120,8 +131,10 @@ async function main(): Promise<void> {
     kind,
     description:
       kind === 'conditional'
-        ? `Conditional-DGPose (small preset, maxChannels 64${(model.config as { lossWeights: { adv: number } }).lossWeights.adv === 0 ? ', no adversarial term' : ''}) on the built-in synthetic people, 64x64`
-        : `Semi-DGPose (small preset, maxChannels 64) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
+        ? `Conditional-DGPose (small preset, maxChannels 64, part appearance${(model.config as { lossWeights: { adv: number } }).lossWeights.adv === 0 ? ', no adversarial term' : ', adversarial term on'}) on the built-in synthetic people, 64x64`
+        : (model.config as { supervisedOnly?: boolean }).supervisedOnly
+          ? `Supervised-only baseline: Semi-DGPose's q(y|x) trained on the ${Math.round((config.supervision ?? 1) * 100)} % labelled subset alone (same steps), 64x64`
+          : `Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
     preset: config.preset,
     ...(kind === 'semi' ? { supervision: config.supervision } : {}),
     trainedOn: 'synthetic-64',
