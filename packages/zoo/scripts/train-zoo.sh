@@ -4,24 +4,27 @@
 # and finally regenerates the registry. The exact trainer command of each entry is recorded in its
 # zoo.json. Run from anywhere; logs go to $RUNS/<name>.log.
 #   packages/zoo/scripts/train-zoo.sh [names...]     (default: all five)
-# Model config: the small preset with maxChannels 64 (scripts/zoo-train-config*.json) keeps each entry near 2-3 MB;
-# the Conditional entry also drops the adversarial term (adv 0: at a few thousand steps the PatchGAN
-# left high-frequency artefacts that lost to copying the source in SSIM).
+# Model config (scripts/zoo-train-config*.json): the small preset with maxChannels 64 (each entry near 2-3 MB),
+# z at every decoder scale, part appearance, the adversarial term on (the paper's loss), lr 1e-3; the
+# Conditional entry adds PG2's pose-mask L1. supervised-small-64-* are the supervised-only baselines
+# (Semi's q(y|x) on the labelled subset alone, same steps). Two entries can run at once on 2 cores:
+#   train-zoo.sh conditional-small-64 & train-zoo.sh semi-small-64-25 semi-small-64-100 ...
 # Env: RUNS (default /tmp/dgpose-zoo-runs), COND_STEPS, SEMI_STEPS, BATCH; RESUME_STEPS=N continues the
 # runs in $RUNS to N steps (trainer --resume) and records both commands.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 RUNS="${RUNS:-/tmp/dgpose-zoo-runs}"
-COND_STEPS="${COND_STEPS:-3000}"
-SEMI_STEPS="${SEMI_STEPS:-2000}"
+COND_STEPS="${COND_STEPS:-4000}"
+SEMI_STEPS="${SEMI_STEPS:-1500}"
 BATCH="${BATCH:-16}"
 mkdir -p "$RUNS"
-NAMES="${*:-conditional-small-64 semi-small-64-100 semi-small-64-75 semi-small-64-50 semi-small-64-25}"
+NAMES="${*:-conditional-small-64 semi-small-64-100 semi-small-64-75 semi-small-64-50 semi-small-64-25 supervised-small-64-75 supervised-small-64-50 supervised-small-64-25}"
 
 for name in $NAMES; do
   case "$name" in
     conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional.json ;;
     semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
+    supervised-small-64-*) pct="${name##*-}"; args="--model semi --supervised-only --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
     *) echo "unknown zoo entry $name" >&2; exit 2 ;;
   esac
   if [ "${RESUME_STEPS:-}" != "" ]; then
@@ -34,7 +37,7 @@ for name in $NAMES; do
     tail -3 "$RUNS/$name.log"
     continue
   fi
-  cmd="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/$cfg $args --batch-size $BATCH --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out $RUNS/$name"
+  cmd="TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/$cfg $args --batch-size $BATCH --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out $RUNS/$name"
   echo "== $name: $cmd"
   (cd "$ROOT" && eval "$cmd") > "$RUNS/$name.log" 2>&1
   (cd "$ROOT/packages/zoo" && TSX_TSCONFIG_PATH=tsconfig.scripts.json node --import tsx scripts/evaluate-zoo.ts --name "$name" --run "$RUNS/$name" --command "$cmd") >> "$RUNS/$name.log" 2>&1
