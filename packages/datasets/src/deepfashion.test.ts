@@ -150,6 +150,26 @@ describe('openDeepFashion on a fixture root (pose-gan layout)', () => {
     await rejectsWithDGPoseError(ds.get(3), 'E_ARG');
   });
 
+  it('a joint at coordinate 0 stays labelled: pixel-centre mapped to -0.375 at 64 px, on the frame [-0.5, 63.5]', async () => {
+    const r0 = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-df0-'));
+    try {
+      fs.mkdirSync(path.join(r0, 'fasion-dataset', 'test'), { recursive: true });
+      fs.copyFileSync(path.join(root, 'fasion-dataset', 'test', names[0]), path.join(r0, 'fasion-dataset', 'test', names[0]));
+      const ys = Array(18).fill(-1);
+      const xs = Array(18).fill(-1);
+      [ys[0], xs[0]] = [0, 128]; // nose on the top row (124 of 8,146 new-split rows have such joints)
+      [ys[1], xs[1]] = [40, 0]; // neck on the left column
+      fs.writeFileSync(path.join(r0, 'fasion-annotation-test.csv'), `${HEADER}\n${row(names[0], ys, xs)}\n`);
+      const ds = await openDeepFashion({ root: r0, split: 'test', size: 64 });
+      const kp = (await ds.get(0)).pose.keypoints;
+      expect(kp[0]?.y).toBeCloseTo(-0.375, 6);
+      expect(kp[1]?.x).toBeCloseTo(-0.375, 6);
+      expect(ds.report().counts['joint-outside-crop'] ?? 0).toBe(0);
+    } finally {
+      fs.rmSync(r0, { recursive: true, force: true });
+    }
+  });
+
   it('PATN 256x176: crop 40 px per side, x - 40, cropped-away joints missing and counted', async () => {
     const ds = await openDeepFashion({ root, layout: 'patn-256x176' });
     expect(ds.imageSize).toEqual([256, 176]);

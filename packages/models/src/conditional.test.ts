@@ -207,6 +207,11 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [nan]), 'E_NAN');
     const outside: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: 40, y: k.y } : k)) };
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [outside]), 'E_ARG');
+    // a joint at pixel 0 of a larger frame (DeepFashion rows) lands at -0.375 after a pixel-centre resize: on the frame
+    const edge: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.375, y: k.y } : k)) };
+    await expect(model.reconstruct([imgs[0]], [edge])).resolves.toHaveLength(1);
+    const beyond: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.6, y: k.y } : k)) };
+    await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [beyond]), 'E_ARG', /\[-0\.5, 31\.5\]/);
     await rejectsWithDGPoseError(model.generate(undefined, 2), 'E_ARG');
     await rejectsWithDGPoseError(model.generate(poses[0], 0), 'E_ARG');
     const bad = tf.tidy(() => tf.tensor2d(new Float32Array(4 * 36).fill(NaN), [4, 36]));
