@@ -28,6 +28,7 @@ const entries = fs
       description: info.description,
       preset: info.preset ?? 'default',
       ...(info.supervision !== undefined ? { supervision: info.supervision } : {}),
+      ...(manifest.config?.model?.supervisedOnly === true ? { supervisedOnly: true } : {}),
       weightsKind: manifest.kind,
       files: `weights/${d}`,
       shards: manifest.shards,
@@ -37,6 +38,7 @@ const entries = fs
       paramCount: info.paramCount,
       evaluatedOn: info.evaluatedOn,
       metrics: info.metrics,
+      ...(info.benchmark ? { benchmark: info.benchmark } : {}),
     };
   })
   .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || (b.supervision ?? 0) - (a.supervision ?? 0) || a.name.localeCompare(b.name));

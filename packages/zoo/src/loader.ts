@@ -36,7 +36,7 @@ export function checkPinnedShards(entry: ZooEntry, manifest: WeightsManifest): v
  * E_ARG for an unknown name (listing the valid ones), E_WEIGHTS_CORRUPT for other bytes.
  */
 export function loadPretrainedFromBytes(name: 'pose-regressor-64', src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<PoseRegressor>;
-export function loadPretrainedFromBytes(name: `semi-${string}`, src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<SemiDGPoseModel>;
+export function loadPretrainedFromBytes(name: `semi-${string}` | `supervised-${string}`, src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<SemiDGPoseModel>;
 export function loadPretrainedFromBytes(name: `conditional-${string}`, src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<DGPoseModel<ConditionalConfig>>;
 export function loadPretrainedFromBytes(name: string, src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<PretrainedModel>;
 export async function loadPretrainedFromBytes(name: string, src: { manifest: WeightsManifest; shards: Uint8Array[] }): Promise<PretrainedModel> {

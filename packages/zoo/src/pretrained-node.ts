@@ -59,7 +59,7 @@ export async function readPretrainedBytes(name: string, opts: LoadPretrainedOpti
  * registry's sha256 (E_WEIGHTS_CORRUPT); an unknown name is E_ARG listing the valid ones.
  */
 export function loadPretrained(name: 'pose-regressor-64', opts?: LoadPretrainedOptions): Promise<PoseRegressor>;
-export function loadPretrained(name: `semi-${string}`, opts?: LoadPretrainedOptions): Promise<SemiDGPoseModel>;
+export function loadPretrained(name: `semi-${string}` | `supervised-${string}`, opts?: LoadPretrainedOptions): Promise<SemiDGPoseModel>;
 export function loadPretrained(name: `conditional-${string}`, opts?: LoadPretrainedOptions): Promise<DGPoseModel<ConditionalConfig>>;
 export function loadPretrained(name: string, opts?: LoadPretrainedOptions): Promise<PretrainedModel>;
 export async function loadPretrained(name: string, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {

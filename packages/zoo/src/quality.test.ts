@@ -9,7 +9,7 @@ import { useBackend } from '@dgpose/test-utils';
 import { loadPretrained, ZOO } from './node';
 
 const CONDITIONAL = ZOO.filter((e) => e.kind === 'conditional');
-const SEMI = ZOO.filter((e) => e.kind === 'semi').sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
+const SEMI = ZOO.filter((e) => e.kind === 'semi' && !e.supervisedOnly).sort((a, b) => (b.supervision ?? 0) - (a.supervision ?? 0));
 const test = createSyntheticDataset({ seed: 0, size: 64, identities: 100, posesPerIdentity: 16, split: 'test' });
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 

@@ -178,6 +178,35 @@ export const ZOO_DATA = [
     }
   },
   {
+    "name": "supervised-small-64-25",
+    "kind": "semi",
+    "description": "Supervised-only baseline: Semi-DGPose's q(y|x) trained on the 25 % labelled subset alone (same steps), 64x64",
+    "preset": "small",
+    "supervision": 0.25,
+    "supervisedOnly": true,
+    "weightsKind": "dgpose-semi",
+    "files": "weights/supervised-small-64-25",
+    "shards": [
+      {
+        "path": "group1-shard1of1.bin",
+        "byteLength": 3267884,
+        "sha256": "134d82d15b9ff254b20398ba17690617d632fff59e2f1ba675362ec9b926cac1"
+      }
+    ],
+    "trainedOn": "synthetic-64",
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --supervised-only --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/supervised-small-64-25",
+    "steps": 1500,
+    "paramCount": 814066,
+    "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
+    "metrics": {
+      "realPckh": 0.7698,
+      "estPckh": 0.6798,
+      "estPck01": 0.8406,
+      "images": 320,
+      "pairs": 320
+    }
+  },
+  {
     "name": "pose-regressor-64",
     "kind": "pose-regressor",
     "description": "Synthetic-domain pose regressor: 64x64 RGB -> COCO-18 keypoints + visibility",

@@ -17,10 +17,11 @@ describe('zoo registry', () => {
   });
 
   it.each(ZOO.map((e) => [e.name, e] as const))('%s: files exist, sha256 match, manifest carries command + metrics', (name, e) => {
-    expect(e.name.startsWith(e.kind === 'pose-regressor' ? 'pose-regressor-' : `${e.kind}-`)).toBe(true); // loadPretrained's typed overloads rely on it
+    // loadPretrained's typed overloads rely on it (Semi's supervised-only baselines: 'supervised-')
+    expect(e.name.startsWith(e.kind === 'pose-regressor' ? 'pose-regressor-' : e.supervisedOnly ? 'supervised-' : `${e.kind}-`)).toBe(true);
     expect(e.trainedOn).toBe('synthetic-64');
     // the exact command: the regressor's script or the trainer CLI (with its resume, when there was one)
-    expect(e.command).toMatch(e.kind === 'pose-regressor' ? /^pnpm --filter @dgpose\/zoo exec tsx scripts\/train-regressor\.ts / : /apps\/trainer\/src\/cli\.ts .*--model \w+ --preset small/);
+    expect(e.command).toMatch(e.kind === 'pose-regressor' ? /^pnpm --filter @dgpose\/zoo exec tsx scripts\/train-regressor\.ts / : /apps\/trainer\/src\/cli\.ts .*--model \w+ (--supervised-only )?--preset small/);
     if (e.kind !== 'pose-regressor') expect(e.command).toContain(`--model ${e.kind}`);
     expect(Object.keys(e.metrics).length).toBeGreaterThan(0);
     for (const v of Object.values(e.metrics)) expect(Number.isFinite(v)).toBe(true);

@@ -20,6 +20,17 @@ export interface ZooEntry {
   readonly preset: string;
   /** Semi: fraction of training images whose pose labels were used. */
   readonly supervision?: number;
+  /** Semi's supervised-only baseline: q(y|x) trained on the labelled subset alone (a pose estimator only). */
+  readonly supervisedOnly?: boolean;
+  /**
+   * The benchmark's figures and the targets of the issue "DGPose that keeps the person", with whether each
+   * is met (scripts/record-bench.ts); absent until recorded.
+   */
+  readonly benchmark?: {
+    readonly measuredOn: string;
+    readonly figures: Readonly<Record<string, number | null>>;
+    readonly targets: Readonly<Record<string, { readonly value: number | null; readonly target: string; readonly met: boolean | null }>>;
+  };
   /** `kind` field of the weights manifest. */
   readonly weightsKind: string;
   /** Folder of the weights inside the package, e.g. 'weights/conditional-small-64'. */
