@@ -87,6 +87,42 @@ function genTrainerFor(m: ReturnType<typeof makeModel>, config = {}) {
 
 beforeAll(() => useBackend('cpu'));
 
+/**
+ * One good step, then each poisoned batch must be refused with E_LOSS_NAN naming `term`, leaving variables,
+ * buffers, optimizer state, the step and the tensor count unchanged; then training goes on.
+ */
+async function expectRefusedSteps(m: ReturnType<typeof makeModel>, t: ReturnType<typeof trainerFor>, seed: number, poisons: readonly (readonly [Batch['poison'], string])[]): Promise<void> {
+  const good = makeBatch(seed);
+  await t.trainStep(good);
+  const before = m.snapshot();
+  const state = await t.optimizerState();
+  const tensors = tf.memory().numTensors;
+  for (const [poison, term] of poisons) {
+    const bad = makeBatch(seed, poison);
+    let err: unknown = null;
+    try {
+      await t.trainStep(bad);
+    } catch (e) {
+      err = e;
+    }
+    expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
+    expect((err as { details: { argument: string } }).details.argument).toBe(term);
+    freeBatch(bad);
+    // forward passes wrote the buffers during the refused step: they were restored
+    const after = m.snapshot();
+    before.forEach((v, i) => expect(after[i]).toEqual(v));
+    expect(t.step).toBe(1);
+    expect(tf.memory().numTensors).toBe(tensors);
+  }
+  const state2 = await t.optimizerState();
+  expect(Object.keys(state2)).toEqual(Object.keys(state));
+  for (const k of Object.keys(state)) expect(state2[k].data).toEqual(state[k].data);
+  expect((await t.trainStep(good)).step).toBe(1);
+  t.dispose();
+  freeBatch(good);
+  m.dispose();
+}
+
 describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
   it('returns plain numbers and keeps numTensors flat over 50 steps', async () => {
     const m = makeModel(1);
@@ -153,39 +189,10 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
 
   it('a NaN in any term throws E_LOSS_NAN naming it and leaves variables, buffers and optimizers unchanged', async () => {
     const m = makeModel(3);
-    const t = trainerFor(m);
-    const good = makeBatch(30);
-    await t.trainStep(good);
-    const before = m.snapshot();
-    const state = await t.optimizerState();
-    const tensors = tf.memory().numTensors;
-    for (const [poison, term] of [
+    await expectRefusedSteps(m, trainerFor(m), 30, [
       ['kl', 'kl'],
       ['real', 'advD'],
-    ] as const) {
-      const bad = makeBatch(30, poison);
-      let err: unknown = null;
-      try {
-        await t.trainStep(bad);
-      } catch (e) {
-        err = e;
-      }
-      expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
-      expect((err as { details: { argument: string } }).details.argument).toBe(term);
-      freeBatch(bad);
-      const after = m.snapshot();
-      before.forEach((v, i) => expect(after[i]).toEqual(v));
-      expect(t.step).toBe(1);
-      expect(tf.memory().numTensors).toBe(tensors);
-    }
-    const state2 = await t.optimizerState();
-    expect(Object.keys(state2)).toEqual(Object.keys(state));
-    for (const k of Object.keys(state)) expect(state2[k].data).toEqual(state[k].data);
-    // and training goes on
-    expect((await t.trainStep(good)).step).toBe(1);
-    t.dispose();
-    freeBatch(good);
-    m.dispose();
+    ]);
   });
 
   it('optimizerState / setOptimizerState resume a run exactly', async () => {
@@ -391,35 +398,7 @@ describe('createVaeGanTrainer without a discriminator (generator-only step, cpu)
 
   it('a refused step (NaN) leaves weights, buffers, optimizer state and step unchanged', async () => {
     const m = makeModel(9);
-    const t = genTrainerFor(m);
-    const good = makeBatch(90);
-    await t.trainStep(good);
-    const before = m.snapshot();
-    const state = await t.optimizerState();
-    const tensors = tf.memory().numTensors;
-    const bad = makeBatch(90, 'kl');
-    let err: unknown = null;
-    try {
-      await t.trainStep(bad);
-    } catch (e) {
-      err = e;
-    }
-    expect(isDGPoseError(err, 'E_LOSS_NAN')).toBe(true);
-    expect((err as { details: { argument: string } }).details.argument).toBe('kl');
-    freeBatch(bad);
-    // the encoder's forward wrote the buffer during the refused step: it was restored
-    const after = m.snapshot();
-    before.forEach((v, i) => expect(after[i]).toEqual(v));
-    expect(t.step).toBe(1);
-    expect(tf.memory().numTensors).toBe(tensors);
-    const state2 = await t.optimizerState();
-    expect(Object.keys(state2)).toEqual(Object.keys(state));
-    for (const k of Object.keys(state)) expect(state2[k].data).toEqual(state[k].data);
-    // and training goes on
-    expect((await t.trainStep(good)).step).toBe(1);
-    t.dispose();
-    freeBatch(good);
-    m.dispose();
+    await expectRefusedSteps(m, genTrainerFor(m), 90, [['kl', 'kl']]);
   });
 
   it('optimizerState holds only generator/* and trainer/step, and round-trips', async () => {
