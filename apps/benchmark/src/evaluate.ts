@@ -22,6 +22,7 @@ import { backgroundOnly, decodeZero } from './baselines';
 import type { TestData } from './data';
 import { garmentColourError, regionMeanColours } from './garment-colour';
 import { posteriorMeans } from './appearance-swap';
+import { sharpnessRatio } from './sharpness';
 import type { LoadedModel } from './load';
 import type { Shard } from './options';
 import { selectIndices, shardRange } from './options';
@@ -198,6 +199,9 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
         rec.bgSsim = ssim(target, bg, metricOpts);
         rec.zeroPsnr = finitePsnr(psnr(target, zero[i], { dataRange: 255 }));
         rec.zeroSsim = ssim(target, zero[i], metricOpts);
+        rec.sharpness = sharpnessRatio(out[i], target);
+        rec.copySharpness = sharpnessRatio(from[i].image, target);
+        rec.zeroSharpness = sharpnessRatio(zero[i], target);
         if (data.parts) {
           const parts = data.parts(rec.to);
           const truth = regionMeanColours(target, parts);

@@ -13,17 +13,17 @@ function results(models: Partial<ModelSummary>[], data = 'synthetic-64 (built-in
 }
 
 describe('the shared table definitions', () => {
-  const transfer = { psnr: ms(21), ssim: ms(0.7), copyPsnr: ms(18), copySsim: ms(0.6), bgPsnr: ms(19), bgSsim: ms(0.65), zeroPsnr: ms(15), zeroSsim: ms(0.62) };
+  const transfer = { psnr: ms(21), ssim: ms(0.7), copyPsnr: ms(18), copySsim: ms(0.6), bgPsnr: ms(19), bgSsim: ms(0.65), zeroPsnr: ms(15), zeroSsim: ms(0.62), sharpness: ms(0.5), copySharpness: ms(1), zeroSharpness: ms(0.2) };
   const appearance = { pairs: 4, model: colour(20), constant: colour(60), copy: colour(90), background: colour(120), zero: colour(58), constantColours: { top: null, bottom: null }, ratio: 1 / 3 };
 
   it('the transfer table puts every baseline below the model; without part maps the colour column says n/a', () => {
     const t = transferTable(results([{ transfer, appearance }]), { spread: false });
-    expect(t?.rows.map((r) => [r[0], r[3], r[4], r[5], r[6]])).toEqual([
-      ['m', 'transfer', '21.00', '0.700', '20.0'],
-      ['', 'copy source', '18.00', '0.600', '90.0'],
-      ['', 'background only', '19.00', '0.650', '120.0'],
-      ['', 'z = 0 decode', '15.00', '0.620', '58.0'],
-      ['', 'constant colour', '–', '–', '60.0'],
+    expect(t?.rows.map((r) => [r[0], r[3], r[4], r[5], r[6], r[7]])).toEqual([
+      ['m', 'transfer', '21.00', '0.700', '20.0', '0.50'],
+      ['', 'copy source', '18.00', '0.600', '90.0', '1.00'],
+      ['', 'background only', '19.00', '0.650', '120.0', '0'],
+      ['', 'z = 0 decode', '15.00', '0.620', '58.0', '0.20'],
+      ['', 'constant colour', '–', '–', '60.0', '–'],
     ]);
     const real = transferTable(results([{ transfer, appearance: null }]), { spread: true });
     expect(real?.rows.map((r) => r[6])).toEqual(['n/a', 'n/a', 'n/a', 'n/a']);

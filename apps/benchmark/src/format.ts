@@ -54,7 +54,7 @@ export function pckCells(p: PckSummary | null): [string, string] {
 
 /** What the transfer table's baselines are (text of both reports). */
 export const TRANSFER_BASELINES_TEXT =
-  'Appearance of image A drawn in the pose of image B of the same identity, scored against B. Below each model, its baselines: copy source (A unchanged); background only (each row filled with the mean of the two border pixels of that row of A: a picture with no person); z = 0 decode (the model\'s decoder with z = 0 and B\'s pose: the model ignoring appearance); constant colour (every garment predicted with the mean garment colour of the selection). The garment colour error is the RGB distance (0-255) between the mean colour of B and that of the output over B\'s part mask, top and bottom regions (fewer than 4 pixels: skipped), averaged over every pair and region.';
+  'Appearance of image A drawn in the pose of image B of the same identity, scored against B. Below each model, its baselines: copy source (A unchanged); background only (each row filled with the mean of the two border pixels of that row of A: a picture with no person); z = 0 decode (the model\'s decoder with z = 0 and B\'s pose: the model ignoring appearance); constant colour (every garment predicted with the mean garment colour of the selection). The garment colour error is the RGB distance (0-255) between the mean colour of B and that of the output over B\'s part mask, top and bottom regions (fewer than 4 pixels: skipped), averaged over every pair and region. Sharpness is the output\'s high-frequency energy (mean squared Laplacian of the grey image) over the target\'s: 1 is as sharp as the truth, blur scores below 1; the adversarial term should raise it.';
 
 /** What the appearance table means (text of both reports). */
 export const APPEARANCE_TEXT = `The garment colour error of each model's transfers per region ('top': shirt and sleeves, 'bottom': trousers, shorts or skirt; masks from B's part map) beside the constant-colour baseline (every pair predicted with the mean garment colour over the selection: the error of a model ignoring appearance). The issue's target: model / constant <= 1/3.`;
@@ -93,16 +93,17 @@ export function transferTable(r: Results, opts: { spread: boolean } = { spread: 
     const t = m.transfer as NonNullable<ModelSummary['transfer']>;
     const a = m.appearance;
     const col = (c: ColourStats | undefined): string => (a ? cell(c?.all, 1, sp) : 'n/a');
-    const lines: [string, string, string, string][] = [
-      ['transfer', cell(t.psnr, 2, sp), cell(t.ssim, 3, sp), col(a?.model)],
-      ['copy source', cell(t.copyPsnr, 2, sp), cell(t.copySsim, 3, sp), col(a?.copy)],
-      ['background only', cell(t.bgPsnr, 2, sp), cell(t.bgSsim, 3, sp), col(a?.background)],
-      ['z = 0 decode', cell(t.zeroPsnr, 2, sp), cell(t.zeroSsim, 3, sp), col(a?.zero)],
+    const sh = (c: MeanStd | undefined): string => (c && c.n > 0 ? cell(c, 2, sp) : '–');
+    const lines: [string, string, string, string, string][] = [
+      ['transfer', cell(t.psnr, 2, sp), cell(t.ssim, 3, sp), col(a?.model), sh(t.sharpness)],
+      ['copy source', cell(t.copyPsnr, 2, sp), cell(t.copySsim, 3, sp), col(a?.copy), sh(t.copySharpness)],
+      ['background only', cell(t.bgPsnr, 2, sp), cell(t.bgSsim, 3, sp), col(a?.background), '0'],
+      ['z = 0 decode', cell(t.zeroPsnr, 2, sp), cell(t.zeroSsim, 3, sp), col(a?.zero), sh(t.zeroSharpness)],
     ];
-    if (a) lines.push(['constant colour', '–', '–', col(a.constant)]);
+    if (a) lines.push(['constant colour', '–', '–', col(a.constant), '–']);
     lines.forEach((l, i) => rows.push([i === 0 ? m.label : '', i === 0 ? m.dataLabel : '', i === 0 ? String(t.psnr.n) : '', ...l]));
   }
-  return { header: ['model', 'data', 'pairs', 'output', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'garment colour error'], rows };
+  return { header: ['model', 'data', 'pairs', 'output', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'garment colour error', 'sharpness (HF energy / truth)'], rows };
 }
 
 function yesNo(ok: boolean | null): string {

@@ -105,6 +105,10 @@ export interface ModelSummary {
     bgSsim: MeanStd;
     zeroPsnr: MeanStd;
     zeroSsim: MeanStd;
+    /** High-frequency energy / the target's (sharpness.ts): transfer, copy source, z = 0 decode. */
+    sharpness: MeanStd;
+    copySharpness: MeanStd;
+    zeroSharpness: MeanStd;
   } | null;
   /** Garment colour errors of the transfers and the baselines (null without part maps or ground truth). */
   appearance: AppearanceSummary | null;
@@ -285,6 +289,9 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
           bgSsim: meanStd(scored.map((r) => r.bgSsim ?? null)),
           zeroPsnr: meanStd(scored.map((r) => r.zeroPsnr ?? null)),
           zeroSsim: meanStd(scored.map((r) => r.zeroSsim ?? null)),
+          sharpness: meanStd(scored.map((r) => r.sharpness ?? null)),
+          copySharpness: meanStd(scored.map((r) => r.copySharpness ?? null)),
+          zeroSharpness: meanStd(scored.map((r) => r.zeroSharpness ?? null)),
         }
       : null,
     appearance: appearanceSummary(scored),

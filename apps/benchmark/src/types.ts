@@ -77,6 +77,10 @@ export interface PairRecord {
   /** Baseline: the model's decoder with z = 0 and the target pose. */
   zeroPsnr?: number | null;
   zeroSsim?: number;
+  /** High-frequency energy relative to the target's (sharpness.ts), of the transfer / copy / z = 0 decode; null: flat target. */
+  sharpness?: number | null;
+  copySharpness?: number | null;
+  zeroSharpness?: number | null;
   /**
    * Garment colours (data with part maps only): the ground truth's mean colour per garment region of
    * its part map (the constant-colour baseline is derived from these over the selection), and the
