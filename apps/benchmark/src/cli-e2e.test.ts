@@ -17,7 +17,7 @@ import { runCli } from './cli-main';
 import { zooModelNames } from './load';
 import type { Results } from './types';
 
-jest.setTimeout(90_000);
+jest.setTimeout(300_000); // CLI runs end to end; generous for a loaded 2-core machine
 
 let tmp: string;
 let cond: string;

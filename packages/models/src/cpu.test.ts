@@ -33,5 +33,5 @@ describe('forward verbs on cpu', () => {
     let maxDiff = 0;
     for (let i = 0; i < rc[0].data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(rc[0].data[i] - rw[0].data[i]));
     expect(maxDiff).toBeLessThanOrEqual(1);
-  });
+  }, 60_000);
 });
