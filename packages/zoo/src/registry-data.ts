@@ -3,34 +3,169 @@ export const ZOO_DATA = [
   {
     "name": "conditional-small-64",
     "kind": "conditional",
-    "description": "Conditional-DGPose (small preset, maxChannels 64, no adversarial term) on the built-in synthetic people, 64x64",
+    "description": "Conditional-DGPose (small preset, maxChannels 64, part appearance, adversarial term on) on the built-in synthetic people, 64x64",
     "preset": "small",
     "weightsKind": "dgpose-conditional",
     "files": "weights/conditional-small-64",
     "shards": [
       {
         "path": "group1-shard1of1.bin",
-        "byteLength": 2154636,
-        "sha256": "29db6ef72aaa6b15eb2fed34ed38005dd0cdb872a3dd343eb79213168448f3b8"
+        "byteLength": 2346868,
+        "sha256": "6d4c144bf4fcdbdfedb562c05afb27859735a877a84a54e96b47a1b4f10a2747"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-conditional.json --model conditional --preset small --steps 2000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/conditional-small-64",
-    "steps": 2000,
-    "paramCount": 537795,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-conditional.json --model conditional --preset small --steps 4000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/conditional-small-64",
+    "steps": 4000,
+    "paramCount": 635438,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.7127,
-      "reconPsnr": 21.5256,
-      "transferSsim": 0.7111,
-      "transferPsnr": 21.4412,
+      "reconSsim": 0.7472,
+      "reconPsnr": 23.5614,
+      "transferSsim": 0.7415,
+      "transferPsnr": 23.263,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.2628,
-      "transferPckh": 0.2555,
+      "reconPckh": 0.6957,
+      "transferPckh": 0.6943,
       "realPckh": 0.7698,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.7401,
+        "transferPsnr": 23.3148,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.6349,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.6438,
+        "garmentColourError": 31.4069,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 74.8551,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.8438
+      },
+      "targets": {
+        "ganSharperThanNoAdv": {
+          "value": 0.4507,
+          "target": "sharpness above the adv-off model",
+          "met": true
+        },
+        "ganSsimWithinNoAdv": {
+          "value": -0.0657,
+          "target": ">= -0.02 SSIM of the adv-off model",
+          "met": false
+        },
+        "ssimOverBackground": {
+          "value": 0.0309,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": 3.4574,
+          "target": ">= +3 dB",
+          "met": true
+        },
+        "garmentColourRatio": {
+          "value": 0.5281,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.9391,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": true
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 0.9521,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": true
+        }
+      }
+    }
+  },
+  {
+    "name": "conditional-small-64-noadv",
+    "kind": "conditional",
+    "description": "Conditional-DGPose (small preset, maxChannels 64, part appearance, no adversarial term) on the built-in synthetic people, 64x64",
+    "preset": "small",
+    "weightsKind": "dgpose-conditional",
+    "files": "weights/conditional-small-64-noadv",
+    "shards": [
+      {
+        "path": "group1-shard1of1.bin",
+        "byteLength": 2346868,
+        "sha256": "ffecda4d5bf4c0c8dcd483289b51ef8654c2cd68eef314efbde85542a2b4905f"
+      }
+    ],
+    "trainedOn": "synthetic-64",
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-conditional-noadv.json --model conditional --preset small --steps 4000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/conditional-small-64-noadv",
+    "steps": 4000,
+    "paramCount": 585821,
+    "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
+    "metrics": {
+      "reconSsim": 0.8085,
+      "reconPsnr": 24.446,
+      "transferSsim": 0.8036,
+      "transferPsnr": 24.122,
+      "copySsim": 0.5448,
+      "copyPsnr": 17.6686,
+      "reconPckh": 0.6723,
+      "transferPckh": 0.67,
+      "realPckh": 0.7698,
+      "images": 320,
+      "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.8058,
+        "transferPsnr": 24.183,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.7132,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.1931,
+        "garmentColourError": 37.8401,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 74.1762,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.776
+      },
+      "targets": {
+        "ssimOverBackground": {
+          "value": 0.0966,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": 4.3255,
+          "target": ">= +3 dB",
+          "met": true
+        },
+        "garmentColourRatio": {
+          "value": 0.6362,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.8696,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": true
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 1.0215,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": true
+        }
+      }
     }
   },
   {
@@ -67,6 +202,59 @@ export const ZOO_DATA = [
       "estPck01": 0.7449,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.6813,
+        "transferPsnr": 20.7426,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.6504,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.1077,
+        "garmentColourError": 64.7858,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 65.1194,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.5573,
+        "poseEstimatePckh": 0.5444,
+        "constantMeanPosePckh": 0.0529
+      },
+      "targets": {
+        "ssimOverBackground": {
+          "value": -0.0279,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": 0.8852,
+          "target": ">= +3 dB",
+          "met": false
+        },
+        "garmentColourRatio": {
+          "value": 1.0893,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.1926,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 0.799,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseEstimate100": {
+          "value": 0.5444,
+          "target": ">= 0.75",
+          "met": false
+        }
+      }
     }
   },
   {
@@ -103,6 +291,54 @@ export const ZOO_DATA = [
       "estPck01": 0.7299,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.6966,
+        "transferPsnr": 20.2885,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.6491,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.0868,
+        "garmentColourError": 71.0932,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 69.5597,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.5417,
+        "poseEstimatePckh": 0.5297,
+        "constantMeanPosePckh": 0.0529
+      },
+      "targets": {
+        "ssimOverBackground": {
+          "value": -0.0126,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": 0.431,
+          "target": ">= +3 dB",
+          "met": false
+        },
+        "garmentColourRatio": {
+          "value": 1.1953,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.1307,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 0.743,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        }
+      }
     }
   },
   {
@@ -139,12 +375,60 @@ export const ZOO_DATA = [
       "estPck01": 0.4677,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.6473,
+        "transferPsnr": 19.341,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.641,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.0811,
+        "garmentColourError": 90.9217,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 74.3488,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.526,
+        "poseEstimatePckh": 0.291,
+        "constantMeanPosePckh": 0.0529
+      },
+      "targets": {
+        "ssimOverBackground": {
+          "value": -0.0619,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": -0.5165,
+          "target": ">= +3 dB",
+          "met": false
+        },
+        "garmentColourRatio": {
+          "value": 1.5287,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.0879,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 0.4637,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        }
+      }
     }
   },
   {
     "name": "semi-small-64-25",
     "kind": "semi",
-    "description": "Semi-DGPose (small preset, maxChannels 64) on the built-in synthetic people, 64x64, 25 % of poses labelled",
+    "description": "Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, 25 % of poses labelled",
     "preset": "small",
     "supervision": 0.25,
     "weightsKind": "dgpose-semi",
@@ -152,29 +436,88 @@ export const ZOO_DATA = [
     "shards": [
       {
         "path": "group1-shard1of1.bin",
-        "byteLength": 3070468,
-        "sha256": "935a44b139565fb37e7f2d83444311bf0b8f2afffbc9aa469c990e7b9cf26ed4"
+        "byteLength": 3267884,
+        "sha256": "fa43e63a5ae4df7600fc404362a75ee63eb8bdecbb23236f8dbe6fad73becdbe"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --preset small --supervision 0.25 --steps 400 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-25 && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --out /tmp/dgpose-zoo-runs/semi-small-64-25 --resume --steps 1000 --quiet",
-    "steps": 1000,
-    "paramCount": 766040,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-25",
+    "steps": 1500,
+    "paramCount": 863683,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.6699,
-      "reconPsnr": 20.2136,
-      "transferSsim": 0.592,
-      "transferPsnr": 18.3282,
+      "reconSsim": 0.6554,
+      "reconPsnr": 20.331,
+      "transferSsim": 0.5912,
+      "transferPsnr": 19.0767,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.0865,
-      "transferPckh": 0.0365,
+      "reconPckh": 0.5353,
+      "transferPckh": 0.2962,
       "realPckh": 0.7698,
-      "estPckh": 0.0862,
-      "estPck01": 0.1854,
+      "estPckh": 0.5524,
+      "estPck01": 0.7585,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "transferSsimPg2": 0.609,
+        "transferPsnr": 19.2982,
+        "backgroundOnlySsimPg2": 0.7092,
+        "backgroundOnlyPsnr": 19.8574,
+        "zeroDecodeSsimPg2": 0.6203,
+        "copySourceSsimPg2": 0.5989,
+        "sharpness": 0.5138,
+        "garmentColourError": 97.122,
+        "constantColourError": 59.4762,
+        "zeroDecodeColourError": 113.4784,
+        "activeUnits": 32,
+        "latentDim": 32,
+        "swapFollowsA": 0.5208,
+        "poseEstimatePckh": 0.5362,
+        "constantMeanPosePckh": 0.0529,
+        "supervisedOnlyPckh": 0.6602
+      },
+      "targets": {
+        "ssimOverBackground": {
+          "value": -0.1002,
+          "target": ">= +0.10",
+          "met": false
+        },
+        "psnrOverBackground": {
+          "value": -0.5592,
+          "target": ">= +3 dB",
+          "met": false
+        },
+        "garmentColourRatio": {
+          "value": 1.633,
+          "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "poseFollowed:pose-regressor-64": {
+          "value": 0.4699,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseFollowed:movenet-lightning": {
+          "value": 0.3174,
+          "target": ">= 0.8 of the estimator's ceiling",
+          "met": false
+        },
+        "poseEstimate25vs100": {
+          "value": 0.9849,
+          "target": ">= 0.8 x the 100 % figure",
+          "met": true
+        },
+        "gainOverSupervisedOnly": {
+          "value": -0.124,
+          "target": ">= +0.10",
+          "met": false
+        }
+      }
     }
   },
   {
@@ -204,6 +547,15 @@ export const ZOO_DATA = [
       "estPck01": 0.8406,
       "images": 320,
       "pairs": 320
+    },
+    "benchmark": {
+      "measuredOn": "synthetic-64 (built-in)",
+      "ssim": "pg2",
+      "figures": {
+        "poseEstimatePckh": 0.6602,
+        "constantMeanPosePckh": 0.0529
+      },
+      "targets": {}
     }
   },
   {
