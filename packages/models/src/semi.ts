@@ -321,15 +321,25 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     const inv = this.prior.invCholesky;
     const prior = { mu: tf.tensor1d(this.prior.mean), logvar: tf.tensor1d(this.prior.logvar), ...(inv ? { invCholesky: tf.tensor2d(inv, [d, d]) } : {}) };
     const r = semiSupervisedLoss(this.nets(b, cache), b.sb, { prior, beta, noise: seed, config: this.lossConfig() });
-    // D's condition: the heatmaps the decoder used, [labelled; unlabelled] like r.xHat, without gradient
-    const heats: tf.Tensor4D[] = [];
-    if (b.sb.labelled) heats.push(cache.get(b.sb.labelled.y) as tf.Tensor4D);
-    if (r.unlabelled?.yHat) heats.push(cache.get(r.unlabelled.yHat) as tf.Tensor4D);
+    // D's condition and the pose mask: the maps the decoder used, [labelled; unlabelled] like r.xHat, redrawn
+    // here without gradient (the cached ones live inside the loss's tidy and are gone outside a gradient tape)
+    const w = this.config.lossWeights.l1Mask;
+    if (!this.disc && !(w > 0)) return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor>, fake: r.xHat };
+    const heat = tf.tidy(() => {
+      const heats: tf.Tensor4D[] = [];
+      if (b.sb.labelled) heats.push(this.heatmaps(this.unstandardize(b.sb.labelled.y), b.visibleL));
+      if (r.unlabelled?.yHat) heats.push(this.heatmaps(this.unstandardize(r.unlabelled.yHat), null));
+      return detach(heats.length === 1 ? heats[0] : tf.concat(heats, 0)) as tf.Tensor4D;
+    });
     if (this.disc) {
       b.heat?.dispose();
-      b.heat = tf.keep(detach(heats.length === 1 ? heats[0] : tf.concat(heats, 0))) as tf.Tensor4D;
+      b.heat = tf.keep(heat);
     }
-    return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor>, fake: r.xHat };
+    if (!(w > 0)) return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor>, fake: r.xHat };
+    // PG2's pose-mask L1 over both parts; the mask is held fixed (detach), so q(y|x) cannot lower this
+    // term by shrinking the person it predicts on unlabelled rows
+    const l1Mask = this.poseMaskL1(b.x, r.xHat, heat);
+    return { loss: tf.add(r.loss, tf.mul(l1Mask, w)), terms: { ...(r.terms as Record<string, tf.Tensor>), l1Mask }, fake: r.xHat };
   }
 
   /** Splits a batch by its labelled mask into the objective's labelled and unlabelled parts (tensors owned by the result). */

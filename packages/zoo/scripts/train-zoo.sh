@@ -6,7 +6,7 @@
 #   packages/zoo/scripts/train-zoo.sh [names...]     (default: all five)
 # Model config (scripts/zoo-train-config*.json): the small preset with maxChannels 64 (each entry near 2-3 MB),
 # z at every decoder scale, part appearance, the adversarial term on (the paper's loss), lr 1e-3; the
-# Conditional entry adds PG2's pose-mask L1. supervised-small-64-* are the supervised-only baselines
+# Conditional and Semi entries add PG2's pose-mask L1 (zoo-train-config-conditional.json, -semi.json). supervised-small-64-* are the supervised-only baselines
 # (Semi's q(y|x) on the labelled subset alone, same steps); conditional-small-64-noadv is the adversarial
 # ablation (the same with adv 0). Two entries can run at once on 2 cores:
 #   train-zoo.sh conditional-small-64 & train-zoo.sh semi-small-64-25 semi-small-64-100 ...
@@ -25,7 +25,7 @@ for name in $NAMES; do
   case "$name" in
     conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional.json ;;
     conditional-small-64-noadv) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional-noadv.json ;;
-    semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
+    semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config-semi.json ;;
     supervised-small-64-*) pct="${name##*-}"; args="--model semi --supervised-only --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
     *) echo "unknown zoo entry $name" >&2; exit 2 ;;
   esac
