@@ -4,7 +4,7 @@
  * real data set, at the evaluated model's image size, always on COCO-18.
  */
 import { DGPoseError, isDGPoseError } from '@dgpose/core';
-import { createSyntheticDataset, type SampleSource } from '@dgpose/datasets';
+import { createSyntheticDataset, type RgbImage, type SampleSource } from '@dgpose/datasets';
 import { CHICTOPIA_LAYOUT, DEEPFASHION_LAYOUT, H36M_LAYOUT, openChictopiaPlus, openDeepFashion, openH36M } from '@dgpose/datasets/node';
 import type { BenchConfig, DatasetName } from './options';
 import { selectIndices } from './options';
@@ -20,6 +20,11 @@ export interface TestData {
   pairs: [number, number][];
   /** Part map of a test image (one PART_NAMES code per pixel, row-major); absent when the data has none (real data). */
   parts?: (index: number) => Uint8Array;
+  /**
+   * n real people in the pose and silhouette of a test image (synthetic data: the next n identities of the
+   * split wear it, see datasets' renderWorn), the reference for the spread of prior samples; absent on real data.
+   */
+  peopleInPose?: (index: number, n: number) => RgbImage[];
 }
 
 /** Layout lines of a real data set (for error messages). */
@@ -39,6 +44,7 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
   let source: SampleSource;
   let details: Record<string, unknown>;
   let parts: TestData['parts'];
+  let peopleInPose: TestData['peopleInPose'];
   const split = 'test';
   try {
     switch (c.dataset) {
@@ -53,6 +59,13 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
           let p = cache.get(index);
           if (!p) cache.set(index, (p = syn.parts(index)));
           return p;
+        };
+        peopleInPose = (index, n) => {
+          // identity i+1, i+2, ... of the split (wrapping), each in the same pose slot: deterministic, shard-independent
+          const P = syn.config.posesPerIdentity;
+          const own = Math.floor(index / P);
+          const ids = syn.identityIds.length;
+          return Array.from({ length: Math.min(n, ids - 1) }, (_, k) => syn.renderWorn(index, (((own + k + 1) % ids) * P + (index % P)) % syn.size));
         };
         break;
       }
@@ -112,5 +125,5 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
     partMasks: parts !== undefined,
     details,
   };
-  return { info, source, indices, pairs, ...(parts ? { parts } : {}) };
+  return { info, source, indices, pairs, ...(parts ? { parts } : {}), ...(peopleInPose ? { peopleInPose } : {}) };
 }

@@ -23,6 +23,7 @@ import type { TestData } from './data';
 import { garmentColourError, regionMeanColours } from './garment-colour';
 import { posteriorMeans } from './appearance-swap';
 import { sharpnessRatio } from './sharpness';
+import { GENERATION_SAMPLES, personSpread } from './generation-spread';
 import type { LoadedModel } from './load';
 import type { Shard } from './options';
 import { selectIndices, shardRange } from './options';
@@ -242,11 +243,21 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
     gks.forEach((_, i) => grid.push({ cells: [fromImages[i], rec[i], tr[i], to[i].image] }));
   }
 
-  // one timed generate call (appearance samples for a pose), so every verb has a speed figure
+  // generation diversity (generation-spread.ts): prior samples in each test pose against real people in it;
+  // every generate call is timed, so the verb has a speed figure (one call where the data has no people)
   if (!poseOnly && positions.length > 0) {
-    const s = await data.source.get(data.indices[positions[0]]);
-    const n = Math.min(8, ctx.batchSize);
-    await timed(timings, 'generate', n, () => model.generate(coco18(s.pose), n, { seed: 1 }));
+    const n = GENERATION_SAMPLES;
+    const people = data.peopleInPose;
+    const parts = data.parts;
+    for (const [j, k] of (people && parts ? positions : positions.slice(0, 1)).entries()) {
+      const index = data.indices[k];
+      const s = await data.source.get(index);
+      const gen = await timed(timings, 'generate', n, () => model.generate(coco18(s.pose), n, { seed: 1 + k }));
+      if (!people || !parts) continue;
+      const mask = parts(index);
+      const [sp, pp] = [personSpread(gen, mask), personSpread(people(index, n), mask)];
+      if (sp !== null && pp !== null) images[j].generation = { samples: round2(sp), people: round2(pp) };
+    }
   }
 
   const cfg = model.config as { preset?: string; imageSize: number; supervision?: number };

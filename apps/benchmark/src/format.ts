@@ -129,18 +129,29 @@ export function appearanceTable(r: Results, opts: { spread: boolean } = { spread
 
 /** What the latent table means (text of both reports). */
 export const LATENT_TEXT =
-  'What the appearance code z carries. Active units: dimensions of z whose posterior mean (q(z|x,y) of each test image) varies over the images (variance > 0.01; Burda et al. 2016). Swap test: the appearance of A drawn in the pose of an image B of another identity; the output\'s garment colours (over B\'s part masks) are compared with A\'s and B\'s own. A model that keeps the person follows A in nearly every comparison; one that ignores z scores about 50 %.';
+  'What the appearance code z carries. Active units: dimensions of z whose posterior mean (q(z|x,y) of each test image) varies over the images (variance > 0.01; Burda et al. 2016). Swap test: the appearance of A drawn in the pose of an image B of another identity; the output\'s garment colours (over B\'s part masks) are compared with A\'s and B\'s own. A model that keeps the person follows A in nearly every comparison; one that ignores z scores about 50 %. Generation: 8 samples from the prior p(z) in each test pose; their per-pixel spread (std, RGB 0-255) on the person, beside that of 8 real people of the data in the same pose and silhouette; target ratio >= 0.4 (a decoder that ignores z gives about 0).';
 
 /** The latent table: active units and the swap test per model. */
 export function latentTable(r: Results): TableDef | null {
   const ms = r.summary.models.filter((m) => m.latent);
   if (!ms.length) return null;
   return {
-    header: ['model', 'data', 'active units / d_z', 'swaps compared', 'colour follows A (%)', 'distance to A', 'distance to B'],
+    header: ['model', 'data', 'active units / d_z', 'swaps compared', 'colour follows A (%)', 'distance to A', 'distance to B', 'sample spread / people spread', 'ratio (target >= 0.4)'],
     rows: ms.map((m) => {
       const l = m.latent as NonNullable<ModelSummary['latent']>;
       const sw = l.swap;
-      return [m.label, m.dataLabel, l.dims ? `${l.active} / ${l.dims}` : '–', sw ? String(sw.comparisons) : '–', sw ? (100 * sw.followsA).toFixed(1) : '–', sw ? sw.distToA.toFixed(1) : '–', sw ? sw.distToB.toFixed(1) : '–'];
+      const g = l.generation;
+      return [
+        m.label,
+        m.dataLabel,
+        l.dims ? `${l.active} / ${l.dims}` : '–',
+        sw ? String(sw.comparisons) : '–',
+        sw ? (100 * sw.followsA).toFixed(1) : '–',
+        sw ? sw.distToA.toFixed(1) : '–',
+        sw ? sw.distToB.toFixed(1) : '–',
+        g ? `${g.samplesSpread.toFixed(1)} / ${g.peopleSpread.toFixed(1)}` : '–',
+        g ? `${g.ratio.toFixed(2)} ${g.ratio >= 0.4 ? 'yes' : 'no'}` : '–',
+      ];
     }),
   };
 }

@@ -6,6 +6,7 @@
  * transfers' re-detected PCKh as a fraction of it, and the paper tables with ours beside them.
  */
 import { activeUnits, summariseSwaps, type SwapRecord, type SwapSummary } from './appearance-swap';
+import { type GenerationRecord, type GenerationSummary, summariseGeneration } from './generation-spread';
 import type { Pose } from '@dgpose/core';
 import { batchStats, pck, pckCurve, type PckNormaliser } from '@dgpose/metrics';
 import { meanPose } from './baselines';
@@ -113,7 +114,7 @@ export interface ModelSummary {
   /** Garment colour errors of the transfers and the baselines (null without part maps or ground truth). */
   appearance: AppearanceSummary | null;
   /** What z carries: active units of the posterior means, and the swap test (appearance-swap.ts). */
-  latent: { active: number; dims: number; images: number; swap: SwapSummary | null } | null;
+  latent: { active: number; dims: number; images: number; swap: SwapSummary | null; generation?: GenerationSummary | null } | null;
   /** Pairs transferred (with or without ground truth). */
   transfers: number;
   pckReconstruction: PckSummary | null;
@@ -226,10 +227,11 @@ function colourStats(errors: (GarmentColourError | undefined)[]): ColourStats {
 export function latentSummary(imgs: readonly ImageRecord[], pairs: readonly PairRecord[]): ModelSummary['latent'] {
   const mus = imgs.filter((r) => r.zMu && r.zMu.length > 0).map((r) => r.zMu as number[]);
   const swaps = pairs.filter((p) => p.swap).map((p) => p.swap as SwapRecord);
-  if (mus.length < 2 && swaps.length === 0) return null;
+  const gens = imgs.filter((i) => i.generation).map((i) => i.generation as GenerationRecord);
+  if (mus.length < 2 && swaps.length === 0 && gens.length === 0) return null;
   const au = mus.length >= 2 ? activeUnits(mus.flat(), mus[0].length) : { active: 0, dims: 0 };
   const sw = swaps.length ? summariseSwaps(swaps) : null;
-  return { active: au.active, dims: au.dims, images: mus.length, swap: sw && sw.comparisons > 0 ? sw : null };
+  return { active: au.active, dims: au.dims, images: mus.length, swap: sw && sw.comparisons > 0 ? sw : null, generation: summariseGeneration(gens) };
 }
 
 /** Garment colour errors of the transfers beside every baseline (null when no pair has a part map). */

@@ -5,6 +5,7 @@
 import type { GarmentColourError, GarmentColours } from './garment-colour';
 import type { DatasetName } from './options';
 import type { SwapRecord } from './appearance-swap';
+import type { GenerationRecord } from './generation-spread';
 
 export const RESULTS_FORMAT = 'dgpose-bench-results';
 /** 2: transfer baselines, garment colours, estimator ceilings (version 1 shards cannot be merged with version 2). */
@@ -58,6 +59,8 @@ export interface ImageRecord {
   estimated?: FlatPose;
   /** Mean of q(z|x,y) of the input (its pose: ground truth, Semi: estimated), for the active-unit count. */
   zMu?: number[];
+  /** Spread on the person of prior samples in this image's pose, and of real people in it (generation-spread.ts). */
+  generation?: GenerationRecord;
 }
 
 /** One scored transfer: appearance of `from` drawn in the pose of `to`. */

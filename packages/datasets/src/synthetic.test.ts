@@ -260,6 +260,38 @@ describe('createSyntheticDataset', () => {
     expect(checked).toBeGreaterThan(10);
   });
 
+  it("renderWorn(i, w): i's pose and silhouette in w's clothes; w = i is get(i) exactly", () => {
+    const src = createSyntheticDataset({ seed: 3, size: 64, identities: 40, posesPerIdentity: 2 });
+    for (let i = 0; i < 10; i++) expect(src.renderWorn(i, i).data).toEqual(src.getSync(i).image.data);
+    const top = PART_NAMES.indexOf('top');
+    let differ = 0;
+    let checked = 0;
+    for (let i = 0; i < 40; i++) {
+      const w = (i + 20) % src.size; // another identity (2 poses each)
+      expect(src.spec(w).identity).not.toBe(src.spec(i).identity);
+      const img = src.renderWorn(i, w);
+      expect(img.width).toBe(64);
+      const parts = src.parts(i);
+      const shirt = [...parts.keys()].filter((k) => parts[k] === top);
+      if (shirt.length < 8 || src.spec(w).appearance.shirtPattern !== 'solid') continue;
+      // the shirt pixels of i's mask take w's shirt hue rather than i's (sleeve lengths may differ, so not exactly)
+      const mean = [0, 1, 2].map((c) => shirt.reduce((a, k) => a + img.data[3 * k + c], 0) / shirt.length / 255);
+      const norm = (v: number[]): number[] => v.map((x) => x / (v[0] + v[1] + v[2] + 1e-6));
+      const dist = (a: number[], b: number[]): number => Math.hypot(...norm(a).map((x, c) => x - norm(b)[c]));
+      const [own, worn] = [src.spec(i).appearance.shirt, src.spec(w).appearance.shirt];
+      if (dist(own, worn) < 0.1) continue;
+      checked++;
+      if (dist(mean, worn) < dist(mean, own)) differ++;
+    }
+    expect(checked).toBeGreaterThan(5);
+    expect(differ).toBeGreaterThanOrEqual(0.8 * checked); // 12 of 14 here; 0 if the wearer were ignored
+    // i's own rendering is untouched by a renderWorn call in between (the canvas is shared)
+    const before = src.getSync(3).image.data;
+    src.renderWorn(3, 25);
+    expect(src.getSync(3).image.data).toEqual(before);
+    expect(() => src.renderWorn(0, src.size)).toThrow(/E_ARG/);
+  });
+
   it('rejects out-of-range indices with E_ARG', () => {
     const ds = createSyntheticDataset(small);
     expect(() => ds.getSync(ds.size)).toThrow(/E_ARG/);

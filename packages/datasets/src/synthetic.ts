@@ -127,6 +127,14 @@ export interface SyntheticSource extends SampleSource {
    * the ground truth for per-garment colour errors of generated images.
    */
   parts(index: number): Uint8Array;
+  /**
+   * Sample `index`'s pose, framing and body shape worn by the identity of sample `wearer`: its clothes,
+   * colours, patterns, hair, skin and background. A set of these for several wearers is the appearance
+   * variation of real people at one fixed pose and silhouette, the reference for the spread of samples
+   * drawn from a model's appearance prior in that pose (parts(index) is the person's mask; hair style
+   * may change a few head pixels).
+   */
+  renderWorn(index: number, wearer: number): RgbImage;
 }
 
 /** Pixel range a joint must fall in to be labelled (pixel centres 0..size-1; mapper's frame). */
@@ -224,14 +232,26 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     inFrame(coords[2 * j], coords[2 * j + 1], size) && !(cfg.hideOccluded && occluded[j] === 1);
   const sampleId = (g: number, k: number): string => `synthetic/${cfg.seed}/id${g}/pose${k}`;
 
-  const getSync = (index: number): Sample => {
-    const { s, coords, depth, occluded } = draw(index);
+  const canvasBytes = (): Uint8Array => {
     const src = canvas.rgb;
     const data = new Uint8Array(size * size * 3);
     for (let i = 0; i < data.length; i++) {
       const v = src[i];
       data[i] = v <= 0 ? 0 : v >= 1 ? 255 : (v * 255 + 0.5) | 0;
     }
+    return data;
+  };
+
+  const renderWorn = (index: number, wearer: number): RgbImage => {
+    const s = spec(index);
+    const w = spec(wearer).appearance;
+    renderPerson(canvas, { ...w, shape: s.appearance.shape }, s.pose, s.placement);
+    return { data: canvasBytes(), width: size, height: size, channels: 3 };
+  };
+
+  const getSync = (index: number): Sample => {
+    const { s, coords, depth, occluded } = draw(index);
+    const data = canvasBytes();
     const keypoints: (Keypoint | null)[] = [];
     for (let j = 0; j < 18; j++) {
       const x = coords[2 * j];
@@ -311,5 +331,6 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     renderInto,
     pairs,
     parts: (index: number) => draw(index).parts,
+    renderWorn,
   };
 }

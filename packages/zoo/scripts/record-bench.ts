@@ -21,7 +21,7 @@ interface SummaryModel {
   supervisedOnly?: boolean;
   transfer?: Record<string, MeanStd> | null;
   appearance?: { model: { all: MeanStd }; constant: { all: MeanStd }; zero: { all: MeanStd }; ratio: number | null } | null;
-  latent?: { active: number; dims: number; swap: { followsA: number; comparisons: number } | null } | null;
+  latent?: { active: number; dims: number; swap: { followsA: number; comparisons: number } | null; generation?: { samplesSpread: number; peopleSpread: number; ratio: number } | null } | null;
   transferCeilings?: { estimator: string; fraction: number | null; transferPckh: number | null; ceilingPckh: number | null }[];
   pckEstimate?: { pckh: number } | null;
   pckMeanPose?: { pckh: number } | null;
@@ -75,6 +75,11 @@ async function main(): Promise<void> {
     }
     if (m.latent) {
       Object.assign(figures, { activeUnits: m.latent.active, latentDim: m.latent.dims, swapFollowsA: r4(m.latent.swap?.followsA ?? null) });
+      const g = m.latent.generation;
+      if (g) {
+        Object.assign(figures, { priorSampleSpread: r4(g.samplesSpread), peopleSpread: r4(g.peopleSpread) });
+        targets.generationSpread = { value: r4(g.ratio), target: '>= 0.4 of the spread between people', met: g.ratio >= 0.4 };
+      }
     }
     for (const c of m.transferCeilings ?? []) {
       targets[`poseFollowed:${c.estimator}`] = { value: r4(c.fraction), target: ">= 0.8 of the estimator's ceiling", met: c.fraction === null ? null : c.fraction >= 0.8 };

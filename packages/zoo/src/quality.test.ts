@@ -41,6 +41,11 @@ describe('recorded metrics', () => {
     expect(figure(e, 'transferPsnr')).toBeGreaterThan(figure(e, 'backgroundOnlyPsnr') + 1);
   });
 
+  it.each(CONDITIONAL.map((e) => [e.name, e] as const))('%s: prior samples in one pose differ on the person like different people do (not only in background tint)', (_n, e) => {
+    // the turn-2 zoo: 5.7 per pixel against 44 between people (ratio 0.13); target 0.4
+    expect(figure(e, 'priorSampleSpread') / figure(e, 'peopleSpread')).toBeGreaterThanOrEqual(0.4);
+  });
+
   it('Semi pose-estimation PCK is ordered by supervision within one training recipe', () => {
     const rows = SEMI.map((e) => `${e.supervision! * 100} %: PCKh ${e.metrics.estPckh}, PCK@0.1 ${e.metrics.estPck01} (${e.steps} steps)`);
     // eslint-disable-next-line no-console
