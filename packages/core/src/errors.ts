@@ -13,6 +13,7 @@
  * - E_WEIGHTS_MISMATCH: weights whose names, dtypes or shapes differ from the model's
  * - E_WEIGHTS_PATH: a manifest shard path that escapes its folder
  * - E_WEIGHTS_VERSION: a weights/checkpoint format version this code cannot read
+ * - E_WEIGHTS_NAN: intact weights (sizes and sha256 match) holding NaN or Infinity
  * - E_DATASET_LAYOUT: a data root that lacks the files of the expected layout
  * - E_IMAGE_CORRUPT: an image file that cannot be decoded
  * - E_CSV: a malformed annotation row
@@ -34,6 +35,7 @@ export type DGPoseErrorCode =
   | 'E_WEIGHTS_MISMATCH'
   | 'E_WEIGHTS_PATH'
   | 'E_WEIGHTS_VERSION'
+  | 'E_WEIGHTS_NAN'
   | 'E_DATASET_LAYOUT'
   | 'E_IMAGE_CORRUPT'
   | 'E_CSV'
@@ -55,10 +57,17 @@ export interface DGPoseErrorDetails {
   cause?: unknown;
 }
 
+/** JSON writes NaN and ±Infinity as null: marks them so `show` can print them as themselves. */
+const NON_FINITE = /"\\u0000(NaN|-?Infinity)"/g;
+function keepNonFinite(_key: string, x: unknown): unknown {
+  return typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x;
+}
+
 function show(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v, keepNonFinite)?.replace(NON_FINITE, '$1');
     return s === undefined ? String(v) : s.length > 200 ? `${s.slice(0, 197)}...` : s;
   } catch {
     return String(v);

@@ -175,6 +175,18 @@ describe('saveWeights / loadWeights', () => {
     expect(e.path).toBe(path.join(dir, 'model.json'));
   });
 
+  it('NaN weights with a matching sha256 -> E_WEIGHTS_NAN naming the shard file', async () => {
+    const dir = freshDir();
+    const bad = arrays();
+    bad['block1/conv/bias'].data[2] = NaN;
+    await saveWeights(dir, bad);
+    const e = await errorOf(() => loadWeights(dir));
+    expect(e.code).toBe('E_WEIGHTS_NAN');
+    expect(e.message).toContain("weight 'block1/conv/bias' holds 1 non-finite value (of 8), the first at index 2");
+    expect(e.message).toContain('got NaN');
+    expect(e.path).toBe(path.join(dir, 'group1-shard1of1.bin'));
+  });
+
   it('invalid JSON -> E_WEIGHTS_CORRUPT with an excerpt', async () => {
     const dir = freshDir();
     fs.mkdirSync(dir);

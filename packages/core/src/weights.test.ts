@@ -176,6 +176,32 @@ describe('decodeWeights refuses bad input', () => {
     expect(e.message).toContain('expected 3, got 2');
   });
 
+  it('intact weights holding NaN or Infinity (sha256 matching) -> E_WEIGHTS_NAN naming weight, index and shard', async () => {
+    const nan = fixture();
+    nan['enc/conv1/bias'].data[1] = NaN;
+    nan['enc/conv1/bias'].data[3] = NaN;
+    const a = await encodeWeights(nan, {}, { shardBytes: 128 });
+    let e = await errorOf(() => decodeWeights(a.manifest, a.shards));
+    expect(e.code).toBe('E_WEIGHTS_NAN');
+    expect(e.message).toBe("[E_WEIGHTS_NAN] weight 'enc/conv1/bias' holds 2 non-finite values (of 4), the first at index 1, expected finite numbers, got NaN, (path: group1-shard3of3.bin)");
+    const inf = fixture();
+    inf['enc/conv1/kernel'].data[40] = -Infinity; // byte 160: the second shard
+    const b = await encodeWeights(inf, {}, { shardBytes: 128 });
+    e = await errorOf(() => decodeWeights(b.manifest, b.shards));
+    expect(e.code).toBe('E_WEIGHTS_NAN');
+    expect(e.message).toMatch(/weight 'enc\/conv1\/kernel' holds 1 non-finite value \(of 72\), the first at index 40, expected finite numbers, got -Infinity, \(path: group1-shard2of3.bin\)/);
+  });
+
+  it("a weight named '__proto__' decodes as an entry, not as the record's prototype", async () => {
+    const arrays: NamedArrays = JSON.parse('{"__proto__": {"dtype": "float32", "shape": [1], "data": null}}');
+    arrays['__proto__'].data = new Float32Array([2]);
+    const { manifest, shards } = await encodeWeights(arrays);
+    const out = await decodeWeights(manifest, shards);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Array.from(Object.getOwnPropertyDescriptor(out, '__proto__')?.value.data)).toEqual([2]);
+  });
+
   it('weights whose sizes disagree with the bytes -> E_WEIGHTS_CORRUPT', async () => {
     const m = clone(manifest);
     m.weightsManifest[0].weights[1].shape = [5]; // one float more than stored

@@ -262,8 +262,9 @@ export async function encodeWeights(
  * after checking everything: the manifest's structure and formatVersion (E_WEIGHTS_VERSION), shard
  * paths (E_WEIGHTS_PATH), `expect.kind` (E_WEIGHTS_MISMATCH), the number of shards, every shard's
  * byteLength and sha256 (E_WEIGHTS_CORRUPT naming the shard), and that each group's bytes are exactly
- * the sum of its weights' sizes. `shards` are in the order of the manifest's `shards[]`. Returns
- * fresh arrays (copies; the shard buffers are not referenced).
+ * the sum of its weights' sizes, and that float32 weights are finite (E_WEIGHTS_NAN naming the
+ * weight). `shards` are in the order of the manifest's `shards[]`. Returns fresh arrays (copies; the
+ * shard buffers are not referenced).
  */
 export async function decodeWeights(manifest: WeightsManifest, shards: (Uint8Array | ArrayBuffer)[], expect: { kind?: string } = {}): Promise<NamedArrays> {
   validateWeightsManifest(manifest);
@@ -307,12 +308,49 @@ export async function decodeWeights(manifest: WeightsManifest, shards: (Uint8Arr
       const own = new Uint8Array(4 * n);
       own.set(buf.subarray(off, off + 4 * n));
       if (!IS_LITTLE_ENDIAN) swap4(own);
-      off += 4 * n;
       const data = w.dtype === 'float32' ? new Float32Array(own.buffer) : new Int32Array(own.buffer);
-      out[w.name] = { dtype: w.dtype as WeightsDtype, shape: [...w.shape], data };
+      const start = off;
+      if (data instanceof Float32Array) checkFinite(w.name, data, (i) => shardAt(group.paths, parts, start + 4 * i));
+      off += 4 * n;
+      // defineProperty, not assignment: a weight named '__proto__' must stay an entry, not become the prototype.
+      Object.defineProperty(out, w.name, { value: { dtype: w.dtype as WeightsDtype, shape: [...w.shape], data }, enumerable: true, writable: true, configurable: true });
     }
   }
   return out;
+}
+
+/** The path of the shard holding byte `offset` of a group's concatenated bytes. */
+function shardAt(paths: string[], parts: Uint8Array[], offset: number): string | undefined {
+  let end = 0;
+  for (let i = 0; i < parts.length; i++) {
+    end += parts[i].byteLength;
+    if (offset < end) return paths[i];
+  }
+  return paths[paths.length - 1];
+}
+
+/**
+ * Throws E_WEIGHTS_NAN when `data` holds NaN or ±Infinity. The sha256 only proves the bytes are the
+ * ones written; weights saved after training diverged (or edited and re-hashed) are intact yet
+ * useless: every image generated from them would be black. Refusing them here names the weight.
+ */
+function checkFinite(name: string, data: Float32Array, shardOf: (index: number) => string | undefined): void {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first < 0) return;
+  const shard = shardOf(first);
+  throw new DGPoseError('E_WEIGHTS_NAN', `weight '${name}' holds ${count} non-finite value${count > 1 ? 's' : ''} (of ${data.length}), the first at index ${first}`, {
+    argument: name,
+    expected: 'finite numbers',
+    got: data[first],
+    ...(shard !== undefined ? { path: shard } : {}),
+  });
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {

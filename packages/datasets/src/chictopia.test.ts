@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { openChictopiaPlus, readDeeperCutPose, CHICTOPIA_LAYOUT } from './chictopia';
 import { parseNpz } from './chictopia-npz';
+import { npy, npz } from './testing/npy';
 
 const FIXTURE = path.join(__dirname, '__fixtures__', 'chictopia');
 // The joints generate.py drew (LSP-14, 48x48 images).
@@ -114,62 +115,17 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       const pose = readDeeperCutPose(fs.readFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz')), 'x');
       const rows = [pose.map((p) => p.x), pose.map((p) => p.y), pose.map((p) => p.score)];
       rows[1][13] = -9;
-      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), storedNpz('pose.npy', npyF8([3, 14], rows.flat())));
+      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }));
       await rejectsWithDGPoseError((await openChictopiaPlus({ root: dir, split: 'test' })).get(0), 'E_JOINTS', /joint 13 \(x=24, y=-9\)/);
       const ds = await openChictopiaPlus({ root: dir, split: 'test', strict: false });
       expect((await ds.get(0)).pose.keypoints[13]).toBeNull();
       await ds.get(0);
       expect(ds.report().counts).toEqual({ 'joint-out-of-range': 1 });
       rows[0][2] = NaN;
-      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), storedNpz('pose.npy', npyF8([3, 14], rows.flat())));
+      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }));
       await rejectsWithDGPoseError(openChictopiaPlus({ root: dir, split: 'test' }), 'E_NAN', /joint 2 is not finite/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
-
-/** A C-order little-endian float64 .npy. */
-function npyF8(shape: number[], values: number[]): Buffer {
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const h = Buffer.alloc(10);
-  h.write('\x93NUMPY', 0, 'latin1');
-  h[6] = 1;
-  h[7] = 0;
-  h.writeUInt16LE(header.length, 8);
-  const d = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => d.writeDoubleLE(v, i * 8));
-  return Buffer.concat([h, Buffer.from(header, 'latin1'), d]);
-}
-
-/** A one-entry stored (uncompressed) zip, as np.savez writes. */
-function storedNpz(name: string, data: Buffer): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const crc = (require('node:zlib') as { crc32(b: Buffer): number }).crc32(data);
-  const n = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt32LE(crc >>> 0, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt32LE(crc >>> 0, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(n.length, 28);
-  central.writeUInt32LE(0, 42);
-  const cdOff = 30 + n.length + data.length;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(46 + n.length, 12);
-  eocd.writeUInt32LE(cdOff, 16);
-  return Buffer.concat([local, n, data, central, n, eocd]);
-}

@@ -65,6 +65,29 @@ describe('loadImage', () => {
     expect(parseSizeOption([64, 44])).toEqual([64, 44]);
   });
 
+  it('a valid JPEG or PNG followed by trailing bytes (past 1 KiB too) loads as the image alone', async () => {
+    const png = fs.readFileSync(path.join(dir, 'rgb.png'));
+    const jpg = await sharp(png).jpeg().toBuffer();
+    fs.writeFileSync(path.join(dir, 'plain.jpg'), jpg);
+    const want = { png: (await loadImage(path.join(dir, 'rgb.png'))).image.data, jpg: (await loadImage(path.join(dir, 'plain.jpg'))).image.data };
+    for (const [ext, bytes] of [['png', png], ['jpg', jpg]] as const) {
+      for (const tail of [Buffer.from('trailing'), Buffer.alloc(2000, 0x41)]) {
+        fs.writeFileSync(path.join(dir, `tail.${ext}`), Buffer.concat([bytes, tail]));
+        expect((await loadImage(path.join(dir, `tail.${ext}`))).image.data).toEqual(want[ext]);
+      }
+    }
+  });
+
+  it('a JPEG cut short is "truncated" even when an earlier segment holds FF D9 (an EXIF thumbnail\'s end)', async () => {
+    const jpg = await sharp(fs.readFileSync(path.join(dir, 'rgb.png'))).jpeg().toBuffer();
+    const app1 = Buffer.from([0xff, 0xe1, 0x00, 0x06, 0xff, 0xd8, 0xff, 0xd9]); // APP1 holding a thumbnail's SOI..EOI
+    const withThumb = Buffer.concat([jpg.subarray(0, 2), app1, jpg.subarray(2)]);
+    fs.writeFileSync(path.join(dir, 'thumb.jpg'), withThumb);
+    expect((await loadImage(path.join(dir, 'thumb.jpg'))).image.width).toBe(W);
+    fs.writeFileSync(path.join(dir, 'thumb-cut.jpg'), withThumb.subarray(0, withThumb.length - 40));
+    await expect(loadImage(path.join(dir, 'thumb-cut.jpg'), { crop: { left: 0, top: 0, width: 2, height: 2 } })).rejects.toThrow(/E_IMAGE_CORRUPT.*truncated JPEG \(no end-of-image marker\)/);
+  });
+
   it('SkipCounter counts by reason, keeps 5 examples each, forwards every skip', () => {
     const seen: string[] = [];
     const s = new SkipCounter((r, d) => seen.push(`${r}|${d}`));

@@ -126,19 +126,55 @@ function cropPadded(img: RgbImage, crop: CropBox, fill: readonly [number, number
 }
 
 /**
- * Cheap truncation check. libvips decodes only the rows a crop needs, so a JPEG cut short below
- * the crop would otherwise load without complaint. A JPEG must end with its EOI marker (FF D9; 0xFF is
- * byte-stuffed inside entropy data, so FF D9 near the end is the marker), a PNG with its IEND chunk.
+ * Where a JPEG ends: walks its segments from SOI (skipping each by its length, so an EXIF thumbnail's
+ * own EOI is not taken for the image's) and its entropy-coded scans (where 0xFF is byte-stuffed as
+ * FF 00, and FF D0-D7 are restart markers) to the EOI marker FF D9. Returns the offset just past EOI,
+ * or why it was not found. Bytes after EOI are not part of the image and are ignored, as decoders do.
+ */
+function jpegEnd(b: Buffer): number | string {
+  let i = 2;
+  while (i + 1 < b.length) {
+    if (b[i] !== 0xff) return `corrupt JPEG (no marker at byte ${i})`;
+    while (b[i + 1] === 0xff && i + 2 < b.length) i++; // fill bytes before a marker
+    const marker = b[i + 1];
+    if (marker === 0xd9) return i + 2;
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    if (i + 4 > b.length) break;
+    const len = b.readUInt16BE(i + 2);
+    if (len < 2) return `corrupt JPEG (segment length ${len} at byte ${i})`;
+    i += 2 + len;
+    if (marker !== 0xda) continue;
+    // Start of scan: entropy-coded data up to the next marker that is not a stuffed byte or a restart.
+    while (i + 1 < b.length && !(b[i] === 0xff && b[i + 1] !== 0x00 && b[i + 1] !== 0xff && !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7))) i++;
+  }
+  return 'truncated JPEG (no end-of-image marker)';
+}
+
+/** Where a PNG ends: walks its chunks (length, type, data, CRC) to IEND; the offset past it, or why not. */
+function pngEnd(b: Buffer): number | string {
+  let i = 8;
+  while (i + 12 <= b.length) {
+    const len = b.readUInt32BE(i);
+    if (len > 0x7fffffff) return `corrupt PNG (chunk length ${len} at byte ${i})`;
+    if (b.toString('latin1', i + 4, i + 8) === 'IEND') return i + 12;
+    i += 12 + len;
+  }
+  return 'truncated PNG (no IEND chunk)';
+}
+
+/**
+ * Cheap truncation check. libvips decodes only the rows a crop needs, so a JPEG or PNG cut short
+ * below the crop would otherwise load without complaint: a JPEG must reach its EOI marker, a PNG its
+ * IEND chunk. Trailing bytes after them (appended metadata, padding) are accepted, as decoders do.
  */
 function checkComplete(bytes: Buffer, path: string): void {
-  const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) {
-    let ok = false;
-    for (let i = tail.length - 2; i >= 0 && !ok; i--) ok = tail[i] === 0xff && tail[i + 1] === 0xd9;
-    if (!ok) throw corrupt(path, new Error('truncated JPEG (no end-of-image marker)'));
-  } else if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) {
-    if (tail.lastIndexOf('IEND', undefined, 'latin1') < 0) throw corrupt(path, new Error('truncated PNG (no IEND chunk)'));
-  }
+  let end: number | string | undefined;
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) end = jpegEnd(bytes);
+  else if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) end = pngEnd(bytes);
+  if (typeof end === 'string') throw corrupt(path, new Error(end));
 }
 
 /**

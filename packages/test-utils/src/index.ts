@@ -135,3 +135,5 @@ export { expectBrowserSafe } from './browser-safe';
 export type { BrowserSafeOptions, BrowserSafeReport } from './browser-safe';
 export { expectDGPoseError, rejectsWithDGPoseError } from './errors';
 export type { ExpectedDGPoseError, ThrownDGPoseError } from './errors';
+export { FUZZ_RUNS, FUZZ_RUNS_SLOW, FUZZ_CASE_MS, fuzz, fuzzTimeout, fuzzParameters, mutatedBytes, mutatedJson, valueOrDGPoseError } from './fuzz';
+export type { FuzzOutcome } from './fuzz';
