@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { isDGPoseError } from './errors';
-import { __testing, initBackend, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
+import { __testing, backendLine, initBackend, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
 
 const realLoad = __testing.load;
 const ENV_KEYS = ['DGPOSE_BACKEND', 'DGPOSE_WASM_THREADS'] as const;
@@ -71,6 +71,27 @@ describe('initBackend', () => {
     expect(r.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter@wasm', 'Conv2DBackpropInput@wasm']));
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain(`tfjs backend: ${r.backend}`);
+    // one short line: no module paths, the full reasons behind DGPOSE_VERBOSE (they stay in r.attempts)
+    expect(logs[0].length).toBeLessThan(160);
+    expect(logs[0]).not.toMatch(/node_modules|\.pnpm/);
+    if (r.attempts.some((a) => !a.ok)) expect(logs[0]).toContain('DGPOSE_VERBOSE=1');
+  }, 120000); // loading the tfjs-node packages (to fail) is slow on a loaded machine
+
+  test('backendLine: short by default, full reasons when verbose', () => {
+    const path = '/work/node_modules/.pnpm/@tensorflow+tfjs-node@4.22.0/lib/napi-v8/tfjs_binding.node';
+    const attempts = [
+      { name: 'tensorflow' as const, module: '@tensorflow/tfjs-node-gpu', ok: false, reason: "@tensorflow/tfjs-node-gpu not loadable: Cannot find module '@tensorflow/tfjs-node-gpu'" },
+      { name: 'tensorflow' as const, module: '@tensorflow/tfjs-node', ok: false, reason: `@tensorflow/tfjs-node not loadable: The Node.js native addon module (tfjs_binding.node) can not be found at path: ${path}` },
+      { name: 'wasm' as const, ok: true, reason: '2 threads failed the self-check; 1 thread' },
+    ];
+    expect(backendLine({ name: 'wasm', threads: 1 }, attempts)).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (not installed); DGPOSE_VERBOSE=1 for details');
+    expect(backendLine({ name: 'wasm', threads: 1 }, attempts.slice(1))).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details');
+    const v = backendLine({ name: 'wasm', threads: 1 }, attempts, { verbose: true, env: true });
+    expect(v).toContain(path);
+    expect(v).toContain('[DGPOSE_BACKEND]');
+    expect(v).toContain('2 threads failed the self-check');
+    expect(backendLine({ name: 'cpu', threads: 1 }, [{ name: 'cpu', ok: true }])).toBe('[dgpose] tfjs backend: cpu');
+    expect(backendLine({ name: 'cpu', threads: 1 }, [{ name: 'cpu', ok: true }], { layersFailure: 'boom /x/y' })).toBe('[dgpose] tfjs backend: cpu; gradients unavailable (@tensorflow/tfjs-layers)');
   });
 
   test('prefer sets the order', async () => {

@@ -34,8 +34,14 @@ export interface InitBackendOptions {
   prefer?: BackendName[];
   /** wasm threads in Node (1 = default; 2 uses the pinned 4.22.0 patch with a self-check). Env DGPOSE_WASM_THREADS overrides it. */
   threads?: number;
-  /** Where the one-line choice (and any fallback reason) is reported; default console.info. */
+  /** Where the one-line choice is reported; default console.info. */
   log?: (message: string) => void;
+  /**
+   * Whether that line gives each skipped backend's full reason (module paths, loader messages) instead of a
+   * short one ("not installed", "failed"). Default false; the env var DGPOSE_VERBOSE=1 turns it on. The
+   * full reasons are always in the result's `attempts`.
+   */
+  verbose?: boolean;
 }
 
 export interface InitBackendResult {
@@ -402,14 +408,52 @@ async function initBackendNow(opts: InitBackendOptions): Promise<InitBackendResu
     });
   }
   const kernels = registerDGPoseKernels(tf);
-  const failed = attempts.filter((a) => !a.ok).map((a) => `${a.name}${a.module ? ` (${a.module})` : ''}: ${a.reason}`);
-  log(
-    `[dgpose] tfjs backend: ${chosen.name}${chosen.name === 'wasm' ? ` (${chosen.threads} thread${chosen.threads > 1 ? 's' : ''})` : ''}` +
-      (envOrder !== undefined ? ' [DGPOSE_BACKEND]' : '') +
-      (failed.length ? `; skipped ${failed.join('; ')}` : '') +
-      (layersFailure !== null ? `; gradients unavailable (@tensorflow/tfjs-layers: ${layersFailure})` : ''),
-  );
+  log(backendLine(chosen, attempts, { env: envOrder !== undefined, layersFailure, verbose: opts.verbose ?? envFlag('DGPOSE_VERBOSE') }));
   return { backend: tf.getBackend(), attempts, threads: chosen.threads, gradients: layersFailure === null, kernels };
+}
+
+/** Whether env var `name` is set to 1/true/yes (never throws where there is no process). */
+function envFlag(name: string): boolean {
+  const v = typeof process !== 'undefined' ? process.env?.[name] : undefined;
+  return v !== undefined && /^(1|true|yes)$/i.test(v.trim());
+}
+
+/** A skipped backend in a few words: a missing optional package is the usual, expected case. */
+function shortReason(a: BackendAttempt): string {
+  const r = a.reason ?? '';
+  if (/cannot find (module|package)|MODULE_NOT_FOUND|ERR_MODULE_NOT_FOUND|not installed/i.test(r)) return 'not installed';
+  // tfjs-node installed but its install script (the libtensorflow download) never ran or failed
+  if (/tfjs_binding\.node|native addon/i.test(r)) return 'native addon not built';
+  return 'failed';
+}
+
+/**
+ * The one line initBackend reports, e.g. `[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (not
+ * installed; DGPOSE_VERBOSE=1 for details)`. Short by default, since the full loader messages name absolute
+ * module paths and run to hundreds of characters; `verbose` gives them.
+ */
+export function backendLine(
+  chosen: { name: string; threads: number },
+  attempts: readonly BackendAttempt[],
+  o: { env?: boolean; layersFailure?: string | null; verbose?: boolean } = {},
+): string {
+  const failed = attempts.filter((a) => !a.ok);
+  let skipped = '';
+  if (failed.length && o.verbose) skipped = `; skipped ${failed.map((a) => `${a.name}${a.module ? ` (${a.module})` : ''}: ${a.reason}`).join('; ')}`;
+  else if (failed.length) {
+    // one entry per backend family (tensorflow tries node-gpu, then node: the first one's reason stands)
+    const byName = new Map<string, string>();
+    for (const a of failed) if (!byName.has(a.name)) byName.set(a.name, shortReason(a));
+    skipped = `; skipped ${[...byName].map(([n, r]) => `${n} (${r})`).join(', ')}; DGPOSE_VERBOSE=1 for details`;
+  }
+  const notes = attempts.filter((a) => a.ok && a.reason).map((a) => a.reason);
+  return (
+    `[dgpose] tfjs backend: ${chosen.name}${chosen.name === 'wasm' ? ` (${chosen.threads} thread${chosen.threads > 1 ? 's' : ''})` : ''}` +
+    (o.env ? ' [DGPOSE_BACKEND]' : '') +
+    (o.verbose && notes.length ? ` (${notes.join('; ')})` : '') +
+    skipped +
+    (o.layersFailure ? `; gradients unavailable (@tensorflow/tfjs-layers${o.verbose ? `: ${o.layersFailure}` : ''})` : '')
+  );
 }
 
 /**

@@ -27,5 +27,5 @@ export type {
   ArraySpec,
 } from './weights';
 export { sha256Hex } from './sha256';
-export { initBackend, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
+export { initBackend, backendLine, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
 export type { BackendName, BackendAttempt, InitBackendOptions, InitBackendResult } from './backend';
