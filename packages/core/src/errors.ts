@@ -20,6 +20,7 @@
  * - E_IO: a file system operation failed
  * - E_CHECKPOINT: a checkpoint of another model, preset or version
  * - E_LOSS_NAN: a loss term became NaN or Infinity during training
+ * - E_EXPORT_UNSUPPORTED: a network holds a layer (or a layer option) that an exporter (ONNX) cannot write
  */
 export type DGPoseErrorCode =
   | 'E_ARG'
@@ -41,7 +42,8 @@ export type DGPoseErrorCode =
   | 'E_CSV'
   | 'E_IO'
   | 'E_CHECKPOINT'
-  | 'E_LOSS_NAN';
+  | 'E_LOSS_NAN'
+  | 'E_EXPORT_UNSUPPORTED';
 
 /** Structured context carried by every {@link DGPoseError}. */
 export interface DGPoseErrorDetails {
