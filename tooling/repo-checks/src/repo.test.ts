@@ -27,7 +27,7 @@ const publishable = packages.filter((p) => !p.pkg.private);
 
 // Allowed runtime edges (dependencies + peerDependencies) between workspace packages.
 // core <- layers, core <- losses, layers + losses <- objectives, core + layers <- mapper,
-// core <- datasets, core <- metrics, layers + losses + objectives + mapper <- models <- zoo.
+// core <- datasets, core <- metrics, layers + losses + objectives + mapper <- models <- zoo; models (+ zoo) <- onnx.
 const ALLOWED: Record<string, string[]> = {
   '@dgpose/core': [],
   '@dgpose/metrics': ['@dgpose/core'],
@@ -38,6 +38,8 @@ const ALLOWED: Record<string, string[]> = {
   '@dgpose/datasets': ['@dgpose/core'],
   '@dgpose/models': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper'],
   '@dgpose/zoo': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper', '@dgpose/models', '@dgpose/metrics', '@dgpose/datasets'],
+  // onnx: the exporter reads models (+ mapper, objectives' prior sampling); the zoo is an optional peer of its CLI
+  '@dgpose/onnx': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper', '@dgpose/models', '@dgpose/zoo'],
   '@dgpose/test-utils': [],
 };
 
