@@ -11,7 +11,6 @@ import { DGPoseError, initBackend, isDGPoseError } from '@dgpose/core';
 import type { AnyDGPoseModel } from '@dgpose/models';
 import { ONNX_GRAPH_NAMES, type OnnxGraphName } from './export';
 import { exportOnnxToDir, loadTfjsModel, readOnnxExport } from './node';
-import { optionalRequire } from './optional';
 
 export const USAGE = `usage:
   dgpose-onnx export <weights-dir | checkpoint-dir | zoo:<name>> --out <dir> [--graphs ${ONNX_GRAPH_NAMES.join(',')}]
@@ -27,7 +26,7 @@ async function modelFrom(source: string): Promise<AnyDGPoseModel> {
   if (!source.startsWith('zoo:')) return loadTfjsModel(source);
   let zoo: { loadPretrained: (name: string) => Promise<unknown> };
   try {
-    zoo = optionalRequire('@dgpose/zoo/node') as typeof zoo;
+    zoo = (await import('@dgpose/zoo/node')) as unknown as typeof zoo;
   } catch (e) {
     throw new DGPoseError('E_IO', `${source} needs @dgpose/zoo: run \`npm install @dgpose/zoo\` (or pass a weights folder)`, { argument: 'source', cause: e });
   }
