@@ -16,24 +16,22 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError } from '@dgpose/core';
-import {
+import type {
   Activation,
+  ActivationSpec,
   BatchNorm,
   Conv2d,
   Conv2dTranspose,
   DecoderBlock,
   Dense,
-  Dropout,
   EncoderBlock,
-  Flatten,
   InstanceNorm,
-  type Module,
+  Module,
   ResidualBlock,
   Reshape,
   Sequential,
   Upsample,
   UpsampleConv,
-  type ActivationSpec,
 } from '@dgpose/layers';
 import type { AttrValue, Dim, GraphBuilder, Value } from './graph';
 
@@ -249,35 +247,41 @@ function emitReshape(ctx: EmitContext, m: Reshape, x: Value): Value {
   throw unsupported(m, `a reshape to [N, ${t.join(', ')}]`, 'a target of rank 1 or 3 ([F] or [H, W, C])');
 }
 
-/** Emits a tensor → tensor module of @dgpose/layers; anything else is E_EXPORT_UNSUPPORTED. */
+/**
+ * Emits a tensor → tensor module of @dgpose/layers; anything else is E_EXPORT_UNSUPPORTED. Dispatches on the
+ * module's `kind`, not its class, so that two copies of @dgpose/layers (ESM and CJS builds) both export.
+ */
 export function emitLayer(ctx: EmitContext, m: AnyModule, x: Value): Value {
-  if (m instanceof Conv2d) return emitConv(ctx, m, x);
-  if (m instanceof Conv2dTranspose) return emitConvTranspose(ctx, m, x);
-  if (m instanceof BatchNorm) return emitBatchNorm(ctx, m, x);
-  if (m instanceof InstanceNorm) return emitInstanceNorm(ctx, m, x);
-  if (m instanceof Dense) return emitDense(ctx, m, x);
-  if (m instanceof Activation) return emitActivation(ctx, m.spec, x, hint(m));
-  if (m instanceof Dropout) return x;
-  if (m instanceof Upsample) return emitUpsample(ctx, m, x);
-  if (m instanceof UpsampleConv) return emitLayer(ctx, m.conv, emitLayer(ctx, m.up, x));
-  if (m instanceof Flatten) return emitFlattenNHWC(ctx, x, hint(m));
-  if (m instanceof Reshape) return emitReshape(ctx, m, x);
-  if (m instanceof Sequential) return m.layers().reduce((y, l) => emitLayer(ctx, l, y), x);
-  if (m instanceof EncoderBlock) {
-    let y = emitLayer(ctx, m.conv, x);
-    if (m.norm) y = emitLayer(ctx, m.norm, y);
-    return emitActivation(ctx, m.activation, y, hint(m));
+  if (m.kind === 'conv2d') return emitConv(ctx, m as Conv2d, x);
+  if (m.kind === 'conv2dTranspose') return emitConvTranspose(ctx, m as Conv2dTranspose, x);
+  if (m.kind === 'batchNorm') return emitBatchNorm(ctx, m as BatchNorm, x);
+  if (m.kind === 'instanceNorm') return emitInstanceNorm(ctx, m as InstanceNorm, x);
+  if (m.kind === 'dense') return emitDense(ctx, m as Dense, x);
+  if (m.kind === 'activation') return emitActivation(ctx, (m as Activation).spec, x, hint(m));
+  if (m.kind === 'dropout') return x;
+  if (m.kind === 'upsample') return emitUpsample(ctx, m as Upsample, x);
+  if (m.kind === 'upsampleConv') return emitLayer(ctx, (m as UpsampleConv).conv, emitLayer(ctx, (m as UpsampleConv).up, x));
+  if (m.kind === 'flatten') return emitFlattenNHWC(ctx, x, hint(m));
+  if (m.kind === 'reshape') return emitReshape(ctx, m as Reshape, x);
+  if (m.kind === 'sequential') return (m as Sequential).layers().reduce((y, l) => emitLayer(ctx, l, y), x);
+  if (m.kind === 'encoderBlock') {
+    const e = m as EncoderBlock;
+    let y = emitLayer(ctx, e.conv, x);
+    if (e.norm) y = emitLayer(ctx, e.norm, y);
+    return emitActivation(ctx, e.activation, y, hint(m));
   }
-  if (m instanceof DecoderBlock) {
-    let y = emitLayer(ctx, m.conv, emitActivation(ctx, m.activation, x, hint(m)));
-    if (m.norm) y = emitLayer(ctx, m.norm, y);
+  if (m.kind === 'decoderBlock') {
+    const d = m as DecoderBlock;
+    let y = emitLayer(ctx, d.conv, emitActivation(ctx, d.activation, x, hint(m)));
+    if (d.norm) y = emitLayer(ctx, d.norm, y);
     return y; // dropout: identity in eval mode
   }
-  if (m instanceof ResidualBlock) {
-    let y = emitLayer(ctx, m.conv1, x);
-    if (m.norm1) y = emitLayer(ctx, m.norm1, y);
-    y = emitLayer(ctx, m.conv2, emitActivation(ctx, m.activation, y, hint(m)));
-    if (m.norm2) y = emitLayer(ctx, m.norm2, y);
+  if (m.kind === 'residualBlock') {
+    const r = m as ResidualBlock;
+    let y = emitLayer(ctx, r.conv1, x);
+    if (r.norm1) y = emitLayer(ctx, r.norm1, y);
+    y = emitLayer(ctx, r.conv2, emitActivation(ctx, r.activation, y, hint(m)));
+    if (r.norm2) y = emitLayer(ctx, r.norm2, y);
     return ctx.b.op1('Add', [x.name, y.name], x.shape, {}, hint(m, '/add'));
   }
   throw unsupported(m, `no ONNX emitter for layer kind '${m.kind}'`, [

@@ -11,11 +11,12 @@
  *                    q(y|x) (PoseEstimator, un-standardised to normalised coords), p(z|y) (LearnedPrior)
  *
  * Every step mirrors the tfjs code it names, operation for operation where the order matters for float32.
+ * Modules are recognised by their `kind` (not their class), so two copies of a package (ESM and CJS) both export.
  */
 import { DGPoseError } from '@dgpose/core';
-import { EncoderBlock, type Module } from '@dgpose/layers';
-import { LIMB_PARTS, MapperNetwork, stageChannels } from '@dgpose/mapper';
-import { AppearanceEncoder, Decoder, LearnedPrior, PoseEncoder, PoseEstimator, numScales, scaleChannels, type ConditionalConfig } from '@dgpose/models';
+import type { Module } from '@dgpose/layers';
+import { LIMB_PARTS, type MapperNetwork, stageChannels } from '@dgpose/mapper';
+import { type AppearanceEncoder, type Decoder, type LearnedPrior, type PoseEncoder, type PoseEstimator, numScales, scaleChannels, type ConditionalConfig } from '@dgpose/models';
 import type { Dim, Value } from './graph';
 import { type EmitContext, emitActivation, emitDense, emitFlattenNHWC, emitLayer, unsupported } from './emit-layers';
 
@@ -83,6 +84,7 @@ function emitGaussianHeatmaps(ctx: EmitContext, pose: Value, visible: Value, S: 
 /** The learned mapper's network (MapperNetwork.call after Mapper.map's masking): [N,J,H,W] (NCHW). */
 export function emitMapperNetwork(ctx: EmitContext, net: MapperNetwork, pose: Value, visible: Value): Value {
   const { b } = ctx;
+  if ((net as AnyModule)?.kind !== 'mapper') throw unsupported(net, `no ONNX emitter for '${(net as AnyModule).kind}'`, 'a MapperNetwork');
   const c = net.config;
   const J = net.joints;
   const { xy3, n } = maskedCoords(ctx, pose, visible, J);
@@ -172,12 +174,12 @@ export function emitPoseMaps(ctx: EmitContext, spec: PoseMapsSpec, pose: Value, 
 /** A ConvStack of @dgpose/models (blocks block1..blockL): features of every scale. */
 function emitConvStack(ctx: EmitContext, stack: AnyModule, x: Value): Value[] {
   const blocks = (stack as unknown as { blocks?: unknown }).blocks;
-  if (stack.kind !== 'convStack' || !Array.isArray(blocks) || !blocks.every((bl) => bl instanceof EncoderBlock)) {
+  if (stack.kind !== 'convStack' || !Array.isArray(blocks) || !blocks.every((bl) => (bl as AnyModule)?.kind === 'encoderBlock')) {
     throw unsupported(stack, `no ONNX emitter for '${stack.kind}'`, 'a convStack of encoder blocks');
   }
   const out: Value[] = [];
   let h = x;
-  for (const bl of blocks as EncoderBlock[]) {
+  for (const bl of blocks as AnyModule[]) {
     h = emitLayer(ctx, bl, h);
     out.push(h);
   }
@@ -203,14 +205,14 @@ function partCount(c: NetSpec): number {
 
 /** E_y: pose maps → skip features f_1..f_L. */
 export function emitPoseEncoder(ctx: EmitContext, enc: PoseEncoder, heat: Value): Value[] {
-  if (!(enc instanceof PoseEncoder)) throw unsupported(enc, `no ONNX emitter for '${(enc as AnyModule).kind}'`, 'a PoseEncoder');
+  if ((enc as AnyModule)?.kind !== 'poseEncoder') throw unsupported(enc, `no ONNX emitter for '${(enc as AnyModule).kind}'`, 'a PoseEncoder');
   return emitConvStack(ctx, enc.stack, heat);
 }
 
 /** q(z|x,y): x [N,3,S,S], pose maps → μ, log σ² [N,d_z]. */
 export function emitAppearanceEncoder(ctx: EmitContext, enc: AppearanceEncoder, c: NetSpec, x: Value, heat: Value): { mu: Value; logvar: Value } {
   const { b } = ctx;
-  if (!(enc instanceof AppearanceEncoder)) throw unsupported(enc, `no ONNX emitter for '${(enc as AnyModule).kind}'`, 'an AppearanceEncoder');
+  if ((enc as AnyModule)?.kind !== 'appearanceEncoder') throw unsupported(enc, `no ONNX emitter for '${(enc as AnyModule).kind}'`, 'an AppearanceEncoder');
   const n = x.shape[0];
   const S = c.imageSize;
   const C = heat.shape[1] as number;
@@ -240,7 +242,7 @@ export function emitAppearanceEncoder(ctx: EmitContext, enc: AppearanceEncoder, 
 /** p(x|z,y): z [N,d_z], skips, pose maps → image [N,3,S,S] in [-1,1] (tanh). */
 export function emitDecoder(ctx: EmitContext, dec: Decoder, c: NetSpec, z: Value, skips: Value[], heat: Value): Value {
   const { b } = ctx;
-  if (!(dec instanceof Decoder)) throw unsupported(dec, `no ONNX emitter for '${(dec as AnyModule).kind}'`, 'a Decoder');
+  if ((dec as AnyModule)?.kind !== 'decoder') throw unsupported(dec, `no ONNX emitter for '${(dec as AnyModule).kind}'`, 'a Decoder');
   const n = z.shape[0];
   const L = numScales(c);
   const bs = c.bottleneckSize;
@@ -289,7 +291,7 @@ export function emitDecoder(ctx: EmitContext, dec: Decoder, c: NetSpec, z: Value
 /** q(y|x): x [N,3,S,S] → μ_y, log σ²_y over normalised coords (un-standardised with the pose prior's centre and scale). */
 export function emitPoseEstimator(ctx: EmitContext, pe: PoseEstimator, x: Value, standard: { center: Float32Array; scale: Float32Array }): { mu: Value; logvar: Value } {
   const { b } = ctx;
-  if (!(pe instanceof PoseEstimator)) throw unsupported(pe, `no ONNX emitter for '${(pe as AnyModule).kind}'`, 'a PoseEstimator');
+  if ((pe as AnyModule)?.kind !== 'poseEstimator') throw unsupported(pe, `no ONNX emitter for '${(pe as AnyModule).kind}'`, 'a PoseEstimator');
   const f = emitConvStack(ctx, pe.stack, x);
   const h = emitDense(ctx, pe.head, emitFlattenNHWC(ctx, f[f.length - 1], 'poseEstimator/features'));
   const d = pe.dims;
@@ -313,7 +315,7 @@ export function emitPoseEstimator(ctx: EmitContext, pe: PoseEstimator, x: Value,
 
 /** p(z|y): the learned prior's Dense on flatten(f_L). */
 export function emitLearnedPrior(ctx: EmitContext, prior: LearnedPrior, fL: Value): { mu: Value; logvar: Value } {
-  if (!(prior instanceof LearnedPrior)) throw unsupported(prior, `no ONNX emitter for '${(prior as AnyModule).kind}'`, 'a LearnedPrior');
+  if ((prior as AnyModule)?.kind !== 'learnedPrior') throw unsupported(prior, `no ONNX emitter for '${(prior as AnyModule).kind}'`, 'a LearnedPrior');
   const h = emitDense(ctx, prior.head, emitFlattenNHWC(ctx, fL, 'prior/features'));
   const d = prior.latentDim;
   return { mu: sliceCols(ctx, h, 0, d, 'prior/mu'), logvar: sliceCols(ctx, h, d, 2 * d, 'prior/logvar') };

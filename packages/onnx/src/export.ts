@@ -9,8 +9,8 @@
  * rendering (Gaussian heatmaps or the learned mapper, and the part masks) is part of each graph that needs it.
  */
 import { DGPoseError, type NamedArrays, sha256Hex } from '@dgpose/core';
-import { LIMB_PARTS, type Mapper, MapperNetwork, type MapperConfig } from '@dgpose/mapper';
-import { type BaseModel, type ConditionalConfig, type SemiConfig, SemiDGPose, ConditionalDGPose } from '@dgpose/models';
+import { LIMB_PARTS, type Mapper, type MapperNetwork, type MapperConfig } from '@dgpose/mapper';
+import type { BaseModel, ConditionalConfig, SemiConfig, SemiDGPose } from '@dgpose/models';
 import { type Dim, GraphBuilder, ONNX_IR_VERSION, ONNX_OPSET, type Value, encodeModel } from './graph';
 import { type EmitContext, readVariables } from './emit-layers';
 import {
@@ -116,7 +116,7 @@ interface GraphDef {
 /** The model's joint renderer and network config. */
 function poseMapsSpec(model: BaseModel<ConditionalConfig>): PoseMapsSpec {
   const c = model.config;
-  const mapper = model instanceof SemiDGPose ? model.mapper : null;
+  const mapper = model.kind === 'semi' ? (model as unknown as SemiDGPose).mapper : null;
   return {
     size: c.imageSize,
     joints: model.joints,
@@ -290,14 +290,15 @@ function pick(defs: GraphDef[], wanted: readonly OnnxGraphName[] | undefined): G
  * layer it cannot write; nothing is returned then.
  */
 export async function exportOnnx(model: BaseModel<ConditionalConfig>, opts: ExportOnnxOptions = {}): Promise<OnnxExport> {
-  if (!(model instanceof ConditionalDGPose) && !(model instanceof SemiDGPose)) {
+  // by kind, not class: a model from another copy of @dgpose/models (ESM and CJS builds) exports too
+  if (!model || typeof model !== 'object' || (model.kind !== 'conditional' && model.kind !== 'semi') || !model.net || typeof model.namedArrays !== 'function') {
     throw new DGPoseError('E_ARG', 'exportOnnx needs a Conditional-DGPose or Semi-DGPose model', { argument: 'model', expected: 'ConditionalDGPose | SemiDGPose', got: (model as object)?.constructor?.name ?? typeof model });
   }
   const arrays = await model.namedArrays();
-  const semi = model instanceof SemiDGPose;
+  const semi = model.kind === 'semi';
   const prior = semi ? priorArrays(arrays, 2 * model.joints) : null;
   const defs = pick(graphDefs(model, prior), opts.graphs);
-  const mapper = semi ? model.mapper : null;
+  const mapper = semi ? (model as unknown as SemiDGPose).mapper : null;
   const vars = await readVariables([model.net, mapper?.network]);
   const c = model.config;
   return buildGraphs(defs, vars, {
@@ -319,8 +320,8 @@ export async function exportOnnx(model: BaseModel<ConditionalConfig>, opts: Expo
 
 /** Exports a learned mapper alone (graph 'mapper': pose, visible → heatmaps NHWC). */
 export async function exportMapperOnnx(mapper: Mapper | MapperNetwork): Promise<OnnxExport> {
-  const network = mapper instanceof MapperNetwork ? mapper : mapper?.network;
-  if (!(network instanceof MapperNetwork)) throw new DGPoseError('E_ARG', 'exportMapperOnnx needs a Mapper or MapperNetwork', { argument: 'mapper', got: typeof mapper });
+  const network = (mapper as MapperNetwork)?.kind === 'mapper' ? (mapper as MapperNetwork) : (mapper as Mapper)?.network;
+  if (network?.kind !== 'mapper') throw new DGPoseError('E_ARG', 'exportMapperOnnx needs a Mapper or MapperNetwork', { argument: 'mapper', got: typeof mapper });
   const vars = await readVariables([network]);
   const mc = network.config;
   return buildGraphs([mapperDef(network)], vars, {

@@ -5,3 +5,5 @@ export { ONNX_IR_VERSION, ONNX_OPSET, decodeModelInfo } from './graph';
 export type { OnnxModelInfo, Dim } from './graph';
 export { exportModuleOnnx } from './module-export';
 export type { ExportModuleOptions } from './module-export';
+export { createOnnxEngine, checkGraphInterface, checkManifest, imagesToArray, arrayToImages } from './engine';
+export type { OnnxDGPoseModel, OnnxEngineOptions, OnnxSource, OrtLike, OrtSessionLike, OrtTensorLike, GaussianArrays } from './engine';
