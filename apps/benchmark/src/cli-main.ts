@@ -4,7 +4,7 @@
  * value, preset or model name, an existing --out without --force).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isDGPoseError } from '@dgpose/core';
+import { DGPoseError, isDGPoseError } from '@dgpose/core';
 import { consoleTables } from './format';
 import { mergeShards } from './merge';
 import { BACKENDS, CEILING_ESTIMATORS, DATASETS, DEFAULT_BENCH_CONFIG as D, ESTIMATORS, SPEED_PRESETS, SSIM_CHOICES, parseShard, type BenchConfig } from './options';
@@ -39,6 +39,18 @@ function shardArg(v: string): { index: number; count: number } {
   } catch {
     throw new InvalidArgumentError(`expected i/n with 0 <= i < n (e.g. 0/4), got "${v}"`);
   }
+}
+
+/**
+ * The error for words left over after `run`'s options: an unknown command when `run` was only the
+ * default (`dgpose-bench frobnicate`), else an argument `run` does not take.
+ */
+function unexpectedWords(program: Command, words: string[]): DGPoseError {
+  const commands = program.commands.map((c) => c.name());
+  if (program.args[0] !== 'run') {
+    return new DGPoseError('E_ARG', `unknown command '${words[0]}' (see dgpose-bench --help)`, { argument: 'command', expected: commands, got: words[0] });
+  }
+  return new DGPoseError('E_ARG', `run takes no arguments, only options (see dgpose-bench run --help)`, { argument: 'run', expected: 'options', got: words });
 }
 
 export function buildProgram(io: CliIo, done: (code: number) => void): Command {
@@ -82,7 +94,10 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--synthetic-identities <n>', `synthetic identities over both splits (default ${D.syntheticIdentities}; 20 % held out for test)`, intArg(1))
     .option('--synthetic-poses <n>', `synthetic poses per identity (default ${D.syntheticPoses})`, intArg(1))
     .option('-q, --quiet', 'no progress lines on stderr')
-    .action(async (o: Record<string, unknown>) => {
+    // run is the default command, so commander hands it any unknown command word: caught in the action.
+    .allowExcessArguments(true)
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      if (cmd.args.length > 0) throw unexpectedWords(program, cmd.args);
       const cfg: Partial<BenchConfig> = {
         models: (o.models as string[] | undefined) ?? [],
         checkpoints: (o.checkpoint as string[] | undefined) ?? [],

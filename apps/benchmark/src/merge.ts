@@ -11,8 +11,12 @@ import { GRIDS_DIR, prepareOut, readResults, writeReports } from './output';
 import { summarise } from './summary';
 import type { ModelResult, ReferenceResult, Results, SpeedResult } from './types';
 
-/** Options that must agree between shards (everything that changes what is evaluated). */
-const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'checkpoints', 'ssim', 'estimator', 'estimatorWeights', 'ceilingEstimators', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
+/**
+ * Options that must agree between shards (everything that changes what is evaluated). Not
+ * `checkpoints`: shards run on several machines find the same weights at other paths, so models
+ * are matched by their weights' sha256 instead (see modelKeys).
+ */
+const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'ssim', 'estimator', 'estimatorWeights', 'ceilingEstimators', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
 
 export interface MergeOptions {
   force?: boolean;
@@ -20,8 +24,18 @@ export interface MergeOptions {
   command?: string;
 }
 
-function modelKey(m: ModelResult): string {
-  return `${m.label}\u0000${m.dataId}`;
+/**
+ * One key per model of a shard: its weights (shard sha256s) and data, and which occurrence of that
+ * pair it is (a run may evaluate the same weights twice, under two labels).
+ */
+function modelKeys(models: readonly ModelResult[]): string[] {
+  const seen = new Map<string, number>();
+  return models.map((m) => {
+    const base = `${m.sha256.join(',')}\u0000${m.dataId}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return `${base}\u0000${n}`;
+  });
 }
 
 export async function mergeShards(dirs: string[], out: string, opts: MergeOptions = {}): Promise<{ results: Results; out: string; files: string[] }> {
@@ -32,6 +46,7 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
   const first = parts[0].r;
   const count = first.provenance.shard.count;
   const seen = new Map<number, string>();
+  const weightsOf = (x: Results): string[] => x.models.map((m) => `${m.label}: ${m.sha256.map((h) => h.slice(0, 12)).join(', ')} on ${m.dataId}`);
   for (const { dir, r } of parts) {
     const s = r.provenance.shard;
     if (s.count !== count) throw new DGPoseError('E_CONFIG', `${dir} is shard ${s.index}/${s.count}, but ${parts[0].dir} is of /${count}`, { argument: 'dirs', path: dir });
@@ -47,6 +62,9 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
       throw new DGPoseError('E_CONFIG', `${dir} measured other estimators than ${parts[0].dir} (e.g. one whose files were missing on that machine)`, { argument: 'dirs', expected: names(first), got: names(r), path: dir });
     }
     if (r.ssimConvention !== first.ssimConvention) throw new DGPoseError('E_CONFIG', `${dir} used SSIM ${r.ssimConvention}, ${parts[0].dir} ${first.ssimConvention}`, { argument: 'dirs', path: dir });
+    if (JSON.stringify([...modelKeys(r.models)].sort()) !== JSON.stringify([...modelKeys(first.models)].sort())) {
+      throw new DGPoseError('E_CONFIG', `${dir} evaluated other models (weights sha256, data) than ${parts[0].dir}`, { argument: 'dirs', expected: weightsOf(first), got: weightsOf(r), path: dir });
+    }
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length) {
@@ -55,22 +73,31 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
   parts.sort((a, b) => a.r.provenance.shard.index - b.r.provenance.shard.index);
   const outAbs = path.resolve(out);
   if (parts.some((p) => p.dir === outAbs)) throw new DGPoseError('E_CONFIG', `--out ${out} is one of the shard folders`, { argument: 'out', path: out });
-  await prepareOut(outAbs, opts.force ?? false);
+  const prepared = await prepareOut(outAbs, opts.force ?? false);
+  try {
+    return await mergeInto(parts, first, outAbs, t0, opts);
+  } catch (e) {
+    // A failed merge leaves --out as it found it, so that running it again is not refused.
+    await prepared.abandon();
+    throw e;
+  }
+}
 
-  // models: same labels and data in every shard; records united by position k
+/** The merge proper, once the shards are checked and `outAbs` is prepared. */
+async function mergeInto(parts: { dir: string; r: Results }[], first: Results, outAbs: string, t0: number, opts: MergeOptions): Promise<{ results: Results; out: string; files: string[] }> {
+  const count = first.provenance.shard.count;
+
+  // models: the same weights and data in every shard (checked above); records united by position k
   const models = new Map<string, ModelResult>();
   const gridFrom = new Map<string, { dir: string; rel: string }>();
   for (const { dir, r } of parts) {
-    const keys = r.models.map(modelKey).sort();
-    const firstKeys = first.models.map(modelKey).sort();
-    if (JSON.stringify(keys) !== JSON.stringify(firstKeys)) throw new DGPoseError('E_CONFIG', `${dir} evaluated other models than ${parts[0].dir}`, { argument: 'dirs', path: dir });
-    for (const m of r.models) {
-      const key = modelKey(m);
+    const keys = modelKeys(r.models);
+    for (const [i, m] of r.models.entries()) {
+      const key = keys[i];
       const acc = models.get(key);
       if (!acc) {
         models.set(key, { ...m, images: [...m.images], pairs: [...m.pairs], timings: JSON.parse(JSON.stringify(m.timings)), grid: undefined });
       } else {
-        if (JSON.stringify(acc.sha256) !== JSON.stringify(m.sha256)) throw new DGPoseError('E_CONFIG', `${dir}: model ${m.label} has other weights than in another shard`, { argument: 'dirs', path: dir });
         acc.images.push(...m.images);
         acc.pairs.push(...m.pairs);
         for (const [verb, t] of Object.entries(m.timings)) {
@@ -88,7 +115,10 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
     const g = gridFrom.get(key);
     if (g) {
       await fsp.mkdir(path.join(outAbs, GRIDS_DIR), { recursive: true });
-      await fsp.copyFile(path.join(g.dir, g.rel), path.join(outAbs, g.rel));
+      // g.rel is grids/<name>.png (readResults' schema), so both paths stay inside their folders.
+      await fsp.copyFile(path.join(g.dir, g.rel), path.join(outAbs, g.rel)).catch((e: NodeJS.ErrnoException) => {
+        throw new DGPoseError('E_IO', `cannot copy the grid ${g.rel} of ${g.dir} (${e.code ?? e.message})`, { argument: 'dirs', path: path.join(g.dir, g.rel), cause: e });
+      });
       m.grid = g.rel;
     }
   }
@@ -107,7 +137,8 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
   }
   for (const ref of refs.values()) ref.images.sort((a, b) => a.k - b.k);
 
-  const modelList = first.models.map((m) => models.get(modelKey(m)) as ModelResult);
+  // Labels and sources are shard 0's (parts are sorted by shard index).
+  const modelList = modelKeys(parts[0].r.models).map((k) => models.get(k) as ModelResult);
   const references = [...refs.values()];
   // speed: inference from the merged timings; training/metric figures of shard 0 (each shard ran them on its own machine)
   let speed: SpeedResult | null = first.speed ? { ...first.speed } : null;

@@ -29,6 +29,20 @@ describe('validateBenchConfig', () => {
     }
   });
 
+  it('--estimator-weights only with the regressor: refused where it would be ignored', () => {
+    expect(validateBenchConfig({ estimator: 'regressor', estimatorWeights: '/w' }).estimatorWeights).toBe('/w');
+    expect(validateBenchConfig({ estimatorWeights: '/w' }).estimatorWeights).toBe('/w'); // auto on synthetic data: the regressor
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ estimator: 'none', estimatorWeights: '/w' }, /with --estimator none they would be unused, expected --estimator regressor \(or auto with --dataset synthetic\), got --estimator none/],
+      [{ estimator: 'movenet', estimatorWeights: '/w' }, /with --estimator movenet they would be unused/],
+      [{ dataset: 'deepfashion', root: '/d', estimatorWeights: '/w' }, /with --estimator auto on deepfashion they would be unused, .*got --estimator auto --dataset deepfashion/],
+    ];
+    for (const [partial, re] of cases) {
+      expect(() => validateBenchConfig(partial as never)).toThrow(re);
+      expect(() => validateBenchConfig(partial as never)).toThrow(/^\[E_CONFIG\]/);
+    }
+  });
+
   it('a real data set needs --root; the synthetic one takes none', () => {
     expect(() => validateBenchConfig({ dataset: 'deepfashion' })).toThrow(/--dataset deepfashion needs --root DIR/);
     expect(() => validateBenchConfig({ root: '/data' })).toThrow(/no --root with the built-in synthetic data/);

@@ -176,7 +176,14 @@ export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchCo
   c.ssim = oneOf('ssim', c.ssim, SSIM_CHOICES);
   c.estimator = oneOf('estimator', c.estimator, ESTIMATORS);
   if (c.estimatorWeights !== undefined && (typeof c.estimatorWeights !== 'string' || c.estimatorWeights === '')) bad('estimatorWeights', 'a folder', c.estimatorWeights);
-  if (c.estimatorWeights !== undefined && c.estimator === 'movenet') bad('estimatorWeights', 'pose-regressor weights (not with --estimator movenet)', c.estimatorWeights);
+  // The weights are the regressor's: with any other estimator they would be ignored without a word.
+  if (c.estimatorWeights !== undefined && !(c.estimator === 'regressor' || (c.estimator === 'auto' && c.dataset === 'synthetic'))) {
+    throw new DGPoseError('E_CONFIG', `--estimator-weights (pose-regressor weights) go with --estimator regressor, or auto on the synthetic data; with --estimator ${c.estimator}${c.estimator === 'auto' ? ` on ${c.dataset}` : ''} they would be unused`, {
+      argument: 'estimatorWeights',
+      expected: "--estimator regressor (or auto with --dataset synthetic)",
+      got: `--estimator ${c.estimator}${c.estimator === 'auto' ? ` --dataset ${c.dataset}` : ''}`,
+    });
+  }
   if (!Array.isArray(c.ceilingEstimators) || c.ceilingEstimators.length === 0) bad('ceilingEstimators', `a list of ${CEILING_ESTIMATORS.join(', ')}`, c.ceilingEstimators);
   c.ceilingEstimators = [...new Set(c.ceilingEstimators.map((v) => oneOf('ceiling estimator', v, CEILING_ESTIMATORS)))];
   if (c.ceilingEstimators.length > 1 && c.ceilingEstimators.some((v) => v === 'auto' || v === 'none')) bad('ceilingEstimators', "'auto' or 'none' alone, or a list of regressor, movenet, movenet-lightning", c.ceilingEstimators);

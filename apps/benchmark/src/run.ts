@@ -14,7 +14,7 @@ import { evaluateModel, evaluateReference, isSupervisedOnly } from './evaluate';
 import { gridPng } from './grid';
 import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
 import { validateBenchConfig, type BenchConfig } from './options';
-import { GRIDS_DIR, prepareOut, writeReports } from './output';
+import { GRIDS_DIR, checkOut, prepareOut, writeReports, type PreparedOut } from './output';
 import { metricSpeed, trainSpeed } from './speed';
 import { summarise } from './summary';
 import { RESULTS_FORMAT, RESULTS_FORMAT_VERSION, type ModelResult, type ReferenceResult, type Results, type SpeedResult } from './types';
@@ -49,19 +49,6 @@ export function packageVersions(): Record<string, string> {
 }
 
 /** Exists-without-force check that changes nothing (the folder is prepared once inputs are known good). */
-async function checkOut(out: string, force: boolean): Promise<void> {
-  const st = await fsp.stat(out).catch(() => null);
-  if (!st) return;
-  if (!st.isDirectory()) throw new DGPoseError('E_CONFIG', `--out ${out} is a file, not a folder`, { argument: 'out', path: out });
-  const names = await fsp.readdir(out);
-  if (names.length > 0 && !force) {
-    throw new DGPoseError('E_CONFIG', `output folder ${out} exists and is not empty (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''}); pass --force to replace the benchmark's files there, or choose another --out`, {
-      argument: 'out',
-      path: out,
-    });
-  }
-}
-
 export function safeName(label: string): string {
   return label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'model';
 }
@@ -89,6 +76,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
   const estimatorP = { value: null as Awaited<ReturnType<typeof loadEstimator>> };
   const ceilingP: Awaited<ReturnType<typeof loadCeilingEstimators>> = { estimators: [], notices: [] };
   const dataBySize = new Map<number, TestData>();
+  let prepared: PreparedOut | undefined;
   try {
     for (const n of names) {
       log(`loading zoo model ${n}`);
@@ -116,7 +104,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     ceilingP.notices = ceil.notices;
     for (const n of ceil.notices) log(n);
     const extra = ceil.estimators.map((e) => e.estimator);
-    await prepareOut(out, c.force);
+    prepared = await prepareOut(out, c.force);
 
     const models: ModelResult[] = [];
     for (const lm of loaded) {
@@ -188,6 +176,10 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     results.provenance.wallSeconds = (performance.now() - t0) / 1000;
     const { files } = await writeReports(out, results);
     return { results, out, files };
+  } catch (e) {
+    // A failed run leaves --out as it found it, so that running it again is not refused.
+    await prepared?.abandon();
+    throw e;
   } finally {
     for (const m of loaded) m.model.dispose();
     estimatorP.value?.estimator.dispose();

@@ -10,6 +10,8 @@ import type { GenerationRecord } from './generation-spread';
 export const RESULTS_FORMAT = 'dgpose-bench-results';
 /** 2: transfer baselines, garment colours, estimator ceilings (version 1 shards cannot be merged with version 2). */
 export const RESULTS_FORMAT_VERSION = 2;
+/** The output folder's subfolder of grid PNGs; a model's `grid` in results.json is `grids/<name>.png`. */
+export const GRIDS_DIR = 'grids';
 
 /** A COCO-18 pose as plain JSON: [x, y] in pixels of the evaluated image per joint, null = missing. */
 export type FlatPose = ([number, number] | null)[];
