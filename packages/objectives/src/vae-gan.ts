@@ -156,13 +156,16 @@ export interface VaeGanTrainer<B extends VaeGanBatch> {
   trainStep(batch: B): Promise<VaeGanStepResult>;
   /**
    * The optimizers' state as plain arrays for a checkpoint: `generator/iter`, `generator/slot<s>/<i>`
-   * (slot s of Adam is m then v; i indexes `generatorVars`), the same for `discriminator/` (only with a
-   * discriminator), and `trainer/step`.
+   * (slot s of Adam is m then v; i indexes `generatorVars`), `generator/accBeta1` and
+   * `generator/accBeta2` (Adam's running β1^(t+1), β2^(t+1), so that a restored run continues bit for
+   * bit), the same for `discriminator/` (only with a discriminator), and `trainer/step`.
    */
   optimizerState(): Promise<NamedArrays>;
   /**
    * Restores {@link optimizerState}; E_CHECKPOINT when names, counts or shapes do not fit the variables,
    * when `discriminator/*` entries come to a trainer without a discriminator, or lack for one with.
+   * State without `<side>/accBeta*` (saved by an older version) gets the running products recomputed
+   * from `iter` in float32, as training reaches them.
    */
   setOptimizerState(state: NamedArrays): Promise<void>;
   /** Frees the optimizers and their state (the networks' variables belong to the caller). */
@@ -379,6 +382,41 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     }
   }
 
+  /**
+   * Adam's bias-correction products β1^(t+1), β2^(t+1). tfjs keeps them as variables that
+   * `applyGradients` multiplies by β once per step, but its `setWeights` recomputes them as
+   * `pow(β, t+1)`, which differs from the running float32 product in the last bits (β2 = 0.999: at
+   * t = 3 and 6). A resumed run must continue from the exact values, so they are saved and restored
+   * here (tfjs does not expose them: private fields of AdamOptimizer, checked on use).
+   */
+  function accBetas(side: Side): [tf.Variable, tf.Variable] {
+    const o = optimizerOf(side) as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+    if (!(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
+      throw new DGPoseError('E_ARG', `the ${side} optimizer has no accBeta1/accBeta2 variables (tfjs AdamOptimizer changed?)`, {
+        argument: `${side} optimizer`,
+        expected: 'tfjs AdamOptimizer with accBeta1, accBeta2',
+        got: Object.keys(o).join(', '),
+      });
+    }
+    return [o.accBeta1, o.accBeta2];
+  }
+
+  /**
+   * β^(iter+1) as `applyGradients` reaches it: the float32 scalar β multiplied in step by step, each
+   * product rounded to float32 (what every IEEE backend's `mul` does). For state saved before the
+   * exact values were (checkpoints without `<side>/accBeta1`).
+   */
+  function runningBetaProduct(beta: number, iter: number): number {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let t = 0; t < iter; t++) {
+      const next = Math.fround(acc * b);
+      if (next === acc) break; // a fixed point (0 after underflow, or β rounded to 1): a huge iter ends here
+      acc = next;
+    }
+    return acc;
+  }
+
   async function optimizerState(): Promise<NamedArrays> {
     assertUsable();
     busy = true;
@@ -400,6 +438,9 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
           const t = slots[k].tensor;
           out[`${side}/slot${s}/${i}`] = { dtype: 'float32', shape: [...t.shape], data: Float32Array.from(await t.data()) };
         }
+        const [b1, b2] = accBetas(side);
+        out[`${side}/accBeta1`] = { dtype: 'float32', shape: [], data: Float32Array.from(await b1.data()) };
+        out[`${side}/accBeta2`] = { dtype: 'float32', shape: [], data: Float32Array.from(await b2.data()) };
       }
       out['trainer/step'] = { dtype: 'int32', shape: [], data: Int32Array.of(step) };
       return out;
@@ -419,7 +460,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       const dKey = Object.keys(state).find((k) => k.startsWith('discriminator/'));
       if (dKey !== undefined) bad(`optimizer state has a discriminator (${dKey}) but this trainer has none`, dKey, 'no discriminator/* entries', 'discriminator state');
     }
-    const plan: Partial<Record<Side, { iter: number; slots: NamedArray[][] }>> = {};
+    const plan: Partial<Record<Side, { iter: number; slots: NamedArray[][]; accBeta: [number, number] }>> = {};
     for (const side of sides) {
       const iter = state[`${side}/iter`];
       if (!iter || iter.data.length !== 1) bad(`optimizer state lacks ${side}/iter`, `${side}/iter`, side === 'discriminator' ? 'the state of a trainer with a discriminator' : undefined);
@@ -439,14 +480,23 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         }
         slots.push(row);
       }
-      plan[side] = { iter: iter.data[0], slots };
+      const saved = [state[`${side}/accBeta1`], state[`${side}/accBeta2`]];
+      const accBeta = saved.map((a, k) => {
+        const name = `${side}/accBeta${k + 1}`;
+        const beta = k === 0 ? config.beta1 : config.beta2;
+        if (a === undefined) return runningBetaProduct(beta, iter.data[0]);
+        // β^(t+1) of a β in [0, 1): a finite number in [0, 1)
+        if (a.data.length !== 1 || !(a.data[0] >= 0 && a.data[0] < 1)) bad(`optimizer state ${name} must be one number in [0, 1)`, name, 'a scalar in [0, 1)', Array.from(a.data.slice(0, 4)));
+        return a.data[0];
+      }) as [number, number];
+      plan[side] = { iter: iter.data[0], slots, accBeta };
     }
     const stepArr = state['trainer/step'];
     if (!stepArr || stepArr.data.length !== 1) bad('optimizer state lacks trainer/step', 'trainer/step');
     busy = true;
     try {
       for (const side of sides) {
-        const { iter, slots } = plan[side] as { iter: number; slots: NamedArray[][] };
+        const { iter, slots, accBeta } = plan[side] as { iter: number; slots: NamedArray[][]; accBeta: [number, number] };
         const old = await optimizerOf(side).getWeights();
         old[0].tensor.dispose();
         const incoming: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter, 'int32') }];
@@ -460,6 +510,8 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         }
         // tfjs optimizers replace their slot variables without freeing the old ones.
         tf.dispose(old.slice(1).map((w) => w.tensor));
+        // after setWeights, which set them to pow(β, iter + 1): the exact running products
+        accBetas(side).forEach((v, k) => tf.tidy(() => v.assign(tf.scalar(accBeta[k], 'float32'))));
       }
       step = stepArr.data[0];
     } finally {
