@@ -4,7 +4,7 @@ export { COCO18, COCO17, H36M17, LSP14, MPII16, SKELETONS, SKELETON_NAMES, getSk
 export type { Skeleton, SkeletonName } from './skeletons';
 export { validatePose, poseToArrays, poseFromArrays, convertPose, listPoseConversions } from './pose';
 export type { Keypoint, Pose } from './pose';
-export { createRng, rngFromState, validateRngState } from './rng';
+export { assertSeed, createRng, isSeed, rngFromState, validateRngState } from './rng';
 export type { Rng, RngState } from './rng';
 export {
   WEIGHTS_FORMAT_VERSION,

@@ -167,14 +167,28 @@ export function validateRngState(s: unknown): asserts s is RngState {
   if (!(o.spare === null || (typeof o.spare === 'number' && Number.isFinite(o.spare)))) bad('spare must be null or a finite number');
 }
 
+/** True when `v` is a valid seed: any safe integer, negative included (what {@link createRng} takes). */
+export function isSeed(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+/**
+ * Throws E_ARG naming `argument` unless `v` is a valid seed ({@link isSeed}). Every API taking a seed
+ * checks it here, so a seed one function accepts is never refused by another (1.5 used to pass
+ * `generate` and fail `createRng`).
+ */
+export function assertSeed(argument: string, v: unknown): asserts v is number {
+  if (!isSeed(v)) {
+    throw new DGPoseError('E_ARG', `${argument} must be a seed: a safe integer`, { argument, expected: 'an integer with |seed| <= 2^53 - 1', got: typeof v === 'number' ? v : typeof v });
+  }
+}
+
 /**
  * A generator seeded from `seed`, any safe integer (negative included). The seed is expanded to
  * sfc32's 128-bit state with splitmix32, so nearby seeds give unrelated streams. E_ARG otherwise.
  */
 export function createRng(seed: number): Rng {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new DGPoseError('E_ARG', 'createRng(seed): seed must be a safe integer', { argument: 'seed', expected: 'integer with |seed| <= 2^53 - 1', got: typeof seed === 'number' ? String(seed) : typeof seed });
-  }
+  assertSeed('seed', seed);
   const lo = seed >>> 0; // low 32 bits (two's complement for negatives)
   const hi = Math.floor(seed / TWO32) | 0;
   // A splitmix32 stream expands the low half; the high half, when non-zero, is folded in through a

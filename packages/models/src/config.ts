@@ -3,7 +3,7 @@
  * The paper's layer sizes, latent size and loss weights were not found (dgpose-paper.md §9); the values
  * here follow the peer code named beside each field or are proposals (README: "Presets").
  */
-import { DGPoseError, getSkeleton } from '@dgpose/core';
+import { DGPoseError, getSkeleton, isSeed } from '@dgpose/core';
 import type { ConditionalConfig, ConfigOverrides, PresetName, SemiConfig } from './types';
 
 /**
@@ -166,7 +166,8 @@ function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('lrD', c.lrD, (v) => v > 0, '> 0');
   num('beta1', c.beta1, (v) => v >= 0 && v < 1, 'in [0, 1)');
   num('beta2', c.beta2, (v) => v >= 0 && v < 1, 'in [0, 1)');
-  num('seed', c.seed, (v) => Number.isInteger(v), 'an integer');
+  // seed + 1 seeds the discriminator, so both must be seeds (core's isSeed: safe integers).
+  num('seed', c.seed, (v) => isSeed(v) && isSeed(v + 1), 'a safe integer below 2^53 - 1');
 }
 
 function merge<C extends ConditionalConfig | SemiConfig>(base: Readonly<C>, partial: ConfigOverrides<C>): C {

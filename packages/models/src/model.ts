@@ -3,7 +3,7 @@
  * the task-level verbs, state and weights. conditional.ts and semi.ts add their objective and poses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
+import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, assertSeed, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
 import { Module, checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { limbMaps } from '@dgpose/mapper';
 import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
@@ -322,6 +322,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.assertLive();
     assertPositiveInt('n', n);
     const seed = opts.seed ?? this.config.seed;
+    assertSeed('opts.seed', seed);
     const S = this.config.imageSize;
     const own: tf.Tensor[] = [];
     try {

@@ -22,7 +22,7 @@
  * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, validatePose } from '@dgpose/core';
+import { DGPoseError, type NamedArrays, type Pose, assertSeed, validatePose } from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { type Mapper, type MapperConfig, gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
@@ -217,7 +217,9 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   samplePoses(n: number, opts: { seed?: number; temperature?: number } = {}): Pose[] {
     this.assertLive();
     if (!Number.isInteger(n) || n < 1) throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
-    const c = this.samplePoseCoords(n, opts.seed ?? this.config.seed, opts.temperature);
+    const seed = opts.seed ?? this.config.seed;
+    assertSeed('opts.seed', seed);
+    const c = this.samplePoseCoords(n, seed, opts.temperature);
     const S = this.config.imageSize;
     return Array.from({ length: n }, (_, i) => normalizedToPose(c, i * 2 * this.joints, this.joints, { width: S, height: S }, this.config.skeleton));
   }
