@@ -70,6 +70,18 @@ describe('mergeShards', () => {
     await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', { argument: 'models[0].dataId', message: /expected one of the data ids \["synthetic-32"\]/ });
   });
 
+  it('posterior means of another size are refused within a shard and across shards (found by merge-fuzz)', async () => {
+    const odd = shardResults(1, 2);
+    odd.models[0].images[1].zMu = [1, 2, 3, 4, 5, 6, 7];
+    const [s0, s1] = await shards(shardResults(0, 2), odd);
+    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', { argument: 'models[0].images[1].zMu', message: /expected 2 numbers \(the model's latent size\), got 7/ });
+    for (const im of odd.models[0].images) im.zMu = [1, 2, 3, 4, 5, 6, 7];
+    const [t0, t1] = await shards(shardResults(0, 2), odd);
+    const out = fresh('out');
+    await rejectsWithDGPoseError(mergeShards([t0, t1], out, { log: () => undefined }), 'E_CONFIG', /the shards disagree on the latent size of model tiny-cond \(zMu lengths\), expected one latent size, got \[2,7\]/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('a merge that fails after preparing --out leaves it as it was, so the rerun is not refused', async () => {
     const [s0, s1] = await shards(shardResults(0, 2), shardResults(1, 2));
     fs.rmSync(path.join(s0, 'grids', 'tiny-cond.png')); // the grid named in results.json is gone

@@ -110,6 +110,9 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
     }
   }
   for (const [key, m] of models) {
+    // Each shard's file is consistent (readResults); across shards the latent size must agree too.
+    const dims = new Set(m.images.filter((im) => im.zMu && im.zMu.length > 0).map((im) => im.zMu?.length));
+    if (dims.size > 1) throw new DGPoseError('E_CONFIG', `the shards disagree on the latent size of model ${m.label} (zMu lengths)`, { argument: 'dirs', expected: 'one latent size', got: [...dims] });
     m.images.sort((a, b) => a.k - b.k);
     m.pairs.sort((a, b) => a.k - b.k);
     const g = gridFrom.get(key);

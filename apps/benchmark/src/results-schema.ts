@@ -154,6 +154,13 @@ export const RESULTS_SCHEMA = z
     const ids = new Set(r.data.map((d) => d.id));
     r.models.forEach((m, i) => ids.has(m.dataId) || ctx.addIssue({ code: 'custom', path: ['models', i, 'dataId'], message: `expected one of the data ids ${JSON.stringify([...ids])}` }));
     r.references.forEach((m, i) => ids.has(m.dataId) || ctx.addIssue({ code: 'custom', path: ['references', i, 'dataId'], message: `expected one of the data ids ${JSON.stringify([...ids])}` }));
+    // Posterior means of one model all have its latent size: the active-unit count reads them as rows of one matrix.
+    r.models.forEach((m, i) => {
+      const first = m.images.find((im) => im.zMu && im.zMu.length > 0)?.zMu?.length;
+      m.images.forEach((im, j) => {
+        if (im.zMu && im.zMu.length > 0 && im.zMu.length !== first) ctx.addIssue({ code: 'custom', path: ['models', i, 'images', j, 'zMu'], message: `expected ${first} numbers (the model's latent size), got ${im.zMu.length}` });
+      });
+    });
   }) satisfies z.ZodType<ParsedResults>;
 
 /** `models[0].images[3].k` for zod's path `['models', 0, 'images', 3, 'k']`. */
