@@ -88,6 +88,13 @@ describe('loadImage', () => {
     await expect(loadImage(path.join(dir, 'thumb-cut.jpg'), { crop: { left: 0, top: 0, width: 2, height: 2 } })).rejects.toThrow(/E_IMAGE_CORRUPT.*truncated JPEG \(no end-of-image marker\)/);
   });
 
+  it('a PNG whose header claims a side over 8192 px is E_IMAGE_CORRUPT naming its size, not an E_ARG about size (found by fuzz.slow)', async () => {
+    const png = Buffer.from(fs.readFileSync(path.join(dir, 'rgb.png')));
+    png.writeUInt32BE(16777224, 16); // IHDR width (the chunk's CRC is not checked before the size is read)
+    fs.writeFileSync(path.join(dir, 'wide.png'), png);
+    await expect(loadImage(path.join(dir, 'wide.png'))).rejects.toThrow(/^\[E_IMAGE_CORRUPT\] cannot decode image .*wide\.png: image is 16777224x8, larger than the 8192 px a side returned without a resize/);
+  });
+
   it('SkipCounter counts by reason, keeps 5 examples each, forwards every skip', () => {
     const seen: string[] = [];
     const s = new SkipCounter((r, d) => seen.push(`${r}|${d}`));

@@ -98,9 +98,12 @@ function checkBox(crop: CropBox): void {
   }
 }
 
+/** Largest output side loadImage returns. */
+const MAX_SIDE = 8192;
+
 function checkSize(size: readonly [number, number]): void {
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)) {
-    throw new DGPoseError('E_ARG', 'size must be [height, width] with integers in 1..8192', { argument: 'size', expected: '[h, w]', got: size });
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_SIDE)) {
+    throw new DGPoseError('E_ARG', `size must be [height, width] with integers in 1..${MAX_SIDE}`, { argument: 'size', expected: '[h, w]', got: size });
   }
 }
 
@@ -197,6 +200,10 @@ export async function loadImage(path: string, opts: LoadImageOptions = {}): Prom
   const sw = meta.width ?? 0;
   const sh = meta.height ?? 0;
   if (sw < 1 || sh < 1) throw corrupt(path, new Error('image has no size'));
+  if (opts.crop === undefined && opts.size === undefined && (sw > MAX_SIDE || sh > MAX_SIDE)) {
+    // Without crop or size the output is the whole image: its header, not an argument, is at fault.
+    throw corrupt(path, new Error(`image is ${sw}x${sh}, larger than the ${MAX_SIDE} px a side returned without a resize (pass size; or the header is corrupt)`));
+  }
   const crop = opts.crop ?? { left: 0, top: 0, width: sw, height: sh };
   checkBox(crop);
   const size = opts.size ?? [crop.height, crop.width];
