@@ -6,7 +6,10 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { DGPoseError } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
+import type { BatcherState } from '@dgpose/datasets';
+import { errnoCode, ioError, recoverFolderSwaps, withIo } from './io';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const LATEST_FILE = 'latest';
@@ -23,8 +26,9 @@ export async function listCheckpoints(out: string): Promise<{ step: number; name
   let names: string[];
   try {
     names = await fsp.readdir(root);
-  } catch {
-    return [];
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw ioError('list the checkpoints in', root, e);
   }
   const found: { step: number; name: string; dir: string }[] = [];
   for (const name of names) {
@@ -37,11 +41,13 @@ export async function listCheckpoints(out: string): Promise<{ step: number; name
   return found.sort((a, b) => b.step - a.step);
 }
 
-/** Leftovers of interrupted writes (saveCheckpoint's `step-*.tmp-<pid>` folders) in `<out>/checkpoints`. */
-export async function listPartial(out: string): Promise<string[]> {
-  const root = path.join(out, CHECKPOINTS_DIR);
-  const names = await fsp.readdir(root).catch(() => [] as string[]);
-  return names.filter((n) => /\.tmp-/.test(n) && !STEP_DIR.test(n)).map((n) => path.join(root, n));
+/**
+ * Resolves what interrupted checkpoint writes left in `<out>/checkpoints` (saveCheckpoint writes
+ * `step-*.tmp-<pid>` and, when it replaces a folder, moves the old one to `step-*.old-<pid>`):
+ * partial folders are removed, a moved-aside complete one is put back or removed. Returns notes.
+ */
+export async function recoverCheckpoints(out: string): Promise<string[]> {
+  return recoverFolderSwaps(path.join(out, CHECKPOINTS_DIR), STEP_DIR);
 }
 
 /** The `latest` pointer (a folder name), or null when absent or unreadable. */
@@ -65,8 +71,40 @@ export async function pruneCheckpoints(out: string, keep: number, protect: strin
   const removed: string[] = [];
   for (const c of all.slice(keep)) {
     if (c.name === protect) continue;
-    await fsp.rm(c.dir, { recursive: true, force: true });
+    await withIo('remove the old checkpoint', c.dir, () => fsp.rm(c.dir, { recursive: true, force: true }));
     removed.push(c.dir);
   }
   return removed;
+}
+
+/** What dgpose-train stores in a checkpoint beside the model (`extra.data` of saveCheckpoint). */
+export interface TrainerState {
+  /** The batcher's position: data order and flips continue exactly (checked against the data by createBatcher). */
+  batcher: BatcherState;
+  /** Images trained on so far. */
+  imagesSeen: number;
+}
+
+/**
+ * Reads the trainer's part of a checkpoint's extra JSON (`{ data: { batcher, imagesSeen } }`; older
+ * checkpoints also hold an `rng`, no longer needed: grid seeds derive from seed and step).
+ * E_CHECKPOINT naming the field when it is missing or malformed (not written by dgpose-train).
+ */
+export function parseTrainerState(extra: unknown, dir: string): TrainerState {
+  const bad = (argument: string, expected: string, got: unknown): never => {
+    throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${dir}: it was not written by dgpose-train (${argument} is missing or malformed)`, {
+      argument,
+      expected,
+      got,
+      path: dir,
+    });
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(extra)) return bad('extra', 'an object', extra);
+  const data = extra.data;
+  if (!isObject(data)) return bad('extra.data', 'the data-order state { batcher, imagesSeen }', data);
+  if (!isObject(data.batcher)) return bad('extra.data.batcher', "the batcher's state()", data.batcher);
+  const seen = data.imagesSeen;
+  if (!(typeof seen === 'number' && Number.isSafeInteger(seen) && seen >= 0)) return bad('extra.data.imagesSeen', 'a non-negative integer', seen);
+  return { batcher: data.batcher as unknown as BatcherState, imagesSeen: seen };
 }

@@ -1,4 +1,4 @@
-/* The CLI end to end in child processes: SIGTERM, kill -9 and resume, a bad data root, a refused checkpoint version. */
+/* The CLI end to end in child processes: signals, kill -9 and resume, a bad data root, a refused checkpoint version. */
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,58 +19,108 @@ beforeAll(async () => {
 });
 afterAll(() => fsp.rm(tmp, { recursive: true, force: true }));
 
-/** Resolves once the run's log has a checkpoint event at step >= `step`. */
-async function waitForCheckpoint(run: CliRun, out: string, step: number): Promise<void> {
+/** Resolves with the step of the first log line after `from` (byte offset) that `match`es and has step >= `step`. */
+async function waitForLine(run: CliRun, out: string, match: string, step: number, from = 0): Promise<number> {
   const file = path.join(out, 'log.jsonl');
   for (let i = 0; i < 1200; i++) {
     if (run.child.exitCode !== null) throw new Error(`the CLI exited early: ${run.output().stderr}`);
-    const lines = await fsp.readFile(file, 'utf8').catch(() => '');
-    if (lines.split('\n').some((l) => l.includes('"event":"checkpoint"') && (JSON.parse(l).step as number) >= step)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    const text = (await fsp.readFile(file, 'utf8').catch(() => '')).slice(from);
+    for (const l of text.split('\n')) {
+      if (l.endsWith('}') && l.includes(match) && (JSON.parse(l).step as number) >= step) return JSON.parse(l).step as number;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('no checkpoint in time');
+  throw new Error(`no ${match} line in time`);
 }
+const waitForCheckpoint = (run: CliRun, out: string, step: number) => waitForLine(run, out, '"event":"checkpoint"', step);
+const logSize = (out: string) => fsp.stat(path.join(out, 'log.jsonl')).then((s) => s.size);
+const stops = (out: string) => readLog(path.join(out, 'log.jsonl')).filter((l) => l.event === 'stop') as { step: number }[];
 
 describe('dgpose-train end to end', () => {
-  it('SIGTERM finishes the step, writes a checkpoint and exits 130; kill -9 then --resume continues from the last complete checkpoint', async () => {
+  it('a signal stops within one step with a checkpoint (even with --checkpoint-every 0), a second one waits for it, a third exits at once; kill -9 and leftovers, then --resume continues', async () => {
     const out = path.join(tmp, 'run');
-    const run = spawnCli([...TINY, cfg, '--steps', '400', '--checkpoint-every', '2', '--sample-every', '0', '--log-every', '1', '--out', out]);
-    await waitForCheckpoint(run, out, 2);
+    // SIGTERM with no checkpoint cadence: acted on between steps, not at the next checkpoint
+    const run = spawnCli([...TINY, cfg, '--steps', '400', '--checkpoint-every', '0', '--sample-every', '0', '--log-every', '1', '--out', out]);
+    const seen = await waitForLine(run, out, '"type":"step"', 1);
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGTERM: finishing the current step and writing a checkpoint/);
-    const stop = readLog(path.join(out, 'log.jsonl')).find((l) => l.event === 'stop') as { step: number };
-    expect(stop.step).toBeGreaterThanOrEqual(2);
+    const [stop] = stops(out);
+    expect(stop.step).toBeGreaterThanOrEqual(seen);
+    expect(stop.step).toBeLessThanOrEqual(seen + 2); // the step under way, and one more if the poll was late
     expect((await listCheckpoints(out))[0].step).toBe(stop.step);
     expect(await readLatest(out)).toBe(`step-${String(stop.step).padStart(6, '0')}`);
 
-    // resume, then kill -9 mid-run; leave a partial checkpoint folder as a write cut short would
-    const run2 = spawnCli(['--resume', '--out', out, '--steps', '400', '--backend', 'cpu', '--quiet']);
-    await waitForCheckpoint(run2, out, stop.step + 2);
+    // two SIGINTs 10 ms apart (an impatient Ctrl-C): the second waits for the checkpoint
+    const resumeArgs = ['--resume', '--out', out, '--steps', '400', '--backend', 'cpu', '--quiet'];
+    let from = await logSize(out);
+    const twice = spawnCli(resumeArgs);
+    await waitForLine(twice, out, '"type":"step"', stop.step + 1, from);
+    twice.child.kill('SIGINT');
+    await new Promise((res) => setTimeout(res, 10));
+    twice.child.kill('SIGINT');
+    const r2 = await twice.done;
+    expect(r2.code).toBe(130);
+    expect(r2.stderr).toMatch(/SIGINT again: still writing the checkpoint/);
+    const stop2 = stops(out)[1];
+    expect(stop2.step).toBeGreaterThan(stop.step);
+    expect((await listCheckpoints(out))[0].step).toBe(stop2.step);
+
+    // three: the third exits at once, without a checkpoint; the previous one stays valid
+    from = await logSize(out);
+    const thrice = spawnCli(resumeArgs);
+    await waitForLine(thrice, out, '"type":"step"', stop2.step + 1, from);
+    for (let i = 0; i < 3; i++) {
+      thrice.child.kill('SIGINT');
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    const r3 = await thrice.done;
+    expect(r3.code).toBe(130);
+    expect(r3.stderr).toMatch(/SIGINT a third time: exiting without a checkpoint/);
+    expect(stops(out)).toHaveLength(2);
+    expect((await listCheckpoints(out))[0].step).toBe(stop2.step);
+    const resumedAt = stop2.step;
+
+    // resume, then kill -9 mid-run; leave what writes cut short would: a partial checkpoint folder, a
+    // checkpoint moved aside, a half-written final/ export and a torn log line
+    const run2 = spawnCli(['--resume', '--out', out, '--steps', '400', '--checkpoint-every', '2', '--backend', 'cpu', '--quiet']);
+    await waitForCheckpoint(run2, out, resumedAt + 2);
     run2.child.kill('SIGKILL');
-    const r2 = await run2.done;
-    expect(r2.signal).toBe('SIGKILL');
+    const k = await run2.done;
+    expect(k.signal).toBe('SIGKILL');
     const newest = (await listCheckpoints(out))[0];
-    expect(newest.step).toBeGreaterThanOrEqual(stop.step + 2);
-    await fsp.mkdir(path.join(out, 'checkpoints', `step-${String(newest.step + 1).padStart(6, '0')}.tmp-dead`));
-    await fsp.writeFile(path.join(out, 'checkpoints', `step-${String(newest.step + 1).padStart(6, '0')}.tmp-dead`, 'model.json'), '{"trunc');
+    expect(newest.step).toBeGreaterThanOrEqual(resumedAt + 2);
+    const ck = (n: number) => `step-${String(n).padStart(6, '0')}`;
+    await fsp.mkdir(path.join(out, 'checkpoints', `${ck(newest.step + 1)}.tmp-dead`));
+    await fsp.writeFile(path.join(out, 'checkpoints', `${ck(newest.step + 1)}.tmp-dead`, 'model.json'), '{"trunc');
+    await fsp.cp(newest.dir, path.join(out, 'checkpoints', `${newest.name}.old-999`), { recursive: true });
+    await fsp.mkdir(path.join(out, 'final.tmp-999'));
+    await fsp.writeFile(path.join(out, 'final.tmp-999', '.model.json.999.abc.tmp'), '{"weightsMan');
+    await fsp.writeFile(path.join(out, 'checkpoints', '.latest.999.0123456789ab.tmp'), 'step-0');
+    await fsp.appendFile(path.join(out, 'log.jsonl'), '{"type":"step","step":99');
 
     const target = newest.step + 2;
-    const r3 = await runCliChild(['--resume', '--out', out, '--steps', String(target), '--backend', 'cpu', '--quiet']);
-    expect(r3.stderr).toMatch(/removed partial checkpoint step-\d+\.tmp-dead/);
-    expect(r3.code).toBe(0);
-    expect(JSON.parse(r3.stdout.trim())).toMatchObject({ status: 'completed', step: target });
+    const r4 = await runCliChild(['--resume', '--out', out, '--steps', String(target), '--backend', 'cpu', '--quiet']);
+    expect(r4.stderr).toMatch(/removed partial step-\d+\.tmp-dead/);
+    expect(r4.stderr).toMatch(/removed step-\d+\.old-999 \(replaced by step-\d+\)/);
+    expect(r4.stderr).toMatch(/removed partial final\.tmp-999/);
+    expect(r4.stderr).toMatch(/repaired log\.jsonl: cut off a torn last line/);
+    expect(r4.stderr).toMatch(/removed \.latest\.999\.0123456789ab\.tmp \(a write cut short\)/);
+    expect(r4.code).toBe(0);
+    expect(JSON.parse(r4.stdout.trim())).toMatchObject({ status: 'completed', step: target });
     const log = readLog(path.join(out, 'log.jsonl'));
     const resumes = log.filter((l) => l.event === 'resume');
-    expect(resumes.map((l) => l.step)).toEqual([stop.step, newest.step]);
+    // twice (from the SIGTERM checkpoint), thrice and the killed run (both from the double-SIGINT one), this one
+    expect(resumes.map((l) => l.step)).toEqual([stop.step, stop2.step, resumedAt, newest.step]);
     // steps after the last resume are contiguous from the checkpoint
-    const after = log.slice(log.lastIndexOf(resumes[1]) + 1).filter((l) => l.type === 'step').map((l) => l.step);
+    const after = log.slice(log.lastIndexOf(resumes[resumes.length - 1]) + 1).filter((l) => l.type === 'step').map((l) => l.step);
     expect(after).toEqual([newest.step + 1, newest.step + 2]);
-    expect(await fsp.readdir(path.join(out, 'checkpoints'))).not.toContain(`step-${String(newest.step + 1).padStart(6, '0')}.tmp-dead`);
+    expect((await fsp.readdir(path.join(out, 'checkpoints'))).filter((n) => /\.(tmp|old)-|\.tmp$/.test(n))).toEqual([]);
+    expect((await fsp.readdir(out)).sort()).toEqual(['checkpoints', 'config.json', 'final', 'log.jsonl', 'samples']);
     const config = JSON.parse(await fsp.readFile(path.join(out, 'config.json'), 'utf8'));
-    expect(config.resumes.map((x: { fromStep: number }) => x.fromStep)).toEqual([stop.step, newest.step]);
-    await fsp.stat(path.join(out, 'final', 'model.json'));
+    expect(config.resumes.map((x: { fromStep: number }) => x.fromStep)).toEqual(resumes.map((l) => l.step));
+    expect((await fsp.readdir(path.join(out, 'final'))).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
   });
 
   it('trains on a real data set root (ChictopiaPlus layout fixture of @dgpose/datasets, LSP-14 -> COCO-18)', async () => {

@@ -1,7 +1,7 @@
 /*
  * The dgpose-train command line (commander): flags -> TrainConfig (flags win over --config), signal
- * handling (first SIGINT/SIGTERM: finish the step, checkpoint, exit 130; second: exit at once) and
- * exit codes (0 ok, 1 error, 2 bad usage, 130 interrupted after a checkpoint).
+ * handling (first SIGINT/SIGTERM: finish the step, checkpoint, exit 130; second: still wait for that
+ * checkpoint; third: exit at once) and exit codes (0 ok, 1 error, 2 bad usage, 130 interrupted).
  */
 import { promises as fsp } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BACKEND_NAMES, DGPoseError, isDGPoseError } from '@dgpose/core';
 import { CHICTOPIA_LAYOUT, DEEPFASHION_LAYOUT, H36M_LAYOUT } from '@dgpose/datasets/node';
 import { DATASET_NAMES, DEFAULT_TRAIN_CONFIG, MODEL_KINDS, PRESET_NAMES, type TrainConfig } from './options';
+import { describeCause } from './io';
 import { CONFIG_FORMAT, train } from './train';
 import { TRAINER_VERSION } from './version';
 
@@ -79,7 +80,8 @@ Exit codes:
   0    finished
   1    error (bad data root, refused checkpoint, NaN/Inf loss, I/O)
   2    bad usage (unknown flag or value, unknown preset, existing --out without --force)
-  130  interrupted by SIGINT/SIGTERM after writing a checkpoint (continue with --resume)
+  130  interrupted by SIGINT/SIGTERM: the current step finishes and a checkpoint is written
+       (continue with --resume); a second signal waits for that checkpoint, a third exits at once
 
 Examples:
   dgpose-train --model conditional --preset tiny --steps 200 --out runs/tiny
@@ -118,13 +120,16 @@ const FLAG_TO_KEY: Record<string, keyof TrainConfig> = {
   quiet: 'quiet',
 };
 
-/** Reads a --config file: plain options, or the config.json of an earlier run (its run-specific fields dropped). */
+/**
+ * Reads a --config file: plain options, or the config.json of an earlier run (its run-specific
+ * fields dropped). Checks only the file's shape (E_CONFIG); the options are validated with the flags.
+ */
 export async function readConfigFile(file: string): Promise<Partial<TrainConfig>> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new DGPoseError('E_CONFIG', `cannot read --config ${file}`, { argument: 'config', path: file, cause: e });
+    throw new DGPoseError('E_CONFIG', `cannot read --config ${file}: ${describeCause(e)}`, { argument: 'config', path: file, cause: e });
   }
   let json: unknown;
   try {
@@ -132,15 +137,18 @@ export async function readConfigFile(file: string): Promise<Partial<TrainConfig>
   } catch (e) {
     throw new DGPoseError('E_CONFIG', `--config ${file} is not valid JSON: ${(e as Error).message}`, { argument: 'config', path: file });
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(json)) {
     throw new DGPoseError('E_CONFIG', `--config ${file} must hold a JSON object`, { argument: 'config', got: json, path: file });
   }
-  const o = json as Record<string, unknown>;
-  if (o.format === CONFIG_FORMAT) {
-    const { out: _o, force: _f, resume: _r, ...rest } = o.options as Partial<TrainConfig>;
+  if (json.format === CONFIG_FORMAT) {
+    if (!isObject(json.options)) {
+      throw new DGPoseError('E_CONFIG', `--config ${file} is a ${CONFIG_FORMAT} without its options`, { argument: 'config.options', expected: 'an object', got: json.options, path: file });
+    }
+    const { out: _o, force: _f, resume: _r, ...rest } = json.options as Partial<TrainConfig>;
     return rest;
   }
-  return o as Partial<TrainConfig>;
+  return json as Partial<TrainConfig>;
 }
 
 function layoutHelp(e: DGPoseError): string {
@@ -175,13 +183,17 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   const given: Partial<TrainConfig> = {};
   const ctl = new AbortController();
   let signals = 0;
+  // A second signal often follows the first at once (an impatient Ctrl-C, a supervisor's TERM after
+  // INT): it must not cost the checkpoint being written, so only a third one exits without it.
   const onSignal = (sig: NodeJS.Signals): void => {
     signals += 1;
     if (signals === 1) {
-      err(`\n${sig}: finishing the current step and writing a checkpoint (send it again to exit at once)\n`);
+      err(`\n${sig}: finishing the current step and writing a checkpoint (a third signal exits at once without it)\n`);
       ctl.abort();
+    } else if (signals === 2) {
+      err(`${sig} again: still writing the checkpoint; send it once more to exit at once without it\n`);
     } else {
-      err(`${sig} again: exiting without a checkpoint\n`);
+      err(`${sig} a third time: exiting without a checkpoint (the previous one stays valid)\n`);
       process.exit(EXIT_INTERRUPTED);
     }
   };

@@ -54,7 +54,17 @@ describe('dgpose-train usage', () => {
     const b = await runCliChild(['--steps', 'many']);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/expected an integer >= 1, got "many"/);
+
   });
+
+  it('--threads 3 (the help says 1 or 2) and --resume with --force (which would clear the run it continues) are bad usage', async () => {
+    const c = await runCliChild(['--threads', '3', '--out', path.join(tmp, 'threads')]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/invalid training option threads, expected 1 or 2 .*got 3/);
+    const d = await runCliChild(['--resume', '--force', '--out', path.join(tmp, 'both')]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--force replaces the run in --out, --resume continues it/);
+  }, 30_000);
 
   it('an existing output folder is not overwritten without --force', async () => {
     const out = path.join(tmp, 'existing');

@@ -42,6 +42,19 @@ describe('validateTrainConfig', () => {
     expect(codeOf(() => validateTrainConfig({ dataset: 'h36m', root: '/data' }))).toBe('no error');
   });
 
+  it('threads is 1 or 2; --resume with --force is refused; only its own keys are options; modelConfig is an object', () => {
+    expect(validateTrainConfig({ threads: 2 }).threads).toBe(2);
+    expect(codeOf(() => validateTrainConfig({ threads: 3 }))).toBe('E_CONFIG:threads');
+    expect(() => validateTrainConfig({ threads: 3 })).toThrow(/expected 1 or 2 .*got 3/);
+    expect(codeOf(() => validateTrainConfig({ resume: true, force: true }))).toBe('E_CONFIG:force');
+    expect(() => validateTrainConfig({ resume: true, force: true })).toThrow(/not with resume: --force replaces the run in --out, --resume continues it/);
+    // inherited names are no options (JSON.parse makes "__proto__" an own key)
+    for (const k of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(codeOf(() => validateTrainConfig(JSON.parse(`{"${k}": 1}`)))).toBe(`E_CONFIG:${k}`);
+    }
+    for (const mc of ['abc', 3, [1], null]) expect(codeOf(() => validateTrainConfig({ modelConfig: mc as never }))).toBe('E_CONFIG:modelConfig');
+  });
+
   it('supervisedOnly: a boolean, only with model semi, not contradicted by modelConfig', () => {
     expect(validateTrainConfig({}).supervisedOnly).toBe(false);
     expect(validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true }).supervisedOnly).toBe(true);
@@ -65,6 +78,11 @@ describe('mergeResumeConfig', () => {
     expect(() => mergeResumeConfig(stored, { model: 'semi' })).toThrow(/checkpoints are of the conditional model, not semi/);
     expect(() => mergeResumeConfig(stored, { seed: 5 })).toThrow(/started with seed=4, not 5/);
     expect(mergeResumeConfig(stored, { seed: 4 }).seed).toBe(4);
+  });
+  it('a run started with --force resumes (force is not carried over); --force with --resume is refused', () => {
+    const forced = validateTrainConfig({ steps: 10, out: '/tmp/x', force: true });
+    expect(mergeResumeConfig(forced, { resume: true }).force).toBe(false);
+    expect(codeOf(() => mergeResumeConfig(forced, { resume: true, force: true }))).toBe('E_CONFIG:force');
   });
   it('supervisedOnly must match; a run stored before the option existed counts as false', () => {
     const semi = validateTrainConfig({ model: 'semi', supervision: 0.5, supervisedOnly: true, out: '/tmp/s' });
@@ -95,6 +113,10 @@ describe('readConfigFile (--config)', () => {
       expect(validateTrainConfig({ ...back, out: '/runs/b' })).toEqual({ ...options, out: '/runs/b', force: false });
       await fsp.writeFile(plain, '[1, 2]');
       await expect(readConfigFile(plain)).rejects.toThrow(/must hold a JSON object/);
+      // a stored config without its options is malformed, not a crash
+      await fsp.writeFile(stored, JSON.stringify({ format: 'dgpose-train-config', version: 1, options: null }));
+      await expect(readConfigFile(stored)).rejects.toMatchObject({ code: 'E_CONFIG', details: { argument: 'config.options' } });
+      await expect(readConfigFile(path.join(dir, 'missing.json'))).rejects.toThrow(/cannot read --config .*missing\.json: ENOENT \(no such file or folder\)/);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }

@@ -63,7 +63,7 @@ export interface TrainConfig {
   logEvery: number;
   /** tfjs backend: 'auto' tries tensorflow, wasm, cpu; null keeps the current one (programmatic use). */
   backend: BackendName | 'auto' | null;
-  /** wasm threads (1 or 2; see @dgpose/core initBackend). */
+  /** wasm threads: 1 or 2 (see @dgpose/core initBackend). */
   threads: number;
   /** No progress bar: plain periodic lines only. */
   quiet: boolean;
@@ -151,14 +151,16 @@ function oneOf<T extends string>(name: string, v: unknown, valid: readonly T[], 
 export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) bad('options', 'an object', partial);
   for (const k of Object.keys(partial)) {
-    if (!(k in DEFAULT_TRAIN_CONFIG)) bad(k, `one of ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}`, k);
+    // own keys only: `k in` would take 'constructor', 'toString' or '__proto__' (JSON.parse makes it an own key) for options
+    if (!Object.hasOwn(DEFAULT_TRAIN_CONFIG, k)) bad(k, `one of ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}`, k);
   }
+  const mc = (partial as { modelConfig?: unknown }).modelConfig;
+  if (mc !== undefined && (typeof mc !== 'object' || mc === null || Array.isArray(mc))) bad('modelConfig', 'an object of model config fields', mc);
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...defined, modelConfig: { ...(defined.modelConfig as object | undefined) } };
+  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...defined, modelConfig: { ...(mc as Record<string, unknown> | undefined) } };
   c.model = oneOf('model', c.model, MODEL_KINDS, 'model');
   c.preset = oneOf('preset', c.preset, PRESET_NAMES, 'preset');
   c.dataset = oneOf('dataset', c.dataset, DATASET_NAMES, 'dataset');
-  if (typeof partial.modelConfig === 'object' && (partial.modelConfig === null || Array.isArray(partial.modelConfig))) bad('modelConfig', 'an object', partial.modelConfig);
   if (c.dataset === 'synthetic') {
     if (c.root !== null) bad('root', 'no --root with the synthetic data set (it is built in)', c.root);
   } else if (typeof c.root !== 'string' || c.root === '') {
@@ -170,7 +172,7 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   }
   if (typeof c.supervisedOnly !== 'boolean') bad('supervisedOnly', 'a boolean', c.supervisedOnly);
   if (c.supervisedOnly && c.model !== 'semi') bad('supervisedOnly', 'only with model semi (--model semi --supervised-only): the baseline is Semi-DGPose\'s q(y|x) alone', c.model);
-  if ('supervisedOnly' in c.modelConfig && c.modelConfig.supervisedOnly !== c.supervisedOnly) {
+  if (Object.hasOwn(c.modelConfig, 'supervisedOnly') && c.modelConfig.supervisedOnly !== c.supervisedOnly) {
     bad('modelConfig.supervisedOnly', `the same as supervisedOnly (${c.supervisedOnly}), or left out: set it with --supervised-only`, c.modelConfig.supervisedOnly);
   }
   if (!isInt(c.steps, 1)) bad('steps', 'an integer >= 1', c.steps);
@@ -179,12 +181,14 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   if (!(typeof c.seed === 'number' && Number.isSafeInteger(c.seed) && c.seed >= 0)) bad('seed', 'a non-negative safe integer', c.seed);
   if (typeof c.out !== 'string' || c.out === '') bad('out', 'a folder path', c.out);
   for (const k of ['force', 'resume', 'quiet', 'flip'] as const) if (typeof c[k] !== 'boolean') bad(k, 'a boolean', c[k]);
+  // --force clears the folder's run, --resume continues it: together one of them would be ignored
+  if (c.resume && c.force) bad('force', 'not with resume: --force replaces the run in --out, --resume continues it', 'both');
   if (!isInt(c.checkpointEvery, 0)) bad('checkpointEvery', 'an integer >= 0 (0 = only at the end)', c.checkpointEvery);
   if (!isInt(c.keep, 1)) bad('keep', 'an integer >= 1', c.keep);
   if (!isInt(c.sampleEvery, 0)) bad('sampleEvery', 'an integer >= 0 (0 = only at the end)', c.sampleEvery);
   if (!isInt(c.logEvery, 1)) bad('logEvery', 'an integer >= 1', c.logEvery);
   if (c.backend !== null && c.backend !== 'auto') c.backend = oneOf('backend', c.backend, BACKEND_NAMES, 'backend');
-  if (!isInt(c.threads, 1)) bad('threads', 'an integer >= 1', c.threads);
+  if (c.threads !== 1 && c.threads !== 2) bad('threads', "1 or 2 (wasm threads; 2 = @dgpose/core's patched two-thread wasm)", c.threads);
   if (!isInt(c.syntheticIdentities, 2)) bad('syntheticIdentities', 'an integer >= 2', c.syntheticIdentities);
   if (!isInt(c.syntheticPoses, 1)) bad('syntheticPoses', 'an integer >= 1', c.syntheticPoses);
   if (!Number.isSafeInteger(c.syntheticSeed)) bad('syntheticSeed', 'a safe integer', c.syntheticSeed);

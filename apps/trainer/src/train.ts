@@ -1,30 +1,45 @@
 /*
  * The training loop of dgpose-train: model + data + batcher, checkpoints (atomic, newest K, a
- * `latest` pointer), exact resume (weights, optimizer, step, the trainer's RNG and the batcher's
- * position), sample grids, a JSONL log, progress, signals and NaN handling.
+ * `latest` pointer), exact resume (weights, optimizer, step and the batcher's position: a resumed
+ * run is bit for bit the uninterrupted one), sample grids, a JSONL log, progress, signals, NaN
+ * handling, and every filesystem failure as a coded E_IO.
  */
 import '@tensorflow/tfjs-layers'; // side effect: registers the gradients training needs
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { DGPoseError, createRng, initBackend, isDGPoseError, type Pose, type Rng, type RngState } from '@dgpose/core';
+import { DGPoseError, createRng, initBackend, isDGPoseError, type Pose, type Rng } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
-import { createBatcher, type Batcher, type BatcherState, type Sample, type SampleSource, type TensorBatch } from '@dgpose/datasets';
+import { createBatcher, type Batcher, type Sample, type SampleSource, type TensorBatch } from '@dgpose/datasets';
 import type { AnyDGPoseModel, SemiDGPoseModel, StepLosses } from '@dgpose/models';
 // the node entry's createSemiDGPose also loads the shipped learned mapper (small preset)
 import { createConditionalDGPose, createSemiDGPose, loadCheckpoint, saveCheckpoint, saveModel } from '@dgpose/models/node';
-import { CHECKPOINTS_DIR, listCheckpoints, listPartial, pruneCheckpoints, readLatest, stepDirName, writeLatest } from './checkpoints';
+import {
+  CHECKPOINTS_DIR,
+  listCheckpoints,
+  parseTrainerState,
+  pruneCheckpoints,
+  readLatest,
+  recoverCheckpoints,
+  stepDirName,
+  writeLatest,
+  type TrainerState,
+} from './checkpoints';
 import { openTrainingSource } from './data';
 import { composeGrid, writePng, type GridImage } from './grid';
-import { JsonlLog } from './log';
+import { asIoError, checkWritableFolder, describeCause, errnoCode, recoverFolderSwaps, removeAtomicWriteLeftovers, replaceFolderAtomic, withIo } from './io';
+import { JsonlLog, repairLog } from './log';
 import { DEFAULT_TRAIN_CONFIG, RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
 import { barProgress, lineProgress, type ProgressSink } from './progress';
 import { TRAINER_VERSION } from './version';
 
-/** Folder entries the trainer writes (and `--force` replaces). */
-export const OUTPUT_ENTRIES = ['config.json', 'log.jsonl', CHECKPOINTS_DIR, 'samples', 'final'] as const;
 export const CONFIG_FILE = 'config.json';
 export const LOG_FILE = 'log.jsonl';
 export const CONFIG_FORMAT = 'dgpose-train-config';
+/** The exported weights folder; replaced as a whole (see io.ts replaceFolderAtomic). */
+export const FINAL_DIR = 'final';
+const FINAL_FOLDER = new RegExp(`^${FINAL_DIR}$`);
+/** Folder entries the trainer writes (and `--force` replaces). */
+export const OUTPUT_ENTRIES = [CONFIG_FILE, LOG_FILE, CHECKPOINTS_DIR, 'samples', FINAL_DIR] as const;
 
 type AnyModel = AnyDGPoseModel;
 
@@ -46,7 +61,10 @@ export interface TrainHooks {
 
 /** Options of {@link train}: any {@link TrainConfig} fields plus run-time wiring. */
 export interface TrainOptions extends Partial<TrainConfig> {
-  /** Aborting finishes the current step, writes a checkpoint and returns status 'interrupted'. */
+  /**
+   * Aborting finishes the current step (at most one more: the loop looks at it between steps), writes
+   * a checkpoint (whatever the checkpoint cadence) and returns status 'interrupted'.
+   */
   signal?: AbortSignal;
   hooks?: TrainHooks;
   /** Progress: 'auto' = a bar on a TTY unless quiet, lines otherwise; 'none' = silent. */
@@ -96,30 +114,46 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Reads `<out>/config.json` (E_CHECKPOINT when it is not a dgpose-train config). */
+/**
+ * Reads `<out>/config.json`: E_IO when it cannot be read (a missing one: nothing to resume),
+ * E_CHECKPOINT when it is not a dgpose-train config.
+ */
 export async function readRunConfig(out: string): Promise<StoredRunConfig> {
   const file = path.join(out, CONFIG_FILE);
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new DGPoseError('E_IO', `nothing to resume in ${out}: ${CONFIG_FILE} is missing`, { argument: 'out', path: file, cause: e });
+    const why = errnoCode(e) === 'ENOENT' ? `${CONFIG_FILE} is missing` : `${CONFIG_FILE} cannot be read: ${describeCause(e)}`;
+    throw new DGPoseError('E_IO', `nothing to resume in ${out}: ${why}`, { argument: 'out', path: file, cause: e });
   }
-  let parsed: StoredRunConfig;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as StoredRunConfig;
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON`, { argument: 'out', path: file, cause: e });
+    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON (${(e as Error).message})`, { argument: 'out', path: file, cause: e });
   }
-  if (parsed?.format !== CONFIG_FORMAT || parsed.version !== 1 || typeof parsed.options !== 'object') {
+  const o = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
+  if (o.format !== CONFIG_FORMAT || o.version !== 1) {
     throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not a dgpose-train config (format ${CONFIG_FORMAT} version 1)`, {
       argument: 'out',
       expected: `${CONFIG_FORMAT} v1`,
-      got: `${String(parsed?.format)} v${String(parsed?.version)}`,
+      got: `${String(o.format)} v${String(o.version)}`,
       path: file,
     });
   }
-  return parsed;
+  // what a resume reads back: the options and the history it appends to
+  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const fields: [string, boolean, string][] = [
+    ['options', isObject(o.options), 'an object of training options'],
+    ['command', o.command === undefined || (Array.isArray(o.command) && o.command.every((x) => typeof x === 'string')), 'a list of strings'],
+    ['createdAt', o.createdAt === undefined || typeof o.createdAt === 'string', 'a date string'],
+    ['resumes', o.resumes === undefined || (Array.isArray(o.resumes) && o.resumes.every(isObject)), 'a list of objects'],
+  ];
+  for (const [k, ok, expected] of fields) {
+    if (!ok) throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} field ${k} is malformed`, { argument: k, expected, got: o[k], path: file });
+  }
+  return o as unknown as StoredRunConfig;
 }
 
 /**
@@ -130,7 +164,8 @@ export async function readRunConfig(out: string): Promise<StoredRunConfig> {
 export function mergeResumeConfig(storedOptions: TrainConfig, given: Partial<TrainConfig>): TrainConfig {
   // options added since the run was stored (e.g. supervisedOnly) take their defaults
   const stored: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...storedOptions };
-  const merged: TrainConfig = { ...stored };
+  // a resume never clears the folder: --force is only what this command line says (refused with --resume)
+  const merged: TrainConfig = { ...stored, force: false };
   for (const [k, v] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
     if (v === undefined) continue;
     if ((RESUME_MUTABLE as string[]).includes(k)) {
@@ -150,9 +185,9 @@ export function mergeResumeConfig(storedOptions: TrainConfig, given: Partial<Tra
 async function checkOutDir(c: TrainConfig): Promise<boolean> {
   const out = c.out;
   if (!(await exists(out))) return false;
-  const st = await fsp.stat(out);
+  const st = await withIo('inspect the output folder', out, () => fsp.stat(out));
   if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
-  const entries = await fsp.readdir(out);
+  const entries = await withIo('list the output folder', out, () => fsp.readdir(out));
   if (entries.length > 0 && !c.force) {
     throw new DGPoseError(
       'E_ARG',
@@ -166,9 +201,25 @@ async function checkOutDir(c: TrainConfig): Promise<boolean> {
 
 /** Creates the output folder; with `force`, first removes what an earlier run wrote (other files stay). */
 async function prepareOutDir(out: string, clear: boolean): Promise<void> {
-  if (clear) for (const e of OUTPUT_ENTRIES) await fsp.rm(path.join(out, e), { recursive: true, force: true });
-  await fsp.mkdir(path.join(out, CHECKPOINTS_DIR), { recursive: true });
-  await fsp.mkdir(path.join(out, 'samples'), { recursive: true });
+  if (clear) {
+    // leftovers of an interrupted final/ export first (an .old-<pid> would otherwise come back as final/)
+    await recoverFolderSwaps(out, FINAL_FOLDER);
+    for (const e of OUTPUT_ENTRIES) await withIo('remove', path.join(out, e), () => fsp.rm(path.join(out, e), { recursive: true, force: true }));
+  }
+  for (const d of [CHECKPOINTS_DIR, 'samples']) await withIo('create the folder', path.join(out, d), () => fsp.mkdir(path.join(out, d), { recursive: true }));
+}
+
+/**
+ * Puts an output folder back in order before a resume: leftovers of interrupted checkpoint writes and
+ * final/ exports (see io.ts recoverFolderSwaps), temp files of interrupted atomic file writes
+ * (config.json, `latest`, grids) and a torn last log line. Returns notes.
+ */
+async function recoverOutDir(out: string): Promise<string[]> {
+  const notes = [...(await recoverCheckpoints(out)), ...(await recoverFolderSwaps(out, FINAL_FOLDER))];
+  for (const d of [out, path.join(out, CHECKPOINTS_DIR), path.join(out, 'samples')]) notes.push(...(await removeAtomicWriteLeftovers(d)));
+  const cut = repairLog(path.join(out, LOG_FILE));
+  if (cut > 0) notes.push(`repaired ${LOG_FILE}: cut off a torn last line (${cut} bytes; a write cut short)`);
+  return notes;
 }
 
 function modelOverrides(c: TrainConfig): Record<string, unknown> {
@@ -188,22 +239,22 @@ async function createModel(c: TrainConfig): Promise<AnyModel> {
   return (await createConditionalDGPose({ preset: c.preset, config: config as never, seed: c.seed })) as unknown as AnyModel;
 }
 
-interface CheckpointData {
-  batcher: BatcherState;
-  imagesSeen: number;
-}
-
-/** Loads the newest complete checkpoint of `out` that reads back; corrupt ones are skipped with a note. */
+/**
+ * Loads the newest complete checkpoint of `out` that reads back; damaged ones are skipped with a
+ * note. E_CHECKPOINT when there is none (nothing to resume: never a silent restart from step 0), when
+ * every one fails to read back (each reason listed), or for a checkpoint of another model or version.
+ */
 async function loadNewestCheckpoint(
   out: string,
   c: TrainConfig,
   note: (m: string) => void,
-): Promise<{ model: AnyModel; rng: RngState | undefined; data: CheckpointData; name: string; step: number } | null> {
+): Promise<{ model: AnyModel; data: TrainerState; name: string; step: number }> {
   const candidates = await listCheckpoints(out);
   const latest = await readLatest(out);
   if (candidates.length && latest && latest !== candidates[0].name) {
     note(`note: 'latest' points at ${latest} but ${candidates[0].name} is complete and newer (the run stopped before updating the pointer); using ${candidates[0].name}`);
   }
+  const skipped: string[] = [];
   for (const cand of candidates) {
     let loaded: Awaited<ReturnType<typeof loadCheckpoint>>;
     try {
@@ -215,7 +266,9 @@ async function loadNewestCheckpoint(
       if (!incomplete && (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION'))) {
         throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, { argument: 'resume', path: cand.dir, cause: e });
       }
-      note(`warning: skipping unreadable checkpoint ${cand.dir}: ${(e as Error).message}`);
+      const why = isDGPoseError(e) ? e.message : describeCause(e);
+      note(`warning: skipping unreadable checkpoint ${cand.dir}: ${why}`);
+      skipped.push(`${cand.name}: ${why}`);
       continue;
     }
     const model = loaded.model as AnyModel;
@@ -228,21 +281,29 @@ async function loadNewestCheckpoint(
         path: cand.dir,
       });
     }
-    const extra = loaded.extra as { rng?: RngState; data?: unknown; meta?: Record<string, unknown> };
-    const data = extra.data as CheckpointData | undefined;
-    if (!data || typeof data !== 'object' || typeof data.batcher !== 'object') {
+    let data: TrainerState;
+    try {
+      data = parseTrainerState(loaded.extra, cand.dir);
+    } catch (e) {
       model.dispose();
-      throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: it was not written by dgpose-train (no data-order state)`, {
-        argument: 'resume',
-        path: cand.dir,
-      });
+      throw e;
     }
     if (model.step !== cand.step) {
       note(`warning: checkpoint ${cand.name} holds model step ${model.step}`);
     }
-    return { model, rng: extra.rng, data, name: cand.name, step: model.step };
+    return { model, data, name: cand.name, step: model.step };
   }
-  return null;
+  const where = path.join(out, CHECKPOINTS_DIR);
+  const why =
+    candidates.length === 0
+      ? `there is no complete checkpoint in ${where} (the run stopped before its first one)`
+      : `none of the ${candidates.length} checkpoints in ${where} reads back (${skipped.join('; ')})`;
+  throw new DGPoseError('E_CHECKPOINT', `nothing to resume in ${out}: ${why}; train it again with --force, or choose another --out`, {
+    argument: 'resume',
+    expected: 'a complete checkpoint that reads back',
+    got: candidates.length === 0 ? 'none' : `${candidates.length} unreadable`,
+    path: where,
+  });
 }
 
 /** Fits Semi-DGPose's pose prior p(y) on the labelled subset (normalised coords, unflipped). */
@@ -281,8 +342,16 @@ async function previewSamples(source: SampleSource, c: TrainConfig): Promise<Sam
 }
 
 /**
+ * The sample seeds of the grid at `step`: a function of the run's seed and the step alone, so a
+ * grid is the same whether the run was resumed or not, and whatever grids were drawn before it.
+ */
+export function gridRng(seed: number, step: number): Rng {
+  return createRng(seed).fork('grid').fork(stepDirName(step));
+}
+
+/**
  * One grid row per preview sample: input | reconstruction | transfer (appearance of row i in the
- * pose of row i+1) | two samples z ~ p(z) in the row's pose. Seeds come from the trainer's RNG.
+ * pose of row i+1) | two samples z ~ p(z) in the row's pose, seeded by `rng`.
  */
 async function writeSampleGrid(model: AnyModel, rows: Sample[], rng: Rng, file: string): Promise<void> {
   const images = rows.map((s) => s.image as GridImage);
@@ -306,12 +375,23 @@ function finiteLosses(losses: StepLosses): string | null {
 }
 
 /**
+ * Lets timers and signal handlers run. A training step can complete without ever leaving the
+ * microtask queue (cpu `data()` resolves at once, the batcher prefetches), so without this a SIGINT
+ * or a timer's `abort()` would only be seen at the next checkpoint write.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * Trains a DGPose model as configured and writes the output folder (README: layout). Resolves
  * with status 'completed' after `steps` steps (final weights in `final/`), or 'interrupted' when
  * `signal` aborts (after finishing the current step and writing a checkpoint). Throws DGPoseError:
  * E_CONFIG for bad options (an unknown preset lists the valid ones), E_ARG for an existing output
  * folder without `force`, E_DATASET_LAYOUT for a bad data root, E_CHECKPOINT for a checkpoint of
- * another model or version, E_LOSS_NAN when a loss becomes NaN/Inf (the last good checkpoint kept).
+ * another model or version and for a resume with no checkpoint that reads back, E_LOSS_NAN when a
+ * loss becomes NaN/Inf (the last good checkpoint kept), E_IO for any filesystem failure (naming the
+ * path and the system's reason: EROFS, EACCES, ENOSPC, ENOENT, ...).
  */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const { signal, hooks = {}, progress: progressMode = 'auto', print = (l: string) => process.stderr.write(`${l}\n`), command = [], ...given } = options;
@@ -325,8 +405,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     stored = await readRunConfig(out);
     c = mergeResumeConfig(stored.options, { ...given, out, resume: true });
   }
-  // refuse an existing folder before any work; create it only once data and model are ready
+  // refuse an existing folder, or one that cannot be written, before any work; create it only once
+  // data and model are ready
   const clearOut = c.resume ? false : await checkOutDir(c);
+  await checkWritableFolder(out);
 
   const useBar = progressMode === 'bar' || (progressMode === 'auto' && !c.quiet && process.stderr.isTTY === true);
   const sink: ProgressSink =
@@ -346,9 +428,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const batchSize = resolvedBatchSize(c);
   let model: AnyModel | null = null;
   let batcher: Batcher | null = null;
-  const rng = createRng(c.seed).fork('trainer');
   let resumedFrom: number | null = null;
-  let data: CheckpointData | null = null;
+  let data: TrainerState | null = null;
 
   const nanStop = async (term: string, atStep: number, cause: unknown): Promise<DGPoseError> => {
     sink.stop();
@@ -364,39 +445,42 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
   try {
     if (c.resume) {
-      const partial = await listPartial(out);
-      for (const p of partial) {
-        await fsp.rm(p, { recursive: true, force: true });
-        sink.note(`removed partial checkpoint ${path.basename(p)} (a write cut short)`);
-      }
+      for (const n of await recoverOutDir(out)) sink.note(n);
       const found = await loadNewestCheckpoint(out, c, (m) => sink.note(m));
-      if (found) {
-        model = found.model;
-        if (found.rng) rng.setState(found.rng);
-        data = found.data;
-        resumedFrom = found.step;
-      } else {
-        sink.note(`no complete checkpoint in ${path.join(out, CHECKPOINTS_DIR)}; starting from step 0 with the stored config`);
-      }
-      await fsp.mkdir(path.join(out, 'samples'), { recursive: true });
+      model = found.model;
+      data = found.data;
+      resumedFrom = found.step;
+      await withIo('create the folder', path.join(out, 'samples'), () => fsp.mkdir(path.join(out, 'samples'), { recursive: true }));
     }
     model ??= await createModel(c);
     const imageSize = (model.config as { imageSize: number }).imageSize;
 
     const source = await openTrainingSource(c, imageSize);
     if (!c.resume) await prepareOutDir(out, clearOut);
-    batcher = createBatcher({
-      source,
-      batchSize,
-      seed: c.seed,
-      supervision: c.supervision,
-      // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only;
-      // so does the supervised-only baseline (the same subset, fixed by supervision and seed, as Semi labels)
-      subset: (c.model === 'conditional' && c.supervision < 1) || c.supervisedOnly ? 'labelled' : 'all',
-      flip: c.flip,
-      prefetch: 2,
-      state: data?.batcher,
-    });
+    try {
+      batcher = createBatcher({
+        source,
+        batchSize,
+        seed: c.seed,
+        supervision: c.supervision,
+        // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only;
+        // so does the supervised-only baseline (the same subset, fixed by supervision and seed, as Semi labels)
+        subset: (c.model === 'conditional' && c.supervision < 1) || c.supervisedOnly ? 'labelled' : 'all',
+        flip: c.flip,
+        prefetch: 2,
+        state: data?.batcher,
+      });
+    } catch (e) {
+      // the data-order state comes from the checkpoint: one that does not fit is the checkpoint's fault
+      if (data && isDGPoseError(e) && /^state/.test(e.details.argument ?? '')) {
+        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${stepDirName(resumedFrom ?? 0)}: its data-order state does not fit this data set: ${e.message}`, {
+          argument: 'resume',
+          path: path.join(out, CHECKPOINTS_DIR, stepDirName(resumedFrom ?? 0)),
+          cause: e,
+        });
+      }
+      throw e;
+    }
     let priorCount = 0;
     if (c.model === 'semi') priorCount = await fitPrior(model as unknown as SemiDGPoseModel, source, c);
 
@@ -433,12 +517,13 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       if (lastCheckpoint?.step === step) return;
       const name = stepDirName(step);
       const dir = path.join(out, CHECKPOINTS_DIR, name);
-      const extraData: CheckpointData = { batcher: (batcher as Batcher).state(), imagesSeen };
-      await saveCheckpoint(dir, model as AnyModel, {
-        rng: rng.getState(),
-        data: extraData,
-        meta: { trainer: TRAINER_VERSION, step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
-      });
+      const state: TrainerState = { batcher: (batcher as Batcher).state(), imagesSeen };
+      await withIo('write the checkpoint', dir, () =>
+        saveCheckpoint(dir, model as AnyModel, {
+          data: state,
+          meta: { trainer: TRAINER_VERSION, step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
+        }),
+      );
       await writeLatest(out, name);
       lastCheckpoint = { step, dir };
       const removed = await pruneCheckpoints(out, c.keep, name);
@@ -449,7 +534,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     const samples = async (): Promise<void> => {
       if (lastSamples === step) return;
       const file = path.join(out, 'samples', `${stepDirName(step)}.png`);
-      await writeSampleGrid(model as AnyModel, preview, rng, file);
+      await writeSampleGrid(model as AnyModel, preview, gridRng(c.seed, step), file);
       lastSamples = step;
       log.event('samples', { step, file: path.relative(out, file) });
     };
@@ -461,6 +546,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     let status: TrainResult['status'] = 'completed';
 
     while (step < c.steps) {
+      await yieldToEventLoop();
       if (signal?.aborted) {
         status = 'interrupted';
         break;
@@ -492,20 +578,22 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         windowStart = now;
         windowImages = 0;
       }
-      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await checkpoint();
       if (c.sampleEvery > 0 && step % c.sampleEvery === 0) await samples();
+      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await checkpoint();
     }
 
-    await checkpoint();
     let finalDir: string | null = null;
     if (status === 'completed') {
       await samples();
-      finalDir = path.join(out, 'final');
-      await saveModel(finalDir, model);
-      log.event('end', { step, final: 'final' });
+      await checkpoint();
+      finalDir = path.join(out, FINAL_DIR);
+      // a new folder renamed into place: a crash leaves the previous complete final/ or this one
+      await replaceFolderAtomic(finalDir, (dir) => saveModel(dir, model as AnyModel));
+      log.event('end', { step, final: FINAL_DIR });
       sink.stop();
       sink.note(`done: ${step} steps; weights in ${finalDir}`);
     } else {
+      await checkpoint();
       log.event('stop', { step, reason: 'signal', checkpoint: path.relative(out, (lastCheckpoint as { dir: string } | null)?.dir ?? '') });
       sink.stop();
       sink.note(`interrupted at step ${step}; checkpoint ${path.relative(process.cwd(), (lastCheckpoint as { dir: string } | null)?.dir ?? out)} written; continue with --resume`);
@@ -520,6 +608,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       final: finalDir,
       config: c,
     };
+  } catch (e) {
+    // the filesystem failures no step above named: still E_IO with the path and the reason
+    throw asIoError(e, 'write the output folder', out);
   } finally {
     sink.stop();
     await batcher?.close();

@@ -40,7 +40,12 @@ export type TrainChildOutput =
   | { ok: false; code: string | null; message: string };
 
 /** Runs train() in a child process (see testing/train-child.ts). */
-export async function trainInChild(spec: { options: import('../train').TrainOptions; abortAtStep?: number }): Promise<TrainChildOutput> {
+export async function trainInChild(spec: {
+  options: import('../train').TrainOptions;
+  abortAtStep?: number;
+  abortLaterAtStep?: number;
+  fault?: { under: string; code: import('./fault-fs').FaultCode; fromStep: number };
+}): Promise<TrainChildOutput> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(TRAINER_DIR, 'src', 'testing', 'train-child.ts'), JSON.stringify(spec)], {
     cwd: TRAINER_DIR,
     env: { ...process.env, TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'), DGPOSE_BACKEND: 'cpu' },
