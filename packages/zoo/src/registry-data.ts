@@ -48,7 +48,9 @@ export const ZOO_DATA = [
         "zeroDecodeColourError": 74.8551,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.8438
+        "swapFollowsA": 0.8438,
+        "priorSampleSpread": 35.5717,
+        "peopleSpread": 42.7411
       },
       "targets": {
         "ganSharperThanNoAdv": {
@@ -75,6 +77,11 @@ export const ZOO_DATA = [
           "value": 0.5281,
           "target": "<= 1/3 of the constant colour",
           "met": false
+        },
+        "generationSpread": {
+          "value": 0.8323,
+          "target": ">= 0.4 of the spread between people",
+          "met": true
         },
         "poseFollowed:pose-regressor-64": {
           "value": 0.9391,
@@ -137,7 +144,9 @@ export const ZOO_DATA = [
         "zeroDecodeColourError": 74.1762,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.776
+        "swapFollowsA": 0.776,
+        "priorSampleSpread": 25.7678,
+        "peopleSpread": 42.7411
       },
       "targets": {
         "ssimOverBackground": {
@@ -155,6 +164,11 @@ export const ZOO_DATA = [
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
+        "generationSpread": {
+          "value": 0.6029,
+          "target": ">= 0.4 of the spread between people",
+          "met": true
+        },
         "poseFollowed:pose-regressor-64": {
           "value": 0.8696,
           "target": ">= 0.8 of the estimator's ceiling",
@@ -171,7 +185,7 @@ export const ZOO_DATA = [
   {
     "name": "semi-small-64-100",
     "kind": "semi",
-    "description": "Semi-DGPose (small preset, maxChannels 64) on the built-in synthetic people, 64x64, 100 % of poses labelled",
+    "description": "Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, 100 % of poses labelled",
     "preset": "small",
     "supervision": 1,
     "weightsKind": "dgpose-semi",
@@ -179,27 +193,27 @@ export const ZOO_DATA = [
     "shards": [
       {
         "path": "group1-shard1of1.bin",
-        "byteLength": 3070468,
-        "sha256": "977a42a96abc1ac1dd293377e9c759fd161dd31f301b32981c65fcaff70525de"
+        "byteLength": 3267884,
+        "sha256": "9922bc928f25665757f64102bf093f5c086aef9e28ff83f1cca876f4987e0226"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --preset small --supervision 1 --steps 400 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-100 && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --out /tmp/dgpose-zoo-runs/semi-small-64-100 --resume --steps 1000 --quiet",
-    "steps": 1000,
-    "paramCount": 766040,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi.json --model semi --preset small --supervision 1 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-100",
+    "steps": 1500,
+    "paramCount": 863683,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.6826,
-      "reconPsnr": 20.6567,
-      "transferSsim": 0.6825,
-      "transferPsnr": 20.6129,
+      "reconSsim": 0.7177,
+      "reconPsnr": 22.7014,
+      "transferSsim": 0.7131,
+      "transferPsnr": 22.4888,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.1522,
-      "transferPckh": 0.1515,
+      "reconPckh": 0.6714,
+      "transferPckh": 0.6638,
       "realPckh": 0.7698,
-      "estPckh": 0.5416,
-      "estPck01": 0.7449,
+      "estPckh": 0.6887,
+      "estPck01": 0.8528,
       "images": 320,
       "pairs": 320
     },
@@ -207,50 +221,57 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "transferSsimPg2": 0.6813,
-        "transferPsnr": 20.7426,
+        "transferSsimPg2": 0.7035,
+        "transferPsnr": 22.3656,
         "backgroundOnlySsimPg2": 0.7092,
         "backgroundOnlyPsnr": 19.8574,
-        "zeroDecodeSsimPg2": 0.6504,
+        "zeroDecodeSsimPg2": 0.6698,
         "copySourceSsimPg2": 0.5989,
-        "sharpness": 0.1077,
-        "garmentColourError": 64.7858,
+        "sharpness": 0.5084,
+        "garmentColourError": 38.4524,
         "constantColourError": 59.4762,
-        "zeroDecodeColourError": 65.1194,
+        "zeroDecodeColourError": 74.0382,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.5573,
-        "poseEstimatePckh": 0.5444,
+        "swapFollowsA": 0.849,
+        "priorSampleSpread": 26.8734,
+        "peopleSpread": 42.7411,
+        "poseEstimatePckh": 0.6708,
         "constantMeanPosePckh": 0.0529
       },
       "targets": {
         "ssimOverBackground": {
-          "value": -0.0279,
+          "value": -0.0057,
           "target": ">= +0.10",
           "met": false
         },
         "psnrOverBackground": {
-          "value": 0.8852,
+          "value": 2.5081,
           "target": ">= +3 dB",
           "met": false
         },
         "garmentColourRatio": {
-          "value": 1.0893,
+          "value": 0.6465,
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
+        "generationSpread": {
+          "value": 0.6287,
+          "target": ">= 0.4 of the spread between people",
+          "met": true
+        },
         "poseFollowed:pose-regressor-64": {
-          "value": 0.1926,
+          "value": 0.9101,
           "target": ">= 0.8 of the estimator's ceiling",
-          "met": false
+          "met": true
         },
         "poseFollowed:movenet-lightning": {
-          "value": 0.799,
+          "value": 0.9685,
           "target": ">= 0.8 of the estimator's ceiling",
-          "met": false
+          "met": true
         },
         "poseEstimate100": {
-          "value": 0.5444,
+          "value": 0.6708,
           "target": ">= 0.75",
           "met": false
         }
@@ -309,6 +330,8 @@ export const ZOO_DATA = [
         "activeUnits": 32,
         "latentDim": 32,
         "swapFollowsA": 0.5417,
+        "priorSampleSpread": 6.1117,
+        "peopleSpread": 42.7411,
         "poseEstimatePckh": 0.5297,
         "constantMeanPosePckh": 0.0529
       },
@@ -326,6 +349,11 @@ export const ZOO_DATA = [
         "garmentColourRatio": {
           "value": 1.1953,
           "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "generationSpread": {
+          "value": 0.143,
+          "target": ">= 0.4 of the spread between people",
           "met": false
         },
         "poseFollowed:pose-regressor-64": {
@@ -393,6 +421,8 @@ export const ZOO_DATA = [
         "activeUnits": 32,
         "latentDim": 32,
         "swapFollowsA": 0.526,
+        "priorSampleSpread": 10.0439,
+        "peopleSpread": 42.7411,
         "poseEstimatePckh": 0.291,
         "constantMeanPosePckh": 0.0529
       },
@@ -410,6 +440,11 @@ export const ZOO_DATA = [
         "garmentColourRatio": {
           "value": 1.5287,
           "target": "<= 1/3 of the constant colour",
+          "met": false
+        },
+        "generationSpread": {
+          "value": 0.235,
+          "target": ">= 0.4 of the spread between people",
           "met": false
         },
         "poseFollowed:pose-regressor-64": {
@@ -437,26 +472,26 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 3267884,
-        "sha256": "fa43e63a5ae4df7600fc404362a75ee63eb8bdecbb23236f8dbe6fad73becdbe"
+        "sha256": "f968d0916c0fa0b7830f4f55117811c08a13fc69076b16ccc92cf00b8663c737"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-25",
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi.json --model semi --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-25",
     "steps": 1500,
     "paramCount": 863683,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.6554,
-      "reconPsnr": 20.331,
-      "transferSsim": 0.5912,
-      "transferPsnr": 19.0767,
+      "reconSsim": 0.6347,
+      "reconPsnr": 21.2996,
+      "transferSsim": 0.5483,
+      "transferPsnr": 19.3933,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.5353,
-      "transferPckh": 0.2962,
+      "reconPckh": 0.5164,
+      "transferPckh": 0.2515,
       "realPckh": 0.7698,
-      "estPckh": 0.5524,
-      "estPck01": 0.7585,
+      "estPckh": 0.5771,
+      "estPck01": 0.7813,
       "images": 320,
       "pairs": 320
     },
@@ -464,56 +499,63 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "transferSsimPg2": 0.609,
-        "transferPsnr": 19.2982,
+        "transferSsimPg2": 0.5687,
+        "transferPsnr": 19.6968,
         "backgroundOnlySsimPg2": 0.7092,
         "backgroundOnlyPsnr": 19.8574,
-        "zeroDecodeSsimPg2": 0.6203,
+        "zeroDecodeSsimPg2": 0.5973,
         "copySourceSsimPg2": 0.5989,
-        "sharpness": 0.5138,
-        "garmentColourError": 97.122,
+        "sharpness": 0.4224,
+        "garmentColourError": 79.6377,
         "constantColourError": 59.4762,
-        "zeroDecodeColourError": 113.4784,
+        "zeroDecodeColourError": 99.6343,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.5208,
-        "poseEstimatePckh": 0.5362,
+        "swapFollowsA": 0.6302,
+        "priorSampleSpread": 25.8579,
+        "peopleSpread": 42.7411,
+        "poseEstimatePckh": 0.5544,
         "constantMeanPosePckh": 0.0529,
         "supervisedOnlyPckh": 0.6602
       },
       "targets": {
         "ssimOverBackground": {
-          "value": -0.1002,
+          "value": -0.1404,
           "target": ">= +0.10",
           "met": false
         },
         "psnrOverBackground": {
-          "value": -0.5592,
+          "value": -0.1606,
           "target": ">= +3 dB",
           "met": false
         },
         "garmentColourRatio": {
-          "value": 1.633,
+          "value": 1.339,
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
+        "generationSpread": {
+          "value": 0.605,
+          "target": ">= 0.4 of the spread between people",
+          "met": true
+        },
         "poseFollowed:pose-regressor-64": {
-          "value": 0.4699,
+          "value": 0.4012,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": false
         },
         "poseFollowed:movenet-lightning": {
-          "value": 0.3174,
+          "value": 0.2136,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": false
         },
         "poseEstimate25vs100": {
-          "value": 0.9849,
+          "value": 0.8265,
           "target": ">= 0.8 x the 100 % figure",
           "met": true
         },
         "gainOverSupervisedOnly": {
-          "value": -0.124,
+          "value": -0.1058,
           "target": ">= +0.10",
           "met": false
         }
