@@ -27,5 +27,6 @@ export type {
   ArraySpec,
 } from './weights';
 export { sha256Hex } from './sha256';
+export type { RgbImage } from './image';
 export { initBackend, backendLine, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
 export type { BackendName, BackendAttempt, InitBackendOptions, InitBackendResult } from './backend';
