@@ -3,22 +3,17 @@
  * separated by a gap, written as PNG with sharp (atomically, via core's writeFileAtomic).
  */
 import sharp from 'sharp';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, type RgbImage } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
 
-/** HWC uint8 RGB (the task-level image of @dgpose/models and @dgpose/datasets). */
-export interface GridImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3;
-}
+/** @deprecated the same type as `RgbImage` from `@dgpose/core`; use that. */
+export type GridImage = RgbImage;
 
 /**
  * Tiles `rows` (each a list of cells; every cell `cell` x `cell` pixels) into one image with a
  * `gap`-pixel white border between cells. Cells of another size are nearest-neighbour resized.
  */
-export function composeGrid(rows: GridImage[][], cell: number, gap = 2): GridImage {
+export function composeGrid(rows: RgbImage[][], cell: number, gap = 2): RgbImage {
   if (rows.length === 0 || rows.some((r) => r.length === 0)) throw new DGPoseError('E_EMPTY', 'a grid needs at least one cell per row', { argument: 'rows' });
   const cols = Math.max(...rows.map((r) => r.length));
   const width = cols * cell + (cols + 1) * gap;
@@ -45,7 +40,7 @@ export function composeGrid(rows: GridImage[][], cell: number, gap = 2): GridIma
 }
 
 /** Encodes `img` as PNG and writes it atomically to `file`. */
-export async function writePng(file: string, img: GridImage): Promise<void> {
+export async function writePng(file: string, img: RgbImage): Promise<void> {
   const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
   })

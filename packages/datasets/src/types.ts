@@ -1,16 +1,7 @@
-import type { Pose, SkeletonName } from '@dgpose/core';
+import type { Pose, RgbImage, SkeletonName } from '@dgpose/core';
 
-/**
- * An 8-bit RGB image, row-major HWC: pixel (x, y) channel c is `data[(y * width + x) * 3 + c]`.
- * Shared by every source in this package (synthetic and real data).
- */
-export interface RgbImage {
-  /** HWC uint8 RGB, length `width * height * 3`. */
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3;
-}
+/** An 8-bit RGB image, row-major HWC (core's one image type), shared by every source in this package. */
+export type { RgbImage };
 
 /** One example: image HWC uint8 RGB, pose in pixel coords of that image. */
 export interface Sample {

@@ -1,3 +1,4 @@
+import type { RgbImage } from '@dgpose/core';
 import { expectDGPoseError } from '@dgpose/test-utils';
 import type { RawImage } from './image';
 import { applyMask, maskedL1, maskedPsnr, maskedSsim } from './masked';
@@ -72,6 +73,11 @@ describe('psnr', () => {
     expect(mse(a, b)).toBe(255 ** 2 / 4);
     expect(psnr(a, b, { dataRange: 255 })).toBeCloseTo(10 * Math.log10(4), 12);
     expect(psnr(a, img([0, 0, 0, 0.5], 2, 2), { dataRange: 1 })).toBeCloseTo(10 * Math.log10(16), 12);
+  });
+  it("takes core's RgbImage (model outputs) as it is", () => {
+    const a: RgbImage = { data: new Uint8Array([0, 0, 0, 0, 0, 0]), width: 2, height: 1, channels: 3 };
+    const b: RgbImage = { data: new Uint8Array([0, 0, 0, 0, 0, 255]), width: 2, height: 1, channels: 3 };
+    expect(psnr(a, b, { dataRange: 255 })).toBeCloseTo(10 * Math.log10(6), 12);
   });
   it('is Infinity for identical images', () => {
     const a = noise(1, 8, 8, 3);

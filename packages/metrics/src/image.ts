@@ -7,6 +7,8 @@ export type PixelArray = Uint8Array | Uint8ClampedArray | Uint16Array | Int32Arr
  * A plain image: `data` in HWC order (row-major, channels interleaved), `data.length` =
  * `height * width * channels`. Matches what `sharp(...).raw().toBuffer({ resolveWithObject: true })`
  * gives (`{ data, info: { width, height, channels } }`) and a `[H,W,C]` tensor's `await t.data()`.
+ * Wider than `@dgpose/core`'s `RgbImage` on purpose (metrics also score grey, 16-bit and float
+ * images); every `RgbImage` is a `RawImage`, so model outputs go in as they are.
  */
 export interface RawImage {
   /** HWC pixel values; any range, given to the metric through its explicit `dataRange`. */

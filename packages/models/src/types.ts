@@ -1,6 +1,6 @@
 // Public types of @dgpose/models. Apps (trainer, benchmark) and the zoo code against this file.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { NamedArrays, Pose, RngState, SkeletonName, WeightsManifest } from '@dgpose/core';
+import type { NamedArrays, Pose, RgbImage, RngState, SkeletonName, WeightsManifest } from '@dgpose/core';
 
 export type ModelKind = 'conditional' | 'semi';
 export type PresetName = 'tiny' | 'small' | 'paper';
@@ -30,13 +30,8 @@ export interface TrainStepResult {
   losses: StepLosses;
 }
 
-/** Task-level image: HWC uint8 RGB (what datasets' Sample.image is). */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3;
-}
+/** Task-level image: HWC uint8 RGB, core's one image type (what datasets' Sample.image is). */
+export type { RgbImage };
 
 /** Loss weights of Conditional-DGPose: total = l1·L1 + kl·w(t)·KL + adv·L_adv (w(t) = KL warm-up). */
 export interface ConditionalLossWeights {
