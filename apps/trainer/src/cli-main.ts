@@ -50,6 +50,7 @@ export function buildProgram(): Command {
     .option('--size <px>', 'image side in pixels, a power of two (default: the preset\'s)', intArg(32))
     .option('--supervision <f>', `fraction of labelled training images in (0, 1]: 0.25, 0.5, 0.75 or 1 (default ${D.supervision}); Semi uses the rest unlabelled, Conditional trains on the labelled part only`, numArg)
     .option('--supervised-only', 'with --model semi: the supervised-only baseline, q(y|x) alone trained on the labelled subset only (the images a Semi run with the same --supervision and --seed labels; same steps and batch size)')
+    .option('--labelled-per-batch <n>', 'with --model semi and --supervision < 1: labelled rows in every batch (their own shuffled stream), the rest unlabelled (default: about supervision x batch)', intArg(1))
     .option('-s, --steps <n>', `total training steps (default ${D.steps}); a resumed run continues up to this count`, intArg(1))
     .option('-b, --batch-size <n>', 'images per step (default 8 for tiny, 16 otherwise)', intArg(1))
     .option('--lr <rate>', 'learning rate (default: the model config\'s)', numArg)
@@ -103,6 +104,7 @@ const FLAG_TO_KEY: Record<string, keyof TrainConfig> = {
   size: 'size',
   supervision: 'supervision',
   supervisedOnly: 'supervisedOnly',
+  labelledPerBatch: 'labelledPerBatch',
   steps: 'steps',
   batchSize: 'batchSize',
   lr: 'lr',

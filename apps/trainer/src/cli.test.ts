@@ -15,7 +15,7 @@ describe('dgpose-train usage', () => {
     const r = await runCliChild(['--help']);
     expect(r.code).toBe(0);
     for (const flag of [
-      '--model', '--preset', '--config', '--dataset', '--root', '--size', '--supervision', '--supervised-only', '--steps', '--batch-size', '--lr', '--seed',
+      '--model', '--preset', '--config', '--dataset', '--root', '--size', '--supervision', '--supervised-only', '--labelled-per-batch', '--steps', '--batch-size', '--lr', '--seed',
       '--out', '--force', '--resume', '--checkpoint-every', '--keep', '--sample-every', '--log-every', '--backend', '--threads', '--quiet',
     ]) {
       expect(r.stdout).toContain(flag);

@@ -64,6 +64,17 @@ describe('validateTrainConfig', () => {
     expect(codeOf(() => validateTrainConfig({ model: 'semi', modelConfig: { supervisedOnly: true } }))).toBe('E_CONFIG:modelConfig.supervisedOnly');
     expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: true, modelConfig: { supervisedOnly: true } }))).toBe('no error');
   });
+
+  it('labelledPerBatch: null, or an integer in [1, batch) with Semi below full supervision', () => {
+    expect(validateTrainConfig({}).labelledPerBatch).toBeNull();
+    expect(validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 8 }).labelledPerBatch).toBe(8);
+    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervision: 0.25, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 1, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 0.25, labelledPerBatch: 0 }))).toBe('E_CONFIG:labelledPerBatch');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 16 }))).toBe('E_CONFIG:labelledPerBatch'); // small: batch 16
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', preset: 'tiny', supervision: 0.25, labelledPerBatch: 7 }))).toBe('no error'); // tiny: batch 8
+  });
 });
 
 describe('mergeResumeConfig', () => {

@@ -39,6 +39,12 @@ export interface TrainConfig {
    * labels), with the same batch size and steps.
    */
   supervisedOnly: boolean;
+  /**
+   * Semi only (supervision < 1): labelled rows in every batch, drawn from the labelled subset's own
+   * shuffled stream, the rest unlabelled (datasets' `labelledPerBatch`). null = each batch is a slice of
+   * one shuffled order, so about supervision x batch rows are labelled.
+   */
+  labelledPerBatch: number | null;
   /** Total optimisation steps (a resumed run continues up to this count). */
   steps: number;
   /** Images per step; null = 8 for the tiny preset, 16 otherwise. */
@@ -90,6 +96,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   size: null,
   supervision: 1,
   supervisedOnly: false,
+  labelledPerBatch: null,
   steps: 1000,
   batchSize: null,
   lr: null,
@@ -175,6 +182,11 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   if (Object.hasOwn(c.modelConfig, 'supervisedOnly') && c.modelConfig.supervisedOnly !== c.supervisedOnly) {
     bad('modelConfig.supervisedOnly', `the same as supervisedOnly (${c.supervisedOnly}), or left out: set it with --supervised-only`, c.modelConfig.supervisedOnly);
   }
+  if (c.labelledPerBatch !== null) {
+    if (!isInt(c.labelledPerBatch, 1)) bad('labelledPerBatch', 'an integer >= 1, or null', c.labelledPerBatch);
+    if (c.model !== 'semi' || c.supervisedOnly) bad('labelledPerBatch', 'only with model semi (not --supervised-only): it mixes labelled and unlabelled rows', c.model);
+    if (c.supervision >= 1) bad('labelledPerBatch', 'only with supervision < 1 (at 1 every row is labelled)', c.labelledPerBatch);
+  }
   if (!isInt(c.steps, 1)) bad('steps', 'an integer >= 1', c.steps);
   if (c.batchSize !== null && !isInt(c.batchSize, 1)) bad('batchSize', 'an integer >= 1', c.batchSize);
   if (c.lr !== null && !(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0)) bad('lr', 'a finite number > 0', c.lr);
@@ -193,6 +205,9 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   if (!isInt(c.syntheticPoses, 1)) bad('syntheticPoses', 'an integer >= 1', c.syntheticPoses);
   if (!Number.isSafeInteger(c.syntheticSeed)) bad('syntheticSeed', 'a safe integer', c.syntheticSeed);
   if (!isInt(c.sampleRows, 2) || c.sampleRows > 16) bad('sampleRows', 'an integer in [2, 16]', c.sampleRows);
+  if (c.labelledPerBatch !== null && c.labelledPerBatch >= resolvedBatchSize(c)) {
+    bad('labelledPerBatch', `< the batch size (${resolvedBatchSize(c)}), leaving room for unlabelled rows`, c.labelledPerBatch);
+  }
   return c;
 }
 

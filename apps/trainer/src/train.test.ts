@@ -238,4 +238,18 @@ describe('train (semi --supervised-only, tiny)', () => {
     expect(moved.length).toBeGreaterThan(0);
     expect(moved.filter((k) => !k.startsWith('poseEstimator.'))).toEqual([]);
   });
+
+  it('labelledPerBatch: every Semi batch has exactly that many labelled rows, from the labelled subset', async () => {
+    const out = path.join(tmp, 'semi-lpb');
+    const r = await run({ ...TINY, model: 'semi', supervision: 0.25, labelledPerBatch: 2, steps: 3, checkpointEvery: 0, sampleEvery: 0, logEvery: 1, out });
+    expect(r.status).toBe('completed');
+    const mask = labelledMask(12, 0.25, 7); // the batcher's mask over the 12 training samples
+    for (const b of r.batches) {
+      expect(b.labelled).toEqual([1, 1, 0, 0]);
+      expect(b.indices.map((i) => mask[i])).toEqual([1, 1, 0, 0]);
+    }
+    expect(r.losses).toMatchObject({ labelled: 2, unlabelled: 2 });
+    const cfg = JSON.parse(await fsp.readFile(path.join(out, 'config.json'), 'utf8'));
+    expect(cfg.options).toMatchObject({ labelledPerBatch: 2 });
+  });
 });

@@ -466,6 +466,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         // Conditional-DGPose needs every pose: with supervision < 1 it trains on the labelled subset only;
         // so does the supervised-only baseline (the same subset, fixed by supervision and seed, as Semi labels)
         subset: (c.model === 'conditional' && c.supervision < 1) || c.supervisedOnly ? 'labelled' : 'all',
+        labelledPerBatch: c.labelledPerBatch ?? 0,
         flip: c.flip,
         prefetch: 2,
         state: data?.batcher,

@@ -187,6 +187,57 @@ describe('createBatcher', () => {
     expectDGPoseError(() => createBatcher({ ...opts, state: { ...st, position: 999 } }), 'E_CONFIG', { argument: 'state' });
   });
 
+  it('labelledPerBatch: every batch is L labelled rows from their own stream, then unlabelled rows; resumes exactly', async () => {
+    // 20 samples at 25 %: 5 labelled, 15 unlabelled; batches of 4 = 2 labelled + 2 unlabelled
+    const opts = { source, batchSize: 4, seed: 2, flip: true, supervision: 0.25, labelledPerBatch: 2, prefetch: 2 };
+    const a = createBatcher(opts);
+    const lab = new Set(a.labelledIndices());
+    expect(lab.size).toBe(5);
+    expect(a.epochSize).toBe(15);
+    expect(a.batchesPerEpoch).toBe(7);
+    const batches = await take(a, 9);
+    for (const x of batches) {
+      expect(Array.from(x.labelled)).toEqual([1, 1, 0, 0]);
+      expect(x.indices.slice(0, 2).every((i) => lab.has(i))).toBe(true);
+      expect(x.indices.slice(2).some((i) => lab.has(i))).toBe(false);
+      // labelled rows keep their pose; the unlabelled ones are hidden
+      expect(x.visible.slice(0, 18).some((v) => v === 1)).toBe(true);
+      expect(x.visible.slice(36).every((v) => v === 0)).toBe(true);
+    }
+    // the labelled stream: 2 whole batches per labelled epoch, each a fresh permutation (no repeats inside one)
+    const firstTwo = batches.slice(0, 2).flatMap((x) => x.indices.slice(0, 2));
+    expect(new Set(firstTwo).size).toBe(4);
+    // the unlabelled rows cover all 15 unlabelled samples once per epoch (7 batches x 2 = 14, one dropped)
+    expect(new Set(batches.slice(0, 7).flatMap((x) => x.indices.slice(2))).size).toBe(14);
+
+    const b = createBatcher(opts);
+    await take(b, 3);
+    const st = JSON.parse(JSON.stringify(b.state()));
+    expect(st).toMatchObject({ step: 3, labelledPerBatch: 2 });
+    const again = await take(createBatcher({ ...opts, prefetch: 0, state: st }), 6);
+    again.forEach((x, i) => {
+      expect(x.indices).toEqual(batches[i + 3].indices);
+      expect(x.flipped).toEqual(batches[i + 3].flipped);
+      expect(Buffer.from(x.images.buffer).equals(Buffer.from(batches[i + 3].images.buffer))).toBe(true);
+    });
+    // a state taken without labelledPerBatch (or with another L) is refused, and vice versa
+    const plain = createBatcher({ ...opts, labelledPerBatch: 0 });
+    expectDGPoseError(() => createBatcher({ ...opts, state: plain.state() }), 'E_CONFIG', { argument: 'state.labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...opts, labelledPerBatch: 0, state: st }), 'E_CONFIG', { argument: 'state.labelledPerBatch' });
+    await Promise.all([a.close(), b.close(), plain.close()]);
+  });
+
+  it('labelledPerBatch refuses settings where it cannot hold (E_CONFIG naming the field)', () => {
+    const base = { source, batchSize: 4, supervision: 0.25 };
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 4 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 1.5 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, subset: 'labelled' }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, supervision: 1 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, dropLast: false }), 'E_CONFIG', { argument: 'dropLast' });
+    // 5 labelled samples cannot fill 6 labelled rows
+    expectDGPoseError(() => createBatcher({ ...base, batchSize: 8, labelledPerBatch: 6 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+  });
+
   it('gives the same batches through the generic get() path as through the synthetic fast path', async () => {
     const fast = await take(createBatcher({ source, batchSize: 5, seed: 4, flip: true, heatmaps: {} }), 2);
     const slow = await take(createBatcher({ source: plainSource(source), batchSize: 5, seed: 4, flip: true, heatmaps: {} }), 2);

@@ -44,6 +44,14 @@ export interface BatcherConfig {
    * labels it should not see. The `labelled` vector says which rows are real.
    */
   hideUnlabelled: boolean;
+  /**
+   * 0 (default): a batch is the next slice of one shuffled order over the subset, so its labelled
+   * share varies around the supervision fraction (about 4 of 16 at 25 %). L >= 1 (subset 'all',
+   * supervision < 1, dropLast): every batch is L labelled rows (their own shuffled stream, oversampled
+   * as the semi-supervised literature does) followed by batchSize - L unlabelled rows. Without it a
+   * Semi run at 25 % sees 5x fewer labelled images than its supervised-only baseline in the same steps.
+   */
+  labelledPerBatch: number;
 }
 
 export const DEFAULT_BATCHER_CONFIG: Readonly<BatcherConfig> = Object.freeze({
@@ -57,6 +65,7 @@ export const DEFAULT_BATCHER_CONFIG: Readonly<BatcherConfig> = Object.freeze({
   prefetch: 2,
   dropLast: true,
   hideUnlabelled: true,
+  labelledPerBatch: 0,
 });
 
 /** Where a batcher is in its stream; plain JSON. Resuming from it reproduces the exact data order. */
@@ -74,6 +83,8 @@ export interface BatcherState {
   position: number;
   /** Batches handed out so far. */
   step: number;
+  /** Labelled rows per batch, when the batcher was made with labelledPerBatch >= 1 (absent otherwise). */
+  labelledPerBatch?: number;
 }
 
 /** A batch as plain arrays (NHWC, row-major). */
@@ -133,7 +144,7 @@ export interface BatcherOptions extends Partial<BatcherConfig> {
 export interface Batcher {
   readonly config: BatcherConfig;
   readonly source: SampleSource;
-  /** Samples iterated per epoch (the subset's size). */
+  /** Samples iterated per epoch (the subset's size; with labelledPerBatch, the unlabelled rows). */
   readonly epochSize: number;
   /** Batches per epoch. */
   readonly batchesPerEpoch: number;
@@ -174,6 +185,13 @@ export function validateBatcherConfig(partial: Partial<BatcherConfig> = {}): Bat
   if (!Number.isInteger(c.prefetch) || c.prefetch < 0) bad('prefetch', 'an integer >= 0', c.prefetch);
   if (typeof c.dropLast !== 'boolean') bad('dropLast', 'a boolean', c.dropLast);
   if (typeof c.hideUnlabelled !== 'boolean') bad('hideUnlabelled', 'a boolean', c.hideUnlabelled);
+  if (!Number.isInteger(c.labelledPerBatch) || c.labelledPerBatch < 0) bad('labelledPerBatch', 'an integer >= 0 (0 = off)', c.labelledPerBatch);
+  if (c.labelledPerBatch > 0) {
+    if (c.labelledPerBatch >= c.batchSize) bad('labelledPerBatch', `< batchSize (${c.batchSize}), leaving room for unlabelled rows`, c.labelledPerBatch);
+    if (c.subset !== 'all') bad('labelledPerBatch', "0 unless subset is 'all' (it mixes the labelled and unlabelled subsets)", c.labelledPerBatch);
+    if (c.supervision >= 1) bad('labelledPerBatch', '0 when supervision is 1 (there are no unlabelled rows)', c.labelledPerBatch);
+    if (!c.dropLast) bad('dropLast', 'true with labelledPerBatch (every batch has the same labelled rows)', c.dropLast);
+  }
   return c;
 }
 
@@ -343,6 +361,32 @@ async function buildBatch(
 type Cursor = { epoch: number; position: number; step: number };
 
 /**
+ * Epoch e's visiting order over M items (a permutation from `fork(prefix + 'epoch:e')`, identity
+ * without shuffle) and its flips (`fork(prefix + 'flip:e')`): pure in (seed, prefix, e). The last
+ * three epochs are cached.
+ */
+function epochPlanner(M: number, seed: number, shuffle: boolean, flip: boolean, prefix: string): (e: number) => { order: number[]; flips: Uint8Array } {
+  const root = createRng(seed);
+  const items = Array.from({ length: M }, (_, i) => i);
+  const cache = new Map<number, { order: number[]; flips: Uint8Array }>();
+  return (e) => {
+    let p = cache.get(e);
+    if (!p) {
+      const order = shuffle ? root.fork(`${prefix}epoch:${e}`).shuffle(items.slice()) : items.slice();
+      const flips = new Uint8Array(M);
+      if (flip) {
+        const fr = root.fork(`${prefix}flip:${e}`);
+        for (let i = 0; i < M; i++) flips[i] = fr.next() < 0.5 ? 1 : 0;
+      }
+      p = { order, flips };
+      if (cache.size >= 3) cache.delete(cache.keys().next().value as number);
+      cache.set(e, p);
+    }
+    return p;
+  };
+}
+
+/**
  * The epoch/prefetch machinery over M items: epoch e visits them in a permutation from
  * `fork('epoch:e')` (identity without shuffle) with flips from `fork('flip:e')`; `build` turns a
  * slice of the order into a batch. Pure in (seed, epoch), so a cursor is a complete state.
@@ -360,24 +404,7 @@ function createStream<T>(o: {
 }): { next(): Promise<T>; cursor(): Cursor; close(): Promise<void>; batchesPerEpoch: number } {
   const { M, batchSize } = o;
   const batchesPerEpoch = o.dropLast ? Math.floor(M / batchSize) : Math.ceil(M / batchSize);
-  const root = createRng(o.seed);
-  const items = Array.from({ length: M }, (_, i) => i);
-  const cache = new Map<number, { order: number[]; flips: Uint8Array }>();
-  const epochPlan = (e: number): { order: number[]; flips: Uint8Array } => {
-    let p = cache.get(e);
-    if (!p) {
-      const order = o.shuffle ? root.fork(`epoch:${e}`).shuffle(items.slice()) : items.slice();
-      const flips = new Uint8Array(M);
-      if (o.flip) {
-        const fr = root.fork(`flip:${e}`);
-        for (let i = 0; i < M; i++) flips[i] = fr.next() < 0.5 ? 1 : 0;
-      }
-      p = { order, flips };
-      if (cache.size >= 3) cache.delete(cache.keys().next().value as number);
-      cache.set(e, p);
-    }
-    return p;
-  };
+  const epochPlan = epochPlanner(M, o.seed, o.shuffle, o.flip, '');
   let cursor: Cursor = { ...o.start };
   // the scheduler runs ahead of the consumer by the prefetched batches
   let sched: Cursor = { ...cursor };
@@ -457,14 +484,23 @@ export function createBatcher(opts: BatcherOptions): Batcher {
   if (nLabelled === 0) bad('supervision', `large enough that round(supervision * ${N}) >= 1`, cfg.supervision);
   const ctx = makeContext(source, cfg.heatmaps, cfg.hideUnlabelled);
   const mask = labelledMask(N, cfg.supervision, cfg.seed);
+  const L = cfg.labelledPerBatch;
   const members: number[] = [];
+  const labelledMembers: number[] = [];
   for (let i = 0; i < N; i++) {
-    if (cfg.subset === 'all' || (cfg.subset === 'labelled') === (mask[i] === 1)) members.push(i);
+    if (L > 0) {
+      if (mask[i] === 1) labelledMembers.push(i);
+      else members.push(i);
+    } else if (cfg.subset === 'all' || (cfg.subset === 'labelled') === (mask[i] === 1)) members.push(i);
   }
+  // with labelledPerBatch the epoch runs over the unlabelled rows; the labelled rows are a stream of their own
+  const rowsPerBatch = cfg.batchSize - L;
   const M = members.length;
-  if (M === 0) throw new DGPoseError('E_EMPTY', `the '${cfg.subset}' subset is empty`, { argument: 'subset', expected: '>= 1 samples', got: 0 });
-  if (cfg.dropLast && M < cfg.batchSize) bad('batchSize', `<= ${M} (the subset size) when dropLast is true`, cfg.batchSize);
-  const epochLength = (cfg.dropLast ? Math.floor(M / cfg.batchSize) : Math.ceil(M / cfg.batchSize)) * cfg.batchSize;
+  const what = L > 0 ? 'unlabelled' : cfg.subset;
+  if (M === 0) throw new DGPoseError('E_EMPTY', `the '${what}' subset is empty`, { argument: 'subset', expected: '>= 1 samples', got: 0 });
+  if (cfg.dropLast && M < rowsPerBatch) bad('batchSize', `<= ${M + L} (the ${what} subset size${L > 0 ? ' + labelledPerBatch' : ''}) when dropLast is true`, cfg.batchSize);
+  if (L > labelledMembers.length && L > 0) bad('labelledPerBatch', `<= ${labelledMembers.length} (the labelled subset size)`, L);
+  const epochLength = (cfg.dropLast ? Math.floor(M / rowsPerBatch) : Math.ceil(M / rowsPerBatch)) * rowsPerBatch;
   const start =
     resume === undefined
       ? { epoch: 0, position: 0, step: 0 }
@@ -476,19 +512,33 @@ export function createBatcher(opts: BatcherOptions): Batcher {
             ['batchSize', cfg.batchSize],
             ['supervision', cfg.supervision],
             ['subset', cfg.subset],
+            ['labelledPerBatch', L > 0 ? L : undefined],
           ],
           epochLength,
         );
+  // Batch k's labelled rows: slice k of the labelled stream, a pure function of k (so the stream's
+  // step alone restores it on resume, and prefetching ahead cannot shift it).
+  const labelledBatches = L > 0 ? Math.floor(labelledMembers.length / L) : 0;
+  const labelledPlan = epochPlanner(labelledMembers.length, cfg.seed, cfg.shuffle, cfg.flip, 'labelled:');
+  const labelledRows = (step: number): { rows: number[]; flips: boolean[] } => {
+    if (L === 0) return { rows: [], flips: [] };
+    const plan = labelledPlan(Math.floor(step / labelledBatches));
+    const at = (step % labelledBatches) * L;
+    return { rows: plan.order.slice(at, at + L).map((k) => labelledMembers[k]), flips: Array.from(plan.flips.subarray(at, at + L), (v) => v === 1) };
+  };
   const stream = createStream<ArrayBatch>({
     M,
-    batchSize: cfg.batchSize,
+    batchSize: rowsPerBatch,
     dropLast: cfg.dropLast,
     seed: cfg.seed,
     shuffle: cfg.shuffle,
     flip: cfg.flip,
     prefetch: cfg.prefetch,
     start,
-    build: (items, flips, at) => buildBatch(ctx, items.map((k) => members[k]), flips, (i) => mask[i], at.epoch, at.step),
+    build: (items, flips, at) => {
+      const lab = labelledRows(at.step);
+      return buildBatch(ctx, [...lab.rows, ...items.map((k) => members[k])], [...lab.flips, ...flips], (i) => mask[i], at.epoch, at.step);
+    },
   });
 
   return {
@@ -515,6 +565,7 @@ export function createBatcher(opts: BatcherOptions): Batcher {
         epoch: c.epoch,
         position: c.position,
         step: c.step,
+        ...(L > 0 ? { labelledPerBatch: L } : {}),
       };
     },
     close: stream.close,
