@@ -28,5 +28,17 @@ export type {
 } from './weights';
 export { sha256Hex } from './sha256';
 export type { RgbImage } from './image';
-export { initBackend, backendLine, shutdownBackend, registerFastKernels, BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
+export { toRgbImage, toRgbImages, limitImageSide } from './image-input';
+export type { ImageInput, RgbaImage, ImageDataLike, CanvasLike, DrawableLike, Tensor3DLike, BlobLike, ToRgbImageOptions } from './image-input';
+export {
+  initBackend,
+  backendLine,
+  shutdownBackend,
+  registerFastKernels,
+  BACKEND_NAMES,
+  BROWSER_BACKEND_NAMES,
+  ALL_BACKEND_NAMES,
+  TENSORFLOW_MODULES,
+  GPU_BACKEND_MODULES,
+} from './backend';
 export type { BackendName, BackendAttempt, InitBackendOptions, InitBackendResult } from './backend';
