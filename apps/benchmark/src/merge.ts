@@ -144,7 +144,7 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
   const modelList = modelKeys(parts[0].r.models).map((k) => models.get(k) as ModelResult);
   const references = [...refs.values()];
   // speed: inference from the merged timings; training/metric figures of shard 0 (each shard ran them on its own machine)
-  let speed: SpeedResult | null = first.speed ? { ...first.speed } : null;
+  const speed: SpeedResult | null = first.speed ? { ...first.speed } : null;
   if (speed) {
     speed.inference = modelList.flatMap((m) =>
       Object.entries(m.timings)

@@ -53,12 +53,10 @@ async function main(): Promise<void> {
   })
     .png({ compressionLevel: 9 })
     .toFile(out);
-  // eslint-disable-next-line no-console
   console.log(`wrote ${out} (${grid.width}x${grid.height}, ${samples.length} images of ${size}px)`);
 }
 
 main().catch((e) => {
-  // eslint-disable-next-line no-console
   console.error(e);
   process.exit(1);
 });

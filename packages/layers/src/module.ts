@@ -73,7 +73,7 @@ export abstract class Module<I = tf.Tensor, O extends ModuleOutput = tf.Tensor> 
   // ---------------------------------------------------------------- tree building
 
   /** Registers `child` under `key`; its names become `<key>.<name>`. A module has one parent. */
-  protected addModule<M extends Module<any, any>>(key: string, child: M): M {
+  protected addModule<M extends Module<unknown, ModuleOutput>>(key: string, child: M): M {
     checkKey(key, 'child module', this.label);
     if (this.childMap.has(key) || this.paramMap.has(key) || this.bufferMap.has(key)) {
       throw new DGPoseError('E_ARG', `${this.label}: name "${key}" is already used`, { argument: key });
@@ -130,7 +130,7 @@ export abstract class Module<I = tf.Tensor, O extends ModuleOutput = tf.Tensor> 
   get path(): string {
     const keys: string[] = [];
     // eslint-disable-next-line @typescript-eslint/no-this-alias
-    let m: Module<unknown, ModuleOutput> | null = this as unknown as Module<unknown, ModuleOutput>;
+    let m: Module<unknown, ModuleOutput> | null = this;
     while (m !== null && m.keyInParent !== null) {
       keys.push(m.keyInParent);
       m = m.parentModule;

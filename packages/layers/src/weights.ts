@@ -3,7 +3,7 @@ import { DGPoseError, checkArraysMatch, decodeWeights, encodeWeights } from '@dg
 import type { ArraySpec, EncodeWeightsOptions, NamedArray, NamedArrays, WeightsManifest, WeightsMeta } from '@dgpose/core';
 import type { Module, ModuleOutput } from './module';
 
-type AnyModule = Module<any, ModuleOutput>;
+type AnyModule = Module<unknown, ModuleOutput>;
 
 /**
  * Reads every parameter and buffer (batch-norm running stats included) of `module` into plain

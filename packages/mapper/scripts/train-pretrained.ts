@@ -8,6 +8,7 @@
  * time, and the validation error on a held-out sampled set (seed 1000): MSE against the analytic
  * Gaussians and the mean / 95th-percentile peak-location error in pixels.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { initBackend } from '@dgpose/core';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const ev = await evaluateMapper(r.mapper, val);
   log(`validation ${JSON.stringify(ev)}`);
   const dir = path.resolve(__dirname, '..', 'weights', preset);
-  const pkg = require('../package.json') as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
   const command = `cd packages/mapper && pnpm exec tsx --tsconfig scripts/tsconfig.json scripts/train-pretrained.ts ${process.argv.slice(2).join(' ')}`;
   const { files } = await saveWeights(dir, await r.mapper.namedArrays(), {
     kind: MAPPER_WEIGHTS_KIND,

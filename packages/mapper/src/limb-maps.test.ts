@@ -48,9 +48,8 @@ describe.each(TEST_BACKENDS)('limbMaps on %s', (backend) => {
     expect(maxErr).toBeLessThan(1e-4);
     const fore = LIMB_PARTS.findIndex((p) => p.name === 'rForearm');
     let foreSum = 0;
-    let torsoAtCentre = 0;
     for (let i = 0; i < S * S; i++) foreSum += got[i * LIMB_PARTS.length + fore];
-    torsoAtCentre = got[(13 * S + 16) * LIMB_PARTS.length + LIMB_PARTS.findIndex((p) => p.name === 'torso')];
+    const torsoAtCentre = got[(13 * S + 16) * LIMB_PARTS.length + LIMB_PARTS.findIndex((p) => p.name === 'torso')];
     expect(foreSum).toBe(0);
     expect(torsoAtCentre).toBeGreaterThan(0.5);
     tf.dispose([coords, visible, maps]);

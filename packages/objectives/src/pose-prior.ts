@@ -203,10 +203,9 @@ function emGaussian(
       const no = o.length;
       // B = Σ_mo Σ_oo⁻¹ (nm × no) and C_mm, from a Cholesky factor of Σ_oo (+ a tiny ridge if needed)
       let B: Float64Array | null = null;
-      let C: Float64Array | null = null;
       if (nm > 0) {
         B = new Float64Array(nm * no);
-        C = new Float64Array(nm * nm);
+        const C = new Float64Array(nm * nm);
         for (let a = 0; a < nm; a++) for (let b = 0; b < nm; b++) C[a * nm + b] = cov[miss[a] * d + miss[b]];
         if (no > 0) {
           const Soo = new Float64Array(no * no);

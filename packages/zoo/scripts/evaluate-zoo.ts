@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const run = arg('run');
   const reeval = process.argv.includes('--reeval');
   const { backend } = await initBackend({ prefer: ['wasm'], threads: 1 });
-  let info: Record<string, unknown> = {};
+  let info: Record<string, unknown>;
   if (run && !reeval) {
     const cfg = JSON.parse(await fsp.readFile(path.join(run, 'config.json'), 'utf8'));
     const command = arg('command') ?? (Array.isArray(cfg.command) ? cfg.command.join(' ') : undefined);

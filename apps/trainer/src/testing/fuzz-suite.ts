@@ -170,7 +170,7 @@ export function trainerFuzzSuite(numRuns: number): void {
             try {
               lines = readLog(file);
             } catch (e) {
-              if (broken === null) throw new Error(`a log that read back before the repair does not after it: ${(e as Error).message}`);
+              if (broken === null) throw new Error(`a log that read back before the repair does not after it: ${(e as Error).message}`, { cause: e });
               throw e;
             }
             if (broken !== null) throw new Error('a log that did not read back does after the repair');

@@ -27,11 +27,16 @@ export function npy(descr: NpyDescr, shape: number[], values: number[], opts: { 
   order.forEach((c, i) => {
     const v = values[c];
     const p = i * size;
-    if (kind === 'f') size === 8 ? (le ? d.writeDoubleLE(v, p) : d.writeDoubleBE(v, p)) : d.writeFloatLE(v, p);
+    if (kind === 'f' && size === 8) (le ? d.writeDoubleLE : d.writeDoubleBE).call(d, v, p);
+    else if (kind === 'f') d.writeFloatLE(v, p);
     else if (kind === 'i' && size === 8) d.writeBigInt64LE(BigInt(v), p);
     else if (kind === 'u' && size === 8) d.writeBigUInt64LE(BigInt(v), p);
-    else if (kind === 'i') size === 1 ? d.writeInt8(v, p) : size === 2 ? d.writeInt16LE(v, p) : le ? d.writeInt32LE(v, p) : d.writeInt32BE(v, p);
-    else size === 1 ? d.writeUInt8(v, p) : size === 2 ? d.writeUInt16LE(v, p) : d.writeUInt32LE(v, p);
+    else if (kind === 'i' && size === 1) d.writeInt8(v, p);
+    else if (kind === 'i' && size === 2) d.writeInt16LE(v, p);
+    else if (kind === 'i') (le ? d.writeInt32LE : d.writeInt32BE).call(d, v, p);
+    else if (size === 1) d.writeUInt8(v, p);
+    else if (size === 2) d.writeUInt16LE(v, p);
+    else d.writeUInt32LE(v, p);
   });
   return Buffer.concat([h, Buffer.from(header, 'latin1'), d]);
 }
