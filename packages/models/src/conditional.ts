@@ -51,6 +51,11 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
     return gaussianHeatmaps(coords, visible, { width: S, height: S, sigma: this.config.heatmapSigma, coords: 'normalized', joints: this.joints });
   }
 
+  /** The joints are analytic Gaussians: the verbs draw the pose maps from plain poses (model.ts). */
+  protected override gaussianJointSigma(): number {
+    return this.config.heatmapSigma;
+  }
+
   protected missingPoses(_images: tf.Tensor4D, argument: string): never {
     throw new DGPoseError('E_ARG', `Conditional-DGPose needs ${argument} (it cannot estimate poses; Semi-DGPose can)`, { argument, expected: 'one pose per image', got: 'undefined' });
   }

@@ -1,55 +1,22 @@
 /*
- * What Conditional-DGPose and Semi-DGPose share: the generator networks, the training-step plumbing,
- * the task-level verbs, state and weights. conditional.ts and semi.ts add their objective and poses.
+ * What Conditional-DGPose and Semi-DGPose share: the training-step plumbing, the task-level verbs, state and
+ * weights. The networks are in generator-net.ts, their fast eval-mode form in frozen.ts; conditional.ts and
+ * semi.ts add their objective and poses.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, assertSeed, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
-import { Module, checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
+import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { limbMaps } from '@dgpose/mapper';
 import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
 import { MODEL_FORMAT_VERSION, numScales } from './config';
-import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator, partChannels } from './networks';
+import { type Gaussian, PatchDiscriminator, partChannels } from './networks';
+import { GeneratorNet } from './generator-net';
+import { FrozenGenerator } from './frozen';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages } from './io';
+import { poseMapsArray } from './pose-maps-array';
 import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch, TrainStepResult } from './types';
 
-/** The generator side: E_y, q(z|x,y), p(x|z,y), optional p(z|y) and (Semi) q(y|x). `call` decodes. */
-export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.Tensor4D> {
-  readonly poseEncoder: PoseEncoder;
-  readonly appearanceEncoder: AppearanceEncoder;
-  readonly decoder: Decoder;
-  readonly prior: LearnedPrior | null;
-  readonly poseEstimator: PoseEstimator | null;
-  private readonly config: ConditionalConfig;
-  constructor(c: ConditionalConfig, joints: number, opts: { poseLogvarMin?: number }) {
-    super('generator');
-    this.config = c;
-    const rng = createRng(c.seed);
-    // pose maps: J joint heatmaps, then P body-part masks with partAppearance
-    const poseChannels = joints + partChannels(c);
-    this.poseEncoder = this.addModule('poseEncoder', new PoseEncoder(poseChannels, c, rng));
-    this.appearanceEncoder = this.addModule('appearanceEncoder', new AppearanceEncoder(poseChannels, c, rng));
-    this.decoder = this.addModule('decoder', new Decoder(c, rng));
-    this.prior = c.prior === 'learned' ? this.addModule('prior', new LearnedPrior(c, rng)) : null;
-    this.poseEstimator = opts.poseLogvarMin !== undefined ? this.addModule('poseEstimator', new PoseEstimator(joints, c, opts.poseLogvarMin, rng)) : null;
-  }
-  call({ z, heat }: { z: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
-    const p = partChannels(this.config);
-    const [n, h, w, c] = heat.shape as [number, number, number, number];
-    const parts = p > 0 ? (tf.slice(heat, [0, 0, 0, c - p], [n, h, w, p]) as tf.Tensor4D) : undefined;
-    return this.decoder.call({ z, skips: this.poseEncoder.call(heat), parts });
-  }
-  /** p(z|y): the learned prior, or N(0, I) as zeros. */
-  priorParams(heat: tf.Tensor, n: number, d: number): Gaussian {
-    if (!this.prior) return { mu: tf.zeros([n, d]), logvar: tf.zeros([n, d]) };
-    const f = this.poseEncoder.call(heat);
-    return this.prior.call(f[f.length - 1]);
-  }
-}
-
-/** Identity forward, zero gradient: D's pose condition must not pass adversarial gradients to q(y|x). */
-export const detach = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as unknown as (
-  x: tf.Tensor,
-) => tf.Tensor;
+export { GeneratorNet, detach } from './generator-net';
 
 export interface InternalBatch extends VaeGanBatch {
   x: tf.Tensor4D;
@@ -76,6 +43,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   protected trainer!: VaeGanTrainer<InternalBatch>;
   protected readonly klSchedule: (step: number) => number;
   private disposed = false;
+  /** The generator's fast eval-mode form (frozen.ts), kept current with the weights; null: module calls. */
+  private readonly frozen: FrozenGenerator | null;
 
   /** `discriminator: false` builds none whatever lossWeights.adv says (Semi's supervised-only baseline). */
   protected constructor(config: C, opts: { poseLogvarMin?: number; discriminator?: boolean }) {
@@ -84,6 +53,23 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.net = new GeneratorNet(config, this.joints, opts);
     this.disc = opts.discriminator !== false && config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1)) : null;
     this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
+    // prepared now, not at the first verb: a verb then makes and frees as many tensors as it holds
+    this.frozen = FrozenGenerator.create(this.net, config);
+  }
+
+  /**
+   * The inference forms of the generator (eval mode only): q(z|x,y), p(x|z,y), p(z|y), through the frozen
+   * generator (folded norms, prepared filters) where it applies, else the modules. Call inside withEval + tidy.
+   */
+  protected get infer(): {
+    encode: (x: tf.Tensor, heat: tf.Tensor) => Gaussian;
+    decode: (z: tf.Tensor, heat: tf.Tensor) => tf.Tensor4D;
+    priorParams: (heat: tf.Tensor, n: number, d: number) => Gaussian;
+  } {
+    const f = this.frozen;
+    const net = this.net;
+    if (f) return { encode: (x, heat) => f.encode(x, heat), decode: (z, heat) => f.decode(z, heat), priorParams: (heat, n, d) => f.priorParams(heat, n, d) };
+    return { encode: (x, heat) => net.appearanceEncoder.call({ x, heat }), decode: (z, heat) => net.call({ z, heat }), priorParams: (heat, n, d) => net.priorParams(heat, n, d) };
   }
 
   /**
@@ -212,7 +198,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     return this.withEval(() =>
       tf.tidy(() => {
         const p = poses !== undefined ? { coords: poses, visible: visible ?? null } : this.missingPoses(images, 'poses');
-        const q = this.net.appearanceEncoder.call({ x: images, heat: this.heatmaps(p.coords, p.visible) });
+        const q = this.infer.encode(images, this.heatmaps(p.coords, p.visible));
         return { mu: q.mu, logvar: q.logvar };
       }),
     );
@@ -225,7 +211,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       throw new DGPoseError('E_SHAPE', 'z must be [B,latentDim]', { argument: 'z', expected: ['B', d], got: z instanceof tf.Tensor ? [...z.shape] : typeof z });
     }
     this.checkPoseTensors(z.shape[0], poses, visible);
-    return this.withEval(() => tf.tidy(() => this.net.call({ z, heat: this.heatmaps(poses, visible ?? null) })));
+    return this.withEval(() => tf.tidy(() => this.infer.decode(z, this.heatmaps(poses, visible ?? null))));
   }
 
   /** Samples z ~ p(z|y) ([n,d_z]); seed makes it deterministic. Call inside a tidy. */
@@ -234,24 +220,41 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     const d = this.config.latentDim;
     const eps = tf.randomNormal([n, d], 0, 1, 'float32', seed);
     if (!this.net.prior) return eps as tf.Tensor2D;
-    const p = this.net.priorParams(heat, n, d);
+    const p = this.infer.priorParams(heat, n, d);
     return tf.add(p.mu, tf.mul(tf.exp(tf.mul(p.logvar, 0.5)), eps)) as tf.Tensor2D;
   }
 
   // ------------------------------------------------------------------ task level
 
-  /** Pixel poses of the given frames → normalised tensors (E_SKELETON / E_JOINTS / E_NAN / E_ARG). */
-  protected poseTensors(poses: readonly Pose[], frames: readonly FrameSizeLike[], argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D } {
+  /**
+   * σ (px) when the joint heatmaps are mapper's analytic Gaussians (Conditional): the verbs then draw the pose
+   * maps in plain JS from their plain poses (pose-maps-array.ts, 4x faster on wasm). null: tensor ops.
+   */
+  protected gaussianJointSigma(): number | null {
+    return null;
+  }
+
+  /**
+   * Pixel poses of the given frames → normalised tensors (E_SKELETON / E_JOINTS / E_NAN / E_ARG), and their
+   * pose maps (as heatmaps()) when they can be drawn from the plain data.
+   */
+  protected poseTensors(poses: readonly Pose[], frames: readonly FrameSizeLike[], argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D; heat?: tf.Tensor4D } {
     const p = posesToNormalized(poses, frames, this.config.skeleton, argument);
     if (p.j !== this.joints) throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, { argument, expected: this.joints, got: p.j });
-    return { coords: tf.tensor2d(p.coords, [p.n, 2 * p.j]), visible: tf.tensor2d(p.visible, [p.n, p.j]) };
+    const sigma = this.gaussianJointSigma();
+    const S = this.config.imageSize;
+    const heat =
+      sigma === null
+        ? undefined
+        : tf.tensor4d(poseMapsArray(p.coords, p.visible, p.n, { size: S, joints: p.j, sigma, parts: this.config.partAppearance }), [p.n, S, S, p.j + partChannels(this.config)]);
+    return { coords: tf.tensor2d(p.coords, [p.n, 2 * p.j]), visible: tf.tensor2d(p.visible, [p.n, p.j]), ...(heat ? { heat } : {}) };
   }
 
   /** Decodes z = mean of q(z|x_a, y_a) with the target poses; all tensors are freed. */
   protected async drawWith(
     appearance: readonly RgbImage[],
     appearancePoses: readonly Pose[] | undefined,
-    target: (x: tf.Tensor4D) => { coords: tf.Tensor2D; visible: tf.Tensor2D | null },
+    target: (x: tf.Tensor4D) => { coords: tf.Tensor2D; visible: tf.Tensor2D | null; heat?: tf.Tensor4D },
   ): Promise<RgbImage[]> {
     this.assertLive();
     const frames = appearance ?? [];
@@ -260,16 +263,15 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     try {
       const x = imagesToTensor(appearance, this.config.imageSize, 'appearance');
       own.push(x);
-      const src = appearancePoses !== undefined ? this.poseTensors(appearancePoses, frames, 'appearancePoses') : this.withEval(() => this.missingPoses(x, 'appearancePoses'));
-      own.push(src.coords);
-      if (src.visible) own.push(src.visible);
+      const src: { coords: tf.Tensor2D; visible: tf.Tensor2D | null; heat?: tf.Tensor4D } =
+        appearancePoses !== undefined ? this.poseTensors(appearancePoses, frames, 'appearancePoses') : this.withEval(() => this.missingPoses(x, 'appearancePoses'));
+      own.push(src.coords, ...(src.visible ? [src.visible] : []), ...(src.heat ? [src.heat] : []));
       const tgt = target(x);
-      own.push(tgt.coords);
-      if (tgt.visible) own.push(tgt.visible);
+      own.push(tgt.coords, ...(tgt.visible ? [tgt.visible] : []), ...(tgt.heat ? [tgt.heat] : []));
       const out = this.withEval(() =>
         tf.tidy(() => {
-          const q = this.net.appearanceEncoder.call({ x, heat: this.heatmaps(src.coords, src.visible) });
-          return this.net.call({ z: q.mu, heat: this.heatmaps(tgt.coords, tgt.visible) });
+          const q = this.infer.encode(x, src.heat ?? this.heatmaps(src.coords, src.visible));
+          return this.infer.decode(q.mu, tgt.heat ?? this.heatmaps(tgt.coords, tgt.visible));
         }),
       );
       own.push(out);
@@ -326,19 +328,18 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     const S = this.config.imageSize;
     const own: tf.Tensor[] = [];
     try {
-      let p: { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
+      let p: { coords: tf.Tensor2D; visible: tf.Tensor2D | null; heat?: tf.Tensor4D };
       if (pose === undefined) p = this.posesForGenerate(n, seed);
       else {
-        const one = this.poseTensors([pose], [opts.size ?? { width: S, height: S }], 'pose');
-        own.push(one.coords, one.visible);
-        p = { coords: tf.tile(one.coords, [n, 1]), visible: tf.tile(one.visible, [n, 1]) };
+        // the same pose n times (one row per sample, as the old tile)
+        const frame = opts.size ?? { width: S, height: S };
+        p = this.poseTensors(new Array<Pose>(n).fill(pose), new Array<FrameSizeLike>(n).fill(frame), 'pose');
       }
-      own.push(p.coords);
-      if (p.visible) own.push(p.visible);
+      own.push(p.coords, ...(p.visible ? [p.visible] : []), ...(p.heat ? [p.heat] : []));
       const out = this.withEval(() =>
         tf.tidy(() => {
-          const heat = this.heatmaps(p.coords, p.visible);
-          return this.net.call({ z: this.samplePrior(heat, seed), heat });
+          const heat = p.heat ?? this.heatmaps(p.coords, p.visible);
+          return this.infer.decode(this.samplePrior(heat, seed), heat);
         }),
       );
       own.push(out);
@@ -501,6 +502,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     if (this.disposed) return;
     this.disposed = true;
     this.trainer?.dispose();
+    this.frozen?.dispose();
     this.net.dispose();
     this.disc?.dispose();
     this.disposeExtras();

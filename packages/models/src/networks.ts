@@ -32,7 +32,7 @@ export function partChannels(c: Pick<ConditionalConfig, 'partAppearance'>): numb
  * Mean colour of x under each part mask: x [N,H,W,3], masks [N,H,W,P] → [N,3P] (a part with no pixels gives ~0).
  * Σ_hw m·x / (Σ_hw m + ε): one batched matMul.
  */
-function poolParts(x: tf.Tensor, masks: tf.Tensor): tf.Tensor2D {
+export function poolParts(x: tf.Tensor, masks: tf.Tensor): tf.Tensor2D {
   const [n, h, w, p] = masks.shape as [number, number, number, number];
   const m = tf.reshape(masks, [n, h * w, p]);
   const sum = tf.matMul(m, tf.reshape(x, [n, h * w, 3]), true, false); // [n,P,3]
@@ -41,7 +41,7 @@ function poolParts(x: tf.Tensor, masks: tf.Tensor): tf.Tensor2D {
 }
 
 /** The last P channels of the pose maps (the part masks). */
-function partsOf(heat: tf.Tensor, p: number): tf.Tensor4D {
+export function partsOf(heat: tf.Tensor, p: number): tf.Tensor4D {
   const [n, h, w, c] = heat.shape as [number, number, number, number];
   return tf.slice(heat, [0, 0, 0, c - p], [n, h, w, p]) as tf.Tensor4D;
 }
