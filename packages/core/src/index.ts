@@ -28,6 +28,19 @@ export type {
 } from './weights';
 export { sha256Hex } from './sha256';
 export type { RgbImage } from './image';
+export {
+  checkError,
+  checkNumber,
+  checkInt,
+  checkPositiveInt,
+  checkNonNegativeInt,
+  checkNumberIn,
+  checkIntPair,
+  checkOneOf,
+  checkBoolean,
+  checkKnownKeys,
+} from './validate';
+export type { CheckOptions } from './validate';
 export { toRgbImage, toRgbImages, limitImageSide } from './image-input';
 export type { ImageInput, RgbaImage, ImageDataLike, CanvasLike, DrawableLike, Tensor3DLike, BlobLike, ToRgbImageOptions } from './image-input';
 export {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, checkNumberIn } from '@dgpose/core';
 import { Module } from './module';
-import { numberIn } from './validate';
 
 export type ActivationName = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'elu' | 'identity';
 export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze(['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'identity'] as const);
@@ -19,7 +18,7 @@ export function resolveActivation(spec: ActivationSpec, argument = 'activation')
   if (!(ACTIVATION_NAMES as readonly string[]).includes(kind as string)) {
     throw new DGPoseError('E_CONFIG', 'unknown activation', { argument, expected: ACTIVATION_NAMES, got: kind });
   }
-  const alpha = typeof spec === 'string' || spec.alpha === undefined ? 0.2 : numberIn('activation', `${argument}.alpha`, spec.alpha, 0, Infinity, { hiOpen: true });
+  const alpha = typeof spec === 'string' || spec.alpha === undefined ? 0.2 : checkNumberIn(`${argument}.alpha`, spec.alpha, 0, Infinity, { hiOpen: true }, { where: 'activation' });
   return { kind, alpha };
 }
 

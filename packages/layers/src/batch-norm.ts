@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, initTensor, optionalRng } from './init';
-import { numberIn, positiveInt } from './validate';
+import { checkNumberIn, checkPositiveInt } from '@dgpose/core';
 
 export interface BatchNormArgs extends RandomArgs {
   /** Channels C (last axis of a [N, C] or [N, H, W, C] input). */
@@ -48,9 +48,9 @@ export class BatchNorm extends Module {
   constructor(args: BatchNormArgs) {
     super('batchNorm');
     const w = 'batchNorm';
-    this.channels = positiveInt(w, 'channels', args.channels);
-    this.decay = numberIn(w, 'decay', args.decay ?? 0.9, 0, 1);
-    this.eps = numberIn(w, 'eps', args.eps ?? 1e-5, 0, Infinity, { loOpen: true, hiOpen: true });
+    this.channels = checkPositiveInt('channels', args.channels, { where: w });
+    this.decay = checkNumberIn('decay', args.decay ?? 0.9, 0, 1, {}, { where: w });
+    this.eps = checkNumberIn('eps', args.eps ?? 1e-5, 0, Infinity, { loOpen: true, hiOpen: true }, { where: w });
     const c = this.channels;
     const fans = { fanIn: c, fanOut: c };
     if (args.affine ?? true) {

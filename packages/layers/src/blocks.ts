@@ -8,8 +8,7 @@ import { BatchNorm } from './batch-norm';
 import { InstanceNorm } from './instance-norm';
 import { Dropout } from './dropout';
 import { type ActivationSpec, applyActivation, resolveActivation } from './activation';
-import { DGPoseError } from '@dgpose/core';
-import { numberIn, oneOf, positiveInt } from './validate';
+import { DGPoseError, checkNumberIn, checkOneOf, checkPositiveInt } from '@dgpose/core';
 
 export type NormKind = 'batch' | 'instance' | 'none';
 
@@ -27,7 +26,7 @@ export interface NormOptions {
 
 /** A norm layer of `kind` for `channels` channels, or null for 'none'. */
 export function makeNorm(kind: NormKind, channels: number, opts: NormOptions, rng: LayerRng, where: string): BatchNorm | InstanceNorm | null {
-  const k = oneOf(where, 'norm', kind, ['batch', 'instance', 'none'] as const);
+  const k = checkOneOf('norm', kind, ['batch', 'instance', 'none'] as const, { where });
   if (k === 'batch') return new BatchNorm({ channels, decay: opts.decay, eps: opts.eps, affine: opts.affine, gammaInit: opts.gammaInit, rng });
   if (k === 'instance') return new InstanceNorm({ channels, eps: opts.eps, affine: opts.affine, gammaInit: opts.gammaInit, rng });
   return null;
@@ -134,11 +133,11 @@ export class DecoderBlock extends Module {
     const w = 'decoderBlock';
     const rng = resolveRng(args, w);
     const norm = args.norm ?? 'batch';
-    const mode = oneOf(w, 'upsample', args.upsample ?? 'transpose', ['transpose', 'nearest', 'bilinear'] as const);
+    const mode = checkOneOf('upsample', args.upsample ?? 'transpose', ['transpose', 'nearest', 'bilinear'] as const, { where: w });
     this.activation = resolveActivation(args.activation ?? 'relu');
     const bias = args.bias ?? norm === 'none';
     if (mode === 'transpose') {
-      const k = positiveInt(w, 'kernelSize', args.kernelSize ?? 4);
+      const k = checkPositiveInt('kernelSize', args.kernelSize ?? 4, { where: w });
       if (k < 2) throw new DGPoseError('E_CONFIG', `${w}: a transposed 2× block needs kernelSize >= 2`, { argument: 'kernelSize', expected: '>= 2', got: k });
       // Exact doubling: (H − 1)·2 − 2p + k + op = 2H  ⇔  op = 2 + 2p − k, with p = floor((k − 1)/2).
       const p = Math.floor((k - 1) / 2);
@@ -154,7 +153,7 @@ export class DecoderBlock extends Module {
     }
     const n = makeNorm(norm, args.filters, args.normOptions ?? {}, rng, w);
     this.norm = n ? this.addModule('norm', n) : null;
-    const rate = numberIn(w, 'dropout', args.dropout ?? 0, 0, 1, { hiOpen: true });
+    const rate = checkNumberIn('dropout', args.dropout ?? 0, 0, 1, { hiOpen: true }, { where: w });
     this.dropout = rate > 0 ? this.addModule('dropout', new Dropout({ rate, rng })) : null;
   }
 
@@ -203,7 +202,7 @@ export class ResidualBlock extends Module {
     super('residualBlock');
     const w = 'residualBlock';
     const rng = resolveRng(args, w);
-    const c = positiveInt(w, 'channels', args.channels);
+    const c = checkPositiveInt('channels', args.channels, { where: w });
     const norm = args.norm ?? 'batch';
     const bias = args.bias ?? norm === 'none';
     const k = args.kernelSize ?? 3;

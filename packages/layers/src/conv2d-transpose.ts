@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, checkIntPair, checkNonNegativeInt, checkPositiveInt } from '@dgpose/core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, convFans, initTensor, resolveRng } from './init';
-import { nonNegativeInt, pair, positiveInt } from './validate';
 import type { TfPadding } from './conv2d';
 
 export interface Conv2dTransposeArgs extends RandomArgs {
@@ -50,21 +49,21 @@ export class Conv2dTranspose extends Module {
   constructor(args: Conv2dTransposeArgs) {
     super('conv2dTranspose');
     const w = 'conv2dTranspose';
-    this.inChannels = positiveInt(w, 'inChannels', args.inChannels);
-    this.filters = positiveInt(w, 'filters', args.filters);
-    this.kernelSize = pair(w, 'kernelSize', args.kernelSize);
-    this.strides = pair(w, 'strides', args.strides ?? 1);
+    this.inChannels = checkPositiveInt('inChannels', args.inChannels, { where: w });
+    this.filters = checkPositiveInt('filters', args.filters, { where: w });
+    this.kernelSize = checkIntPair('kernelSize', args.kernelSize, { where: w });
+    this.strides = checkIntPair('strides', args.strides ?? 1, { where: w });
     const p = args.padding ?? 0;
     if (p === 'same') {
       this.padding = 'same';
     } else {
       const pp = Array.isArray(p) ? p : [p, p];
       if (pp.length !== 2) throw new DGPoseError('E_CONFIG', `${w}: bad padding`, { argument: 'padding', expected: "p | [ph, pw] | 'same'", got: p });
-      this.padding = [nonNegativeInt(w, 'padding', pp[0]), nonNegativeInt(w, 'padding', pp[1])];
+      this.padding = [checkNonNegativeInt('padding', pp[0], { where: w }), checkNonNegativeInt('padding', pp[1], { where: w })];
     }
     const op = args.outputPadding ?? 0;
     const opp = Array.isArray(op) ? op : [op, op];
-    this.outputPadding = [nonNegativeInt(w, 'outputPadding', opp[0]), nonNegativeInt(w, 'outputPadding', opp[1])];
+    this.outputPadding = [checkNonNegativeInt('outputPadding', opp[0], { where: w }), checkNonNegativeInt('outputPadding', opp[1], { where: w })];
     for (let a = 0; a < 2; a++) {
       const limit = this.padding === 'same' ? 0 : Math.min(this.padding[a], this.strides[a] - 1);
       if (this.outputPadding[a] > limit) {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, checkIntPair, checkNonNegativeInt, checkPositiveInt } from '@dgpose/core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, convFans, initTensor, resolveRng } from './init';
-import { nonNegativeInt, pair, positiveInt } from './validate';
 
 /**
  * Conv padding: `'same'` (tf: output = ceil(in / stride)), `'valid'` (no padding), a number p
@@ -16,12 +15,12 @@ export type TfPadding = 'same' | 'valid' | [[number, number], [number, number], 
 export function resolveConvPadding(where: string, padding: Conv2dPadding): TfPadding {
   if (padding === 'same' || padding === 'valid') return padding;
   if (typeof padding === 'number') {
-    const p = nonNegativeInt(where, 'padding', padding);
+    const p = checkNonNegativeInt('padding', padding, { where });
     return [[0, 0], [p, p], [p, p], [0, 0]];
   }
   if (Array.isArray(padding) && padding.length === 2 && padding.every((q) => Array.isArray(q) && q.length === 2)) {
     const [[t, b], [l, r]] = padding;
-    for (const v of [t, b, l, r]) nonNegativeInt(where, 'padding', v);
+    for (const v of [t, b, l, r]) checkNonNegativeInt('padding', v, { where });
     return [[0, 0], [t, b], [l, r], [0, 0]];
   }
   throw new DGPoseError('E_CONFIG', `${where}: bad padding`, {
@@ -73,10 +72,10 @@ export class Conv2d extends Module {
   constructor(args: Conv2dArgs) {
     super('conv2d');
     const w = 'conv2d';
-    this.inChannels = positiveInt(w, 'inChannels', args.inChannels);
-    this.filters = positiveInt(w, 'filters', args.filters);
-    this.kernelSize = pair(w, 'kernelSize', args.kernelSize);
-    this.strides = pair(w, 'strides', args.strides ?? 1);
+    this.inChannels = checkPositiveInt('inChannels', args.inChannels, { where: w });
+    this.filters = checkPositiveInt('filters', args.filters, { where: w });
+    this.kernelSize = checkIntPair('kernelSize', args.kernelSize, { where: w });
+    this.strides = checkIntPair('strides', args.strides ?? 1, { where: w });
     this.padding = resolveConvPadding(w, args.padding ?? 'same');
     const rng = resolveRng(args, w);
     const [kh, kw] = this.kernelSize;

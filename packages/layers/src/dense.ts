@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, initTensor, resolveRng } from './init';
-import { positiveInt } from './validate';
+import { checkPositiveInt } from '@dgpose/core';
 
 export interface DenseArgs extends RandomArgs {
   /** Input features (last axis of a [N, inFeatures] input). */
@@ -25,8 +25,8 @@ export class Dense extends Module {
 
   constructor(args: DenseArgs) {
     super('dense');
-    this.inFeatures = positiveInt('dense', 'inFeatures', args.inFeatures);
-    this.units = positiveInt('dense', 'units', args.units);
+    this.inFeatures = checkPositiveInt('inFeatures', args.inFeatures, { where: 'dense' });
+    this.units = checkPositiveInt('units', args.units, { where: 'dense' });
     const rng = resolveRng(args, 'dense');
     const fans = { fanIn: this.inFeatures, fanOut: this.units };
     this.kernel = this.addParameter('kernel', initTensor(args.kernelInit ?? 'normal', [this.inFeatures, this.units], fans, rng, 'kernelInit'));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module';
 import { type LayerRng, type RandomArgs, resolveRng } from './init';
-import { numberIn } from './validate';
+import { checkNumberIn } from '@dgpose/core';
 
 export interface DropoutArgs extends RandomArgs {
   /** Probability of zeroing an element, in [0, 1). pix2pix/ClothNet decoders use 0.5. */
@@ -23,7 +23,7 @@ export class Dropout extends Module {
 
   constructor(args: DropoutArgs) {
     super('dropout');
-    this.rate = numberIn('dropout', 'rate', args.rate, 0, 1, { hiOpen: true });
+    this.rate = checkNumberIn('rate', args.rate, 0, 1, { hiOpen: true }, { where: 'dropout' });
     this.rng = resolveRng(args, 'dropout');
   }
 

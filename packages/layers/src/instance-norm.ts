@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module';
 import { type Initializer, type RandomArgs, initTensor, optionalRng } from './init';
-import { numberIn, positiveInt } from './validate';
+import { checkNumberIn, checkPositiveInt } from '@dgpose/core';
 
 export interface InstanceNormArgs extends RandomArgs {
   /** Channels C of a [N, H, W, C] input. */
@@ -30,8 +30,8 @@ export class InstanceNorm extends Module {
   constructor(args: InstanceNormArgs) {
     super('instanceNorm');
     const w = 'instanceNorm';
-    this.channels = positiveInt(w, 'channels', args.channels);
-    this.eps = numberIn(w, 'eps', args.eps ?? 1e-5, 0, Infinity, { loOpen: true, hiOpen: true });
+    this.channels = checkPositiveInt('channels', args.channels, { where: w });
+    this.eps = checkNumberIn('eps', args.eps ?? 1e-5, 0, Infinity, { loOpen: true, hiOpen: true }, { where: w });
     if (args.affine ?? false) {
       const rng = optionalRng(args, w);
       const fans = { fanIn: this.channels, fanOut: this.channels };

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, checkPositiveInt } from '@dgpose/core';
 import { Module } from './module';
-import { positiveInt } from './validate';
 
 type TensorModule = Module<tf.Tensor, tf.Tensor>;
 
@@ -80,7 +79,7 @@ export class Reshape extends Module {
     if (!Array.isArray(args?.targetShape) || args.targetShape.length === 0) {
       throw new DGPoseError('E_CONFIG', 'reshape: targetShape must be a non-empty array', { argument: 'targetShape', expected: 'a non-empty number[]', got: args?.targetShape });
     }
-    this.targetShape = args.targetShape.map((d) => positiveInt('reshape', 'targetShape', d));
+    this.targetShape = args.targetShape.map((d) => checkPositiveInt('targetShape', d, { where: 'reshape' }));
   }
   call(x: tf.Tensor): tf.Tensor {
     this.assertLive();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module';
 import { Conv2d, type Conv2dArgs } from './conv2d';
-import { pair, oneOf, positiveInt } from './validate';
+import { checkIntPair, checkOneOf, checkPositiveInt } from '@dgpose/core';
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
@@ -29,8 +29,8 @@ export class Upsample extends Module {
 
   constructor(args: UpsampleArgs = {}) {
     super('upsample');
-    this.factor = pair('upsample', 'factor', args.factor ?? 2);
-    this.mode = oneOf('upsample', 'mode', args.mode ?? 'nearest', ['nearest', 'bilinear'] as const);
+    this.factor = checkIntPair('factor', args.factor ?? 2, { where: 'upsample' });
+    this.mode = checkOneOf('mode', args.mode ?? 'nearest', ['nearest', 'bilinear'] as const, { where: 'upsample' });
   }
 
   outputShape(inShape: readonly number[]): [number, number, number, number] {
@@ -100,7 +100,7 @@ export class UpsampleConv extends Module {
 
   constructor(args: UpsampleConvArgs) {
     super('upsampleConv');
-    positiveInt('upsampleConv', 'inChannels', args.inChannels);
+    checkPositiveInt('inChannels', args.inChannels, { where: 'upsampleConv' });
     this.up = this.addModule('up', new Upsample({ factor: args.factor, mode: args.mode }));
     const { factor: _f, mode: _m, ...convArgs } = args;
     this.conv = this.addModule('conv', new Conv2d({ ...convArgs, kernelSize: args.kernelSize ?? 3, strides: 1, padding: args.padding ?? 'same' }));
