@@ -70,13 +70,18 @@ function graphModelFiles(dir: string, variant: MoveNetVariant): string[] {
   const model = JSON.parse(fs.readFileSync(json, 'utf8')) as { weightsManifest?: { paths: string[] }[] };
   const shards = (model.weightsManifest ?? []).flatMap((g) => g.paths);
   for (const s of shards) {
-    if (s.includes('/') || s.includes('\\') || s.includes('..')) throw new Error(`MoveNet shard path '${s}' in ${json} is not a plain file name`);
+    if (s.includes('/') || s.includes('\\') || s.includes('..'))
+      throw new Error(`MoveNet shard path '${s}' in ${json} is not a plain file name`);
   }
   return [json, ...shards.map((s) => path.join(dir, s))];
 }
 
 /** Every file to copy and the manifest describing them. Throws naming a missing zoo file. */
-export function collectAssets(env: NodeJS.ProcessEnv = process.env): { files: AssetFile[]; manifest: AssetsManifest; moveNetDir: string | null } {
+export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
+  files: AssetFile[];
+  manifest: AssetsManifest;
+  moveNetDir: string | null;
+} {
   const files: AssetFile[] = [];
   const manifest: AssetsManifest = { zoo: {}, movenet: null, wasm: 'wasm/' };
   for (const name of ZOO_MODELS) {
@@ -92,10 +97,12 @@ export function collectAssets(env: NodeJS.ProcessEnv = process.env): { files: As
   const variant: MoveNetVariant = env.DGPOSE_MOVENET_VARIANT === 'thunder' ? 'thunder' : 'lightning';
   const moveDir = findMoveNet(variant, env);
   if (moveDir) {
-    for (const f of graphModelFiles(moveDir, variant)) files.push({ url: `models/movenet/${path.basename(f)}`, file: f });
+    for (const f of graphModelFiles(moveDir, variant))
+      files.push({ url: `models/movenet/${path.basename(f)}`, file: f });
     manifest.movenet = { url: `models/movenet/movenet-${variant}.json`, variant };
   }
   const wasmDir = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
-  for (const f of fs.readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) files.push({ url: `wasm/${f}`, file: path.join(wasmDir, f) });
+  for (const f of fs.readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
+    files.push({ url: `wasm/${f}`, file: path.join(wasmDir, f) });
   return { files, manifest, moveNetDir: moveDir };
 }

@@ -13,7 +13,11 @@ function playgroundAssets(): Plugin {
   return {
     name: 'dgpose-playground-assets',
     buildStart() {
-      this.info(moveNetDir ? `MoveNet ${manifest.movenet?.variant} from ${moveNetDir}` : 'MoveNet not found: set DGPOSE_MOVENET_DIR (uploads will use Semi-DGPose for the pose)');
+      this.info(
+        moveNetDir
+          ? `MoveNet ${manifest.movenet?.variant} from ${moveNetDir}`
+          : 'MoveNet not found: set DGPOSE_MOVENET_DIR (uploads will use Semi-DGPose for the pose)',
+      );
     },
     generateBundle() {
       for (const f of files) this.emitFile({ type: 'asset', fileName: f.url, source: fs.readFileSync(f.file) });
@@ -29,7 +33,14 @@ function playgroundAssets(): Plugin {
         }
         const file = byUrl.get(url);
         if (!file) return next();
-        res.setHeader('content-type', url.endsWith('.wasm') ? 'application/wasm' : url.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.setHeader(
+          'content-type',
+          url.endsWith('.wasm')
+            ? 'application/wasm'
+            : url.endsWith('.json')
+              ? 'application/json'
+              : 'application/octet-stream',
+        );
         fs.createReadStream(file).pipe(res);
       });
     },

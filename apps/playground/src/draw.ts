@@ -63,7 +63,7 @@ export function drawSkeleton(canvas: HTMLCanvasElement, pose: Pose, frame: numbe
     if (!p) return;
     ctx.beginPath();
     ctx.arc(p[0], p[1], j === style.active ? r + 2 : r, 0, 2 * Math.PI);
-    ctx.fillStyle = j === style.active ? '#ffe14d' : style.colour ?? '#ffffff';
+    ctx.fillStyle = j === style.active ? '#ffe14d' : (style.colour ?? '#ffffff');
     ctx.strokeStyle = '#222';
     ctx.lineWidth = 1.5;
     ctx.fill();

@@ -38,9 +38,16 @@ async function fetchOk(url: string, what: string): Promise<Response> {
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new PlaygroundError('E_IO', `Could not fetch ${what} (${url}): ${(e as Error).message}. Rebuild the playground with \`pnpm playground\`.`);
+    throw new PlaygroundError(
+      'E_IO',
+      `Could not fetch ${what} (${url}): ${(e as Error).message}. Rebuild the playground with \`pnpm playground\`.`,
+    );
   }
-  if (!res.ok) throw new PlaygroundError('E_IO', `Could not fetch ${what}: ${url} answered ${res.status}. Rebuild the playground with \`pnpm playground\`.`);
+  if (!res.ok)
+    throw new PlaygroundError(
+      'E_IO',
+      `Could not fetch ${what}: ${url} answered ${res.status}. Rebuild the playground with \`pnpm playground\`.`,
+    );
   return res;
 }
 
@@ -50,7 +57,8 @@ export async function loadAssetsManifest(): Promise<AssetsManifest> {
 
 /** The renderer's name when WebGL is rasterised on the CPU (SwiftShader, llvmpipe), else null. */
 function softwareWebGl(): string | null {
-  const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+  const gl =
+    document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
   if (!gl) return null;
   const ext = gl.getExtension('WEBGL_debug_renderer_info');
   const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
@@ -74,7 +82,10 @@ export async function startBackend(prefer: readonly PageBackend[], assets: Asset
   }
   const r = await initBackend({
     prefer: order,
-    backends: { webgpu: () => import('@tensorflow/tfjs-backend-webgpu'), webgl: () => import('@tensorflow/tfjs-backend-webgl') },
+    backends: {
+      webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+      webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+    },
     wasmPaths: pageUrl(assets.wasm),
     log: () => undefined,
   });
@@ -87,17 +98,28 @@ export async function startBackend(prefer: readonly PageBackend[], assets: Asset
 export function backendOrderFromUrl(search: string): PageBackend[] {
   const v = new URLSearchParams(search).get('backend');
   if (!v) return [...PAGE_BACKENDS];
-  const names = v.split(',').map((s) => s.trim()).filter((s): s is PageBackend => (PAGE_BACKENDS as readonly string[]).includes(s));
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s): s is PageBackend => (PAGE_BACKENDS as readonly string[]).includes(s));
   return names.length > 0 ? names : [...PAGE_BACKENDS];
 }
 
 /** Fetches a zoo entry's manifest and shards from the app's static files; the zoo checks their sha256. */
-async function fetchZooModel(name: string, assets: AssetsManifest): Promise<Awaited<ReturnType<typeof loadPretrainedFromBytes>>> {
+async function fetchZooModel(
+  name: string,
+  assets: AssetsManifest,
+): Promise<Awaited<ReturnType<typeof loadPretrainedFromBytes>>> {
   const dir = assets.zoo[name];
   if (!dir) throw new PlaygroundError('E_IO', `The weights of '${name}' were not bundled with this build.`);
-  const manifest = (await (await fetchOk(pageUrl(`${dir}model.json`), `the weights manifest of '${name}'`)).json()) as WeightsManifest;
+  const manifest = (await (
+    await fetchOk(pageUrl(`${dir}model.json`), `the weights manifest of '${name}'`)
+  ).json()) as WeightsManifest;
   const shards = await Promise.all(
-    (manifest.shards ?? []).map(async (s) => new Uint8Array(await (await fetchOk(pageUrl(dir + s.path), `the weights of '${name}'`)).arrayBuffer())),
+    (manifest.shards ?? []).map(
+      async (s) =>
+        new Uint8Array(await (await fetchOk(pageUrl(dir + s.path), `the weights of '${name}'`)).arrayBuffer()),
+    ),
   );
   return loadPretrainedFromBytes(name, { manifest, shards });
 }

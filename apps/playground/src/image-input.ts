@@ -85,11 +85,18 @@ export async function loadPhoto(file: File): Promise<LoadedPhoto> {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    throw new PlaygroundError('E_NOT_IMAGE', `${what} could not be decoded as an image. Pick a JPEG, PNG or WebP photo of a person.`);
+    throw new PlaygroundError(
+      'E_NOT_IMAGE',
+      `${what} could not be decoded as an image. Pick a JPEG, PNG or WebP photo of a person.`,
+    );
   }
   try {
     const original = { width: bitmap.width, height: bitmap.height };
-    if (original.width < 2 || original.height < 2) throw new PlaygroundError('E_IMAGE_SIZE', `${what} is ${original.width}x${original.height} pixels: too small to hold a person.`);
+    if (original.width < 2 || original.height < 2)
+      throw new PlaygroundError(
+        'E_IMAGE_SIZE',
+        `${what} is ${original.width}x${original.height} pixels: too small to hold a person.`,
+      );
     const scale = Math.min(1, MAX_SIDE / Math.max(original.width, original.height));
     const w = Math.max(1, Math.round(original.width * scale));
     const h = Math.max(1, Math.round(original.height * scale));

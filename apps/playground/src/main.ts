@@ -21,7 +21,16 @@ import {
 } from './engine';
 import { loadPhoto } from './image-input';
 import { describeError } from './messages';
-import { applySliders, dropOffFrame, looksLikePerson, moveJoint, nearestJoint, NEUTRAL_SLIDERS, rescalePose, type PoseSliders } from './pose-edits';
+import {
+  applySliders,
+  dropOffFrame,
+  looksLikePerson,
+  moveJoint,
+  nearestJoint,
+  NEUTRAL_SLIDERS,
+  rescalePose,
+  type PoseSliders,
+} from './pose-edits';
 
 /** The models' frame: target poses live in 64x64 pixel coordinates. */
 const FRAME = 64;
@@ -44,7 +53,11 @@ const ui = {
   targetInfo: $('target-info'),
   poses: $('poses'),
   ownPose: $<HTMLButtonElement>('own-pose'),
-  sliders: { height: $<HTMLInputElement>('height'), rightArm: $<HTMLInputElement>('right-arm'), leftArm: $<HTMLInputElement>('left-arm') },
+  sliders: {
+    height: $<HTMLInputElement>('height'),
+    rightArm: $<HTMLInputElement>('right-arm'),
+    leftArm: $<HTMLInputElement>('left-arm'),
+  },
   result: $<HTMLCanvasElement>('result'),
   resultInfo: $('result-info'),
   sample: $<HTMLButtonElement>('sample'),
@@ -84,7 +97,9 @@ function record(name: string, ms: number): void {
   l.n++;
   l.total += ms;
   latencies.set(name, l);
-  ui.latency.textContent = [...latencies].map(([k, v]) => `${k}: ${v.last.toFixed(0)} ms (mean ${(v.total / v.n).toFixed(0)} over ${v.n})`).join('   ·   ');
+  ui.latency.textContent = [...latencies]
+    .map(([k, v]) => `${k}: ${v.last.toFixed(0)} ms (mean ${(v.total / v.n).toFixed(0)} over ${v.n})`)
+    .join('   ·   ');
 }
 
 function showError(message: string | null): void {
@@ -145,7 +160,9 @@ async function transferOnce(): Promise<void> {
     return;
   }
   try {
-    const { value, ms } = await timed(() => conditional.transfer([source.image], [source.pose!], [t.pose], { targetSize: { width: FRAME, height: FRAME } }));
+    const { value, ms } = await timed(() =>
+      conditional.transfer([source.image], [source.pose!], [t.pose], { targetSize: { width: FRAME, height: FRAME } }),
+    );
     drawImage(ui.result, value[0]);
     state.renders++;
     ui.result.dataset.renders = String(state.renders);
@@ -191,7 +208,12 @@ function thumb(im: RgbImage, size = 36): HTMLCanvasElement {
   return c;
 }
 
-function thumbButton(parent: HTMLElement, im: RgbImage, label: string, onClick: (b: HTMLButtonElement) => void): HTMLButtonElement {
+function thumbButton(
+  parent: HTMLElement,
+  im: RgbImage,
+  label: string,
+  onClick: (b: HTMLButtonElement) => void,
+): HTMLButtonElement {
   const b = document.createElement('button');
   b.title = label;
   b.setAttribute('aria-label', label);
@@ -242,7 +264,9 @@ async function onUpload(file: File): Promise<void> {
       const found = pose.keypoints.filter((k) => k !== null).length;
       how = `MoveNet found ${found} of 18 joints in ${ms.toFixed(0)} ms`;
       if (!looksLikePerson(pose)) {
-        showError(`No person found in "${file.name}": MoveNet is confident about ${found} joint(s) and no shoulder. Try a photo of one whole person, standing, facing the camera.`);
+        showError(
+          `No person found in "${file.name}": MoveNet is confident about ${found} joint(s) and no shoulder. Try a photo of one whole person, standing, facing the camera.`,
+        );
         pose = null;
       }
     } else if (state.semi) {
@@ -291,7 +315,9 @@ async function onSample(): Promise<void> {
   if (!conditional || !t) return;
   try {
     const seed = state.sampleSeed++;
-    const { value, ms } = await timed(() => conditional.generate(t.pose, 4, { seed, size: { width: FRAME, height: FRAME } }));
+    const { value, ms } = await timed(() =>
+      conditional.generate(t.pose, 4, { seed, size: { width: FRAME, height: FRAME } }),
+    );
     record('generate x4', ms);
     ui.samples.replaceChildren(...value.map((im) => thumb(im, 64)));
     ui.samples.title = `appearances z ~ N(0, I), seed ${seed}`;
@@ -408,7 +434,10 @@ async function start(): Promise<void> {
       ({ value, ms }) => {
         state.movenet = value;
         if (value) record(`load MoveNet ${assets.movenet!.variant}`, ms);
-        else addNotice('MoveNet is not in this build (build with DGPOSE_MOVENET_DIR set): photos get their pose from Semi-DGPose.');
+        else
+          addNotice(
+            'MoveNet is not in this build (build with DGPOSE_MOVENET_DIR set): photos get their pose from Semi-DGPose.',
+          );
       },
       (e) => showError(describeError(e, 'Loading MoveNet')),
     ),

@@ -1,14 +1,39 @@
 import { COCO18, type Pose } from '@dgpose/core';
 import { changeHeight } from '@dgpose/mapper';
-import { applySliders, dropOffFrame, looksLikePerson, moveJoint, nearestJoint, NEUTRAL_SLIDERS, rescalePose, rotateArm } from './pose-edits';
+import {
+  applySliders,
+  dropOffFrame,
+  looksLikePerson,
+  moveJoint,
+  nearestJoint,
+  NEUTRAL_SLIDERS,
+  rescalePose,
+  rotateArm,
+} from './pose-edits';
 
 const J = (n: string): number => COCO18.joints.indexOf(n);
 
 /** A standing person in a 64x64 frame, arms hanging. */
 function standing(): Pose {
   const at: Record<string, [number, number]> = {
-    nose: [32, 10], neck: [32, 16], r_shoulder: [26, 16], r_elbow: [24, 26], r_wrist: [23, 34], l_shoulder: [38, 16], l_elbow: [40, 26], l_wrist: [41, 34],
-    r_hip: [28, 36], r_knee: [28, 46], r_ankle: [28, 56], l_hip: [36, 36], l_knee: [36, 46], l_ankle: [36, 56], r_eye: [31, 9], l_eye: [33, 9], r_ear: [30, 10], l_ear: [34, 10],
+    nose: [32, 10],
+    neck: [32, 16],
+    r_shoulder: [26, 16],
+    r_elbow: [24, 26],
+    r_wrist: [23, 34],
+    l_shoulder: [38, 16],
+    l_elbow: [40, 26],
+    l_wrist: [41, 34],
+    r_hip: [28, 36],
+    r_knee: [28, 46],
+    r_ankle: [28, 56],
+    l_hip: [36, 36],
+    l_knee: [36, 46],
+    l_ankle: [36, 56],
+    r_eye: [31, 9],
+    l_eye: [33, 9],
+    r_ear: [30, 10],
+    l_ear: [34, 10],
   };
   return { skeleton: 'coco18', keypoints: COCO18.joints.map((n) => ({ x: at[n][0], y: at[n][1] })) };
 }
@@ -32,7 +57,10 @@ describe('pose edits', () => {
   });
 
   it('rotateArm leaves the arm alone when its shoulder is missing', () => {
-    const p: Pose = { skeleton: 'coco18', keypoints: standing().keypoints.map((k, j) => (j === J('l_shoulder') ? null : k)) };
+    const p: Pose = {
+      skeleton: 'coco18',
+      keypoints: standing().keypoints.map((k, j) => (j === J('l_shoulder') ? null : k)),
+    };
     expect(rotateArm(p, 'left', 45)).toEqual(p);
   });
 
@@ -47,7 +75,10 @@ describe('pose edits', () => {
 
   it('dropOffFrame makes joints outside the frame missing and counts them', () => {
     const p = moveJoint(standing(), J('r_wrist'), 10, 10, 64);
-    const shifted: Pose = { skeleton: 'coco18', keypoints: p.keypoints.map((k, j) => (k && j === J('r_wrist') ? { ...k, x: -3 } : k)) };
+    const shifted: Pose = {
+      skeleton: 'coco18',
+      keypoints: p.keypoints.map((k, j) => (k && j === J('r_wrist') ? { ...k, x: -3 } : k)),
+    };
     const r = dropOffFrame(shifted, 64);
     expect(r.dropped).toBe(1);
     expect(r.pose.keypoints[J('r_wrist')]).toBeNull();
@@ -71,7 +102,10 @@ describe('pose edits', () => {
     expect(looksLikePerson(standing())).toBe(true);
     const few: Pose = { skeleton: 'coco18', keypoints: standing().keypoints.map((k, j) => (j < 3 ? k : null)) };
     expect(looksLikePerson(few)).toBe(false);
-    const noShoulder: Pose = { skeleton: 'coco18', keypoints: standing().keypoints.map((k, j) => (j === J('r_shoulder') || j === J('l_shoulder') ? null : k)) };
+    const noShoulder: Pose = {
+      skeleton: 'coco18',
+      keypoints: standing().keypoints.map((k, j) => (j === J('r_shoulder') || j === J('l_shoulder') ? null : k)),
+    };
     expect(looksLikePerson(noShoulder)).toBe(false);
   });
 });

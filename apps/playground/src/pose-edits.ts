@@ -67,7 +67,10 @@ export function dropOffFrame(pose: Pose, size: number): { pose: Pose; dropped: n
 /** The pose scaled from a `from`-pixel square frame to a `to`-pixel one (aligned pixel centres at 0). */
 export function rescalePose(pose: Pose, from: number, to: number): Pose {
   const f = (to - 1) / (from - 1);
-  return { skeleton: pose.skeleton, keypoints: pose.keypoints.map((k) => (k ? { ...k, x: k.x * f, y: k.y * f } : null)) };
+  return {
+    skeleton: pose.skeleton,
+    keypoints: pose.keypoints.map((k) => (k ? { ...k, x: k.x * f, y: k.y * f } : null)),
+  };
 }
 
 /** Index of the visible joint nearest to (x, y) within `radius`, else -1 (the drag handle hit test). */
