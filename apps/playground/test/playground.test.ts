@@ -442,6 +442,28 @@ describeBrowser('playground in chromium', () => {
   );
 
   it(
+    'the default backend order (webgpu, webgl, wasm) falls back with a notice where there is no GPU',
+    async () => {
+      const p3 = await context.newPage();
+      try {
+        p3.on('pageerror', (e) => pageErrors.push(e.message));
+        await p3.goto(`${origin}/`);
+        await p3.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60000 });
+        // headless chromium here has no WebGPU adapter and only a software WebGL
+        expect(await p3.getByTestId('backend').textContent()).toBe('backend: wasm');
+        expect(await p3.getByTestId('notice').textContent()).toMatch(
+          /WebGL is rendered in software here; WebGPU unavailable; using wasm/,
+        );
+        expect(await visibleError(p3)).toBe('');
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await p3.close();
+      }
+    },
+    T,
+  );
+
+  it(
     'no request left localhost',
     () => {
       expect(requests.length).toBeGreaterThan(5);
