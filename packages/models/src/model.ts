@@ -4,7 +4,7 @@
  * semi.ts add their objective and poses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, assertSeed, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
+import { DGPoseError, type ImageInput, type NamedArrays, type Pose, type WeightsManifest, assertSeed, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { limbMaps } from '@dgpose/mapper';
 import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
@@ -12,7 +12,7 @@ import { MODEL_FORMAT_VERSION, numScales } from './config';
 import { type Gaussian, PatchDiscriminator, partChannels } from './networks';
 import { GeneratorNet } from './generator-net';
 import { FrozenGenerator } from './frozen';
-import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages } from './io';
+import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
 import { poseMapsArray } from './pose-maps-array';
 import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch, TrainStepResult } from './types';
 
@@ -281,7 +281,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     }
   }
 
-  async reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]> {
+  async reconstruct(input: ImageInput[], poses?: Pose[]): Promise<RgbImage[]> {
+    const images = await toImages(input, 'images');
     if (poses !== undefined) checkList(poses, 'poses', images?.length);
     return this.drawWith(images, poses, (x) => {
       if (poses !== undefined) return this.poseTensors(poses, images, 'poses');
@@ -290,19 +291,20 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   }
 
   async transfer(
-    appearance: RgbImage[],
+    input: ImageInput[],
     appearancePoses: Pose[] | undefined,
     targetPoses: Pose[],
     opts: { targetSize?: { width: number; height: number } } = {},
   ): Promise<RgbImage[]> {
-    checkList(appearance, 'appearance');
-    checkList(targetPoses, 'targetPoses', appearance.length);
+    checkList(input, 'appearance');
+    checkList(targetPoses, 'targetPoses', input.length);
+    const appearance = await toImages(input, 'appearance');
     const frames = opts.targetSize ? targetPoses.map(() => opts.targetSize as FrameSizeLike) : appearance;
     return this.drawWith(appearance, appearancePoses, () => this.poseTensors(targetPoses, frames, 'targetPoses'));
   }
 
   async crossDomainTransfer(
-    appearance: RgbImage[],
+    appearance: ImageInput[],
     appearancePoses: Pose[] | undefined,
     targetPoses: Pose[],
     opts: { targetSize: { width: number; height: number } },

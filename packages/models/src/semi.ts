@@ -22,7 +22,7 @@
  * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, assertSeed, validatePose } from '@dgpose/core';
+import { DGPoseError, toRgbImage, type ImageInput, type NamedArrays, type Pose, assertSeed, validatePose } from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { type Mapper, type MapperConfig, gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
@@ -37,7 +37,7 @@ import {
   supervisedPoseLoss,
 } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
-import { checkList, imagesToTensor, inPixelFrame, normalizedToPose } from './io';
+import { checkList, imagesToTensor, inPixelFrame, normalizedToPose, toImages } from './io';
 import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
 
 interface PosePriorState {
@@ -226,7 +226,8 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
 
   // ------------------------------------------------------------------ verbs
 
-  async estimatePose(images: RgbImage[]): Promise<Pose[]> {
+  async estimatePose(input: ImageInput[]): Promise<Pose[]> {
+    const images = await toImages(input, 'images');
     const x = imagesToTensor(images, this.config.imageSize);
     let q: { mu: tf.Tensor2D; logvar: tf.Tensor2D } | null = null;
     try {
@@ -247,7 +248,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
    * E_ARG naming the joint, as transfer does. `edited` is the pose that was drawn.
    */
   async manipulate(
-    image: RgbImage,
+    input: ImageInput,
     edit: (p: Pose) => Pose,
     opts: { offFrame?: 'drop' | 'error' } = {},
   ): Promise<{ pose: Pose; edited: Pose; image: RgbImage; droppedJoints: number[] }> {
@@ -257,6 +258,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     if (offFrame !== 'drop' && offFrame !== 'error') {
       throw new DGPoseError('E_ARG', "offFrame must be 'drop' or 'error'", { argument: 'offFrame', expected: ['drop', 'error'], got: offFrame });
     }
+    const image = await toRgbImage(input, { argument: 'image' });
     const [pose] = await this.estimatePose([image]);
     let edited = edit(pose);
     const droppedJoints: number[] = [];
@@ -273,9 +275,11 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     return { pose, edited, image: out, droppedJoints };
   }
 
-  async indirectTransfer(poseSource: RgbImage[], appearanceSource: RgbImage[]): Promise<RgbImage[]> {
-    checkList(poseSource, 'poseSource');
-    checkList(appearanceSource, 'appearanceSource', poseSource.length);
+  async indirectTransfer(poseInput: ImageInput[], appearanceInput: ImageInput[]): Promise<RgbImage[]> {
+    checkList(poseInput, 'poseSource');
+    checkList(appearanceInput, 'appearanceSource', poseInput.length);
+    const poseSource = await toImages(poseInput, 'poseSource');
+    const appearanceSource = await toImages(appearanceInput, 'appearanceSource');
     return this.drawWith(appearanceSource, undefined, () => {
       const x = imagesToTensor(poseSource, this.config.imageSize, 'poseSource');
       try {

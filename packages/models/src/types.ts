@@ -1,6 +1,6 @@
 // Public types of @dgpose/models. Apps (trainer, benchmark) and the zoo code against this file.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { NamedArrays, Pose, RgbImage, RngState, SkeletonName, WeightsManifest } from '@dgpose/core';
+import type { ImageInput, NamedArrays, Pose, RgbImage, RngState, SkeletonName, WeightsManifest } from '@dgpose/core';
 
 export type ModelKind = 'conditional' | 'semi';
 export type PresetName = 'tiny' | 'small' | 'paper';
@@ -143,19 +143,20 @@ export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
   trainStep(batch: TrainBatch): Promise<TrainStepResult>;
   /** Evaluation losses on a batch without updating anything. */
   evaluate(batch: TrainBatch): Promise<StepLosses>;
-  // task-level verbs: plain data in and out (images are resized to the model size; poses in the image's pixel coords)
+  // task-level verbs: plain data in and out (images are resized to the model size; poses in the image's pixel coords).
+  // Image arguments take any ImageInput (core's toRgbImage): RgbImage, RGBA objects, ImageData, canvases, <img>, ImageBitmap, Tensor3D, Blob.
   /** Semi: poses optional (estimated). Outputs are uint8 RGB at model size. */
-  reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]>;
+  reconstruct(images: ImageInput[], poses?: Pose[]): Promise<RgbImage[]>;
   /** appearance of image i drawn in targetPoses[i] (target poses in pixel coords of a frame `targetSize`, default the appearance image's size) */
   transfer(
-    appearance: RgbImage[],
+    appearance: ImageInput[],
     appearancePoses: Pose[] | undefined,
     targetPoses: Pose[],
     opts?: { targetSize?: { width: number; height: number } },
   ): Promise<RgbImage[]>;
   /** Appearance from one data set, pose from another (any skeleton convertible to coco18; targetSize = frame of targetPoses). */
   crossDomainTransfer(
-    appearance: RgbImage[],
+    appearance: ImageInput[],
     appearancePoses: Pose[] | undefined,
     targetPoses: Pose[],
     opts: { targetSize: { width: number; height: number } },
@@ -183,7 +184,7 @@ export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
 
 export interface SemiDGPoseModel extends DGPoseModel<SemiConfig> {
   /** mean of q(y|x), in each image's pixel coords */
-  estimatePose(images: RgbImage[]): Promise<Pose[]>;
+  estimatePose(images: ImageInput[]): Promise<Pose[]>;
   /** q(y|x): images [B,S,S,3] → mu/logvar [B,2J] over normalised coords */
   estimatePoseTensors(images: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
   /**
@@ -193,12 +194,12 @@ export interface SemiDGPoseModel extends DGPoseModel<SemiConfig> {
    * `edited` is the pose that was drawn.
    */
   manipulate(
-    image: RgbImage,
+    image: ImageInput,
     edit: (p: Pose) => Pose,
     opts?: { offFrame?: 'drop' | 'error' },
   ): Promise<{ pose: Pose; edited: Pose; image: RgbImage; droppedJoints: number[] }>;
   /** pose estimated from poseSource[i], appearance from appearanceSource[i] */
-  indirectTransfer(poseSource: RgbImage[], appearanceSource: RgbImage[]): Promise<RgbImage[]>;
+  indirectTransfer(poseSource: ImageInput[], appearanceSource: ImageInput[]): Promise<RgbImage[]>;
   /**
    * samples of the pose prior p(y) (needs fitPosePrior or loaded weights), in pixel coords of a model-size frame;
    * `temperature` τ samples N(μ, τ²Σ): default 0.5 for a full-covariance prior, 1 for a diagonal one

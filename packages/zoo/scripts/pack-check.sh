@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packaging check for @dgpose/zoo: build zoo and its workspace dependencies, `pnpm pack` them (pnpm
 # rewrites `workspace:^` to versions), install the tarballs into an empty project with npm OFFLINE
-# (--omit=optional: no MoveNet models; the tfjs peers come from the local pnpm store as folders),
+# (the tfjs peers come from the local pnpm store as folders),
 # then load zoo weights from the installed package with loadPretrained, in ESM and CJS.
 # Usage: packages/zoo/scripts/pack-check.sh   (exit 0 = good). Env: KEEP=1 keeps the temp folder, SKIP_BUILD=1 packs the existing dist/.
 set -euo pipefail

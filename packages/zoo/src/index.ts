@@ -4,6 +4,9 @@ export { ZOO, ZOO_NAMES, getZooEntry } from './registry';
 export type { ZooEntry, ZooKind } from './registry';
 export { loadPretrainedFromBytes, checkPinnedShards } from './loader';
 export type { PretrainedModel, PretrainedOfKind } from './loader';
+// loadPretrained over fetch (pages, workers); the node entry's loadPretrained also reads from disk
+export { loadPretrainedFromUrl, loadPretrainedFromUrl as loadPretrained, fetchPretrainedBytes } from './fetch-loader';
+export type { FetchPretrainedOptions, FetchLike, FetchResponseLike, FetchedWeights } from './fetch-loader';
 export {
   REGRESSOR_JOINTS,
   POSE_REGRESSOR_KIND,
@@ -23,5 +26,9 @@ export {
   moveNetInput,
   moveNetOutputToPose,
   createMoveNetFromGraphModel,
+  createMoveNetFromUrl,
+  createMoveNetFromArtifacts,
+  moveNetVariantOf,
+  MOVENET_SHA256,
 } from './movenet';
-export type { MoveNetVariant, MoveNetConfig, GraphModelLike } from './movenet';
+export type { MoveNetVariant, MoveNetConfig, GraphModelLike, GraphModelJson, GraphConverterLike, MoveNetLoadOptions } from './movenet';

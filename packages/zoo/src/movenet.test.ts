@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs-core';
 import { isDGPoseError, type Pose } from '@dgpose/core';
 import { pck, PCKH_FASHION } from '@dgpose/metrics';
 import { loadImage } from '@dgpose/datasets/node';
 import { describeWithSharedData, expectNoLeak, useBackend } from '@dgpose/test-utils';
 import { createMoveNet } from './node';
-import { moveNetInput, moveNetOutputToPose, validateMoveNetConfig, type PoseEstimator, type RgbImage } from './index';
+import { createMoveNetFromUrl, moveNetInput, moveNetOutputToPose, validateMoveNetConfig, MOVENET_SHA256, type PoseEstimator, type RgbImage } from './index';
 
 function solid(w: number, h: number, v = 128): RgbImage {
   return { data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 };
@@ -76,6 +78,8 @@ function readRows(csv: string): Map<string, Pose> {
 
 describeWithSharedData('MoveNet on the real annotated DeepFashion images', (dataDir) => {
   const root = path.join(dataDir, 'realdata', 'deepfashion');
+  // the shared test copy of MoveNet's files (the package ships none; users give a folder or URL)
+  const modelDir = path.join(dataDir, 'realdata', 'models');
   let rows: Row[] = [];
   let images: RgbImage[] = [];
   let thunder: PoseEstimator;
@@ -86,7 +90,7 @@ describeWithSharedData('MoveNet on the real annotated DeepFashion images', (data
     const names = fs.readdirSync(path.join(root, 'images', 'annotated')).filter((n) => gt.has(n)).sort();
     rows = names.map((name) => ({ name, pose: gt.get(name)! }));
     images = await Promise.all(names.map(async (n) => (await loadImage(path.join(root, 'images', 'annotated', n))).image));
-    thunder = await createMoveNet({ variant: 'thunder' });
+    thunder = await createMoveNet({ variant: 'thunder', modelDir, sha256: MOVENET_SHA256.thunder });
   });
   afterAll(() => thunder?.dispose());
 
@@ -104,7 +108,7 @@ describeWithSharedData('MoveNet on the real annotated DeepFashion images', (data
   });
 
   it('lightning agrees, and poses follow a non-square crop of the image', async () => {
-    const light = await createMoveNet({ variant: 'lightning' });
+    const light = await createMoveNet({ variant: 'lightning', modelDir });
     try {
       const res = pck(await light.estimate(images), rows.map((r) => r.pose), PCKH_FASHION);
       // eslint-disable-next-line no-console
@@ -125,10 +129,76 @@ describeWithSharedData('MoveNet on the real annotated DeepFashion images', (data
   it('estimate leaves no tensors; dispose frees the graph weights', async () => {
     await expectNoLeak(() => thunder.estimate(images.slice(0, 1)));
     const before = tf.memory().numTensors;
-    const light = await createMoveNet({ variant: 'lightning' });
+    const light = await createMoveNet({ variant: 'lightning', modelDir });
     expect(tf.memory().numTensors).toBeGreaterThan(before);
     light.dispose();
     expect(tf.memory().numTensors).toBe(before);
     await expect(light.estimate(images)).rejects.toThrow(/disposed/);
+  });
+});
+
+describeWithSharedData('MoveNet from a URL or a file path', (dataDir) => {
+  const modelDir = path.join(dataDir, 'realdata', 'models');
+  let server: http.Server;
+  let base = '';
+  let requests: string[] = [];
+  beforeAll(async () => {
+    await useBackend('wasm');
+    server = http.createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      const name = path.basename(new URL(req.url ?? '/', 'http://x').pathname);
+      requests.push(name);
+      const file = path.join(modelDir, name);
+      if (!fs.existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200).end(fs.readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+  beforeEach(() => {
+    requests = [];
+  });
+
+  it('fetches the json and its weights, takes the variant from the graph, checks the sha256', async () => {
+    const converter = await import('@tensorflow/tfjs-converter');
+    const est = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, sha256: MOVENET_SHA256.lightning });
+    try {
+      expect(est.name).toBe('movenet-lightning');
+      expect(requests).toEqual(['movenet-lightning.json', 'movenet-lightning.bin']);
+      const [p] = await expectNoLeak(() => est.estimate([solid(64, 48)]));
+      expect(p.skeleton).toBe('coco18');
+    } finally {
+      est.dispose();
+    }
+    const bad = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, sha256: MOVENET_SHA256.thunder }).catch((e: unknown) => e);
+    expect(isDGPoseError(bad, 'E_WEIGHTS_CORRUPT')).toBe(true);
+    const wrong = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, variant: 'thunder' }).catch((e: unknown) => e);
+    expect(isDGPoseError(wrong, 'E_CONFIG')).toBe(true);
+    const missing = await createMoveNetFromUrl(`${base}movenet-nope.json`, { converter }).catch((e: unknown) => e);
+    expect(isDGPoseError(missing, 'E_IO')).toBe(true);
+    expect(String(missing)).toMatch(/HTTP 404/);
+  });
+
+  it('the node createMoveNet takes an http URL, a .json path, or DGPOSE_MOVENET_DIR', async () => {
+    const byUrl = await createMoveNet({ modelUrl: `${base}movenet-lightning.json` });
+    expect(byUrl.name).toBe('movenet-lightning');
+    byUrl.dispose();
+    const byPath = await createMoveNet({ modelUrl: path.join(modelDir, 'movenet-lightning.json') });
+    expect(byPath.name).toBe('movenet-lightning');
+    byPath.dispose();
+    const saved = process.env.DGPOSE_MOVENET_DIR;
+    process.env.DGPOSE_MOVENET_DIR = modelDir;
+    try {
+      const byEnv = await createMoveNet({ variant: 'lightning' });
+      byEnv.dispose();
+    } finally {
+      if (saved === undefined) delete process.env.DGPOSE_MOVENET_DIR;
+      else process.env.DGPOSE_MOVENET_DIR = saved;
+    }
+    const notGraph = await createMoveNet({ modelUrl: path.resolve(__dirname, '..', 'weights', 'pose-regressor-64', 'model.json') }).catch((e: unknown) => e);
+    expect(isDGPoseError(notGraph, 'E_WEIGHTS_CORRUPT')).toBe(true);
   });
 });

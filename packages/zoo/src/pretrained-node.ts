@@ -8,8 +8,9 @@ import { loadPretrainedFromBytes, type PretrainedModel } from './loader';
 import type { PoseRegressor } from './pose-regressor';
 import { zooPackageDir } from './package-paths';
 import { getZooEntry } from './registry';
+import { loadPretrainedFromUrl, type FetchPretrainedOptions } from './fetch-loader';
 
-export interface LoadPretrainedOptions {
+export interface LoadPretrainedOptions extends FetchPretrainedOptions {
   /**
    * Folder holding `<name>/model.json` and its shards instead of the package's own `weights`
    * folder (a mirror or copy; the registry's sha256 pins still apply).
@@ -56,13 +57,19 @@ export async function readPretrainedBytes(name: string, opts: LoadPretrainedOpti
  * A ready model or estimator from the zoo, read from the installed package: 'conditional-small-64'
  * (Conditional-DGPose), 'semi-small-64-<pct>' (Semi-DGPose at 25/50/75/100 % supervision),
  * 'pose-regressor-64' (a PoseEstimator for synthetic people). Every shard is checked against the
- * registry's sha256 (E_WEIGHTS_CORRUPT); an unknown name is E_ARG listing the valid ones.
+ * registry's sha256 (E_WEIGHTS_CORRUPT); an unknown name is E_ARG listing the valid ones. With an
+ * http(s) URL, `baseUrl` or `fetch` it fetches instead, as the universal entry's loadPretrained does.
  */
 export function loadPretrained(name: 'pose-regressor-64', opts?: LoadPretrainedOptions): Promise<PoseRegressor>;
 export function loadPretrained(name: `semi-${string}` | `supervised-${string}`, opts?: LoadPretrainedOptions): Promise<SemiDGPoseModel>;
 export function loadPretrained(name: `conditional-${string}`, opts?: LoadPretrainedOptions): Promise<DGPoseModel<ConditionalConfig>>;
 export function loadPretrained(name: string, opts?: LoadPretrainedOptions): Promise<PretrainedModel>;
 export async function loadPretrained(name: string, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
+  // over HTTP when asked to (a URL, a baseUrl or a fetch); from disk otherwise
+  if (opts?.baseUrl !== undefined || opts?.fetch !== undefined || /^https?:\/\//.test(String(name))) {
+    if (opts.weightsRoot !== undefined) throw new DGPoseError('E_ARG', 'weightsRoot (a folder on disk) and baseUrl/fetch (HTTP) exclude each other', { argument: 'weightsRoot', got: opts.weightsRoot });
+    return loadPretrainedFromUrl(name, opts);
+  }
   getZooEntry(name);
   return loadPretrainedFromBytes(name, await readPretrainedBytes(name, opts));
 }
