@@ -12,10 +12,12 @@ export interface CheckOptions {
   where?: string;
   /** Error code; default E_CONFIG. */
   code?: DGPoseErrorCode;
+  /** Replaces the default message (`bad <argument>`); expected and got are still appended. */
+  message?: string;
 }
 
 /** The error every check throws: `[E_CONFIG] <where>: bad <argument>, expected ..., got ...`. */
-export function checkError(argument: string, expected: unknown, got: unknown, opts: CheckOptions & { message?: string } = {}): DGPoseError {
+export function checkError(argument: string, expected: unknown, got: unknown, opts: CheckOptions = {}): DGPoseError {
   const message = opts.message ?? `bad ${argument}`;
   return new DGPoseError(opts.code ?? 'E_CONFIG', opts.where ? `${opts.where}: ${message}` : message, { argument, expected, got });
 }

@@ -4,7 +4,7 @@
  * identity appears in `posesPerIdentity` poses, so pose transfer has exact ground-truth targets.
  * Universal code: no Node imports.
  */
-import { DGPoseError, createRng, type Keypoint, type Pose, type Rng } from '@dgpose/core';
+import { DGPoseError, checkBoolean, checkError, checkInt, checkKnownKeys, checkNumber, checkNumberIn, checkOneOf, checkPositiveInt, createRng, type Keypoint, type Pose, type Rng } from '@dgpose/core';
 import {
   type BodyShape,
   type PoseFamily,
@@ -53,30 +53,27 @@ export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze
   hideOccluded: false,
 });
 
+const S = { where: 'synthetic dataset config' };
 function bad(argument: string, expected: string, got: unknown): never {
-  throw new DGPoseError('E_CONFIG', `invalid synthetic dataset config: ${argument}`, { argument, expected, got });
+  throw checkError(argument, expected, got, S);
 }
 
 /** Fills defaults and validates; throws `DGPoseError('E_CONFIG')` naming the field on a bad value. */
 export function validateSyntheticConfig(partial: Partial<SyntheticConfig> = {}): SyntheticConfig {
   if (typeof partial !== 'object' || partial === null) bad('config', 'an object', partial);
-  for (const k of Object.keys(partial)) {
-    if (!(k in DEFAULT_SYNTHETIC_CONFIG)) bad(k, `one of ${Object.keys(DEFAULT_SYNTHETIC_CONFIG).join(', ')}`, k);
-  }
+  checkKnownKeys(partial, DEFAULT_SYNTHETIC_CONFIG, S);
   const c: SyntheticConfig = { ...DEFAULT_SYNTHETIC_CONFIG, ...partial };
-  if (!Number.isSafeInteger(c.seed)) bad('seed', 'a safe integer', c.seed);
-  if (!Number.isInteger(c.size) || c.size < 32 || c.size > 4096) bad('size', 'an integer in [32, 4096]', c.size);
-  if (!Number.isInteger(c.identities) || c.identities < 1) bad('identities', 'an integer >= 1', c.identities);
-  if (!Number.isInteger(c.posesPerIdentity) || c.posesPerIdentity < 1) bad('posesPerIdentity', 'an integer >= 1', c.posesPerIdentity);
-  if (c.split !== 'train' && c.split !== 'test' && c.split !== 'all') bad('split', "'train' | 'test' | 'all'", c.split);
-  if (typeof c.testFraction !== 'number' || !(c.testFraction >= 0 && c.testFraction < 1)) bad('testFraction', 'a number in [0, 1)', c.testFraction);
-  if (typeof c.cropProbability !== 'number' || !(c.cropProbability >= 0 && c.cropProbability <= 1)) {
-    bad('cropProbability', 'a number in [0, 1]', c.cropProbability);
-  }
+  checkNumber('seed', c.seed, Number.isSafeInteger, 'a safe integer', S);
+  checkInt('size', c.size, { min: 32, max: 4096 }, S);
+  checkPositiveInt('identities', c.identities, S);
+  checkPositiveInt('posesPerIdentity', c.posesPerIdentity, S);
+  checkOneOf('split', c.split, ['train', 'test', 'all'] as const, S);
+  checkNumberIn('testFraction', c.testFraction, 0, 1, { hiOpen: true }, S);
+  checkNumberIn('cropProbability', c.cropProbability, 0, 1, {}, S);
   if (!Array.isArray(c.families) || c.families.length === 0 || !c.families.every((f) => (POSE_FAMILIES as readonly string[]).includes(f))) {
     bad('families', `a non-empty list of ${POSE_FAMILIES.join(', ')}`, c.families);
   }
-  if (typeof c.hideOccluded !== 'boolean') bad('hideOccluded', 'a boolean', c.hideOccluded);
+  checkBoolean('hideOccluded', c.hideOccluded, S);
   const nTest = Math.round(c.testFraction * c.identities);
   if (c.split === 'test' && nTest === 0) bad('testFraction', `> 0 so that round(testFraction * ${c.identities}) >= 1 for split 'test'`, c.testFraction);
   if (c.split === 'train' && nTest === c.identities) bad('testFraction', `small enough to leave a training identity`, c.testFraction);

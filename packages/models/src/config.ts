@@ -3,7 +3,7 @@
  * The paper's layer sizes, latent size and loss weights were not found (dgpose-paper.md §9); the values
  * here follow the peer code named beside each field or are proposals (README: "Presets").
  */
-import { DGPoseError, getSkeleton, isSeed } from '@dgpose/core';
+import { type DGPoseError, checkError, checkKnownKeys, checkNumber, getSkeleton, isSeed } from '@dgpose/core';
 import type { ConditionalConfig, ConfigOverrides, PresetName, SemiConfig } from './types';
 
 /**
@@ -116,7 +116,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
 });
 
 function bad(argument: string, expected: unknown, got: unknown, message = `bad config value ${argument}`): DGPoseError {
-  return new DGPoseError('E_CONFIG', message, { argument, expected, got });
+  return checkError(argument, expected, got, { message });
 }
 
 function presetOf(name: unknown): PresetName {
@@ -126,17 +126,11 @@ function presetOf(name: unknown): PresetName {
   return name as PresetName;
 }
 
-function checkKeys(where: string, partial: object | undefined, base: object): void {
-  for (const k of Object.keys(partial ?? {})) {
-    if (!(k in base)) throw bad(`${where}${k}`, Object.keys(base), k, `unknown config key ${where}${k}`);
-  }
-}
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 
-function num(argument: string, v: unknown, ok: (x: number) => boolean, expected: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw bad(argument, expected, v);
-}
+const num = (argument: string, v: unknown, ok: (x: number) => boolean, expected: string): number =>
+  checkNumber(argument, v, ok, expected, { message: `bad config value ${argument}` });
 
 function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('imageSize', c.imageSize, (v) => isPow2(v) && v >= 16 && v <= 1024, 'a power of two in [16, 1024]');
@@ -171,9 +165,9 @@ function validateCommon(c: ConditionalConfig | SemiConfig): void {
 }
 
 function merge<C extends ConditionalConfig | SemiConfig>(base: Readonly<C>, partial: ConfigOverrides<C>): C {
-  checkKeys('', partial, base);
-  checkKeys('lossWeights.', partial.lossWeights, base.lossWeights);
-  checkKeys('discriminator.', partial.discriminator, base.discriminator);
+  checkKnownKeys(partial, base);
+  checkKnownKeys(partial.lossWeights, base.lossWeights, { prefix: 'lossWeights.' });
+  checkKnownKeys(partial.discriminator, base.discriminator, { prefix: 'discriminator.' });
   return {
     ...base,
     ...partial,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError } from '@dgpose/core';
+import { DGPoseError, checkNumber } from '@dgpose/core';
 import { tidyObject } from './tidy';
 import { gaussianNll, klNormal, klStandardNormal, laplaceNll, reducePerSample, sampleGaussian } from '@dgpose/losses';
 
@@ -41,13 +41,6 @@ export const DEFAULT_ELBO_CONFIG: Readonly<ElboConfig> = Object.freeze({
 
 const KINDS: readonly ReconstructionKind[] = ['l1', 'l2', 'gaussian', 'laplace'];
 
-function num(name: string, v: unknown, ok: (x: number) => boolean, expected: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new DGPoseError('E_CONFIG', `${name} must be ${expected}`, { argument: name, expected, got: v });
-  }
-  return v;
-}
-
 /** Fills defaults and validates; throws E_CONFIG on unknown keys or bad values. */
 export function validateElboConfig(partial: Partial<ElboConfig> = {}): ElboConfig {
   for (const k of Object.keys(partial)) {
@@ -62,8 +55,8 @@ export function validateElboConfig(partial: Partial<ElboConfig> = {}): ElboConfi
   if (c.recReduction !== 'sum' && c.recReduction !== 'mean') {
     throw new DGPoseError('E_CONFIG', 'unknown recReduction', { argument: 'recReduction', expected: ['sum', 'mean'], got: c.recReduction });
   }
-  num('lambdaRec', c.lambdaRec, (x) => x >= 0, 'a finite number >= 0');
-  num('obsLogScale', c.obsLogScale, () => true, 'a finite number');
+  checkNumber('lambdaRec', c.lambdaRec, (x) => x >= 0, 'a finite number >= 0');
+  checkNumber('obsLogScale', c.obsLogScale, () => true, 'a finite number');
   return c;
 }
 
@@ -146,7 +139,7 @@ export interface CvaeNetworks {
 }
 
 function checkBeta(beta: unknown): number {
-  return num('beta', beta, (b) => b >= 0, 'a finite number >= 0');
+  return checkNumber('beta', beta, (b) => b >= 0, 'a finite number >= 0');
 }
 
 /** E_ARG unless a network `where` returned { mu, logvar } tensors; returns them. Internal: shared with semi-supervised.ts. */

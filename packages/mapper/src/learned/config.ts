@@ -1,5 +1,5 @@
 /* Config of the learned mapper (dgpose-paper.md §5.3, proposal B). */
-import { DGPoseError, type SkeletonName, getSkeleton } from '@dgpose/core';
+import { type DGPoseError, type SkeletonName, checkBoolean, checkError, checkInt, checkNumber, getSkeleton } from '@dgpose/core';
 
 /** Architecture and target of a learned mapper. Stored in every weights manifest. */
 export interface MapperConfig {
@@ -59,9 +59,7 @@ export const MAPPER_PRESETS: Readonly<Record<'coco18-64' | 'coco18-128' | 'tiny'
 /** A preset name. */
 export type MapperPresetName = keyof typeof MAPPER_PRESETS;
 
-function bad(field: string, expected: unknown, got: unknown): DGPoseError {
-  return new DGPoseError('E_CONFIG', `mapper config: bad ${field}`, { argument: field, expected, got });
-}
+const bad = (field: string, expected: unknown, got: unknown): DGPoseError => checkError(field, expected, got, { where: 'mapper config' });
 
 /**
  * Fills defaults (from `preset`, default 'coco18-64') and validates; throws E_CONFIG on a bad value
@@ -73,10 +71,7 @@ export function validateMapperConfig(partial: Partial<MapperConfig> = {}, preset
   for (const k of Object.keys(partial ?? {})) if (!(k in base)) throw bad(k, Object.keys(base), `unknown key ${k}`);
   const c: MapperConfig = { ...base, ...partial };
   getSkeleton(c.skeleton, 'config.skeleton');
-  const int = (k: keyof MapperConfig, lo: number, hi = Infinity): void => {
-    const v = c[k] as number;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw bad(k, `integer in [${lo}, ${hi}]`, v);
-  };
+  const int = (k: keyof MapperConfig, min: number, max = Infinity): number => checkInt(k, c[k], { min, max }, { where: 'mapper config' });
   int('upsamples', 1, 8);
   int('height', 2);
   int('width', 2);
@@ -84,10 +79,10 @@ export function validateMapperConfig(partial: Partial<MapperConfig> = {}, preset
   int('minChannels', 1, 4096);
   const f = 2 ** c.upsamples;
   if (c.height % f !== 0 || c.width % f !== 0) throw bad('height/width', `multiples of 2^upsamples = ${f}`, [c.height, c.width]);
-  if (!(Number.isFinite(c.sigma) && c.sigma > 0)) throw bad('sigma', '> 0', c.sigma);
+  checkNumber('sigma', c.sigma, (v) => v > 0, '> 0', { where: 'mapper config' });
   if (c.outKernel !== 1 && c.outKernel !== 3) throw bad('outKernel', [1, 3], c.outKernel);
   if (!Number.isFinite(c.outBiasInit)) throw bad('outBiasInit', 'a finite number', c.outBiasInit);
-  if (typeof c.perJoint !== 'boolean') throw bad('perJoint', 'a boolean', c.perJoint);
+  checkBoolean('perJoint', c.perJoint, { where: 'mapper config' });
   return c;
 }
 

@@ -4,7 +4,7 @@
  * training the network is frozen and returned as a Mapper.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, createRng } from '@dgpose/core';
+import { DGPoseError, type NamedArrays, type Pose, checkInt, checkNumber, checkNumberIn, checkPositiveInt, createRng } from '@dgpose/core';
 import { type FrameSize, pixelToNormalized, validateFrameSize } from '../coords';
 import { gaussianHeatmaps } from '../heatmaps';
 import { posesToRows } from '../poses';
@@ -63,10 +63,7 @@ export interface TrainMapperResult {
   seconds: number;
 }
 
-function num(v: number, name: string, ok: (v: number) => boolean, expected: string): number {
-  if (typeof v !== 'number' || !ok(v)) throw new DGPoseError('E_CONFIG', `trainMapper: bad ${name}`, { argument: name, expected, got: v });
-  return v;
-}
+const T = { where: 'trainMapper' };
 
 /**
  * Trains a learned mapper from scratch on `poses` and returns it frozen. Each step draws a batch with
@@ -76,12 +73,12 @@ function num(v: number, name: string, ok: (v: number) => boolean, expected: stri
  */
 export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapperResult> {
   const config = typeof opts.config === 'string' ? validateMapperConfig({}, opts.config as MapperPresetName) : validateMapperConfig(opts.config ?? {});
-  const steps = num(opts.steps, 'steps', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const bs = num(opts.batchSize ?? 32, 'batchSize', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
-  const lr0 = num(opts.learningRate ?? 2e-3, 'learningRate', (v) => Number.isFinite(v) && v > 0, '> 0');
-  const jitter = num(opts.jitter ?? 0.02, 'jitter', (v) => Number.isFinite(v) && v >= 0, '>= 0');
-  const dropProb = num(opts.dropProb ?? 0.1, 'dropProb', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  const seed = num(opts.seed ?? 0, 'seed', (v) => Number.isInteger(v), 'an integer');
+  const steps = checkPositiveInt('steps', opts.steps, T);
+  const bs = checkPositiveInt('batchSize', opts.batchSize ?? 32, T);
+  const lr0 = checkNumber('learningRate', opts.learningRate ?? 2e-3, (v) => v > 0, '> 0', T);
+  const jitter = checkNumber('jitter', opts.jitter ?? 0.02, (v) => v >= 0, '>= 0', T);
+  const dropProb = checkNumberIn('dropProb', opts.dropProb ?? 0.1, 0, 1, { hiOpen: true }, T);
+  const seed = checkInt('seed', opts.seed ?? 0, {}, T);
   const poseSize = opts.poseSize ?? { width: config.width, height: config.height };
   validateFrameSize(poseSize, 'poseSize');
   const rows = posesToRows(opts.poses);
