@@ -28,6 +28,7 @@ import { openTrainingSource } from './data';
 import { composeGrid, writePng, type GridImage } from './grid';
 import { asIoError, checkWritableFolder, describeCause, errnoCode, recoverFolderSwaps, removeAtomicWriteLeftovers, replaceFolderAtomic, withIo } from './io';
 import { JsonlLog, repairLog } from './log';
+import { checkBatchFitsWasm, type MemoryConfig } from './memory';
 import { DEFAULT_TRAIN_CONFIG, RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
 import { barProgress, lineProgress, type ProgressSink } from './progress';
 import { TRAINER_VERSION } from './version';
@@ -453,6 +454,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       await withIo('create the folder', path.join(out, 'samples'), () => fsp.mkdir(path.join(out, 'samples'), { recursive: true }));
     }
     model ??= await createModel(c);
+    // a step larger than wasm32's 4 GiB heap traps mid-step ("memory access out of bounds"): refuse it first
+    checkBatchFitsWasm(model.config as unknown as MemoryConfig, c.model, model.paramCount(), batchSize, backend);
     const imageSize = (model.config as { imageSize: number }).imageSize;
 
     const source = await openTrainingSource(c, imageSize);

@@ -1,3 +1,4 @@
+export { fusedAdam, FusedAdamOptimizer } from './fused-adam';
 export { constantSchedule, linearWarmup, cyclicalSchedule } from './schedules';
 export type { Schedule, LinearWarmupOptions, CyclicalScheduleOptions } from './schedules';
 export {

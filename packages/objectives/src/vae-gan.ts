@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArray, type NamedArrays } from '@dgpose/core';
 import { GAN_LOSS_TYPES, type GanLossType, checkFiniteLosses, ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
+import { fusedAdam } from './fused-adam';
 
 /** Settings of {@link createVaeGanTrainer}. */
 export interface VaeGanTrainerConfig {
@@ -261,9 +262,10 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
   if (shared) throw new DGPoseError('E_ARG', `variable ${shared.name} is in both generatorVars and discriminatorVars`, { argument: shared.name });
   const stateVars = opts.stateVars ?? [];
   const optimizers: Partial<Record<Side, tf.Optimizer>> = {
-    generator: tf.train.adam(config.generatorLearningRate, config.beta1, config.beta2),
+    generator: fusedAdam(config.generatorLearningRate, config.beta1, config.beta2),
   };
-  if (discriminator) optimizers.discriminator = tf.train.adam(config.discriminatorLearningRate, config.beta1, config.beta2);
+  // tf.train.adam, bit for bit, with one kernel per variable (fused-adam.ts)
+  if (discriminator) optimizers.discriminator = fusedAdam(config.discriminatorLearningRate, config.beta1, config.beta2);
   const optimizerOf = (side: Side): tf.Optimizer => optimizers[side] as tf.Optimizer;
   let step = 0;
   let busy = false;
