@@ -66,6 +66,25 @@ describe('initBackend in a browser', () => {
     expect(logs).toEqual(['[dgpose] tfjs backend: wasm (1 thread); skipped webgpu (not installed), webgl (not installed); DGPOSE_VERBOSE=1 for details']);
   });
 
+  test('wasm threads in a browser are left to tfjs: no Node thread patch, no Node built-in fetched', async () => {
+    await shutdownBackend();
+    __testing.isNode = false;
+    __testing.load = loader({});
+    const p = process as unknown as { getBuiltinModule?: (n: string) => unknown };
+    const orig = p.getBuiltinModule;
+    const asked: string[] = [];
+    if (orig) p.getBuiltinModule = (n: string) => (asked.push(n), orig.call(process, n));
+    try {
+      const r = await initBackend({ prefer: ['wasm'], threads: 2, log: () => {} });
+      expect(r.backend).toBe('wasm');
+      expect(r.threads).toBe(1); // tfjs-wasm in this (Node) runtime says no threads, as a browser without COOP/COEP would
+      expect(asked).toEqual([]);
+    } finally {
+      p.getBuiltinModule = orig;
+      await shutdownBackend();
+    }
+  });
+
   test("prefer ['webgpu','webgl','wasm','cpu'] takes webgl when webgpu is missing, with a short notice", async () => {
     __testing.isNode = false;
     __testing.load = loader({ [GPU_BACKEND_MODULES.webgl]: () => registerWorking('webgl') });
