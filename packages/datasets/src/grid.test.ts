@@ -1,5 +1,5 @@
 import { COCO18, isDGPoseError } from '@dgpose/core';
-import { drawSkeletonGrid } from './grid';
+import { drawSkeletonGrid, tileImages } from './grid';
 import type { Sample } from './types';
 
 function blank(w: number, h: number, value: number, keypoints: Sample['pose']['keypoints']): Pick<Sample, 'image' | 'pose'> {
@@ -40,5 +40,29 @@ describe('drawSkeletonGrid', () => {
     t(() => drawSkeletonGrid([]), 'E_EMPTY');
     t(() => drawSkeletonGrid([blank(16, 12, 0, kp)], { zoom: 0 }), 'E_ARG');
     t(() => drawSkeletonGrid([blank(16, 12, 0, kp)], { cols: 1.5 }), 'E_ARG');
+  });
+});
+
+describe('tileImages', () => {
+  const solid = (w: number, h: number, v: number) => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 as const });
+
+  it('places rows of cells at gap + k * (cell + gap), upscaling by pixel repetition', () => {
+    const a = { data: Uint8Array.of(10, 10, 10, 20, 20, 20), width: 2, height: 1, channels: 3 as const };
+    const g = tileImages([[a, solid(2, 1, 30)], [solid(2, 1, 40)]], { cellWidth: 4, cellHeight: 2, gap: 1, background: [1, 2, 3] });
+    expect([g.width, g.height]).toEqual([2 * 4 + 3, 2 * 2 + 3]);
+    const px = (x: number, y: number): number[] => Array.from(g.data.subarray((y * g.width + x) * 3, (y * g.width + x) * 3 + 3));
+    expect(px(0, 0)).toEqual([1, 2, 3]);
+    expect([px(1, 1)[0], px(2, 1)[0], px(3, 2)[0], px(4, 2)[0]]).toEqual([10, 10, 20, 20]);
+    expect(px(1 + 4 + 1, 1)).toEqual([30, 30, 30]);
+    expect(px(1, 1 + 2 + 1)).toEqual([40, 40, 40]);
+    expect(px(1 + 4 + 1, 1 + 2 + 1)).toEqual([1, 2, 3]); // a short row leaves background
+  });
+
+  it('defaults the cell to the largest image and refuses empty rows or a bad gap', () => {
+    const g = tileImages([[solid(3, 2, 0), solid(5, 4, 0)]], { gap: 0 });
+    expect([g.width, g.height]).toEqual([10, 4]);
+    expect(() => tileImages([])).toThrow(/E_EMPTY/);
+    expect(() => tileImages([[solid(2, 2, 0)], []])).toThrow(/E_EMPTY/);
+    expect(() => tileImages([[solid(2, 2, 0)]], { gap: -1 })).toThrow(/E_ARG.*gap/);
   });
 });

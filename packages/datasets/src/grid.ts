@@ -2,7 +2,10 @@
  * Image grids with a skeleton overlay (plain RGB buffers; encode with sharp or a canvas).
  * Universal code: no Node imports.
  */
-import { DGPoseError, getSkeleton } from '@dgpose/core';
+import { DGPoseError, checkNonNegativeInt, checkPositiveInt, getSkeleton } from '@dgpose/core';
+
+const G = { where: 'tileImages', code: 'E_ARG' as const };
+const A = { where: 'drawSkeletonGrid', code: 'E_ARG' as const };
 import type { RgbImage, Sample } from './types';
 
 /** Options of {@link drawSkeletonGrid}. */
@@ -16,7 +19,7 @@ export interface SkeletonGridOptions {
   /** Gap between cells in pixels (default 2), filled with `background`. */
   gap?: number;
   /** Gap colour, RGB 0-255 (default white). */
-  background?: [number, number, number];
+  background?: readonly [number, number, number];
 }
 
 // OpenPose-like limb colours, cycled over the skeleton's limbs.
@@ -42,6 +45,61 @@ function disc(img: RgbImage, cx: number, cy: number, r: number, c: readonly numb
   }
 }
 
+/** Options of {@link tileImages}. */
+export interface TileOptions {
+  /** Cell width in pixels (default: the widest image). Images are nearest-neighbour resized to the cell. */
+  cellWidth?: number;
+  /** Cell height in pixels (default: the tallest image). */
+  cellHeight?: number;
+  /** Gap between cells and around the grid in pixels (default 2), filled with `background`. */
+  gap?: number;
+  /** Gap colour, RGB 0-255 (default white). */
+  background?: readonly [number, number, number];
+}
+
+/**
+ * The one grid helper: tiles `rows` of images (rows may differ in length) into one RGB image, every
+ * image nearest-neighbour resized to a `cellWidth` x `cellHeight` cell (pixel centres sampled, so an
+ * integer upscale repeats each pixel exactly), with a `gap`-pixel border between and around cells.
+ * Cell (r, c) starts at x = gap + c * (cellWidth + gap), y = gap + r * (cellHeight + gap).
+ */
+export function tileImages(rows: readonly (readonly RgbImage[])[], opts: TileOptions = {}): RgbImage {
+  if (rows.length === 0 || rows.some((r) => r.length === 0)) {
+    throw new DGPoseError('E_EMPTY', 'a grid needs at least one cell per row', { argument: 'rows', expected: '>= 1 image per row', got: rows.map((r) => r.length) });
+  }
+  const all = rows.flat();
+  const cw = opts.cellWidth ?? Math.max(...all.map((i) => i.width));
+  const ch = opts.cellHeight ?? Math.max(...all.map((i) => i.height));
+  const gap = opts.gap ?? 2;
+  checkPositiveInt('cellWidth', cw, G);
+  checkPositiveInt('cellHeight', ch, G);
+  checkNonNegativeInt('gap', gap, G);
+  const cols = Math.max(...rows.map((r) => r.length));
+  const W = cols * cw + (cols + 1) * gap;
+  const H = rows.length * ch + (rows.length + 1) * gap;
+  const data = new Uint8Array(W * H * 3);
+  const bg = opts.background ?? [255, 255, 255];
+  for (let i = 0; i < W * H; i++) data.set(bg, i * 3);
+  rows.forEach((row, r) =>
+    row.forEach((img, c) => {
+      const ox = gap + c * (cw + gap);
+      const oy = gap + r * (ch + gap);
+      for (let y = 0; y < ch; y++) {
+        const sy = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / ch));
+        for (let x = 0; x < cw; x++) {
+          const sx = Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / cw));
+          const si = (sy * img.width + sx) * 3;
+          const di = ((oy + y) * W + ox + x) * 3;
+          data[di] = img.data[si];
+          data[di + 1] = img.data[si + 1];
+          data[di + 2] = img.data[si + 2];
+        }
+      }
+    }),
+  );
+  return { data, width: W, height: H, channels: 3 };
+}
+
 /**
  * Tiles samples into one RGB image (row-major, `cols` per row), each cell upscaled by `zoom`, with
  * the pose's limbs (the skeleton's `limbs`, OpenPose colours) and joints drawn on top.
@@ -49,37 +107,24 @@ function disc(img: RgbImage, cx: number, cy: number, r: number, c: readonly numb
  */
 export function drawSkeletonGrid(samples: readonly Pick<Sample, 'image' | 'pose'>[], opts: SkeletonGridOptions = {}): RgbImage {
   if (samples.length === 0) throw new DGPoseError('E_EMPTY', 'drawSkeletonGrid needs at least one sample', { argument: 'samples', expected: '>= 1', got: 0 });
-  const cols = opts.cols ?? Math.ceil(Math.sqrt(samples.length));
-  const zoom = opts.zoom ?? 1;
+  const cols = checkPositiveInt('cols', opts.cols ?? Math.ceil(Math.sqrt(samples.length)), A);
+  const zoom = checkPositiveInt('zoom', opts.zoom ?? 1, A);
   const gap = opts.gap ?? 2;
-  if (!Number.isInteger(cols) || cols < 1) throw new DGPoseError('E_ARG', 'cols must be an integer >= 1', { argument: 'cols', expected: '>= 1', got: cols });
-  if (!Number.isInteger(zoom) || zoom < 1) throw new DGPoseError('E_ARG', 'zoom must be an integer >= 1', { argument: 'zoom', expected: '>= 1', got: zoom });
   const { width: w, height: h } = samples[0].image;
-  const rows = Math.ceil(samples.length / cols);
-  const cw = w * zoom;
-  const ch = h * zoom;
-  const W = cols * cw + (cols + 1) * gap;
-  const H = rows * ch + (rows + 1) * gap;
-  const out: RgbImage = { data: new Uint8Array(W * H * 3), width: W, height: H, channels: 3 };
-  const bgc = opts.background ?? [255, 255, 255];
-  for (let i = 0; i < W * H; i++) out.data.set(bgc, i * 3);
-  const r = Math.max(1, zoom * Math.max(w, h) / 160);
   samples.forEach((s, k) => {
     if (s.image.width !== w || s.image.height !== h) {
       throw new DGPoseError('E_SHAPE', 'drawSkeletonGrid: all images must have the same size', { argument: `samples[${k}].image`, expected: [h, w], got: [s.image.height, s.image.width] });
     }
+  });
+  const cw = w * zoom;
+  const ch = h * zoom;
+  const rows: RgbImage[][] = [];
+  for (let k = 0; k < samples.length; k += cols) rows.push(samples.slice(k, k + cols).map((s) => s.image));
+  const out = tileImages(rows, { cellWidth: cw, cellHeight: ch, gap, background: opts.background });
+  const r = Math.max(1, (zoom * Math.max(w, h)) / 160);
+  samples.forEach((s, k) => {
     const ox = gap + (k % cols) * (cw + gap);
     const oy = gap + Math.floor(k / cols) * (ch + gap);
-    for (let y = 0; y < ch; y++) {
-      const sy = Math.floor(y / zoom);
-      for (let x = 0; x < cw; x++) {
-        const si = (sy * w + Math.floor(x / zoom)) * 3;
-        const di = ((oy + y) * W + ox + x) * 3;
-        out.data[di] = s.image.data[si];
-        out.data[di + 1] = s.image.data[si + 1];
-        out.data[di + 2] = s.image.data[si + 2];
-      }
-    }
     if (opts.skeleton === false) return;
     const sk = getSkeleton(s.pose.skeleton);
     const kp = s.pose.keypoints;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { isDGPoseError } from '@dgpose/core';
-import { loadImage, transformKeypoint, parseSizeOption, SkipCounter } from './image-io';
+import { encodePng, loadImage, transformKeypoint, parseSizeOption, SkipCounter } from './image-io';
 
 describe('loadImage', () => {
   let dir: string;
@@ -41,6 +41,14 @@ describe('loadImage', () => {
     expect(resized.transform.scaleX).toBeCloseTo(0.5, 12);
   });
 
+  it('encodePng writes a PNG that loadImage reads back pixel for pixel', async () => {
+    const img = { data: Uint8Array.from({ length: 5 * 3 * 3 }, (_, i) => (i * 37) % 256), width: 5, height: 3, channels: 3 as const };
+    const file = path.join(dir, 'encoded.png');
+    fs.writeFileSync(file, await encodePng(img, { compressionLevel: 9 }));
+    const back = await loadImage(file);
+    expect([back.image.width, back.image.height]).toEqual([5, 3]);
+    expect(Array.from(back.image.data)).toEqual(Array.from(img.data));
+  });
   it('grey and RGBA sources become RGB', async () => {
     const g = await loadImage(path.join(dir, 'grey.png'));
     expect(g.image.channels).toBe(3);

@@ -239,6 +239,16 @@ export async function loadImage(path: string, opts: LoadImageOptions = {}): Prom
   };
 }
 
+/** Encodes an RGB image as PNG bytes (sharp; `compressionLevel` 0-9, default 6). */
+export async function encodePng(img: RgbImage, opts: { compressionLevel?: number } = {}): Promise<Uint8Array> {
+  const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
+    .png({ compressionLevel: opts.compressionLevel ?? 6 })
+    .toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
 /** Applies a {@link PixelTransform} to one keypoint (null stays null; the score is kept). */
 export function transformKeypoint(kp: Keypoint | null, t: PixelTransform): Keypoint | null {
   if (kp === null) return null;

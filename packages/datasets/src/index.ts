@@ -14,8 +14,8 @@ export type {
   PosePlausibilityResult,
   PlausibleFractionResult,
 } from './pose-plausibility';
-export { drawSkeletonGrid } from './grid';
-export type { SkeletonGridOptions } from './grid';
+export { drawSkeletonGrid, tileImages } from './grid';
+export type { SkeletonGridOptions, TileOptions } from './grid';
 // Batching (engineer datasets-synthetic)
 export { createBatcher, createPairBatcher, validateBatcherConfig, batchToTensors, labelledMask, DEFAULT_BATCHER_CONFIG } from './batcher';
 export type {

@@ -11,7 +11,7 @@ export {
   DEEPFASHION_PAIRS_HEADER,
 } from './deepfashion-csv';
 export type { DeepFashionRow, DeepFashionPairRow } from './deepfashion-csv';
-export { loadImage, transformPose, transformKeypoint, SkipCounter } from './image-io';
+export { loadImage, encodePng, transformPose, transformKeypoint, SkipCounter } from './image-io';
 export type { CropBox, PixelTransform, LoadImageOptions, LoadedImage, SkipReport, OnSkip } from './image-io';
 export { openH36M, parseH36MFileName, H36M_SUBJECTS, H36M_LAYOUT } from './h36m';
 export type { H36MOptions, H36MSource } from './h36m';
