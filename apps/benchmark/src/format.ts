@@ -308,3 +308,11 @@ export function modelTableRows(r: Results): string[][] {
     m.sha256.map((h) => h.slice(0, 12)).join(', '),
   ]);
 }
+
+export const ENGINES_TEXT =
+  'Each verb at batch 1 on the two inference engines: tfjs on the backend of this run, and onnxruntime-node on the same weights exported by @dgpose/onnx (same threads, graph optimisation "all"). Calls interleaved, best and median ms; speed-up = tfjs best / onnxruntime best.';
+export const ENGINES_HEAD = ['model', 'verb', 'tfjs best', 'tfjs median', 'onnxruntime best', 'onnxruntime median', 'speed-up'];
+/** A row of the engines table (ms, 2 decimals). */
+export function engineRow(e: { model: string; verb: string; tfjsBestMs: number; tfjsMedianMs: number; onnxBestMs: number; onnxMedianMs: number }): string[] {
+  return [e.model, e.verb, fmt(e.tfjsBestMs, 2), fmt(e.tfjsMedianMs, 2), fmt(e.onnxBestMs, 2), fmt(e.onnxMedianMs, 2), `${fmt(e.tfjsBestMs / e.onnxBestMs, 1)}x`];
+}

@@ -9,6 +9,9 @@ import { GRID_COLUMNS } from './grid';
 import {
   APPEARANCE_TEXT,
   CEILINGS_TEXT,
+  ENGINES_HEAD,
+  ENGINES_TEXT,
+  engineRow,
   SEMI_TEXT,
   TRANSFER_BASELINES_TEXT,
   appearanceAbsentLines,
@@ -175,6 +178,11 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
     if (sp.train?.length) H.push(table(['training step', 'image size', 'batch', 'ms / step', 'images / s'], sp.train.map((t) => [t.model, `${t.imageSize}x${t.imageSize}`, String(t.batchSize), fmt(t.msPerStep, 0), fmt(t.imagesPerSec, 1)])));
     if (sp.inference?.length) H.push(table(['inference', 'verb', 'images', 'ms / image'], sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)])));
     if (sp.estimator) H.push(`<p>Pose estimator ${esc(sp.estimator.name)}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).</p>`);
+    if (sp.engines?.length) {
+      H.push(`<p>${esc(ENGINES_TEXT)}</p>`);
+      H.push(table(ENGINES_HEAD, sp.engines.map(engineRow)));
+    }
+    if (sp.enginesNote) H.push(`<p class="note">${esc(sp.enginesNote)}</p>`);
     if (sp.metrics?.length) H.push(table(['metric', 'image size', 'pairs / s'], sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)])));
     if (sp.skipped) H.push(`<p class="note">${esc(sp.skipped)}</p>`);
   } else H.push(`<p class="note">Skipped (--no-speed).</p>`);

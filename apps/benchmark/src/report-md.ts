@@ -3,6 +3,9 @@ import { GRID_COLUMNS } from './grid';
 import {
   APPEARANCE_TEXT,
   CEILINGS_TEXT,
+  ENGINES_HEAD,
+  ENGINES_TEXT,
+  engineRow,
   SEMI_TEXT,
   TRANSFER_BASELINES_TEXT,
   appearanceAbsentLines,
@@ -128,6 +131,11 @@ export function renderMarkdown(r: Results): string {
       L.push(mdTable(['inference', 'verb', 'images', 'ms / image'], sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)])), '');
     }
     if (sp.estimator) L.push(`Pose estimator ${sp.estimator.name}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).`, '');
+    if (sp.engines?.length) {
+      L.push(ENGINES_TEXT, '');
+      L.push(mdTable(ENGINES_HEAD, sp.engines.map(engineRow)), '');
+    }
+    if (sp.enginesNote) L.push(`_${sp.enginesNote}_`, '');
     if (sp.metrics?.length) {
       L.push(mdTable(['metric', 'image size', 'pairs / s'], sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)])), '');
     }

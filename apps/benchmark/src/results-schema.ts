@@ -111,6 +111,10 @@ const speed = z.object({
   metrics: z.array(z.object({ metric: z.string(), imageSize: count, pairs: count, ms: finite, pairsPerSec: finite })).optional(),
   inference: z.array(z.object({ model: z.string(), verb: z.string(), images: count, msPerImage: finite })).optional(),
   estimator: z.object({ name: z.string(), images: count, msPerImage: finite }).optional(),
+  engines: z
+    .array(z.object({ model: z.string(), verb: z.string(), calls: count, tfjsBestMs: finite, tfjsMedianMs: finite, onnxBestMs: finite, onnxMedianMs: finite }))
+    .optional(),
+  enginesNote: z.string().optional(),
   skipped: z.string().optional(),
 }) satisfies z.ZodType<SpeedResult>;
 

@@ -15,7 +15,7 @@ import { gridPng } from './grid';
 import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
 import { validateBenchConfig, type BenchConfig } from './options';
 import { GRIDS_DIR, checkOut, prepareOut, writeReports, type PreparedOut } from './output';
-import { metricSpeed, trainSpeed } from './speed';
+import { type EngineSpeed, engineSpeed, metricSpeed, trainSpeed } from './speed';
 import { summarise } from './summary';
 import { RESULTS_FORMAT, RESULTS_FORMAT_VERSION, type ModelResult, type ReferenceResult, type Results, type SpeedResult } from './types';
 
@@ -107,6 +107,9 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     prepared = await prepareOut(out, c.force);
 
     const models: ModelResult[] = [];
+    const engines: EngineSpeed[] = [];
+    const engineKinds = new Set<string>();
+    let enginesNote: string | undefined;
     for (const lm of loaded) {
       const data = dataBySize.get((lm.model.config as { imageSize: number }).imageSize) as TestData;
       log(`evaluating ${lm.label} (${lm.model.kind}${isSupervisedOnly(lm.model) ? ', supervised only: its pose estimation alone' : ''}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`);
@@ -117,6 +120,13 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
         result.grid = rel;
       }
       models.push(result);
+      // tfjs beside onnxruntime per verb at batch 1, on the first model of each kind (a few seconds each)
+      if (c.speed && !engineKinds.has(lm.model.kind) && !isSupervisedOnly(lm.model) && !enginesNote) {
+        engineKinds.add(lm.model.kind);
+        const r = await engineSpeed(lm.model, lm.label, data, { threads: be.threads, log });
+        engines.push(...r.rows);
+        enginesNote = r.note;
+      }
       lm.model.dispose();
     }
     loaded.length = 0;
@@ -129,7 +139,7 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
 
     let speed: SpeedResult | null = null;
     if (c.speed) {
-      speed = { backend: be.backend, threads: be.threads };
+      speed = { backend: be.backend, threads: be.threads, engines, ...(enginesNote ? { enginesNote } : {}) };
       speed.inference = models.flatMap((m) =>
         Object.entries(m.timings)
           .filter(([verb, t]) => verb !== 'estimator' && t.images > 0)

@@ -1,14 +1,18 @@
 /*
  * Speed section: a few training steps of a fresh model of the chosen preset on the backend in
- * use, and PSNR/SSIM throughput on uint8 RGB pairs. (Inference per verb comes from the timings
- * taken during the evaluation.)
+ * use, PSNR/SSIM throughput on uint8 RGB pairs, and each verb at batch 1 on tfjs and on onnxruntime
+ * side by side (when onnxruntime-node is installed). (Inference over the test set comes from the
+ * timings taken during the evaluation.)
  */
+import { isDGPoseError, type Pose } from '@dgpose/core';
 import { createBatcher, createSyntheticDataset } from '@dgpose/datasets';
+import { loadInferenceModel, ORT_INSTALL } from '@dgpose/onnx/node';
 import { psnr, ssim } from '@dgpose/metrics';
-import type { DGPoseModel } from '@dgpose/models';
+import type { AnyDGPoseModel, DGPoseModel, RgbImage, SemiDGPoseModel } from '@dgpose/models';
 // the node entry's createSemiDGPose loads the shipped learned mapper the presets name
 import { createConditionalDGPose, createSemiDGPose } from '@dgpose/models/node';
 import type { SpeedResult } from './types';
+import type { TestData } from './data';
 
 export interface TrainSpeedOptions {
   preset: 'tiny' | 'small' | 'paper';
@@ -71,4 +75,74 @@ export function metricSpeed(size: number, pairs = 32, minMs = 300): NonNullable<
     const ms = performance.now() - t0;
     return { metric, imageSize: size, pairs: n, ms, pairsPerSec: (1000 * n) / ms };
   });
+}
+
+/** One row of the engines table. */
+export type EngineSpeed = NonNullable<SpeedResult['engines']>[number];
+
+/** Why the engines table is empty: onnxruntime-node is not installed (the install command). */
+export const ORT_MISSING_NOTE = `onnxruntime-node is not installed, so the verbs ran on tfjs only: \`${ORT_INSTALL}\` (offline: with ONNXRUNTIME_NODE_INSTALL=skip) adds the onnxruntime column.`;
+
+/**
+ * Each verb of `model` at batch 1 on tfjs (the backend in use) and on onnxruntime-node (the same weights
+ * exported in memory by @dgpose/onnx, `threads` intra-op threads, graph optimisation 'all'), calls interleaved
+ * (tfjs, onnxruntime, tfjs, ...) so that both see the same machine load; best and median of `reps` calls
+ * after 2 warm-up calls each. Inputs: the first test pair of `data`. Returns no rows and a note when
+ * onnxruntime-node is missing. `load` replaces @dgpose/onnx's loadInferenceModel (tests).
+ */
+export async function engineSpeed(
+  model: DGPoseModel,
+  label: string,
+  data: TestData,
+  o: { threads: number; reps?: number; log: (m: string) => void; load?: typeof loadInferenceModel },
+): Promise<{ rows: EngineSpeed[]; note?: string }> {
+  const reps = o.reps ?? 8;
+  let onx: Awaited<ReturnType<typeof loadInferenceModel>>;
+  try {
+    onx = await (o.load ?? loadInferenceModel)(model as AnyDGPoseModel, {
+      engine: 'onnxruntime',
+      sessionOptions: { intraOpNumThreads: o.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+    });
+  } catch (e) {
+    if (isDGPoseError(e, 'E_BACKEND')) return { rows: [], note: ORT_MISSING_NOTE };
+    throw e;
+  }
+  try {
+    const [from, to] = data.pairs[0] ?? [data.indices[0], data.indices[0]];
+    const a = await data.source.get(from);
+    const b = await data.source.get(to);
+    const img: RgbImage[] = [a.image];
+    const pa: Pose[] = [a.pose];
+    const pb: Pose[] = [b.pose];
+    const semi = model.kind === 'semi' ? (model as SemiDGPoseModel) : null;
+    const verbs: [string, (m: DGPoseModel) => Promise<unknown>][] = [
+      ['reconstruct', (m) => m.reconstruct(img, pa)],
+      ['transfer', (m) => m.transfer(img, pa, pb)],
+      ['generate', (m) => m.generate(pb[0], 1, { seed: 1 })],
+    ];
+    if (semi) verbs.push(['estimatePose', (m) => (m as SemiDGPoseModel).estimatePose(img)]);
+    const rows: EngineSpeed[] = [];
+    for (const [verb, call] of verbs) {
+      const t: number[] = [];
+      const x: number[] = [];
+      for (let i = 0; i < reps + 2; i++) {
+        for (const [m, into] of [[model, t], [onx as unknown as DGPoseModel, x]] as const) {
+          const t0 = performance.now();
+          await call(m);
+          if (i >= 2) into.push(performance.now() - t0);
+        }
+      }
+      const stat = (v: number[]): { best: number; median: number } => {
+        const s = [...v].sort((p, q) => p - q);
+        return { best: s[0], median: s[Math.floor(s.length / 2)] };
+      };
+      const tf = stat(t);
+      const ort = stat(x);
+      rows.push({ model: label, verb, calls: reps, tfjsBestMs: tf.best, tfjsMedianMs: tf.median, onnxBestMs: ort.best, onnxMedianMs: ort.median });
+      o.log(`speed: ${label} ${verb} batch 1: tfjs ${tf.best.toFixed(1)} ms, onnxruntime ${ort.best.toFixed(1)} ms (best of ${reps})`);
+    }
+    return { rows };
+  } finally {
+    await (onx as { dispose(): Promise<void> | void }).dispose();
+  }
 }

@@ -169,6 +169,13 @@ export interface SpeedResult {
   inference?: { model: string; verb: string; images: number; msPerImage: number }[];
   /** Pose estimator, ms per image. */
   estimator?: { name: string; images: number; msPerImage: number };
+  /**
+   * Each verb at batch 1 on tfjs and on onnxruntime-node (the same weights exported by @dgpose/onnx), calls
+   * interleaved; best and median ms of `calls` calls. Empty with `enginesNote` when onnxruntime-node is missing.
+   */
+  engines?: { model: string; verb: string; calls: number; tfjsBestMs: number; tfjsMedianMs: number; onnxBestMs: number; onnxMedianMs: number }[];
+  /** Why `engines` is empty or partial (e.g. onnxruntime-node is not installed, with the install command). */
+  enginesNote?: string;
   skipped?: string;
 }
 
