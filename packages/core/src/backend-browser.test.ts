@@ -6,6 +6,9 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { isDGPoseError } from './errors';
 import { __testing, backendLine, initBackend, shutdownBackend, GPU_BACKEND_MODULES, TENSORFLOW_MODULES } from './backend';
 
+// threaded inits take seconds on a loaded 2-core machine; the root jest config ignores the preset's testTimeout
+jest.setTimeout(60_000);
+
 const realLoad = __testing.load;
 let loaded: string[] = [];
 const STUBS = ['webgl', 'webgpu', 'tensorflow'];

@@ -36,6 +36,9 @@ async function probeGrads(): Promise<Float32Array> {
   return v;
 }
 
+// threaded inits take seconds on a loaded 2-core machine; the root jest config ignores the preset's testTimeout
+jest.setTimeout(60_000);
+
 let reference: Float32Array;
 let referenceGrads: Float32Array;
 beforeAll(async () => {
