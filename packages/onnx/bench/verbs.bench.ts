@@ -3,7 +3,8 @@
  *
  *   pnpm --filter @dgpose/onnx bench [-- --reps 30 --warmup 5 --threads 1 --models conditional-small-64,semi-small-64-25]
  *
- * Per verb: best and median wall time of `reps` calls after `warmup`. Rows:
+ * Per verb: best and median wall time and the median process CPU time of `reps` calls after `warmup` (on a
+ * shared machine the wall medians mostly measure waiting for a core; the CPU time is what a call costs). Rows:
  *   transfer / reconstruct / generate / estimatePose   the task-level verbs (plain images and poses in and out)
  *   decode only                                        tfjs decodeTensors + data() | engine decodeArrays
  *   raw session: decoder                               onnxruntime's session.run on the decoder graph alone
@@ -31,16 +32,21 @@ const WARMUP = Number(opt('warmup', '5'));
 const THREADS = Number(opt('threads', '1'));
 const MODELS = opt('models', 'conditional-small-64,semi-small-64-25').split(',');
 
-async function time(fn: () => Promise<unknown>): Promise<{ best: number; median: number }> {
+async function time(fn: () => Promise<unknown>): Promise<{ best: number; median: number; cpu: number }> {
   for (let i = 0; i < WARMUP; i++) await fn();
   const ts: number[] = [];
+  const cs: number[] = [];
   for (let i = 0; i < REPS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     ts.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cs.push((c.user + c.system) / 1000);
   }
   ts.sort((a, b) => a - b);
-  return { best: ts[0], median: ts[Math.floor(ts.length / 2)] };
+  cs.sort((a, b) => a - b);
+  return { best: ts[0], median: ts[Math.floor(ts.length / 2)], cpu: cs[Math.floor(cs.length / 2)] };
 }
 
 const ms = (v: number): string => `${v.toFixed(2)} ms`.padStart(10);
@@ -92,12 +98,13 @@ async function main(): Promise<void> {
       ]);
       rows.push(['raw session: decoder', () => raw.run(feeds), null]);
       console.log(`\n${name} (${S} px, export ${exportMs.toFixed(0)} ms)`);
-      console.log(`${'verb'.padEnd(22)}${'tfjs best'.padStart(12)}${'tfjs median'.padStart(13)}${'ort best'.padStart(12)}${'ort median'.padStart(12)}  speed-up (best)`);
+      console.log(`${'verb'.padEnd(22)}${'tfjs best'.padStart(12)}${'tfjs median'.padStart(13)}${'tfjs CPU'.padStart(12)}${'ort best'.padStart(12)}${'ort median'.padStart(12)}${'ort CPU'.padStart(12)}  speed-up (best, CPU)`);
       for (const [verb, f, g] of rows) {
         // the raw-session row has one column: onnxruntime itself
         const t = g ? await time(f) : null;
         const o = await time(g ?? f);
-        console.log(`${verb.padEnd(22)}${t ? ms(t.best).padStart(12) : ''.padStart(12)}${t ? ms(t.median).padStart(13) : ''.padStart(13)}${ms(o.best).padStart(12)}${ms(o.median).padStart(12)}  ${t ? `${(t.best / o.best).toFixed(1)}x` : ''}`);
+        const speedUp = t ? `${(t.best / o.best).toFixed(1)}x, ${(t.cpu / o.cpu).toFixed(1)}x` : '';
+        console.log(`${verb.padEnd(22)}${t ? ms(t.best).padStart(12) : ''.padStart(12)}${t ? ms(t.median).padStart(13) : ''.padStart(13)}${t ? ms(t.cpu).padStart(12) : ''.padStart(12)}${ms(o.best).padStart(12)}${ms(o.median).padStart(12)}${ms(o.cpu).padStart(12)}  ${speedUp}`);
       }
       await raw.release();
       await onx.dispose();
