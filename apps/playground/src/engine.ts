@@ -5,10 +5,10 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { initBackend, type WeightsManifest } from '@dgpose/core';
+import * as converter from '@tensorflow/tfjs-converter';
+import { initBackend } from '@dgpose/core';
 import type { ConditionalConfig, DGPoseModel, SemiDGPoseModel } from '@dgpose/models';
-import { createMoveNetFromGraphModel, loadPretrainedFromBytes, type PoseEstimator } from '@dgpose/zoo';
+import { createMoveNetFromUrl, loadPretrained, MOVENET_SHA256, type PoseEstimator } from '@dgpose/zoo';
 import { PlaygroundError } from './image-input';
 
 /** Backends the page knows, in its default order (fastest first where present). */
@@ -16,7 +16,7 @@ export const PAGE_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type PageBackend = (typeof PAGE_BACKENDS)[number];
 
 export interface AssetsManifest {
-  zoo: Record<string, string>;
+  zoo: { baseUrl: string; models: string[] };
   movenet: { url: string; variant: 'lightning' | 'thunder' } | null;
   wasm: string;
 }
@@ -105,38 +105,31 @@ export function backendOrderFromUrl(search: string): PageBackend[] {
   return names.length > 0 ? names : [...PAGE_BACKENDS];
 }
 
-/** Fetches a zoo entry's manifest and shards from the app's static files; the zoo checks their sha256. */
-async function fetchZooModel(
-  name: string,
-  assets: AssetsManifest,
-): Promise<Awaited<ReturnType<typeof loadPretrainedFromBytes>>> {
-  const dir = assets.zoo[name];
-  if (!dir) throw new PlaygroundError('E_IO', `The weights of '${name}' were not bundled with this build.`);
-  const manifest = (await (
-    await fetchOk(pageUrl(`${dir}model.json`), `the weights manifest of '${name}'`)
-  ).json()) as WeightsManifest;
-  const shards = await Promise.all(
-    (manifest.shards ?? []).map(
-      async (s) =>
-        new Uint8Array(await (await fetchOk(pageUrl(dir + s.path), `the weights of '${name}'`)).arrayBuffer()),
-    ),
-  );
-  return loadPretrainedFromBytes(name, { manifest, shards });
+/** The zoo's fetch loader over the app's copy of the weights folder; it checks the registry's sha256 pins. */
+function zooOptions(name: string, assets: AssetsManifest): { baseUrl: string } {
+  if (!assets.zoo.models.includes(name))
+    throw new PlaygroundError('E_IO', `The weights of '${name}' were not bundled with this build.`);
+  return { baseUrl: pageUrl(assets.zoo.baseUrl) };
 }
 
-export async function loadConditional(assets: AssetsManifest): Promise<DGPoseModel<ConditionalConfig>> {
-  return (await fetchZooModel('conditional-small-64', assets)) as DGPoseModel<ConditionalConfig>;
+export function loadConditional(assets: AssetsManifest): Promise<DGPoseModel<ConditionalConfig>> {
+  return loadPretrained('conditional-small-64', zooOptions('conditional-small-64', assets));
 }
 
-export async function loadSemi(assets: AssetsManifest): Promise<SemiDGPoseModel> {
-  return (await fetchZooModel('semi-small-64-100', assets)) as SemiDGPoseModel;
+export function loadSemi(assets: AssetsManifest): Promise<SemiDGPoseModel> {
+  return loadPretrained('semi-small-64-100', zooOptions('semi-small-64-100', assets));
 }
 
-/** MoveNet over the graph model the build bundled; null when the build had none. */
+/** MoveNet from the graph model the build bundled (its weights' sha256 checked); null when the build had none. */
 export async function loadMoveNet(assets: AssetsManifest): Promise<PoseEstimator | null> {
   if (!assets.movenet) return null;
-  const graph = await loadGraphModel(pageUrl(assets.movenet.url));
-  return createMoveNetFromGraphModel(graph, { variant: assets.movenet.variant, scoreThreshold: 0.3 });
+  const { variant, url } = assets.movenet;
+  return createMoveNetFromUrl(pageUrl(url), {
+    variant,
+    scoreThreshold: 0.3,
+    converter,
+    sha256: MOVENET_SHA256[variant],
+  });
 }
 
 /** Runs `fn` and reports its wall time in milliseconds. */
