@@ -7,13 +7,14 @@ import { registerWasmBatchMatMul } from './wasm-batch-matmul';
 import { registerTileGradient, registerWasmTile } from './tile';
 import { registerLeakyReluGradient } from './activation-grads';
 import { registerAdamKernel } from './adam';
+import { registerWasmLeadingReduce } from './wasm-reduce';
 import type { TF } from './types';
 
 /**
  * Registers, where the backend's kernels are registered (its package was imported):
  * - wasm: Conv2DBackpropFilter (missing in 4.22.0), the polyphase Conv2DBackpropInput, and faster
  *   Slice/SplitV/Concat (first: the conv kernels use Slice) and BatchMatMul without slow transpose flags,
- *   a Tile that copies blocks;
+ *   a Tile that copies blocks, Sum and Mean over leading axes as one matrix product;
  * - cpu: a correct ResizeNearestNeighborGrad and a Conv2DBackpropFilter on cpu's Conv2D;
  * - both: DGPoseAdam, one Adam update of one variable (@dgpose/objectives' fusedAdam runs it);
  * and (all backends) the Tile and LeakyRelu gradients: one reduction for Tile's instead of a Slice and
@@ -25,6 +26,7 @@ export function registerDGPoseKernels(tf: TF): string[] {
   if (tf.getKernel('Conv2D', 'wasm')) {
     done.push(...registerWasmMemoryKernels(tf));
     if (registerWasmBatchMatMul(tf)) done.push('BatchMatMul@wasm');
+    done.push(...registerWasmLeadingReduce(tf)); // after BatchMatMul, which it runs on
     if (registerConv2DBackpropFilter(tf, 'wasm')) done.push('Conv2DBackpropFilter@wasm');
     if (registerWasmConv2DBackpropInput(tf)) done.push('Conv2DBackpropInput@wasm');
     if (registerWasmTile(tf)) done.push('Tile@wasm');

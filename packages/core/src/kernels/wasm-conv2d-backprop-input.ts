@@ -42,7 +42,7 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
     );
     const sh = info.strideHeight;
     const sw = info.strideWidth;
-    const [kh, kw, C, O] = filter.shape;
+    const [kh, kw, C] = filter.shape;
     const [B, H, W] = inputShape;
     const [, Ho, Wo] = dy.shape;
     const pt = info.padInfo.top;

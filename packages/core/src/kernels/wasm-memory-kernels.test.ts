@@ -33,7 +33,7 @@ const CONCATS: [number[][], number, DT][] = [
   [[[3, 2], [3, 2], [3, 2], [3, 2]], 1, 'float32'],
 ];
 
-async function onBoth<T>(f: () => tf.Tensor): Promise<{ wasm: tf.TypedArray; cpu: tf.TypedArray; shape: number[] }> {
+async function onBoth(f: () => tf.Tensor): Promise<{ wasm: tf.TypedArray; cpu: tf.TypedArray; shape: number[] }> {
   await useBackend('cpu');
   const c = f();
   const cpu = await c.data();
