@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { listCheckpoints, parseTrainerState, pruneCheckpoints, readLatest, recoverCheckpoints, stepDirName, writeLatest } from './checkpoints';
-import { composeGrid, writePng } from './grid';
+import { tileImages } from '@dgpose/datasets';
+import { writePng } from './previews';
 
 describe('checkpoint folders', () => {
   let out: string;
@@ -68,9 +69,9 @@ describe('checkpoint folders', () => {
     }
   });
 
-  it('composes a grid and writes a PNG that decodes to it', async () => {
+  it('tiles a preview grid and writes a PNG that decodes to it', async () => {
     const cell = (v: number, w = 4) => ({ data: new Uint8Array(w * w * 3).fill(v), width: w, height: w, channels: 3 as const });
-    const g = composeGrid([[cell(10), cell(20, 8)], [cell(30)]], 4, 1);
+    const g = tileImages([[cell(10), cell(20, 8)], [cell(30)]], { cellWidth: 4, cellHeight: 4, gap: 1 });
     expect([g.width, g.height]).toEqual([2 * 4 + 3, 2 * 4 + 3]);
     const px = (x: number, y: number) => g.data[(y * g.width + x) * 3];
     expect([px(0, 0), px(1, 1), px(6, 1), px(1, 6), px(6, 6)]).toEqual([255, 10, 20, 30, 255]);

@@ -13,8 +13,7 @@ export {
 } from './options';
 export type { TrainConfig, ModelKindName, PresetNameOption, DatasetName } from './options';
 export { listCheckpoints, readLatest, stepDirName, CHECKPOINTS_DIR, LATEST_FILE } from './checkpoints';
-export { composeGrid, writePng } from './grid';
-export type { GridImage } from './grid';
+export { writePng, gridRng } from './previews';
 export { readLog } from './log';
 export type { LogEventName } from './log';
 export { formatLosses } from './progress';

@@ -2,47 +2,47 @@
  * The training loop of dgpose-train: model + data + batcher, checkpoints (atomic, newest K, a
  * `latest` pointer), exact resume (weights, optimizer, step and the batcher's position: a resumed
  * run is bit for bit the uninterrupted one), sample grids, a JSONL log, progress, signals, NaN
- * handling, and every filesystem failure as a coded E_IO.
+ * handling, and every filesystem failure as a coded E_IO. The output folder lives in run-folder.ts,
+ * resuming in resume.ts, the pose prior in prior.ts, the preview grids in previews.ts.
  */
 import '@tensorflow/tfjs-layers'; // side effect: registers the gradients training needs
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { DGPoseError, createRng, initBackend, isDGPoseError, type Pose, type Rng } from '@dgpose/core';
+import { DGPoseError, initBackend, isDGPoseError } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
-import { createBatcher, type Batcher, type Sample, type SampleSource, type TensorBatch } from '@dgpose/datasets';
-import type { AnyDGPoseModel, SemiDGPoseModel, StepLosses } from '@dgpose/models';
+import { createBatcher, type Batcher, type Sample, type TensorBatch } from '@dgpose/datasets';
+import type { AnyDGPoseModel, ConditionalConfig, ConfigOverrides, SemiConfig, StepLosses } from '@dgpose/models';
 // the node entry's createSemiDGPose also loads the shipped learned mapper (small preset)
-import { createConditionalDGPose, createSemiDGPose, loadCheckpoint, saveCheckpoint, saveModel } from '@dgpose/models/node';
-import {
-  CHECKPOINTS_DIR,
-  listCheckpoints,
-  parseTrainerState,
-  pruneCheckpoints,
-  readLatest,
-  recoverCheckpoints,
-  stepDirName,
-  writeLatest,
-  type TrainerState,
-} from './checkpoints';
+import { createConditionalDGPose, createSemiDGPose, saveCheckpoint, saveModel } from '@dgpose/models/node';
+import { CHECKPOINTS_DIR, listCheckpoints, pruneCheckpoints, stepDirName, writeLatest, type TrainerState } from './checkpoints';
 import { openTrainingSource } from './data';
-import { composeGrid, writePng, type GridImage } from './grid';
-import { asIoError, checkWritableFolder, describeCause, errnoCode, recoverFolderSwaps, removeAtomicWriteLeftovers, replaceFolderAtomic, withIo } from './io';
-import { JsonlLog, repairLog } from './log';
-import { checkBatchFitsWasm, type MemoryConfig } from './memory';
-import { DEFAULT_TRAIN_CONFIG, RESUME_MUTABLE, resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
+import { asIoError, checkWritableFolder, replaceFolderAtomic, withIo } from './io';
+import { JsonlLog } from './log';
+import { checkBatchFitsWasm } from './memory';
+import { resolvedBatchSize, validateTrainConfig, type TrainConfig } from './options';
+import { fitPrior } from './prior';
+import { gridRng, previewSamples, writeSampleGrid } from './previews';
 import { barProgress, lineProgress, type ProgressSink } from './progress';
+import { loadNewestCheckpoint, mergeResumeConfig } from './resume';
+import {
+  CONFIG_FILE,
+  CONFIG_FORMAT,
+  FINAL_DIR,
+  LOG_FILE,
+  SAMPLES_DIR,
+  checkOutDir,
+  exists,
+  prepareOutDir,
+  readRunConfig,
+  recoverOutDir,
+  type StoredRunConfig,
+} from './run-folder';
 import { TRAINER_VERSION } from './version';
 
-export const CONFIG_FILE = 'config.json';
-export const LOG_FILE = 'log.jsonl';
-export const CONFIG_FORMAT = 'dgpose-train-config';
-/** The exported weights folder; replaced as a whole (see io.ts replaceFolderAtomic). */
-export const FINAL_DIR = 'final';
-const FINAL_FOLDER = new RegExp(`^${FINAL_DIR}$`);
-/** Folder entries the trainer writes (and `--force` replaces). */
-export const OUTPUT_ENTRIES = [CONFIG_FILE, LOG_FILE, CHECKPOINTS_DIR, 'samples', FINAL_DIR] as const;
+export { CONFIG_FILE, CONFIG_FORMAT, FINAL_DIR, LOG_FILE, OUTPUT_ENTRIES, readRunConfig, type StoredRunConfig } from './run-folder';
+export { mergeResumeConfig } from './resume';
+export { gridRng } from './previews';
 
-type AnyModel = AnyDGPoseModel;
 
 /** What a step reports to `onStep`. */
 export interface StepInfo {
@@ -93,136 +93,6 @@ export interface TrainResult {
   config: TrainConfig;
 }
 
-/** The `config.json` of an output folder. */
-export interface StoredRunConfig {
-  format: typeof CONFIG_FORMAT;
-  version: 1;
-  trainer: string;
-  options: TrainConfig;
-  batchSize: number;
-  model: { kind: string; config: unknown; params: number };
-  data: { name: string; size: number; imageSize: number; skeleton: string };
-  backend: string | null;
-  command: string[];
-  createdAt: string;
-  resumes: { at: string; fromStep: number; command: string[] }[];
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fsp.stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Reads `<out>/config.json`: E_IO when it cannot be read (a missing one: nothing to resume),
- * E_CHECKPOINT when it is not a dgpose-train config.
- */
-export async function readRunConfig(out: string): Promise<StoredRunConfig> {
-  const file = path.join(out, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const why = errnoCode(e) === 'ENOENT' ? `${CONFIG_FILE} is missing` : `${CONFIG_FILE} cannot be read: ${describeCause(e)}`;
-    throw new DGPoseError('E_IO', `nothing to resume in ${out}: ${why}`, { argument: 'out', path: file, cause: e });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON (${(e as Error).message})`, { argument: 'out', path: file, cause: e });
-  }
-  const o = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
-  if (o.format !== CONFIG_FORMAT || o.version !== 1) {
-    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not a dgpose-train config (format ${CONFIG_FORMAT} version 1)`, {
-      argument: 'out',
-      expected: `${CONFIG_FORMAT} v1`,
-      got: `${String(o.format)} v${String(o.version)}`,
-      path: file,
-    });
-  }
-  // what a resume reads back: the options and the history it appends to
-  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const fields: [string, boolean, string][] = [
-    ['options', isObject(o.options), 'an object of training options'],
-    ['command', o.command === undefined || (Array.isArray(o.command) && o.command.every((x) => typeof x === 'string')), 'a list of strings'],
-    ['createdAt', o.createdAt === undefined || typeof o.createdAt === 'string', 'a date string'],
-    ['resumes', o.resumes === undefined || (Array.isArray(o.resumes) && o.resumes.every(isObject)), 'a list of objects'],
-  ];
-  for (const [k, ok, expected] of fields) {
-    if (!ok) throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} field ${k} is malformed`, { argument: k, expected, got: o[k], path: file });
-  }
-  return o as unknown as StoredRunConfig;
-}
-
-/**
- * Resolves the config of a resumed run: the stored options, with the fields a resume may change
- * (steps, checkpoint/sample/log cadence, backend, ...) taken from `given`. Any other field given
- * with a different value is refused with the reason (E_CHECKPOINT).
- */
-export function mergeResumeConfig(storedOptions: TrainConfig, given: Partial<TrainConfig>): TrainConfig {
-  // options added since the run was stored (e.g. supervisedOnly) take their defaults
-  const stored: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...storedOptions };
-  // a resume never clears the folder: --force is only what this command line says (refused with --resume)
-  const merged: TrainConfig = { ...stored, force: false };
-  for (const [k, v] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
-    if (v === undefined) continue;
-    if ((RESUME_MUTABLE as string[]).includes(k)) {
-      (merged as unknown as Record<string, unknown>)[k] = v;
-    } else if (JSON.stringify(v) !== JSON.stringify(stored[k])) {
-      const why =
-        k === 'model'
-          ? `its checkpoints are of the ${String(stored.model)} model, not ${String(v)}`
-          : `it was started with ${k}=${JSON.stringify(stored[k])}, not ${JSON.stringify(v)}`;
-      throw new DGPoseError('E_CHECKPOINT', `cannot resume the run in ${stored.out}: ${why}`, { argument: k, expected: stored[k], got: v });
-    }
-  }
-  return validateTrainConfig(merged);
-}
-
-/** Refuses an existing, non-empty output folder unless `force` (nothing is changed yet). */
-async function checkOutDir(c: TrainConfig): Promise<boolean> {
-  const out = c.out;
-  if (!(await exists(out))) return false;
-  const st = await withIo('inspect the output folder', out, () => fsp.stat(out));
-  if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
-  const entries = await withIo('list the output folder', out, () => fsp.readdir(out));
-  if (entries.length > 0 && !c.force) {
-    throw new DGPoseError(
-      'E_ARG',
-      `output folder ${out} already exists and is not empty (${entries.slice(0, 6).join(', ')}${entries.length > 6 ? ', ...' : ''}); ` +
-        'pass --force to overwrite it, --resume to continue its run, or choose another --out',
-      { argument: 'out', path: out },
-    );
-  }
-  return entries.length > 0;
-}
-
-/** Creates the output folder; with `force`, first removes what an earlier run wrote (other files stay). */
-async function prepareOutDir(out: string, clear: boolean): Promise<void> {
-  if (clear) {
-    // leftovers of an interrupted final/ export first (an .old-<pid> would otherwise come back as final/)
-    await recoverFolderSwaps(out, FINAL_FOLDER);
-    for (const e of OUTPUT_ENTRIES) await withIo('remove', path.join(out, e), () => fsp.rm(path.join(out, e), { recursive: true, force: true }));
-  }
-  for (const d of [CHECKPOINTS_DIR, 'samples']) await withIo('create the folder', path.join(out, d), () => fsp.mkdir(path.join(out, d), { recursive: true }));
-}
-
-/**
- * Puts an output folder back in order before a resume: leftovers of interrupted checkpoint writes and
- * final/ exports (see io.ts recoverFolderSwaps), temp files of interrupted atomic file writes
- * (config.json, `latest`, grids) and a torn last log line. Returns notes.
- */
-async function recoverOutDir(out: string): Promise<string[]> {
-  const notes = [...(await recoverCheckpoints(out)), ...(await recoverFolderSwaps(out, FINAL_FOLDER))];
-  for (const d of [out, path.join(out, CHECKPOINTS_DIR), path.join(out, 'samples')]) notes.push(...(await removeAtomicWriteLeftovers(d)));
-  const cut = repairLog(path.join(out, LOG_FILE));
-  if (cut > 0) notes.push(`repaired ${LOG_FILE}: cut off a torn last line (${cut} bytes; a write cut short)`);
-  return notes;
-}
-
 function modelOverrides(c: TrainConfig): Record<string, unknown> {
   const o: Record<string, unknown> = { ...c.modelConfig, seed: c.seed };
   if (c.size !== null) o.imageSize = c.size;
@@ -234,140 +104,11 @@ function modelOverrides(c: TrainConfig): Record<string, unknown> {
   return o;
 }
 
-async function createModel(c: TrainConfig): Promise<AnyModel> {
-  const config = modelOverrides(c);
-  if (c.model === 'semi') return (await createSemiDGPose({ preset: c.preset, config: config as never, seed: c.seed })) as unknown as AnyModel;
-  return (await createConditionalDGPose({ preset: c.preset, config: config as never, seed: c.seed })) as unknown as AnyModel;
-}
-
-/**
- * Loads the newest complete checkpoint of `out` that reads back; damaged ones are skipped with a
- * note. E_CHECKPOINT when there is none (nothing to resume: never a silent restart from step 0), when
- * every one fails to read back (each reason listed), or for a checkpoint of another model or version.
- */
-async function loadNewestCheckpoint(
-  out: string,
-  c: TrainConfig,
-  note: (m: string) => void,
-): Promise<{ model: AnyModel; data: TrainerState; name: string; step: number }> {
-  const candidates = await listCheckpoints(out);
-  const latest = await readLatest(out);
-  if (candidates.length && latest && latest !== candidates[0].name) {
-    note(`note: 'latest' points at ${latest} but ${candidates[0].name} is complete and newer (the run stopped before updating the pointer); using ${candidates[0].name}`);
-  }
-  const skipped: string[] = [];
-  for (const cand of candidates) {
-    let loaded: Awaited<ReturnType<typeof loadCheckpoint>>;
-    try {
-      loaded = await loadCheckpoint(cand.dir);
-    } catch (e) {
-      // another format version or weights that do not fit this code: refuse and say why; a folder that
-      // is damaged or lacks its completion marker falls back to the next older checkpoint
-      const incomplete = isDGPoseError(e, 'E_CHECKPOINT') && /^checkpoint\.json/.test(e.details.argument ?? '');
-      if (!incomplete && (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION'))) {
-        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, { argument: 'resume', path: cand.dir, cause: e });
-      }
-      const why = isDGPoseError(e) ? e.message : describeCause(e);
-      note(`warning: skipping unreadable checkpoint ${cand.dir}: ${why}`);
-      skipped.push(`${cand.name}: ${why}`);
-      continue;
-    }
-    const model = loaded.model as AnyModel;
-    if (model.kind !== c.model) {
-      model.dispose();
-      throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: it holds a ${model.kind} model, this run trains ${c.model}`, {
-        argument: 'model',
-        expected: c.model,
-        got: model.kind,
-        path: cand.dir,
-      });
-    }
-    let data: TrainerState;
-    try {
-      data = parseTrainerState(loaded.extra, cand.dir);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    if (model.step !== cand.step) {
-      note(`warning: checkpoint ${cand.name} holds model step ${model.step}`);
-    }
-    return { model, data, name: cand.name, step: model.step };
-  }
-  const where = path.join(out, CHECKPOINTS_DIR);
-  const why =
-    candidates.length === 0
-      ? `there is no complete checkpoint in ${where} (the run stopped before its first one)`
-      : `none of the ${candidates.length} checkpoints in ${where} reads back (${skipped.join('; ')})`;
-  throw new DGPoseError('E_CHECKPOINT', `nothing to resume in ${out}: ${why}; train it again with --force, or choose another --out`, {
-    argument: 'resume',
-    expected: 'a complete checkpoint that reads back',
-    got: candidates.length === 0 ? 'none' : `${candidates.length} unreadable`,
-    path: where,
-  });
-}
-
-/** Fits Semi-DGPose's pose prior p(y) on the labelled subset (normalised coords, unflipped). */
-async function fitPrior(model: SemiDGPoseModel, source: SampleSource, c: TrainConfig): Promise<number> {
-  const b = createBatcher({
-    source,
-    batchSize: Math.min(64, source.size),
-    seed: c.seed,
-    supervision: c.supervision,
-    subset: 'labelled',
-    shuffle: false,
-    flip: false,
-    dropLast: false,
-    prefetch: 1,
-  });
-  const poses: Float32Array[] = [];
-  const visible: Float32Array[] = [];
-  for (let i = 0; i < b.batchesPerEpoch; i++) {
-    const batch = await b.next();
-    const P = 2 * batch.joints;
-    for (let r = 0; r < batch.batch; r++) {
-      poses.push(batch.poses.slice(r * P, (r + 1) * P));
-      visible.push(batch.visible.slice(r * batch.joints, (r + 1) * batch.joints));
-    }
-  }
-  await b.close();
-  model.fitPosePrior(poses, visible);
-  return poses.length;
-}
-
-/** Fixed preview rows for the sample grids: the first `n` of a seeded permutation of the source. */
-async function previewSamples(source: SampleSource, c: TrainConfig): Promise<Sample[]> {
-  const n = Math.min(c.sampleRows, source.size);
-  const order = createRng(c.seed).fork('preview').shuffle(Array.from({ length: source.size }, (_, i) => i));
-  return Promise.all(order.slice(0, n).map((i) => source.get(i)));
-}
-
-/**
- * The sample seeds of the grid at `step`: a function of the run's seed and the step alone, so a
- * grid is the same whether the run was resumed or not, and whatever grids were drawn before it.
- */
-export function gridRng(seed: number, step: number): Rng {
-  return createRng(seed).fork('grid').fork(stepDirName(step));
-}
-
-/**
- * One grid row per preview sample: input | reconstruction | transfer (appearance of row i in the
- * pose of row i+1) | two samples z ~ p(z) in the row's pose, seeded by `rng`.
- */
-async function writeSampleGrid(model: AnyModel, rows: Sample[], rng: Rng, file: string): Promise<void> {
-  const images = rows.map((s) => s.image as GridImage);
-  const poses: Pose[] = rows.map((s) => s.pose);
-  const n = rows.length;
-  const recon = await model.reconstruct(images, poses);
-  const targets = poses.map((_, i) => poses[(i + 1) % n]);
-  const moved = await model.transfer(images, poses, targets);
-  const cells: GridImage[][] = [];
-  for (let i = 0; i < n; i++) {
-    const gen = await model.generate(poses[i], 2, { seed: rng.int(2 ** 31) });
-    cells.push([images[i], recon[i], moved[i], ...gen] as GridImage[]);
-  }
-  const size = (model.config as { imageSize: number }).imageSize;
-  await writePng(file, composeGrid(cells, size));
+async function createModel(c: TrainConfig): Promise<AnyDGPoseModel> {
+  // modelConfig is the user's JSON (--config, a config file): the model's validate*Config checks every field
+  const overrides = modelOverrides(c);
+  if (c.model === 'semi') return createSemiDGPose({ preset: c.preset, config: overrides as ConfigOverrides<SemiConfig>, seed: c.seed });
+  return createConditionalDGPose({ preset: c.preset, config: overrides as ConfigOverrides<ConditionalConfig>, seed: c.seed });
 }
 
 function finiteLosses(losses: StepLosses): string | null {
@@ -382,6 +123,62 @@ function finiteLosses(losses: StepLosses): string | null {
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What a running loop works with (fixed for the run). */
+interface Run {
+  c: TrainConfig;
+  out: string;
+  model: AnyDGPoseModel;
+  batcher: Batcher;
+  log: JsonlLog;
+  hooks: TrainHooks;
+  preview: Sample[];
+  batchSize: number;
+}
+
+/** Everything the loop changes, in one object (the checkpoint and grid writers read and update it). */
+interface LoopState {
+  step: number;
+  imagesSeen: number;
+  /** The newest checkpoint written or resumed from. */
+  lastCheckpoint: { step: number; dir: string } | null;
+  /** Step of the newest sample grid (-1: none yet). */
+  lastSamplesStep: number;
+  lastLosses: StepLosses | null;
+  /** Start and image count of the images/s window. */
+  windowStart: number;
+  windowImages: number;
+  status: TrainResult['status'];
+}
+
+/** Writes the checkpoint of the current step (once), points `latest` at it and prunes old ones. */
+async function writeCheckpoint(run: Run, st: LoopState): Promise<void> {
+  if (st.lastCheckpoint?.step === st.step) return;
+  const { c, out, batchSize } = run;
+  const name = stepDirName(st.step);
+  const dir = path.join(out, CHECKPOINTS_DIR, name);
+  const state: TrainerState = { batcher: run.batcher.state(), imagesSeen: st.imagesSeen };
+  await withIo('write the checkpoint', dir, () =>
+    saveCheckpoint(dir, run.model, {
+      data: state,
+      meta: { trainer: TRAINER_VERSION, step: st.step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
+    }),
+  );
+  await writeLatest(out, name);
+  st.lastCheckpoint = { step: st.step, dir };
+  const removed = await pruneCheckpoints(out, c.keep, name);
+  run.log.event('checkpoint', { step: st.step, dir: path.relative(out, dir), removed: removed.map((r) => path.basename(r)) });
+  run.hooks.onCheckpoint?.(st.step, dir);
+}
+
+/** Writes the sample grid of the current step (once). */
+async function writeSamples(run: Run, st: LoopState): Promise<void> {
+  if (st.lastSamplesStep === st.step) return;
+  const file = path.join(run.out, SAMPLES_DIR, `${stepDirName(st.step)}.png`);
+  await writeSampleGrid(run.model, run.preview, gridRng(run.c.seed, st.step), file);
+  st.lastSamplesStep = st.step;
+  run.log.event('samples', { step: st.step, file: path.relative(run.out, file) });
 }
 
 /**
@@ -427,7 +224,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
   const log = new JsonlLog(path.join(out, LOG_FILE)); // opened on its first line, after the folder is prepared
   const batchSize = resolvedBatchSize(c);
-  let model: AnyModel | null = null;
+  let model: AnyDGPoseModel | null = null;
   let batcher: Batcher | null = null;
   let resumedFrom: number | null = null;
   let data: TrainerState | null = null;
@@ -451,12 +248,12 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       model = found.model;
       data = found.data;
       resumedFrom = found.step;
-      await withIo('create the folder', path.join(out, 'samples'), () => fsp.mkdir(path.join(out, 'samples'), { recursive: true }));
+      await withIo('create the folder', path.join(out, SAMPLES_DIR), () => fsp.mkdir(path.join(out, SAMPLES_DIR), { recursive: true }));
     }
     model ??= await createModel(c);
     // a step larger than wasm32's 4 GiB heap traps mid-step ("memory access out of bounds"): refuse it first
-    checkBatchFitsWasm(model.config as unknown as MemoryConfig, c.model, model.paramCount(), batchSize, backend);
-    const imageSize = (model.config as { imageSize: number }).imageSize;
+    checkBatchFitsWasm(model.config, c.model, model.paramCount(), batchSize, backend);
+    const imageSize = model.config.imageSize;
 
     const source = await openTrainingSource(c, imageSize);
     if (!c.resume) await prepareOutDir(out, clearOut);
@@ -486,7 +283,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       throw e;
     }
     let priorCount = 0;
-    if (c.model === 'semi') priorCount = await fitPrior(model as unknown as SemiDGPoseModel, source, c);
+    if (model.kind === 'semi') priorCount = await fitPrior(model, source, c);
 
     const runConfig: StoredRunConfig = {
       format: CONFIG_FORMAT,
@@ -503,112 +300,88 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     };
     await writeFileAtomic(path.join(out, CONFIG_FILE), `${JSON.stringify(runConfig, null, 2)}\n`);
 
-    const preview = await previewSamples(source, c);
-    let step = model.step;
-    let imagesSeen = data?.imagesSeen ?? step * batchSize;
-    let lastCheckpoint: { step: number; dir: string } | null = null;
+    const run: Run = { c, out, model, batcher, log, hooks, preview: await previewSamples(source, c), batchSize };
+    const st: LoopState = {
+      step: model.step,
+      imagesSeen: data?.imagesSeen ?? model.step * batchSize,
+      lastCheckpoint: null,
+      lastSamplesStep: -1,
+      lastLosses: null,
+      windowStart: Date.now(),
+      windowImages: 0,
+      status: 'completed',
+    };
     if (resumedFrom !== null) {
       const name = stepDirName(resumedFrom);
-      lastCheckpoint = { step: resumedFrom, dir: path.join(out, CHECKPOINTS_DIR, name) };
-      log.event('resume', { step, checkpoint: name, batcher: data?.batcher });
-      sink.note(`resumed from ${name} (step ${step})`);
+      st.lastCheckpoint = { step: resumedFrom, dir: path.join(out, CHECKPOINTS_DIR, name) };
+      log.event('resume', { step: st.step, checkpoint: name, batcher: data?.batcher });
+      sink.note(`resumed from ${name} (step ${st.step})`);
     } else {
-      log.event('start', { step, model: model.kind, ...(c.supervisedOnly ? { supervisedOnly: true } : {}), preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
+      log.event('start', { step: st.step, model: model.kind, ...(c.supervisedOnly ? { supervisedOnly: true } : {}), preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
     }
-    if (c.model === 'semi') log.event('prior', { step, labelled: priorCount });
+    if (c.model === 'semi') log.event('prior', { step: st.step, labelled: priorCount });
 
-    const checkpoint = async (): Promise<void> => {
-      if (lastCheckpoint?.step === step) return;
-      const name = stepDirName(step);
-      const dir = path.join(out, CHECKPOINTS_DIR, name);
-      const state: TrainerState = { batcher: (batcher as Batcher).state(), imagesSeen };
-      await withIo('write the checkpoint', dir, () =>
-        saveCheckpoint(dir, model as AnyModel, {
-          data: state,
-          meta: { trainer: TRAINER_VERSION, step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
-        }),
-      );
-      await writeLatest(out, name);
-      lastCheckpoint = { step, dir };
-      const removed = await pruneCheckpoints(out, c.keep, name);
-      log.event('checkpoint', { step, dir: path.relative(out, dir), removed: removed.map((r) => path.basename(r)) });
-      hooks.onCheckpoint?.(step, dir);
-    };
-    let lastSamples = -1;
-    const samples = async (): Promise<void> => {
-      if (lastSamples === step) return;
-      const file = path.join(out, 'samples', `${stepDirName(step)}.png`);
-      await writeSampleGrid(model as AnyModel, preview, gridRng(c.seed, step), file);
-      lastSamples = step;
-      log.event('samples', { step, file: path.relative(out, file) });
-    };
-
-    sink.start(c.steps, Math.min(step, c.steps));
-    let lastLosses: StepLosses | null = null;
-    let windowStart = Date.now();
-    let windowImages = 0;
-    let status: TrainResult['status'] = 'completed';
-
-    while (step < c.steps) {
+    sink.start(c.steps, Math.min(st.step, c.steps));
+    while (st.step < c.steps) {
       await yieldToEventLoop();
       if (signal?.aborted) {
-        status = 'interrupted';
+        st.status = 'interrupted';
         break;
       }
       const batch = await batcher.nextTensors();
       let losses: StepLosses;
       try {
-        hooks.beforeStep?.(step + 1, batch);
+        hooks.beforeStep?.(st.step + 1, batch);
         // the model's step index comes apart from its losses; the trainer logs its own step beside them
         ({ losses } = await model.trainStep(batch));
       } catch (e) {
-        if (isDGPoseError(e, 'E_LOSS_NAN')) throw await nanStop(e.details.argument ?? 'unknown', step + 1, e);
+        if (isDGPoseError(e, 'E_LOSS_NAN')) throw await nanStop(e.details.argument ?? 'unknown', st.step + 1, e);
         throw e;
       } finally {
         batch.dispose();
       }
       const bad = finiteLosses(losses);
-      if (bad !== null) throw await nanStop(bad, step + 1, undefined);
-      step += 1;
-      imagesSeen += batchSize;
-      windowImages += batchSize;
-      lastLosses = losses;
+      if (bad !== null) throw await nanStop(bad, st.step + 1, undefined);
+      st.step += 1;
+      st.imagesSeen += batchSize;
+      st.windowImages += batchSize;
+      st.lastLosses = losses;
       const now = Date.now();
-      const ips = windowImages / Math.max(1e-3, (now - windowStart) / 1000);
-      hooks.onStep?.({ step, losses, imagesPerSec: ips });
-      if (step % c.logEvery === 0 || step === c.steps) {
-        log.step({ step, imagesPerSec: ips, images: imagesSeen, losses });
-        sink.update(step, ips, losses);
-        windowStart = now;
-        windowImages = 0;
+      const ips = st.windowImages / Math.max(1e-3, (now - st.windowStart) / 1000);
+      hooks.onStep?.({ step: st.step, losses, imagesPerSec: ips });
+      if (st.step % c.logEvery === 0 || st.step === c.steps) {
+        log.step({ step: st.step, imagesPerSec: ips, images: st.imagesSeen, losses });
+        sink.update(st.step, ips, losses);
+        st.windowStart = now;
+        st.windowImages = 0;
       }
-      if (c.sampleEvery > 0 && step % c.sampleEvery === 0) await samples();
-      if (c.checkpointEvery > 0 && step % c.checkpointEvery === 0) await checkpoint();
+      if (c.sampleEvery > 0 && st.step % c.sampleEvery === 0) await writeSamples(run, st);
+      if (c.checkpointEvery > 0 && st.step % c.checkpointEvery === 0) await writeCheckpoint(run, st);
     }
 
     let finalDir: string | null = null;
-    if (status === 'completed') {
-      await samples();
-      await checkpoint();
+    if (st.status === 'completed') {
+      await writeSamples(run, st);
+      await writeCheckpoint(run, st);
       finalDir = path.join(out, FINAL_DIR);
       // a new folder renamed into place: a crash leaves the previous complete final/ or this one
-      await replaceFolderAtomic(finalDir, (dir) => saveModel(dir, model as AnyModel));
-      log.event('end', { step, final: FINAL_DIR });
+      await replaceFolderAtomic(finalDir, (dir) => saveModel(dir, run.model));
+      log.event('end', { step: st.step, final: FINAL_DIR });
       sink.stop();
-      sink.note(`done: ${step} steps; weights in ${finalDir}`);
+      sink.note(`done: ${st.step} steps; weights in ${finalDir}`);
     } else {
-      await checkpoint();
-      log.event('stop', { step, reason: 'signal', checkpoint: path.relative(out, (lastCheckpoint as { dir: string } | null)?.dir ?? '') });
+      await writeCheckpoint(run, st);
+      log.event('stop', { step: st.step, reason: 'signal', checkpoint: path.relative(out, st.lastCheckpoint?.dir ?? '') });
       sink.stop();
-      sink.note(`interrupted at step ${step}; checkpoint ${path.relative(process.cwd(), (lastCheckpoint as { dir: string } | null)?.dir ?? out)} written; continue with --resume`);
+      sink.note(`interrupted at step ${st.step}; checkpoint ${path.relative(process.cwd(), st.lastCheckpoint?.dir ?? out)} written; continue with --resume`);
     }
     return {
-      status,
-      step,
+      status: st.status,
+      step: st.step,
       resumedFrom,
-      losses: lastLosses,
+      losses: st.lastLosses,
       out,
-      checkpoint: (lastCheckpoint as { dir: string } | null)?.dir ?? null,
+      checkpoint: st.lastCheckpoint?.dir ?? null,
       final: finalDir,
       config: c,
     };
