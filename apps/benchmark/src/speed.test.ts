@@ -1,7 +1,3 @@
-/**
- * @jest-environment ../../packages/onnx/jest.environment.cjs
- */
-// (jest's node environment with the host's typed arrays, as @dgpose/onnx's tests: onnxruntime-node checks them)
 import { DGPoseError, initBackend } from '@dgpose/core';
 import { createSyntheticDataset } from '@dgpose/datasets';
 import { createConditionalDGPose } from '@dgpose/models';
@@ -50,5 +46,15 @@ describe('engineSpeed: the verbs on tfjs and onnxruntime side by side', () => {
     m.dispose();
     expect(r).toEqual({ rows: [], note: ORT_MISSING_NOTE });
     expect(ORT_MISSING_NOTE).toMatch(/npm install onnxruntime-node/);
+  });
+
+  it('an engine that fails mid-run: no rows, a note naming the failure, the engine released', async () => {
+    const m = await createConditionalDGPose({ preset: 'tiny', seed: 1 });
+    let released = false;
+    const broken = { reconstruct: async () => Promise.reject(new Error('session lost')), dispose: async () => void (released = true) };
+    const r = await engineSpeed(m, 'tiny-cond', testData(), { threads: 1, log: () => undefined, load: (async () => broken) as never });
+    m.dispose();
+    expect(r).toEqual({ rows: [], note: 'the onnxruntime comparison failed: session lost' });
+    expect(released).toBe(true);
   });
 });

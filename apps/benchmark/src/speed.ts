@@ -108,41 +108,49 @@ export async function engineSpeed(
     throw e;
   }
   try {
-    const [from, to] = data.pairs[0] ?? [data.indices[0], data.indices[0]];
-    const a = await data.source.get(from);
-    const b = await data.source.get(to);
-    const img: RgbImage[] = [a.image];
-    const pa: Pose[] = [a.pose];
-    const pb: Pose[] = [b.pose];
-    const semi = model.kind === 'semi' ? (model as SemiDGPoseModel) : null;
-    const verbs: [string, (m: DGPoseModel) => Promise<unknown>][] = [
-      ['reconstruct', (m) => m.reconstruct(img, pa)],
-      ['transfer', (m) => m.transfer(img, pa, pb)],
-      ['generate', (m) => m.generate(pb[0], 1, { seed: 1 })],
-    ];
-    if (semi) verbs.push(['estimatePose', (m) => (m as SemiDGPoseModel).estimatePose(img)]);
-    const rows: EngineSpeed[] = [];
-    for (const [verb, call] of verbs) {
-      const t: number[] = [];
-      const x: number[] = [];
-      for (let i = 0; i < reps + 2; i++) {
-        for (const [m, into] of [[model, t], [onx as unknown as DGPoseModel, x]] as const) {
-          const t0 = performance.now();
-          await call(m);
-          if (i >= 2) into.push(performance.now() - t0);
-        }
-      }
-      const stat = (v: number[]): { best: number; median: number } => {
-        const s = [...v].sort((p, q) => p - q);
-        return { best: s[0], median: s[Math.floor(s.length / 2)] };
-      };
-      const tf = stat(t);
-      const ort = stat(x);
-      rows.push({ model: label, verb, calls: reps, tfjsBestMs: tf.best, tfjsMedianMs: tf.median, onnxBestMs: ort.best, onnxMedianMs: ort.median });
-      o.log(`speed: ${label} ${verb} batch 1: tfjs ${tf.best.toFixed(1)} ms, onnxruntime ${ort.best.toFixed(1)} ms (best of ${reps})`);
-    }
-    return { rows };
+    return { rows: await timeVerbs(model, onx as unknown as DGPoseModel, label, data, reps, o.log) };
+  } catch (e) {
+    // a failing comparison must not cost the whole run its results: it becomes the section's note
+    return { rows: [], note: `the onnxruntime comparison failed: ${(e as Error)?.message ?? String(e)}` };
   } finally {
     await (onx as { dispose(): Promise<void> | void }).dispose();
   }
+}
+
+/** The verbs of `model` and `onx` at batch 1, interleaved (see engineSpeed). */
+async function timeVerbs(model: DGPoseModel, onx: DGPoseModel, label: string, data: TestData, reps: number, log: (m: string) => void): Promise<EngineSpeed[]> {
+  const [from, to] = data.pairs[0] ?? [data.indices[0], data.indices[0]];
+  const a = await data.source.get(from);
+  const b = await data.source.get(to);
+  const img: RgbImage[] = [a.image];
+  const pa: Pose[] = [a.pose];
+  const pb: Pose[] = [b.pose];
+  const semi = model.kind === 'semi' ? (model as SemiDGPoseModel) : null;
+  const verbs: [string, (m: DGPoseModel) => Promise<unknown>][] = [
+    ['reconstruct', (m) => m.reconstruct(img, pa)],
+    ['transfer', (m) => m.transfer(img, pa, pb)],
+    ['generate', (m) => m.generate(pb[0], 1, { seed: 1 })],
+  ];
+  if (semi) verbs.push(['estimatePose', (m) => (m as SemiDGPoseModel).estimatePose(img)]);
+  const rows: EngineSpeed[] = [];
+  for (const [verb, call] of verbs) {
+    const t: number[] = [];
+    const x: number[] = [];
+    for (let i = 0; i < reps + 2; i++) {
+      for (const [m, into] of [[model, t], [onx, x]] as const) {
+        const t0 = performance.now();
+        await call(m);
+        if (i >= 2) into.push(performance.now() - t0);
+      }
+    }
+    const stat = (v: number[]): { best: number; median: number } => {
+      const s = [...v].sort((p, q) => p - q);
+      return { best: s[0], median: s[Math.floor(s.length / 2)] };
+    };
+    const tf = stat(t);
+    const ort = stat(x);
+    rows.push({ model: label, verb, calls: reps, tfjsBestMs: tf.best, tfjsMedianMs: tf.median, onnxBestMs: ort.best, onnxMedianMs: ort.median });
+    log(`speed: ${label} ${verb} batch 1: tfjs ${tf.best.toFixed(1)} ms, onnxruntime ${ort.best.toFixed(1)} ms (best of ${reps})`);
+  }
+  return rows;
 }
