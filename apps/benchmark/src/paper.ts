@@ -1,5 +1,5 @@
 /*
- * The paper's image-quality numbers (slides of de Bem et al., IJCV 2020; dgpose-paper.md §6.5),
+ * The paper's image-quality numbers (slides of de Bem et al., IJCV 2020; docs/paper-notes.md §6.5),
  * the targets this benchmark puts beside its own. Which SSIM/PSNR implementation the paper used
  * was not found (§6.1), nor any PCK number (§6.2): the curves have no paper values to compare.
  */

@@ -70,7 +70,7 @@ function splitLines(text: string): string[] {
 }
 
 /**
- * Parses pose-gan's annotation CSV (format in dgpose-paper.md §6.4): separator `:`, header
+ * Parses pose-gan's annotation CSV (format in docs/paper-notes.md §6.4): separator `:`, header
  * `name:keypoints_y:keypoints_x`, each cell a JSON list of 18 numbers, `-1` = missing, y = row,
  * x = column. A wrong header is always an error (`E_CSV`, line 1). Malformed rows (field count, list
  * syntax, joint count, empty or duplicate name) are `E_CSV` with line and excerpt in strict mode,

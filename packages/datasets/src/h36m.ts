@@ -8,7 +8,7 @@ import { loadImage, parseSizeOption, SkipCounter, transformPose } from './image-
 import type { CropBox, OnSkip, SkipReport } from './image-io';
 import { assertSampleIndex, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
-/** The usual protocol (dgpose-paper.md §6.4): train on S1, S5, S6, S7, S8; test on S9, S11. */
+/** The usual protocol (docs/paper-notes.md §6.4): train on S1, S5, S6, S7, S8; test on S9, S11. */
 export const H36M_SUBJECTS: Readonly<Record<'train' | 'test', readonly string[]>> = Object.freeze({
   train: Object.freeze(['S1', 'S5', 'S6', 'S7', 'S8']),
   test: Object.freeze(['S9', 'S11']),

@@ -31,7 +31,7 @@ export function defaultHeatmapSigma(height: number): number {
 /**
  * Per-joint Gaussian heatmaps into `out` at `offset`, layout [H,W,J]:
  * H_j(u, v) = exp(-((u - x_j)² + (v - y_j)²) / (2σ²)), u = column and v = row of a pixel centre, in
- * pixels (pose-gan `cords_to_map`; dgpose-paper.md §4.3). A missing joint (visible 0) gives an
+ * pixels (pose-gan `cords_to_map`; docs/paper-notes.md §4.3). A missing joint (visible 0) gives an
  * all-zero channel. Computed separably: exp runs on (H + W)·J values.
  */
 export function gaussianHeatmapsInto(

@@ -223,7 +223,7 @@ describe('E_SHAPE from blocks names the inner layer', () => {
   });
 });
 
-describe('PatchGAN from the blocks (dgpose-paper.md §4.3, pix2pix NLayerDiscriminator n_layers=3)', () => {
+describe('PatchGAN from the blocks (docs/paper-notes.md §4.3, pix2pix NLayerDiscriminator n_layers=3)', () => {
   beforeAll(() => useBackend('cpu'));
   it('has the reference parameter count 2,768,705 and a 30×30 map at 256 (2×2 at 32)', async () => {
     // Zero kernels: the count does not depend on the init, and 2.7 M seeded normals would cost seconds.

@@ -59,7 +59,7 @@ export interface EncoderBlockArgs extends ConvBlockCommon {
 }
 
 /**
- * Encoder block of the pose/appearance encoders (dgpose-paper.md §4.3, ClothNet `y_encoder_*`):
+ * Encoder block of the pose/appearance encoders (docs/paper-notes.md §4.3, ClothNet `y_encoder_*`):
  * conv k4 s2 p1 → norm → LeakyReLU 0.2. [N, H, W, C_in] -> [N, H/2, W/2, filters].
  * Children `conv`, `norm` (absent with norm 'none').
  */
@@ -117,7 +117,7 @@ export interface DecoderBlockArgs extends ConvBlockCommon {
 }
 
 /**
- * Decoder block (dgpose-paper.md §4.3, pix2pix/ClothNet decoder): activation (ReLU) → 2× upsampling
+ * Decoder block (docs/paper-notes.md §4.3, pix2pix/ClothNet decoder): activation (ReLU) → 2× upsampling
  * (conv2dTranspose k4 s2 p1, or upsample + conv k3) → norm → optional dropout.
  * [N, H, W, C_in] -> [N, 2H, 2W, filters]. Children `conv`, `norm`, `dropout` (when present).
  * Dropout draws from the same RNG as the initialisers, after them.

@@ -40,7 +40,7 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** N(mean, std²), default N(0, 0.02²): the pix2pix / ClothNet init (dgpose-paper.md §4.3). */
+/** N(mean, std²), default N(0, 0.02²): the pix2pix / ClothNet init (docs/paper-notes.md §4.3). */
 export function normalInit(opts: { mean?: number; std?: number } = {}): InitFn {
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 0.02;

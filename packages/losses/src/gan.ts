@@ -5,7 +5,7 @@ import { assertBroadcastable, checkReduction, reduceLoss, type Reduction } from 
 /**
  * Adversarial loss family:
  * - `'bce'`: the non-saturating GAN of Goodfellow et al. with sigmoid cross-entropy on logits (pix2pix,
- *   ClothNet, PG2; dgpose-paper.md §4.3);
+ *   ClothNet, PG2; docs/paper-notes.md §4.3);
  * - `'lsgan'`: least squares (Mao et al. 2017) on the raw discriminator outputs;
  * - `'hinge'`: hinge loss (Lim & Ye 2017; Miyato et al. 2018).
  */
@@ -88,7 +88,7 @@ export interface GanDiscriminatorLossOptions {
   labelSmoothing?: number;
   /**
    * Multiply the sum of the real and fake terms by ½, as PG2's `_gan_loss` and pix2pix do, so D learns at
-   * half the rate of G (dgpose-paper.md §4.3). Default true.
+   * half the rate of G (docs/paper-notes.md §4.3). Default true.
    */
   halve?: boolean;
 }

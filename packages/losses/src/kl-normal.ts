@@ -54,7 +54,7 @@ function assertBatched(argument: string, t: tf.Tensor): void {
  *   KL_n = −½ Σ_d (1 + logσ²_nd − μ_nd² − exp(logσ²_nd))
  *
  * exactly ClothNet's `gen_loss_latent` (−0.5·reduce_sum(1 + z_log_sigma_sq − μ² − exp(z_log_sigma_sq)),
- * then reduce_mean over the batch; dgpose-paper.md §4.3), the "KL (top)" of the slides.
+ * then reduce_mean over the batch; docs/paper-notes.md §4.3), the "KL (top)" of the slides.
  * @param mu [N, ...] (usually [N, d_z])
  * @param logvar same shape as mu: log σ²
  * @returns [] (or [N] with `reduction: 'none'`), nats
@@ -76,7 +76,7 @@ export function klStandardNormal(mu: tf.Tensor, logvar: tf.Tensor, opts: KlOptio
  *   KL_n = ½ Σ_d ( logσ²_p − logσ²_q + (exp(logσ²_q) + (μ_q − μ_p)²) / exp(logσ²_p) − 1 )
  *
  * Used for a learned conditional prior p(z|y) (CVAE) and for "KL (bottom)" KL(q(y|x) ‖ p(y)) of
- * Semi-DGPose (slides; dgpose-paper.md §5.2). With μ_p = 0, logσ²_p = 0 it equals {@link klStandardNormal}.
+ * Semi-DGPose (slides; docs/paper-notes.md §5.2). With μ_p = 0, logσ²_p = 0 it equals {@link klStandardNormal}.
  * @param muQ [N, ...]
  * @param logvarQ same shape as muQ
  * @param muP broadcastable to muQ (e.g. [D] for a prior shared by the batch)
@@ -119,7 +119,7 @@ export function klNormal(
  *   c_d  = Σ_k A_kd²            (= (Σ_p⁻¹)_dd)                       c: [D]
  *   u_n  = A (μ_q,n − μ_p)       (u = (μ_q − μ_p) Aᵀ, row-wise)       u: [N, D]
  *
- * The "KL (bottom)" KL(q(y|x) ‖ p(y)) of Semi-DGPose with a full-covariance pose prior (dgpose-paper.md
+ * The "KL (bottom)" KL(q(y|x) ‖ p(y)) of Semi-DGPose with a full-covariance pose prior (docs/paper-notes.md
  * §5.2 [PROPOSAL]: "or use a full-covariance / PCA prior"). With A = diag(exp(−½ logσ²_p)) it equals
  * {@link klNormal}. A is usually a constant (a fitted prior); gradients flow to every input.
  * @param muQ [N, D]

@@ -30,7 +30,7 @@ function asTensor(v: tf.Tensor | number): tf.Tensor {
  *   ℓ_i = ½ (log 2π + logσ²_i + (y_i − μ_i)² · exp(−logσ²_i))
  *
  * (the constant ½log 2π is included, so the value is a true NLL in nats). This is Semi-DGPose's "pose
- * regression loss" −log q(y*|x) of the labelled term (slides; dgpose-paper.md §5.2: with a Gaussian q(y|x)
+ * regression loss" −log q(y*|x) of the labelled term (slides; docs/paper-notes.md §5.2: with a Gaussian q(y|x)
  * it is a variance-weighted MSE), and with a fixed logσ² a Gaussian image likelihood.
  * @param y [N, ...] observed values (e.g. [N,2J] standardised joint coordinates)
  * @param mu same shape as y

@@ -14,7 +14,7 @@ export interface RegressionLossOptions {
 
 /**
  * L1 loss, ℓ_i = |pred_i − target_i|, reduced by `reduction` (default the mean over all elements, as
- * pix2pix/ClothNet `tf.reduce_mean(tf.abs(targets - outputs))`, dgpose-paper.md §4.3; PG2's pose-mask L1
+ * pix2pix/ClothNet `tf.reduce_mean(tf.abs(targets - outputs))`, docs/paper-notes.md §4.3; PG2's pose-mask L1
  * is `l1(pred, target, { mask })` with the body mask).
  * @param pred any shape, e.g. [N,H,W,3] in [-1,1]
  * @param target same shape as pred

@@ -3,7 +3,7 @@ import { DGPoseError } from '@dgpose/core';
 import { assertSameShape } from './reduce';
 
 /**
- * Reparameterised sample of a diagonal Gaussian (Kingma & Welling 2014; dgpose-paper.md §8):
+ * Reparameterised sample of a diagonal Gaussian (Kingma & Welling 2014; docs/paper-notes.md §8):
  *
  *   z = μ + exp(½·logσ²) ⊙ ε,   ε ~ N(0, I)
  *

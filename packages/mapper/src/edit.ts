@@ -1,6 +1,6 @@
 /*
  * Pose editing on plain data (core's Pose): normalise, flip, similarity transforms, and limb-length
- * changes that keep the skeleton's topology (dgpose-paper.md Fig. 1(d): "modify the body size while
+ * changes that keep the skeleton's topology (docs/paper-notes.md Fig. 1(d): "modify the body size while
  * the appearance is kept"). Every function returns a new pose; missing joints stay missing; scores are
  * copied. Coordinates are pixels unless a function says otherwise (coords.ts has the conventions).
  */

@@ -119,7 +119,7 @@ export function coordTensors(
 
 /**
  * Per-joint Gaussian heatmaps, H_j(u,v) = exp(-((u-x_j)² + (v-y_j)²) / (2σ²)), with u the column and
- * v the row of a pixel centre (pose-gan `cords_to_map`, dgpose-paper.md §4.3 / §5.3 proposal A).
+ * v the row of a pixel centre (pose-gan `cords_to_map`, docs/paper-notes.md §4.3 / §5.3 proposal A).
  * A missing joint (visible 0) gives an all-zero channel.
  *
  * Differentiable with respect to `coords` (built from range, broadcasting and exp; the Gaussian is

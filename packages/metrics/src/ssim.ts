@@ -4,7 +4,7 @@ import { validateBatchPair } from './psnr';
 import { type BatchStats, batchStats } from './stats';
 
 /**
- * The two SSIM conventions of the person-generation literature (dgpose-paper.md §6.1), both as
+ * The two SSIM conventions of the person-generation literature (docs/paper-notes.md §6.1), both as
  * scikit-image's `structural_similarity(im1, im2, channel_axis=-1, data_range=R, ...)` computes them:
  * - `'wang'`: Wang et al. 2004 — Gaussian window σ = 1.5 truncated at 3.5σ (11×11),
  *   population covariance (`gaussian_weights=True, sigma=1.5, use_sample_covariance=False`);

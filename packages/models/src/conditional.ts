@@ -1,6 +1,6 @@
 /*
  * Conditional-DGPose (de Bem et al. 2020; WACV 2019): a conditional VAE-GAN on pixels, conditioned on pose
- * heatmaps (dgpose-paper.md §4). Objective per step (generator side, to minimise):
+ * heatmaps (docs/paper-notes.md §4). Objective per step (generator side, to minimise):
  *
  *   L_G = λ_l1 · mean|x − x̂| + β(t) · KL(q(z|x,y) ‖ p(z)) + λ_adv · BCE(D(x̂, y), 1),  x̂ = dec(z, E_y(y)), z ~ q(z|x,y)
  *   L_D = ½ [BCE(D(x, y), 1) + BCE(D(x̂, y), 0)]

@@ -1,6 +1,6 @@
 /*
  * Typed, validated configs and named presets of Conditional-DGPose and Semi-DGPose (CONVENTIONS.md §8).
- * The paper's layer sizes, latent size and loss weights were not found (dgpose-paper.md §9); the values
+ * The paper's layer sizes, latent size and loss weights were not found (docs/paper-notes.md §9); the values
  * here follow the peer code named beside each field or are proposals (README: "Presets").
  */
 import { type DGPoseError, checkError, checkKnownKeys, checkNumber, getSkeleton, isSeed } from '@dgpose/core';
@@ -106,7 +106,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
   paper: f({
     ...CONDITIONAL_PRESETS.paper,
     lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
-    // no learned mapper exists at 256 px: the analytic renderer (dgpose-paper.md §5.3 proposal A)
+    // no learned mapper exists at 256 px: the analytic renderer (docs/paper-notes.md §5.3 proposal A)
     mapper: 'analytic' as const,
     mapperName: 'none',
     supervision: 1,

@@ -1,5 +1,5 @@
 /*
- * The networks of Conditional-DGPose and Semi-DGPose (dgpose-paper.md §4.3, §5.4), built from
+ * The networks of Conditional-DGPose and Semi-DGPose (docs/paper-notes.md §4.3, §5.4), built from
  * @dgpose/layers. S = imageSize, L = log2(S / bottleneckSize) stride-2 scales, C_i = channels of scale i.
  *
  *   E_y  pose encoder      heatmaps [B,S,S,J] → f_1..f_L (f_i [B,S/2^i,S/2^i,C_i]); conv k4 s2 p1, BN (not on

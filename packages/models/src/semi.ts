@@ -1,5 +1,5 @@
 /*
- * Semi-DGPose (de Bem et al. 2020, §5 of dgpose-paper.md; Siddharth et al. 2017): a semi-supervised VAE
+ * Semi-DGPose (de Bem et al. 2020, §5 of docs/paper-notes.md; Siddharth et al. 2017): a semi-supervised VAE
  * with a partly observed, interpretable pose latent y (2J normalised joint coordinates, standardised by the
  * pose prior) and an appearance latent z.
  *
@@ -12,7 +12,8 @@
  *
  * Losses (to minimise; @dgpose/objectives semiSupervisedLoss, probtorch `elbo(q, p, alpha, beta)`):
  *   labelled   L_s = λ_l1·L1(x, x̂) + β·KL(q(z|x,y*) ‖ N(0,I)) + α·(−log q(y*|x))            ("KL(top) + pose regression + L1")
- *   unlabelled L_u = λ_l1·L1(x, x̂) + β·KL(q(z|x,ŷ) ‖ N(0,I)) + γ·KL(q(y|x) ‖ p(y)), ŷ ~ q(y|x) ("KL(top) + KL(bottom) + L1")
+ *   unlabelled L_u = λ_l1·L1(x, x̂) + β·KL(q(z|x,ŷ) ‖ N(0,I)) + w_y·KL(q(y|x) ‖ p(y)), ŷ ~ q(y|x) ("KL(top) + KL(bottom) + L1";
+ *              w_y = lossWeights.klPose; γ, the labelled-sum weight of docs/paper-notes.md §5.2, is 1 here)
  *              KL(bottom) of a full p(y) = N(0, L Lᵀ) in the standardised space: losses' klNormalFullCovariance
  *   L = (Σ_u L_u + Σ_s L_s) / B, plus λ_adv·BCE(D(x̂, y), 1) when a discriminator is configured.
  *

@@ -51,7 +51,7 @@ export interface ConditionalLossWeights {
 export interface SemiLossWeights extends ConditionalLossWeights {
   /** α: weight of the pose regression −log q(y*|x) (labelled rows only) */
   pose: number;
-  /** γ: weight of KL(q(y|x) ‖ p(y)) (unlabelled rows only) */
+  /** weight of KL(q(y|x) ‖ p(y)), the slides' "KL (bottom)" (unlabelled rows only); not γ, which weighs the labelled sum (docs/paper-notes.md §5.2) */
   klPose: number;
 }
 

@@ -196,7 +196,7 @@ export function vaeLoss(nets: VaeNetworks, x: tf.Tensor, opts: ElboOptions): Elb
 }
 
 /**
- * Conditional VAE objective (Sohn et al. 2015; the slides' L_CVAE; Conditional-DGPose, dgpose-paper.md §4.3):
+ * Conditional VAE objective (Sohn et al. 2015; the slides' L_CVAE; Conditional-DGPose, docs/paper-notes.md §4.3):
  *
  *   L = (1/N) Σ_n [ λ_rec · rec(x_n, decode(z_n, y_n)) + β · KL(q(z|x_n, y_n) ‖ p(z|y_n)) ],  z_n ~ q(z|x_n, y_n)
  *

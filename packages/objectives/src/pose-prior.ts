@@ -3,7 +3,7 @@ import { DGPoseError, createRng } from '@dgpose/core';
 import { cholesky as choleskyFactor, cholSolveInPlace, invertLower } from './linalg';
 
 /**
- * A Gaussian pose prior p(y) over standardised coordinates, fitted to labelled poses (dgpose-paper.md
+ * A Gaussian pose prior p(y) over standardised coordinates, fitted to labelled poses (docs/paper-notes.md
  * §5.2 [PROPOSAL]: "standardise the coordinates … and use N(0, I) on them, or use a full-covariance / PCA
  * prior"). Pixel coordinates c (x0,y0,x1,y1,…, `poseToArrays` layout) map to the standardised space by
  * ỹ = (c − center) / scale; then

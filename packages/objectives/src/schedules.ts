@@ -39,7 +39,7 @@ export interface LinearWarmupOptions {
 
 /**
  * Linear KL warm-up (Bowman et al. 2016; VUNet ramps its kl_weight linearly from 1e-6 to 1 between
- * steps 50k and 75k, dgpose-paper.md §7.2):
+ * steps 50k and 75k, docs/paper-notes.md §7.2):
  *
  *   β(t) = from                                       for t ≤ start
  *        = from + (to − from)·(t − start)/(end − start) for start < t < end

@@ -5,7 +5,7 @@ import { tidyObject } from './tidy';
 import { DEFAULT_ELBO_CONFIG, type ElboConfig, type GaussianParams, checkParams, reconstructionPerSample, validateElboConfig } from './elbo';
 
 /**
- * Semi-DGPose networks (dgpose-paper.md §5.1, §5.4): pose encoder q(y|x) over standardised coordinates,
+ * Semi-DGPose networks (docs/paper-notes.md §5.1, §5.4): pose encoder q(y|x) over standardised coordinates,
  * appearance encoder q(z|x,y), decoder p(x|y,z) (the mapper from pose vector to heatmaps lives inside
  * `decode`).
  */
@@ -22,7 +22,7 @@ export interface SemiSupervisedNetworks {
 export interface SemiSupervisedConfig extends ElboConfig {
   /** α, weight of the supervised encoder term −log q(y*|x) (probtorch `elbo(q, p, alpha=0.1)`). Default 0.1. */
   alpha: number;
-  /** γ, weight of the labelled sum Σ L_s (the slides' L_SS). Default 1. */
+  /** γ, weight of the labelled sum Σ L_s (the slides' L_SS; the only meaning of γ in this code, docs/paper-notes.md §5.2). Default 1. */
   gamma: number;
   /** Weight of KL(q(y|x) ‖ p(y)) ("KL (bottom)") in L_u. Default 1. */
   betaY: number;
@@ -115,7 +115,7 @@ export interface SemiSupervisedResult {
 }
 
 /**
- * Semi-DGPose's pose regression loss (slides "Pose regression loss"; dgpose-paper.md §5.2), per sample:
+ * Semi-DGPose's pose regression loss (slides "Pose regression loss"; docs/paper-notes.md §5.2), per sample:
  *
  *   −log q(y*|x) = Σ_{d visible} ½ (log 2π + log σ²_d + (y*_d − μ_d)² / σ²_d),   q(y|x) = N(μ, diag σ²)
  *
@@ -176,7 +176,7 @@ function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null
 
 /**
  * Semi-supervised CVAE objective of Semi-DGPose (slides "Semi-supervised CVAE"; Siddharth et al. 2017;
- * dgpose-paper.md §5.1–5.2), to minimise:
+ * docs/paper-notes.md §5.1–5.2), to minimise:
  *
  *   L_SS = ( Σ_{x_u ∈ D_u} L_u(x_u) + γ Σ_{(x_s, y_s) ∈ D_s} L_s(x_s, y_s) ) / (N_u + N_s)
  *
@@ -190,7 +190,7 @@ function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null
  * p(y): diagonal N(μ_p, diag σ²_p) (losses' `klNormal`) or full-covariance N(μ_p, L Lᵀ) given
  * `prior.invCholesky` = L⁻¹ (losses' `klNormalFullCovariance`:
  * ½(Σ_d (Σ⁻¹)_dd σ²_q,d + ‖L⁻¹(μ_q − μ_p)‖² − D + log det Σ − Σ_d log σ²_q,d)). It is probtorch's `elbo(q, p, alpha, beta)`:
- * E_q(z|x,y)[log p(x|y,z) − β log q(z|x,y)/p(z)] + α E[log q(y|x)] for the observed y (dgpose-paper.md
+ * E_q(z|x,y)[log p(x|y,z) − β log q(z|x,y)/p(z)] + α E[log q(y|x)] for the observed y (docs/paper-notes.md
  * §5.2), with the KL terms in closed form. Dividing by N_u + N_s keeps a per-example scale.
  * Labelled poses y_s are standardised (`standardizePoses`); give missing joints any finite value (0, the
  * prior mean) and mark them in `visible`.

@@ -36,7 +36,7 @@ export function tinyData(n = 4): { x: tf.Tensor4D; y: tf.Tensor4D } {
 
 const lrelu = (t: tf.Tensor): tf.Tensor => tf.leakyRelu(t, 0.2);
 
-/** Encoder q(z|x,y) and decoder p(x|z,y) with pose skips only (dgpose-paper.md §4.3, ClothNet-like, tiny). */
+/** Encoder q(z|x,y) and decoder p(x|z,y) with pose skips only (docs/paper-notes.md §4.3, ClothNet-like, tiny). */
 export class TinyGenerator extends Module<tf.Tensor[], tf.Tensor> {
   private readonly e1: Conv2d;
   private readonly e2: Conv2d;

@@ -215,7 +215,7 @@ function sumSquares(grads: tf.Tensor[]): tf.Tensor {
 }
 
 /**
- * Assembles a VAE-GAN training step (Larsen et al. 2016; Conditional-DGPose, dgpose-paper.md §4.3) from a
+ * Assembles a VAE-GAN training step (Larsen et al. 2016; Conditional-DGPose, docs/paper-notes.md §4.3) from a
  * generator-side objective and a discriminator, with separate variable lists and two Adam optimisers; or,
  * without a discriminator, the generator-only step of the plain (C)VAE with one Adam optimiser and the
  * same guarantees.

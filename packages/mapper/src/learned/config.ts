@@ -1,4 +1,4 @@
-/* Config of the learned mapper (dgpose-paper.md §5.3, proposal B). */
+/* Config of the learned mapper (docs/paper-notes.md §5.3, proposal B). */
 import { type DGPoseError, type SkeletonName, checkBoolean, checkError, checkInt, checkNumber, getSkeleton } from '@dgpose/core';
 
 /** Architecture and target of a learned mapper. Stored in every weights manifest. */

@@ -1,5 +1,5 @@
 /*
- * The learned mapper network, dgpose-paper.md §5.3 proposal B: a pose vector y (2J normalised
+ * The learned mapper network, docs/paper-notes.md §5.3 proposal B: a pose vector y (2J normalised
  * coordinates) -> J heatmaps. The paper's own architecture was not found; this follows the proposal:
  *
  *   Dense(2J -> h0·w0·C) -> reshape [h0,w0,C] -> BN -> ReLU

@@ -1,5 +1,5 @@
 /*
- * Offline training of the learned mapper (dgpose-paper.md §5.3 proposal B): MSE between the network's
+ * Offline training of the learned mapper (docs/paper-notes.md §5.3 proposal B): MSE between the network's
  * maps and the analytic Gaussians of the same (jittered) poses; missing joints -> zero maps. After
  * training the network is frozen and returned as a Mapper.
  */
