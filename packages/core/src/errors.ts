@@ -21,6 +21,7 @@
  * - E_CHECKPOINT: a checkpoint of another model, preset or version
  * - E_LOSS_NAN: a loss term became NaN or Infinity during training
  * - E_EXPORT_UNSUPPORTED: a network holds a layer (or a layer option) that an exporter (ONNX) cannot write
+ * - E_DEPENDENCY: an optional peer dependency that this feature needs is not installed (the message names the install command)
  */
 export type DGPoseErrorCode =
   | 'E_ARG'
@@ -43,7 +44,8 @@ export type DGPoseErrorCode =
   | 'E_IO'
   | 'E_CHECKPOINT'
   | 'E_LOSS_NAN'
-  | 'E_EXPORT_UNSUPPORTED';
+  | 'E_EXPORT_UNSUPPORTED'
+  | 'E_DEPENDENCY';
 
 /** Structured context carried by every {@link DGPoseError}. */
 export interface DGPoseErrorDetails {

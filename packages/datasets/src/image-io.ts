@@ -1,6 +1,5 @@
 /* Image decoding, cropping and resizing for the real-data loaders (Node only: uses sharp). */
 import * as fs from 'node:fs';
-import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import { DGPoseError } from '@dgpose/core';
 import type { Keypoint, Pose } from '@dgpose/core';
@@ -61,6 +60,30 @@ async function readFileOrThrow(path: string): Promise<Buffer> {
   } catch (e) {
     throw new DGPoseError('E_IO', `cannot read image file`, { argument: 'image', path, cause: e, got: (e as NodeJS.ErrnoException).code });
   }
+}
+
+type SharpFactory = (typeof import('sharp'))['default'];
+let sharpModule: Promise<SharpFactory> | null = null;
+
+/**
+ * sharp, loaded on first use: an optional peer of @dgpose/datasets, needed only to read and write
+ * image files (synthetic data and the main entry never load it). Missing: E_DEPENDENCY with the
+ * install command.
+ */
+export function loadSharp(): Promise<SharpFactory> {
+  sharpModule ??= import('sharp').then(
+    (m) => m.default,
+    (e: unknown) => {
+      sharpModule = null;
+      throw new DGPoseError('E_DEPENDENCY', 'reading or writing image files needs sharp, an optional peer of @dgpose/datasets: run `npm i sharp`', {
+        argument: 'sharp',
+        expected: 'the sharp package installed',
+        got: e instanceof Error ? e.message : String(e),
+        cause: e,
+      });
+    },
+  );
+  return sharpModule;
 }
 
 /** Raw RGB of a sharp pipeline, whatever the source's channel count (grey, grey+alpha, RGBA). */
@@ -186,6 +209,7 @@ function checkComplete(bytes: Buffer, path: string): void {
  * `E_IMAGE_CORRUPT` naming the path; unreadable files `E_IO`.
  */
 export async function loadImage(path: string, opts: LoadImageOptions = {}): Promise<LoadedImage> {
+  const sharp = await loadSharp();
   const bytes = await readFileOrThrow(path);
   checkComplete(bytes, path);
   // failOn 'warning' makes libjpeg's "premature end of JPEG file" (a truncated file) an error.
@@ -241,6 +265,7 @@ export async function loadImage(path: string, opts: LoadImageOptions = {}): Prom
 
 /** Encodes an RGB image as PNG bytes (sharp; `compressionLevel` 0-9, default 6). */
 export async function encodePng(img: RgbImage, opts: { compressionLevel?: number } = {}): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
   })
