@@ -25,6 +25,8 @@ for name in $NAMES; do
   case "$name" in
     conditional-small-64) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional.json ;;
     conditional-small-64-noadv) args="--model conditional --preset small --steps $COND_STEPS"; cfg=zoo-train-config-conditional-noadv.json ;;
+    # at 25 % a batch would hold about 4 labelled rows of 16: 8 come from the labelled stream instead (labelledPerBatch)
+    semi-small-64-25) args="--model semi --preset small --supervision 0.25 --steps $SEMI_STEPS"; cfg=zoo-train-config-semi-25.json ;;
     semi-small-64-*) pct="${name##*-}"; args="--model semi --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config-semi.json ;;
     supervised-small-64-*) pct="${name##*-}"; args="--model semi --supervised-only --preset small --supervision $(awk "BEGIN{print $pct/100}") --steps $SEMI_STEPS"; cfg=zoo-train-config.json ;;
     *) echo "unknown zoo entry $name" >&2; exit 2 ;;
