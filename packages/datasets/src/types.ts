@@ -29,4 +29,13 @@ export interface SampleSource {
   get(index: number): Promise<Sample>;
   /** Optional: (source, target) index pairs showing the same identity in different poses (pose transfer). */
   pairs?(): Array<[number, number]>;
+  /**
+   * Optional fast path for the batcher (a source that renders, like the synthetic one, implements it
+   * with `idOf` and an `imageSize: { width, height }` shared by every image): writes sample `index` straight into a float NHWC buffer at `offset` (values in [-1, 1],
+   * exactly what `get` would give as q/127.5 - 1), its pixel coords at `coordOffset` and visibility at
+   * `visOffset`, without allocating a Sample.
+   */
+  renderInto?(index: number, images: Float32Array, offset: number, coords?: Float32Array, coordOffset?: number, visible?: Float32Array, visOffset?: number): void;
+  /** Optional fast path: the id `get(index)` would have, without rendering. */
+  idOf?(index: number): string;
 }
