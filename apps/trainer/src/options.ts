@@ -3,12 +3,14 @@
  * `train()`, the JSON config file and the `config.json` written into every output folder.
  */
 import { BACKEND_NAMES, DGPoseError, type BackendName } from '@dgpose/core';
+import { PRESET_NAMES, type PresetName } from '@dgpose/models';
 
 export const MODEL_KINDS = ['conditional', 'semi'] as const;
 export type ModelKindName = (typeof MODEL_KINDS)[number];
 
-export const PRESET_NAMES = ['tiny', 'small', 'paper'] as const;
-export type PresetNameOption = (typeof PRESET_NAMES)[number];
+// the model presets are defined once, by @dgpose/models
+export { PRESET_NAMES };
+export type PresetNameOption = PresetName;
 
 export const DATASET_NAMES = ['synthetic', 'deepfashion', 'h36m', 'chictopia'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
