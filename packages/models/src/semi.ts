@@ -36,6 +36,7 @@ import {
   samplePosePrior,
   semiSupervisedLoss,
   supervisedPoseLoss,
+  tidyObject,
 } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
 import { checkList, imagesToTensor, inPixelFrame, normalizedToPose, toImages } from './io';
@@ -363,7 +364,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
         got: `${iU.length} unlabelled rows (first: ${iU[0]})`,
       });
     }
-    return tf.tidy(() => {
+    return tidyObject((): SemiBatch => {
       const sb: SemiSupervisedBatch = {};
       let visibleL: tf.Tensor2D | null = null;
       const xs: tf.Tensor4D[] = [];
@@ -380,8 +381,8 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
         xs.push(x);
       }
       const x = xs.length === 1 ? tf.clone(xs[0]) : (tf.concat(xs, 0) as tf.Tensor4D);
-      return { x, heat: null, sb, visibleL, nL: iL.length, nU: iU.length } as unknown as tf.TensorContainer;
-    }) as unknown as SemiBatch;
+      return { x, heat: null, sb, visibleL, nL: iL.length, nU: iU.length };
+    });
   }
 
   private static disposeSplit(b: SemiBatch): void {
