@@ -27,6 +27,7 @@ import type {
   EncoderBlock,
   InstanceNorm,
   Module,
+  ModuleOutput,
   ResidualBlock,
   Reshape,
   Sequential,
@@ -35,7 +36,7 @@ import type {
 } from '@dgpose/layers';
 import type { AttrValue, Dim, GraphBuilder, Value } from './graph';
 
-type AnyModule = Module<any, any>;
+type AnyModule = Module<unknown, ModuleOutput>;
 
 /** Values of every variable of the exported modules, read once (async) before the sync graph walk. */
 export type VariableValues = Map<tf.Variable, Float32Array>;

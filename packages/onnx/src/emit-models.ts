@@ -14,13 +14,13 @@
  * Modules are recognised by their `kind` (not their class), so two copies of a package (ESM and CJS) both export.
  */
 import { DGPoseError } from '@dgpose/core';
-import type { Module } from '@dgpose/layers';
+import type { Module, ModuleOutput } from '@dgpose/layers';
 import { LIMB_PARTS, type MapperNetwork, stageChannels } from '@dgpose/mapper';
 import { type AppearanceEncoder, type Decoder, type LearnedPrior, type PoseEncoder, type PoseEstimator, numScales, scaleChannels, type ConditionalConfig } from '@dgpose/models';
 import type { Dim, Value } from './graph';
 import { type EmitContext, emitActivation, emitDense, emitFlattenNHWC, emitLayer, unsupported } from './emit-layers';
 
-type AnyModule = Module<any, any>;
+type AnyModule = Module<unknown, ModuleOutput>;
 
 /** How joint heatmaps are drawn: analytic Gaussians, or a learned mapper network. */
 export type JointRenderer = { kind: 'gaussian'; sigma: number } | { kind: 'learned'; network: MapperNetwork };

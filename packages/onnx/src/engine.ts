@@ -269,7 +269,7 @@ export async function createOnnxEngine(src: OnnxSource, opts: OnnxEngineOptions)
   try {
     for (const g of present) sessions[g] = await ort.InferenceSession.create(bytes[g] as Uint8Array, opts.sessionOptions ?? { graphOptimizationLevel: 'all' });
   } catch (e) {
-    await Promise.all(Object.values(sessions).map((s) => s?.release?.()));
+    await Promise.all(Object.values(sessions).map((s) => s?.release?.() ?? Promise.resolve()));
     throw e instanceof DGPoseError ? e : new DGPoseError('E_WEIGHTS_CORRUPT', `onnxruntime could not open the export: ${(e as Error)?.message ?? e}`, { cause: e });
   }
   return new OnnxModel(m, sessions, ort);
@@ -465,6 +465,6 @@ class OnnxModel implements OnnxDGPoseModel {
   async dispose(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.all(Object.values(this.sessions).map((s) => s?.release?.()));
+    await Promise.all(Object.values(this.sessions).map((s) => s?.release?.() ?? Promise.resolve()));
   }
 }

@@ -6,6 +6,7 @@ import { useBackend } from '@dgpose/test-utils';
 import {
   BatchNorm,
   Module,
+  type ModuleOutput,
   activation,
   batchNorm,
   conv2d,
@@ -28,7 +29,7 @@ import { maxDiff } from './testing/fixtures';
 beforeAll(() => useBackend('cpu'));
 
 /** Non-trivial running statistics for every batch norm of the tree. */
-function setRunningStats(m: Module<any, any>, seed: number): void {
+function setRunningStats(m: Module<unknown, ModuleOutput>, seed: number): void {
   const rng = createRng(seed);
   for (const [, mod] of m.namedModules()) {
     if (!(mod instanceof BatchNorm)) continue;
@@ -38,7 +39,7 @@ function setRunningStats(m: Module<any, any>, seed: number): void {
   }
 }
 
-async function parity(m: Module<any, any>, inputShape: number[], n = 2): Promise<number> {
+async function parity(m: Module<unknown, ModuleOutput>, inputShape: number[], n = 2): Promise<number> {
   m.eval();
   setRunningStats(m, 3);
   const bytes = await exportModuleOnnx(m, { inputShape });
@@ -56,7 +57,7 @@ async function parity(m: Module<any, any>, inputShape: number[], n = 2): Promise
   return d;
 }
 
-const CASES: [string, () => Module<any, any>, number[]][] = [
+const CASES: [string, () => Module<unknown, ModuleOutput>, number[]][] = [
   ['conv same s1', () => conv2d({ inChannels: 3, filters: 4, kernelSize: 3, seed: 1 }), [7, 6, 3]],
   ['conv same s2 odd size', () => conv2d({ inChannels: 3, filters: 4, kernelSize: 4, strides: 2, seed: 1 }), [7, 9, 3]],
   ['conv valid', () => conv2d({ inChannels: 2, filters: 3, kernelSize: [3, 2], padding: 'valid', bias: false, seed: 1 }), [6, 6, 2]],

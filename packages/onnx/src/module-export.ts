@@ -4,7 +4,7 @@
  * as the module's `call`. A module the exporter does not know gets E_EXPORT_UNSUPPORTED naming it.
  */
 import { DGPoseError } from '@dgpose/core';
-import type { Module } from '@dgpose/layers';
+import type { Module, ModuleOutput } from '@dgpose/layers';
 import { GraphBuilder, encodeModel } from './graph';
 import { type EmitContext, emitLayer, readVariables } from './emit-layers';
 import { PACKAGE_VERSION } from './export';
@@ -18,7 +18,7 @@ export interface ExportModuleOptions {
 }
 
 /** One module tree → .onnx bytes (input `input`, output `output`, batch dim symbolic). */
-export async function exportModuleOnnx(module: Module<any, any>, opts: ExportModuleOptions): Promise<Uint8Array> {
+export async function exportModuleOnnx(module: Module<unknown, ModuleOutput>, opts: ExportModuleOptions): Promise<Uint8Array> {
   const shape = opts?.inputShape;
   if (!Array.isArray(shape) || (shape.length !== 3 && shape.length !== 1) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new DGPoseError('E_ARG', 'inputShape must be [H, W, C] or [F] (positive integers)', { argument: 'inputShape', expected: '[H, W, C] | [F]', got: shape });

@@ -83,6 +83,7 @@ describe.each(MODELS)('%s', (name) => {
     }
     for (const [k, dv] of Object.entries(diffs)) expect([k, dv <= TOL]).toEqual([k, true]);
     expect(Object.keys(diffs).length).toBeGreaterThanOrEqual(model.kind === 'semi' ? 6 : 4);
+    // eslint-disable-next-line no-console -- opt-in diagnostics
     if (process.env.DGPOSE_ONNX_VERBOSE) console.log(name, diffs, `${Date.now() - t0} ms`);
   }, 60000);
 });
