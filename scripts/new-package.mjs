@@ -4,11 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 const [name, description = '', ...flags] = process.argv.slice(2);
-if (!name) { console.error('usage: new-package <name> "<description>" [--node] [--app]'); process.exit(2); }
+if (!name) {
+  console.error('usage: new-package <name> "<description>" [--node] [--app]');
+  process.exit(2);
+}
 const app = flags.includes('--app');
 const node = flags.includes('--node');
 const dir = path.join(app ? 'apps' : 'packages', name);
-if (fs.existsSync(path.join(dir, 'package.json'))) { console.error(`${dir} exists`); process.exit(1); }
+if (fs.existsSync(path.join(dir, 'package.json'))) {
+  console.error(`${dir} exists`);
+  process.exit(1);
+}
 fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
 const entry = (n) => ({
   import: { types: `./dist/${n}.d.mts`, default: `./dist/${n}.mjs` },
@@ -31,10 +37,21 @@ const pkg = {
   devDependencies: {},
 };
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tooling/tsconfig/base.json', include: ['src'] }, null, 2) + '\n');
-fs.writeFileSync(path.join(dir, 'tsup.config.cjs'), `module.exports = require('../../tooling/tsup/preset.cjs')(${node ? "{ entry: ['src/index.ts', 'src/node.ts'] }" : ''});\n`);
-fs.writeFileSync(path.join(dir, 'jest.config.cjs'), `module.exports = require('../../tooling/jest/preset.cjs')(__dirname);\n`);
+fs.writeFileSync(
+  path.join(dir, 'tsconfig.json'),
+  JSON.stringify({ extends: '../../tooling/tsconfig/base.json', include: ['src'] }, null, 2) + '\n',
+);
+fs.writeFileSync(
+  path.join(dir, 'tsup.config.cjs'),
+  `module.exports = require('../../tooling/tsup/preset.cjs')(${node ? "{ entry: ['src/index.ts', 'src/node.ts'] }" : ''});\n`,
+);
+fs.writeFileSync(
+  path.join(dir, 'jest.config.cjs'),
+  `module.exports = require('../../tooling/jest/preset.cjs')(__dirname);\n`,
+);
 if (!fs.existsSync(path.join(dir, 'src/index.ts'))) fs.writeFileSync(path.join(dir, 'src/index.ts'), `export {};\n`);
-if (node && !fs.existsSync(path.join(dir, 'src/node.ts'))) fs.writeFileSync(path.join(dir, 'src/node.ts'), `export * from './index';\n`);
-if (!fs.existsSync(path.join(dir, 'README.md'))) fs.writeFileSync(path.join(dir, 'README.md'), `# @dgpose/${name}\n\n${description}\n`);
+if (node && !fs.existsSync(path.join(dir, 'src/node.ts')))
+  fs.writeFileSync(path.join(dir, 'src/node.ts'), `export * from './index';\n`);
+if (!fs.existsSync(path.join(dir, 'README.md')))
+  fs.writeFileSync(path.join(dir, 'README.md'), `# @dgpose/${name}\n\n${description}\n`);
 console.log(`created ${dir}`);

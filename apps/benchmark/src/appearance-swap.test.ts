@@ -9,7 +9,11 @@ const grey: Rgb = [110, 110, 110];
 describe('summariseSwaps', () => {
   it('a model whose colours follow A scores 1; one that draws B (or ignores z) does not', () => {
     const keeps: SwapRecord[] = [
-      { a: { top: red, bottom: blue }, b: { top: green, bottom: red }, generated: { top: [190, 40, 40], bottom: [40, 40, 190] } },
+      {
+        a: { top: red, bottom: blue },
+        b: { top: green, bottom: red },
+        generated: { top: [190, 40, 40], bottom: [40, 40, 190] },
+      },
       { a: { top: blue }, b: { top: red }, generated: { top: [40, 40, 180] } },
     ];
     const s = summariseSwaps(keeps);
@@ -55,7 +59,9 @@ describe('latentSummary (summary.ts)', () => {
       { k: 0, index: 0, id: 'a', gt: [], zMu: [1, 0] },
       { k: 1, index: 1, id: 'b', gt: [], zMu: [-1, 0] },
     ];
-    const pairs = [{ k: 0, from: 0, to: 1, gt: [], swap: { a: { top: red }, b: { top: blue }, generated: { top: red } } }];
+    const pairs = [
+      { k: 0, from: 0, to: 1, gt: [], swap: { a: { top: red }, b: { top: blue }, generated: { top: red } } },
+    ];
     const l = latentSummary(imgs as never, pairs as never);
     expect(l).toEqual(expect.objectContaining({ active: 1, dims: 2, images: 2 }));
     expect(l?.swap?.followsA).toBe(1);

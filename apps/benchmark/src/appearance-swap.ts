@@ -23,7 +23,11 @@ import { type GarmentColours, GARMENT_REGIONS, type GarmentRegion, colourDistanc
  * Means of q(z|x,y) of images (resized to the model) with their poses (pixel coordinates of each image;
  * undefined: Semi estimates them), rounded to 4 decimals; every tensor is freed.
  */
-export async function posteriorMeans(model: DGPoseModel, images: readonly RgbImage[], poses: readonly Pose[] | undefined): Promise<number[][]> {
+export async function posteriorMeans(
+  model: DGPoseModel,
+  images: readonly RgbImage[],
+  poses: readonly Pose[] | undefined,
+): Promise<number[][]> {
   const cfg = model.config as { imageSize: number; skeleton: Pose['skeleton']; latentDim: number };
   const own: tf.Tensor[] = [];
   try {
@@ -96,9 +100,14 @@ export function summariseSwaps(records: readonly SwapRecord[]): SwapSummary {
  * Active units of posterior means `mus` ([N·d], row-major, N >= 2 inputs): per-dimension variance over
  * the inputs, and how many exceed `threshold` (default 0.01).
  */
-export function activeUnits(mus: ArrayLike<number>, d: number, threshold = 0.01): { active: number; dims: number; variance: number[] } {
+export function activeUnits(
+  mus: ArrayLike<number>,
+  d: number,
+  threshold = 0.01,
+): { active: number; dims: number; variance: number[] } {
   const n = mus.length / d;
-  if (!Number.isInteger(n) || n < 2) throw new Error(`activeUnits needs at least 2 rows of ${d} numbers, got ${mus.length} numbers`);
+  if (!Number.isInteger(n) || n < 2)
+    throw new Error(`activeUnits needs at least 2 rows of ${d} numbers, got ${mus.length} numbers`);
   const variance: number[] = [];
   for (let k = 0; k < d; k++) {
     let m = 0;

@@ -19,7 +19,9 @@ describe('backgroundOnly', () => {
     const bg = backgroundOnly(src);
     expect(bg).toMatchObject({ width: 4, height: 2, channels: 3 });
     // row 0: (10+30)/2, (20+40)/2, (30+51)/2 = 40.5 -> 41; row 1: 127.5 -> 128
-    expect(Array.from(bg.data)).toEqual([20, 30, 41, 20, 30, 41, 20, 30, 41, 20, 30, 41, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128]);
+    expect(Array.from(bg.data)).toEqual([
+      20, 30, 41, 20, 30, 41, 20, 30, 41, 20, 30, 41, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+    ]);
     expect(Array.from(src.data.subarray(0, 3))).toEqual([10, 20, 30]); // the source is left alone
   });
 
@@ -27,7 +29,9 @@ describe('backgroundOnly', () => {
     const s = await createSyntheticDataset({ size: 32, identities: 5, posesPerIdentity: 2, split: 'test' }).get(0);
     const bg = backgroundOnly(s.image);
     let odd = 0;
-    for (let y = 0; y < 32; y++) for (let x = 1; x < 32; x++) for (let c = 0; c < 3; c++) if (bg.data[(y * 32 + x) * 3 + c] !== bg.data[y * 32 * 3 + c]) odd++;
+    for (let y = 0; y < 32; y++)
+      for (let x = 1; x < 32; x++)
+        for (let c = 0; c < 3; c++) if (bg.data[(y * 32 + x) * 3 + c] !== bg.data[y * 32 * 3 + c]) odd++;
     expect(odd).toBe(0);
   });
 });
@@ -47,7 +51,11 @@ describe('decodeZero', () => {
       ]);
       // independent computation: the same decoder call by hand
       const p = posesToNormalized(poses, frames, 'coco18');
-      const t = model.decodeTensors(tf.zeros([2, model.config.latentDim]) as tf.Tensor2D, tf.tensor2d(p.coords, [2, 2 * p.j]), tf.tensor2d(p.visible, [2, p.j]));
+      const t = model.decodeTensors(
+        tf.zeros([2, model.config.latentDim]) as tf.Tensor2D,
+        tf.tensor2d(p.coords, [2, 2 * p.j]),
+        tf.tensor2d(p.visible, [2, p.j]),
+      );
       const ref = await tensorToImages(t);
       t.dispose();
       expect(out.map((o) => Array.from(o.data))).toEqual(ref.map((o) => Array.from(o.data)));

@@ -34,7 +34,11 @@ export function backgroundOnly(source: RgbImage): RgbImage {
  * the models do: aligned corners, missing joints invisible): the model's picture of "this pose,
  * no appearance". Uint8 RGB images at the model's size; every tensor is freed.
  */
-export async function decodeZero(model: DGPoseModel, poses: readonly Pose[], frames: readonly { width: number; height: number }[]): Promise<RgbImage[]> {
+export async function decodeZero(
+  model: DGPoseModel,
+  poses: readonly Pose[],
+  frames: readonly { width: number; height: number }[],
+): Promise<RgbImage[]> {
   const cfg = model.config as { latentDim: number; skeleton: Pose['skeleton'] };
   const p = posesToNormalized(poses, frames, cfg.skeleton, 'poses');
   const own: tf.Tensor[] = [];
@@ -60,6 +64,9 @@ export function meanPose(poses: readonly FlatPose[]): FlatPose {
   return Array.from({ length: j }, (_, q) => {
     const present = poses.map((p) => p[q]).filter((k): k is [number, number] => k !== null && k !== undefined);
     if (present.length === 0) return null;
-    return [present.reduce((s, k) => s + k[0], 0) / present.length, present.reduce((s, k) => s + k[1], 0) / present.length];
+    return [
+      present.reduce((s, k) => s + k[0], 0) / present.length,
+      present.reduce((s, k) => s + k[1], 0) / present.length,
+    ];
   });
 }

@@ -33,10 +33,39 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 /** Tiny settings: 10 identities x 4 poses -> a test split of 8 images at the models' 32x32. */
 function tiny(out: string, extra: string[] = []): string[] {
-  return ['run', '--checkpoint', cond, '--checkpoint', semi, '--estimator-weights', reg, '--n', '6', '--pairs', '4', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '2', '--ceiling-estimators', 'regressor', '--out', out, '--quiet', ...extra];
+  return [
+    'run',
+    '--checkpoint',
+    cond,
+    '--checkpoint',
+    semi,
+    '--estimator-weights',
+    reg,
+    '--n',
+    '6',
+    '--pairs',
+    '4',
+    '--synthetic-identities',
+    '10',
+    '--synthetic-poses',
+    '4',
+    '--backend',
+    'cpu',
+    '--batch-size',
+    '4',
+    '--grid-rows',
+    '2',
+    '--ceiling-estimators',
+    'regressor',
+    '--out',
+    out,
+    '--quiet',
+    ...extra,
+  ];
 }
 
-const readResults = async (dir: string): Promise<Results> => JSON.parse(await fsp.readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
+const readResults = async (dir: string): Promise<Results> =>
+  JSON.parse(await fsp.readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -96,7 +125,10 @@ describe('dgpose-bench run', () => {
       expect(m.appearance?.pairs).toBe(4);
       expect(m.appearance?.constant.all.mean).toBeGreaterThan(0);
       expect(m.appearance?.constant.all.mean).toBe(full.summary.models[0].appearance?.constant.all.mean);
-      expect(m.appearance?.ratio).toBeCloseTo((m.appearance?.model.all.mean as number) / (m.appearance?.constant.all.mean as number), 12);
+      expect(m.appearance?.ratio).toBeCloseTo(
+        (m.appearance?.model.all.mean as number) / (m.appearance?.constant.all.mean as number),
+        12,
+      );
       // ceilings: the run's estimator and the zoo's regressor, each against its own ceiling
       expect(m.transferCeilings.map((c) => c.estimator)).toEqual(['pose-regressor-32', 'pose-regressor-64']);
     }
@@ -105,24 +137,42 @@ describe('dgpose-bench run', () => {
       ['pose-regressor-32', true, 6],
       ['pose-regressor-64', false, 6],
     ]);
-    expect(full.models[0].pairs.every((p) => p.gtColour && p.colour && p.zeroColour && p.bgColour && p.copyColour && p.redetectedBy?.['pose-regressor-64'])).toBe(true);
+    expect(
+      full.models[0].pairs.every(
+        (p) =>
+          p.gtColour && p.colour && p.zeroColour && p.bgColour && p.copyColour && p.redetectedBy?.['pose-regressor-64'],
+      ),
+    ).toBe(true);
     expect(semiSummary.pckMeanPose?.images).toBe(6);
     expect(full.summary.models[0].pckMeanPose).toBeNull();
     expect(full.models.every((m) => m.step === undefined)).toBe(true); // saveModel folders outside a run: steps unknown
     expect(full.speed?.train?.map((t) => t.model)).toEqual(['conditional-tiny', 'semi-tiny']);
-    expect(full.speed?.inference?.map((t) => t.verb)).toEqual(expect.arrayContaining(['reconstruct', 'transfer', 'generate', 'estimatePose']));
+    expect(full.speed?.inference?.map((t) => t.verb)).toEqual(
+      expect.arrayContaining(['reconstruct', 'transfer', 'generate', 'estimatePose']),
+    );
     expect(full.speed?.metrics?.map((t) => t.metric)).toEqual(['psnr', 'ssim-pg2', 'ssim-wang']);
 
     const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| paper \| Conditional-DGPose \| ChictopiaPlus \(paper, 256x256\) \| 2873 \| 21\.33 \| 0\.88 \|/);
-    expect(md).toMatch(/\| ours \| Semi-DGPose, 50 % \[tiny-semi \(checkpoint\)\] \| synthetic-32 \(built-in\) \| 6 \|/);
+    expect(md).toMatch(
+      /\| paper \| Conditional-DGPose \| ChictopiaPlus \(paper, 256x256\) \| 2873 \| 21\.33 \| 0\.88 \|/,
+    );
+    expect(md).toMatch(
+      /\| ours \| Semi-DGPose, 50 % \[tiny-semi \(checkpoint\)\] \| synthetic-32 \(built-in\) \| 6 \|/,
+    );
     expect(md).toMatch(/not a data set of the paper/);
     expect(md).toMatch(/!\[tiny-cond \(checkpoint\)\]\(grids\/tiny-cond_checkpoint\.png\)/);
-    expect(md).toMatch(/\| tiny-cond \(checkpoint\) \| synthetic-32 \(built-in\) \| 4 \| transfer \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|/);
-    for (const b of ['copy source', 'background only', 'z = 0 decode', 'constant colour']) expect(md).toContain(`|  |  |  | ${b} |`);
-    expect(md).toMatch(/## Appearance fidelity \(garment colour\)\n\n.*\n\n\| model \| data \| pairs \| top \| bottom \| all regions \| constant colour \(all\) \| model \/ constant \(rounded up\) \| target <= 1\/3 \|/);
+    expect(md).toMatch(
+      /\| tiny-cond \(checkpoint\) \| synthetic-32 \(built-in\) \| 4 \| transfer \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|/,
+    );
+    for (const b of ['copy source', 'background only', 'z = 0 decode', 'constant colour'])
+      expect(md).toContain(`|  |  |  | ${b} |`);
+    expect(md).toMatch(
+      /## Appearance fidelity \(garment colour\)\n\n.*\n\n\| model \| data \| pairs \| top \| bottom \| all regions \| constant colour \(all\) \| model \/ constant \(rounded up\) \| target <= 1\/3 \|/,
+    );
     expect(md).toMatch(/\| pose-regressor-64 \| synthetic-32 \(built-in\) \| 6 \| [\d.]+ \| [\d.]+ \|/);
-    expect(md).toMatch(/\| tiny-semi \(checkpoint\) \| pose-regressor-32 \| synthetic-32 \(built-in\) \| [\d.]+ \| [\d.]+ \| (\d+\.\d %|–) \| (yes|no|–) \|/);
+    expect(md).toMatch(
+      /\| tiny-semi \(checkpoint\) \| pose-regressor-32 \| synthetic-32 \(built-in\) \| [\d.]+ \| [\d.]+ \| (\d+\.\d %|–) \| (yes|no|–) \|/,
+    );
     expect(md).toMatch(/constant mean pose PCKh@0\.5/);
     expect(md).toMatch(/\| model \| kind \| preset \| supervision \| image \| parameters \| training steps \|/);
     const html = await fsp.readFile(path.join(out, 'report.html'), 'utf8');
@@ -141,12 +191,25 @@ describe('dgpose-bench run', () => {
     const png = await fsp.readFile(path.join(out, 'grids', 'tiny-cond_checkpoint.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     // where a browser is installed: it opens the file offline and the inlined Chart.js draws every chart
-    const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('which', [b]).status === 0);
+    const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find(
+      (b) => spawnSync('which', [b]).status === 0,
+    );
     if (chromium === undefined) {
       process.stdout.write('report.html browser check skipped: no chromium on this machine\n');
       return;
     }
-    const dom = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--dump-dom', `file://${path.join(out, 'report.html')}`], { encoding: 'utf8', timeout: 60_000 });
+    const dom = spawnSync(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--dump-dom',
+        `file://${path.join(out, 'report.html')}`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(dom.stdout).toMatch(/<body data-charts="drawn">/);
     const canvases = dom.stdout.match(/<canvas id="[^"]+" width="\d+" height="\d+"/g) ?? [];
     expect(canvases.length).toBe((html.match(/<canvas /g) ?? []).length);
@@ -166,7 +229,9 @@ describe('dgpose-bench run', () => {
     expect(r.stdout).toMatch(/Table 2/);
     const m = await readResults(merged);
     expect(m.provenance.mergedFrom).toEqual([s0, s1]);
-    expect(m.models.map((x) => x.images.map((i) => i.index))).toEqual(full.models.map((x) => x.images.map((i) => i.index)));
+    expect(m.models.map((x) => x.images.map((i) => i.index))).toEqual(
+      full.models.map((x) => x.images.map((i) => i.index)),
+    );
     m.summary.models.forEach((sm, i) => {
       const f = full.summary.models[i];
       expect(sm.reconstruction?.psnr.mean).toBeCloseTo(f.reconstruction?.psnr.mean as number, 6);
@@ -190,7 +255,12 @@ describe('dgpose-bench run', () => {
     expect(await fsp.readFile(path.join(merged, 'report.html'), 'utf8')).toMatch(/data:image\/png;base64,/);
     // shard 0 draws the grid of the whole selection: the merged grid is the full run's
     for (const g of ['tiny-cond_checkpoint.png', 'tiny-semi_checkpoint.png']) {
-      expect(Buffer.compare(await fsp.readFile(path.join(merged, 'grids', g)), await fsp.readFile(path.join(tmp, 'full', 'grids', g)))).toBe(0);
+      expect(
+        Buffer.compare(
+          await fsp.readFile(path.join(merged, 'grids', g)),
+          await fsp.readFile(path.join(tmp, 'full', 'grids', g)),
+        ),
+      ).toBe(0);
     }
     expect((await readResults(s1)).models.every((x) => x.grid === undefined)).toBe(true);
     // a missing shard is refused
@@ -207,27 +277,70 @@ describe('a supervised-only model (Semi-DGPose q(y|x) alone)', () => {
     await saveModel(sup, m);
     m.dispose();
     const out = path.join(tmp, 'with-sup');
-    const r = await cli(['run', '--checkpoint', semi, '--checkpoint', sup, '--estimator-weights', reg, '--ceiling-estimators', 'none', '--n', '4', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--batch-size', '4', '--grid-rows', '1', '--no-speed', '--out', out, '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      semi,
+      '--checkpoint',
+      sup,
+      '--estimator-weights',
+      reg,
+      '--ceiling-estimators',
+      'none',
+      '--n',
+      '4',
+      '--pairs',
+      '2',
+      '--synthetic-identities',
+      '10',
+      '--synthetic-poses',
+      '4',
+      '--backend',
+      'cpu',
+      '--batch-size',
+      '4',
+      '--grid-rows',
+      '1',
+      '--no-speed',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const res = await readResults(out);
     const so = res.models.find((x) => x.label === 'tiny-sup (checkpoint)') as Results['models'][number];
-    expect(so).toMatchObject({ kind: 'semi', supervisedOnly: true, supervision: 0.5, reconstructionPose: 'none (supervised-only: pose estimation only)', pairs: [] });
+    expect(so).toMatchObject({
+      kind: 'semi',
+      supervisedOnly: true,
+      supervision: 0.5,
+      reconstructionPose: 'none (supervised-only: pose estimation only)',
+      pairs: [],
+    });
     expect(so.grid).toBeUndefined();
     expect(so.images).toHaveLength(4);
-    expect(so.images.every((i) => i.estimated && i.psnr === undefined && i.ssim === undefined && i.redetected === undefined)).toBe(true);
+    expect(
+      so.images.every((i) => i.estimated && i.psnr === undefined && i.ssim === undefined && i.redetected === undefined),
+    ).toBe(true);
     expect(Object.keys(so.timings)).toEqual(['estimatePose']);
     const [sSemi, sSup] = res.summary.models;
     expect(sSup).toMatchObject({ supervisedOnly: true, reconstruction: null, transfer: null });
     expect(sSup.pckEstimate?.images).toBe(4);
     expect(sSemi.supervisedBaseline?.label).toBe('tiny-sup (checkpoint)');
-    expect(sSemi.supervisedBaseline?.gain).toBeCloseTo((sSemi.pckEstimate?.pckh as number) - (sSup.pckEstimate?.pckh as number), 12);
+    expect(sSemi.supervisedBaseline?.gain).toBeCloseTo(
+      (sSemi.pckEstimate?.pckh as number) - (sSup.pckEstimate?.pckh as number),
+      12,
+    );
     expect(r.stdout).toMatch(/and the supervised-only baseline of the same supervision/);
-    expect(r.stdout).toMatch(/tiny-semi \(checkpoint\) +Semi-DGPose \(labelled \+ unlabelled\) +50 % .* tiny-sup \(checkpoint\) +[\d.]+ +[+-][\d.]+ /);
+    expect(r.stdout).toMatch(
+      /tiny-semi \(checkpoint\) +Semi-DGPose \(labelled \+ unlabelled\) +50 % .* tiny-sup \(checkpoint\) +[\d.]+ +[+-][\d.]+ /,
+    );
     // no paper-table, transfer or reconstruction-curve row for it
     expect(r.stdout).not.toMatch(/Semi-DGPose, 50 % \[tiny-sup/);
     const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| model \| training \| supervision \| data \| PCKh@0\.5 \(%\) \| PCK@0\.1 bbox \(%\) \| supervised-only model, same supervision \| its PCKh@0\.5 \(%\) \| gain of Semi \(PCKh@0\.5 points\) \|/);
+    expect(md).toMatch(
+      /\| model \| training \| supervision \| data \| PCKh@0\.5 \(%\) \| PCK@0\.1 bbox \(%\) \| supervised-only model, same supervision \| its PCKh@0\.5 \(%\) \| gain of Semi \(PCKh@0\.5 points\) \|/,
+    );
     expect(md).toMatch(/\| tiny-sup \(checkpoint\) \| supervised only \(labelled subset\) \| 50 % \|/);
     expect(md).toMatch(/\| tiny-sup \(checkpoint\) \| semi \(supervised only\) \| tiny \| 50 % \|/);
     expect(md).not.toMatch(/\| tiny-sup \(checkpoint\) \| synthetic-32 \(built-in\) \| 2 \| transfer/);
@@ -239,15 +352,42 @@ describe('a supervised-only model (Semi-DGPose q(y|x) alone)', () => {
 
 describe('estimator ceilings', () => {
   it('auto skips MoveNet with a printed notice when its files are missing; a shard without it does not merge with one that has it', async () => {
-    const args = (out: string, extra: string[]): string[] => ['run', '--checkpoint', cond, '--estimator-weights', reg, '--n', '2', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--no-speed', '--grid-rows', '0', '--out', out, '--quiet', ...extra];
+    const args = (out: string, extra: string[]): string[] => [
+      'run',
+      '--checkpoint',
+      cond,
+      '--estimator-weights',
+      reg,
+      '--n',
+      '2',
+      '--pairs',
+      '2',
+      '--synthetic-identities',
+      '10',
+      '--synthetic-poses',
+      '4',
+      '--backend',
+      'cpu',
+      '--no-speed',
+      '--grid-rows',
+      '0',
+      '--out',
+      out,
+      '--quiet',
+      ...extra,
+    ];
     const out = path.join(tmp, 'no-movenet');
     const r = await cli(args(out, ['--movenet-dir', path.join(tmp, 'nowhere')]));
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/notice: movenet-lightning ceiling skipped: cannot read MoveNet model .*nowhere\/movenet-lightning\.json/);
+    expect(r.stdout).toMatch(
+      /notice: movenet-lightning ceiling skipped: cannot read MoveNet model .*nowhere\/movenet-lightning\.json/,
+    );
     const res = await readResults(out);
     expect(res.ceilingEstimators.map((e) => e.name)).toEqual(['pose-regressor-32']);
     expect(res.notices).toHaveLength(1);
-    expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).toMatch(/_Notice: movenet-lightning ceiling skipped/);
+    expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).toMatch(
+      /_Notice: movenet-lightning ceiling skipped/,
+    );
     // shards of one run on two machines, MoveNet on one only: refused rather than merged into a mix
     const s0 = path.join(tmp, 'mn-s0');
     const s1 = path.join(tmp, 'mn-s1');
@@ -264,7 +404,33 @@ describeWithSharedData('estimator ceilings with MoveNet', (dataDir) => {
   it('MoveNet lightning (the shared test copy of its files) measures its ceiling and re-detects the transfers', async () => {
     const models = path.join(dataDir, 'realdata', 'models');
     const out = path.join(tmp, 'movenet');
-    const r = await cli(['run', '--checkpoint', cond, '--estimator-weights', reg, '--ceiling-estimators', 'movenet-lightning', '--movenet-dir', models, '--n', '2', '--pairs', '2', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'wasm', '--no-speed', '--grid-rows', '0', '--out', out, '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      cond,
+      '--estimator-weights',
+      reg,
+      '--ceiling-estimators',
+      'movenet-lightning',
+      '--movenet-dir',
+      models,
+      '--n',
+      '2',
+      '--pairs',
+      '2',
+      '--synthetic-identities',
+      '10',
+      '--synthetic-poses',
+      '4',
+      '--backend',
+      'wasm',
+      '--no-speed',
+      '--grid-rows',
+      '0',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const res = await readResults(out);
@@ -281,7 +447,23 @@ describe('the default run', () => {
     const names = zooModelNames();
     const out = path.join(tmp, 'default');
     // wasm: the small 64x64 zoo models are ~10x slower on the cpu backend
-    const r = await cli(['run', '--n', '1', '--pairs', '1', '--batch-size', '1', '--no-speed', '--backend', 'wasm', '--grid-rows', '1', '--out', out, '--quiet']);
+    const r = await cli([
+      'run',
+      '--n',
+      '1',
+      '--pairs',
+      '1',
+      '--batch-size',
+      '1',
+      '--no-speed',
+      '--backend',
+      'wasm',
+      '--grid-rows',
+      '1',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     if (names.length === 0) {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/the zoo has no DGPose weights yet .*pass --checkpoint DIR/);
@@ -309,12 +491,17 @@ describe('bad input', () => {
     const before = await fsp.readFile(path.join(out, 'results.json'), 'utf8');
     const r = await cli(tiny(out, ['--no-speed']));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/output folder .*s0 exists and is not empty \(grids, report\.html, report\.md, results\.json\); pass --force/);
+    expect(r.stderr).toMatch(
+      /output folder .*s0 exists and is not empty \(grids, report\.html, report\.md, results\.json\); pass --force/,
+    );
     expect(await fsp.readFile(path.join(out, 'results.json'), 'utf8')).toBe(before);
     const m = await cli(['merge', path.join(tmp, 's0'), path.join(tmp, 's1'), '--out', path.join(tmp, 'merged')]);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/pass --force/);
-    expect((await cli(['merge', path.join(tmp, 's0'), path.join(tmp, 's1'), '--out', path.join(tmp, 'merged'), '--force'])).code).toBe(0);
+    expect(
+      (await cli(['merge', path.join(tmp, 's0'), path.join(tmp, 's1'), '--out', path.join(tmp, 'merged'), '--force']))
+        .code,
+    ).toBe(0);
   });
 
   it('an unknown preset, data set or zoo model lists the valid ones', async () => {
@@ -331,7 +518,22 @@ describe('bad input', () => {
   });
 
   it('a missing data root lists the layout expected', async () => {
-    const r = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', path.join(tmp, 'no-data'), '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never2'), '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      cond,
+      '--dataset',
+      'deepfashion',
+      '--root',
+      path.join(tmp, 'no-data'),
+      '--estimator',
+      'none',
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(tmp, 'never2'),
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot open DeepFashion at --root .*no-data: DeepFashion: root folder not found/);
     expect(r.stderr).toMatch(/expected DeepFashion layout:\n {2}<root>\/fasion-annotation-<split>\.csv/);
@@ -339,9 +541,22 @@ describe('bad input', () => {
   });
 
   it('a checkpoint of another model is refused with the reason', async () => {
-    const r = await cli(['run', '--checkpoint', reg, '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never3'), '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      reg,
+      '--estimator',
+      'none',
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(tmp, 'never3'),
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/checkpoint .*regressor refused: it holds 'zoo\/pose-regressor' weights, not a DGPose model/);
+    expect(r.stderr).toMatch(
+      /checkpoint .*regressor refused: it holds 'zoo\/pose-regressor' weights, not a DGPose model/,
+    );
   });
 
   it('a checkpoint of another format version is refused with the reason', async () => {
@@ -350,7 +565,18 @@ describe('bad input', () => {
     const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8')) as { formatVersion: number };
     manifest.formatVersion = 99;
     await fsp.writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-    const r = await cli(['run', '--checkpoint', dir, '--estimator', 'none', '--backend', 'cpu', '--out', path.join(tmp, 'never4'), '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      dir,
+      '--estimator',
+      'none',
+      '--backend',
+      'cpu',
+      '--out',
+      path.join(tmp, 'never4'),
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/checkpoint .*future refused: .*formatVersion.*expected 1, got 99/);
   });
@@ -373,23 +599,67 @@ describeWithSharedData('dgpose-bench on real DeepFashion images', (dataDir) => {
     const df = path.join(dataDir, 'realdata', 'deepfashion');
     const root = path.join(tmp, 'df-root');
     await fsp.mkdir(root);
-    await fsp.symlink(path.join(df, 'annotations', 'fasion-annotation-test.csv'), path.join(root, 'fasion-annotation-test.csv'));
+    await fsp.symlink(
+      path.join(df, 'annotations', 'fasion-annotation-test.csv'),
+      path.join(root, 'fasion-annotation-test.csv'),
+    );
     await fsp.symlink(path.join(df, 'images', 'annotated'), path.join(root, 'test'));
     const out = path.join(tmp, 'df');
-    const refused = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', root, '--estimator', 'none', '--backend', 'cpu', '--out', out, '--quiet']);
+    const refused = await cli([
+      'run',
+      '--checkpoint',
+      cond,
+      '--dataset',
+      'deepfashion',
+      '--root',
+      root,
+      '--estimator',
+      'none',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/annotated images are missing from the images folder/);
-    const r = await cli(['run', '--checkpoint', cond, '--dataset', 'deepfashion', '--root', root, '--skip-missing', '--estimator', 'none', '--no-speed', '--backend', 'cpu', '--out', out, '--quiet']);
+    const r = await cli([
+      'run',
+      '--checkpoint',
+      cond,
+      '--dataset',
+      'deepfashion',
+      '--root',
+      root,
+      '--skip-missing',
+      '--estimator',
+      'none',
+      '--no-speed',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code).toBe(0);
     const res = await readResults(out);
-    expect(res.data[0]).toMatchObject({ id: 'deepfashion-32', builtIn: false, dataset: 'deepfashion', transferGroundTruth: false });
+    expect(res.data[0]).toMatchObject({
+      id: 'deepfashion-32',
+      builtIn: false,
+      dataset: 'deepfashion',
+      transferGroundTruth: false,
+    });
     expect((res.data[0].details.skipped as Record<string, number>)['image-missing']).toBeGreaterThan(0);
     expect(res.models[0].images.length).toBe(res.data[0].selected);
     const t3 = res.summary.tables.find((t) => t.id === '3');
     expect(t3?.rows.at(-1)?.data).toBe('DeepFashion test at 32x32');
-    expect(t3?.note).toMatch(/^Ours ran on DeepFashion \(\d+ of \d+ test images at 32x32\); the paper used 6560 test images/);
+    expect(t3?.note).toMatch(
+      /^Ours ran on DeepFashion \(\d+ of \d+ test images at 32x32\); the paper used 6560 test images/,
+    );
     const md = await fsp.readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).not.toMatch(/built-in synthetic/);
-    expect(md).toMatch(/_No appearance-fidelity table for DeepFashion test at 32x32: it has no part masks \(garment regions\)/);
+    expect(md).toMatch(
+      /_No appearance-fidelity table for DeepFashion test at 32x32: it has no part masks \(garment regions\)/,
+    );
   });
 });

@@ -11,17 +11,23 @@ describe('dgpose-bench command words', () => {
     for (const args of [['frobnicate'], ['--quiet', 'frobnicate']]) {
       const r = await cli(args);
       expect(r.code).toBe(EXIT_USAGE);
-      expect(r.stderr).toBe(`dgpose-bench: [E_ARG] unknown command 'frobnicate' (see dgpose-bench --help), expected ["run","merge"], got frobnicate\n`);
+      expect(r.stderr).toBe(
+        `dgpose-bench: [E_ARG] unknown command 'frobnicate' (see dgpose-bench --help), expected ["run","merge"], got frobnicate\n`,
+      );
     }
   });
   it('a word after an explicit run is an argument run does not take', async () => {
     const r = await cli(['run', 'frobnicate']);
     expect(r.code).toBe(EXIT_USAGE);
-    expect(r.stderr).toMatch(/\[E_ARG\] run takes no arguments, only options \(see dgpose-bench run --help\), expected options, got \["frobnicate"\]/);
+    expect(r.stderr).toMatch(
+      /\[E_ARG\] run takes no arguments, only options \(see dgpose-bench run --help\), expected options, got \["frobnicate"\]/,
+    );
   });
   it('--estimator none --estimator-weights X is a usage error', async () => {
     const r = await cli(['--estimator', 'none', '--estimator-weights', 'X']);
     expect(r.code).toBe(EXIT_USAGE);
-    expect(r.stderr).toMatch(/\[E_CONFIG\] --estimator-weights \(pose-regressor weights\) go with --estimator regressor/);
+    expect(r.stderr).toMatch(
+      /\[E_CONFIG\] --estimator-weights \(pose-regressor weights\) go with --estimator regressor/,
+    );
   });
 });

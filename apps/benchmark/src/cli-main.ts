@@ -7,7 +7,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DGPoseError, isDGPoseError } from '@dgpose/core';
 import { consoleTables } from './format';
 import { mergeShards } from './merge';
-import { BACKENDS, CEILING_ESTIMATORS, DATASETS, DEFAULT_BENCH_CONFIG as D, ESTIMATORS, SPEED_PRESETS, SSIM_CHOICES, parseShard, type BenchConfig } from './options';
+import {
+  BACKENDS,
+  CEILING_ESTIMATORS,
+  DATASETS,
+  DEFAULT_BENCH_CONFIG as D,
+  ESTIMATORS,
+  SPEED_PRESETS,
+  SSIM_CHOICES,
+  parseShard,
+  type BenchConfig,
+} from './options';
 import { BENCH_VERSION, runBenchmark } from './run';
 
 export const EXIT_OK = 0;
@@ -24,13 +34,20 @@ export interface CliIo {
 function intArg(min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
     return n;
   };
 }
 
 function listArg(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...(prev ?? []),
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 function shardArg(v: string): { index: number; count: number } {
@@ -48,14 +65,24 @@ function shardArg(v: string): { index: number; count: number } {
 function unexpectedWords(program: Command, words: string[]): DGPoseError {
   const commands = program.commands.map((c) => c.name());
   if (program.args[0] !== 'run') {
-    return new DGPoseError('E_ARG', `unknown command '${words[0]}' (see dgpose-bench --help)`, { argument: 'command', expected: commands, got: words[0] });
+    return new DGPoseError('E_ARG', `unknown command '${words[0]}' (see dgpose-bench --help)`, {
+      argument: 'command',
+      expected: commands,
+      got: words[0],
+    });
   }
-  return new DGPoseError('E_ARG', `run takes no arguments, only options (see dgpose-bench run --help)`, { argument: 'run', expected: 'options', got: words });
+  return new DGPoseError('E_ARG', `run takes no arguments, only options (see dgpose-bench run --help)`, {
+    argument: 'run',
+    expected: 'options',
+    got: words,
+  });
 }
 
 export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const program = new Command('dgpose-bench')
-    .description("Reproduce the DGPose paper's image-quality tables (2-5), pose-accuracy curves (Figs. 20/21) and Semi-DGPose pose estimation by supervision, with a self-contained HTML report.")
+    .description(
+      "Reproduce the DGPose paper's image-quality tables (2-5), pose-accuracy curves (Figs. 20/21) and Semi-DGPose pose estimation by supervision, with a self-contained HTML report.",
+    )
     .version(BENCH_VERSION, '-V, --version')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -63,35 +90,77 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   program
     .command('run', { isDefault: true })
     .description('evaluate zoo models and/or checkpoints; write results.json, report.md, report.html and image grids')
-    .option('-m, --models <names>', 'zoo models, comma-separated or repeated (default: every DGPose model of the zoo)', listArg)
-    .option('-c, --checkpoint <dir>', 'a model folder: saveModel output, a checkpoint, or a dgpose-train run folder (repeatable)', listArg)
-    .addOption(new Option('-d, --dataset <name>', `test data (default ${D.dataset}: the built-in synthetic people)`).choices(DATASETS))
+    .option(
+      '-m, --models <names>',
+      'zoo models, comma-separated or repeated (default: every DGPose model of the zoo)',
+      listArg,
+    )
+    .option(
+      '-c, --checkpoint <dir>',
+      'a model folder: saveModel output, a checkpoint, or a dgpose-train run folder (repeatable)',
+      listArg,
+    )
+    .addOption(
+      new Option('-d, --dataset <name>', `test data (default ${D.dataset}: the built-in synthetic people)`).choices(
+        DATASETS,
+      ),
+    )
     .option('-r, --root <dir>', 'root of a real data set (required with deepfashion, h36m, chictopia)')
-    .option('--skip-missing', 'DeepFashion: skip annotated images missing from the images folder (counted in results.json) instead of refusing the root')
+    .option(
+      '--skip-missing',
+      'DeepFashion: skip annotated images missing from the images folder (counted in results.json) instead of refusing the root',
+    )
     .option('-n, --n <count>', `test images, evenly spaced over the test split; 0 = all (default ${D.n})`, intArg(0))
     .option('--pairs <count>', `transfer pairs (same identity, other pose); 0 = none (default ${D.pairs})`, intArg(0))
     .option('--shard <i/n>', 'evaluate only slice i of n of the selection (then: dgpose-bench merge)', shardArg)
     .option('-o, --out <dir>', `output folder (default ${D.out})`)
     .option('-f, --force', "replace the benchmark's files in an existing output folder")
-    .addOption(new Option('--backend <name>', 'tfjs backend (default auto: tensorflow, wasm, cpu; env DGPOSE_BACKEND overrides)').choices(BACKENDS))
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'tfjs backend (default auto: tensorflow, wasm, cpu; env DGPOSE_BACKEND overrides)',
+      ).choices(BACKENDS),
+    )
     .option('--threads <n>', 'wasm threads (default 1)', intArg(1))
-    .addOption(new Option('--ssim <convention>', `SSIM convention: pg2 (PG2 score.py: 7x7 uniform) or wang (11x11 Gaussian) (default ${D.ssim})`).choices(SSIM_CHOICES))
-    .addOption(new Option('--estimator <name>', 'pose estimator for generated images (default auto: regressor on synthetic data, movenet on real)').choices(ESTIMATORS))
+    .addOption(
+      new Option(
+        '--ssim <convention>',
+        `SSIM convention: pg2 (PG2 score.py: 7x7 uniform) or wang (11x11 Gaussian) (default ${D.ssim})`,
+      ).choices(SSIM_CHOICES),
+    )
+    .addOption(
+      new Option(
+        '--estimator <name>',
+        'pose estimator for generated images (default auto: regressor on synthetic data, movenet on real)',
+      ).choices(ESTIMATORS),
+    )
     .option('--estimator-weights <dir>', "pose-regressor weights folder instead of the zoo's pose-regressor-64")
     .option(
       '--ceiling-estimators <list>',
       `estimators run, besides --estimator, on the ground-truth images (their ceiling) and on the transfers: auto (every available one; MoveNet skipped with a notice when its files are missing), none, or a list of ${CEILING_ESTIMATORS.filter((e) => e !== 'auto' && e !== 'none').join(', ')} (default auto)`,
       listArg,
     )
-    .option('--movenet-dir <dir>', 'folder of movenet-<variant>.json and .bin (default: env DGPOSE_MOVENET_DIR, else ../shared/data/realdata/models beside the repository)')
+    .option(
+      '--movenet-dir <dir>',
+      'folder of movenet-<variant>.json and .bin (default: env DGPOSE_MOVENET_DIR, else ../shared/data/realdata/models beside the repository)',
+    )
     .option('--zoo-weights <dir>', "folder of zoo weights (<name>/model.json) instead of the zoo package's own")
     .option('-b, --batch-size <n>', `images per forward pass (default ${D.batchSize})`, intArg(1))
     .option('--grid-rows <n>', `rows of each model's image grid (default ${D.gridRows})`, intArg(0))
     .option('--no-speed', 'skip the speed section')
-    .addOption(new Option('-p, --preset <name>', `preset of the model whose training step is timed (default ${D.speedPreset})`).choices(SPEED_PRESETS))
+    .addOption(
+      new Option(
+        '-p, --preset <name>',
+        `preset of the model whose training step is timed (default ${D.speedPreset})`,
+      ).choices(SPEED_PRESETS),
+    )
     .option('--speed-steps <n>', `timed training steps after a warm-up (default ${D.speedSteps})`, intArg(1))
     .option('--seed <n>', `synthetic data seed (default ${D.seed}, the zoo's evaluation split)`, intArg(0))
-    .option('--synthetic-identities <n>', `synthetic identities over both splits (default ${D.syntheticIdentities}; 20 % held out for test)`, intArg(1))
+    .option(
+      '--synthetic-identities <n>',
+      `synthetic identities over both splits (default ${D.syntheticIdentities}; 20 % held out for test)`,
+      intArg(1),
+    )
     .option('--synthetic-poses <n>', `synthetic poses per identity (default ${D.syntheticPoses})`, intArg(1))
     .option('-q, --quiet', 'no progress lines on stderr')
     // run is the default command, so commander hands it any unknown command word: caught in the action.
@@ -127,7 +196,11 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
         syntheticPoses: o.syntheticPoses as number | undefined,
         quiet: o.quiet === true,
       };
-      const r = await runBenchmark({ ...cfg, log: cfg.quiet ? () => undefined : (m) => io.err(`dgpose-bench: ${m}\n`), command: `dgpose-bench ${process.argv.slice(2).join(' ')}`.trim() });
+      const r = await runBenchmark({
+        ...cfg,
+        log: cfg.quiet ? () => undefined : (m) => io.err(`dgpose-bench: ${m}\n`),
+        command: `dgpose-bench ${process.argv.slice(2).join(' ')}`.trim(),
+      });
       io.out(`${consoleTables(r.results)}\n`);
       io.out(`wrote ${r.files.join(', ')}\n`);
       done(EXIT_OK);
@@ -140,7 +213,11 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .requiredOption('-o, --out <dir>', 'output folder of the merged result')
     .option('-f, --force', "replace the benchmark's files in an existing output folder")
     .action(async (dirs: string[], o: { out: string; force?: boolean }) => {
-      const r = await mergeShards(dirs, o.out, { force: o.force === true, log: (m) => io.err(`dgpose-bench: ${m}\n`), command: `dgpose-bench ${process.argv.slice(2).join(' ')}`.trim() });
+      const r = await mergeShards(dirs, o.out, {
+        force: o.force === true,
+        log: (m) => io.err(`dgpose-bench: ${m}\n`),
+        command: `dgpose-bench ${process.argv.slice(2).join(' ')}`.trim(),
+      });
       io.out(`${consoleTables(r.results)}\n`);
       io.out(`wrote ${r.files.join(', ')}\n`);
       done(EXIT_OK);
@@ -163,7 +240,10 @@ preset or model, an existing --out without --force).`,
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves the exit code. */
-export async function runCli(argv: string[], io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => (code = c));
   try {

@@ -11,7 +11,16 @@ describe('openTestData', () => {
     const c = validateBenchConfig({ n: 4, pairs: 3, syntheticIdentities: 10, syntheticPoses: 4 });
     const a = await openTestData(c, 32);
     const b = await openTestData(c, 32);
-    expect(a.info).toMatchObject({ id: 'synthetic-32', label: 'synthetic-32 (built-in)', builtIn: true, totalImages: 8, selected: 4, pairsSelected: 3, transferGroundTruth: true, partMasks: true });
+    expect(a.info).toMatchObject({
+      id: 'synthetic-32',
+      label: 'synthetic-32 (built-in)',
+      builtIn: true,
+      totalImages: 8,
+      selected: 4,
+      pairsSelected: 3,
+      transferGroundTruth: true,
+      partMasks: true,
+    });
     expect(a.indices).toEqual([0, 2, 4, 6]);
     expect(a.pairs).toEqual(b.pairs);
     for (const [from, to] of a.pairs) {
@@ -22,7 +31,10 @@ describe('openTestData', () => {
   });
 
   it('the synthetic data has part maps (the garment masks of the appearance table), one code per pixel', async () => {
-    const d = await openTestData(validateBenchConfig({ n: 4, pairs: 3, syntheticIdentities: 10, syntheticPoses: 4 }), 32);
+    const d = await openTestData(
+      validateBenchConfig({ n: 4, pairs: 3, syntheticIdentities: 10, syntheticPoses: 4 }),
+      32,
+    );
     const p = d.parts?.(d.indices[1]) as Uint8Array;
     expect(p.length).toBe(32 * 32);
     expect(d.parts?.(d.indices[1])).toBe(p); // rendered once
@@ -32,17 +44,18 @@ describe('openTestData', () => {
     expect(p.filter((v) => v === bottom).length).toBeGreaterThanOrEqual(4);
     // the 'top' pixels are the shirt's: their colour is the identity's shirt colour, not the background's
     const s = await d.source.get(d.indices[1]);
-    const meanOf = (code: number): number[] => [0, 1, 2].map((c) => {
-      let sum = 0;
-      let n = 0;
-      p.forEach((v, i) => {
-        if (v === code) {
-          sum += s.image.data[3 * i + c];
-          n++;
-        }
+    const meanOf = (code: number): number[] =>
+      [0, 1, 2].map((c) => {
+        let sum = 0;
+        let n = 0;
+        p.forEach((v, i) => {
+          if (v === code) {
+            sum += s.image.data[3 * i + c];
+            n++;
+          }
+        });
+        return sum / n;
       });
-      return sum / n;
-    });
     expect(Math.hypot(...meanOf(top).map((v, c) => v - meanOf(0)[c]))).toBeGreaterThan(10);
   });
 

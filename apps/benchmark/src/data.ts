@@ -5,7 +5,14 @@
  */
 import { DGPoseError, isDGPoseError } from '@dgpose/core';
 import { createSyntheticDataset, type RgbImage, type SampleSource } from '@dgpose/datasets';
-import { CHICTOPIA_LAYOUT, DEEPFASHION_LAYOUT, H36M_LAYOUT, openChictopiaPlus, openDeepFashion, openH36M } from '@dgpose/datasets/node';
+import {
+  CHICTOPIA_LAYOUT,
+  DEEPFASHION_LAYOUT,
+  H36M_LAYOUT,
+  openChictopiaPlus,
+  openDeepFashion,
+  openH36M,
+} from '@dgpose/datasets/node';
 import type { BenchConfig, DatasetName } from './options';
 import { selectIndices } from './options';
 import { DATASET_LABELS } from './paper';
@@ -49,7 +56,13 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
   try {
     switch (c.dataset) {
       case 'synthetic': {
-        const config = { seed: c.seed, size, identities: c.syntheticIdentities, posesPerIdentity: c.syntheticPoses, split: 'test' as const };
+        const config = {
+          seed: c.seed,
+          size,
+          identities: c.syntheticIdentities,
+          posesPerIdentity: c.syntheticPoses,
+          split: 'test' as const,
+        };
         const syn = createSyntheticDataset(config);
         source = syn;
         details = { config };
@@ -65,13 +78,25 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
           const P = syn.config.posesPerIdentity;
           const own = Math.floor(index / P);
           const ids = syn.identityIds.length;
-          return Array.from({ length: Math.min(n, ids - 1) }, (_, k) => syn.renderWorn(index, (((own + k + 1) % ids) * P + (index % P)) % syn.size));
+          return Array.from({ length: Math.min(n, ids - 1) }, (_, k) =>
+            syn.renderWorn(index, (((own + k + 1) % ids) * P + (index % P)) % syn.size),
+          );
         };
         break;
       }
       case 'deepfashion':
-        source = await openDeepFashion({ root: c.root as string, split: 'test', size: [size, size], missingImages: c.skipMissing ? 'skip' : 'error' });
-        details = { root: c.root, ...(c.skipMissing ? { skipped: (source as Awaited<ReturnType<typeof openDeepFashion>>).report().counts } : {}) };
+        source = await openDeepFashion({
+          root: c.root as string,
+          split: 'test',
+          size: [size, size],
+          missingImages: c.skipMissing ? 'skip' : 'error',
+        });
+        details = {
+          root: c.root,
+          ...(c.skipMissing
+            ? { skipped: (source as Awaited<ReturnType<typeof openDeepFashion>>).report().counts }
+            : {}),
+        };
         break;
       case 'h36m':
         source = await openH36M({ root: c.root as string, split: 'test', size, toCoco18: true });
@@ -87,27 +112,43 @@ export async function openTestData(c: BenchConfig, size: number): Promise<TestDa
       // the layout goes into the message, one line each, so the CLI and library users both see it
       const inner = e as DGPoseError;
       const what = inner.message.replace(/^\[[A-Z_]+\] /, '').split(/, expected /)[0];
-      const found = inner.details?.got !== undefined ? ` (${typeof inner.details.got === 'string' ? inner.details.got : JSON.stringify(inner.details.got)})` : '';
-      const where = inner.details?.path !== undefined && inner.details.path !== c.root ? ` [${inner.details.path}]` : '';
-      throw new DGPoseError('E_DATASET_LAYOUT', `cannot open ${DATASET_LABELS[c.dataset]} at --root ${c.root}: ${what}${found}${where}\n${layoutText(c.dataset as Exclude<DatasetName, 'synthetic'>)}`, {
-        argument: 'root',
-        cause: e,
-      });
+      const found =
+        inner.details?.got !== undefined
+          ? ` (${typeof inner.details.got === 'string' ? inner.details.got : JSON.stringify(inner.details.got)})`
+          : '';
+      const where =
+        inner.details?.path !== undefined && inner.details.path !== c.root ? ` [${inner.details.path}]` : '';
+      throw new DGPoseError(
+        'E_DATASET_LAYOUT',
+        `cannot open ${DATASET_LABELS[c.dataset]} at --root ${c.root}: ${what}${found}${where}\n${layoutText(c.dataset as Exclude<DatasetName, 'synthetic'>)}`,
+        {
+          argument: 'root',
+          cause: e,
+        },
+      );
     }
     throw e;
   }
   if (source.size === 0) {
-    throw new DGPoseError('E_DATASET_LAYOUT', `the ${split} split of ${DATASET_LABELS[c.dataset]} is empty${c.dataset === 'synthetic' ? ' (no test identity: raise --synthetic-identities)' : `\n${layoutText(c.dataset)}`}`, {
-      argument: 'root',
-      path: c.root,
-    });
+    throw new DGPoseError(
+      'E_DATASET_LAYOUT',
+      `the ${split} split of ${DATASET_LABELS[c.dataset]} is empty${c.dataset === 'synthetic' ? ' (no test identity: raise --synthetic-identities)' : `\n${layoutText(c.dataset)}`}`,
+      {
+        argument: 'root',
+        path: c.root,
+      },
+    );
   }
   const indices = selectIndices(source.size, c.n);
   const allPairs = source.pairs?.() ?? [];
   const pairSel = c.pairs === 0 ? [] : selectIndices(allPairs.length, c.pairs).map((k) => allPairs[k]);
   // without same-identity pairs, transfer into the pose of the next selected image (no ground truth)
   const pairs: [number, number][] =
-    allPairs.length > 0 ? pairSel : c.pairs === 0 || indices.length < 2 ? [] : selectIndices(indices.length, c.pairs).map((k) => [indices[k], indices[(k + 1) % indices.length]]);
+    allPairs.length > 0
+      ? pairSel
+      : c.pairs === 0 || indices.length < 2
+        ? []
+        : selectIndices(indices.length, c.pairs).map((k) => [indices[k], indices[(k + 1) % indices.length]]);
   const builtIn = c.dataset === 'synthetic';
   const id = `${c.dataset}-${size}`;
   const info: DataInfo = {

@@ -66,7 +66,12 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-async function timed<T>(timings: Record<string, Timing>, verb: string, images: number, fn: () => Promise<T>): Promise<T> {
+async function timed<T>(
+  timings: Record<string, Timing>,
+  verb: string,
+  images: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   const t0 = performance.now();
   const r = await fn();
   const t = (timings[verb] ??= { ms: 0, images: 0 });
@@ -85,7 +90,10 @@ export function isSupervisedOnly(model: Pick<DGPoseModel, 'kind' | 'config'>): b
 }
 
 /** Evaluates one model on its shard; shard 0 also returns the image grid rows. */
-export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<{ result: ModelResult; grid: GridRow[] }> {
+export async function evaluateModel(
+  lm: LoadedModel,
+  ctx: EvalContext,
+): Promise<{ result: ModelResult; grid: GridRow[] }> {
   const { data, estimator } = ctx;
   const model = lm.model;
   const semi = model.kind === 'semi';
@@ -105,14 +113,30 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
     const inputs = ss.map((s) => s.image);
     const poses = ss.map((s) => coco18(s.pose));
     if (poseOnly) {
-      const est = await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs));
-      ss.forEach((s, i) => images.push({ k: ks[i], index: data.indices[ks[i]], id: s.id, gt: flatPose(poses[i]), estimated: flatPose(coco18(est[i])) }));
-      ctx.log(`${lm.label}: estimated ${images.length}/${positions.length} poses (supervised-only: pose estimation only)`);
+      const est = await timed(timings, 'estimatePose', ss.length, () =>
+        (model as SemiDGPoseModel).estimatePose(inputs),
+      );
+      ss.forEach((s, i) =>
+        images.push({
+          k: ks[i],
+          index: data.indices[ks[i]],
+          id: s.id,
+          gt: flatPose(poses[i]),
+          estimated: flatPose(coco18(est[i])),
+        }),
+      );
+      ctx.log(
+        `${lm.label}: estimated ${images.length}/${positions.length} poses (supervised-only: pose estimation only)`,
+      );
       continue;
     }
-    const recon = await timed(timings, 'reconstruct', ss.length, () => (semi ? model.reconstruct(inputs) : model.reconstruct(inputs, poses)));
+    const recon = await timed(timings, 'reconstruct', ss.length, () =>
+      semi ? model.reconstruct(inputs) : model.reconstruct(inputs, poses),
+    );
     const zMu = await posteriorMeans(model, inputs, semi ? undefined : poses);
-    const est = semi ? await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs)) : undefined;
+    const est = semi
+      ? await timed(timings, 'estimatePose', ss.length, () => (model as SemiDGPoseModel).estimatePose(inputs))
+      : undefined;
     const redet = estimator ? await timed(timings, 'estimator', ss.length, () => estimator.estimate(recon)) : undefined;
     ss.forEach((s, i) => {
       images.push({
@@ -166,7 +190,8 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       : [];
     // swap test: A's appearance in the pose of another identity's image (the target of the pair half the
     // list away, so shards agree), scored against both people's own garment colours
-    const swapPartner = (k: number): number => data.pairs[(k + Math.floor(data.pairs.length / 2)) % data.pairs.length][1];
+    const swapPartner = (k: number): number =>
+      data.pairs[(k + Math.floor(data.pairs.length / 2)) % data.pairs.length][1];
     const swapSamples = data.parts && data.info.transferGroundTruth ? await samples(data, ks.map(swapPartner)) : [];
     const swapOk = swapSamples.map((s, i) => s.identity !== undefined && s.identity !== from[i].identity);
     const swapOut = swapOk.some(Boolean)
@@ -274,7 +299,11 @@ export async function evaluateModel(lm: LoadedModel, ctx: EvalContext): Promise<
       ...(lm.steps !== undefined ? { step: lm.steps } : {}),
       weightsKind: lm.weightsKind,
       sha256: lm.sha256,
-      reconstructionPose: poseOnly ? 'none (supervised-only: pose estimation only)' : semi ? 'estimated (mean of q(y|x))' : 'ground truth',
+      reconstructionPose: poseOnly
+        ? 'none (supervised-only: pose estimation only)'
+        : semi
+          ? 'estimated (mean of q(y|x))'
+          : 'ground truth',
       dataId: data.info.id,
       images,
       pairs,
@@ -304,7 +333,9 @@ export async function evaluateReference(
     const det = await estimator.estimate(ss.map((s) => s.image));
     timing.ms += performance.now() - t0;
     timing.images += ss.length;
-    ss.forEach((s, i) => images.push({ k: ks[i], index: data.indices[ks[i]], gt: flatPose(coco18(s.pose)), detected: flatPose(det[i]) }));
+    ss.forEach((s, i) =>
+      images.push({ k: ks[i], index: data.indices[ks[i]], gt: flatPose(coco18(s.pose)), detected: flatPose(det[i]) }),
+    );
   }
   return { dataId: data.info.id, estimator: estimator.name, main: opts.main, images, timing };
 }

@@ -2,7 +2,16 @@
  * Number formatting and the table definitions shared by the console, report.md and report.html
  * (each table is defined once, as a header and string rows; the renderers only lay it out).
  */
-import { APPEARANCE_TARGET_RATIO, CEILING_TARGET_FRACTION, type ColourStats, type MeanStd, type ModelSummary, type PckSummary, type SupervisedBaseline, type TableRow } from './summary';
+import {
+  APPEARANCE_TARGET_RATIO,
+  CEILING_TARGET_FRACTION,
+  type ColourStats,
+  type MeanStd,
+  type ModelSummary,
+  type PckSummary,
+  type SupervisedBaseline,
+  type TableRow,
+} from './summary';
 import type { Results } from './types';
 
 export function fmt(v: number | null | undefined, digits: number): string {
@@ -19,7 +28,9 @@ export function pctOf(v: number | null | undefined): string {
 }
 
 export function ssimName(r: Pick<Results, 'ssimConvention'>): string {
-  return r.ssimConvention === 'pg2' ? 'SSIM (pg2: 7x7 uniform, sample cov., as PG2 score.py)' : 'SSIM (wang: 11x11 Gaussian σ 1.5)';
+  return r.ssimConvention === 'pg2'
+    ? 'SSIM (pg2: 7x7 uniform, sample cov., as PG2 score.py)'
+    : 'SSIM (wang: 11x11 Gaussian σ 1.5)';
 }
 
 /** Table row cells: source, method, data, n, PSNR, SSIM. */
@@ -38,14 +49,22 @@ export function tableCells(r: TableRow): string[] {
 /** A fixed-width text table. */
 export function textTable(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (c ?? '').padEnd(w[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
 /** A markdown table (pipes in cells escaped). */
 export function mdTable(header: string[], rows: string[][]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 export function pckCells(p: PckSummary | null): [string, string] {
@@ -54,13 +73,14 @@ export function pckCells(p: PckSummary | null): [string, string] {
 
 /** What the transfer table's baselines are (text of both reports). */
 export const TRANSFER_BASELINES_TEXT =
-  'Appearance of image A drawn in the pose of image B of the same identity, scored against B. Below each model, its baselines: copy source (A unchanged); background only (each row filled with the mean of the two border pixels of that row of A: a picture with no person); z = 0 decode (the model\'s decoder with z = 0 and B\'s pose: the model ignoring appearance); constant colour (every garment predicted with the mean garment colour of the selection). The garment colour error is the RGB distance (0-255) between the mean colour of B and that of the output over B\'s part mask, top and bottom regions (fewer than 4 pixels: skipped), averaged over every pair and region. Sharpness is the output\'s high-frequency energy (mean squared Laplacian of the grey image) over the target\'s: 1 is as sharp as the truth, blur scores below 1; the adversarial term should raise it.';
+  "Appearance of image A drawn in the pose of image B of the same identity, scored against B. Below each model, its baselines: copy source (A unchanged); background only (each row filled with the mean of the two border pixels of that row of A: a picture with no person); z = 0 decode (the model's decoder with z = 0 and B's pose: the model ignoring appearance); constant colour (every garment predicted with the mean garment colour of the selection). The garment colour error is the RGB distance (0-255) between the mean colour of B and that of the output over B's part mask, top and bottom regions (fewer than 4 pixels: skipped), averaged over every pair and region. Sharpness is the output's high-frequency energy (mean squared Laplacian of the grey image) over the target's: 1 is as sharp as the truth, blur scores below 1; the adversarial term should raise it.";
 
 /** What the appearance table means (text of both reports). */
 export const APPEARANCE_TEXT = `The garment colour error of each model's transfers per region ('top': shirt and sleeves, 'bottom': trousers, shorts or skirt; masks from B's part map) beside the constant-colour baseline (every pair predicted with the mean garment colour over the selection: the error of a model ignoring appearance). The issue's target: model / constant <= 1/3.`;
 
 /** What the Semi pose-estimation table means (text of both reports). */
-export const SEMI_TEXT = 'Mean of q(y|x) against the ground-truth pose of each test image, beside the constant mean pose (every image predicted with the mean ground-truth pose of the selection: an estimator that ignores the image). When the run has a supervised-only model (the same q(y|x) network trained on the labelled subset alone, same steps; models\' supervisedOnly), each Semi model is shown beside the one of the same supervision, with the gain of Semi over it in PCKh@0.5 points: what the unlabelled images add.';
+export const SEMI_TEXT =
+  "Mean of q(y|x) against the ground-truth pose of each test image, beside the constant mean pose (every image predicted with the mean ground-truth pose of the selection: an estimator that ignores the image). When the run has a supervised-only model (the same q(y|x) network trained on the labelled subset alone, same steps; models' supervisedOnly), each Semi model is shown beside the one of the same supervision, with the gain of Semi over it in PCKh@0.5 points: what the unlabelled images add.";
 
 /** What the ceilings tables mean (text of both reports). */
 export const CEILINGS_TEXT = `Each estimator on the ground-truth test images: its ceiling (what it finds in real pictures). Below, the PCKh@0.5 of the poses it re-detects in each model's transfers, against the target pose, as a fraction of that ceiling (the issue's target: >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %).`;
@@ -77,7 +97,13 @@ function cell(m: MeanStd | undefined, digits: number, spread: boolean): string {
 }
 
 /** Transfer outputs and the baselines each model's transfer is shown beside (rows of the transfer table). */
-export const TRANSFER_OUTPUTS = Object.freeze(['transfer', 'copy source', 'background only', 'z = 0 decode', 'constant colour'] as const);
+export const TRANSFER_OUTPUTS = Object.freeze([
+  'transfer',
+  'copy source',
+  'background only',
+  'z = 0 decode',
+  'constant colour',
+] as const);
 
 /**
  * The pose-transfer table: per model, its transfer against the ground-truth target and the
@@ -101,9 +127,23 @@ export function transferTable(r: Results, opts: { spread: boolean } = { spread: 
       ['z = 0 decode', cell(t.zeroPsnr, 2, sp), cell(t.zeroSsim, 3, sp), col(a?.zero), sh(t.zeroSharpness)],
     ];
     if (a) lines.push(['constant colour', '–', '–', col(a.constant), '–']);
-    lines.forEach((l, i) => rows.push([i === 0 ? m.label : '', i === 0 ? m.dataLabel : '', i === 0 ? String(t.psnr.n) : '', ...l]));
+    lines.forEach((l, i) =>
+      rows.push([i === 0 ? m.label : '', i === 0 ? m.dataLabel : '', i === 0 ? String(t.psnr.n) : '', ...l]),
+    );
   }
-  return { header: ['model', 'data', 'pairs', 'output', 'PSNR (dB)', `SSIM (${r.ssimConvention})`, 'garment colour error', 'sharpness (HF energy / truth)'], rows };
+  return {
+    header: [
+      'model',
+      'data',
+      'pairs',
+      'output',
+      'PSNR (dB)',
+      `SSIM (${r.ssimConvention})`,
+      'garment colour error',
+      'sharpness (HF energy / truth)',
+    ],
+    rows,
+  };
 }
 
 function yesNo(ok: boolean | null): string {
@@ -119,24 +159,54 @@ export function appearanceTable(r: Results, opts: { spread: boolean } = { spread
   if (!ms.length) return null;
   const sp = opts.spread;
   return {
-    header: ['model', 'data', 'pairs', 'top', 'bottom', 'all regions', 'constant colour (all)', 'model / constant (rounded up)', 'target <= 1/3'],
+    header: [
+      'model',
+      'data',
+      'pairs',
+      'top',
+      'bottom',
+      'all regions',
+      'constant colour (all)',
+      'model / constant (rounded up)',
+      'target <= 1/3',
+    ],
     rows: ms.map((m) => {
       const a = m.appearance as NonNullable<ModelSummary['appearance']>;
-      return [m.label, m.dataLabel, String(a.pairs), cell(a.model.top, 1, sp), cell(a.model.bottom, 1, sp), cell(a.model.all, 1, sp), cell(a.constant.all, 1, sp), a.ratio === null ? '–' : (Math.ceil(1000 * a.ratio) / 1000).toFixed(3), yesNo(a.ratio === null ? null : a.ratio <= APPEARANCE_TARGET_RATIO)];
+      return [
+        m.label,
+        m.dataLabel,
+        String(a.pairs),
+        cell(a.model.top, 1, sp),
+        cell(a.model.bottom, 1, sp),
+        cell(a.model.all, 1, sp),
+        cell(a.constant.all, 1, sp),
+        a.ratio === null ? '–' : (Math.ceil(1000 * a.ratio) / 1000).toFixed(3),
+        yesNo(a.ratio === null ? null : a.ratio <= APPEARANCE_TARGET_RATIO),
+      ];
     }),
   };
 }
 
 /** What the latent table means (text of both reports). */
 export const LATENT_TEXT =
-  'What the appearance code z carries. Active units: dimensions of z whose posterior mean (q(z|x,y) of each test image) varies over the images (variance > 0.01; Burda et al. 2016). Swap test: the appearance of A drawn in the pose of an image B of another identity; the output\'s garment colours (over B\'s part masks) are compared with A\'s and B\'s own. A model that keeps the person follows A in nearly every comparison; one that ignores z scores about 50 %. Generation: 8 samples from the prior p(z) in each test pose; their per-pixel spread (std, RGB 0-255) on the person, beside that of 8 real people of the data in the same pose and silhouette; target ratio >= 0.4 (a decoder that ignores z gives about 0).';
+  "What the appearance code z carries. Active units: dimensions of z whose posterior mean (q(z|x,y) of each test image) varies over the images (variance > 0.01; Burda et al. 2016). Swap test: the appearance of A drawn in the pose of an image B of another identity; the output's garment colours (over B's part masks) are compared with A's and B's own. A model that keeps the person follows A in nearly every comparison; one that ignores z scores about 50 %. Generation: 8 samples from the prior p(z) in each test pose; their per-pixel spread (std, RGB 0-255) on the person, beside that of 8 real people of the data in the same pose and silhouette; target ratio >= 0.4 (a decoder that ignores z gives about 0).";
 
 /** The latent table: active units and the swap test per model. */
 export function latentTable(r: Results): TableDef | null {
   const ms = r.summary.models.filter((m) => m.latent);
   if (!ms.length) return null;
   return {
-    header: ['model', 'data', 'active units / d_z', 'swaps compared', 'colour follows A (%)', 'distance to A', 'distance to B', 'sample spread / people spread', 'ratio (target >= 0.4)'],
+    header: [
+      'model',
+      'data',
+      'active units / d_z',
+      'swaps compared',
+      'colour follows A (%)',
+      'distance to A',
+      'distance to B',
+      'sample spread / people spread',
+      'ratio (target >= 0.4)',
+    ],
     rows: ms.map((m) => {
       const l = m.latent as NonNullable<ModelSummary['latent']>;
       const sw = l.swap;
@@ -167,7 +237,12 @@ export function ceilingTable(r: Results): TableDef | null {
   if (!cs.length) return null;
   return {
     header: ['estimator', 'data', 'images', 'PCKh@0.5 (%) on the ground-truth images (ceiling)', 'PCK@0.1 bbox (%)'],
-    rows: cs.map((c) => [`${c.estimator}${c.main ? " (the run's estimator)" : ''}`, c.dataLabel, String(c.pck?.images ?? 0), ...pckCells(c.pck)]),
+    rows: cs.map((c) => [
+      `${c.estimator}${c.main ? " (the run's estimator)" : ''}`,
+      c.dataLabel,
+      String(c.pck?.images ?? 0),
+      ...pckCells(c.pck),
+    ]),
   };
 }
 
@@ -186,7 +261,18 @@ export function transferCeilingTable(r: Results): TableDef | null {
     ]),
   );
   if (!rows.length) return null;
-  return { header: ['model', 'estimator', 'data', 'transfer PCKh@0.5 (%)', 'ceiling PCKh@0.5 (%)', 'fraction of ceiling (rounded down)', `target >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %`], rows };
+  return {
+    header: [
+      'model',
+      'estimator',
+      'data',
+      'transfer PCKh@0.5 (%)',
+      'ceiling PCKh@0.5 (%)',
+      'fraction of ceiling (rounded down)',
+      `target >= ${Math.round(100 * CEILING_TARGET_FRACTION)} %`,
+    ],
+    rows,
+  };
 }
 
 /** A difference of two fractions in percentage points, signed: `+12.3`, `-4.0`, or '–'. */
@@ -228,7 +314,9 @@ export function semiTable(r: Results): TableDef | null {
       'data',
       'PCKh@0.5 (%)',
       'PCK@0.1 bbox (%)',
-      ...(withSup ? ['supervised-only model, same supervision', 'its PCKh@0.5 (%)', 'gain of Semi (PCKh@0.5 points)'] : []),
+      ...(withSup
+        ? ['supervised-only model, same supervision', 'its PCKh@0.5 (%)', 'gain of Semi (PCKh@0.5 points)']
+        : []),
       'constant mean pose PCKh@0.5 (%)',
       'constant mean pose PCK@0.1 bbox (%)',
     ],
@@ -259,16 +347,37 @@ export function consoleTables(r: Results): string {
     out.push(`${t.title}`, textTable(header, t.rows.map(tableCells)), `  note: ${t.note}`, '');
   }
   const tr = transferTable(r, { spread: false });
-  if (tr) out.push('Pose transfer against the ground-truth target image (same identity, target pose), beside the baselines', textTable(tr.header, tr.rows), '');
+  if (tr)
+    out.push(
+      'Pose transfer against the ground-truth target image (same identity, target pose), beside the baselines',
+      textTable(tr.header, tr.rows),
+      '',
+    );
   const ap = appearanceTable(r, { spread: false });
-  if (ap) out.push('Appearance fidelity: garment colour error (RGB distance 0-255 of region means over the target\'s part map)', textTable(ap.header, ap.rows), '');
+  if (ap)
+    out.push(
+      "Appearance fidelity: garment colour error (RGB distance 0-255 of region means over the target's part map)",
+      textTable(ap.header, ap.rows),
+      '',
+    );
   for (const l of appearanceAbsentLines(r)) out.push(l, '');
   const lt = latentTable(r);
-  if (lt) out.push('What z carries: active units and the swap test (A\'s appearance in the pose of another identity)', textTable(lt.header, lt.rows), '');
+  if (lt)
+    out.push(
+      "What z carries: active units and the swap test (A's appearance in the pose of another identity)",
+      textTable(lt.header, lt.rows),
+      '',
+    );
   const ce = ceilingTable(r);
-  if (ce) out.push('Estimator ceilings: each estimator on the ground-truth test images', textTable(ce.header, ce.rows), '');
+  if (ce)
+    out.push('Estimator ceilings: each estimator on the ground-truth test images', textTable(ce.header, ce.rows), '');
   const tc = transferCeilingTable(r);
-  if (tc) out.push('Poses re-detected in transfers as a fraction of the estimator\'s ceiling', textTable(tc.header, tc.rows), '');
+  if (tc)
+    out.push(
+      "Poses re-detected in transfers as a fraction of the estimator's ceiling",
+      textTable(tc.header, tc.rows),
+      '',
+    );
   for (const n of r.notices ?? []) out.push(`notice: ${n}`, '');
   const pk = r.summary.models.filter((m) => m.pckReconstruction || m.pckEstimate);
   if (pk.length) {
@@ -278,7 +387,12 @@ export function consoleTables(r: Results): string {
         ['model', 'data', 'recon PCKh@0.5', 'recon PCK@0.1bbox', 'q(y|x) PCKh@0.5', 'q(y|x) PCK@0.1bbox'],
         [
           ...r.summary.references.map((ref) => ['(ground-truth images)', ref.dataLabel, ...pckCells(ref.pck), '', '']),
-          ...pk.map((m) => [m.label, m.dataLabel, ...pckCells(m.pckReconstruction), ...(m.pckEstimate ? pckCells(m.pckEstimate) : ['', ''])]),
+          ...pk.map((m) => [
+            m.label,
+            m.dataLabel,
+            ...pckCells(m.pckReconstruction),
+            ...(m.pckEstimate ? pckCells(m.pckEstimate) : ['', '']),
+          ]),
         ],
       ),
       '',
@@ -287,13 +401,27 @@ export function consoleTables(r: Results): string {
   const st = semiTable(r);
   if (st) {
     const sup = supervisedOnlyModels(r).length > 0;
-    out.push(`Semi-DGPose pose estimation (q(y|x) means) beside the constant mean pose${sup ? ' and the supervised-only baseline of the same supervision' : ''}`, textTable(st.header, st.rows), '');
+    out.push(
+      `Semi-DGPose pose estimation (q(y|x) means) beside the constant mean pose${sup ? ' and the supervised-only baseline of the same supervision' : ''}`,
+      textTable(st.header, st.rows),
+      '',
+    );
   }
   return out.join('\n');
 }
 
 /** The "Models" table of both reports (markdown and HTML): one row per evaluated model. */
-export const MODEL_TABLE_HEADER = ['model', 'kind', 'preset', 'supervision', 'image', 'parameters', 'training steps', 'source', 'weights sha256'];
+export const MODEL_TABLE_HEADER = [
+  'model',
+  'kind',
+  'preset',
+  'supervision',
+  'image',
+  'parameters',
+  'training steps',
+  'source',
+  'weights sha256',
+];
 
 export function modelTableRows(r: Results): string[][] {
   return r.models.map((m) => [
@@ -311,8 +439,31 @@ export function modelTableRows(r: Results): string[][] {
 
 export const ENGINES_TEXT =
   'Each verb at batch 1 on the two inference engines: tfjs on the backend of this run, and onnxruntime-node on the same weights exported by @dgpose/onnx (same threads, graph optimisation "all"). Calls interleaved, best and median ms; speed-up = tfjs best / onnxruntime best.';
-export const ENGINES_HEAD = ['model', 'verb', 'tfjs best', 'tfjs median', 'onnxruntime best', 'onnxruntime median', 'speed-up'];
+export const ENGINES_HEAD = [
+  'model',
+  'verb',
+  'tfjs best',
+  'tfjs median',
+  'onnxruntime best',
+  'onnxruntime median',
+  'speed-up',
+];
 /** A row of the engines table (ms, 2 decimals). */
-export function engineRow(e: { model: string; verb: string; tfjsBestMs: number; tfjsMedianMs: number; onnxBestMs: number; onnxMedianMs: number }): string[] {
-  return [e.model, e.verb, fmt(e.tfjsBestMs, 2), fmt(e.tfjsMedianMs, 2), fmt(e.onnxBestMs, 2), fmt(e.onnxMedianMs, 2), `${fmt(e.tfjsBestMs / e.onnxBestMs, 1)}x`];
+export function engineRow(e: {
+  model: string;
+  verb: string;
+  tfjsBestMs: number;
+  tfjsMedianMs: number;
+  onnxBestMs: number;
+  onnxMedianMs: number;
+}): string[] {
+  return [
+    e.model,
+    e.verb,
+    fmt(e.tfjsBestMs, 2),
+    fmt(e.tfjsMedianMs, 2),
+    fmt(e.onnxBestMs, 2),
+    fmt(e.onnxMedianMs, 2),
+    `${fmt(e.tfjsBestMs / e.onnxBestMs, 1)}x`,
+  ];
 }

@@ -1,6 +1,14 @@
 import { PART_NAMES } from '@dgpose/datasets';
 import type { RgbImage } from '@dgpose/models';
-import { GARMENT_REGIONS, MIN_REGION_PIXELS, colourDistance, constantColourBaseline, garmentColourError, regionMeanColours, type Rgb } from './garment-colour';
+import {
+  GARMENT_REGIONS,
+  MIN_REGION_PIXELS,
+  colourDistance,
+  constantColourBaseline,
+  garmentColourError,
+  regionMeanColours,
+  type Rgb,
+} from './garment-colour';
 import { appearanceSummary } from './summary';
 import type { PairRecord } from './types';
 
@@ -37,7 +45,8 @@ describe('garment colour error', () => {
     // a striped shirt: the mean of its two colours
     const striped = paint(parts, { [BOTTOM]: BLUE });
     for (let x = 2; x <= 5; x++) striped.data.set(x % 2 ? [0, 0, 0] : [100, 50, 250], 3 * (2 * W + x));
-    for (let x = 2; x <= 5; x++) for (const y of [1, 3]) striped.data.set(x % 2 ? [0, 0, 0] : [100, 50, 250], 3 * (y * W + x));
+    for (let x = 2; x <= 5; x++)
+      for (const y of [1, 3]) striped.data.set(x % 2 ? [0, 0, 0] : [100, 50, 250], 3 * (y * W + x));
     expect(regionMeanColours(striped, parts).top).toEqual([50, 25, 125]);
   });
 
@@ -95,7 +104,15 @@ describe('the constant-colour baseline', () => {
     ];
     const pair = (i: number, generated: RgbImage): PairRecord => {
       const truth = regionMeanColours(paint(parts, { [TOP]: tops[i], [BOTTOM]: bottoms[i] }), parts);
-      return { k: i, from: 0, to: 1, gt: [], ssim: 0.5, gtColour: truth, colour: garmentColourError(truth, generated, parts) };
+      return {
+        k: i,
+        from: 0,
+        to: 1,
+        gt: [],
+        ssim: 0.5,
+        gtColour: truth,
+        colour: garmentColourError(truth, generated, parts),
+      };
     };
     const right = appearanceSummary([0, 1].map((i) => pair(i, paint(parts, { [TOP]: tops[i], [BOTTOM]: bottoms[i] }))));
     expect(right?.model.all.mean).toBe(0);

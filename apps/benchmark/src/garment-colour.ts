@@ -93,11 +93,16 @@ export function garmentColourError(truth: GarmentColours, generated: RgbImage, p
  * The constant-colour baseline: per region, the mean of the ground truth's region colours over all
  * pairs (null when no pair has the region), and each pair's error when predicted with it.
  */
-export function constantColourBaseline(truths: readonly GarmentColours[]): { colours: Record<GarmentRegion, Rgb | null>; errors: GarmentColourError[] } {
+export function constantColourBaseline(truths: readonly GarmentColours[]): {
+  colours: Record<GarmentRegion, Rgb | null>;
+  errors: GarmentColourError[];
+} {
   const colours = {} as Record<GarmentRegion, Rgb | null>;
   for (const r of GARMENT_REGIONS) {
     const present = truths.map((t) => t[r]).filter((c): c is Rgb => c !== undefined);
-    colours[r] = present.length ? [0, 1, 2].map((ch) => present.reduce((s, c) => s + c[ch], 0) / present.length) as Rgb : null;
+    colours[r] = present.length
+      ? ([0, 1, 2].map((ch) => present.reduce((s, c) => s + c[ch], 0) / present.length) as Rgb)
+      : null;
   }
   const errors = truths.map((t) => {
     const e: GarmentColourError = {};

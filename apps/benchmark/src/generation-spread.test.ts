@@ -28,7 +28,9 @@ describe('generation spread', () => {
     const people = Array.from({ length: 8 }, (_, k) => src.renderWorn(0, 2 * (k + 1)));
     const own = src.getSync(0).image;
     // the failure this measures: the same person, only the background tint changes
-    const tinted = Array.from({ length: 8 }, (_, k) => img(64, 64, (p, c) => (parts[p] === 0 ? (own.data[3 * p + c] + 10 * k) % 256 : own.data[3 * p + c])));
+    const tinted = Array.from({ length: 8 }, (_, k) =>
+      img(64, 64, (p, c) => (parts[p] === 0 ? (own.data[3 * p + c] + 10 * k) % 256 : own.data[3 * p + c])),
+    );
     const sp = personSpread(people, parts) as number;
     expect(sp).toBeGreaterThan(25);
     expect(personSpread(tinted, parts)).toBe(0);

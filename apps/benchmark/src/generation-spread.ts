@@ -21,7 +21,11 @@ export const GENERATION_SAMPLES = 8;
 export function personSpread(images: readonly RgbImage[], parts: Uint8Array): number | null {
   if (images.length < 2) return null;
   const { width, height } = images[0];
-  if (parts.length !== width * height || images.some((im) => im.width !== width || im.height !== height || im.channels !== 3)) return null;
+  if (
+    parts.length !== width * height ||
+    images.some((im) => im.width !== width || im.height !== height || im.channels !== 3)
+  )
+    return null;
   const n = images.length;
   let sum = 0;
   let count = 0;

@@ -12,5 +12,10 @@ export async function gridPng(rows: GridRow[], opts: { scale?: number; gap?: num
   const scale = opts.scale ?? Math.max(1, Math.round(128 / Math.max(...cells.map((c) => Math.max(c.width, c.height)))));
   const cellWidth = Math.max(...cells.map((c) => c.width)) * scale;
   const cellHeight = Math.max(...cells.map((c) => c.height)) * scale;
-  return encodePng(tileImages(rows.map((r) => r.cells), { cellWidth, cellHeight, gap: opts.gap ?? 2 }));
+  return encodePng(
+    tileImages(
+      rows.map((r) => r.cells),
+      { cellWidth, cellHeight, gap: opts.gap ?? 2 },
+    ),
+  );
 }

@@ -8,7 +8,14 @@ import { saveCheckpoint, saveModel } from '@dgpose/models/node';
 import { createPoseRegressor } from '@dgpose/zoo';
 import { useBackend } from '@dgpose/test-utils';
 import { getZooEntry } from '@dgpose/zoo';
-import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, movenetDirFor, zooModelNames } from './load';
+import {
+  loadCeilingEstimators,
+  loadCheckpointModel,
+  loadEstimator,
+  loadZooModel,
+  movenetDirFor,
+  zooModelNames,
+} from './load';
 import { validateBenchConfig } from './options';
 
 let tmp: string;
@@ -51,7 +58,9 @@ describe('model folders', () => {
     await fsp.writeFile(path.join(empty, 'notes.txt'), 'hi');
     const e = await rejection(loadCheckpointModel(empty));
     expect(isDGPoseError(e, 'E_CHECKPOINT')).toBe(true);
-    expect(e.message).toMatch(/no model in .*empty, expected model\.json \(saveModel output\), checkpoint\.json \+ weights\/ \(a checkpoint\), or a dgpose-train run folder/);
+    expect(e.message).toMatch(
+      /no model in .*empty, expected model\.json \(saveModel output\), checkpoint\.json \+ weights\/ \(a checkpoint\), or a dgpose-train run folder/,
+    );
     expect(e.message).toMatch(/notes\.txt/);
     expect((await rejection(loadCheckpointModel(path.join(tmp, 'missing')))).message).toMatch(/does not exist/);
   });
@@ -111,7 +120,9 @@ describe('zoo names', () => {
     const valid = zooModelNames();
     const e = await rejection(loadZooModel('conditional-huge-512', {}));
     expect(isDGPoseError(e, 'E_CONFIG')).toBe(true);
-    expect(e.message).toContain(`unknown zoo model 'conditional-huge-512'; valid: ${valid.length ? valid.join(', ') : '(none'}`);
+    expect(e.message).toContain(
+      `unknown zoo model 'conditional-huge-512'; valid: ${valid.length ? valid.join(', ') : '(none'}`,
+    );
     const reg = await rejection(loadZooModel('pose-regressor-64', {}));
     expect(reg.message).toMatch(/pose-regressor-64/);
   });
@@ -139,7 +150,9 @@ describe('estimator', () => {
     expect(await loadEstimator(validateBenchConfig({ estimator: 'none' }))).toBeNull();
     const err = await rejection(loadEstimator(validateBenchConfig({ zooWeights: path.join(tmp, 'no-zoo') })));
     expect(isDGPoseError(err, 'E_CONFIG')).toBe(true);
-    expect(err.message).toMatch(/the zoo has no usable pose-regressor-64 weights \(.*cannot read zoo weights manifest .*no-zoo\/pose-regressor-64\/model\.json.*\); pass --estimator-weights DIR or --estimator none/);
+    expect(err.message).toMatch(
+      /the zoo has no usable pose-regressor-64 weights \(.*cannot read zoo weights manifest .*no-zoo\/pose-regressor-64\/model\.json.*\); pass --estimator-weights DIR or --estimator none/,
+    );
   });
 
   it('ceiling estimators: auto adds the other kinds, skipping MoveNet with a notice when its files are missing; an explicit one must load', async () => {
@@ -148,12 +161,29 @@ describe('estimator', () => {
     try {
       const auto = await loadCeilingEstimators(c, main);
       expect(auto.estimators).toEqual([]);
-      expect(auto.notices).toEqual([expect.stringMatching(/^movenet-lightning ceiling skipped: cannot read MoveNet model .*no-movenet\/movenet-lightning\.json/)]);
-      expect(await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['none'] }), main)).toEqual({ estimators: [], notices: [] });
-      expect(await loadCeilingEstimators(validateBenchConfig({ estimator: 'none' }), null)).toEqual({ estimators: [], notices: [] });
+      expect(auto.notices).toEqual([
+        expect.stringMatching(
+          /^movenet-lightning ceiling skipped: cannot read MoveNet model .*no-movenet\/movenet-lightning\.json/,
+        ),
+      ]);
+      expect(await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['none'] }), main)).toEqual({
+        estimators: [],
+        notices: [],
+      });
+      expect(await loadCeilingEstimators(validateBenchConfig({ estimator: 'none' }), null)).toEqual({
+        estimators: [],
+        notices: [],
+      });
       // the run's own estimator is not loaded twice
-      expect((await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['regressor'] }), main)).estimators).toEqual([]);
-      const err = await rejection(loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['movenet'], movenetDir: path.join(tmp, 'no-movenet') }), main));
+      expect(
+        (await loadCeilingEstimators(validateBenchConfig({ ceilingEstimators: ['regressor'] }), main)).estimators,
+      ).toEqual([]);
+      const err = await rejection(
+        loadCeilingEstimators(
+          validateBenchConfig({ ceilingEstimators: ['movenet'], movenetDir: path.join(tmp, 'no-movenet') }),
+          main,
+        ),
+      );
       expect(isDGPoseError(err, 'E_IO')).toBe(true);
     } finally {
       main?.estimator.dispose();
@@ -170,7 +200,10 @@ describe('where MoveNet comes from (the zoo ships no copy)', () => {
       expect(movenetDirFor({})).toBeUndefined();
       delete process.env.DGPOSE_MOVENET_DIR;
       const shared = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'data', 'realdata', 'models');
-      const there = await fsp.stat(path.join(shared, 'movenet-lightning.json')).then(() => true, () => false);
+      const there = await fsp.stat(path.join(shared, 'movenet-lightning.json')).then(
+        () => true,
+        () => false,
+      );
       expect(movenetDirFor({})).toBe(there ? shared : undefined);
     } finally {
       if (saved === undefined) delete process.env.DGPOSE_MOVENET_DIR;

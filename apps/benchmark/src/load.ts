@@ -41,25 +41,47 @@ export async function loadZooModel(name: string, c: Pick<BenchConfig, 'zooWeight
   try {
     entry = getZooEntry(name);
   } catch {
-    throw new DGPoseError('E_CONFIG', `unknown zoo model '${name}'; valid: ${valid.length ? valid.join(', ') : '(none: the zoo has no DGPose weights yet)'}`, {
-      argument: 'models',
-      expected: valid,
-      got: name,
-    });
+    throw new DGPoseError(
+      'E_CONFIG',
+      `unknown zoo model '${name}'; valid: ${valid.length ? valid.join(', ') : '(none: the zoo has no DGPose weights yet)'}`,
+      {
+        argument: 'models',
+        expected: valid,
+        got: name,
+      },
+    );
   }
   if (entry.kind !== 'conditional' && entry.kind !== 'semi') {
-    throw new DGPoseError('E_CONFIG', `zoo entry '${name}' is a ${entry.kind}, not a DGPose model; valid: ${valid.join(', ')}`, { argument: 'models', expected: valid, got: name });
+    throw new DGPoseError(
+      'E_CONFIG',
+      `zoo entry '${name}' is a ${entry.kind}, not a DGPose model; valid: ${valid.join(', ')}`,
+      { argument: 'models', expected: valid, got: name },
+    );
   }
   let model: DGPoseModel;
   try {
-    model = (await loadPretrained(name, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {})) as DGPoseModel;
+    model = (await loadPretrained(
+      name,
+      c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {},
+    )) as DGPoseModel;
   } catch (e) {
     // never silently skipped: a registered entry whose files are missing or differ stops the run
-    if (isDGPoseError(e)) throw new DGPoseError(e.code, `zoo model '${name}' cannot be loaded: ${e.message.replace(/^\[[A-Z_]+\] /, '')}`, { argument: 'models', cause: e });
+    if (isDGPoseError(e))
+      throw new DGPoseError(e.code, `zoo model '${name}' cannot be loaded: ${e.message.replace(/^\[[A-Z_]+\] /, '')}`, {
+        argument: 'models',
+        cause: e,
+      });
     throw e;
   }
   // a model loaded from exported weights has step 0: the registry knows how long it was trained
-  return { label: name, source: { type: 'zoo', name }, model, weightsKind: entry.weightsKind, sha256: entry.shards.map((s) => s.sha256), steps: entry.steps };
+  return {
+    label: name,
+    source: { type: 'zoo', name },
+    model,
+    weightsKind: entry.weightsKind,
+    sha256: entry.shards.map((s) => s.sha256),
+    steps: entry.steps,
+  };
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -80,7 +102,11 @@ async function readManifest(dir: string): Promise<WeightsManifest> {
   try {
     return JSON.parse(text) as WeightsManifest;
   } catch (e) {
-    throw new DGPoseError('E_CHECKPOINT', `checkpoint refused: ${file} is not valid JSON`, { argument: 'checkpoint', path: file, cause: e });
+    throw new DGPoseError('E_CHECKPOINT', `checkpoint refused: ${file} is not valid JSON`, {
+      argument: 'checkpoint',
+      path: file,
+      cause: e,
+    });
   }
 }
 
@@ -88,13 +114,20 @@ async function readManifest(dir: string): Promise<WeightsManifest> {
  * The folder holding the weights to load: `dir` itself when it has model.json, else a
  * dgpose-train run folder's `final/` or its newest checkpoint (`checkpoints/latest`).
  */
-export async function resolveModelDir(dir: string): Promise<{ dir: string; what: 'weights' | 'checkpoint'; manifestDir: string }> {
+export async function resolveModelDir(
+  dir: string,
+): Promise<{ dir: string; what: 'weights' | 'checkpoint'; manifestDir: string }> {
   if (!(await exists(dir))) {
-    throw new DGPoseError('E_CHECKPOINT', `checkpoint folder ${dir} does not exist`, { argument: 'checkpoint', path: dir });
+    throw new DGPoseError('E_CHECKPOINT', `checkpoint folder ${dir} does not exist`, {
+      argument: 'checkpoint',
+      path: dir,
+    });
   }
-  if (await exists(path.join(dir, CHECKPOINT_MARKER))) return { dir, what: 'checkpoint', manifestDir: path.join(dir, 'weights') };
+  if (await exists(path.join(dir, CHECKPOINT_MARKER)))
+    return { dir, what: 'checkpoint', manifestDir: path.join(dir, 'weights') };
   if (await exists(path.join(dir, WEIGHTS_MANIFEST_FILE))) return { dir, what: 'weights', manifestDir: dir };
-  if (await exists(path.join(dir, 'final', WEIGHTS_MANIFEST_FILE))) return { dir: path.join(dir, 'final'), what: 'weights', manifestDir: path.join(dir, 'final') };
+  if (await exists(path.join(dir, 'final', WEIGHTS_MANIFEST_FILE)))
+    return { dir: path.join(dir, 'final'), what: 'weights', manifestDir: path.join(dir, 'final') };
   const latest = await fsp.readFile(path.join(dir, 'checkpoints', 'latest'), 'utf8').catch(() => null);
   if (latest !== null && /^step-\d+$/.test(latest.trim())) {
     const ck = path.join(dir, 'checkpoints', latest.trim());
@@ -113,12 +146,16 @@ export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> 
   const { dir, what, manifestDir } = await resolveModelDir(path.resolve(dirArg));
   const manifest = await readManifest(manifestDir);
   if (typeof manifest.kind !== 'string' || !DGPOSE_KINDS.includes(manifest.kind)) {
-    throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: it holds ${manifest.kind ? `'${manifest.kind}'` : 'untyped'} weights, not a DGPose model`, {
-      argument: 'checkpoint',
-      expected: DGPOSE_KINDS,
-      got: manifest.kind ?? 'none',
-      path: path.join(manifestDir, WEIGHTS_MANIFEST_FILE),
-    });
+    throw new DGPoseError(
+      'E_CHECKPOINT',
+      `checkpoint ${dirArg} refused: it holds ${manifest.kind ? `'${manifest.kind}'` : 'untyped'} weights, not a DGPose model`,
+      {
+        argument: 'checkpoint',
+        expected: DGPOSE_KINDS,
+        got: manifest.kind ?? 'none',
+        path: path.join(manifestDir, WEIGHTS_MANIFEST_FILE),
+      },
+    );
   }
   let model: DGPoseModel;
   let steps: number | undefined;
@@ -133,7 +170,11 @@ export async function loadCheckpointModel(dirArg: string): Promise<LoadedModel> 
     }
   } catch (e) {
     if (isDGPoseError(e)) {
-      throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: ${e.message}`, { argument: 'checkpoint', path: dir, cause: e });
+      throw new DGPoseError('E_CHECKPOINT', `checkpoint ${dirArg} refused: ${e.message}`, {
+        argument: 'checkpoint',
+        path: dir,
+        cause: e,
+      });
     }
     throw e;
   }
@@ -164,7 +205,8 @@ export async function runSteps(runDir: string): Promise<number | undefined> {
     if (!line.includes('"end"')) continue;
     try {
       const e = JSON.parse(line) as { type?: string; event?: string; step?: unknown };
-      if (e.type === 'event' && e.event === 'end' && typeof e.step === 'number' && Number.isSafeInteger(e.step)) steps = e.step;
+      if (e.type === 'event' && e.event === 'end' && typeof e.step === 'number' && Number.isSafeInteger(e.step))
+        steps = e.step;
     } catch {
       // a torn last line of a log being written: ignored
     }
@@ -194,7 +236,10 @@ export function movenetDirFor(c: Pick<BenchConfig, 'movenetDir'>): string | unde
   return existsSync(path.join(shared, 'movenet-lightning.json')) ? shared : undefined;
 }
 
-function movenetOptions(c: Pick<BenchConfig, 'movenetDir'>, variant?: 'lightning' | 'thunder'): { modelDir?: string; variant?: 'lightning' | 'thunder' } {
+function movenetOptions(
+  c: Pick<BenchConfig, 'movenetDir'>,
+  variant?: 'lightning' | 'thunder',
+): { modelDir?: string; variant?: 'lightning' | 'thunder' } {
   const modelDir = movenetDirFor(c);
   return { ...(modelDir !== undefined ? { modelDir } : {}), ...(variant ? { variant } : {}) };
 }
@@ -209,20 +254,35 @@ export async function loadEstimator(c: BenchConfig): Promise<{ estimator: PoseEs
   if (choice === 'movenet') return { estimator: await createMoveNet(movenetOptions(c)), kind: 'movenet' };
   if (c.estimatorWeights !== undefined) {
     try {
-      return { estimator: await loadPoseRegressorFromWeights(await readWeightBytes(c.estimatorWeights)), kind: `pose-regressor (${c.estimatorWeights})` };
+      return {
+        estimator: await loadPoseRegressorFromWeights(await readWeightBytes(c.estimatorWeights)),
+        kind: `pose-regressor (${c.estimatorWeights})`,
+      };
     } catch (e) {
-      if (isDGPoseError(e)) throw new DGPoseError(e.code, `--estimator-weights ${c.estimatorWeights}: ${e.message}`, { argument: 'estimatorWeights', path: c.estimatorWeights, cause: e });
+      if (isDGPoseError(e))
+        throw new DGPoseError(e.code, `--estimator-weights ${c.estimatorWeights}: ${e.message}`, {
+          argument: 'estimatorWeights',
+          path: c.estimatorWeights,
+          cause: e,
+        });
       throw e;
     }
   }
   try {
-    return { estimator: await loadPretrained(REGRESSOR_NAME, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {}), kind: `zoo ${REGRESSOR_NAME}` };
+    return {
+      estimator: await loadPretrained(REGRESSOR_NAME, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {}),
+      kind: `zoo ${REGRESSOR_NAME}`,
+    };
   } catch (e) {
     if (isDGPoseError(e, 'E_ARG') || isDGPoseError(e, 'E_IO')) {
-      throw new DGPoseError('E_CONFIG', `the zoo has no usable ${REGRESSOR_NAME} weights (${(e as Error).message}); pass --estimator-weights DIR or --estimator none`, {
-        argument: 'estimator',
-        cause: e,
-      });
+      throw new DGPoseError(
+        'E_CONFIG',
+        `the zoo has no usable ${REGRESSOR_NAME} weights (${(e as Error).message}); pass --estimator-weights DIR or --estimator none`,
+        {
+          argument: 'estimator',
+          cause: e,
+        },
+      );
     }
     throw e;
   }
@@ -241,15 +301,30 @@ export async function loadCeilingEstimators(
   const auto = c.ceilingEstimators.includes('auto');
   if (c.ceilingEstimators.includes('none') || (auto && main === null)) return { estimators: [], notices: [] };
   const mainIsRegressor = main !== null && main.kind !== 'movenet';
-  const wanted = auto ? (mainIsRegressor ? ['movenet-lightning'] : ['regressor', 'movenet-lightning']) : c.ceilingEstimators;
+  const wanted = auto
+    ? mainIsRegressor
+      ? ['movenet-lightning']
+      : ['regressor', 'movenet-lightning']
+    : c.ceilingEstimators;
   const estimators: { estimator: PoseEstimator; kind: string }[] = [];
   const notices: string[] = [];
   try {
     for (const w of wanted) {
       let e: { estimator: PoseEstimator; kind: string };
       try {
-        if (w === 'regressor') e = { estimator: await loadPretrained(REGRESSOR_NAME, c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {}), kind: `zoo ${REGRESSOR_NAME}` };
-        else e = { estimator: await createMoveNet(movenetOptions(c, w === 'movenet' ? 'thunder' : 'lightning')), kind: 'movenet' };
+        if (w === 'regressor')
+          e = {
+            estimator: await loadPretrained(
+              REGRESSOR_NAME,
+              c.zooWeights !== undefined ? { weightsRoot: c.zooWeights } : {},
+            ),
+            kind: `zoo ${REGRESSOR_NAME}`,
+          };
+        else
+          e = {
+            estimator: await createMoveNet(movenetOptions(c, w === 'movenet' ? 'thunder' : 'lightning')),
+            kind: 'movenet',
+          };
       } catch (err) {
         if (auto && isDGPoseError(err, 'E_IO')) {
           notices.push(`${w} ceiling skipped: ${(err as Error).message.replace(/^\[[A-Z_]+\] /, '')}`);
@@ -257,7 +332,8 @@ export async function loadCeilingEstimators(
         }
         throw err;
       }
-      if (main?.estimator.name === e.estimator.name || estimators.some((x) => x.estimator.name === e.estimator.name)) e.estimator.dispose();
+      if (main?.estimator.name === e.estimator.name || estimators.some((x) => x.estimator.name === e.estimator.name))
+        e.estimator.dispose();
       else estimators.push(e);
     }
   } catch (err) {

@@ -24,7 +24,10 @@ async function shards(a: Results, b: Results): Promise<[string, string]> {
 
 describe('mergeShards', () => {
   it('matches models by their weights sha256, not by where each machine kept them', async () => {
-    const [s0, s1] = await shards(shardResults(0, 2, { checkpoint: '/machine-a/runs/tiny' }), shardResults(1, 2, { checkpoint: '/mnt/b/copy-of-tiny' }));
+    const [s0, s1] = await shards(
+      shardResults(0, 2, { checkpoint: '/machine-a/runs/tiny' }),
+      shardResults(1, 2, { checkpoint: '/mnt/b/copy-of-tiny' }),
+    );
     const out = fresh('out');
     const { results } = await mergeShards([s0, s1], out, { log: () => undefined });
     expect(results.models).toHaveLength(1);
@@ -36,7 +39,11 @@ describe('mergeShards', () => {
   it('other weights under the same path are refused, naming both sha256s, before --out is touched', async () => {
     const [s0, s1] = await shards(shardResults(0, 2), shardResults(1, 2, { sha256: ['b'.repeat(64)] }));
     const out = fresh('out');
-    const e = await rejectsWithDGPoseError(mergeShards([s0, s1], out, { log: () => undefined }), 'E_CONFIG', /evaluated other models \(weights sha256, data\)/);
+    const e = await rejectsWithDGPoseError(
+      mergeShards([s0, s1], out, { log: () => undefined }),
+      'E_CONFIG',
+      /evaluated other models \(weights sha256, data\)/,
+    );
     expect(e.message).toContain('aaaaaaaaaaaa');
     expect(e.message).toContain('bbbbbbbbbbbb');
     expect(fs.existsSync(out)).toBe(false);
@@ -52,7 +59,10 @@ describe('mergeShards', () => {
     const [s0, s1] = await shards(shardResults(0, 2), shardResults(1, 2));
     fs.writeFileSync(path.join(s0, RESULTS_FILE), JSON.stringify(bad));
     const out = fresh('out');
-    await rejectsWithDGPoseError(mergeShards([s0, s1], out, { log: () => undefined }), 'E_CONFIG', { argument, message: /malformed at models\[0\]\.grid: expected grids\/<name>\.png/ });
+    await rejectsWithDGPoseError(mergeShards([s0, s1], out, { log: () => undefined }), 'E_CONFIG', {
+      argument,
+      message: /malformed at models\[0\]\.grid: expected grids\/<name>\.png/,
+    });
     expect(fs.existsSync(out)).toBe(false);
   });
 
@@ -62,23 +72,37 @@ describe('mergeShards', () => {
     delete bad.provenance.shard;
     bad.models[0].images[1].k = 'one';
     fs.writeFileSync(path.join(s1, RESULTS_FILE), JSON.stringify(bad));
-    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', /results\.json is malformed at provenance\.shard: .* \(and 1 more problem\)/);
+    await rejectsWithDGPoseError(
+      mergeShards([s0, s1], fresh('out'), { log: () => undefined }),
+      'E_CONFIG',
+      /results\.json is malformed at provenance\.shard: .* \(and 1 more problem\)/,
+    );
     bad.provenance.shard = { index: 1, count: 2 };
     bad.models[0].dataId = 'elsewhere';
     bad.models[0].images[1].k = 3;
     fs.writeFileSync(path.join(s1, RESULTS_FILE), JSON.stringify(bad));
-    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', { argument: 'models[0].dataId', message: /expected one of the data ids \["synthetic-32"\]/ });
+    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', {
+      argument: 'models[0].dataId',
+      message: /expected one of the data ids \["synthetic-32"\]/,
+    });
   });
 
   it('posterior means of another size are refused within a shard and across shards (found by merge-fuzz)', async () => {
     const odd = shardResults(1, 2);
     odd.models[0].images[1].zMu = [1, 2, 3, 4, 5, 6, 7];
     const [s0, s1] = await shards(shardResults(0, 2), odd);
-    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', { argument: 'models[0].images[1].zMu', message: /expected 2 numbers \(the model's latent size\), got 7/ });
+    await rejectsWithDGPoseError(mergeShards([s0, s1], fresh('out'), { log: () => undefined }), 'E_CONFIG', {
+      argument: 'models[0].images[1].zMu',
+      message: /expected 2 numbers \(the model's latent size\), got 7/,
+    });
     for (const im of odd.models[0].images) im.zMu = [1, 2, 3, 4, 5, 6, 7];
     const [t0, t1] = await shards(shardResults(0, 2), odd);
     const out = fresh('out');
-    await rejectsWithDGPoseError(mergeShards([t0, t1], out, { log: () => undefined }), 'E_CONFIG', /the shards disagree on the latent size of model tiny-cond \(zMu lengths\), expected one latent size, got \[2,7\]/);
+    await rejectsWithDGPoseError(
+      mergeShards([t0, t1], out, { log: () => undefined }),
+      'E_CONFIG',
+      /the shards disagree on the latent size of model tiny-cond \(zMu lengths\), expected one latent size, got \[2,7\]/,
+    );
     expect(fs.existsSync(out)).toBe(false);
   });
 
@@ -86,7 +110,11 @@ describe('mergeShards', () => {
     const [s0, s1] = await shards(shardResults(0, 2), shardResults(1, 2));
     fs.rmSync(path.join(s0, 'grids', 'tiny-cond.png')); // the grid named in results.json is gone
     const out = fresh('out');
-    await rejectsWithDGPoseError(mergeShards([s0, s1], out, { log: () => undefined }), 'E_IO', /cannot copy the grid grids\/tiny-cond\.png of .* \(ENOENT\)/);
+    await rejectsWithDGPoseError(
+      mergeShards([s0, s1], out, { log: () => undefined }),
+      'E_IO',
+      /cannot copy the grid grids\/tiny-cond\.png of .* \(ENOENT\)/,
+    );
     expect(fs.existsSync(out)).toBe(false);
     const kept = fresh('kept');
     fs.mkdirSync(kept);

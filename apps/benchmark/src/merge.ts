@@ -16,7 +16,22 @@ import type { ModelResult, ReferenceResult, Results, SpeedResult } from './types
  * `checkpoints`: shards run on several machines find the same weights at other paths, so models
  * are matched by their weights' sha256 instead (see modelKeys).
  */
-const SAME = ['dataset', 'root', 'skipMissing', 'n', 'pairs', 'models', 'ssim', 'estimator', 'estimatorWeights', 'ceilingEstimators', 'seed', 'syntheticIdentities', 'syntheticPoses', 'size'] as const;
+const SAME = [
+  'dataset',
+  'root',
+  'skipMissing',
+  'n',
+  'pairs',
+  'models',
+  'ssim',
+  'estimator',
+  'estimatorWeights',
+  'ceilingEstimators',
+  'seed',
+  'syntheticIdentities',
+  'syntheticPoses',
+  'size',
+] as const;
 
 export interface MergeOptions {
   force?: boolean;
@@ -38,41 +53,80 @@ function modelKeys(models: readonly ModelResult[]): string[] {
   });
 }
 
-export async function mergeShards(dirs: string[], out: string, opts: MergeOptions = {}): Promise<{ results: Results; out: string; files: string[] }> {
-  if (!Array.isArray(dirs) || dirs.length === 0) throw new DGPoseError('E_CONFIG', 'merge needs at least one shard folder', { argument: 'dirs', got: dirs });
+export async function mergeShards(
+  dirs: string[],
+  out: string,
+  opts: MergeOptions = {},
+): Promise<{ results: Results; out: string; files: string[] }> {
+  if (!Array.isArray(dirs) || dirs.length === 0)
+    throw new DGPoseError('E_CONFIG', 'merge needs at least one shard folder', { argument: 'dirs', got: dirs });
   const t0 = performance.now();
   const parts: { dir: string; r: Results }[] = [];
   for (const d of dirs) parts.push({ dir: path.resolve(d), r: await readResults(d) });
   const first = parts[0].r;
   const count = first.provenance.shard.count;
   const seen = new Map<number, string>();
-  const weightsOf = (x: Results): string[] => x.models.map((m) => `${m.label}: ${m.sha256.map((h) => h.slice(0, 12)).join(', ')} on ${m.dataId}`);
+  const weightsOf = (x: Results): string[] =>
+    x.models.map((m) => `${m.label}: ${m.sha256.map((h) => h.slice(0, 12)).join(', ')} on ${m.dataId}`);
   for (const { dir, r } of parts) {
     const s = r.provenance.shard;
-    if (s.count !== count) throw new DGPoseError('E_CONFIG', `${dir} is shard ${s.index}/${s.count}, but ${parts[0].dir} is of /${count}`, { argument: 'dirs', path: dir });
-    if (seen.has(s.index)) throw new DGPoseError('E_CONFIG', `shard ${s.index}/${count} given twice (${seen.get(s.index)} and ${dir})`, { argument: 'dirs', path: dir });
+    if (s.count !== count)
+      throw new DGPoseError('E_CONFIG', `${dir} is shard ${s.index}/${s.count}, but ${parts[0].dir} is of /${count}`, {
+        argument: 'dirs',
+        path: dir,
+      });
+    if (seen.has(s.index))
+      throw new DGPoseError('E_CONFIG', `shard ${s.index}/${count} given twice (${seen.get(s.index)} and ${dir})`, {
+        argument: 'dirs',
+        path: dir,
+      });
     seen.set(s.index, dir);
     for (const k of SAME) {
       const a = JSON.stringify(first.provenance.options[k] ?? null);
       const b = JSON.stringify(r.provenance.options[k] ?? null);
-      if (a !== b) throw new DGPoseError('E_CONFIG', `${dir} was run with another ${k} than ${parts[0].dir}`, { argument: 'dirs', expected: a, got: b, path: dir });
+      if (a !== b)
+        throw new DGPoseError('E_CONFIG', `${dir} was run with another ${k} than ${parts[0].dir}`, {
+          argument: 'dirs',
+          expected: a,
+          got: b,
+          path: dir,
+        });
     }
     const names = (x: Results): string => JSON.stringify((x.ceilingEstimators ?? []).map((e) => e.name));
     if (names(r) !== names(first)) {
-      throw new DGPoseError('E_CONFIG', `${dir} measured other estimators than ${parts[0].dir} (e.g. one whose files were missing on that machine)`, { argument: 'dirs', expected: names(first), got: names(r), path: dir });
+      throw new DGPoseError(
+        'E_CONFIG',
+        `${dir} measured other estimators than ${parts[0].dir} (e.g. one whose files were missing on that machine)`,
+        { argument: 'dirs', expected: names(first), got: names(r), path: dir },
+      );
     }
-    if (r.ssimConvention !== first.ssimConvention) throw new DGPoseError('E_CONFIG', `${dir} used SSIM ${r.ssimConvention}, ${parts[0].dir} ${first.ssimConvention}`, { argument: 'dirs', path: dir });
+    if (r.ssimConvention !== first.ssimConvention)
+      throw new DGPoseError(
+        'E_CONFIG',
+        `${dir} used SSIM ${r.ssimConvention}, ${parts[0].dir} ${first.ssimConvention}`,
+        { argument: 'dirs', path: dir },
+      );
     if (JSON.stringify([...modelKeys(r.models)].sort()) !== JSON.stringify([...modelKeys(first.models)].sort())) {
-      throw new DGPoseError('E_CONFIG', `${dir} evaluated other models (weights sha256, data) than ${parts[0].dir}`, { argument: 'dirs', expected: weightsOf(first), got: weightsOf(r), path: dir });
+      throw new DGPoseError('E_CONFIG', `${dir} evaluated other models (weights sha256, data) than ${parts[0].dir}`, {
+        argument: 'dirs',
+        expected: weightsOf(first),
+        got: weightsOf(r),
+        path: dir,
+      });
     }
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length) {
-    throw new DGPoseError('E_CONFIG', `shards missing: ${missing.map((i) => `${i}/${count}`).join(', ')}`, { argument: 'dirs', expected: `all of 0..${count - 1}/${count}`, got: [...seen.keys()].sort((a, b) => a - b) });
+    throw new DGPoseError('E_CONFIG', `shards missing: ${missing.map((i) => `${i}/${count}`).join(', ')}`, {
+      argument: 'dirs',
+      expected: `all of 0..${count - 1}/${count}`,
+      got: [...seen.keys()].sort((a, b) => a - b),
+    });
   }
   parts.sort((a, b) => a.r.provenance.shard.index - b.r.provenance.shard.index);
   const outAbs = path.resolve(out);
-  if (parts.some((p) => p.dir === outAbs)) throw new DGPoseError('E_CONFIG', `--out ${out} is one of the shard folders`, { argument: 'out', path: out });
+  if (parts.some((p) => p.dir === outAbs))
+    throw new DGPoseError('E_CONFIG', `--out ${out} is one of the shard folders`, { argument: 'out', path: out });
   const prepared = await prepareOut(outAbs, opts.force ?? false);
   try {
     return await mergeInto(parts, first, outAbs, t0, opts);
@@ -84,7 +138,13 @@ export async function mergeShards(dirs: string[], out: string, opts: MergeOption
 }
 
 /** The merge proper, once the shards are checked and `outAbs` is prepared. */
-async function mergeInto(parts: { dir: string; r: Results }[], first: Results, outAbs: string, t0: number, opts: MergeOptions): Promise<{ results: Results; out: string; files: string[] }> {
+async function mergeInto(
+  parts: { dir: string; r: Results }[],
+  first: Results,
+  outAbs: string,
+  t0: number,
+  opts: MergeOptions,
+): Promise<{ results: Results; out: string; files: string[] }> {
   const count = first.provenance.shard.count;
 
   // models: the same weights and data in every shard (checked above); records united by position k
@@ -96,7 +156,13 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
       const key = keys[i];
       const acc = models.get(key);
       if (!acc) {
-        models.set(key, { ...m, images: [...m.images], pairs: [...m.pairs], timings: JSON.parse(JSON.stringify(m.timings)), grid: undefined });
+        models.set(key, {
+          ...m,
+          images: [...m.images],
+          pairs: [...m.pairs],
+          timings: JSON.parse(JSON.stringify(m.timings)),
+          grid: undefined,
+        });
       } else {
         acc.images.push(...m.images);
         acc.pairs.push(...m.pairs);
@@ -112,7 +178,12 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
   for (const [key, m] of models) {
     // Each shard's file is consistent (readResults); across shards the latent size must agree too.
     const dims = new Set(m.images.filter((im) => im.zMu && im.zMu.length > 0).map((im) => im.zMu?.length));
-    if (dims.size > 1) throw new DGPoseError('E_CONFIG', `the shards disagree on the latent size of model ${m.label} (zMu lengths)`, { argument: 'dirs', expected: 'one latent size', got: [...dims] });
+    if (dims.size > 1)
+      throw new DGPoseError('E_CONFIG', `the shards disagree on the latent size of model ${m.label} (zMu lengths)`, {
+        argument: 'dirs',
+        expected: 'one latent size',
+        got: [...dims],
+      });
     m.images.sort((a, b) => a.k - b.k);
     m.pairs.sort((a, b) => a.k - b.k);
     const g = gridFrom.get(key);
@@ -120,7 +191,11 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
       await fsp.mkdir(path.join(outAbs, GRIDS_DIR), { recursive: true });
       // g.rel is grids/<name>.png (readResults' schema), so both paths stay inside their folders.
       await fsp.copyFile(path.join(g.dir, g.rel), path.join(outAbs, g.rel)).catch((e: NodeJS.ErrnoException) => {
-        throw new DGPoseError('E_IO', `cannot copy the grid ${g.rel} of ${g.dir} (${e.code ?? e.message})`, { argument: 'dirs', path: path.join(g.dir, g.rel), cause: e });
+        throw new DGPoseError('E_IO', `cannot copy the grid ${g.rel} of ${g.dir} (${e.code ?? e.message})`, {
+          argument: 'dirs',
+          path: path.join(g.dir, g.rel),
+          cause: e,
+        });
       });
       m.grid = g.rel;
     }
@@ -151,9 +226,13 @@ async function mergeInto(parts: { dir: string; r: Results }[], first: Results, o
         .filter(([verb, t]) => verb !== 'estimator' && t.images > 0)
         .map(([verb, t]) => ({ model: m.label, verb, images: t.images, msPerImage: t.ms / t.images })),
     );
-    const t = references.filter((r) => r.main).reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
-    if (first.estimator && t.images) speed.estimator = { name: first.estimator.name, images: t.images, msPerImage: t.ms / t.images };
-    if (parts.length > 1) speed.skipped = `Training-step and metric figures are those of shard 0/${count}; inference figures sum all shards.`;
+    const t = references
+      .filter((r) => r.main)
+      .reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
+    if (first.estimator && t.images)
+      speed.estimator = { name: first.estimator.name, images: t.images, msPerImage: t.ms / t.images };
+    if (parts.length > 1)
+      speed.skipped = `Training-step and metric figures are those of shard 0/${count}; inference figures sum all shards.`;
   }
   const results: Results = {
     ...first,

@@ -33,9 +33,15 @@ describe('validateBenchConfig', () => {
     expect(validateBenchConfig({ estimator: 'regressor', estimatorWeights: '/w' }).estimatorWeights).toBe('/w');
     expect(validateBenchConfig({ estimatorWeights: '/w' }).estimatorWeights).toBe('/w'); // auto on synthetic data: the regressor
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ estimator: 'none', estimatorWeights: '/w' }, /with --estimator none they would be unused, expected --estimator regressor \(or auto with --dataset synthetic\), got --estimator none/],
+      [
+        { estimator: 'none', estimatorWeights: '/w' },
+        /with --estimator none they would be unused, expected --estimator regressor \(or auto with --dataset synthetic\), got --estimator none/,
+      ],
       [{ estimator: 'movenet', estimatorWeights: '/w' }, /with --estimator movenet they would be unused/],
-      [{ dataset: 'deepfashion', root: '/d', estimatorWeights: '/w' }, /with --estimator auto on deepfashion they would be unused, .*got --estimator auto --dataset deepfashion/],
+      [
+        { dataset: 'deepfashion', root: '/d', estimatorWeights: '/w' },
+        /with --estimator auto on deepfashion they would be unused, .*got --estimator auto --dataset deepfashion/,
+      ],
     ];
     for (const [partial, re] of cases) {
       expect(() => validateBenchConfig(partial as never)).toThrow(re);
@@ -51,15 +57,22 @@ describe('validateBenchConfig', () => {
 
   it('refuses unknown option names and bad numbers, naming the field', () => {
     expect(() => validateBenchConfig({ nope: 1 } as never)).toThrow(/unknown benchmark option 'nope'/);
-    expect(() => validateBenchConfig({ n: -1 })).toThrow(/invalid benchmark option: n, expected an integer >= 0, got -1/);
+    expect(() => validateBenchConfig({ n: -1 })).toThrow(
+      /invalid benchmark option: n, expected an integer >= 0, got -1/,
+    );
     expect(() => validateBenchConfig({ batchSize: 0 })).toThrow(/batchSize/);
     expect(() => validateBenchConfig({ shard: { index: 2, count: 2 } })).toThrow(/shard/);
   });
 
   it('ceiling estimators: auto by default, none, or a list of known estimators', () => {
     expect(validateBenchConfig().ceilingEstimators).toEqual(['auto']);
-    expect(validateBenchConfig({ ceilingEstimators: ['movenet', 'regressor', 'movenet'] }).ceilingEstimators).toEqual(['movenet', 'regressor']);
-    expect(() => validateBenchConfig({ ceilingEstimators: ['openpose'] as never })).toThrow(/unknown ceiling estimator 'openpose'; valid: auto, none, regressor, movenet, movenet-lightning/);
+    expect(validateBenchConfig({ ceilingEstimators: ['movenet', 'regressor', 'movenet'] }).ceilingEstimators).toEqual([
+      'movenet',
+      'regressor',
+    ]);
+    expect(() => validateBenchConfig({ ceilingEstimators: ['openpose'] as never })).toThrow(
+      /unknown ceiling estimator 'openpose'; valid: auto, none, regressor, movenet, movenet-lightning/,
+    );
     expect(() => validateBenchConfig({ ceilingEstimators: ['auto', 'regressor'] })).toThrow(/ceilingEstimators/);
     expect(() => validateBenchConfig({ ceilingEstimators: [] })).toThrow(/ceilingEstimators/);
     expect(validateBenchConfig({ movenetDir: '/m' }).movenetDir).toBe('/m');

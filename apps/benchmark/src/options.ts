@@ -119,7 +119,11 @@ function bad(argument: string, expected: unknown, got: unknown): never {
 
 function oneOf<T extends string>(argument: string, v: unknown, valid: readonly T[]): T {
   if (typeof v !== 'string' || !(valid as readonly string[]).includes(v)) {
-    throw new DGPoseError('E_CONFIG', `unknown ${argument} '${String(v)}'; valid: ${valid.join(', ')}`, { argument, expected: [...valid], got: v });
+    throw new DGPoseError('E_CONFIG', `unknown ${argument} '${String(v)}'; valid: ${valid.join(', ')}`, {
+      argument,
+      expected: [...valid],
+      got: v,
+    });
   }
   return v as T;
 }
@@ -147,26 +151,48 @@ export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchCo
   if (typeof partial !== 'object' || partial === null) bad('options', 'an object', partial);
   for (const k of Object.keys(partial)) {
     if (!(k in DEFAULT_BENCH_CONFIG) && !OPTIONAL_KEYS.includes(k)) {
-      throw new DGPoseError('E_CONFIG', `unknown benchmark option '${k}'`, { argument: k, expected: [...Object.keys(DEFAULT_BENCH_CONFIG), ...OPTIONAL_KEYS] });
+      throw new DGPoseError('E_CONFIG', `unknown benchmark option '${k}'`, {
+        argument: k,
+        expected: [...Object.keys(DEFAULT_BENCH_CONFIG), ...OPTIONAL_KEYS],
+      });
     }
   }
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<BenchConfig>;
-  const c: BenchConfig = { ...DEFAULT_BENCH_CONFIG, ...defined, shard: { ...(defined.shard ?? DEFAULT_BENCH_CONFIG.shard) } };
+  const defined = Object.fromEntries(
+    Object.entries(partial).filter(([, v]) => v !== undefined),
+  ) as Partial<BenchConfig>;
+  const c: BenchConfig = {
+    ...DEFAULT_BENCH_CONFIG,
+    ...defined,
+    shard: { ...(defined.shard ?? DEFAULT_BENCH_CONFIG.shard) },
+  };
   const strings = (argument: string, v: unknown): string[] => {
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s.length > 0)) bad(argument, 'a list of non-empty strings', v);
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s.length > 0))
+      bad(argument, 'a list of non-empty strings', v);
     return [...v];
   };
   c.models = strings('models', c.models);
   c.checkpoints = strings('checkpoints', c.checkpoints);
   c.dataset = oneOf('dataset', c.dataset, DATASETS);
   if (c.dataset !== 'synthetic' && (typeof c.root !== 'string' || c.root === '')) {
-    throw new DGPoseError('E_CONFIG', `--dataset ${c.dataset} needs --root DIR (the data set's folder)`, { argument: 'root', expected: 'a folder', got: c.root });
+    throw new DGPoseError('E_CONFIG', `--dataset ${c.dataset} needs --root DIR (the data set's folder)`, {
+      argument: 'root',
+      expected: 'a folder',
+      got: c.root,
+    });
   }
-  if (c.dataset === 'synthetic' && c.root !== undefined) bad('root', 'no --root with the built-in synthetic data', c.root);
+  if (c.dataset === 'synthetic' && c.root !== undefined)
+    bad('root', 'no --root with the built-in synthetic data', c.root);
   if (typeof c.skipMissing !== 'boolean') bad('skipMissing', 'a boolean', c.skipMissing);
   c.n = int('n', c.n, 0);
   c.pairs = int('pairs', c.pairs, 0);
-  if (typeof c.shard !== 'object' || !Number.isSafeInteger(c.shard.index) || !Number.isSafeInteger(c.shard.count) || c.shard.count < 1 || c.shard.index < 0 || c.shard.index >= c.shard.count) {
+  if (
+    typeof c.shard !== 'object' ||
+    !Number.isSafeInteger(c.shard.index) ||
+    !Number.isSafeInteger(c.shard.count) ||
+    c.shard.count < 1 ||
+    c.shard.index < 0 ||
+    c.shard.index >= c.shard.count
+  ) {
     bad('shard', 'i/n with 0 <= i < n', c.shard);
   }
   if (typeof c.out !== 'string' || c.out === '') bad('out', 'a folder path', c.out);
@@ -175,20 +201,36 @@ export function validateBenchConfig(partial: Partial<BenchConfig> = {}): BenchCo
   c.threads = int('threads', c.threads, 1);
   c.ssim = oneOf('ssim', c.ssim, SSIM_CHOICES);
   c.estimator = oneOf('estimator', c.estimator, ESTIMATORS);
-  if (c.estimatorWeights !== undefined && (typeof c.estimatorWeights !== 'string' || c.estimatorWeights === '')) bad('estimatorWeights', 'a folder', c.estimatorWeights);
+  if (c.estimatorWeights !== undefined && (typeof c.estimatorWeights !== 'string' || c.estimatorWeights === ''))
+    bad('estimatorWeights', 'a folder', c.estimatorWeights);
   // The weights are the regressor's: with any other estimator they would be ignored without a word.
-  if (c.estimatorWeights !== undefined && !(c.estimator === 'regressor' || (c.estimator === 'auto' && c.dataset === 'synthetic'))) {
-    throw new DGPoseError('E_CONFIG', `--estimator-weights (pose-regressor weights) go with --estimator regressor, or auto on the synthetic data; with --estimator ${c.estimator}${c.estimator === 'auto' ? ` on ${c.dataset}` : ''} they would be unused`, {
-      argument: 'estimatorWeights',
-      expected: "--estimator regressor (or auto with --dataset synthetic)",
-      got: `--estimator ${c.estimator}${c.estimator === 'auto' ? ` --dataset ${c.dataset}` : ''}`,
-    });
+  if (
+    c.estimatorWeights !== undefined &&
+    !(c.estimator === 'regressor' || (c.estimator === 'auto' && c.dataset === 'synthetic'))
+  ) {
+    throw new DGPoseError(
+      'E_CONFIG',
+      `--estimator-weights (pose-regressor weights) go with --estimator regressor, or auto on the synthetic data; with --estimator ${c.estimator}${c.estimator === 'auto' ? ` on ${c.dataset}` : ''} they would be unused`,
+      {
+        argument: 'estimatorWeights',
+        expected: '--estimator regressor (or auto with --dataset synthetic)',
+        got: `--estimator ${c.estimator}${c.estimator === 'auto' ? ` --dataset ${c.dataset}` : ''}`,
+      },
+    );
   }
-  if (!Array.isArray(c.ceilingEstimators) || c.ceilingEstimators.length === 0) bad('ceilingEstimators', `a list of ${CEILING_ESTIMATORS.join(', ')}`, c.ceilingEstimators);
+  if (!Array.isArray(c.ceilingEstimators) || c.ceilingEstimators.length === 0)
+    bad('ceilingEstimators', `a list of ${CEILING_ESTIMATORS.join(', ')}`, c.ceilingEstimators);
   c.ceilingEstimators = [...new Set(c.ceilingEstimators.map((v) => oneOf('ceiling estimator', v, CEILING_ESTIMATORS)))];
-  if (c.ceilingEstimators.length > 1 && c.ceilingEstimators.some((v) => v === 'auto' || v === 'none')) bad('ceilingEstimators', "'auto' or 'none' alone, or a list of regressor, movenet, movenet-lightning", c.ceilingEstimators);
-  if (c.movenetDir !== undefined && (typeof c.movenetDir !== 'string' || c.movenetDir === '')) bad('movenetDir', 'a folder', c.movenetDir);
-  if (c.zooWeights !== undefined && (typeof c.zooWeights !== 'string' || c.zooWeights === '')) bad('zooWeights', 'a folder', c.zooWeights);
+  if (c.ceilingEstimators.length > 1 && c.ceilingEstimators.some((v) => v === 'auto' || v === 'none'))
+    bad(
+      'ceilingEstimators',
+      "'auto' or 'none' alone, or a list of regressor, movenet, movenet-lightning",
+      c.ceilingEstimators,
+    );
+  if (c.movenetDir !== undefined && (typeof c.movenetDir !== 'string' || c.movenetDir === ''))
+    bad('movenetDir', 'a folder', c.movenetDir);
+  if (c.zooWeights !== undefined && (typeof c.zooWeights !== 'string' || c.zooWeights === ''))
+    bad('zooWeights', 'a folder', c.zooWeights);
   c.batchSize = int('batchSize', c.batchSize, 1);
   c.gridRows = int('gridRows', c.gridRows, 0);
   if (typeof c.speed !== 'boolean') bad('speed', 'a boolean', c.speed);

@@ -39,13 +39,18 @@ async function onlyEmptyGrids(out: string, names: string[]): Promise<boolean> {
 export async function checkOut(out: string, force: boolean): Promise<boolean> {
   const st = await fsp.stat(out).catch(() => null);
   if (!st) return false;
-  if (!st.isDirectory()) throw new DGPoseError('E_CONFIG', `--out ${out} is a file, not a folder`, { argument: 'out', path: out });
+  if (!st.isDirectory())
+    throw new DGPoseError('E_CONFIG', `--out ${out} is a file, not a folder`, { argument: 'out', path: out });
   const names = await fsp.readdir(out);
   if (names.length > 0 && !force && !(await onlyEmptyGrids(out, names))) {
-    throw new DGPoseError('E_CONFIG', `output folder ${out} exists and is not empty (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''}); pass --force to replace the benchmark's files there, or choose another --out`, {
-      argument: 'out',
-      path: out,
-    });
+    throw new DGPoseError(
+      'E_CONFIG',
+      `output folder ${out} exists and is not empty (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''}); pass --force to replace the benchmark's files there, or choose another --out`,
+      {
+        argument: 'out',
+        path: out,
+      },
+    );
   }
   return true;
 }
@@ -60,7 +65,8 @@ export async function prepareOut(out: string, force: boolean): Promise<PreparedO
   await fsp.mkdir(path.join(out, GRIDS_DIR), { recursive: true });
   return {
     abandon: async () => {
-      for (const f of OWN_FILES) await fsp.rm(path.join(out, f), { recursive: true, force: true }).catch(() => undefined);
+      for (const f of OWN_FILES)
+        await fsp.rm(path.join(out, f), { recursive: true, force: true }).catch(() => undefined);
       // rmdir, not rm -r: a folder that someone else put files in meanwhile stays.
       if (!existed) await fsp.rmdir(out).catch(() => undefined);
     },
@@ -87,7 +93,11 @@ export async function readResults(dir: string): Promise<Results> {
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new DGPoseError('E_IO', `no ${RESULTS_FILE} in ${dir} (not a dgpose-bench output folder?)`, { argument: 'dirs', path: file, cause: e });
+    throw new DGPoseError('E_IO', `no ${RESULTS_FILE} in ${dir} (not a dgpose-bench output folder?)`, {
+      argument: 'dirs',
+      path: file,
+      cause: e,
+    });
   }
   let r: Partial<Results> | null;
   try {
@@ -95,19 +105,33 @@ export async function readResults(dir: string): Promise<Results> {
   } catch (e) {
     throw new DGPoseError('E_CONFIG', `${file} is not valid JSON`, { argument: 'dirs', path: file, cause: e });
   }
-  if (r?.format !== RESULTS_FORMAT) throw new DGPoseError('E_CONFIG', `${file} is not a dgpose-bench results file`, { argument: 'dirs', expected: RESULTS_FORMAT, got: r?.format, path: file });
+  if (r?.format !== RESULTS_FORMAT)
+    throw new DGPoseError('E_CONFIG', `${file} is not a dgpose-bench results file`, {
+      argument: 'dirs',
+      expected: RESULTS_FORMAT,
+      got: r?.format,
+      path: file,
+    });
   if (r.formatVersion !== RESULTS_FORMAT_VERSION) {
-    throw new DGPoseError('E_CONFIG', `${file} has results format version ${r.formatVersion}, this dgpose-bench reads ${RESULTS_FORMAT_VERSION}`, { argument: 'dirs', path: file });
+    throw new DGPoseError(
+      'E_CONFIG',
+      `${file} has results format version ${r.formatVersion}, this dgpose-bench reads ${RESULTS_FORMAT_VERSION}`,
+      { argument: 'dirs', path: file },
+    );
   }
   const parsed = RESULTS_SCHEMA.safeParse(r);
   if (!parsed.success) {
     const [first, ...more] = parsed.error.issues;
     const at = issuePath(first.path);
-    throw new DGPoseError('E_CONFIG', `${file} is malformed at ${at}: ${first.message}${more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : ''}`, {
-      argument: at,
-      path: file,
-      cause: parsed.error,
-    });
+    throw new DGPoseError(
+      'E_CONFIG',
+      `${file} is malformed at ${at}: ${first.message}${more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : ''}`,
+      {
+        argument: at,
+        path: file,
+        cause: parsed.error,
+      },
+    );
   }
   return parsed.data as Results;
 }

@@ -47,7 +47,10 @@ export function chartJsSource(): string {
 }
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 function table(header: string[], rows: string[][], cls = ''): string {
@@ -60,7 +63,10 @@ function tableOf(t: TableDef): string {
   return table(t.header, t.rows);
 }
 
-function curveRows(rows: { label: string; data: string; p: PckSummary | null }[], which: 'headBox' | 'bbox'): string[][] {
+function curveRows(
+  rows: { label: string; data: string; p: PckSummary | null }[],
+  which: 'headBox' | 'bbox',
+): string[][] {
   const th = which === 'headBox' ? HEADBOX_THRESHOLDS : BBOX_THRESHOLDS;
   return rows.map((r) => [r.label, r.data, ...th.map((_, i) => pctOf(r.p?.[which]?.pck[i]))]);
 }
@@ -91,7 +97,9 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   const p = r.provenance;
   const H: string[] = [];
   H.push(`<h1>dgpose-bench report</h1>`);
-  H.push(`<p class="meta">${esc(p.date)} · dgpose-bench ${esc(p.version)} · backend <b>${esc(p.backend)}</b>${p.threads > 1 ? ` (${p.threads} threads)` : ''} · ${p.cpus} CPUs · Node ${esc(p.node)}</p>`);
+  H.push(
+    `<p class="meta">${esc(p.date)} · dgpose-bench ${esc(p.version)} · backend <b>${esc(p.backend)}</b>${p.threads > 1 ? ` (${p.threads} threads)` : ''} · ${p.cpus} CPUs · Node ${esc(p.node)}</p>`,
+  );
   for (const d of r.data) {
     const base = `<b>${esc(d.label)}</b>: ${d.selected} of ${d.totalImages} test images${d.pairsSelected ? `, ${d.pairsSelected} transfer pairs${d.transferGroundTruth ? ' (same identity, ground-truth target)' : ' (no ground-truth target)'}` : ''}.`;
     H.push(
@@ -100,7 +108,9 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
         : `<div class="banner">${base} Root: <code>${esc(String(d.details.root ?? ''))}</code></div>`,
     );
   }
-  H.push(`<p>Metrics: PSNR in dB on uint8 RGB images, data range 255 (as PG2's score.py); ${esc(ssimName(r))}; means ± std over test images.</p>`);
+  H.push(
+    `<p>Metrics: PSNR in dB on uint8 RGB images, data range 255 (as PG2's score.py); ${esc(ssimName(r))}; means ± std over test images.</p>`,
+  );
 
   H.push(`<h2>Image quality of reconstructions (paper Tables 2-5)</h2>`);
   H.push(
@@ -110,11 +120,18 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
     H.push(`<h3>${esc(t.title)}</h3>`);
     H.push(
       `<table><thead><tr>${['', 'method', 'data', 'n', 'PSNR (dB)', `SSIM (${r.ssimConvention})`].map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows
-        .map((row) => `<tr class="${row.source}">${tableCells(row).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+        .map(
+          (row) =>
+            `<tr class="${row.source}">${tableCells(row)
+              .map((c) => `<td>${esc(c)}</td>`)
+              .join('')}</tr>`,
+        )
         .join('')}</tbody></table>`,
     );
     H.push(`<p class="note">${esc(t.note)}</p>`);
-    H.push(`<div class="charts"><div class="chart"><canvas id="table-psnr-${i}"></canvas></div><div class="chart"><canvas id="table-ssim-${i}"></canvas></div></div>`);
+    H.push(
+      `<div class="charts"><div class="chart"><canvas id="table-psnr-${i}"></canvas></div><div class="chart"><canvas id="table-ssim-${i}"></canvas></div></div>`,
+    );
   });
 
   H.push(`<h2>Pose transfer against ground truth</h2>`);
@@ -123,7 +140,9 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   if (trTable) {
     H.push(`<p>${esc(TRANSFER_BASELINES_TEXT)}</p>`);
     H.push(tableOf(trTable));
-    H.push(`<div class="charts"><div class="chart"><canvas id="transfer-psnr"></canvas></div><div class="chart"><canvas id="transfer-ssim"></canvas></div></div>`);
+    H.push(
+      `<div class="charts"><div class="chart"><canvas id="transfer-psnr"></canvas></div><div class="chart"><canvas id="transfer-ssim"></canvas></div></div>`,
+    );
   } else H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
 
   H.push(`<h2>Appearance fidelity (garment colour)</h2>`);
@@ -134,7 +153,8 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
     H.push(`<div class="charts"><div class="chart wide"><canvas id="appearance-colour"></canvas></div></div>`);
   }
   for (const line of appearanceAbsentLines(r)) H.push(`<p class="note">${esc(line)}</p>`);
-  if (!ap && appearanceAbsentLines(r).length === 0) H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
+  if (!ap && appearanceAbsentLines(r).length === 0)
+    H.push(`<p class="note">No transfer with a ground-truth target in this run.</p>`);
   const lt = latentTable(r);
   if (lt) H.push(`<h2>What z carries</h2>`, `<p>${esc(LATENT_TEXT)}</p>`, tableOf(lt));
 
@@ -152,13 +172,23 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
     H.push(
       `<p>Estimator: <b>${esc(r.estimator.name)}</b> (${esc(r.estimator.kind)}). Detection rate = PCK: head-box PCKh (per axis; α = 0.5 is the usual PCKh) and Euclidean PCK normalised by the ground truth's bounding-box side. "(ground-truth images)" is the estimator on the real test images, the ceiling of the curves. The slides give no PCK numbers.</p>`,
     );
-    H.push(`<div class="charts"><div class="chart"><canvas id="pck-headbox"></canvas></div><div class="chart"><canvas id="pck-bbox"></canvas></div></div>`);
+    H.push(
+      `<div class="charts"><div class="chart"><canvas id="pck-headbox"></canvas></div><div class="chart"><canvas id="pck-bbox"></canvas></div></div>`,
+    );
     const rows = [
       ...s.references.map((x) => ({ label: '(ground-truth images)', data: x.dataLabel, p: x.pck })),
-      ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
+      ...s.models
+        .filter((m) => !m.supervisedOnly)
+        .map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
     ];
-    H.push(`<h3>PCKh (head box), % correct</h3>`, table(['curve', 'data', ...HEADBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'headBox')));
-    H.push(`<h3>PCK (bounding box), % correct</h3>`, table(['curve', 'data', ...BBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'bbox')));
+    H.push(
+      `<h3>PCKh (head box), % correct</h3>`,
+      table(['curve', 'data', ...HEADBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'headBox')),
+    );
+    H.push(
+      `<h3>PCK (bounding box), % correct</h3>`,
+      table(['curve', 'data', ...BBOX_THRESHOLDS.map((t) => `α=${t}`)], curveRows(rows, 'bbox')),
+    );
   } else H.push(`<p class="note">No pose estimator in this run.</p>`);
 
   H.push(`<h2>Semi-DGPose pose estimation by level of supervision</h2>`);
@@ -168,22 +198,53 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   if (st) {
     H.push(`<p>${esc(SEMI_TEXT)}</p>`);
     H.push(tableOf(st));
-    H.push(`<div class="charts"><div class="chart"><canvas id="semi-curve"></canvas></div><div class="chart"><canvas id="semi-bars"></canvas></div></div>`);
+    H.push(
+      `<div class="charts"><div class="chart"><canvas id="semi-curve"></canvas></div><div class="chart"><canvas id="semi-bars"></canvas></div></div>`,
+    );
   } else H.push(`<p class="note">No Semi-DGPose model in this run.</p>`);
 
   H.push(`<h2>Speed</h2>`);
   const sp = r.speed;
   if (sp) {
-    H.push(`<p>Backend <b>${esc(sp.backend)}</b>${sp.threads > 1 ? ` (${sp.threads} threads)` : ''}, ${p.cpus} CPUs.</p>`);
-    if (sp.train?.length) H.push(table(['training step', 'image size', 'batch', 'ms / step', 'images / s'], sp.train.map((t) => [t.model, `${t.imageSize}x${t.imageSize}`, String(t.batchSize), fmt(t.msPerStep, 0), fmt(t.imagesPerSec, 1)])));
-    if (sp.inference?.length) H.push(table(['inference', 'verb', 'images', 'ms / image'], sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)])));
-    if (sp.estimator) H.push(`<p>Pose estimator ${esc(sp.estimator.name)}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).</p>`);
+    H.push(
+      `<p>Backend <b>${esc(sp.backend)}</b>${sp.threads > 1 ? ` (${sp.threads} threads)` : ''}, ${p.cpus} CPUs.</p>`,
+    );
+    if (sp.train?.length)
+      H.push(
+        table(
+          ['training step', 'image size', 'batch', 'ms / step', 'images / s'],
+          sp.train.map((t) => [
+            t.model,
+            `${t.imageSize}x${t.imageSize}`,
+            String(t.batchSize),
+            fmt(t.msPerStep, 0),
+            fmt(t.imagesPerSec, 1),
+          ]),
+        ),
+      );
+    if (sp.inference?.length)
+      H.push(
+        table(
+          ['inference', 'verb', 'images', 'ms / image'],
+          sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)]),
+        ),
+      );
+    if (sp.estimator)
+      H.push(
+        `<p>Pose estimator ${esc(sp.estimator.name)}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).</p>`,
+      );
     if (sp.engines?.length) {
       H.push(`<p>${esc(ENGINES_TEXT)}</p>`);
       H.push(table(ENGINES_HEAD, sp.engines.map(engineRow)));
     }
     if (sp.enginesNote) H.push(`<p class="note">${esc(sp.enginesNote)}</p>`);
-    if (sp.metrics?.length) H.push(table(['metric', 'image size', 'pairs / s'], sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)])));
+    if (sp.metrics?.length)
+      H.push(
+        table(
+          ['metric', 'image size', 'pairs / s'],
+          sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)]),
+        ),
+      );
     if (sp.skipped) H.push(`<p class="note">${esc(sp.skipped)}</p>`);
   } else H.push(`<p class="note">Skipped (--no-speed).</p>`);
 
@@ -202,22 +263,32 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
   }
 
   H.push(`<h2>Models</h2>`);
-  H.push(
-    table(
-      MODEL_TABLE_HEADER,
-      modelTableRows(r),
-    ),
-  );
+  H.push(table(MODEL_TABLE_HEADER, modelTableRows(r)));
   H.push(`<h2>Provenance</h2><ul>`);
   H.push(`<li>command: <code>${esc(p.command)}</code></li>`);
-  H.push(`<li>shard: ${p.shard.index}/${p.shard.count}${p.mergedFrom ? `; merged from ${p.mergedFrom.length} shards` : ''}</li>`);
-  H.push(`<li>versions: ${esc(Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', '))}</li>`);
-  H.push(`<li>platform: ${esc(p.platform)}, ${p.cpus} CPUs, Node ${esc(p.node)}; wall time ${fmt(p.wallSeconds, 1)} s</li></ul>`);
+  H.push(
+    `<li>shard: ${p.shard.index}/${p.shard.count}${p.mergedFrom ? `; merged from ${p.mergedFrom.length} shards` : ''}</li>`,
+  );
+  H.push(
+    `<li>versions: ${esc(
+      Object.entries(p.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    )}</li>`,
+  );
+  H.push(
+    `<li>platform: ${esc(p.platform)}, ${p.cpus} CPUs, Node ${esc(p.node)}; wall time ${fmt(p.wallSeconds, 1)} s</li></ul>`,
+  );
   H.push(`<p class="meta">Charts drawn with Chart.js (MIT licence), inlined: this file needs no network.</p>`);
 
   // figures for the charts (the only data the script reads)
   const fig = {
-    tables: s.tables.map((t) => ({ labels: t.rows.map((x) => `${x.source === 'paper' ? 'paper: ' : 'ours: '}${x.method}`), source: t.rows.map((x) => x.source), psnr: t.rows.map((x) => x.psnr), ssim: t.rows.map((x) => x.ssim) })),
+    tables: s.tables.map((t) => ({
+      labels: t.rows.map((x) => `${x.source === 'paper' ? 'paper: ' : 'ours: '}${x.method}`),
+      source: t.rows.map((x) => x.source),
+      psnr: t.rows.map((x) => x.psnr),
+      ssim: t.rows.map((x) => x.ssim),
+    })),
     ssimLabel: `SSIM (${r.ssimConvention})`,
     transfer: tr.map((m) => ({
       label: m.label,
@@ -242,8 +313,20 @@ export function renderHtml(r: Results, grids: Record<string, Uint8Array>): strin
       headBox: HEADBOX_THRESHOLDS,
       bbox: BBOX_THRESHOLDS,
       series: [
-        ...s.references.map((x) => ({ label: `ground-truth images (${x.dataLabel})`, reference: true, headBox: x.pck?.headBox?.pck ?? null, bbox: x.pck?.bbox?.pck ?? null })),
-        ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, reference: false, headBox: m.pckReconstruction?.headBox?.pck ?? null, bbox: m.pckReconstruction?.bbox?.pck ?? null })),
+        ...s.references.map((x) => ({
+          label: `ground-truth images (${x.dataLabel})`,
+          reference: true,
+          headBox: x.pck?.headBox?.pck ?? null,
+          bbox: x.pck?.bbox?.pck ?? null,
+        })),
+        ...s.models
+          .filter((m) => !m.supervisedOnly)
+          .map((m) => ({
+            label: m.label,
+            reference: false,
+            headBox: m.pckReconstruction?.headBox?.pck ?? null,
+            bbox: m.pckReconstruction?.bbox?.pck ?? null,
+          })),
       ],
     },
     semi: semi.map((m) => ({

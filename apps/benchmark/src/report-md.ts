@@ -56,13 +56,19 @@ export function renderMarkdown(r: Results): string {
   const L: string[] = [];
   const p = r.provenance;
   L.push('# dgpose-bench report', '');
-  L.push(`${p.date} · dgpose-bench ${p.version} · backend **${p.backend}**${p.threads > 1 ? ` (${p.threads} threads)` : ''} · ${p.cpus} CPUs · Node ${p.node}`, '');
+  L.push(
+    `${p.date} · dgpose-bench ${p.version} · backend **${p.backend}**${p.threads > 1 ? ` (${p.threads} threads)` : ''} · ${p.cpus} CPUs · Node ${p.node}`,
+    '',
+  );
   L.push(dataStatement(r), '');
-  L.push(`Metrics: PSNR in dB on uint8 RGB images, data range 255 (as PG2's score.py); ${ssimName(r)}; means ± std over test images.`, '');
+  L.push(
+    `Metrics: PSNR in dB on uint8 RGB images, data range 255 (as PG2's score.py); ${ssimName(r)}; means ± std over test images.`,
+    '',
+  );
 
   L.push('## Image quality of reconstructions (paper Tables 2-5)', '');
   L.push(
-    'Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the numbers of the paper\'s slides (de Bem et al., IJCV 2020); which SSIM implementation the paper used is not known.',
+    "Reconstruction: each test image is encoded and decoded in its own pose (Conditional-DGPose: the ground-truth pose; Semi-DGPose: its own estimate, the mean of q(y|x)). Paper rows are the numbers of the paper's slides (de Bem et al., IJCV 2020); which SSIM implementation the paper used is not known.",
     '',
   );
   for (const t of s.tables) {
@@ -76,7 +82,11 @@ export function renderMarkdown(r: Results): string {
   if (tr) {
     L.push(TRANSFER_BASELINES_TEXT, '');
     L.push(md(tr), '');
-  } else L.push('_No transfer with a ground-truth target in this run (the data set has no same-identity pairs, or --pairs 0)._', '');
+  } else
+    L.push(
+      '_No transfer with a ground-truth target in this run (the data set has no same-identity pairs, or --pairs 0)._',
+      '',
+    );
 
   L.push('## Appearance fidelity (garment colour)', '');
   const ap = appearanceTable(r);
@@ -103,12 +113,22 @@ export function renderMarkdown(r: Results): string {
     );
     const rows = [
       ...s.references.map((x) => ({ label: '(ground-truth images)', data: x.dataLabel, p: x.pck })),
-      ...s.models.filter((m) => !m.supervisedOnly).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
+      ...s.models
+        .filter((m) => !m.supervisedOnly)
+        .map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckReconstruction })),
     ];
     L.push('PCKh (head box), % correct:', '', curveTable(rows, 'headBox'), '');
     L.push('PCK (bounding box, Euclidean), % correct:', '', curveTable(rows, 'bbox'), '');
-    const trRows = s.models.filter((m) => m.pckTransfer).map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckTransfer }));
-    if (trRows.length) L.push('Poses re-detected in transfers against the target pose, PCKh (head box), %:', '', curveTable(trRows, 'headBox'), '');
+    const trRows = s.models
+      .filter((m) => m.pckTransfer)
+      .map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckTransfer }));
+    if (trRows.length)
+      L.push(
+        'Poses re-detected in transfers against the target pose, PCKh (head box), %:',
+        '',
+        curveTable(trRows, 'headBox'),
+        '',
+      );
   } else L.push('_No pose estimator in this run (--estimator none)._', '');
 
   const semi = [...semiModels(r), ...supervisedOnlyModels(r)];
@@ -117,7 +137,13 @@ export function renderMarkdown(r: Results): string {
   if (st) {
     L.push(SEMI_TEXT, '');
     L.push(md(st), '');
-    L.push(curveTable(semi.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckEstimate })), 'headBox'), '');
+    L.push(
+      curveTable(
+        semi.map((m) => ({ label: m.label, data: m.dataLabel, p: m.pckEstimate })),
+        'headBox',
+      ),
+      '',
+    );
   } else L.push('_No Semi-DGPose model in this run._', '');
 
   L.push('## Speed', '');
@@ -125,19 +151,47 @@ export function renderMarkdown(r: Results): string {
   if (sp) {
     L.push(`Backend **${sp.backend}**${sp.threads > 1 ? ` (${sp.threads} threads)` : ''}, ${p.cpus} CPUs.`, '');
     if (sp.train?.length) {
-      L.push(mdTable(['training step', 'image size', 'batch', 'ms / step', 'images / s'], sp.train.map((t) => [t.model, `${t.imageSize}x${t.imageSize}`, String(t.batchSize), fmt(t.msPerStep, 0), fmt(t.imagesPerSec, 1)])), '');
+      L.push(
+        mdTable(
+          ['training step', 'image size', 'batch', 'ms / step', 'images / s'],
+          sp.train.map((t) => [
+            t.model,
+            `${t.imageSize}x${t.imageSize}`,
+            String(t.batchSize),
+            fmt(t.msPerStep, 0),
+            fmt(t.imagesPerSec, 1),
+          ]),
+        ),
+        '',
+      );
     }
     if (sp.inference?.length) {
-      L.push(mdTable(['inference', 'verb', 'images', 'ms / image'], sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)])), '');
+      L.push(
+        mdTable(
+          ['inference', 'verb', 'images', 'ms / image'],
+          sp.inference.map((t) => [t.model, t.verb, String(t.images), fmt(t.msPerImage, 1)]),
+        ),
+        '',
+      );
     }
-    if (sp.estimator) L.push(`Pose estimator ${sp.estimator.name}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).`, '');
+    if (sp.estimator)
+      L.push(
+        `Pose estimator ${sp.estimator.name}: ${fmt(sp.estimator.msPerImage, 1)} ms / image (${sp.estimator.images} images).`,
+        '',
+      );
     if (sp.engines?.length) {
       L.push(ENGINES_TEXT, '');
       L.push(mdTable(ENGINES_HEAD, sp.engines.map(engineRow)), '');
     }
     if (sp.enginesNote) L.push(`_${sp.enginesNote}_`, '');
     if (sp.metrics?.length) {
-      L.push(mdTable(['metric', 'image size', 'pairs / s'], sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)])), '');
+      L.push(
+        mdTable(
+          ['metric', 'image size', 'pairs / s'],
+          sp.metrics.map((t) => [t.metric, `${t.imageSize}x${t.imageSize}`, fmt(t.pairsPerSec, 0)]),
+        ),
+        '',
+      );
     }
     if (sp.skipped) L.push(`_${sp.skipped}_`, '');
   } else L.push('_Skipped (--no-speed)._', '');
@@ -145,21 +199,27 @@ export function renderMarkdown(r: Results): string {
   const grids = r.models.filter((m) => m.grid);
   if (grids.length) {
     L.push('## Image grids', '', `Columns: ${GRID_COLUMNS.join(' | ')}.`, '');
-    for (const m of grids) L.push(`**${m.label}** (${r.data.find((d) => d.id === m.dataId)?.label ?? m.dataId})`, '', `![${m.label}](${m.grid})`, '');
+    for (const m of grids)
+      L.push(
+        `**${m.label}** (${r.data.find((d) => d.id === m.dataId)?.label ?? m.dataId})`,
+        '',
+        `![${m.label}](${m.grid})`,
+        '',
+      );
   }
 
   L.push('## Models', '');
-  L.push(
-    mdTable(
-      MODEL_TABLE_HEADER,
-      modelTableRows(r),
-    ),
-    '',
-  );
+  L.push(mdTable(MODEL_TABLE_HEADER, modelTableRows(r)), '');
   L.push('## Provenance', '');
   L.push(`- command: \`${p.command}\``);
-  L.push(`- shard: ${p.shard.index}/${p.shard.count}${p.mergedFrom ? `; merged from ${p.mergedFrom.length} shards: ${p.mergedFrom.join(', ')}` : ''}`);
-  L.push(`- versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  L.push(
+    `- shard: ${p.shard.index}/${p.shard.count}${p.mergedFrom ? `; merged from ${p.mergedFrom.length} shards: ${p.mergedFrom.join(', ')}` : ''}`,
+  );
+  L.push(
+    `- versions: ${Object.entries(p.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   L.push(`- platform: ${p.platform}, ${p.cpus} CPUs, Node ${p.node}; wall time ${fmt(p.wallSeconds, 1)} s`, '');
   return L.join('\n');
 }

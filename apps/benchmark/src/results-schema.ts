@@ -6,7 +6,18 @@
  */
 import { z } from 'zod';
 import { DATASETS } from './options';
-import { GRIDS_DIR, RESULTS_FORMAT, type DataInfo, type ImageRecord, type ModelResult, type PairRecord, type Provenance, type ReferenceResult, type Results, type SpeedResult } from './types';
+import {
+  GRIDS_DIR,
+  RESULTS_FORMAT,
+  type DataInfo,
+  type ImageRecord,
+  type ModelResult,
+  type PairRecord,
+  type Provenance,
+  type ReferenceResult,
+  type Results,
+  type SpeedResult,
+} from './types';
 
 const count = z.number().int().nonnegative();
 const finite = z.number(); // JSON has no NaN or Infinity: every parsed number is finite
@@ -18,7 +29,9 @@ const colourError = z.object({ top: finite.optional(), bottom: finite.optional()
 const timing = z.object({ ms: z.number().nonnegative(), images: count });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 /** What run.ts writes (`grids/<safeName(label)>.png`): one file inside the grids folder, nothing else. */
-const gridPath = z.string().regex(new RegExp(`^${GRIDS_DIR}/[A-Za-z0-9._-]+\\.png$`), `expected ${GRIDS_DIR}/<name>.png`);
+const gridPath = z
+  .string()
+  .regex(new RegExp(`^${GRIDS_DIR}/[A-Za-z0-9._-]+\\.png$`), `expected ${GRIDS_DIR}/<name>.png`);
 
 const image = z.object({
   k: count,
@@ -62,7 +75,10 @@ const pair = z.object({
 
 const model = z.object({
   label: z.string().min(1),
-  source: z.discriminatedUnion('type', [z.object({ type: z.literal('zoo'), name: z.string() }), z.object({ type: z.literal('checkpoint'), dir: z.string() })]),
+  source: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('zoo'), name: z.string() }),
+    z.object({ type: z.literal('checkpoint'), dir: z.string() }),
+  ]),
   kind: z.enum(['conditional', 'semi']),
   supervisedOnly: z.literal(true).optional(),
   preset: z.string(),
@@ -72,7 +88,11 @@ const model = z.object({
   step: count.optional(),
   weightsKind: z.string(),
   sha256: z.array(sha256).min(1),
-  reconstructionPose: z.enum(['ground truth', 'estimated (mean of q(y|x))', 'none (supervised-only: pose estimation only)']),
+  reconstructionPose: z.enum([
+    'ground truth',
+    'estimated (mean of q(y|x))',
+    'none (supervised-only: pose estimation only)',
+  ]),
   dataId: z.string(),
   images: z.array(image),
   pairs: z.array(pair),
@@ -107,12 +127,36 @@ const data = z.object({
 const speed = z.object({
   backend: z.string(),
   threads: count,
-  train: z.array(z.object({ model: z.string(), preset: z.string(), imageSize: count, batchSize: count, steps: count, msPerStep: finite, imagesPerSec: finite })).optional(),
-  metrics: z.array(z.object({ metric: z.string(), imageSize: count, pairs: count, ms: finite, pairsPerSec: finite })).optional(),
+  train: z
+    .array(
+      z.object({
+        model: z.string(),
+        preset: z.string(),
+        imageSize: count,
+        batchSize: count,
+        steps: count,
+        msPerStep: finite,
+        imagesPerSec: finite,
+      }),
+    )
+    .optional(),
+  metrics: z
+    .array(z.object({ metric: z.string(), imageSize: count, pairs: count, ms: finite, pairsPerSec: finite }))
+    .optional(),
   inference: z.array(z.object({ model: z.string(), verb: z.string(), images: count, msPerImage: finite })).optional(),
   estimator: z.object({ name: z.string(), images: count, msPerImage: finite }).optional(),
   engines: z
-    .array(z.object({ model: z.string(), verb: z.string(), calls: count, tfjsBestMs: finite, tfjsMedianMs: finite, onnxBestMs: finite, onnxMedianMs: finite }))
+    .array(
+      z.object({
+        model: z.string(),
+        verb: z.string(),
+        calls: count,
+        tfjsBestMs: finite,
+        tfjsMedianMs: finite,
+        onnxBestMs: finite,
+        onnxMedianMs: finite,
+      }),
+    )
     .optional(),
   enginesNote: z.string().optional(),
   skipped: z.string().optional(),
@@ -130,7 +174,9 @@ const provenance = z.object({
   cpus: count,
   versions: z.record(z.string(), z.string()),
   options: z.record(z.string(), z.unknown()),
-  shard: z.object({ index: count, count: count.min(1) }).refine((s) => s.index < s.count, 'expected shard index < count'),
+  shard: z
+    .object({ index: count, count: count.min(1) })
+    .refine((s) => s.index < s.count, 'expected shard index < count'),
   mergedFrom: z.array(z.string()).optional(),
   wallSeconds: z.number().nonnegative(),
 }) satisfies z.ZodType<Provenance>;
@@ -156,18 +202,41 @@ export const RESULTS_SCHEMA = z
   .superRefine((r, ctx) => {
     // Every record names the data it ran on; the summary looks each one up.
     const ids = new Set(r.data.map((d) => d.id));
-    r.models.forEach((m, i) => ids.has(m.dataId) || ctx.addIssue({ code: 'custom', path: ['models', i, 'dataId'], message: `expected one of the data ids ${JSON.stringify([...ids])}` }));
-    r.references.forEach((m, i) => ids.has(m.dataId) || ctx.addIssue({ code: 'custom', path: ['references', i, 'dataId'], message: `expected one of the data ids ${JSON.stringify([...ids])}` }));
+    r.models.forEach(
+      (m, i) =>
+        ids.has(m.dataId) ||
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'dataId'],
+          message: `expected one of the data ids ${JSON.stringify([...ids])}`,
+        }),
+    );
+    r.references.forEach(
+      (m, i) =>
+        ids.has(m.dataId) ||
+        ctx.addIssue({
+          code: 'custom',
+          path: ['references', i, 'dataId'],
+          message: `expected one of the data ids ${JSON.stringify([...ids])}`,
+        }),
+    );
     // Posterior means of one model all have its latent size: the active-unit count reads them as rows of one matrix.
     r.models.forEach((m, i) => {
       const first = m.images.find((im) => im.zMu && im.zMu.length > 0)?.zMu?.length;
       m.images.forEach((im, j) => {
-        if (im.zMu && im.zMu.length > 0 && im.zMu.length !== first) ctx.addIssue({ code: 'custom', path: ['models', i, 'images', j, 'zMu'], message: `expected ${first} numbers (the model's latent size), got ${im.zMu.length}` });
+        if (im.zMu && im.zMu.length > 0 && im.zMu.length !== first)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', i, 'images', j, 'zMu'],
+            message: `expected ${first} numbers (the model's latent size), got ${im.zMu.length}`,
+          });
       });
     });
   }) satisfies z.ZodType<ParsedResults>;
 
 /** `models[0].images[3].k` for zod's path `['models', 0, 'images', 3, 'k']`. */
 export function issuePath(p: readonly PropertyKey[]): string {
-  return p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || '(top level)';
+  return (
+    p.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || '(top level)'
+  );
 }

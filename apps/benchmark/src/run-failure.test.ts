@@ -32,11 +32,36 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 it('a failed run leaves no grids/ behind, so running it again is not refused', async () => {
   const out = path.join(tmp, 'bench');
-  const args = ['run', '--checkpoint', cond, '--estimator', 'none', '--ceiling-estimators', 'none', '--n', '2', '--pairs', '0', '--synthetic-identities', '10', '--synthetic-poses', '4', '--backend', 'cpu', '--no-speed', '--out', out, '--quiet'];
+  const args = [
+    'run',
+    '--checkpoint',
+    cond,
+    '--estimator',
+    'none',
+    '--ceiling-estimators',
+    'none',
+    '--n',
+    '2',
+    '--pairs',
+    '0',
+    '--synthetic-identities',
+    '10',
+    '--synthetic-poses',
+    '4',
+    '--backend',
+    'cpu',
+    '--no-speed',
+    '--out',
+    out,
+    '--quiet',
+  ];
   for (let attempt = 0; attempt < 2; attempt++) {
     let stderr = '';
     const code = await runCli(args, { out: () => undefined, err: (s) => (stderr += s) });
-    expect({ code, stderr: stderr.split('\n')[0] }).toEqual({ code: EXIT_ERROR, stderr: 'dgpose-bench: Error: evaluation failed (test)' });
+    expect({ code, stderr: stderr.split('\n')[0] }).toEqual({
+      code: EXIT_ERROR,
+      stderr: 'dgpose-bench: Error: evaluation failed (test)',
+    });
     expect(fs.existsSync(out)).toBe(false);
   }
 }, 120_000);

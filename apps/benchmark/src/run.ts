@@ -12,12 +12,26 @@ import { DGPoseError, initBackend, type BackendName } from '@dgpose/core';
 import { openTestData, type TestData } from './data';
 import { evaluateModel, evaluateReference, isSupervisedOnly } from './evaluate';
 import { gridPng } from './grid';
-import { loadCeilingEstimators, loadCheckpointModel, loadEstimator, loadZooModel, zooModelNames, type LoadedModel } from './load';
+import {
+  loadCeilingEstimators,
+  loadCheckpointModel,
+  loadEstimator,
+  loadZooModel,
+  zooModelNames,
+  type LoadedModel,
+} from './load';
 import { validateBenchConfig, type BenchConfig } from './options';
 import { GRIDS_DIR, checkOut, prepareOut, writeReports, type PreparedOut } from './output';
 import { type EngineSpeed, engineSpeed, metricSpeed, trainSpeed } from './speed';
 import { summarise } from './summary';
-import { RESULTS_FORMAT, RESULTS_FORMAT_VERSION, type ModelResult, type ReferenceResult, type Results, type SpeedResult } from './types';
+import {
+  RESULTS_FORMAT,
+  RESULTS_FORMAT_VERSION,
+  type ModelResult,
+  type ReferenceResult,
+  type Results,
+  type SpeedResult,
+} from './types';
 
 export const BENCH_VERSION = '0.1.0';
 
@@ -63,15 +77,23 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
 
   const names = c.models.length || c.checkpoints.length ? c.models : zooModelNames();
   if (names.length === 0 && c.checkpoints.length === 0) {
-    throw new DGPoseError('E_CONFIG', 'the zoo has no DGPose weights yet (its registry lists no conditional or semi entry): pass --checkpoint DIR, or wait for @dgpose/zoo weights', {
-      argument: 'models',
-    });
+    throw new DGPoseError(
+      'E_CONFIG',
+      'the zoo has no DGPose weights yet (its registry lists no conditional or semi entry): pass --checkpoint DIR, or wait for @dgpose/zoo weights',
+      {
+        argument: 'models',
+      },
+    );
   }
   // unknown names fail before anything heavy
   const valid = zooModelNames();
   for (const n of names) if (!valid.includes(n)) await loadZooModel(n, c); // throws the E_CONFIG listing the valid names
 
-  const be = await initBackend({ prefer: c.backend === 'auto' ? undefined : [c.backend as BackendName], threads: c.threads, log });
+  const be = await initBackend({
+    prefer: c.backend === 'auto' ? undefined : [c.backend as BackendName],
+    threads: c.threads,
+    log,
+  });
   const loaded: LoadedModel[] = [];
   const estimatorP = { value: null as Awaited<ReturnType<typeof loadEstimator>> };
   const ceilingP: Awaited<ReturnType<typeof loadCeilingEstimators>> = { estimators: [], notices: [] };
@@ -112,8 +134,19 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
     let enginesNote: string | undefined;
     for (const lm of loaded) {
       const data = dataBySize.get((lm.model.config as { imageSize: number }).imageSize) as TestData;
-      log(`evaluating ${lm.label} (${lm.model.kind}${isSupervisedOnly(lm.model) ? ', supervised only: its pose estimation alone' : ''}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`);
-      const { result, grid } = await evaluateModel(lm, { data, shard: c.shard, batchSize: c.batchSize, ssim: c.ssim, estimator: est?.estimator ?? null, ceilingEstimators: extra, gridRows: c.gridRows, log });
+      log(
+        `evaluating ${lm.label} (${lm.model.kind}${isSupervisedOnly(lm.model) ? ', supervised only: its pose estimation alone' : ''}) on ${data.info.label}, shard ${c.shard.index}/${c.shard.count}`,
+      );
+      const { result, grid } = await evaluateModel(lm, {
+        data,
+        shard: c.shard,
+        batchSize: c.batchSize,
+        ssim: c.ssim,
+        estimator: est?.estimator ?? null,
+        ceilingEstimators: extra,
+        gridRows: c.gridRows,
+        log,
+      });
       if (grid.length) {
         const rel = `${GRIDS_DIR}/${safeName(lm.label)}.png`;
         await fsp.writeFile(path.join(out, rel), await gridPng(grid));
@@ -133,8 +166,14 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
 
     const references: ReferenceResult[] = [];
     for (const data of dataBySize.values()) {
-      if (est) references.push(await evaluateReference(est.estimator, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: true }));
-      for (const e of extra) references.push(await evaluateReference(e, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: false }));
+      if (est)
+        references.push(
+          await evaluateReference(est.estimator, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: true }),
+        );
+      for (const e of extra)
+        references.push(
+          await evaluateReference(e, { data, shard: c.shard, batchSize: c.batchSize, log }, { main: false }),
+        );
     }
 
     let speed: SpeedResult | null = null;
@@ -146,7 +185,9 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
           .map(([verb, t]) => ({ model: m.label, verb, images: t.images, msPerImage: t.ms / t.images })),
       );
       if (est && references.length) {
-        const t = references.filter((r) => r.main).reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
+        const t = references
+          .filter((r) => r.main)
+          .reduce((a, r) => ({ ms: a.ms + r.timing.ms, images: a.images + r.timing.images }), { ms: 0, images: 0 });
         if (t.images) speed.estimator = { name: est.estimator.name, images: t.images, msPerImage: t.ms / t.images };
       }
       log(`speed: training steps of the ${c.speedPreset} preset`);
@@ -175,7 +216,10 @@ export async function runBenchmark(options: RunOptions = {}): Promise<RunResult>
       },
       ssimConvention: c.ssim,
       estimator: est ? { name: est.estimator.name, kind: est.kind } : null,
-      ceilingEstimators: [...(est ? [est] : []), ...ceil.estimators].map((e) => ({ name: e.estimator.name, kind: e.kind })),
+      ceilingEstimators: [...(est ? [est] : []), ...ceil.estimators].map((e) => ({
+        name: e.estimator.name,
+        kind: e.kind,
+      })),
       notices: ceil.notices,
       data,
       models,

@@ -15,7 +15,12 @@ describe('sharpness', () => {
     const blurred = image(16, 16, (x) => Math.max(0, Math.min(200, (x - 5) * 40)));
     expect(sharpnessRatio(sharp, sharp)).toBe(1);
     expect(sharpnessRatio(blurred, sharp) as number).toBeLessThan(0.5);
-    expect(sharpnessRatio(sharp, image(8, 8, () => 3))).toBeNull();
+    expect(
+      sharpnessRatio(
+        sharp,
+        image(8, 8, () => 3),
+      ),
+    ).toBeNull();
     expect(() => highFrequencyEnergy(image(2, 2, () => 0))).toThrow(/3x3/);
   });
 });

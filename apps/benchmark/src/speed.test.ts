@@ -51,8 +51,15 @@ describe('engineSpeed: the verbs on tfjs and onnxruntime side by side', () => {
   it('an engine that fails mid-run: no rows, a note naming the failure, the engine released', async () => {
     const m = await createConditionalDGPose({ preset: 'tiny', seed: 1 });
     let released = false;
-    const broken = { reconstruct: async () => Promise.reject(new Error('session lost')), dispose: async () => void (released = true) };
-    const r = await engineSpeed(m, 'tiny-cond', testData(), { threads: 1, log: () => undefined, load: (async () => broken) as never });
+    const broken = {
+      reconstruct: async () => Promise.reject(new Error('session lost')),
+      dispose: async () => void (released = true),
+    };
+    const r = await engineSpeed(m, 'tiny-cond', testData(), {
+      threads: 1,
+      log: () => undefined,
+      load: (async () => broken) as never,
+    });
     m.dispose();
     expect(r).toEqual({ rows: [], note: 'the onnxruntime comparison failed: session lost' });
     expect(released).toBe(true);

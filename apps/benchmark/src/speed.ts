@@ -24,12 +24,27 @@ export interface TrainSpeedOptions {
 export async function trainSpeed(o: TrainSpeedOptions): Promise<NonNullable<SpeedResult['train']>> {
   const out: NonNullable<SpeedResult['train']> = [];
   for (const kind of ['conditional', 'semi'] as const) {
-    const model: DGPoseModel = kind === 'conditional' ? await createConditionalDGPose({ preset: o.preset, seed: 0 }) : await createSemiDGPose({ preset: o.preset, seed: 0 });
+    const model: DGPoseModel =
+      kind === 'conditional'
+        ? await createConditionalDGPose({ preset: o.preset, seed: 0 })
+        : await createSemiDGPose({ preset: o.preset, seed: 0 });
     try {
       const size = (model.config as { imageSize: number }).imageSize;
       const batchSize = o.preset === 'tiny' ? 4 : 8;
-      const source = createSyntheticDataset({ seed: 1, size, identities: 4, posesPerIdentity: Math.max(4, batchSize), split: 'all' });
-      const batcher = createBatcher({ source, batchSize, seed: 0, supervision: kind === 'semi' ? 0.5 : 1, prefetch: 0 });
+      const source = createSyntheticDataset({
+        seed: 1,
+        size,
+        identities: 4,
+        posesPerIdentity: Math.max(4, batchSize),
+        split: 'all',
+      });
+      const batcher = createBatcher({
+        source,
+        batchSize,
+        seed: 0,
+        supervision: kind === 'semi' ? 0.5 : 1,
+        prefetch: 0,
+      });
       try {
         let ms = 0;
         for (let s = 0; s <= o.steps; s++) {
@@ -43,8 +58,18 @@ export async function trainSpeed(o: TrainSpeedOptions): Promise<NonNullable<Spee
           }
         }
         const msPerStep = ms / o.steps;
-        out.push({ model: `${kind}-${o.preset}`, preset: o.preset, imageSize: size, batchSize, steps: o.steps, msPerStep, imagesPerSec: (1000 * batchSize) / msPerStep });
-        o.log(`speed: ${kind}-${o.preset} training step ${msPerStep.toFixed(0)} ms (batch ${batchSize}, ${size}x${size})`);
+        out.push({
+          model: `${kind}-${o.preset}`,
+          preset: o.preset,
+          imageSize: size,
+          batchSize,
+          steps: o.steps,
+          msPerStep,
+          imagesPerSec: (1000 * batchSize) / msPerStep,
+        });
+        o.log(
+          `speed: ${kind}-${o.preset} training step ${msPerStep.toFixed(0)} ms (batch ${batchSize}, ${size}x${size})`,
+        );
       } finally {
         await batcher.close();
       }
@@ -57,7 +82,13 @@ export async function trainSpeed(o: TrainSpeedOptions): Promise<NonNullable<Spee
 
 /** PSNR and SSIM (both conventions) throughput on `pairs` synthetic uint8 pairs of side `size`. */
 export function metricSpeed(size: number, pairs = 32, minMs = 300): NonNullable<SpeedResult['metrics']> {
-  const src = createSyntheticDataset({ seed: 2, size, identities: 4, posesPerIdentity: Math.ceil((pairs + 1) / 4), split: 'all' });
+  const src = createSyntheticDataset({
+    seed: 2,
+    size,
+    identities: 4,
+    posesPerIdentity: Math.ceil((pairs + 1) / 4),
+    split: 'all',
+  });
   const imgs = Array.from({ length: pairs + 1 }, (_, i) => src.getSync(i % src.size).image);
   const runs: [string, () => void][] = [
     ['psnr', () => imgs.slice(1).forEach((b, i) => psnr(imgs[i], b, { dataRange: 255 }))],
@@ -118,7 +149,14 @@ export async function engineSpeed(
 }
 
 /** The verbs of `model` and `onx` at batch 1, interleaved (see engineSpeed). */
-async function timeVerbs(model: DGPoseModel, onx: DGPoseModel, label: string, data: TestData, reps: number, log: (m: string) => void): Promise<EngineSpeed[]> {
+async function timeVerbs(
+  model: DGPoseModel,
+  onx: DGPoseModel,
+  label: string,
+  data: TestData,
+  reps: number,
+  log: (m: string) => void,
+): Promise<EngineSpeed[]> {
   const [from, to] = data.pairs[0] ?? [data.indices[0], data.indices[0]];
   const a = await data.source.get(from);
   const b = await data.source.get(to);
@@ -137,7 +175,10 @@ async function timeVerbs(model: DGPoseModel, onx: DGPoseModel, label: string, da
     const t: number[] = [];
     const x: number[] = [];
     for (let i = 0; i < reps + 2; i++) {
-      for (const [m, into] of [[model, t], [onx, x]] as const) {
+      for (const [m, into] of [
+        [model, t],
+        [onx, x],
+      ] as const) {
         const t0 = performance.now();
         await call(m);
         if (i >= 2) into.push(performance.now() - t0);
@@ -149,8 +190,18 @@ async function timeVerbs(model: DGPoseModel, onx: DGPoseModel, label: string, da
     };
     const tf = stat(t);
     const ort = stat(x);
-    rows.push({ model: label, verb, calls: reps, tfjsBestMs: tf.best, tfjsMedianMs: tf.median, onnxBestMs: ort.best, onnxMedianMs: ort.median });
-    log(`speed: ${label} ${verb} batch 1: tfjs ${tf.best.toFixed(1)} ms, onnxruntime ${ort.best.toFixed(1)} ms (best of ${reps})`);
+    rows.push({
+      model: label,
+      verb,
+      calls: reps,
+      tfjsBestMs: tf.best,
+      tfjsMedianMs: tf.median,
+      onnxBestMs: ort.best,
+      onnxMedianMs: ort.median,
+    });
+    log(
+      `speed: ${label} ${verb} batch 1: tfjs ${tf.best.toFixed(1)} ms, onnxruntime ${ort.best.toFixed(1)} ms (best of ${reps})`,
+    );
   }
   return rows;
 }

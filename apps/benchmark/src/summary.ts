@@ -10,7 +10,13 @@ import { type GenerationRecord, type GenerationSummary, summariseGeneration } fr
 import type { Pose } from '@dgpose/core';
 import { batchStats, pck, pckCurve, type PckNormaliser } from '@dgpose/metrics';
 import { meanPose } from './baselines';
-import { GARMENT_REGIONS, constantColourBaseline, type GarmentColourError, type GarmentColours, type Rgb } from './garment-colour';
+import {
+  GARMENT_REGIONS,
+  constantColourBaseline,
+  type GarmentColourError,
+  type GarmentColours,
+  type Rgb,
+} from './garment-colour';
 import { PAPER_TABLES, type PaperTable } from './paper';
 import type { DataInfo, FlatPose, ImageRecord, ModelResult, PairRecord, ReferenceResult } from './types';
 
@@ -22,7 +28,9 @@ export const CEILING_TARGET_FRACTION = 0.8;
 /** PCKh thresholds (head box, per axis; Pose-Transfer's α = 0.5 among them). */
 export const HEADBOX_THRESHOLDS: readonly number[] = Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
 /** Euclidean thresholds as a fraction of the ground truth's bounding-box side. */
-export const BBOX_THRESHOLDS: readonly number[] = Object.freeze([0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3]);
+export const BBOX_THRESHOLDS: readonly number[] = Object.freeze([
+  0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3,
+]);
 
 export interface MeanStd {
   mean: number;
@@ -114,7 +122,13 @@ export interface ModelSummary {
   /** Garment colour errors of the transfers and the baselines (null without part maps or ground truth). */
   appearance: AppearanceSummary | null;
   /** What z carries: active units of the posterior means, and the swap test (appearance-swap.ts). */
-  latent: { active: number; dims: number; images: number; swap: SwapSummary | null; generation?: GenerationSummary | null } | null;
+  latent: {
+    active: number;
+    dims: number;
+    images: number;
+    swap: SwapSummary | null;
+    generation?: GenerationSummary | null;
+  } | null;
   /** Pairs transferred (with or without ground truth). */
   transfers: number;
   pckReconstruction: PckSummary | null;
@@ -183,7 +197,12 @@ function meanStd(values: (number | null)[]): MeanStd {
   return { mean: s.mean, std: s.std, n: values.length, infinite: values.length - finite.length };
 }
 
-function curve(pred: Pose[], gt: Pose[], normaliser: PckNormaliser, thresholds: readonly number[]): { thresholds: number[]; pck: number[]; total: number; images: number } | null {
+function curve(
+  pred: Pose[],
+  gt: Pose[],
+  normaliser: PckNormaliser,
+  thresholds: readonly number[],
+): { thresholds: number[]; pck: number[]; total: number; images: number } | null {
   try {
     const c = pckCurve(pred, gt, { normaliser, thresholds });
     return { thresholds: c.thresholds, pck: c.pck, total: c.total, images: c.images };
@@ -220,7 +239,11 @@ export function pckSummary(pairs: { pred: FlatPose; gt: FlatPose }[]): PckSummar
 
 function colourStats(errors: (GarmentColourError | undefined)[]): ColourStats {
   const of = (r: 'top' | 'bottom'): number[] => errors.map((e) => e?.[r]).filter((v): v is number => v !== undefined);
-  return { top: meanStd(of('top')), bottom: meanStd(of('bottom')), all: meanStd(GARMENT_REGIONS.flatMap((r) => of(r))) };
+  return {
+    top: meanStd(of('top')),
+    bottom: meanStd(of('bottom')),
+    all: meanStd(GARMENT_REGIONS.flatMap((r) => of(r))),
+  };
 }
 
 /** Active units over the images' posterior means and the swap test over the pairs (null without either). */
@@ -231,7 +254,13 @@ export function latentSummary(imgs: readonly ImageRecord[], pairs: readonly Pair
   if (mus.length < 2 && swaps.length === 0 && gens.length === 0) return null;
   const au = mus.length >= 2 ? activeUnits(mus.flat(), mus[0].length) : { active: 0, dims: 0 };
   const sw = swaps.length ? summariseSwaps(swaps) : null;
-  return { active: au.active, dims: au.dims, images: mus.length, swap: sw && sw.comparisons > 0 ? sw : null, generation: summariseGeneration(gens) };
+  return {
+    active: au.active,
+    dims: au.dims,
+    images: mus.length,
+    swap: sw && sw.comparisons > 0 ? sw : null,
+    generation: summariseGeneration(gens),
+  };
 }
 
 /** Garment colour errors of the transfers beside every baseline (null when no pair has a part map). */
@@ -241,7 +270,10 @@ export function appearanceSummary(pairs: PairRecord[]): AppearanceSummary | null
   const constant = constantColourBaseline(withParts.map((p) => p.gtColour as GarmentColours));
   const model = colourStats(withParts.map((p) => p.colour));
   const c = colourStats(constant.errors);
-  const ratio = Number.isFinite(model.all.mean) && Number.isFinite(c.all.mean) && c.all.mean > 0 ? model.all.mean / c.all.mean : null;
+  const ratio =
+    Number.isFinite(model.all.mean) && Number.isFinite(c.all.mean) && c.all.mean > 0
+      ? model.all.mean / c.all.mean
+      : null;
   return {
     pairs: withParts.length,
     model,
@@ -267,9 +299,21 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
   const transferCeilings = ceilings
     .filter((c) => c.dataId === data.id)
     .map((c): TransferCeiling => {
-      const transferPckh = c.main ? (pckTransfer?.pckh ?? null) : (pckSummary(pairs.filter((r) => r.redetectedBy?.[c.estimator]).map((r) => ({ pred: r.redetectedBy?.[c.estimator] as FlatPose, gt: r.gt })))?.pckh ?? null);
+      const transferPckh = c.main
+        ? (pckTransfer?.pckh ?? null)
+        : (pckSummary(
+            pairs
+              .filter((r) => r.redetectedBy?.[c.estimator])
+              .map((r) => ({ pred: r.redetectedBy?.[c.estimator] as FlatPose, gt: r.gt })),
+          )?.pckh ?? null);
       const ceilingPckh = c.pck?.pckh ?? null;
-      return { estimator: c.estimator, main: c.main, transferPckh, ceilingPckh, fraction: transferPckh !== null && ceilingPckh !== null && ceilingPckh > 0 ? transferPckh / ceilingPckh : null };
+      return {
+        estimator: c.estimator,
+        main: c.main,
+        transferPckh,
+        ceilingPckh,
+        fraction: transferPckh !== null && ceilingPckh !== null && ceilingPckh > 0 ? transferPckh / ceilingPckh : null,
+      };
     })
     .filter((c) => pairs.length > 0 && c.transferPckh !== null);
   return {
@@ -280,7 +324,9 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
     dataId: data.id,
     dataLabel: data.label,
     builtIn: data.builtIn,
-    reconstruction: recon.length ? { psnr: meanStd(recon.map((r) => r.psnr ?? null)), ssim: meanStd(recon.map((r) => r.ssim as number)) } : null,
+    reconstruction: recon.length
+      ? { psnr: meanStd(recon.map((r) => r.psnr ?? null)), ssim: meanStd(recon.map((r) => r.ssim as number)) }
+      : null,
     transfer: scored.length
       ? {
           psnr: meanStd(scored.map((r) => r.psnr ?? null)),
@@ -313,7 +359,13 @@ function summariseModel(m: ModelResult, data: DataInfo, ceilings: CeilingSummary
  */
 export function supervisedBaselineOf(m: ModelSummary, models: ModelSummary[]): SupervisedBaseline | null {
   if (m.supervision === undefined) return null;
-  const b = models.find((x) => x.supervisedOnly && x.dataId === m.dataId && x.supervision !== undefined && Math.abs(x.supervision - (m.supervision as number)) < 1e-9);
+  const b = models.find(
+    (x) =>
+      x.supervisedOnly &&
+      x.dataId === m.dataId &&
+      x.supervision !== undefined &&
+      Math.abs(x.supervision - (m.supervision as number)) < 1e-9,
+  );
   if (!b) return null;
   const pckh = b.pckEstimate?.pckh ?? null;
   const own = m.pckEstimate?.pckh ?? null;
@@ -336,7 +388,9 @@ function tableOf(t: PaperTable, models: ModelSummary[], data: DataInfo[]): Table
   }));
   const ours = models
     .filter((m) => t.ours.includes(m.kind) && m.reconstruction)
-    .sort((a, b) => (a.kind === b.kind ? (b.supervision ?? 1) - (a.supervision ?? 1) : t.ours.indexOf(a.kind) - t.ours.indexOf(b.kind)));
+    .sort((a, b) =>
+      a.kind === b.kind ? (b.supervision ?? 1) - (a.supervision ?? 1) : t.ours.indexOf(a.kind) - t.ours.indexOf(b.kind),
+    );
   for (const m of ours) {
     const r = m.reconstruction as NonNullable<ModelSummary['reconstruction']>;
     rows.push({
@@ -393,8 +447,14 @@ export function summarise(models: ModelResult[], references: ReferenceResult[], 
         dataId: d.id,
         dataLabel: d.label,
         reason: [
-          ...(d.partMasks ? [] : ['it has no part masks (garment regions), which the colour error needs (only the synthetic data renders them)']),
-          ...(d.transferGroundTruth ? [] : ['its transfers have no ground-truth target image (no same-identity pairs)']),
+          ...(d.partMasks
+            ? []
+            : [
+                'it has no part masks (garment regions), which the colour error needs (only the synthetic data renders them)',
+              ]),
+          ...(d.transferGroundTruth
+            ? []
+            : ['its transfers have no ground-truth target image (no same-identity pairs)']),
         ].join('; and '),
       })),
     tables: PAPER_TABLES.map((t) => tableOf(t, ms, data)),

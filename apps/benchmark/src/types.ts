@@ -162,7 +162,15 @@ export interface SpeedResult {
   backend: string;
   threads: number;
   /** Training step of a freshly created model of the preset (ms per step after a warm-up). */
-  train?: { model: string; preset: string; imageSize: number; batchSize: number; steps: number; msPerStep: number; imagesPerSec: number }[];
+  train?: {
+    model: string;
+    preset: string;
+    imageSize: number;
+    batchSize: number;
+    steps: number;
+    msPerStep: number;
+    imagesPerSec: number;
+  }[];
   /** Metric throughput on imageSize x imageSize RGB uint8 pairs. */
   metrics?: { metric: string; imageSize: number; pairs: number; ms: number; pairsPerSec: number }[];
   /** Model inference (from the evaluation), ms per image. */
@@ -173,7 +181,15 @@ export interface SpeedResult {
    * Each verb at batch 1 on tfjs and on onnxruntime-node (the same weights exported by @dgpose/onnx), calls
    * interleaved; best and median ms of `calls` calls. Empty with `enginesNote` when onnxruntime-node is missing.
    */
-  engines?: { model: string; verb: string; calls: number; tfjsBestMs: number; tfjsMedianMs: number; onnxBestMs: number; onnxMedianMs: number }[];
+  engines?: {
+    model: string;
+    verb: string;
+    calls: number;
+    tfjsBestMs: number;
+    tfjsMedianMs: number;
+    onnxBestMs: number;
+    onnxMedianMs: number;
+  }[];
   /** Why `engines` is empty or partial (e.g. onnxruntime-node is not installed, with the install command). */
   enginesNote?: string;
   skipped?: string;

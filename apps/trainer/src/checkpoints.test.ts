@@ -2,7 +2,15 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { listCheckpoints, parseTrainerState, pruneCheckpoints, readLatest, recoverCheckpoints, stepDirName, writeLatest } from './checkpoints';
+import {
+  listCheckpoints,
+  parseTrainerState,
+  pruneCheckpoints,
+  readLatest,
+  recoverCheckpoints,
+  stepDirName,
+  writeLatest,
+} from './checkpoints';
 import { tileImages } from '@dgpose/datasets';
 import { writePng } from './previews';
 
@@ -65,12 +73,19 @@ describe('checkpoint folders', () => {
       [{ data: { batcher, imagesSeen: -1 } }, 'extra.data.imagesSeen'],
       [{ data: { batcher, imagesSeen: '4' } }, 'extra.data.imagesSeen'],
     ] as const) {
-      expect(() => parseTrainerState(extra, 'ck')).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT', details: expect.objectContaining({ argument }) }));
+      expect(() => parseTrainerState(extra, 'ck')).toThrow(
+        expect.objectContaining({ code: 'E_CHECKPOINT', details: expect.objectContaining({ argument }) }),
+      );
     }
   });
 
   it('tiles a preview grid and writes a PNG that decodes to it', async () => {
-    const cell = (v: number, w = 4) => ({ data: new Uint8Array(w * w * 3).fill(v), width: w, height: w, channels: 3 as const });
+    const cell = (v: number, w = 4) => ({
+      data: new Uint8Array(w * w * 3).fill(v),
+      width: w,
+      height: w,
+      channels: 3 as const,
+    });
     const g = tileImages([[cell(10), cell(20, 8)], [cell(30)]], { cellWidth: 4, cellHeight: 4, gap: 1 });
     expect([g.width, g.height]).toEqual([2 * 4 + 3, 2 * 4 + 3]);
     const px = (x: number, y: number) => g.data[(y * g.width + x) * 3];

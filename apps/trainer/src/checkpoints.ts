@@ -92,19 +92,25 @@ export interface TrainerState {
  */
 export function parseTrainerState(extra: unknown, dir: string): TrainerState {
   const bad = (argument: string, expected: string, got: unknown): never => {
-    throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${dir}: it was not written by dgpose-train (${argument} is missing or malformed)`, {
-      argument,
-      expected,
-      got,
-      path: dir,
-    });
+    throw new DGPoseError(
+      'E_CHECKPOINT',
+      `refusing checkpoint ${dir}: it was not written by dgpose-train (${argument} is missing or malformed)`,
+      {
+        argument,
+        expected,
+        got,
+        path: dir,
+      },
+    );
   };
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(extra)) return bad('extra', 'an object', extra);
   const data = extra.data;
   if (!isObject(data)) return bad('extra.data', 'the data-order state { batcher, imagesSeen }', data);
   if (!isObject(data.batcher)) return bad('extra.data.batcher', "the batcher's state()", data.batcher);
   const seen = data.imagesSeen;
-  if (!(typeof seen === 'number' && Number.isSafeInteger(seen) && seen >= 0)) return bad('extra.data.imagesSeen', 'a non-negative integer', seen);
+  if (!(typeof seen === 'number' && Number.isSafeInteger(seen) && seen >= 0))
+    return bad('extra.data.imagesSeen', 'a non-negative integer', seen);
   return { batcher: data.batcher as unknown as BatcherState, imagesSeen: seen };
 }

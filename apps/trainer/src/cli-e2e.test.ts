@@ -26,21 +26,37 @@ async function waitForLine(run: CliRun, out: string, match: string, step: number
     if (run.child.exitCode !== null) throw new Error(`the CLI exited early: ${run.output().stderr}`);
     const text = (await fsp.readFile(file, 'utf8').catch(() => '')).slice(from);
     for (const l of text.split('\n')) {
-      if (l.endsWith('}') && l.includes(match) && (JSON.parse(l).step as number) >= step) return JSON.parse(l).step as number;
+      if (l.endsWith('}') && l.includes(match) && (JSON.parse(l).step as number) >= step)
+        return JSON.parse(l).step as number;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no ${match} line in time`);
 }
-const waitForCheckpoint = (run: CliRun, out: string, step: number) => waitForLine(run, out, '"event":"checkpoint"', step);
+const waitForCheckpoint = (run: CliRun, out: string, step: number) =>
+  waitForLine(run, out, '"event":"checkpoint"', step);
 const logSize = (out: string) => fsp.stat(path.join(out, 'log.jsonl')).then((s) => s.size);
-const stops = (out: string) => readLog(path.join(out, 'log.jsonl')).filter((l) => l.event === 'stop') as { step: number }[];
+const stops = (out: string) =>
+  readLog(path.join(out, 'log.jsonl')).filter((l) => l.event === 'stop') as { step: number }[];
 
 describe('dgpose-train end to end', () => {
   it('a signal stops within one step with a checkpoint (even with --checkpoint-every 0), a second one waits for it, a third exits at once; kill -9 and leftovers, then --resume continues', async () => {
     const out = path.join(tmp, 'run');
     // SIGTERM with no checkpoint cadence: acted on between steps, not at the next checkpoint
-    const run = spawnCli([...TINY, cfg, '--steps', '400', '--checkpoint-every', '0', '--sample-every', '0', '--log-every', '1', '--out', out]);
+    const run = spawnCli([
+      ...TINY,
+      cfg,
+      '--steps',
+      '400',
+      '--checkpoint-every',
+      '0',
+      '--sample-every',
+      '0',
+      '--log-every',
+      '1',
+      '--out',
+      out,
+    ]);
     const seen = await waitForLine(run, out, '"type":"step"', 1);
     run.child.kill('SIGTERM');
     const r = await run.done;
@@ -84,7 +100,18 @@ describe('dgpose-train end to end', () => {
 
     // resume, then kill -9 mid-run; leave what writes cut short would: a partial checkpoint folder, a
     // checkpoint moved aside, a half-written final/ export and a torn log line
-    const run2 = spawnCli(['--resume', '--out', out, '--steps', '400', '--checkpoint-every', '2', '--backend', 'cpu', '--quiet']);
+    const run2 = spawnCli([
+      '--resume',
+      '--out',
+      out,
+      '--steps',
+      '400',
+      '--checkpoint-every',
+      '2',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     await waitForCheckpoint(run2, out, resumedAt + 2);
     run2.child.kill('SIGKILL');
     const k = await run2.done;
@@ -114,7 +141,10 @@ describe('dgpose-train end to end', () => {
     // twice (from the SIGTERM checkpoint), thrice and the killed run (both from the double-SIGINT one), this one
     expect(resumes.map((l) => l.step)).toEqual([stop.step, stop2.step, resumedAt, newest.step]);
     // steps after the last resume are contiguous from the checkpoint
-    const after = log.slice(log.lastIndexOf(resumes[resumes.length - 1]) + 1).filter((l) => l.type === 'step').map((l) => l.step);
+    const after = log
+      .slice(log.lastIndexOf(resumes[resumes.length - 1]) + 1)
+      .filter((l) => l.type === 'step')
+      .map((l) => l.step);
     expect(after).toEqual([newest.step + 1, newest.step + 2]);
     expect((await fsp.readdir(path.join(out, 'checkpoints'))).filter((n) => /\.(tmp|old)-|\.tmp$/.test(n))).toEqual([]);
     expect((await fsp.readdir(out)).sort()).toEqual(['checkpoints', 'config.json', 'final', 'log.jsonl', 'samples']);
@@ -130,7 +160,23 @@ describe('dgpose-train end to end', () => {
     await fsp.mkdir(path.join(out, 'checkpoints', 'step-000050'), { recursive: true });
     await fsp.writeFile(path.join(out, 'log.jsonl'), '{"type":"event","event":"start","step":0,"old":true}\n');
     await fsp.writeFile(path.join(out, 'notes.txt'), 'mine');
-    const args = ['--dataset', 'chictopia', '--root', root, '--preset', 'tiny', '--batch-size', '2', '--steps', '2', '--backend', 'cpu', '--quiet', '--out', out];
+    const args = [
+      '--dataset',
+      'chictopia',
+      '--root',
+      root,
+      '--preset',
+      'tiny',
+      '--batch-size',
+      '2',
+      '--steps',
+      '2',
+      '--backend',
+      'cpu',
+      '--quiet',
+      '--out',
+      out,
+    ];
     expect((await runCliChild(args)).code).toBe(2);
     const r = await runCliChild([...args, '--force']);
     expect(r.code).toBe(0);
@@ -145,7 +191,17 @@ describe('dgpose-train end to end', () => {
 
   it('a missing data root exits 1 listing the layout expected', async () => {
     const out = path.join(tmp, 'df');
-    const r = await runCliChild(['--dataset', 'deepfashion', '--root', path.join(tmp, 'no-such-data'), '--out', out, '--backend', 'cpu', '--quiet']);
+    const r = await runCliChild([
+      '--dataset',
+      'deepfashion',
+      '--root',
+      path.join(tmp, 'no-such-data'),
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/E_DATASET_LAYOUT/);
     expect(r.stderr).toMatch(/expected DeepFashion layout:\n {2}<root>\/fasion-annotation-<split>\.csv/);
@@ -154,11 +210,30 @@ describe('dgpose-train end to end', () => {
 
   it('an absurd learning rate stops on a NaN/Inf loss naming the term and step, keeping the last good checkpoint', async () => {
     const out = path.join(tmp, 'nan');
-    const r = await runCliChild([...TINY, cfg, '--steps', '8', '--lr', '1e30', '--checkpoint-every', '1', '--sample-every', '0', '--out', out]);
+    const r = await runCliChild([
+      ...TINY,
+      cfg,
+      '--steps',
+      '8',
+      '--lr',
+      '1e30',
+      '--checkpoint-every',
+      '1',
+      '--sample-every',
+      '0',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\[E_LOSS_NAN\] training stopped at step 2: loss term '\w+' became NaN or Infinity; the last good checkpoint checkpoints\/step-000001 \(step 1\) is kept/);
+    expect(r.stderr).toMatch(
+      /\[E_LOSS_NAN\] training stopped at step 2: loss term '\w+' became NaN or Infinity; the last good checkpoint checkpoints\/step-000001 \(step 1\) is kept/,
+    );
     expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([1]);
-    expect(readLog(path.join(out, 'log.jsonl')).filter((l) => l.type === 'event').map((l) => l.event)).toEqual(['start', 'checkpoint', 'nan']);
+    expect(
+      readLog(path.join(out, 'log.jsonl'))
+        .filter((l) => l.type === 'event')
+        .map((l) => l.event),
+    ).toEqual(['start', 'checkpoint', 'nan']);
   });
 
   it('a checkpoint of another format version is refused with the reason', async () => {

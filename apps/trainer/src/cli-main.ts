@@ -24,7 +24,8 @@ const USAGE_CODES = new Set(['E_CONFIG', 'E_ARG']);
 function intArg(min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${v}"`);
     return n;
   };
 }
@@ -40,29 +41,73 @@ const D = DEFAULT_TRAIN_CONFIG;
 /** The commander program (exported so tests can check --help). */
 export function buildProgram(): Command {
   const p = new Command('dgpose-train')
-    .description('Train Conditional-DGPose or Semi-DGPose (de Bem et al., IJCV 2020) with checkpoints, exact resume, sample grids and a JSONL log.')
+    .description(
+      'Train Conditional-DGPose or Semi-DGPose (de Bem et al., IJCV 2020) with checkpoints, exact resume, sample grids and a JSONL log.',
+    )
     .version(TRAINER_VERSION, '-V, --version')
     .addOption(new Option('-m, --model <kind>', `model to train (default ${D.model})`).choices(MODEL_KINDS))
     .addOption(new Option('-p, --preset <name>', `network size preset (default ${D.preset})`).choices(PRESET_NAMES))
-    .option('-c, --config <file.json>', 'JSON file of options (same names as below, camelCase, plus "modelConfig": {...} overriding model config fields) or a config.json of an earlier run; flags win')
-    .addOption(new Option('-d, --dataset <name>', `training data (default ${D.dataset}: built-in synthetic people)`).choices(DATASET_NAMES))
+    .option(
+      '-c, --config <file.json>',
+      'JSON file of options (same names as below, camelCase, plus "modelConfig": {...} overriding model config fields) or a config.json of an earlier run; flags win',
+    )
+    .addOption(
+      new Option('-d, --dataset <name>', `training data (default ${D.dataset}: built-in synthetic people)`).choices(
+        DATASET_NAMES,
+      ),
+    )
     .option('-r, --root <dir>', 'data root of a real data set (required with deepfashion, h36m, chictopia)')
-    .option('--size <px>', 'image side in pixels, a power of two (default: the preset\'s)', intArg(32))
-    .option('--supervision <f>', `fraction of labelled training images in (0, 1]: 0.25, 0.5, 0.75 or 1 (default ${D.supervision}); Semi uses the rest unlabelled, Conditional trains on the labelled part only`, numArg)
-    .option('--supervised-only', 'with --model semi: the supervised-only baseline, q(y|x) alone trained on the labelled subset only (the images a Semi run with the same --supervision and --seed labels; same steps and batch size)')
-    .option('--labelled-per-batch <n>', 'with --model semi and --supervision < 1: labelled rows in every batch (their own shuffled stream), the rest unlabelled (default: about supervision x batch)', intArg(1))
-    .option('-s, --steps <n>', `total training steps (default ${D.steps}); a resumed run continues up to this count`, intArg(1))
+    .option('--size <px>', "image side in pixels, a power of two (default: the preset's)", intArg(32))
+    .option(
+      '--supervision <f>',
+      `fraction of labelled training images in (0, 1]: 0.25, 0.5, 0.75 or 1 (default ${D.supervision}); Semi uses the rest unlabelled, Conditional trains on the labelled part only`,
+      numArg,
+    )
+    .option(
+      '--supervised-only',
+      'with --model semi: the supervised-only baseline, q(y|x) alone trained on the labelled subset only (the images a Semi run with the same --supervision and --seed labels; same steps and batch size)',
+    )
+    .option(
+      '--labelled-per-batch <n>',
+      'with --model semi and --supervision < 1: labelled rows in every batch (their own shuffled stream), the rest unlabelled (default: about supervision x batch)',
+      intArg(1),
+    )
+    .option(
+      '-s, --steps <n>',
+      `total training steps (default ${D.steps}); a resumed run continues up to this count`,
+      intArg(1),
+    )
     .option('-b, --batch-size <n>', 'images per step (default 8 for tiny, 16 otherwise)', intArg(1))
-    .option('--lr <rate>', 'learning rate (default: the model config\'s)', numArg)
-    .option('--seed <n>', `seed of model init, data order, flips and the labelled subset (default ${D.seed})`, intArg(0))
+    .option('--lr <rate>', "learning rate (default: the model config's)", numArg)
+    .option(
+      '--seed <n>',
+      `seed of model init, data order, flips and the labelled subset (default ${D.seed})`,
+      intArg(0),
+    )
     .option('-o, --out <dir>', `output folder (default ${D.out})`)
-    .option('-f, --force', 'replace the trainer\'s files in an existing output folder')
-    .option('--resume', 'continue the run in --out from its newest complete checkpoint (same data order and RNG stream)')
-    .option('--checkpoint-every <n>', `checkpoint every N steps, 0 = only at the end (default ${D.checkpointEvery})`, intArg(0))
+    .option('-f, --force', "replace the trainer's files in an existing output folder")
+    .option(
+      '--resume',
+      'continue the run in --out from its newest complete checkpoint (same data order and RNG stream)',
+    )
+    .option(
+      '--checkpoint-every <n>',
+      `checkpoint every N steps, 0 = only at the end (default ${D.checkpointEvery})`,
+      intArg(0),
+    )
     .option('--keep <k>', `checkpoints kept, the newest K (default ${D.keep})`, intArg(1))
-    .option('--sample-every <n>', `sample grid PNG every N steps, 0 = only at the end (default ${D.sampleEvery})`, intArg(0))
+    .option(
+      '--sample-every <n>',
+      `sample grid PNG every N steps, 0 = only at the end (default ${D.sampleEvery})`,
+      intArg(0),
+    )
     .option('--log-every <n>', `log line and progress update every N steps (default ${D.logEvery})`, intArg(1))
-    .addOption(new Option('--backend <name>', 'tfjs backend (default auto: tensorflow, then wasm, then cpu; env DGPOSE_BACKEND overrides)').choices(['auto', ...BACKEND_NAMES]))
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'tfjs backend (default auto: tensorflow, then wasm, then cpu; env DGPOSE_BACKEND overrides)',
+      ).choices(['auto', ...BACKEND_NAMES]),
+    )
     .option('--threads <n>', 'wasm threads, 1 or 2 (default 1)', intArg(1))
     .option('--no-flip', 'no horizontal flip augmentation')
     .option('-q, --quiet', 'no progress bar: plain periodic lines only')
@@ -131,21 +176,38 @@ export async function readConfigFile(file: string): Promise<Partial<TrainConfig>
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    throw new DGPoseError('E_CONFIG', `cannot read --config ${file}: ${describeCause(e)}`, { argument: 'config', path: file, cause: e });
+    throw new DGPoseError('E_CONFIG', `cannot read --config ${file}: ${describeCause(e)}`, {
+      argument: 'config',
+      path: file,
+      cause: e,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DGPoseError('E_CONFIG', `--config ${file} is not valid JSON: ${(e as Error).message}`, { argument: 'config', path: file });
+    throw new DGPoseError('E_CONFIG', `--config ${file} is not valid JSON: ${(e as Error).message}`, {
+      argument: 'config',
+      path: file,
+    });
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(json)) {
-    throw new DGPoseError('E_CONFIG', `--config ${file} must hold a JSON object`, { argument: 'config', got: json, path: file });
+    throw new DGPoseError('E_CONFIG', `--config ${file} must hold a JSON object`, {
+      argument: 'config',
+      got: json,
+      path: file,
+    });
   }
   if (json.format === CONFIG_FORMAT) {
     if (!isObject(json.options)) {
-      throw new DGPoseError('E_CONFIG', `--config ${file} is a ${CONFIG_FORMAT} without its options`, { argument: 'config.options', expected: 'an object', got: json.options, path: file });
+      throw new DGPoseError('E_CONFIG', `--config ${file} is a ${CONFIG_FORMAT} without its options`, {
+        argument: 'config.options',
+        expected: 'an object',
+        got: json.options,
+        path: file,
+      });
     }
     const { out: _o, force: _f, resume: _r, ...rest } = json.options as Partial<TrainConfig>;
     return rest;
@@ -154,9 +216,19 @@ export async function readConfigFile(file: string): Promise<Partial<TrainConfig>
 }
 
 function layoutHelp(e: DGPoseError): string {
-  const layouts: Record<string, readonly string[]> = { DeepFashion: DEEPFASHION_LAYOUT, 'Human3.6M': H36M_LAYOUT, ChictopiaPlus: CHICTOPIA_LAYOUT };
+  const layouts: Record<string, readonly string[]> = {
+    DeepFashion: DEEPFASHION_LAYOUT,
+    'Human3.6M': H36M_LAYOUT,
+    ChictopiaPlus: CHICTOPIA_LAYOUT,
+  };
   const m = e.message;
-  const which = /DeepFashion/i.test(m) ? 'DeepFashion' : /H36M|Human3/i.test(m) ? 'Human3.6M' : /Chictopia/i.test(m) ? 'ChictopiaPlus' : null;
+  const which = /DeepFashion/i.test(m)
+    ? 'DeepFashion'
+    : /H36M|Human3/i.test(m)
+      ? 'Human3.6M'
+      : /Chictopia/i.test(m)
+        ? 'ChictopiaPlus'
+        : null;
   if (!which) return '';
   return `\nexpected ${which} layout:\n${layouts[which].map((l) => `  ${l}`).join('\n')}`;
 }
@@ -176,7 +248,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     program.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return EXIT_OK;
       return EXIT_USAGE;
     }
     throw e;
@@ -216,7 +289,9 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
       print: (l) => err(`${l}\n`),
     });
     if (result.status === 'interrupted') return EXIT_INTERRUPTED;
-    out(`${JSON.stringify({ status: result.status, step: result.step, out: result.out, final: result.final, losses: result.losses })}\n`);
+    out(
+      `${JSON.stringify({ status: result.status, step: result.step, out: result.out, final: result.final, losses: result.losses })}\n`,
+    );
     return EXIT_OK;
   } catch (e) {
     if (isDGPoseError(e)) {

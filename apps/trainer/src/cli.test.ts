@@ -15,8 +15,29 @@ describe('dgpose-train usage', () => {
     const r = await runCliChild(['--help']);
     expect(r.code).toBe(0);
     for (const flag of [
-      '--model', '--preset', '--config', '--dataset', '--root', '--size', '--supervision', '--supervised-only', '--labelled-per-batch', '--steps', '--batch-size', '--lr', '--seed',
-      '--out', '--force', '--resume', '--checkpoint-every', '--keep', '--sample-every', '--log-every', '--backend', '--threads', '--quiet',
+      '--model',
+      '--preset',
+      '--config',
+      '--dataset',
+      '--root',
+      '--size',
+      '--supervision',
+      '--supervised-only',
+      '--labelled-per-batch',
+      '--steps',
+      '--batch-size',
+      '--lr',
+      '--seed',
+      '--out',
+      '--force',
+      '--resume',
+      '--checkpoint-every',
+      '--keep',
+      '--sample-every',
+      '--log-every',
+      '--backend',
+      '--threads',
+      '--quiet',
     ]) {
       expect(r.stdout).toContain(flag);
     }
@@ -54,7 +75,6 @@ describe('dgpose-train usage', () => {
     const b = await runCliChild(['--steps', 'many']);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/expected an integer >= 1, got "many"/);
-
   });
 
   it('--threads 3 (the help says 1 or 2) and --resume with --force (which would clear the run it continues) are bad usage', async () => {

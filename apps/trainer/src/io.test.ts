@@ -2,7 +2,13 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkWritableFolder, ioError, recoverFolderSwaps, removeAtomicWriteLeftovers, replaceFolderAtomic } from './io';
+import {
+  checkWritableFolder,
+  ioError,
+  recoverFolderSwaps,
+  removeAtomicWriteLeftovers,
+  replaceFolderAtomic,
+} from './io';
 import { train } from './train';
 import { injectFsFault, type FaultCode } from './testing/fault-fs';
 
@@ -23,10 +29,15 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
 
 describe('coded filesystem errors', () => {
   it('ioError names the operation, the path, the code and the reason', () => {
-    const cause = Object.assign(new Error('EROFS: read-only file system, mkdir'), { code: 'EROFS', path: '/mnt/ro/run/checkpoints' });
+    const cause = Object.assign(new Error('EROFS: read-only file system, mkdir'), {
+      code: 'EROFS',
+      path: '/mnt/ro/run/checkpoints',
+    });
     const e = ioError('create the folder', '/mnt/ro/run', cause);
     expect(e).toMatchObject({ code: 'E_IO', details: { path: '/mnt/ro/run', cause } });
-    expect(e.message).toBe('[E_IO] could not create the folder /mnt/ro/run: EROFS (read-only file system) at /mnt/ro/run/checkpoints, (path: /mnt/ro/run)');
+    expect(e.message).toBe(
+      '[E_IO] could not create the folder /mnt/ro/run: EROFS (read-only file system) at /mnt/ro/run/checkpoints, (path: /mnt/ro/run)',
+    );
   });
 
   it('checkWritableFolder: a file in the way is ENOTDIR-like E_IO naming it (real)', async () => {
@@ -68,16 +79,26 @@ describe('coded filesystem errors', () => {
     const out = path.join(tmp, 'run');
     await fsp.mkdir(path.join(out, 'checkpoints'), { recursive: true });
     const options = { model: 'conditional', preset: 'tiny', steps: 10, seed: 0, out };
-    await fsp.writeFile(path.join(out, 'config.json'), JSON.stringify({ format: 'dgpose-train-config', version: 1, options }));
+    await fsp.writeFile(
+      path.join(out, 'config.json'),
+      JSON.stringify({ format: 'dgpose-train-config', version: 1, options }),
+    );
     const e = await failure(train({ out, resume: true, progress: 'none', backend: null }));
     expect(e.code).toBe('E_CHECKPOINT');
-    expect(e.message).toMatch(/nothing to resume in .*run: there is no complete checkpoint in .*checkpoints \(the run stopped before its first one\); train it again with --force/);
+    expect(e.message).toMatch(
+      /nothing to resume in .*run: there is no complete checkpoint in .*checkpoints \(the run stopped before its first one\); train it again with --force/,
+    );
     expect(await fsp.readdir(path.join(out, 'checkpoints'))).toEqual([]);
   });
 });
 
 describe('replaceFolderAtomic', () => {
-  const files = async (dir: string) => Object.fromEntries(await Promise.all((await fsp.readdir(dir)).sort().map(async (f) => [f, await fsp.readFile(path.join(dir, f), 'utf8')])));
+  const files = async (dir: string) =>
+    Object.fromEntries(
+      await Promise.all(
+        (await fsp.readdir(dir)).sort().map(async (f) => [f, await fsp.readFile(path.join(dir, f), 'utf8')]),
+      ),
+    );
 
   it('replaces a folder as a whole; a failed write leaves the old folder and no temp folder', async () => {
     const target = path.join(tmp, 'final');
@@ -92,7 +113,10 @@ describe('replaceFolderAtomic', () => {
     const e = await failure(
       replaceFolderAtomic(target, async (d) => {
         await fsp.writeFile(path.join(d, 'group1-shard1of1.bin'), 'new');
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: path.join(d, 'model.json') });
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+          path: path.join(d, 'model.json'),
+        });
       }),
     );
     expect(e.code).toBe('E_IO');
@@ -102,11 +126,15 @@ describe('replaceFolderAtomic', () => {
   });
 
   it('recoverFolderSwaps resolves what a crash left: a partial new folder, the old one moved aside', async () => {
-    const w = (p: string, s: string) => fsp.mkdir(p, { recursive: true }).then(() => fsp.writeFile(path.join(p, 'model.json'), s));
+    const w = (p: string, s: string) =>
+      fsp.mkdir(p, { recursive: true }).then(() => fsp.writeFile(path.join(p, 'model.json'), s));
     await w(path.join(tmp, 'final.old-77'), 'old'); // killed between the two renames: no final/
     await w(path.join(tmp, 'final.tmp-77'), 'new, complete or not');
     await w(path.join(tmp, 'final.old-mine'), 'a folder of the user'); // not a pid: left alone
-    expect(await recoverFolderSwaps(tmp, /^final$/)).toEqual(['removed partial final.tmp-77 (a write cut short)', 'restored final from final.old-77 (its replacement was cut short)']);
+    expect(await recoverFolderSwaps(tmp, /^final$/)).toEqual([
+      'removed partial final.tmp-77 (a write cut short)',
+      'restored final from final.old-77 (its replacement was cut short)',
+    ]);
     expect((await fsp.readdir(tmp)).sort()).toEqual(['final', 'final.old-mine']);
     expect(await files(path.join(tmp, 'final'))).toEqual({ 'model.json': 'old' });
   });
@@ -115,7 +143,9 @@ describe('replaceFolderAtomic', () => {
     await fsp.writeFile(path.join(tmp, 'config.json'), '{}');
     await fsp.writeFile(path.join(tmp, '.config.json.4242.0123456789ab.tmp'), '{"half');
     await fsp.writeFile(path.join(tmp, '.notes.tmp'), 'mine');
-    expect(await removeAtomicWriteLeftovers(tmp)).toEqual(['removed .config.json.4242.0123456789ab.tmp (a write cut short)']);
+    expect(await removeAtomicWriteLeftovers(tmp)).toEqual([
+      'removed .config.json.4242.0123456789ab.tmp (a write cut short)',
+    ]);
     expect((await fsp.readdir(tmp)).sort()).toEqual(['.notes.tmp', 'config.json']);
     expect(await removeAtomicWriteLeftovers(path.join(tmp, 'none'))).toEqual([]);
   });

@@ -48,7 +48,11 @@ export function describeCause(e: unknown): string {
 export function ioError(what: string, file: string, cause: unknown): DGPoseError {
   const own = (cause as { path?: unknown } | null)?.path;
   const also = typeof own === 'string' && path.resolve(own) !== path.resolve(file) ? ` at ${own}` : '';
-  return new DGPoseError('E_IO', `could not ${what} ${file}: ${describeCause(cause)}${also}`, { argument: file, path: file, cause });
+  return new DGPoseError('E_IO', `could not ${what} ${file}: ${describeCause(cause)}${also}`, {
+    argument: file,
+    path: file,
+    cause,
+  });
 }
 
 /**
@@ -82,8 +86,15 @@ export async function checkWritableFolder(dir: string, role = 'output folder'): 
     try {
       const st = await fsp.stat(at);
       if (!st.isDirectory()) {
-        const err = Object.assign(new Error(`${at} is not a folder`), { code: at === target ? 'EEXIST' : 'ENOTDIR', path: at });
-        throw new DGPoseError('E_IO', `cannot use ${target} as the ${role}: ${at} is a file, not a folder`, { argument: 'out', path: at, cause: err });
+        const err = Object.assign(new Error(`${at} is not a folder`), {
+          code: at === target ? 'EEXIST' : 'ENOTDIR',
+          path: at,
+        });
+        throw new DGPoseError('E_IO', `cannot use ${target} as the ${role}: ${at} is a file, not a folder`, {
+          argument: 'out',
+          path: at,
+          cause: err,
+        });
       }
       break;
     } catch (e) {
@@ -94,7 +105,11 @@ export async function checkWritableFolder(dir: string, role = 'output folder'): 
         at = path.dirname(at);
         continue;
       }
-      throw new DGPoseError('E_IO', `cannot use ${target} as the ${role}: ${at}: ${describeCause(e)}`, { argument: 'out', path: at, cause: e });
+      throw new DGPoseError('E_IO', `cannot use ${target} as the ${role}: ${at}: ${describeCause(e)}`, {
+        argument: 'out',
+        path: at,
+        cause: e,
+      });
     }
   }
   try {
@@ -102,7 +117,11 @@ export async function checkWritableFolder(dir: string, role = 'output folder'): 
     await fsp.access(at, fsc.W_OK | fsc.X_OK);
   } catch (e) {
     const where = at === target ? at : `${at} (where it would be created)`;
-    throw new DGPoseError('E_IO', `cannot write the ${role} ${target}: ${where}: ${describeCause(e)}`, { argument: 'out', path: at, cause: e });
+    throw new DGPoseError('E_IO', `cannot write the ${role} ${target}: ${where}: ${describeCause(e)}`, {
+      argument: 'out',
+      path: at,
+      cause: e,
+    });
   }
 }
 
@@ -211,7 +230,8 @@ async function fsyncFolder(dir: string): Promise<void> {
     h = await fsp.open(dir, 'r');
     await h.sync();
   } catch (e) {
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES', 'ENOTSUP'].includes(errnoCode(e) ?? '')) throw ioError('fsync the folder', dir, e);
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES', 'ENOTSUP'].includes(errnoCode(e) ?? ''))
+      throw ioError('fsync the folder', dir, e);
   } finally {
     await h?.close().catch(() => undefined);
   }

@@ -25,7 +25,9 @@ describe('the JSONL training log', () => {
       err = e;
     }
     expect(err).toMatchObject({ code: 'E_IO', details: { path: file } });
-    expect((err as Error).message).toMatch(/could not append to the training log .*log\.jsonl: ENOSPC \(no space left on device\)/);
+    expect((err as Error).message).toMatch(
+      /could not append to the training log .*log\.jsonl: ENOSPC \(no space left on device\)/,
+    );
     expect(() => log.step(STEP)).toThrow(err as Error);
     log.close();
   });
@@ -71,9 +73,18 @@ describe('the JSONL training log', () => {
     expect(fs.statSync(torn).size).toBe(0);
 
     fs.writeFileSync(file, `${lines[0]}\n{"broken\n${lines[1]}\n`);
-    expect(() => readLog(file)).toThrow(expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/training log line 2 is not valid JSON/) }));
+    expect(() => readLog(file)).toThrow(
+      expect.objectContaining({
+        code: 'E_IO',
+        message: expect.stringMatching(/training log line 2 is not valid JSON/),
+      }),
+    );
     fs.writeFileSync(file, `${lines[0]}\n[1]\n`);
-    expect(() => readLog(file)).toThrow(expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/line 2 is not a JSON object/) }));
-    expect(() => readLog(path.join(dir, 'missing.jsonl'))).toThrow(expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/ENOENT \(no such file or folder\)/) }));
+    expect(() => readLog(file)).toThrow(
+      expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/line 2 is not a JSON object/) }),
+    );
+    expect(() => readLog(path.join(dir, 'missing.jsonl'))).toThrow(
+      expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/ENOENT \(no such file or folder\)/) }),
+    );
   });
 });

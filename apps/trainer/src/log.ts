@@ -39,7 +39,7 @@ export class JsonlLog {
         this.size = st.isFile() ? st.size : 0;
       }
       // writeSync may write part of the buffer and return: finish it, as a line must be whole
-      for (let off = 0; off < line.length; ) off += writeSync(this.fd, line, off, line.length - off);
+      for (let off = 0; off < line.length;) off += writeSync(this.fd, line, off, line.length - off);
       this.size += line.length;
     } catch (e) {
       this.failed = this.fail(e);
@@ -58,12 +58,23 @@ export class JsonlLog {
         cut = `; a torn last line may remain (cutting it back failed: ${describeCause(t)}), a resume repairs it`;
       }
     }
-    return new DGPoseError('E_IO', `could not append to the training log ${this.file}: ${describeCause(e)}${cut}`, { argument: this.file, path: this.file, cause: e });
+    return new DGPoseError('E_IO', `could not append to the training log ${this.file}: ${describeCause(e)}${cut}`, {
+      argument: this.file,
+      path: this.file,
+      cause: e,
+    });
   }
 
   /** A logged training step. */
   step(s: { step: number; imagesPerSec: number; images: number; losses: Record<string, number> }): void {
-    this.write({ type: 'step', step: s.step, time: new Date().toISOString(), imagesPerSec: Number(s.imagesPerSec.toFixed(3)), images: s.images, losses: s.losses });
+    this.write({
+      type: 'step',
+      step: s.step,
+      time: new Date().toISOString(),
+      imagesPerSec: Number(s.imagesPerSec.toFixed(3)),
+      images: s.images,
+      losses: s.losses,
+    });
   }
 
   /** An event (start, resume, checkpoint, samples, nan, stop, end) with its fields. */
@@ -150,7 +161,12 @@ export function readLog(file: string): Record<string, unknown>[] {
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       if (torn) return;
-      throw new DGPoseError('E_IO', `training log line ${i + 1} is not a JSON object`, { argument: `${path.basename(file)}:${i + 1}`, expected: 'a JSON object', got: l.slice(0, 80), path: file });
+      throw new DGPoseError('E_IO', `training log line ${i + 1} is not a JSON object`, {
+        argument: `${path.basename(file)}:${i + 1}`,
+        expected: 'a JSON object',
+        got: l.slice(0, 80),
+        path: file,
+      });
     }
     out.push(v as Record<string, unknown>);
   });

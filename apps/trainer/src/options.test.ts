@@ -21,9 +21,13 @@ describe('validateTrainConfig', () => {
   });
 
   it('an unknown preset, model, data set or backend lists the valid names', () => {
-    expect(() => validateTrainConfig({ preset: 'huge' as never })).toThrow(/unknown preset "huge"; valid presets: tiny, small, paper/);
+    expect(() => validateTrainConfig({ preset: 'huge' as never })).toThrow(
+      /unknown preset "huge"; valid presets: tiny, small, paper/,
+    );
     expect(() => validateTrainConfig({ model: 'vae' as never })).toThrow(/valid models: conditional, semi/);
-    expect(() => validateTrainConfig({ dataset: 'coco' as never })).toThrow(/valid datasets: synthetic, deepfashion, h36m, chictopia/);
+    expect(() => validateTrainConfig({ dataset: 'coco' as never })).toThrow(
+      /valid datasets: synthetic, deepfashion, h36m, chictopia/,
+    );
     expect(() => validateTrainConfig({ backend: 'gpu' as never })).toThrow(/valid backends: tensorflow, wasm, cpu/);
   });
 
@@ -47,33 +51,60 @@ describe('validateTrainConfig', () => {
     expect(codeOf(() => validateTrainConfig({ threads: 3 }))).toBe('E_CONFIG:threads');
     expect(() => validateTrainConfig({ threads: 3 })).toThrow(/expected 1 or 2 .*got 3/);
     expect(codeOf(() => validateTrainConfig({ resume: true, force: true }))).toBe('E_CONFIG:force');
-    expect(() => validateTrainConfig({ resume: true, force: true })).toThrow(/not with resume: --force replaces the run in --out, --resume continues it/);
+    expect(() => validateTrainConfig({ resume: true, force: true })).toThrow(
+      /not with resume: --force replaces the run in --out, --resume continues it/,
+    );
     // inherited names are no options (JSON.parse makes "__proto__" an own key)
     for (const k of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
       expect(codeOf(() => validateTrainConfig(JSON.parse(`{"${k}": 1}`)))).toBe(`E_CONFIG:${k}`);
     }
-    for (const mc of ['abc', 3, [1], null]) expect(codeOf(() => validateTrainConfig({ modelConfig: mc as never }))).toBe('E_CONFIG:modelConfig');
+    for (const mc of ['abc', 3, [1], null])
+      expect(codeOf(() => validateTrainConfig({ modelConfig: mc as never }))).toBe('E_CONFIG:modelConfig');
   });
 
   it('supervisedOnly: a boolean, only with model semi, not contradicted by modelConfig', () => {
     expect(validateTrainConfig({}).supervisedOnly).toBe(false);
     expect(validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true }).supervisedOnly).toBe(true);
-    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervisedOnly: true }))).toBe('E_CONFIG:supervisedOnly');
+    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervisedOnly: true }))).toBe(
+      'E_CONFIG:supervisedOnly',
+    );
     expect(() => validateTrainConfig({ supervisedOnly: true })).toThrow(/only with model semi/);
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: 'yes' as never }))).toBe('E_CONFIG:supervisedOnly');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', modelConfig: { supervisedOnly: true } }))).toBe('E_CONFIG:modelConfig.supervisedOnly');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: true, modelConfig: { supervisedOnly: true } }))).toBe('no error');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: 'yes' as never }))).toBe(
+      'E_CONFIG:supervisedOnly',
+    );
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', modelConfig: { supervisedOnly: true } }))).toBe(
+      'E_CONFIG:modelConfig.supervisedOnly',
+    );
+    expect(
+      codeOf(() => validateTrainConfig({ model: 'semi', supervisedOnly: true, modelConfig: { supervisedOnly: true } })),
+    ).toBe('no error');
   });
 
   it('labelledPerBatch: null, or an integer in [1, batch) with Semi below full supervision', () => {
     expect(validateTrainConfig({}).labelledPerBatch).toBeNull();
-    expect(validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 8 }).labelledPerBatch).toBe(8);
-    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervision: 0.25, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 1, labelledPerBatch: 8 }))).toBe('E_CONFIG:labelledPerBatch');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 0.25, labelledPerBatch: 0 }))).toBe('E_CONFIG:labelledPerBatch');
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 16 }))).toBe('E_CONFIG:labelledPerBatch'); // small: batch 16
-    expect(codeOf(() => validateTrainConfig({ model: 'semi', preset: 'tiny', supervision: 0.25, labelledPerBatch: 7 }))).toBe('no error'); // tiny: batch 8
+    expect(
+      validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 8 }).labelledPerBatch,
+    ).toBe(8);
+    expect(codeOf(() => validateTrainConfig({ model: 'conditional', supervision: 0.25, labelledPerBatch: 8 }))).toBe(
+      'E_CONFIG:labelledPerBatch',
+    );
+    expect(
+      codeOf(() =>
+        validateTrainConfig({ model: 'semi', supervision: 0.25, supervisedOnly: true, labelledPerBatch: 8 }),
+      ),
+    ).toBe('E_CONFIG:labelledPerBatch');
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 1, labelledPerBatch: 8 }))).toBe(
+      'E_CONFIG:labelledPerBatch',
+    );
+    expect(codeOf(() => validateTrainConfig({ model: 'semi', supervision: 0.25, labelledPerBatch: 0 }))).toBe(
+      'E_CONFIG:labelledPerBatch',
+    );
+    expect(
+      codeOf(() => validateTrainConfig({ model: 'semi', preset: 'small', supervision: 0.25, labelledPerBatch: 16 })),
+    ).toBe('E_CONFIG:labelledPerBatch'); // small: batch 16
+    expect(
+      codeOf(() => validateTrainConfig({ model: 'semi', preset: 'tiny', supervision: 0.25, labelledPerBatch: 7 })),
+    ).toBe('no error'); // tiny: batch 8
   });
 });
 
@@ -86,7 +117,9 @@ describe('mergeResumeConfig', () => {
     expect(c.seed).toBe(4);
   });
   it('refuses another model or seed with the reason', () => {
-    expect(() => mergeResumeConfig(stored, { model: 'semi' })).toThrow(/checkpoints are of the conditional model, not semi/);
+    expect(() => mergeResumeConfig(stored, { model: 'semi' })).toThrow(
+      /checkpoints are of the conditional model, not semi/,
+    );
     expect(() => mergeResumeConfig(stored, { seed: 5 })).toThrow(/started with seed=4, not 5/);
     expect(mergeResumeConfig(stored, { seed: 4 }).seed).toBe(4);
   });
@@ -97,10 +130,14 @@ describe('mergeResumeConfig', () => {
   });
   it('supervisedOnly must match; a run stored before the option existed counts as false', () => {
     const semi = validateTrainConfig({ model: 'semi', supervision: 0.5, supervisedOnly: true, out: '/tmp/s' });
-    expect(() => mergeResumeConfig(semi, { supervisedOnly: false })).toThrow(/started with supervisedOnly=true, not false/);
+    expect(() => mergeResumeConfig(semi, { supervisedOnly: false })).toThrow(
+      /started with supervisedOnly=true, not false/,
+    );
     const { supervisedOnly: _, ...older } = validateTrainConfig({ model: 'semi', out: '/tmp/o' });
     expect(mergeResumeConfig(older as never, { supervisedOnly: false, steps: 5 }).supervisedOnly).toBe(false);
-    expect(() => mergeResumeConfig(older as never, { supervisedOnly: true })).toThrow(/started with supervisedOnly=false, not true/);
+    expect(() => mergeResumeConfig(older as never, { supervisedOnly: true })).toThrow(
+      /started with supervisedOnly=false, not true/,
+    );
   });
 });
 
@@ -126,8 +163,13 @@ describe('readConfigFile (--config)', () => {
       await expect(readConfigFile(plain)).rejects.toThrow(/must hold a JSON object/);
       // a stored config without its options is malformed, not a crash
       await fsp.writeFile(stored, JSON.stringify({ format: 'dgpose-train-config', version: 1, options: null }));
-      await expect(readConfigFile(stored)).rejects.toMatchObject({ code: 'E_CONFIG', details: { argument: 'config.options' } });
-      await expect(readConfigFile(path.join(dir, 'missing.json'))).rejects.toThrow(/cannot read --config .*missing\.json: ENOENT \(no such file or folder\)/);
+      await expect(readConfigFile(stored)).rejects.toMatchObject({
+        code: 'E_CONFIG',
+        details: { argument: 'config.options' },
+      });
+      await expect(readConfigFile(path.join(dir, 'missing.json'))).rejects.toThrow(
+        /cannot read --config .*missing\.json: ENOENT \(no such file or folder\)/,
+      );
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }

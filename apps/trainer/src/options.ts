@@ -164,9 +164,14 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
     if (!Object.hasOwn(DEFAULT_TRAIN_CONFIG, k)) bad(k, `one of ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}`, k);
   }
   const mc = (partial as { modelConfig?: unknown }).modelConfig;
-  if (mc !== undefined && (typeof mc !== 'object' || mc === null || Array.isArray(mc))) bad('modelConfig', 'an object of model config fields', mc);
+  if (mc !== undefined && (typeof mc !== 'object' || mc === null || Array.isArray(mc)))
+    bad('modelConfig', 'an object of model config fields', mc);
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const c: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...defined, modelConfig: { ...(mc as Record<string, unknown> | undefined) } };
+  const c: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...defined,
+    modelConfig: { ...(mc as Record<string, unknown> | undefined) },
+  };
   c.model = oneOf('model', c.model, MODEL_KINDS, 'model');
   c.preset = oneOf('preset', c.preset, PRESET_NAMES, 'preset');
   c.dataset = oneOf('dataset', c.dataset, DATASET_NAMES, 'dataset');
@@ -175,40 +180,65 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   } else if (typeof c.root !== 'string' || c.root === '') {
     bad('root', `the folder of the ${c.dataset} data set (--root DIR)`, c.root);
   }
-  if (c.size !== null && !(isInt(c.size, 32) && c.size <= 1024)) bad('size', 'an integer in [32, 1024] (pixels)', c.size);
+  if (c.size !== null && !(isInt(c.size, 32) && c.size <= 1024))
+    bad('size', 'an integer in [32, 1024] (pixels)', c.size);
   if (typeof c.supervision !== 'number' || !(c.supervision > 0 && c.supervision <= 1)) {
     bad('supervision', `a fraction in (0, 1], e.g. ${PAPER_SUPERVISION.join(', ')}`, c.supervision);
   }
   if (typeof c.supervisedOnly !== 'boolean') bad('supervisedOnly', 'a boolean', c.supervisedOnly);
-  if (c.supervisedOnly && c.model !== 'semi') bad('supervisedOnly', 'only with model semi (--model semi --supervised-only): the baseline is Semi-DGPose\'s q(y|x) alone', c.model);
+  if (c.supervisedOnly && c.model !== 'semi')
+    bad(
+      'supervisedOnly',
+      "only with model semi (--model semi --supervised-only): the baseline is Semi-DGPose's q(y|x) alone",
+      c.model,
+    );
   if (Object.hasOwn(c.modelConfig, 'supervisedOnly') && c.modelConfig.supervisedOnly !== c.supervisedOnly) {
-    bad('modelConfig.supervisedOnly', `the same as supervisedOnly (${c.supervisedOnly}), or left out: set it with --supervised-only`, c.modelConfig.supervisedOnly);
+    bad(
+      'modelConfig.supervisedOnly',
+      `the same as supervisedOnly (${c.supervisedOnly}), or left out: set it with --supervised-only`,
+      c.modelConfig.supervisedOnly,
+    );
   }
   if (c.labelledPerBatch !== null) {
     if (!isInt(c.labelledPerBatch, 1)) bad('labelledPerBatch', 'an integer >= 1, or null', c.labelledPerBatch);
-    if (c.model !== 'semi' || c.supervisedOnly) bad('labelledPerBatch', 'only with model semi (not --supervised-only): it mixes labelled and unlabelled rows', c.model);
-    if (c.supervision >= 1) bad('labelledPerBatch', 'only with supervision < 1 (at 1 every row is labelled)', c.labelledPerBatch);
+    if (c.model !== 'semi' || c.supervisedOnly)
+      bad(
+        'labelledPerBatch',
+        'only with model semi (not --supervised-only): it mixes labelled and unlabelled rows',
+        c.model,
+      );
+    if (c.supervision >= 1)
+      bad('labelledPerBatch', 'only with supervision < 1 (at 1 every row is labelled)', c.labelledPerBatch);
   }
   if (!isInt(c.steps, 1)) bad('steps', 'an integer >= 1', c.steps);
   if (c.batchSize !== null && !isInt(c.batchSize, 1)) bad('batchSize', 'an integer >= 1', c.batchSize);
-  if (c.lr !== null && !(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0)) bad('lr', 'a finite number > 0', c.lr);
-  if (!(typeof c.seed === 'number' && Number.isSafeInteger(c.seed) && c.seed >= 0)) bad('seed', 'a non-negative safe integer', c.seed);
+  if (c.lr !== null && !(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0))
+    bad('lr', 'a finite number > 0', c.lr);
+  if (!(typeof c.seed === 'number' && Number.isSafeInteger(c.seed) && c.seed >= 0))
+    bad('seed', 'a non-negative safe integer', c.seed);
   if (typeof c.out !== 'string' || c.out === '') bad('out', 'a folder path', c.out);
-  for (const k of ['force', 'resume', 'quiet', 'flip'] as const) if (typeof c[k] !== 'boolean') bad(k, 'a boolean', c[k]);
+  for (const k of ['force', 'resume', 'quiet', 'flip'] as const)
+    if (typeof c[k] !== 'boolean') bad(k, 'a boolean', c[k]);
   // --force clears the folder's run, --resume continues it: together one of them would be ignored
-  if (c.resume && c.force) bad('force', 'not with resume: --force replaces the run in --out, --resume continues it', 'both');
+  if (c.resume && c.force)
+    bad('force', 'not with resume: --force replaces the run in --out, --resume continues it', 'both');
   if (!isInt(c.checkpointEvery, 0)) bad('checkpointEvery', 'an integer >= 0 (0 = only at the end)', c.checkpointEvery);
   if (!isInt(c.keep, 1)) bad('keep', 'an integer >= 1', c.keep);
   if (!isInt(c.sampleEvery, 0)) bad('sampleEvery', 'an integer >= 0 (0 = only at the end)', c.sampleEvery);
   if (!isInt(c.logEvery, 1)) bad('logEvery', 'an integer >= 1', c.logEvery);
   if (c.backend !== null && c.backend !== 'auto') c.backend = oneOf('backend', c.backend, BACKEND_NAMES, 'backend');
-  if (c.threads !== 1 && c.threads !== 2) bad('threads', "1 or 2 (wasm threads; 2 = @dgpose/core's patched two-thread wasm)", c.threads);
+  if (c.threads !== 1 && c.threads !== 2)
+    bad('threads', "1 or 2 (wasm threads; 2 = @dgpose/core's patched two-thread wasm)", c.threads);
   if (!isInt(c.syntheticIdentities, 2)) bad('syntheticIdentities', 'an integer >= 2', c.syntheticIdentities);
   if (!isInt(c.syntheticPoses, 1)) bad('syntheticPoses', 'an integer >= 1', c.syntheticPoses);
   if (!Number.isSafeInteger(c.syntheticSeed)) bad('syntheticSeed', 'a safe integer', c.syntheticSeed);
   if (!isInt(c.sampleRows, 2) || c.sampleRows > 16) bad('sampleRows', 'an integer in [2, 16]', c.sampleRows);
   if (c.labelledPerBatch !== null && c.labelledPerBatch >= resolvedBatchSize(c)) {
-    bad('labelledPerBatch', `< the batch size (${resolvedBatchSize(c)}), leaving room for unlabelled rows`, c.labelledPerBatch);
+    bad(
+      'labelledPerBatch',
+      `< the batch size (${resolvedBatchSize(c)}), leaving room for unlabelled rows`,
+      c.labelledPerBatch,
+    );
   }
   return c;
 }

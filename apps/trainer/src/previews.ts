@@ -18,7 +18,9 @@ export async function writePng(file: string, img: RgbImage): Promise<void> {
 /** Fixed preview rows for the sample grids: the first `n` of a seeded permutation of the source. */
 export async function previewSamples(source: SampleSource, c: TrainConfig): Promise<Sample[]> {
   const n = Math.min(c.sampleRows, source.size);
-  const order = createRng(c.seed).fork('preview').shuffle(Array.from({ length: source.size }, (_, i) => i));
+  const order = createRng(c.seed)
+    .fork('preview')
+    .shuffle(Array.from({ length: source.size }, (_, i) => i));
   return Promise.all(order.slice(0, n).map((i) => source.get(i)));
 }
 

@@ -17,7 +17,12 @@ export interface ProgressSink {
 /** The main terms first, then the rest, each with 4 significant digits. */
 export function formatLosses(losses: Record<string, number>, max = 6): string {
   const order = ['total', 'l1', 'kl', 'pose', 'klPose', 'advG', 'advD'];
-  const keys = [...order.filter((k) => k in losses), ...Object.keys(losses).filter((k) => !order.includes(k)).sort()];
+  const keys = [
+    ...order.filter((k) => k in losses),
+    ...Object.keys(losses)
+      .filter((k) => !order.includes(k))
+      .sort(),
+  ];
   return keys
     .slice(0, max)
     .map((k) => `${k}=${Number(losses[k]).toPrecision(4)}`)
@@ -48,7 +53,9 @@ export function lineProgress(print: (line: string) => void): ProgressSink {
       const done = step - s0;
       const rate = done > 0 ? (Date.now() - t0) / 1000 / done : NaN;
       const eta = fmtEta(rate * (total - step));
-      print(`step ${step}/${total} (${Math.floor((100 * step) / total)}%) | ETA ${eta} | ${ips.toFixed(1)} img/s | ${formatLosses(losses)}`);
+      print(
+        `step ${step}/${total} (${Math.floor((100 * step) / total)}%) | ETA ${eta} | ${ips.toFixed(1)} img/s | ${formatLosses(losses)}`,
+      );
     },
     note: (m) => print(m),
     stop() {},

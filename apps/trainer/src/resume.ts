@@ -29,7 +29,11 @@ export function mergeResumeConfig(storedOptions: TrainConfig, given: Partial<Tra
         k === 'model'
           ? `its checkpoints are of the ${String(stored.model)} model, not ${String(v)}`
           : `it was started with ${k}=${JSON.stringify(stored[k])}, not ${JSON.stringify(v)}`;
-      throw new DGPoseError('E_CHECKPOINT', `cannot resume the run in ${stored.out}: ${why}`, { argument: k, expected: stored[k], got: v });
+      throw new DGPoseError('E_CHECKPOINT', `cannot resume the run in ${stored.out}: ${why}`, {
+        argument: k,
+        expected: stored[k],
+        got: v,
+      });
     }
   }
   return validateTrainConfig(merged);
@@ -48,7 +52,9 @@ export async function loadNewestCheckpoint(
   const candidates = await listCheckpoints(out);
   const latest = await readLatest(out);
   if (candidates.length && latest && latest !== candidates[0].name) {
-    note(`note: 'latest' points at ${latest} but ${candidates[0].name} is complete and newer (the run stopped before updating the pointer); using ${candidates[0].name}`);
+    note(
+      `note: 'latest' points at ${latest} but ${candidates[0].name} is complete and newer (the run stopped before updating the pointer); using ${candidates[0].name}`,
+    );
   }
   const skipped: string[] = [];
   for (const cand of candidates) {
@@ -60,7 +66,11 @@ export async function loadNewestCheckpoint(
       // is damaged or lacks its completion marker falls back to the next older checkpoint
       const incomplete = isDGPoseError(e, 'E_CHECKPOINT') && /^checkpoint\.json/.test(e.details.argument ?? '');
       if (!incomplete && (isDGPoseError(e, 'E_CHECKPOINT') || isDGPoseError(e, 'E_WEIGHTS_VERSION'))) {
-        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, { argument: 'resume', path: cand.dir, cause: e });
+        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: ${e.message}`, {
+          argument: 'resume',
+          path: cand.dir,
+          cause: e,
+        });
       }
       const why = isDGPoseError(e) ? e.message : describeCause(e);
       note(`warning: skipping unreadable checkpoint ${cand.dir}: ${why}`);
@@ -70,12 +80,16 @@ export async function loadNewestCheckpoint(
     const model = loaded.model;
     if (model.kind !== c.model) {
       model.dispose();
-      throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${cand.dir}: it holds a ${model.kind} model, this run trains ${c.model}`, {
-        argument: 'model',
-        expected: c.model,
-        got: model.kind,
-        path: cand.dir,
-      });
+      throw new DGPoseError(
+        'E_CHECKPOINT',
+        `refusing checkpoint ${cand.dir}: it holds a ${model.kind} model, this run trains ${c.model}`,
+        {
+          argument: 'model',
+          expected: c.model,
+          got: model.kind,
+          path: cand.dir,
+        },
+      );
     }
     let data: TrainerState;
     try {
@@ -94,10 +108,14 @@ export async function loadNewestCheckpoint(
     candidates.length === 0
       ? `there is no complete checkpoint in ${where} (the run stopped before its first one)`
       : `none of the ${candidates.length} checkpoints in ${where} reads back (${skipped.join('; ')})`;
-  throw new DGPoseError('E_CHECKPOINT', `nothing to resume in ${out}: ${why}; train it again with --force, or choose another --out`, {
-    argument: 'resume',
-    expected: 'a complete checkpoint that reads back',
-    got: candidates.length === 0 ? 'none' : `${candidates.length} unreadable`,
-    path: where,
-  });
+  throw new DGPoseError(
+    'E_CHECKPOINT',
+    `nothing to resume in ${out}: ${why}; train it again with --force, or choose another --out`,
+    {
+      argument: 'resume',
+      expected: 'a complete checkpoint that reads back',
+      got: candidates.length === 0 ? 'none' : `${candidates.length} unreadable`,
+      path: where,
+    },
+  );
 }

@@ -52,34 +52,60 @@ export async function readRunConfig(out: string): Promise<StoredRunConfig> {
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    const why = errnoCode(e) === 'ENOENT' ? `${CONFIG_FILE} is missing` : `${CONFIG_FILE} cannot be read: ${describeCause(e)}`;
+    const why =
+      errnoCode(e) === 'ENOENT' ? `${CONFIG_FILE} is missing` : `${CONFIG_FILE} cannot be read: ${describeCause(e)}`;
     throw new DGPoseError('E_IO', `nothing to resume in ${out}: ${why}`, { argument: 'out', path: file, cause: e });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON (${(e as Error).message})`, { argument: 'out', path: file, cause: e });
-  }
-  const o = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
-  if (o.format !== CONFIG_FORMAT || o.version !== 1) {
-    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not a dgpose-train config (format ${CONFIG_FORMAT} version 1)`, {
+    throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} is not valid JSON (${(e as Error).message})`, {
       argument: 'out',
-      expected: `${CONFIG_FORMAT} v1`,
-      got: `${String(o.format)} v${String(o.version)}`,
       path: file,
+      cause: e,
     });
+  }
+  const o = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Record<
+    string,
+    unknown
+  >;
+  if (o.format !== CONFIG_FORMAT || o.version !== 1) {
+    throw new DGPoseError(
+      'E_CHECKPOINT',
+      `${CONFIG_FILE} is not a dgpose-train config (format ${CONFIG_FORMAT} version 1)`,
+      {
+        argument: 'out',
+        expected: `${CONFIG_FORMAT} v1`,
+        got: `${String(o.format)} v${String(o.version)}`,
+        path: file,
+      },
+    );
   }
   // what a resume reads back: the options and the history it appends to
   const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
   const fields: [string, boolean, string][] = [
     ['options', isObject(o.options), 'an object of training options'],
-    ['command', o.command === undefined || (Array.isArray(o.command) && o.command.every((x) => typeof x === 'string')), 'a list of strings'],
+    [
+      'command',
+      o.command === undefined || (Array.isArray(o.command) && o.command.every((x) => typeof x === 'string')),
+      'a list of strings',
+    ],
     ['createdAt', o.createdAt === undefined || typeof o.createdAt === 'string', 'a date string'],
-    ['resumes', o.resumes === undefined || (Array.isArray(o.resumes) && o.resumes.every(isObject)), 'a list of objects'],
+    [
+      'resumes',
+      o.resumes === undefined || (Array.isArray(o.resumes) && o.resumes.every(isObject)),
+      'a list of objects',
+    ],
   ];
   for (const [k, ok, expected] of fields) {
-    if (!ok) throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} field ${k} is malformed`, { argument: k, expected, got: o[k], path: file });
+    if (!ok)
+      throw new DGPoseError('E_CHECKPOINT', `${CONFIG_FILE} field ${k} is malformed`, {
+        argument: k,
+        expected,
+        got: o[k],
+        path: file,
+      });
   }
   return o as unknown as StoredRunConfig;
 }
@@ -89,7 +115,8 @@ export async function checkOutDir(c: TrainConfig): Promise<boolean> {
   const out = c.out;
   if (!(await exists(out))) return false;
   const st = await withIo('inspect the output folder', out, () => fsp.stat(out));
-  if (!st.isDirectory()) throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
+  if (!st.isDirectory())
+    throw new DGPoseError('E_ARG', `output path ${out} exists and is not a folder`, { argument: 'out', path: out });
   const entries = await withIo('list the output folder', out, () => fsp.readdir(out));
   if (entries.length > 0 && !c.force) {
     throw new DGPoseError(
@@ -107,9 +134,11 @@ export async function prepareOutDir(out: string, clear: boolean): Promise<void> 
   if (clear) {
     // leftovers of an interrupted final/ export first (an .old-<pid> would otherwise come back as final/)
     await recoverFolderSwaps(out, FINAL_FOLDER);
-    for (const e of OUTPUT_ENTRIES) await withIo('remove', path.join(out, e), () => fsp.rm(path.join(out, e), { recursive: true, force: true }));
+    for (const e of OUTPUT_ENTRIES)
+      await withIo('remove', path.join(out, e), () => fsp.rm(path.join(out, e), { recursive: true, force: true }));
   }
-  for (const d of [CHECKPOINTS_DIR, SAMPLES_DIR]) await withIo('create the folder', path.join(out, d), () => fsp.mkdir(path.join(out, d), { recursive: true }));
+  for (const d of [CHECKPOINTS_DIR, SAMPLES_DIR])
+    await withIo('create the folder', path.join(out, d), () => fsp.mkdir(path.join(out, d), { recursive: true }));
 }
 
 /**
@@ -119,7 +148,8 @@ export async function prepareOutDir(out: string, clear: boolean): Promise<void> 
  */
 export async function recoverOutDir(out: string): Promise<string[]> {
   const notes = [...(await recoverCheckpoints(out)), ...(await recoverFolderSwaps(out, FINAL_FOLDER))];
-  for (const d of [out, path.join(out, CHECKPOINTS_DIR), path.join(out, SAMPLES_DIR)]) notes.push(...(await removeAtomicWriteLeftovers(d)));
+  for (const d of [out, path.join(out, CHECKPOINTS_DIR), path.join(out, SAMPLES_DIR)])
+    notes.push(...(await removeAtomicWriteLeftovers(d)));
   const cut = repairLog(path.join(out, LOG_FILE));
   if (cut > 0) notes.push(`repaired ${LOG_FILE}: cut off a torn last line (${cut} bytes; a write cut short)`);
   return notes;

@@ -23,7 +23,16 @@ const SEED = Number(process.env.DGPOSE_SOAK_SEED ?? Date.now() % 100_000);
 
 async function hashes(dir: string): Promise<Record<string, string>> {
   const names = (await fsp.readdir(dir)).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, createHash('sha256').update(await fsp.readFile(path.join(dir, n))).digest('hex')])));
+  return Object.fromEntries(
+    await Promise.all(
+      names.map(async (n) => [
+        n,
+        createHash('sha256')
+          .update(await fsp.readFile(path.join(dir, n)))
+          .digest('hex'),
+      ]),
+    ),
+  );
 }
 
 let tmp: string;
@@ -35,12 +44,35 @@ afterAll(() => fsp.rm(tmp, { recursive: true, force: true }));
 it(`${KILLS} kill -9s at random moments, each resumed: final/, grids and losses are those of an uninterrupted run (seed ${SEED})`, async () => {
   const cfg = path.join(tmp, 'tiny.json');
   await fsp.writeFile(cfg, JSON.stringify({ syntheticIdentities: 4, syntheticPoses: 4, sampleRows: 2 }));
-  const args = ['--config', cfg, '--preset', 'tiny', '--batch-size', '2', '--seed', '11', '--backend', 'cpu', '--quiet', '--steps', String(STEPS), '--checkpoint-every', '2', '--sample-every', '3', '--log-every', '1', '--keep', '2'];
+  const args = [
+    '--config',
+    cfg,
+    '--preset',
+    'tiny',
+    '--batch-size',
+    '2',
+    '--seed',
+    '11',
+    '--backend',
+    'cpu',
+    '--quiet',
+    '--steps',
+    String(STEPS),
+    '--checkpoint-every',
+    '2',
+    '--sample-every',
+    '3',
+    '--log-every',
+    '1',
+    '--keep',
+    '2',
+  ];
 
   const straight = path.join(tmp, 'straight');
   const s = await runCliChild([...args, '--out', straight]);
   expect(s.code).toBe(0);
-  const lossesOf = (out: string) => readLog(path.join(out, 'log.jsonl')).filter((l) => l.type === 'step') as { step: number; losses: unknown }[];
+  const lossesOf = (out: string) =>
+    readLog(path.join(out, 'log.jsonl')).filter((l) => l.type === 'step') as { step: number; losses: unknown }[];
   const expected = new Map(lossesOf(straight).map((l) => [l.step, l.losses]));
 
   const out = path.join(tmp, 'killed');
@@ -49,24 +81,38 @@ it(`${KILLS} kill -9s at random moments, each resumed: final/, grids and losses 
   for (let k = 0; k < KILLS; k++) {
     // before the first checkpoint there is nothing to resume: start again, as a user would
     const fresh = (await listCheckpoints(out)).length === 0;
-    const run = spawnCli(fresh ? [...args, '--out', out, '--force'] : ['--resume', '--out', out, '--backend', 'cpu', '--quiet']);
+    const run = spawnCli(
+      fresh ? [...args, '--out', out, '--force'] : ['--resume', '--out', out, '--backend', 'cpu', '--quiet'],
+    );
     // start-up takes a few seconds on a loaded machine; the moments cover it, steps, writes and the export
     const ms = 300 + rng.int(9000);
     moments.push(ms);
-    const ended = await Promise.race([run.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
+    const ended = await Promise.race([
+      run.done.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), ms)),
+    ]);
     if (!ended) run.child.kill('SIGKILL');
     const r = await run.done;
-    if (ended && r.code !== 0) throw new Error(`run ${k} failed (moments ${moments.join(', ')} ms, DGPOSE_SOAK_SEED=${SEED}): ${r.stderr}`);
+    if (ended && r.code !== 0)
+      throw new Error(`run ${k} failed (moments ${moments.join(', ')} ms, DGPOSE_SOAK_SEED=${SEED}): ${r.stderr}`);
     // final/ is absent or complete (weights read back, sha256 checked), never mixed or half-written
     const finalDir = path.join(out, 'final');
-    if (await fsp.stat(finalDir).then(() => true, () => false)) {
+    if (
+      await fsp.stat(finalDir).then(
+        () => true,
+        () => false,
+      )
+    ) {
       expect((await fsp.readdir(finalDir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       await expect(loadWeights(finalDir)).resolves.toBeDefined();
     }
   }
 
   const last = await runCliChild(['--resume', '--out', out, '--backend', 'cpu', '--quiet']);
-  if (last.code !== 0) throw new Error(`the last resume failed (moments ${moments.join(', ')} ms, DGPOSE_SOAK_SEED=${SEED}): ${last.stderr}`);
+  if (last.code !== 0)
+    throw new Error(
+      `the last resume failed (moments ${moments.join(', ')} ms, DGPOSE_SOAK_SEED=${SEED}): ${last.stderr}`,
+    );
   expect(JSON.parse(last.stdout.trim())).toMatchObject({ status: 'completed', step: STEPS });
 
   expect(await hashes(path.join(out, 'final'))).toEqual(await hashes(path.join(straight, 'final')));

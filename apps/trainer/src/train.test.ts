@@ -55,7 +55,16 @@ async function finalWeights(out: string) {
 /** sha256 of every file of a folder, by name. */
 async function folderHashes(dir: string): Promise<Record<string, string>> {
   const names = (await fsp.readdir(dir)).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, createHash('sha256').update(await fsp.readFile(path.join(dir, n))).digest('hex')])));
+  return Object.fromEntries(
+    await Promise.all(
+      names.map(async (n) => [
+        n,
+        createHash('sha256')
+          .update(await fsp.readFile(path.join(dir, n)))
+          .digest('hex'),
+      ]),
+    ),
+  );
 }
 
 /** The losses of the log's step lines, by step (a resumed run's own lines win over the replayed ones). */
@@ -68,7 +77,16 @@ function stepLosses(out: string): Record<number, unknown> {
 describe('train (conditional, tiny)', () => {
   it('writes config, log, checkpoints (newest K + latest), sample grids and final weights', async () => {
     const out = path.join(tmp, 'basic');
-    const r = await run({ ...TINY, model: 'conditional', steps: 3, checkpointEvery: 2, sampleEvery: 2, logEvery: 1, keep: 1, out });
+    const r = await run({
+      ...TINY,
+      model: 'conditional',
+      steps: 3,
+      checkpointEvery: 2,
+      sampleEvery: 2,
+      logEvery: 1,
+      keep: 1,
+      out,
+    });
     expect(r.tensors[1]).toBe(r.tensors[0]); // the model and every batch are freed
     expect(r.status).toBe('completed');
     expect(r.step).toBe(3);
@@ -108,7 +126,14 @@ describe('train (conditional, tiny)', () => {
   it('a run interrupted at a checkpoint that is also a grid step, then resumed, is bit for bit the straight run', async () => {
     // checkpoint and grid at step 2 (the grid's seeds must not come from state saved with the checkpoint),
     // and resumed Adam state (its running β products must be restored exactly, not recomputed)
-    const opts: TrainOptions = { ...TINY, model: 'conditional', steps: 4, checkpointEvery: 2, sampleEvery: 2, logEvery: 1 };
+    const opts: TrainOptions = {
+      ...TINY,
+      model: 'conditional',
+      steps: 4,
+      checkpointEvery: 2,
+      sampleEvery: 2,
+      logEvery: 1,
+    };
     const straight = path.join(tmp, 'straight');
     await run({ ...opts, out: straight });
 
@@ -127,13 +152,27 @@ describe('train (conditional, tiny)', () => {
     expect(stepLosses(split)).toEqual(stepLosses(straight));
     expect(Object.keys(stepLosses(split))).toEqual(['1', '2', '3', '4']);
 
-    const events = readLog(path.join(split, 'log.jsonl')).filter((l) => l.type === 'event').map((l) => `${l.event}@${l.step}`);
-    expect(events).toEqual(['start@0', 'samples@2', 'checkpoint@2', 'stop@2', 'resume@2', 'samples@4', 'checkpoint@4', 'end@4']);
+    const events = readLog(path.join(split, 'log.jsonl'))
+      .filter((l) => l.type === 'event')
+      .map((l) => `${l.event}@${l.step}`);
+    expect(events).toEqual([
+      'start@0',
+      'samples@2',
+      'checkpoint@2',
+      'stop@2',
+      'resume@2',
+      'samples@4',
+      'checkpoint@4',
+      'end@4',
+    ]);
   });
 
   it('an abort from a timer stops within one step with a checkpoint (with --checkpoint-every 0); a full disk at a checkpoint is E_IO; no readable checkpoint is E_CHECKPOINT', async () => {
     const out = path.join(tmp, 'abort-later');
-    const a = await run({ ...TINY, model: 'conditional', steps: 40, checkpointEvery: 0, sampleEvery: 0, out }, { abortLaterAtStep: 1 });
+    const a = await run(
+      { ...TINY, model: 'conditional', steps: 40, checkpointEvery: 0, sampleEvery: 0, out },
+      { abortLaterAtStep: 1 },
+    );
     expect(a.status).toBe('interrupted');
     expect(a.step).toBeLessThanOrEqual(2); // the step under way when the timer fired finishes
     expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([a.step]);
@@ -141,7 +180,10 @@ describe('train (conditional, tiny)', () => {
 
     // the disk fills up: the next checkpoint fails with E_IO naming it and ENOSPC; the previous one stays
     const ckpts = path.join(out, 'checkpoints');
-    const fail = await trainInChild({ options: { out, resume: true, backend: 'cpu', steps: a.step + 2, checkpointEvery: 1 }, fault: { under: ckpts, code: 'ENOSPC', fromStep: a.step + 1 } });
+    const fail = await trainInChild({
+      options: { out, resume: true, backend: 'cpu', steps: a.step + 2, checkpointEvery: 1 },
+      fault: { under: ckpts, code: 'ENOSPC', fromStep: a.step + 1 },
+    });
     expect(fail).toMatchObject({ ok: false, code: 'E_IO' });
     expect((fail as { message: string }).message).toMatch(new RegExp(`checkpoints/step-0+${a.step + 1}.*ENOSPC`));
     expect((await listCheckpoints(out)).map((c) => c.step)).toEqual([a.step]);
@@ -149,9 +191,13 @@ describe('train (conditional, tiny)', () => {
     // every checkpoint unreadable: a coded refusal listing why, not a silent restart from step 0
     const ckpt = (await listCheckpoints(out))[0].dir;
     await fsp.writeFile(path.join(ckpt, 'weights', 'group1-shard1of1.bin'), 'truncated');
-    const err = await train({ out, resume: true, steps: 50, progress: 'none', backend: 'cpu' }).catch((e: unknown) => e);
+    const err = await train({ out, resume: true, steps: 50, progress: 'none', backend: 'cpu' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'E_CHECKPOINT' });
-    expect((err as Error).message).toMatch(/nothing to resume in .*abort-later: none of the 1 checkpoints in .*checkpoints reads back \(step-0+\d+: .*E_WEIGHTS_CORRUPT/);
+    expect((err as Error).message).toMatch(
+      /nothing to resume in .*abort-later: none of the 1 checkpoints in .*checkpoints reads back \(step-0+\d+: .*E_WEIGHTS_CORRUPT/,
+    );
     // the partial folder of the failed write was cleared by that resume
     expect(await fsp.readdir(ckpts)).toEqual(expect.not.arrayContaining([expect.stringMatching(/\.tmp-/)]));
   });
@@ -160,7 +206,15 @@ describe('train (conditional, tiny)', () => {
 describe('train (semi, tiny)', () => {
   it('fits the pose prior on the labelled subset, trains, resumes exactly; a checkpoint of the other model is refused', async () => {
     const out = path.join(tmp, 'semi');
-    const r = await run({ ...TINY, model: 'semi', supervision: 0.5, steps: 2, checkpointEvery: 0, sampleEvery: 0, out });
+    const r = await run({
+      ...TINY,
+      model: 'semi',
+      supervision: 0.5,
+      steps: 2,
+      checkpointEvery: 0,
+      sampleEvery: 0,
+      out,
+    });
     expect(r.status).toBe('completed');
     expect(Object.keys(r.losses ?? {})).toEqual(expect.arrayContaining(['l1', 'kl']));
     const prior = readLog(path.join(out, 'log.jsonl')).find((l) => l.event === 'prior');
@@ -170,7 +224,10 @@ describe('train (semi, tiny)', () => {
 
     // interrupted after step 1 and resumed: the same as straight (prior refitted on the same subset)
     const split = path.join(tmp, 'semi-split');
-    const first = await run({ ...TINY, model: 'semi', supervision: 0.5, steps: 2, checkpointEvery: 0, sampleEvery: 0, out: split }, { abortAtStep: 1 });
+    const first = await run(
+      { ...TINY, model: 'semi', supervision: 0.5, steps: 2, checkpointEvery: 0, sampleEvery: 0, out: split },
+      { abortAtStep: 1 },
+    );
     expect(first.status).toBe('interrupted');
     const b = await run({ out: split, resume: true, backend: 'cpu' });
     expect(b.step).toBe(2);
@@ -180,7 +237,9 @@ describe('train (semi, tiny)', () => {
     // a conditional run whose folder gets a (newer) semi checkpoint refuses to resume from it
     const cond = path.join(tmp, 'cond-for-refusal');
     await run({ ...TINY, model: 'conditional', steps: 1, checkpointEvery: 0, sampleEvery: 0, out: cond });
-    await fsp.cp(path.join(out, 'checkpoints', 'step-000002'), path.join(cond, 'checkpoints', 'step-000002'), { recursive: true });
+    await fsp.cp(path.join(out, 'checkpoints', 'step-000002'), path.join(cond, 'checkpoints', 'step-000002'), {
+      recursive: true,
+    });
     await expect(train({ out: cond, resume: true, steps: 3, progress: 'none', backend: 'cpu' })).rejects.toThrow(
       /refusing checkpoint .*step-000002: it holds a semi model, this run trains conditional/,
     );
@@ -195,7 +254,17 @@ describe('train (semi --supervised-only, tiny)', () => {
   it('draws every batch from the labelled subset a Semi run labels, trains q(y|x) alone, writes final/ with supervisedOnly', async () => {
     const out = path.join(tmp, 'supervised-only');
     const steps = 4;
-    const r = await run({ ...TINY, model: 'semi', supervision: 0.5, supervisedOnly: true, steps, checkpointEvery: 0, sampleEvery: 0, logEvery: 1, out });
+    const r = await run({
+      ...TINY,
+      model: 'semi',
+      supervision: 0.5,
+      supervisedOnly: true,
+      steps,
+      checkpointEvery: 0,
+      sampleEvery: 0,
+      logEvery: 1,
+      out,
+    });
     expect(r.status).toBe('completed');
     expect(r.step).toBe(steps);
     expect(r.tensors[1]).toBe(r.tensors[0]);
@@ -232,7 +301,16 @@ describe('train (semi --supervised-only, tiny)', () => {
     }
     // trained weights differ from a fresh model's only in q(y|x) (the prior is fitted the same way)
     const fresh = path.join(tmp, 'supervised-only-0');
-    await run({ ...TINY, model: 'semi', supervision: 0.5, supervisedOnly: true, steps: 1, checkpointEvery: 0, sampleEvery: 0, out: fresh });
+    await run({
+      ...TINY,
+      model: 'semi',
+      supervision: 0.5,
+      supervisedOnly: true,
+      steps: 1,
+      checkpointEvery: 0,
+      sampleEvery: 0,
+      out: fresh,
+    });
     const [a, b] = [await finalWeights(out), await finalWeights(fresh)];
     const moved = Object.keys(a).filter((k) => Array.from(a[k].data).some((v, i) => v !== b[k].data[i]));
     expect(moved.length).toBeGreaterThan(0);
@@ -241,7 +319,17 @@ describe('train (semi --supervised-only, tiny)', () => {
 
   it('labelledPerBatch: every Semi batch has exactly that many labelled rows, from the labelled subset', async () => {
     const out = path.join(tmp, 'semi-lpb');
-    const r = await run({ ...TINY, model: 'semi', supervision: 0.25, labelledPerBatch: 2, steps: 3, checkpointEvery: 0, sampleEvery: 0, logEvery: 1, out });
+    const r = await run({
+      ...TINY,
+      model: 'semi',
+      supervision: 0.25,
+      labelledPerBatch: 2,
+      steps: 3,
+      checkpointEvery: 0,
+      sampleEvery: 0,
+      logEvery: 1,
+      out,
+    });
     expect(r.status).toBe('completed');
     const mask = labelledMask(12, 0.25, 7); // the batcher's mask over the 12 training samples
     for (const b of r.batches) {

@@ -14,7 +14,14 @@ import { createBatcher, type Batcher, type Sample, type TensorBatch } from '@dgp
 import type { AnyDGPoseModel, ConditionalConfig, ConfigOverrides, SemiConfig, StepLosses } from '@dgpose/models';
 // the node entry's createSemiDGPose also loads the shipped learned mapper (small preset)
 import { createConditionalDGPose, createSemiDGPose, saveCheckpoint, saveModel } from '@dgpose/models/node';
-import { CHECKPOINTS_DIR, listCheckpoints, pruneCheckpoints, stepDirName, writeLatest, type TrainerState } from './checkpoints';
+import {
+  CHECKPOINTS_DIR,
+  listCheckpoints,
+  pruneCheckpoints,
+  stepDirName,
+  writeLatest,
+  type TrainerState,
+} from './checkpoints';
 import { openTrainingSource } from './data';
 import { asIoError, checkWritableFolder, replaceFolderAtomic, withIo } from './io';
 import { JsonlLog } from './log';
@@ -39,10 +46,17 @@ import {
 } from './run-folder';
 import { TRAINER_VERSION } from './version';
 
-export { CONFIG_FILE, CONFIG_FORMAT, FINAL_DIR, LOG_FILE, OUTPUT_ENTRIES, readRunConfig, type StoredRunConfig } from './run-folder';
+export {
+  CONFIG_FILE,
+  CONFIG_FORMAT,
+  FINAL_DIR,
+  LOG_FILE,
+  OUTPUT_ENTRIES,
+  readRunConfig,
+  type StoredRunConfig,
+} from './run-folder';
 export { mergeResumeConfig } from './resume';
 export { gridRng } from './previews';
-
 
 /** What a step reports to `onStep`. */
 export interface StepInfo {
@@ -107,8 +121,13 @@ function modelOverrides(c: TrainConfig): Record<string, unknown> {
 async function createModel(c: TrainConfig): Promise<AnyDGPoseModel> {
   // modelConfig is the user's JSON (--config, a config file): the model's validate*Config checks every field
   const overrides = modelOverrides(c);
-  if (c.model === 'semi') return createSemiDGPose({ preset: c.preset, config: overrides as ConfigOverrides<SemiConfig>, seed: c.seed });
-  return createConditionalDGPose({ preset: c.preset, config: overrides as ConfigOverrides<ConditionalConfig>, seed: c.seed });
+  if (c.model === 'semi')
+    return createSemiDGPose({ preset: c.preset, config: overrides as ConfigOverrides<SemiConfig>, seed: c.seed });
+  return createConditionalDGPose({
+    preset: c.preset,
+    config: overrides as ConfigOverrides<ConditionalConfig>,
+    seed: c.seed,
+  });
 }
 
 function finiteLosses(losses: StepLosses): string | null {
@@ -162,13 +181,25 @@ async function writeCheckpoint(run: Run, st: LoopState): Promise<void> {
   await withIo('write the checkpoint', dir, () =>
     saveCheckpoint(dir, run.model, {
       data: state,
-      meta: { trainer: TRAINER_VERSION, step: st.step, model: c.model, preset: c.preset, dataset: c.dataset, seed: c.seed, batchSize },
+      meta: {
+        trainer: TRAINER_VERSION,
+        step: st.step,
+        model: c.model,
+        preset: c.preset,
+        dataset: c.dataset,
+        seed: c.seed,
+        batchSize,
+      },
     }),
   );
   await writeLatest(out, name);
   st.lastCheckpoint = { step: st.step, dir };
   const removed = await pruneCheckpoints(out, c.keep, name);
-  run.log.event('checkpoint', { step: st.step, dir: path.relative(out, dir), removed: removed.map((r) => path.basename(r)) });
+  run.log.event('checkpoint', {
+    step: st.step,
+    dir: path.relative(out, dir),
+    removed: removed.map((r) => path.basename(r)),
+  });
   run.hooks.onCheckpoint?.(st.step, dir);
 }
 
@@ -192,14 +223,25 @@ async function writeSamples(run: Run, st: LoopState): Promise<void> {
  * path and the system's reason: EROFS, EACCES, ENOSPC, ENOENT, ...).
  */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
-  const { signal, hooks = {}, progress: progressMode = 'auto', print = (l: string) => process.stderr.write(`${l}\n`), command = [], ...given } = options;
+  const {
+    signal,
+    hooks = {},
+    progress: progressMode = 'auto',
+    print = (l: string) => process.stderr.write(`${l}\n`),
+    command = [],
+    ...given
+  } = options;
   let c = validateTrainConfig(given);
   const out = path.resolve(c.out);
   c.out = out;
 
   let stored: StoredRunConfig | null = null;
   if (c.resume) {
-    if (!(await exists(out))) throw new DGPoseError('E_ARG', `nothing to resume: output folder ${out} does not exist`, { argument: 'out', path: out });
+    if (!(await exists(out)))
+      throw new DGPoseError('E_ARG', `nothing to resume: output folder ${out} does not exist`, {
+        argument: 'out',
+        path: out,
+      });
     stored = await readRunConfig(out);
     c = mergeResumeConfig(stored.options, { ...given, out, resume: true });
   }
@@ -218,7 +260,11 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
   let backend: string | null = null;
   if (c.backend !== null) {
-    const r = await initBackend({ prefer: c.backend === 'auto' ? undefined : [c.backend], threads: c.threads, log: (m) => sink.note(m) });
+    const r = await initBackend({
+      prefer: c.backend === 'auto' ? undefined : [c.backend],
+      threads: c.threads,
+      log: (m) => sink.note(m),
+    });
     backend = r.backend;
   }
 
@@ -232,7 +278,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const nanStop = async (term: string, atStep: number, cause: unknown): Promise<DGPoseError> => {
     sink.stop();
     const good = (await listCheckpoints(out))[0];
-    const kept = good ? `the last good checkpoint ${path.join(CHECKPOINTS_DIR, good.name)} (step ${good.step}) is kept` : 'no checkpoint had been written yet';
+    const kept = good
+      ? `the last good checkpoint ${path.join(CHECKPOINTS_DIR, good.name)} (step ${good.step}) is kept`
+      : 'no checkpoint had been written yet';
     log.event('nan', { step: atStep, term, checkpoint: good ? path.join(CHECKPOINTS_DIR, good.name) : null });
     return new DGPoseError(
       'E_LOSS_NAN',
@@ -248,7 +296,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       model = found.model;
       data = found.data;
       resumedFrom = found.step;
-      await withIo('create the folder', path.join(out, SAMPLES_DIR), () => fsp.mkdir(path.join(out, SAMPLES_DIR), { recursive: true }));
+      await withIo('create the folder', path.join(out, SAMPLES_DIR), () =>
+        fsp.mkdir(path.join(out, SAMPLES_DIR), { recursive: true }),
+      );
     }
     model ??= await createModel(c);
     // a step larger than wasm32's 4 GiB heap traps mid-step ("memory access out of bounds"): refuse it first
@@ -274,11 +324,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     } catch (e) {
       // the data-order state comes from the checkpoint: one that does not fit is the checkpoint's fault
       if (data && isDGPoseError(e) && /^state/.test(e.details.argument ?? '')) {
-        throw new DGPoseError('E_CHECKPOINT', `refusing checkpoint ${stepDirName(resumedFrom ?? 0)}: its data-order state does not fit this data set: ${e.message}`, {
-          argument: 'resume',
-          path: path.join(out, CHECKPOINTS_DIR, stepDirName(resumedFrom ?? 0)),
-          cause: e,
-        });
+        throw new DGPoseError(
+          'E_CHECKPOINT',
+          `refusing checkpoint ${stepDirName(resumedFrom ?? 0)}: its data-order state does not fit this data set: ${e.message}`,
+          {
+            argument: 'resume',
+            path: path.join(out, CHECKPOINTS_DIR, stepDirName(resumedFrom ?? 0)),
+            cause: e,
+          },
+        );
       }
       throw e;
     }
@@ -296,7 +350,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       backend,
       command: stored?.command ?? command,
       createdAt: stored?.createdAt ?? new Date().toISOString(),
-      resumes: [...(stored?.resumes ?? []), ...(c.resume ? [{ at: new Date().toISOString(), fromStep: resumedFrom ?? 0, command }] : [])],
+      resumes: [
+        ...(stored?.resumes ?? []),
+        ...(c.resume ? [{ at: new Date().toISOString(), fromStep: resumedFrom ?? 0, command }] : []),
+      ],
     };
     await writeFileAtomic(path.join(out, CONFIG_FILE), `${JSON.stringify(runConfig, null, 2)}\n`);
 
@@ -317,7 +374,17 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       log.event('resume', { step: st.step, checkpoint: name, batcher: data?.batcher });
       sink.note(`resumed from ${name} (step ${st.step})`);
     } else {
-      log.event('start', { step: st.step, model: model.kind, ...(c.supervisedOnly ? { supervisedOnly: true } : {}), preset: c.preset, dataset: c.dataset, samples: source.size, batchSize, backend, params: model.paramCount() });
+      log.event('start', {
+        step: st.step,
+        model: model.kind,
+        ...(c.supervisedOnly ? { supervisedOnly: true } : {}),
+        preset: c.preset,
+        dataset: c.dataset,
+        samples: source.size,
+        batchSize,
+        backend,
+        params: model.paramCount(),
+      });
     }
     if (c.model === 'semi') log.event('prior', { step: st.step, labelled: priorCount });
 
@@ -371,9 +438,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       sink.note(`done: ${st.step} steps; weights in ${finalDir}`);
     } else {
       await writeCheckpoint(run, st);
-      log.event('stop', { step: st.step, reason: 'signal', checkpoint: path.relative(out, st.lastCheckpoint?.dir ?? '') });
+      log.event('stop', {
+        step: st.step,
+        reason: 'signal',
+        checkpoint: path.relative(out, st.lastCheckpoint?.dir ?? ''),
+      });
       sink.stop();
-      sink.note(`interrupted at step ${st.step}; checkpoint ${path.relative(process.cwd(), st.lastCheckpoint?.dir ?? out)} written; continue with --resume`);
+      sink.note(
+        `interrupted at step ${st.step}; checkpoint ${path.relative(process.cwd(), st.lastCheckpoint?.dir ?? out)} written; continue with --resume`,
+      );
     }
     return {
       status: st.status,

@@ -86,12 +86,10 @@ async function main(): Promise<void> {
       ),
       best(
         () =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x, dy }, {
-              ...attrs,
-              filterShape: [s.k, s.k, s.x[3], s.o],
-            } as never) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+            ...attrs,
+            filterShape: [s.k, s.k, s.x[3], s.o],
+          } as never) as tf.Tensor,
       ),
     ];
     t.forEach((v, i) => (tot[i] += v));

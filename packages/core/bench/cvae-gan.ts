@@ -72,12 +72,17 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
     tf.tidy(() => {
       const fanIn = shape.length === 4 ? shape[0] * shape[1] * shape[2] : shape[0];
       const t =
-        init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed++);
+        init === 'zeros'
+          ? tf.zeros(shape)
+          : init === 'ones'
+            ? tf.ones(shape)
+            : tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed++);
       const out = tf.variable(t, true, `${prefix}/${part}/${name}`);
       (part === 'G' ? gVars : dVars).push(out);
       return out;
     });
-  const cost = (name: string, part: 'G' | 'D', macs: number, needsDx = true) => layers.push({ name, part, macs, needsDx });
+  const cost = (name: string, part: 'G' | 'D', macs: number, needsDx = true) =>
+    layers.push({ name, part, macs, needsDx });
 
   // ---- parameters and FLOP bookkeeping ----
   const enc: { w: tf.Variable; bias: tf.Variable }[] = [];
@@ -95,7 +100,10 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
   const encDense = { w: v('G', 'enc/dense/w', [flat, 2 * Z]), bias: v('G', 'enc/dense/b', [2 * Z], 'zeros') };
   cost(`enc dense ${flat}->${2 * Z}`, 'G', B * flat * 2 * Z);
   const topC = 8 * b;
-  const decDense = { w: v('G', 'dec/dense/w', [Z, top * top * topC]), bias: v('G', 'dec/dense/b', [top * top * topC], 'zeros') };
+  const decDense = {
+    w: v('G', 'dec/dense/w', [Z, top * top * topC]),
+    bias: v('G', 'dec/dense/b', [top * top * topC], 'zeros'),
+  };
   cost(`dec dense ${Z}->${top * top * topC}`, 'G', B * Z * top * top * topC);
   const dec: { w: tf.Variable; gamma: tf.Variable; beta: tf.Variable; cout: number }[] = [];
   let dcin = topC;
@@ -104,7 +112,12 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
     const cout = i < 3 ? topC / 2 ** (i + 1) : b;
     const inC = dcin + J; // pose skip
     side *= 2;
-    dec.push({ w: v('G', `dec${i}/w`, [4, 4, cout, inC]), gamma: v('G', `dec${i}/g`, [cout], 'ones'), beta: v('G', `dec${i}/b`, [cout], 'zeros'), cout });
+    dec.push({
+      w: v('G', `dec${i}/w`, [4, 4, cout, inC]),
+      gamma: v('G', `dec${i}/g`, [cout], 'ones'),
+      beta: v('G', `dec${i}/b`, [cout], 'zeros'),
+      cout,
+    });
     cost(`dec${i} convT4x4s2 ${inC}->${cout}`, 'G', B * (side / 2) * (side / 2) * inC * 16 * cout);
     dcin = cout;
   }
@@ -144,14 +157,20 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
     const stats = tf.add(tf.matMul(tf.reshape(h, [B, flat]) as tf.Tensor2D, encDense.w as tf.Tensor2D), encDense.bias);
     const [mu, logvar] = tf.split(stats, 2, 1);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), x.eps));
-    let d: tf.Tensor = lrelu(tf.reshape(tf.add(tf.matMul(z, decDense.w as tf.Tensor2D), decDense.bias), [B, top, top, topC]));
+    let d: tf.Tensor = lrelu(
+      tf.reshape(tf.add(tf.matMul(z, decDense.w as tf.Tensor2D), decDense.bias), [B, top, top, topC]),
+    );
     let s = top;
     dec.forEach((l) => {
       const inp = tf.concat([d, poseAt(x.pose, s)], 3) as tf.Tensor4D;
       s *= 2;
-      d = tf.relu(batchNorm(tf.conv2dTranspose(inp, l.w as tf.Tensor4D, [B, s, s, l.cout], 2, 'same'), l.gamma, l.beta));
+      d = tf.relu(
+        batchNorm(tf.conv2dTranspose(inp, l.w as tf.Tensor4D, [B, s, s, l.cout], 2, 'same'), l.gamma, l.beta),
+      );
     });
-    const xhat = tf.tanh(tf.add(tf.conv2d(tf.concat([d, x.pose], 3) as tf.Tensor4D, out.w as tf.Tensor4D, 1, 'same'), out.bias)) as tf.Tensor4D;
+    const xhat = tf.tanh(
+      tf.add(tf.conv2d(tf.concat([d, x.pose], 3) as tf.Tensor4D, out.w as tf.Tensor4D, 1, 'same'), out.bias),
+    ) as tf.Tensor4D;
     return { xhat, mu, logvar };
   };
   const discriminator = (img: tf.Tensor4D, pose: tf.Tensor4D) => {
@@ -201,7 +220,8 @@ export function buildCvaeGan(config: Partial<CvaeGanConfig> = {}): CvaeGan {
   }
 
   // FLOPs: G step = G fwd + D fwd (fake) + D dX + G dW/dX; D step = 2 D fwd + 2 D dW + 2 D dX
-  const sum = (part: 'G' | 'D', f: (l: LayerCost) => number) => layers.filter((l) => l.part === part).reduce((s, l) => s + f(l), 0);
+  const sum = (part: 'G' | 'D', f: (l: LayerCost) => number) =>
+    layers.filter((l) => l.part === part).reduce((s, l) => s + f(l), 0);
   const fG = sum('G', (l) => l.macs);
   const fD = sum('D', (l) => l.macs);
   const dxG = sum('G', (l) => (l.needsDx ? l.macs : 0));

@@ -40,7 +40,11 @@ const rows: Row[] = [];
 let flops = { step: 0, forward: 0 };
 let contention = 1;
 
-async function timeSteps(model: CvaeGan, warmup: number, steps: number): Promise<{ times: number[]; cpuTimes: number[]; before: number; after: number }> {
+async function timeSteps(
+  model: CvaeGan,
+  warmup: number,
+  steps: number,
+): Promise<{ times: number[]; cpuTimes: number[]; before: number; after: number }> {
   const batch = makeBatch(model.config);
   const times: number[] = [];
   const cpuTimes: number[] = [];
@@ -92,7 +96,9 @@ async function profileStep(model: CvaeGan): Promise<void> {
     total += ms;
   }
   const sorted = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  console.log(`\nkernel-time breakdown of one wasm step (tf.profile; ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels):`);
+  console.log(
+    `\nkernel-time breakdown of one wasm step (tf.profile; ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels):`,
+  );
   console.log('| kernel | calls | ms | share |\n| --- | --- | --- | --- |');
   let rest = 0;
   let restCalls = 0;
@@ -103,10 +109,18 @@ async function profileStep(model: CvaeGan): Promise<void> {
       restCalls += e.calls;
     }
   });
-  if (restCalls) console.log(`| ${sorted.length - 10} others | ${restCalls} | ${rest.toFixed(1)} | ${((100 * rest) / total).toFixed(0)}% |`);
+  if (restCalls)
+    console.log(
+      `| ${sorted.length - 10} others | ${restCalls} | ${rest.toFixed(1)} | ${((100 * rest) / total).toFixed(0)}% |`,
+    );
 }
 
-async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], threads: number, mode: 'full' | 'single'): Promise<void> {
+async function run(
+  label: string,
+  prefer: ('tensorflow' | 'wasm' | 'cpu')[],
+  threads: number,
+  mode: 'full' | 'single',
+): Promise<void> {
   let init;
   try {
     init = await initBackend({ prefer, threads, log: (m) => console.log(m) });
@@ -117,7 +131,10 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
     return;
   }
   if (init.threads !== threads && init.backend === 'wasm') {
-    rows.push({ backend: label, note: `got ${init.threads} thread(s): ${init.attempts.map((a) => a.reason).join('; ')}` });
+    rows.push({
+      backend: label,
+      note: `got ${init.threads} thread(s): ${init.attempts.map((a) => a.reason).join('; ')}`,
+    });
     await shutdownBackend();
     return;
   }
@@ -146,7 +163,11 @@ async function run(label: string, prefer: ('tensorflow' | 'wasm' | 'cpu')[], thr
       const fwd = await timeForward(model, 1);
       // a step costs about 3x the generator forward plus the discriminator work; skip if hopeless
       if ((fwd * (model.stepFlops / model.forwardFlops)) / 1000 > CPU_LIMIT_S) {
-        rows.push({ backend: label, forwardMs: fwd, note: `step skipped: estimated > ${CPU_LIMIT_S} s from the forward pass` });
+        rows.push({
+          backend: label,
+          forwardMs: fwd,
+          note: `step skipped: estimated > ${CPU_LIMIT_S} s from the forward pass`,
+        });
       } else {
         const [t] = (await timeSteps(model, 0, 1)).times;
         rows.push({ backend: label, forwardMs: fwd, stepMs: t, steps: 1, note: 'a single step, no warm-up' });
@@ -186,8 +207,12 @@ async function main() {
   await run('wasm, 1 thread', ['wasm'], 1, 'full');
   await run('wasm, 2 threads', ['wasm'], 2, 'full');
 
-  console.log(`\nFLOPs per training step: ${(flops.step / 1e9).toFixed(2)} G (generator forward ${(flops.forward / 1e9).toFixed(2)} G)`);
-  console.log('\n| backend | G forward | fwd GFLOP/s | train step (median) | step GFLOP/s | best step | CPU time/step | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `\nFLOPs per training step: ${(flops.step / 1e9).toFixed(2)} G (generator forward ${(flops.forward / 1e9).toFixed(2)} G)`,
+  );
+  console.log(
+    '\n| backend | G forward | fwd GFLOP/s | train step (median) | step GFLOP/s | best step | CPU time/step | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of rows) {
     const gf = (f: number, ms?: number) => (ms ? (f / 1e6 / ms).toFixed(1) : '–');
     console.log(

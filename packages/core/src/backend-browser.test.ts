@@ -4,7 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { isDGPoseError } from './errors';
-import { __testing, backendLine, initBackend, shutdownBackend, GPU_BACKEND_MODULES, TENSORFLOW_MODULES } from './backend';
+import {
+  __testing,
+  backendLine,
+  initBackend,
+  shutdownBackend,
+  GPU_BACKEND_MODULES,
+  TENSORFLOW_MODULES,
+} from './backend';
 
 // threaded inits take seconds on a loaded 2-core machine; the root jest config ignores the preset's testTimeout
 jest.setTimeout(60_000);
@@ -33,7 +40,11 @@ function loader(modules: Record<string, () => void>): (name: string) => Promise<
       modules[name]();
       return {};
     }
-    if (name.startsWith('@tensorflow/tfjs-node') || name in GPU_BACKEND_MODULES || Object.values(GPU_BACKEND_MODULES).includes(name)) {
+    if (
+      name.startsWith('@tensorflow/tfjs-node') ||
+      name in GPU_BACKEND_MODULES ||
+      Object.values(GPU_BACKEND_MODULES).includes(name)
+    ) {
       throw new Error(`Cannot find module '${name}'`);
     }
     return realLoad(name);
@@ -66,7 +77,9 @@ describe('initBackend in a browser', () => {
     expect(loaded.some((m) => m.startsWith('@tensorflow/tfjs-node') || m.startsWith('node:'))).toBe(false);
     expect(loaded).toEqual(expect.arrayContaining([GPU_BACKEND_MODULES.webgpu, GPU_BACKEND_MODULES.webgl]));
     expect(r.notice).toBeUndefined();
-    expect(logs).toEqual(['[dgpose] tfjs backend: wasm (1 thread); skipped webgpu (not installed), webgl (not installed); DGPOSE_VERBOSE=1 for details']);
+    expect(logs).toEqual([
+      '[dgpose] tfjs backend: wasm (1 thread); skipped webgpu (not installed), webgl (not installed); DGPOSE_VERBOSE=1 for details',
+    ]);
   });
 
   test('wasm threads in a browser are left to tfjs: no Node thread patch, no Node built-in fetched', async () => {
@@ -95,7 +108,11 @@ describe('initBackend in a browser', () => {
     expect(r.backend).toBe('webgl');
     expect(tf.getBackend()).toBe('webgl');
     expect(r.attempts).toEqual([
-      { name: 'webgpu', ok: false, reason: expect.stringContaining(`Cannot find module '${GPU_BACKEND_MODULES.webgpu}'`) },
+      {
+        name: 'webgpu',
+        ok: false,
+        reason: expect.stringContaining(`Cannot find module '${GPU_BACKEND_MODULES.webgpu}'`),
+      },
       { name: 'webgl', ok: true },
     ]);
     expect(r.notice).toBe('WebGPU not installed; using webgl');
@@ -127,7 +144,11 @@ describe('initBackend in a browser', () => {
     });
     expect(called).toBe(1);
     expect(r.backend).toBe('wasm');
-    expect(r.attempts[0]).toEqual({ name: 'webgl', ok: false, reason: "setBackend('webgl') returned false: Error: WebGL is not supported on this device" });
+    expect(r.attempts[0]).toEqual({
+      name: 'webgl',
+      ok: false,
+      reason: "setBackend('webgl') returned false: Error: WebGL is not supported on this device",
+    });
     expect(r.notice).toBe('WebGL unavailable; using wasm');
   });
 
@@ -144,13 +165,22 @@ describe('initBackend in a browser', () => {
     __testing.isNode = false;
     __testing.load = loader({});
     const r = await initBackend({ prefer: ['tensorflow', 'cpu'], log: () => {} });
-    expect(r.attempts[0]).toEqual({ name: 'tensorflow', ok: false, reason: expect.stringMatching(/runs only in Node/) });
+    expect(r.attempts[0]).toEqual({
+      name: 'tensorflow',
+      ok: false,
+      reason: expect.stringMatching(/runs only in Node/),
+    });
     expect(loaded.some((m) => m.startsWith('@tensorflow/tfjs-node'))).toBe(false);
     expect(r.notice).toBe('tfjs-node Node only; using cpu');
   });
 
   test('bad backends / wasmPaths options are E_ARG', async () => {
-    for (const o of [{ backends: { webgl: 'x' } }, { backends: { opengl: async () => ({}) } }, { backends: null }, { wasmPaths: '' }]) {
+    for (const o of [
+      { backends: { webgl: 'x' } },
+      { backends: { opengl: async () => ({}) } },
+      { backends: null },
+      { wasmPaths: '' },
+    ]) {
       await initBackend(o as never).then(
         () => {
           throw new Error('expected E_ARG');
@@ -194,7 +224,9 @@ describe('the tensorflow backend (stand-in for tfjs-node / tfjs-node-gpu)', () =
     const r = await initBackend({ log: (m) => logs.push(m) });
     expect(r.backend).toBe('wasm');
     // node-gpu is simply absent; the line names the informative reason of the two
-    expect(logs[0]).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details');
+    expect(logs[0]).toBe(
+      '[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details',
+    );
     expect(backendLine({ name: 'wasm', threads: 1 }, r.attempts.slice(0, 1))).toContain('tensorflow (not installed)');
     expect(r.notice).toBe('tfjs-node native addon not built; using wasm');
   });

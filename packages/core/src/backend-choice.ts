@@ -19,10 +19,19 @@ export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(['tensorflow'
 export const BROWSER_BACKEND_NAMES: readonly BackendName[] = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu'] as const);
 
 /** Every name `prefer` and DGPOSE_BACKEND accept. */
-export const ALL_BACKEND_NAMES: readonly BackendName[] = Object.freeze(['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const);
+export const ALL_BACKEND_NAMES: readonly BackendName[] = Object.freeze([
+  'tensorflow',
+  'webgpu',
+  'webgl',
+  'wasm',
+  'cpu',
+] as const);
 
 /** The npm packages tried, in order, for the 'tensorflow' backend (optional peers). */
-export const TENSORFLOW_MODULES: readonly string[] = Object.freeze(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+export const TENSORFLOW_MODULES: readonly string[] = Object.freeze([
+  '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-node',
+]);
 
 /** The npm package of each browser GPU backend (optional peers the app installs). */
 export const GPU_BACKEND_MODULES: Readonly<Record<'webgpu' | 'webgl', string>> = Object.freeze({
@@ -53,15 +62,24 @@ export function parseOrder(list: readonly unknown[], argument: string): BackendN
   for (const raw of list) {
     const n = typeof raw === 'string' ? raw.trim() : raw;
     if (!(ALL_BACKEND_NAMES as readonly unknown[]).includes(n)) {
-      throw new DGPoseError('E_ARG', `unknown backend name ${JSON.stringify(n)} in ${argument}; valid: ${ALL_BACKEND_NAMES.join(', ')}`, {
-        argument,
-        expected: `one of ${ALL_BACKEND_NAMES.join(', ')}`,
-        got: n,
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        `unknown backend name ${JSON.stringify(n)} in ${argument}; valid: ${ALL_BACKEND_NAMES.join(', ')}`,
+        {
+          argument,
+          expected: `one of ${ALL_BACKEND_NAMES.join(', ')}`,
+          got: n,
+        },
+      );
     }
     if (!out.includes(n as BackendName)) out.push(n as BackendName);
   }
-  if (out.length === 0) throw new DGPoseError('E_ARG', `${argument} names no backend`, { argument, expected: `some of ${ALL_BACKEND_NAMES.join(', ')}`, got: [...list] });
+  if (out.length === 0)
+    throw new DGPoseError('E_ARG', `${argument} names no backend`, {
+      argument,
+      expected: `some of ${ALL_BACKEND_NAMES.join(', ')}`,
+      got: [...list],
+    });
   return out;
 }
 
@@ -69,7 +87,11 @@ export function parseOrder(list: readonly unknown[], argument: string): BackendN
 export function parseThreads(v: unknown, argument: string): number {
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > WASM_PTHREAD_POOL_SIZE) {
-    throw new DGPoseError('E_ARG', `${argument} must be an integer thread count`, { argument, expected: `an integer in [1, ${WASM_PTHREAD_POOL_SIZE}]`, got: v });
+    throw new DGPoseError('E_ARG', `${argument} must be an integer thread count`, {
+      argument,
+      expected: `an integer in [1, ${WASM_PTHREAD_POOL_SIZE}]`,
+      got: v,
+    });
   }
   return n;
 }
@@ -77,7 +99,12 @@ export function parseThreads(v: unknown, argument: string): number {
 /** A skipped backend in a few words: a missing optional package is the usual, expected case. */
 export function shortReason(a: BackendAttempt): string {
   const r = a.reason ?? '';
-  if (/cannot find (module|package)|MODULE_NOT_FOUND|ERR_MODULE_NOT_FOUND|not installed|Failed to resolve module specifier/i.test(r)) return 'not installed';
+  if (
+    /cannot find (module|package)|MODULE_NOT_FOUND|ERR_MODULE_NOT_FOUND|not installed|Failed to resolve module specifier/i.test(
+      r,
+    )
+  )
+    return 'not installed';
   if (/runs only in Node/.test(r)) return 'Node only';
   // tfjs-node installed but its install script (the libtensorflow download) never ran or failed
   if (/tfjs_binding\.node|native addon/i.test(r)) return 'native addon not built';
@@ -85,14 +112,24 @@ export function shortReason(a: BackendAttempt): string {
   return 'failed';
 }
 
-const LABELS: Record<BackendName, string> = { tensorflow: 'tfjs-node', webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'wasm', cpu: 'cpu' };
+const LABELS: Record<BackendName, string> = {
+  tensorflow: 'tfjs-node',
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 
 /**
  * A short notice for the user when a backend that was asked for (or that is usually there) could
  * not be used, e.g. `WebGPU unavailable, using webgl`; undefined when nothing worth saying failed.
  * A missing optional package is worth saying only when `explicit` names that backend.
  */
-export function fallbackNotice(chosen: BackendName, attempts: readonly BackendAttempt[], explicit: readonly BackendName[] = []): string | undefined {
+export function fallbackNotice(
+  chosen: BackendName,
+  attempts: readonly BackendAttempt[],
+  explicit: readonly BackendName[] = [],
+): string | undefined {
   const seen = new Map<BackendName, string>();
   for (const a of attempts) {
     if (a.ok || seen.has(a.name)) continue;
@@ -116,7 +153,8 @@ export function backendLine(
 ): string {
   const failed = attempts.filter((a) => !a.ok);
   let skipped = '';
-  if (failed.length && o.verbose) skipped = `; skipped ${failed.map((a) => `${a.name}${a.module ? ` (${a.module})` : ''}: ${a.reason}`).join('; ')}`;
+  if (failed.length && o.verbose)
+    skipped = `; skipped ${failed.map((a) => `${a.name}${a.module ? ` (${a.module})` : ''}: ${a.reason}`).join('; ')}`;
   else if (failed.length) {
     // one entry per backend family (tensorflow tries node-gpu, then node): a package that is there but
     // broken says more than one that is simply absent
@@ -133,6 +171,8 @@ export function backendLine(
     (o.env ? ' [DGPOSE_BACKEND]' : '') +
     (o.verbose && notes.length ? ` (${notes.join('; ')})` : '') +
     skipped +
-    (o.layersFailure ? `; gradients unavailable (@tensorflow/tfjs-layers${o.verbose ? `: ${o.layersFailure}` : ''})` : '')
+    (o.layersFailure
+      ? `; gradients unavailable (@tensorflow/tfjs-layers${o.verbose ? `: ${o.layersFailure}` : ''})`
+      : '')
   );
 }

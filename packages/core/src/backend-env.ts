@@ -25,7 +25,8 @@ const proc = (): ProcessLike | undefined => (globalThis as { process?: ProcessLi
 /** Hooks for tests only (not exported from the package entry). */
 export const __testing = {
   /** Module loader; tests may replace it to simulate packages that are missing or broken. */
-  load: (name: string): Promise<unknown> => (LOADERS[name] ?? (() => import(/* webpackIgnore: true */ /* @vite-ignore */ name)))(),
+  load: (name: string): Promise<unknown> =>
+    (LOADERS[name] ?? (() => import(/* webpackIgnore: true */ /* @vite-ignore */ name)))(),
   /** Replaces the runtime test (undefined = ask `process.versions.node`); tests set false to act as a browser. */
   isNode: undefined as boolean | undefined,
   /** Replaces the bundle text the thread patch verifies (to test the fallback). */
@@ -61,7 +62,12 @@ export function envFlag(name: string): boolean {
 
 /** The first non-empty line of an error's message, at most 300 characters. */
 export function reasonOf(e: unknown): string {
-  const m = e instanceof Error ? e.message : typeof e === 'object' && e && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  const m =
+    e instanceof Error
+      ? e.message
+      : typeof e === 'object' && e && 'message' in e
+        ? String((e as { message: unknown }).message)
+        : String(e);
   const line = m.split('\n').find((l) => l.trim() !== '') ?? m;
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
@@ -69,7 +75,8 @@ export function reasonOf(e: unknown): string {
 /** Node's ESM import of a CJS package may put the exports under `default`. */
 export function interop<T>(m: unknown, key: string): T {
   const o = m as Record<string, unknown>;
-  if (o && !(key in o) && o.default && typeof o.default === 'object' && key in (o.default as object)) return o.default as T;
+  if (o && !(key in o) && o.default && typeof o.default === 'object' && key in (o.default as object))
+    return o.default as T;
   return m as T;
 }
 
@@ -78,6 +85,10 @@ export async function loadTf(): Promise<TF> {
   try {
     return interop<TF>(await __testing.load('@tensorflow/tfjs-core'), 'setBackend');
   } catch (e) {
-    throw new DGPoseError('E_BACKEND', 'initBackend needs the peer @tensorflow/tfjs-core (npm i @tensorflow/tfjs-core)', { cause: e, got: reasonOf(e) });
+    throw new DGPoseError(
+      'E_BACKEND',
+      'initBackend needs the peer @tensorflow/tfjs-core (npm i @tensorflow/tfjs-core)',
+      { cause: e, got: reasonOf(e) },
+    );
   }
 }

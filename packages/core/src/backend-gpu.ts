@@ -14,7 +14,8 @@ import { engineOf } from './backend-wasm';
  * again is slow and noisy). Outside Node nothing is imported: one attempt saying so.
  */
 export async function tryTensorflow(tf: TF, loader?: () => Promise<unknown>): Promise<BackendAttempt[]> {
-  if (!isNode()) return [{ name: 'tensorflow', ok: false, reason: 'tensorflow (@tensorflow/tfjs-node) runs only in Node' }];
+  if (!isNode())
+    return [{ name: 'tensorflow', ok: false, reason: 'tensorflow (@tensorflow/tfjs-node) runs only in Node' }];
   const attempts: BackendAttempt[] = [];
   for (const mod of TENSORFLOW_MODULES) {
     const cached = __testing.tensorflowFailures.get(mod);
@@ -30,7 +31,11 @@ export async function tryTensorflow(tf: TF, loader?: () => Promise<unknown>): Pr
       reason = `${mod} not loadable: ${reasonOf(e)}`;
       __testing.tensorflowFailures.set(mod, reason);
     }
-    attempts.push(reason === null ? { name: 'tensorflow', module: mod, ok: true } : { name: 'tensorflow', module: mod, ok: false, reason });
+    attempts.push(
+      reason === null
+        ? { name: 'tensorflow', module: mod, ok: true }
+        : { name: 'tensorflow', module: mod, ok: false, reason },
+    );
     if (reason === null || loader) break; // an app-given loader stands for both packages
   }
   return attempts;
@@ -42,7 +47,11 @@ export async function tryTensorflow(tf: TF, loader?: () => Promise<unknown>): Pr
  * webgpu factory only where `navigator.gpu` exists, and a webgl init without a context makes
  * setBackend return false: both come back as a reason.
  */
-export async function tryGpuBackend(tf: TF, name: 'webgpu' | 'webgl', loader?: () => Promise<unknown>): Promise<string | null> {
+export async function tryGpuBackend(
+  tf: TF,
+  name: 'webgpu' | 'webgl',
+  loader?: () => Promise<unknown>,
+): Promise<string | null> {
   const mod = GPU_BACKEND_MODULES[name];
   if (!engineOf(tf).registryFactory[name]) {
     try {
@@ -50,7 +59,8 @@ export async function tryGpuBackend(tf: TF, name: 'webgpu' | 'webgl', loader?: (
     } catch (e) {
       return `${mod} not loadable: ${reasonOf(e)}`;
     }
-    if (!engineOf(tf).registryFactory[name]) return `${mod} registered no '${name}' backend (${name === 'webgpu' ? 'no navigator.gpu' : 'no WebGL'} here)`;
+    if (!engineOf(tf).registryFactory[name])
+      return `${mod} registered no '${name}' backend (${name === 'webgpu' ? 'no navigator.gpu' : 'no WebGL'} here)`;
   }
   return trySet(tf, name);
 }

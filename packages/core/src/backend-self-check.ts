@@ -26,7 +26,8 @@ export async function threadsSelfCheck(tf: TF, wasm: WasmModuleLike, n: number):
               const yi = i + di - 1;
               const xj = j + dj - 1;
               if (yi < 0 || yi >= H || xj < 0 || xj >= W) continue;
-              for (let c = 0; c < C; c++) s += xs[((b * H + yi) * W + xj) * C + c] * ws[((di * K + dj) * C + c) * O + o];
+              for (let c = 0; c < C; c++)
+                s += xs[((b * H + yi) * W + xj) * C + c] * ws[((di * K + dj) * C + c) * O + o];
             }
           worst = Math.max(worst, Math.abs(s - got4[((b * H + i) * W + j) * O + o]));
         }

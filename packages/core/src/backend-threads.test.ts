@@ -10,7 +10,12 @@ import { patchedWorkerSource, readWasmBundleText } from './kernels/wasm-threads'
 /** A conv checked on every backend state below: the same numbers with 1 or 2 threads. */
 async function probeConv(): Promise<Float32Array> {
   const y = tf.tidy(() =>
-    tf.conv2d(tf.tensor4d(seededFloats(2 * 16 * 16 * 8, 1), [2, 16, 16, 8]), tf.tensor4d(seededFloats(3 * 3 * 8 * 16, 2), [3, 3, 8, 16]), 1, 'same'),
+    tf.conv2d(
+      tf.tensor4d(seededFloats(2 * 16 * 16 * 8, 1), [2, 16, 16, 8]),
+      tf.tensor4d(seededFloats(3 * 3 * 8 * 16, 2), [3, 3, 8, 16]),
+      1,
+      'same',
+    ),
   );
   const v = (await y.data()) as Float32Array;
   y.dispose();
@@ -29,7 +34,11 @@ async function probeGrads(): Promise<Float32Array> {
       const u = tf.conv2dTranspose(h, c as tf.Tensor4D, [2, 10, 10, 4], 2, 'same');
       return tf.sum(tf.square(tf.slice(u, [0, 1, 0, 0], [2, 9, 9, 4])));
     };
-    return tf.concat(tf.grads(f)([x, w1, w2]).map((t) => tf.reshape(t, [-1])));
+    return tf.concat(
+      tf
+        .grads(f)([x, w1, w2])
+        .map((t) => tf.reshape(t, [-1])),
+    );
   });
   const v = (await g.data()) as Float32Array;
   g.dispose();
@@ -62,8 +71,12 @@ describe('wasm threads in Node', () => {
     const src = patchedWorkerSource(text);
     expect(src).toContain('e.data.urlOrBlob.text()');
     expect(src).not.toContain('importScripts(objectUrl)');
-    expect(() => patchedWorkerSource(text.replace('importScripts(objectUrl)', 'importScripts(objectURL)'))).toThrow(/differs/);
-    expect(() => patchedWorkerSource(text.replace("if (path.endsWith('.worker.js')) {", 'if (false) {'))).toThrow(/missing/);
+    expect(() => patchedWorkerSource(text.replace('importScripts(objectUrl)', 'importScripts(objectURL)'))).toThrow(
+      /differs/,
+    );
+    expect(() => patchedWorkerSource(text.replace("if (path.endsWith('.worker.js')) {", 'if (false) {'))).toThrow(
+      /missing/,
+    );
   });
 
   test('threads: 2 runs 2 XNNPACK threads that pass the self-check; shutdown ends them', async () => {

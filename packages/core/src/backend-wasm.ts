@@ -84,11 +84,19 @@ export interface WasmInitOptions {
 }
 
 /** Initialises wasm; `reason` is null on success. Notes (a thread fallback) go to `notes` and `log`. */
-export async function tryWasm(tf: TF, o: WasmInitOptions, notes: string[], log: (m: string) => void): Promise<{ reason: string | null; threads: number }> {
+export async function tryWasm(
+  tf: TF,
+  o: WasmInitOptions,
+  notes: string[],
+  log: (m: string) => void,
+): Promise<{ reason: string | null; threads: number }> {
   const { threads } = o;
   let wasm: WasmModuleLike & { setWasmPaths?: (p: string) => void };
   try {
-    wasm = interop<WasmModuleLike>(await (o.loader ?? (() => __testing.load('@tensorflow/tfjs-backend-wasm')))(), 'setThreadsCount');
+    wasm = interop<WasmModuleLike>(
+      await (o.loader ?? (() => __testing.load('@tensorflow/tfjs-backend-wasm')))(),
+      'setThreadsCount',
+    );
   } catch (e) {
     return { reason: `@tensorflow/tfjs-backend-wasm not loadable: ${reasonOf(e)}`, threads: 1 };
   }
@@ -98,7 +106,8 @@ export async function tryWasm(tf: TF, o: WasmInitOptions, notes: string[], log: 
   if (e.registry.wasm) {
     // Already initialised: the thread count is fixed until shutdownBackend().
     const current = wasm.getThreadsCount();
-    if (current !== threads) notes.push(`wasm already initialised with ${current} thread(s); call shutdownBackend() first to change it`);
+    if (current !== threads)
+      notes.push(`wasm already initialised with ${current} thread(s); call shutdownBackend() first to change it`);
     return { reason: await trySet(tf, 'wasm'), threads: current };
   }
   if (o.wasmPaths !== undefined && typeof wasm.setWasmPaths === 'function') wasm.setWasmPaths(o.wasmPaths);

@@ -5,7 +5,15 @@ import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { isDGPoseError } from './errors';
-import { __testing, backendLine, initBackend, shutdownBackend, registerFastKernels, ALL_BACKEND_NAMES, TENSORFLOW_MODULES } from './backend';
+import {
+  __testing,
+  backendLine,
+  initBackend,
+  shutdownBackend,
+  registerFastKernels,
+  ALL_BACKEND_NAMES,
+  TENSORFLOW_MODULES,
+} from './backend';
 
 const realLoad = __testing.load;
 const ENV_KEYS = ['DGPOSE_BACKEND', 'DGPOSE_WASM_THREADS'] as const;
@@ -20,7 +28,10 @@ function tfNodeInstalled(mod: string): boolean {
   }
 }
 
-async function expectError(p: Promise<unknown>, code: string): Promise<Error & { code: string; details: Record<string, unknown> }> {
+async function expectError(
+  p: Promise<unknown>,
+  code: string,
+): Promise<Error & { code: string; details: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {
@@ -80,20 +91,38 @@ describe('initBackend', () => {
   test('backendLine: short by default, full reasons when verbose', () => {
     const path = '/work/node_modules/.pnpm/@tensorflow+tfjs-node@4.22.0/lib/napi-v8/tfjs_binding.node';
     const attempts = [
-      { name: 'tensorflow' as const, module: '@tensorflow/tfjs-node-gpu', ok: false, reason: "@tensorflow/tfjs-node-gpu not loadable: Cannot find module '@tensorflow/tfjs-node-gpu'" },
-      { name: 'tensorflow' as const, module: '@tensorflow/tfjs-node', ok: false, reason: `@tensorflow/tfjs-node not loadable: The Node.js native addon module (tfjs_binding.node) can not be found at path: ${path}` },
+      {
+        name: 'tensorflow' as const,
+        module: '@tensorflow/tfjs-node-gpu',
+        ok: false,
+        reason: "@tensorflow/tfjs-node-gpu not loadable: Cannot find module '@tensorflow/tfjs-node-gpu'",
+      },
+      {
+        name: 'tensorflow' as const,
+        module: '@tensorflow/tfjs-node',
+        ok: false,
+        reason: `@tensorflow/tfjs-node not loadable: The Node.js native addon module (tfjs_binding.node) can not be found at path: ${path}`,
+      },
       { name: 'wasm' as const, ok: true, reason: '2 threads failed the self-check; 1 thread' },
     ];
-    expect(backendLine({ name: 'wasm', threads: 1 }, attempts.slice(0, 1))).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (not installed); DGPOSE_VERBOSE=1 for details');
+    expect(backendLine({ name: 'wasm', threads: 1 }, attempts.slice(0, 1))).toBe(
+      '[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (not installed); DGPOSE_VERBOSE=1 for details',
+    );
     // node-gpu absent, node there without its addon: the informative reason is the one shown
-    expect(backendLine({ name: 'wasm', threads: 1 }, attempts)).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details');
-    expect(backendLine({ name: 'wasm', threads: 1 }, attempts.slice(1))).toBe('[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details');
+    expect(backendLine({ name: 'wasm', threads: 1 }, attempts)).toBe(
+      '[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details',
+    );
+    expect(backendLine({ name: 'wasm', threads: 1 }, attempts.slice(1))).toBe(
+      '[dgpose] tfjs backend: wasm (1 thread); skipped tensorflow (native addon not built); DGPOSE_VERBOSE=1 for details',
+    );
     const v = backendLine({ name: 'wasm', threads: 1 }, attempts, { verbose: true, env: true });
     expect(v).toContain(path);
     expect(v).toContain('[DGPOSE_BACKEND]');
     expect(v).toContain('2 threads failed the self-check');
     expect(backendLine({ name: 'cpu', threads: 1 }, [{ name: 'cpu', ok: true }])).toBe('[dgpose] tfjs backend: cpu');
-    expect(backendLine({ name: 'cpu', threads: 1 }, [{ name: 'cpu', ok: true }], { layersFailure: 'boom /x/y' })).toBe('[dgpose] tfjs backend: cpu; gradients unavailable (@tensorflow/tfjs-layers)');
+    expect(backendLine({ name: 'cpu', threads: 1 }, [{ name: 'cpu', ok: true }], { layersFailure: 'boom /x/y' })).toBe(
+      '[dgpose] tfjs backend: cpu; gradients unavailable (@tensorflow/tfjs-layers)',
+    );
   });
 
   test('prefer sets the order', async () => {
@@ -172,7 +201,14 @@ describe('initBackend', () => {
     await initBackend({ prefer: ['cpu'], log: () => {} });
     const names = await registerFastKernels();
     expect(names).toEqual(
-      expect.arrayContaining(['Slice@wasm', 'Concat@wasm', 'Conv2DBackpropFilter@wasm', 'Conv2DBackpropInput@wasm', 'ResizeNearestNeighborGrad@cpu', 'Conv2DBackpropFilter@cpu']),
+      expect.arrayContaining([
+        'Slice@wasm',
+        'Concat@wasm',
+        'Conv2DBackpropFilter@wasm',
+        'Conv2DBackpropInput@wasm',
+        'ResizeNearestNeighborGrad@cpu',
+        'Conv2DBackpropFilter@cpu',
+      ]),
     );
     expect(tf.getBackend()).toBe('cpu');
   });
@@ -197,14 +233,30 @@ describe('the core entry stays free of tfjs and Node built-ins', () => {
   const entry = path.resolve(__dirname, 'index.ts');
 
   test('bundles for the browser with tfjs external', () => {
-    const r = buildSync({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, external: ['@tensorflow/*'], logLevel: 'silent' });
+    const r = buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
     expect(r.errors).toEqual([]);
   });
 
   test('importing it loads no tfjs module', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-core-'));
     const out = path.join(dir, 'core.cjs');
-    buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, external: ['@tensorflow/*'], logLevel: 'silent' });
+    buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: out,
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
     const probe =
       "const M=require('module');const seen=[];const orig=M._load;M._load=function(r,...a){if(String(r).startsWith('@tensorflow/'))seen.push(r);return orig.call(this,r,...a)};" +
       `const core=require(${JSON.stringify(out)});if(typeof core.initBackend!=='function')throw new Error('no initBackend');console.log(JSON.stringify(seen));`;

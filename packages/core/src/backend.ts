@@ -11,7 +11,16 @@ import { DGPoseError } from './errors';
 import { registerDGPoseKernels } from './kernels/register';
 import type { TF } from './kernels/types';
 import { __testing, env, envFlag, isNode, loadTf, reasonOf } from './backend-env';
-import { defaultOrder, fallbackNotice, backendLine, parseOrder, parseThreads, ALL_BACKEND_NAMES, type BackendAttempt, type BackendName } from './backend-choice';
+import {
+  defaultOrder,
+  fallbackNotice,
+  backendLine,
+  parseOrder,
+  parseThreads,
+  ALL_BACKEND_NAMES,
+  type BackendAttempt,
+  type BackendName,
+} from './backend-choice';
 import { tryGpuBackend, tryTensorflow } from './backend-gpu';
 import { engineOf, resetWasm, tryWasm } from './backend-wasm';
 import { trySet } from './backend-warn-capture';
@@ -97,23 +106,44 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function validateOptions(opts: InitBackendOptions): void {
-  if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'initBackend options must be an object', { argument: 'opts', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new DGPoseError('E_ARG', 'initBackend options must be an object', { argument: 'opts', got: opts });
   if (opts.log !== undefined && typeof opts.log !== 'function') {
-    throw new DGPoseError('E_ARG', 'log must be a function', { argument: 'log', expected: '(message: string) => void', got: typeof opts.log });
+    throw new DGPoseError('E_ARG', 'log must be a function', {
+      argument: 'log',
+      expected: '(message: string) => void',
+      got: typeof opts.log,
+    });
   }
   if (opts.prefer !== undefined && !Array.isArray(opts.prefer)) {
-    throw new DGPoseError('E_ARG', 'prefer must be an array of backend names', { argument: 'prefer', expected: ALL_BACKEND_NAMES, got: opts.prefer });
+    throw new DGPoseError('E_ARG', 'prefer must be an array of backend names', {
+      argument: 'prefer',
+      expected: ALL_BACKEND_NAMES,
+      got: opts.prefer,
+    });
   }
   if (opts.backends !== undefined) {
-    if (opts.backends === null || typeof opts.backends !== 'object') throw new DGPoseError('E_ARG', 'backends must be an object of loaders', { argument: 'backends', got: opts.backends });
+    if (opts.backends === null || typeof opts.backends !== 'object')
+      throw new DGPoseError('E_ARG', 'backends must be an object of loaders', {
+        argument: 'backends',
+        got: opts.backends,
+      });
     for (const [k, v] of Object.entries(opts.backends)) {
       if (!(ALL_BACKEND_NAMES as readonly string[]).includes(k) || (v !== undefined && typeof v !== 'function')) {
-        throw new DGPoseError('E_ARG', `backends.${k} must be a loader function of a known backend`, { argument: `backends.${k}`, expected: `${ALL_BACKEND_NAMES.join(', ')}: () => import(...)`, got: typeof v });
+        throw new DGPoseError('E_ARG', `backends.${k} must be a loader function of a known backend`, {
+          argument: `backends.${k}`,
+          expected: `${ALL_BACKEND_NAMES.join(', ')}: () => import(...)`,
+          got: typeof v,
+        });
       }
     }
   }
   if (opts.wasmPaths !== undefined && (typeof opts.wasmPaths !== 'string' || opts.wasmPaths === '')) {
-    throw new DGPoseError('E_ARG', 'wasmPaths must be a non-empty string', { argument: 'wasmPaths', expected: "a folder or URL prefix ending in '/'", got: opts.wasmPaths });
+    throw new DGPoseError('E_ARG', 'wasmPaths must be a non-empty string', {
+      argument: 'wasmPaths',
+      expected: "a folder or URL prefix ending in '/'",
+      got: opts.wasmPaths,
+    });
   }
 }
 
@@ -122,10 +152,16 @@ let layersState: Promise<string | null> | undefined;
 async function initBackendNow(opts: InitBackendOptions): Promise<InitBackendResult> {
   validateOptions(opts);
   const envOrder = env('DGPOSE_BACKEND');
-  const order = envOrder !== undefined ? parseOrder(envOrder.split(','), 'DGPOSE_BACKEND') : parseOrder(opts.prefer ?? defaultOrder(isNode()), 'prefer');
+  const order =
+    envOrder !== undefined
+      ? parseOrder(envOrder.split(','), 'DGPOSE_BACKEND')
+      : parseOrder(opts.prefer ?? defaultOrder(isNode()), 'prefer');
   const explicit = envOrder !== undefined || opts.prefer !== undefined ? order : [];
   const envThreads = env('DGPOSE_WASM_THREADS');
-  const threads = envThreads !== undefined ? parseThreads(envThreads, 'DGPOSE_WASM_THREADS') : parseThreads(opts.threads ?? 1, 'threads');
+  const threads =
+    envThreads !== undefined
+      ? parseThreads(envThreads, 'DGPOSE_WASM_THREADS')
+      : parseThreads(opts.threads ?? 1, 'threads');
   // eslint-disable-next-line no-console
   const log = opts.log ?? ((m: string) => console.info(m));
   const loaders = opts.backends ?? {};
@@ -174,9 +210,22 @@ async function initBackendNow(opts: InitBackendOptions): Promise<InitBackendResu
     });
   }
   const kernels = registerDGPoseKernels(tf);
-  log(backendLine(chosen, attempts, { env: envOrder !== undefined, layersFailure, verbose: opts.verbose ?? envFlag('DGPOSE_VERBOSE') }));
+  log(
+    backendLine(chosen, attempts, {
+      env: envOrder !== undefined,
+      layersFailure,
+      verbose: opts.verbose ?? envFlag('DGPOSE_VERBOSE'),
+    }),
+  );
   const notice = fallbackNotice(chosen.name, attempts, explicit);
-  return { backend: tf.getBackend(), attempts, threads: chosen.threads, gradients: layersFailure === null, kernels, ...(notice ? { notice } : {}) };
+  return {
+    backend: tf.getBackend(),
+    attempts,
+    threads: chosen.threads,
+    gradients: layersFailure === null,
+    kernels,
+    ...(notice ? { notice } : {}),
+  };
 }
 
 async function tryCpu(tf: TF, loader?: () => Promise<unknown>): Promise<string | null> {

@@ -11,7 +11,9 @@ describe('DGPoseError messages', () => {
   it('print other values as before: strings bare, JSON otherwise, long ones cut', () => {
     expect(new DGPoseError('E_ARG', 'a', { expected: 'x', got: null }).message).toBe('[E_ARG] a, expected x, got null');
     expect(new DGPoseError('E_ARG', 'a', { got: 10n }).message).toBe('[E_ARG] a, got 10');
-    expect(new DGPoseError('E_ARG', 'a', { got: 'x'.repeat(300) }).message).toHaveLength('[E_ARG] a, got '.length + 300);
+    expect(new DGPoseError('E_ARG', 'a', { got: 'x'.repeat(300) }).message).toHaveLength(
+      '[E_ARG] a, got '.length + 300,
+    );
     expect(new DGPoseError('E_ARG', 'a', { got: ['x'.repeat(300)] }).message).toMatch(/\.\.\.$/);
   });
 });

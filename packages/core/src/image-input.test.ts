@@ -100,9 +100,14 @@ describe('toRgbImage', () => {
     });
 
     test('a huge image is drawn scaled to maxSide; an unloaded one is E_ARG', async () => {
-      const r = await toRgbImage({ width: 0, height: 0, naturalWidth: 8000, naturalHeight: 4000, complete: true }, { maxSide: 512 });
+      const r = await toRgbImage(
+        { width: 0, height: 0, naturalWidth: 8000, naturalHeight: 4000, complete: true },
+        { maxSide: 512 },
+      );
       expect([r.width, r.height]).toEqual([512, 256]);
-      expect(await code(toRgbImage({ width: 0, height: 0, naturalWidth: 0, naturalHeight: 0, complete: false }))).toBe('E_ARG');
+      expect(await code(toRgbImage({ width: 0, height: 0, naturalWidth: 0, naturalHeight: 0, complete: false }))).toBe(
+        'E_ARG',
+      );
     });
 
     test('a Blob is decoded with createImageBitmap; one that does not decode is E_IMAGE_CORRUPT', async () => {
@@ -125,7 +130,9 @@ describe('toRgbImage', () => {
 
   test('without any canvas, a drawable or a Blob is E_ARG saying so', async () => {
     expect(await code(toRgbImage({ width: 3, height: 2, close: () => {} }))).toBe('E_ARG');
-    expect(await code(toRgbImage({ size: 3, type: 'image/png', arrayBuffer: async () => new ArrayBuffer(3) }))).toBe('E_ARG');
+    expect(await code(toRgbImage({ size: 3, type: 'image/png', arrayBuffer: async () => new ArrayBuffer(3) }))).toBe(
+      'E_ARG',
+    );
   });
 
   test('Tensor3D int32 and float32 in 0..255, RGB or RGBA; the tensor is not disposed', async () => {
@@ -166,7 +173,9 @@ describe('toRgbImage', () => {
     expect(e.message).toMatch(/ImageData, HTMLImageElement/);
     expect(e.message).toMatch(/foo/);
     expect(await code(toRgbImage({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }))).toBe('E_SHAPE');
-    expect(await code(toRgbImage({ data: new Uint8Array(6), width: 2, height: 1, channels: 2 as never }))).toBe('E_SHAPE');
+    expect(await code(toRgbImage({ data: new Uint8Array(6), width: 2, height: 1, channels: 2 as never }))).toBe(
+      'E_SHAPE',
+    );
     expect(await code(toRgbImage({ data: new Uint8Array(0), width: 0, height: 1, channels: 3 }))).toBe('E_SHAPE');
     expect(await code(toRgbImage({ data: [1, 2, 3] as never, width: 1, height: 1, channels: 3 }))).toBe('E_ARG');
   });

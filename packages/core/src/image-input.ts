@@ -82,7 +82,8 @@ const KINDS =
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
 const isFn = (x: unknown): x is (...a: unknown[]) => unknown => typeof x === 'function';
-const isBytes = (x: unknown): x is Uint8Array | Uint8ClampedArray => x instanceof Uint8Array || x instanceof Uint8ClampedArray;
+const isBytes = (x: unknown): x is Uint8Array | Uint8ClampedArray =>
+  x instanceof Uint8Array || x instanceof Uint8ClampedArray;
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
@@ -93,12 +94,21 @@ function describe(x: unknown): string {
 
 function checkSize(width: unknown, height: unknown, argument: string): asserts width is number {
   if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 1 || (height as number) < 1) {
-    throw new DGPoseError('E_SHAPE', `${argument} has no usable size`, { argument, expected: 'integer width and height >= 1', got: [width, height] });
+    throw new DGPoseError('E_SHAPE', `${argument} has no usable size`, {
+      argument,
+      expected: 'integer width and height >= 1',
+      got: [width, height],
+    });
   }
 }
 
 /** RGB (3) or RGBA (4) bytes of a width x height image into a new RgbImage (alpha dropped). */
-function fromBytes(data: Uint8Array | Uint8ClampedArray | ArrayLike<number>, width: number, height: number, channels: 3 | 4): RgbImage {
+function fromBytes(
+  data: Uint8Array | Uint8ClampedArray | ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: 3 | 4,
+): RgbImage {
   const n = width * height;
   const out = new Uint8Array(n * 3);
   if (channels === 3) out.set(data as ArrayLike<number>);
@@ -117,12 +127,26 @@ function fromPlain(x: Obj, argument: string): RgbImage {
   checkSize(width, height, argument);
   const h = height as number;
   // ImageData has no channels field: its bytes are RGBA
-  const channels = x.channels ?? (isBytes(data) && data.length === width * h * 4 ? 4 : isBytes(data) && data.length === width * h * 3 ? 3 : undefined);
+  const channels =
+    x.channels ??
+    (isBytes(data) && data.length === width * h * 4
+      ? 4
+      : isBytes(data) && data.length === width * h * 3
+        ? 3
+        : undefined);
   if (channels !== 3 && channels !== 4) {
-    throw new DGPoseError('E_SHAPE', `${argument} must have 3 (RGB) or 4 (RGBA) channels`, { argument: `${argument}.channels`, expected: '3 or 4', got: x.channels });
+    throw new DGPoseError('E_SHAPE', `${argument} must have 3 (RGB) or 4 (RGBA) channels`, {
+      argument: `${argument}.channels`,
+      expected: '3 or 4',
+      got: x.channels,
+    });
   }
   if (!isBytes(data)) {
-    throw new DGPoseError('E_ARG', `${argument}.data must be a Uint8Array (RGB) or Uint8ClampedArray (RGBA)`, { argument: `${argument}.data`, expected: 'Uint8Array | Uint8ClampedArray', got: describe(data) });
+    throw new DGPoseError('E_ARG', `${argument}.data must be a Uint8Array (RGB) or Uint8ClampedArray (RGBA)`, {
+      argument: `${argument}.data`,
+      expected: 'Uint8Array | Uint8ClampedArray',
+      got: describe(data),
+    });
   }
   if (data.length !== width * h * channels) {
     throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
@@ -132,28 +156,40 @@ function fromPlain(x: Obj, argument: string): RgbImage {
     });
   }
   // An RgbImage as it is: no copy (callers never mutate inputs).
-  if (channels === 3 && data instanceof Uint8Array) return x.channels === 3 ? (x as unknown as RgbImage) : { data, width, height: h, channels: 3 };
+  if (channels === 3 && data instanceof Uint8Array)
+    return x.channels === 3 ? (x as unknown as RgbImage) : { data, width, height: h, channels: 3 };
   return fromBytes(data, width, h, channels);
 }
 
 function readContext(ctx: unknown, width: number, height: number, argument: string): RgbImage {
   if (!isObj(ctx) || !isFn(ctx.getImageData)) {
-    throw new DGPoseError('E_ARG', `${argument} has no readable 2d context (a canvas already holding a webgl context cannot be read this way)`, {
-      argument,
-      expected: "a canvas whose getContext('2d') returns a context with getImageData",
-      got: describe(ctx),
-    });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} has no readable 2d context (a canvas already holding a webgl context cannot be read this way)`,
+      {
+        argument,
+        expected: "a canvas whose getContext('2d') returns a context with getImageData",
+        got: describe(ctx),
+      },
+    );
   }
   const im = (ctx.getImageData as (x: number, y: number, w: number, h: number) => unknown)(0, 0, width, height);
   if (!isObj(im) || !isBytes(im.data) || im.data.length !== width * height * 4) {
-    throw new DGPoseError('E_SHAPE', `${argument}: getImageData returned no RGBA pixels of the canvas size`, { argument, expected: width * height * 4, got: isObj(im) && isBytes(im.data) ? im.data.length : describe(im) });
+    throw new DGPoseError('E_SHAPE', `${argument}: getImageData returned no RGBA pixels of the canvas size`, {
+      argument,
+      expected: width * height * 4,
+      got: isObj(im) && isBytes(im.data) ? im.data.length : describe(im),
+    });
   }
   return fromBytes(im.data, width, height, 4);
 }
 
 /** A 2d scratch canvas: OffscreenCanvas where it exists (workers too), else a DOM canvas. */
 function scratchContext(width: number, height: number, argument: string): { ctx: Obj } {
-  const g = globalThis as unknown as { OffscreenCanvas?: new (w: number, h: number) => CanvasLike; document?: { createElement(t: string): CanvasLike } };
+  const g = globalThis as unknown as {
+    OffscreenCanvas?: new (w: number, h: number) => CanvasLike;
+    document?: { createElement(t: string): CanvasLike };
+  };
   let canvas: CanvasLike | undefined;
   if (isFn(g.OffscreenCanvas)) canvas = new g.OffscreenCanvas(width, height);
   else if (g.document && isFn(g.document.createElement)) {
@@ -163,11 +199,15 @@ function scratchContext(width: number, height: number, argument: string): { ctx:
   }
   const ctx = canvas?.getContext('2d');
   if (!isObj(ctx) || !isFn(ctx.drawImage)) {
-    throw new DGPoseError('E_ARG', `${argument} must be drawn on a canvas to be read, and there is no 2d canvas here (Node: pass ImageData, a tensor or RGB bytes)`, {
-      argument,
-      expected: 'OffscreenCanvas or document.createElement("canvas") with a 2d context',
-      got: 'none',
-    });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} must be drawn on a canvas to be read, and there is no 2d canvas here (Node: pass ImageData, a tensor or RGB bytes)`,
+      {
+        argument,
+        expected: 'OffscreenCanvas or document.createElement("canvas") with a 2d context',
+        got: 'none',
+      },
+    );
   }
   return { ctx };
 }
@@ -181,7 +221,11 @@ function drawableSize(x: Obj): [number, number] {
 function fromDrawable(x: Obj, argument: string, maxSide: number): RgbImage {
   const [w, h] = drawableSize(x);
   if (typeof x.naturalWidth === 'number' && (x.complete === false || w === 0)) {
-    throw new DGPoseError('E_ARG', `${argument} is an image that has not loaded (await img.decode() first), or failed to load`, { argument, expected: 'a loaded image', got: `${w}x${h}` });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} is an image that has not loaded (await img.decode() first), or failed to load`,
+      { argument, expected: 'a loaded image', got: `${w}x${h}` },
+    );
   }
   checkSize(w, h, argument);
   // Drawn straight at the target size: a huge photo never exists at full size as RGB bytes.
@@ -195,10 +239,18 @@ function fromDrawable(x: Obj, argument: string, maxSide: number): RgbImage {
 async function fromTensor(x: Tensor3DLike, argument: string): Promise<RgbImage> {
   const shape = x.shape;
   if (shape.length !== 3 || (shape[2] !== 3 && shape[2] !== 4)) {
-    throw new DGPoseError('E_SHAPE', `${argument} must be a Tensor3D [height, width, 3 | 4]`, { argument, expected: '[H, W, 3] or [H, W, 4]', got: shape });
+    throw new DGPoseError('E_SHAPE', `${argument} must be a Tensor3D [height, width, 3 | 4]`, {
+      argument,
+      expected: '[H, W, 3] or [H, W, 4]',
+      got: shape,
+    });
   }
   if (x.dtype !== 'int32' && x.dtype !== 'float32') {
-    throw new DGPoseError('E_ARG', `${argument} must be an int32 or float32 tensor with values in 0..255`, { argument, expected: 'int32 | float32', got: x.dtype });
+    throw new DGPoseError('E_ARG', `${argument} must be an int32 or float32 tensor with values in 0..255`, {
+      argument,
+      expected: 'int32 | float32',
+      got: x.dtype,
+    });
   }
   const [h, w, c] = shape;
   checkSize(w, h, argument);
@@ -207,13 +259,22 @@ async function fromTensor(x: Tensor3DLike, argument: string): Promise<RgbImage> 
   let hi = -Infinity;
   for (let i = 0; i < v.length; i++) {
     const a = v[i];
-    if (!Number.isFinite(a)) throw new DGPoseError('E_NAN', `${argument} holds NaN or Infinity at flat index ${i}`, { argument, expected: 'finite values in 0..255', got: a });
+    if (!Number.isFinite(a))
+      throw new DGPoseError('E_NAN', `${argument} holds NaN or Infinity at flat index ${i}`, {
+        argument,
+        expected: 'finite values in 0..255',
+        got: a,
+      });
     if (a < lo) lo = a;
     if (a > hi) hi = a;
   }
   // half a level of slack: float pixels that went through a resize round back into range
   if (lo < -0.5 || hi > 255.5) {
-    throw new DGPoseError('E_ARG', `${argument} has values outside 0..255`, { argument, expected: 'values in 0..255 (a [-1,1] or [0,1] tensor must be rescaled first)', got: [lo, hi] });
+    throw new DGPoseError('E_ARG', `${argument} has values outside 0..255`, {
+      argument,
+      expected: 'values in 0..255 (a [-1,1] or [0,1] tensor must be rescaled first)',
+      got: [lo, hi],
+    });
   }
   const rounded = new Uint8Array(v.length);
   for (let i = 0; i < v.length; i++) rounded[i] = Math.min(255, Math.max(0, Math.round(v[i])));
@@ -223,13 +284,26 @@ async function fromTensor(x: Tensor3DLike, argument: string): Promise<RgbImage> 
 async function fromBlob(x: BlobLike, argument: string, maxSide: number): Promise<RgbImage> {
   const create = (globalThis as unknown as { createImageBitmap?: (b: unknown) => Promise<Obj> }).createImageBitmap;
   if (!isFn(create)) {
-    throw new DGPoseError('E_ARG', `${argument} is a Blob, and there is no createImageBitmap here to decode it (Node: decode with @dgpose/datasets/node)`, { argument, expected: KINDS, got: describe(x) });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} is a Blob, and there is no createImageBitmap here to decode it (Node: decode with @dgpose/datasets/node)`,
+      { argument, expected: KINDS, got: describe(x) },
+    );
   }
   let bitmap: Obj;
   try {
     bitmap = await create.call(globalThis, x);
   } catch (e) {
-    throw new DGPoseError('E_IMAGE_CORRUPT', `${argument} is not an image that can be decoded${x.type ? ` (type ${x.type})` : ''}`, { argument, expected: 'an encoded image (PNG, JPEG, WebP, ...)', got: `${x.size} bytes, type '${x.type}'`, cause: e });
+    throw new DGPoseError(
+      'E_IMAGE_CORRUPT',
+      `${argument} is not an image that can be decoded${x.type ? ` (type ${x.type})` : ''}`,
+      {
+        argument,
+        expected: 'an encoded image (PNG, JPEG, WebP, ...)',
+        got: `${x.size} bytes, type '${x.type}'`,
+        cause: e,
+      },
+    );
   }
   try {
     return fromDrawable(bitmap, argument, maxSide);
@@ -284,19 +358,32 @@ export function limitImageSide(im: RgbImage, maxSide: number): RgbImage {
 export async function toRgbImage(input: ImageInput, opts: ToRgbImageOptions = {}): Promise<RgbImage> {
   const argument = opts.argument ?? 'image';
   const maxSide = opts.maxSide ?? Infinity;
-  if (!(maxSide >= 1)) throw new DGPoseError('E_ARG', 'maxSide must be a number >= 1', { argument: 'maxSide', expected: '>= 1', got: opts.maxSide });
+  if (!(maxSide >= 1))
+    throw new DGPoseError('E_ARG', 'maxSide must be a number >= 1', {
+      argument: 'maxSide',
+      expected: '>= 1',
+      got: opts.maxSide,
+    });
   const x = input as unknown;
-  if (!isObj(x)) throw new DGPoseError('E_ARG', `${argument} is not an image`, { argument, expected: KINDS, got: describe(x) });
+  if (!isObj(x))
+    throw new DGPoseError('E_ARG', `${argument} is not an image`, { argument, expected: KINDS, got: describe(x) });
   let out: RgbImage;
-  if ('data' in x && !isFn(x.data)) out = fromPlain(x, argument); // RgbImage, RGBA object, ImageData
-  else if (Array.isArray(x.shape) && typeof x.dtype === 'string' && isFn(x.data)) out = await fromTensor(x as unknown as Tensor3DLike, argument);
+  if ('data' in x && !isFn(x.data))
+    out = fromPlain(x, argument); // RgbImage, RGBA object, ImageData
+  else if (Array.isArray(x.shape) && typeof x.dtype === 'string' && isFn(x.data))
+    out = await fromTensor(x as unknown as Tensor3DLike, argument);
   else if (isFn(x.getContext) && typeof x.width === 'number') {
     checkSize(x.width, x.height, argument);
     // a canvas bigger than maxSide is drawn scaled like any image
     if (Math.max(x.width, x.height as number) > maxSide) return fromDrawable(x, argument, maxSide);
     return readContext((x.getContext as (t: string) => unknown)('2d'), x.width, x.height as number, argument);
-  } else if (isFn(x.arrayBuffer) && typeof x.size === 'number') return fromBlob(x as unknown as BlobLike, argument, maxSide);
-  else if (typeof x.naturalWidth === 'number' || typeof x.videoWidth === 'number' || (typeof x.width === 'number' && typeof x.height === 'number' && isFn(x.close))) {
+  } else if (isFn(x.arrayBuffer) && typeof x.size === 'number')
+    return fromBlob(x as unknown as BlobLike, argument, maxSide);
+  else if (
+    typeof x.naturalWidth === 'number' ||
+    typeof x.videoWidth === 'number' ||
+    (typeof x.width === 'number' && typeof x.height === 'number' && isFn(x.close))
+  ) {
     return fromDrawable(x, argument, maxSide);
   } else throw new DGPoseError('E_ARG', `${argument} is not an image`, { argument, expected: KINDS, got: describe(x) });
   return limitImageSide(out, maxSide);
@@ -305,8 +392,14 @@ export async function toRgbImage(input: ImageInput, opts: ToRgbImageOptions = {}
 /** {@link toRgbImage} of each entry; `argument[i]` names the bad one. E_ARG unless `inputs` is an array. */
 export async function toRgbImages(inputs: readonly ImageInput[], opts: ToRgbImageOptions = {}): Promise<RgbImage[]> {
   const argument = opts.argument ?? 'images';
-  if (!Array.isArray(inputs)) throw new DGPoseError('E_ARG', `${argument} must be an array of images`, { argument, expected: 'an array', got: describe(inputs) });
+  if (!Array.isArray(inputs))
+    throw new DGPoseError('E_ARG', `${argument} must be an array of images`, {
+      argument,
+      expected: 'an array',
+      got: describe(inputs),
+    });
   const out: RgbImage[] = [];
-  for (let i = 0; i < inputs.length; i++) out.push(await toRgbImage(inputs[i], { ...opts, argument: `${argument}[${i}]` }));
+  for (let i = 0; i < inputs.length; i++)
+    out.push(await toRgbImage(inputs[i], { ...opts, argument: `${argument}[${i}]` }));
   return out;
 }

@@ -1,6 +1,16 @@
 export { DGPoseError, isDGPoseError, assertShape, assertFinite } from './errors';
 export type { DGPoseErrorCode, DGPoseErrorDetails } from './errors';
-export { COCO18, COCO17, H36M17, LSP14, MPII16, SKELETONS, SKELETON_NAMES, getSkeleton, isSkeletonName } from './skeletons';
+export {
+  COCO18,
+  COCO17,
+  H36M17,
+  LSP14,
+  MPII16,
+  SKELETONS,
+  SKELETON_NAMES,
+  getSkeleton,
+  isSkeletonName,
+} from './skeletons';
 export type { Skeleton, SkeletonName } from './skeletons';
 export { validatePose, poseToArrays, poseFromArrays, convertPose, listPoseConversions } from './pose';
 export type { Keypoint, Pose } from './pose';
@@ -42,7 +52,16 @@ export {
 } from './validate';
 export type { CheckOptions } from './validate';
 export { toRgbImage, toRgbImages, limitImageSide } from './image-input';
-export type { ImageInput, RgbaImage, ImageDataLike, CanvasLike, DrawableLike, Tensor3DLike, BlobLike, ToRgbImageOptions } from './image-input';
+export type {
+  ImageInput,
+  RgbaImage,
+  ImageDataLike,
+  CanvasLike,
+  DrawableLike,
+  Tensor3DLike,
+  BlobLike,
+  ToRgbImageOptions,
+} from './image-input';
 export {
   initBackend,
   backendLine,

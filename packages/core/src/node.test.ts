@@ -3,7 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { seededFloats, useBackend } from '@dgpose/test-utils';
-import { loadWeights, saveWeights, writeFileAtomic, WEIGHTS_MANIFEST_FILE, createRng, isDGPoseError, type NamedArrays } from './node';
+import {
+  loadWeights,
+  saveWeights,
+  writeFileAtomic,
+  WEIGHTS_MANIFEST_FILE,
+  createRng,
+  isDGPoseError,
+  type NamedArrays,
+} from './node';
 
 let root: string;
 beforeAll(() => {
@@ -20,7 +28,9 @@ async function errorOf(fn: () => unknown): Promise<{ code: string; message: stri
   try {
     await fn();
   } catch (e) {
-    return isDGPoseError(e) ? { code: e.code, message: e.message, path: e.details.path } : { code: `not a DGPoseError: ${String(e)}`, message: '' };
+    return isDGPoseError(e)
+      ? { code: e.code, message: e.message, path: e.details.path }
+      : { code: `not a DGPoseError: ${String(e)}`, message: '' };
   }
   return { code: 'no error', message: '' };
 }
@@ -68,12 +78,26 @@ describe('saveWeights / loadWeights', () => {
   it('round-trips through model.json + shard files', async () => {
     const dir = freshDir();
     const a = arrays();
-    const { manifest, files } = await saveWeights(dir, a, { kind: 'test/model', config: { width: 8 }, packageVersion: '0.1.0' }, { shardBytes: 400 });
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin', 'model.json']);
+    const { manifest, files } = await saveWeights(
+      dir,
+      a,
+      { kind: 'test/model', config: { width: 8 }, packageVersion: '0.1.0' },
+      { shardBytes: 400 },
+    );
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'group1-shard1of3.bin',
+      'group1-shard2of3.bin',
+      'group1-shard3of3.bin',
+      'model.json',
+    ]);
     expect(files[files.length - 1]).toBe(path.join(dir, WEIGHTS_MANIFEST_FILE));
     const onDisk = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     expect(onDisk).toEqual(manifest);
-    expect(onDisk.weightsManifest[0].paths).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin']);
+    expect(onDisk.weightsManifest[0].paths).toEqual([
+      'group1-shard1of3.bin',
+      'group1-shard2of3.bin',
+      'group1-shard3of3.bin',
+    ]);
     const back = await loadWeights(dir, { kind: 'test/model' });
     expect(back.arrays).toEqual(a);
     expect(back.manifest.config).toEqual({ width: 8 });
@@ -85,10 +109,12 @@ describe('saveWeights / loadWeights', () => {
     const a = arrays();
     await saveWeights(dir, a, {}, { shardBytes: 300 });
     const modelJson = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-    const load = tf.io.weightsLoaderFactory(async (urls) => urls.map((u) => {
-      const b = fs.readFileSync(u);
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-    }));
+    const load = tf.io.weightsLoaderFactory(async (urls) =>
+      urls.map((u) => {
+        const b = fs.readFileSync(u);
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      }),
+    );
     const tensors = await load(modelJson.weightsManifest, `${dir}/`);
     for (const [name, x] of Object.entries(a)) {
       expect(tensors[name].shape).toEqual(x.shape);
@@ -161,19 +187,22 @@ describe('saveWeights / loadWeights', () => {
     expect((await loadWeights(dir)).arrays).toEqual(arrays());
   });
 
-  it.each(['../x.bin', '/etc/passwd', 'sub/../../x.bin', 'a\\..\\x.bin', 'C:/x.bin'])('manifest pointing at %j -> E_WEIGHTS_PATH before any read', async (bad) => {
-    const dir = freshDir();
-    await saveWeights(dir, { w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } });
-    // A real file where '../x.bin' would land, with matching bytes: it must still be refused.
-    fs.writeFileSync(path.join(root, 'x.bin'), fs.readFileSync(path.join(dir, 'group1-shard1of1.bin')));
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-    m.weightsManifest[0].paths[0] = bad;
-    m.shards[0].path = bad;
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(m));
-    const e = await errorOf(() => loadWeights(dir));
-    expect(e.code).toBe('E_WEIGHTS_PATH');
-    expect(e.path).toBe(path.join(dir, 'model.json'));
-  });
+  it.each(['../x.bin', '/etc/passwd', 'sub/../../x.bin', 'a\\..\\x.bin', 'C:/x.bin'])(
+    'manifest pointing at %j -> E_WEIGHTS_PATH before any read',
+    async (bad) => {
+      const dir = freshDir();
+      await saveWeights(dir, { w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } });
+      // A real file where '../x.bin' would land, with matching bytes: it must still be refused.
+      fs.writeFileSync(path.join(root, 'x.bin'), fs.readFileSync(path.join(dir, 'group1-shard1of1.bin')));
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      m.weightsManifest[0].paths[0] = bad;
+      m.shards[0].path = bad;
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(m));
+      const e = await errorOf(() => loadWeights(dir));
+      expect(e.code).toBe('E_WEIGHTS_PATH');
+      expect(e.path).toBe(path.join(dir, 'model.json'));
+    },
+  );
 
   it('NaN weights with a matching sha256 -> E_WEIGHTS_NAN naming the shard file', async () => {
     const dir = freshDir();
@@ -190,7 +219,10 @@ describe('saveWeights / loadWeights', () => {
   it('invalid JSON -> E_WEIGHTS_CORRUPT with an excerpt', async () => {
     const dir = freshDir();
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'model.json'), '{"formatVersion": 1, "weightsManifest": [ {"paths": ["a.bin"],, } ] }');
+    fs.writeFileSync(
+      path.join(dir, 'model.json'),
+      '{"formatVersion": 1, "weightsManifest": [ {"paths": ["a.bin"],, } ] }',
+    );
     const e = await errorOf(() => loadWeights(dir));
     expect(e.code).toBe('E_WEIGHTS_CORRUPT');
     expect(e.message).toContain('not valid JSON');

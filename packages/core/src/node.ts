@@ -35,9 +35,13 @@ function ioError(message: string, file: string, cause: unknown): DGPoseError {
  * the path.
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  if (typeof file !== 'string' || file === '') throw new DGPoseError('E_ARG', 'writeFileAtomic: file must be a non-empty path', { argument: 'file', got: file });
+  if (typeof file !== 'string' || file === '')
+    throw new DGPoseError('E_ARG', 'writeFileAtomic: file must be a non-empty path', { argument: 'file', got: file });
   if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-    throw new DGPoseError('E_ARG', 'writeFileAtomic: data must be a string or Uint8Array', { argument: 'data', got: typeof data });
+    throw new DGPoseError('E_ARG', 'writeFileAtomic: data must be a string or Uint8Array', {
+      argument: 'data',
+      got: typeof data,
+    });
   }
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -68,7 +72,8 @@ async function fsyncDir(dir: string): Promise<void> {
   } catch (e) {
     // Windows and some file systems cannot open or fsync a directory; the rename is still atomic.
     const code = (e as { code?: string }).code;
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES', 'ENOTSUP'].includes(code ?? '')) throw ioError(`could not fsync folder ${dir}`, dir, e);
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES', 'ENOTSUP'].includes(code ?? ''))
+      throw ioError(`could not fsync folder ${dir}`, dir, e);
   } finally {
     await h?.close().catch(() => undefined);
   }
@@ -88,7 +93,8 @@ export async function saveWeights(
   meta: WeightsMeta = {},
   options: EncodeWeightsOptions = {},
 ): Promise<{ manifest: WeightsManifest; files: string[] }> {
-  if (typeof dir !== 'string' || dir === '') throw new DGPoseError('E_ARG', 'saveWeights: dir must be a non-empty path', { argument: 'dir', got: dir });
+  if (typeof dir !== 'string' || dir === '')
+    throw new DGPoseError('E_ARG', 'saveWeights: dir must be a non-empty path', { argument: 'dir', got: dir });
   const { manifest, shards } = await encodeWeights(arrays, meta, options);
   try {
     await fsp.mkdir(dir, { recursive: true });
@@ -143,11 +149,16 @@ function jsonExcerpt(text: string, err: unknown): string {
  * shard path that would leave the folder (checked before any shard is read), E_WEIGHTS_VERSION,
  * E_WEIGHTS_MISMATCH when `expect.kind` differs.
  */
-export async function loadWeights(dir: string, expect: { kind?: string } = {}): Promise<{ arrays: NamedArrays; manifest: WeightsManifest }> {
-  if (typeof dir !== 'string' || dir === '') throw new DGPoseError('E_ARG', 'loadWeights: dir must be a non-empty path', { argument: 'dir', got: dir });
+export async function loadWeights(
+  dir: string,
+  expect: { kind?: string } = {},
+): Promise<{ arrays: NamedArrays; manifest: WeightsManifest }> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new DGPoseError('E_ARG', 'loadWeights: dir must be a non-empty path', { argument: 'dir', got: dir });
   try {
     const st = await fsp.stat(dir);
-    if (!st.isDirectory()) throw new DGPoseError('E_IO', `weights path ${dir} is not a folder`, { argument: dir, path: dir });
+    if (!st.isDirectory())
+      throw new DGPoseError('E_IO', `weights path ${dir} is not a folder`, { argument: dir, path: dir });
   } catch (e) {
     if (isDGPoseError(e)) throw e;
     throw ioError(`weights folder ${dir} not found`, dir, e);
@@ -163,11 +174,15 @@ export async function loadWeights(dir: string, expect: { kind?: string } = {}): 
   try {
     manifest = JSON.parse(text);
   } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `weights manifest is not valid JSON (${(e as Error).message}) near \u00ab${jsonExcerpt(text, e)}\u00bb`, {
-      argument: WEIGHTS_MANIFEST_FILE,
-      path: manifestPath,
-      cause: e,
-    });
+    throw new DGPoseError(
+      'E_WEIGHTS_CORRUPT',
+      `weights manifest is not valid JSON (${(e as Error).message}) near \u00ab${jsonExcerpt(text, e)}\u00bb`,
+      {
+        argument: WEIGHTS_MANIFEST_FILE,
+        path: manifestPath,
+        cause: e,
+      },
+    );
   }
   try {
     validateWeightsManifest(manifest);
@@ -175,7 +190,12 @@ export async function loadWeights(dir: string, expect: { kind?: string } = {}): 
     throw inFile(e, manifestPath);
   }
   if (expect.kind !== undefined && manifest.kind !== expect.kind) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights are of another kind', { argument: 'kind', expected: expect.kind, got: manifest.kind ?? 'none', path: manifestPath });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights are of another kind', {
+      argument: 'kind',
+      expected: expect.kind,
+      got: manifest.kind ?? 'none',
+      path: manifestPath,
+    });
   }
   const root = path.resolve(dir);
   const shards: Uint8Array[] = [];
@@ -183,7 +203,12 @@ export async function loadWeights(dir: string, expect: { kind?: string } = {}): 
     validateShardPath(s.path); // already checked; kept next to the read it protects
     const file = path.resolve(root, s.path);
     if (!file.startsWith(root + path.sep)) {
-      throw new DGPoseError('E_WEIGHTS_PATH', 'shard path leaves the weights folder', { argument: s.path, expected: `a file inside ${root}`, got: file, path: manifestPath });
+      throw new DGPoseError('E_WEIGHTS_PATH', 'shard path leaves the weights folder', {
+        argument: s.path,
+        expected: `a file inside ${root}`,
+        got: file,
+        path: manifestPath,
+      });
     }
     try {
       shards.push(await fsp.readFile(file));

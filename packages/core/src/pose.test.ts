@@ -1,4 +1,12 @@
-import { convertPose, listPoseConversions, poseFromArrays, poseToArrays, validatePose, type Keypoint, type Pose } from './pose';
+import {
+  convertPose,
+  listPoseConversions,
+  poseFromArrays,
+  poseToArrays,
+  validatePose,
+  type Keypoint,
+  type Pose,
+} from './pose';
 import { SKELETONS, SKELETON_NAMES, type SkeletonName } from './skeletons';
 import { isDGPoseError, type DGPoseErrorCode } from './errors';
 
@@ -65,7 +73,9 @@ describe('validatePose', () => {
     expect(codeOf(() => validatePose(p))).toBe('E_JOINTS');
     (p.keypoints as unknown[])[2] = [3, 4];
     expect(codeOf(() => validatePose(p))).toBe('E_JOINTS');
-    expect(codeOf(() => validatePose({ skeleton: 'mpii16', keypoints: 'x' as unknown as Keypoint[] }))).toBe('E_JOINTS');
+    expect(codeOf(() => validatePose({ skeleton: 'mpii16', keypoints: 'x' as unknown as Keypoint[] }))).toBe(
+      'E_JOINTS',
+    );
     expect(codeOf(() => validatePose(null as unknown as Pose))).toBe('E_ARG');
   });
 });
@@ -80,7 +90,10 @@ describe('poseToArrays / poseFromArrays', () => {
   });
 
   it('round-trips', () => {
-    const p: Pose = { skeleton: 'coco17', keypoints: ramp('coco17').keypoints.map((k, i) => (i % 4 === 0 ? null : { x: k!.x + 0.5, y: k!.y })) };
+    const p: Pose = {
+      skeleton: 'coco17',
+      keypoints: ramp('coco17').keypoints.map((k, i) => (i % 4 === 0 ? null : { x: k!.x + 0.5, y: k!.y })),
+    };
     const { coords, visible } = poseToArrays(p);
     expect(poseFromArrays('coco17', coords, visible)).toEqual(p);
   });
@@ -185,7 +198,20 @@ describe('convertPose', () => {
     // r_ankle 0, r_knee 1, r_hip 2, l_hip 3, l_knee 4, l_ankle 5, r_wrist 6, r_elbow 7, r_shoulder 8, l_shoulder 9, ...
     expect(lsp[0]).toBeNull(); // head_top is not a nose
     expect(lsp[1]).toEqual(P(85, 86)); // (80 + 90) / 2
-    expect(lsp.slice(2, 14)).toEqual([P(80, 81), P(70, 71), P(60, 61), P(90, 91), P(100, 101), P(110, 111), P(20, 21), P(10, 11), P(0, 1), P(30, 31), P(40, 41), P(50, 51)]);
+    expect(lsp.slice(2, 14)).toEqual([
+      P(80, 81),
+      P(70, 71),
+      P(60, 61),
+      P(90, 91),
+      P(100, 101),
+      P(110, 111),
+      P(20, 21),
+      P(10, 11),
+      P(0, 1),
+      P(30, 31),
+      P(40, 41),
+      P(50, 51),
+    ]);
     expect(lsp.slice(14)).toEqual([null, null, null, null]);
 
     const mpii = convertPose(ramp('mpii16'), 'coco18').keypoints;

@@ -22,12 +22,20 @@ export interface Pose {
  */
 export function validatePose(pose: Pose, argument = 'pose'): void {
   if (typeof pose !== 'object' || pose === null) {
-    throw new DGPoseError('E_ARG', `${argument} must be a pose object`, { argument, expected: '{ skeleton, keypoints }', got: pose === null ? 'null' : typeof pose });
+    throw new DGPoseError('E_ARG', `${argument} must be a pose object`, {
+      argument,
+      expected: '{ skeleton, keypoints }',
+      got: pose === null ? 'null' : typeof pose,
+    });
   }
   const sk = getSkeleton(pose.skeleton, `${argument}.skeleton`);
   const kps = pose.keypoints;
   if (!Array.isArray(kps)) {
-    throw new DGPoseError('E_JOINTS', `${argument}.keypoints must be an array`, { argument: `${argument}.keypoints`, expected: `${sk.joints.length} keypoints`, got: typeof kps });
+    throw new DGPoseError('E_JOINTS', `${argument}.keypoints must be an array`, {
+      argument: `${argument}.keypoints`,
+      expected: `${sk.joints.length} keypoints`,
+      got: typeof kps,
+    });
   }
   if (kps.length !== sk.joints.length) {
     throw new DGPoseError('E_JOINTS', `${argument} has the wrong number of joints for ${sk.name}`, {
@@ -48,11 +56,23 @@ export function validatePose(pose: Pose, argument = 'pose'): void {
       });
     }
     if (k.score !== undefined && typeof k.score !== 'number') {
-      throw new DGPoseError('E_JOINTS', `${name}.score must be a number`, { argument: name, expected: 'number or undefined', got: typeof k.score });
+      throw new DGPoseError('E_JOINTS', `${name}.score must be a number`, {
+        argument: name,
+        expected: 'number or undefined',
+        got: typeof k.score,
+      });
     }
-    for (const [field, v] of [['x', k.x], ['y', k.y], ['score', k.score]] as const) {
+    for (const [field, v] of [
+      ['x', k.x],
+      ['y', k.y],
+      ['score', k.score],
+    ] as const) {
       if (v !== undefined && !Number.isFinite(v)) {
-        throw new DGPoseError('E_NAN', `${name}.${field} is not finite`, { argument: `${name}.${field}`, expected: 'a finite number', got: String(v) });
+        throw new DGPoseError('E_NAN', `${name}.${field} is not finite`, {
+          argument: `${name}.${field}`,
+          expected: 'a finite number',
+          got: String(v),
+        });
       }
     }
   }
@@ -82,16 +102,28 @@ export function poseFromArrays(skeleton: SkeletonName, coords: ArrayLike<number>
   const sk = getSkeleton(skeleton);
   const J = sk.joints.length;
   if (coords == null || typeof coords.length !== 'number' || coords.length !== 2 * J) {
-    throw new DGPoseError('E_JOINTS', `coords must hold 2 numbers per ${sk.name} joint`, { argument: 'coords', expected: 2 * J, got: coords?.length });
+    throw new DGPoseError('E_JOINTS', `coords must hold 2 numbers per ${sk.name} joint`, {
+      argument: 'coords',
+      expected: 2 * J,
+      got: coords?.length,
+    });
   }
   if (visible !== undefined && (visible === null || visible.length !== J)) {
-    throw new DGPoseError('E_JOINTS', `visible must hold one flag per ${sk.name} joint`, { argument: 'visible', expected: J, got: visible?.length });
+    throw new DGPoseError('E_JOINTS', `visible must hold one flag per ${sk.name} joint`, {
+      argument: 'visible',
+      expected: J,
+      got: visible?.length,
+    });
   }
   const keypoints: (Keypoint | null)[] = [];
   for (let j = 0; j < J; j++) {
     const v = visible === undefined ? 1 : visible[j];
     if (v !== 0 && v !== 1) {
-      throw new DGPoseError('E_ARG', `visible[${j}] must be 0 or 1`, { argument: `visible[${j}]`, expected: '0 or 1', got: v });
+      throw new DGPoseError('E_ARG', `visible[${j}] must be 0 or 1`, {
+        argument: `visible[${j}]`,
+        expected: '0 or 1',
+        got: v,
+      });
     }
     if (v === 0) {
       keypoints.push(null);
@@ -141,9 +173,18 @@ interface Conversion {
 const CONVERSIONS: Partial<Record<SkeletonName, Partial<Record<SkeletonName, Conversion>>>> = {
   coco18: {
     coco17: { table: [0, NECK, 6, 8, 10, 5, 7, 9, 12, 14, 16, 11, 13, 15, 2, 1, 4, 3], shoulders: [6, 5] },
-    h36m17: { table: [9, NECK, 14, 15, 16, 11, 12, 13, 1, 2, 3, 4, 5, 6, MISSING, MISSING, MISSING, MISSING], shoulders: [14, 11] },
-    lsp14: { table: [MISSING, NECK, 8, 7, 6, 9, 10, 11, 2, 1, 0, 3, 4, 5, MISSING, MISSING, MISSING, MISSING], shoulders: [8, 9] },
-    mpii16: { table: [MISSING, NECK, 12, 11, 10, 13, 14, 15, 2, 1, 0, 3, 4, 5, MISSING, MISSING, MISSING, MISSING], shoulders: [12, 13] },
+    h36m17: {
+      table: [9, NECK, 14, 15, 16, 11, 12, 13, 1, 2, 3, 4, 5, 6, MISSING, MISSING, MISSING, MISSING],
+      shoulders: [14, 11],
+    },
+    lsp14: {
+      table: [MISSING, NECK, 8, 7, 6, 9, 10, 11, 2, 1, 0, 3, 4, 5, MISSING, MISSING, MISSING, MISSING],
+      shoulders: [8, 9],
+    },
+    mpii16: {
+      table: [MISSING, NECK, 12, 11, 10, 13, 14, 15, 2, 1, 0, 3, 4, 5, MISSING, MISSING, MISSING, MISSING],
+      shoulders: [12, 13],
+    },
   },
   // coco18 -> coco17 is exact: the inverse of the table above with the neck dropped.
   coco17: { coco18: { table: [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10] } },
@@ -152,7 +193,8 @@ const CONVERSIONS: Partial<Record<SkeletonName, Partial<Record<SkeletonName, Con
 /** The (from, to) pairs {@link convertPose} supports besides identities. */
 export function listPoseConversions(): { from: SkeletonName; to: SkeletonName }[] {
   const out: { from: SkeletonName; to: SkeletonName }[] = [];
-  for (const to of SKELETON_NAMES) for (const from of SKELETON_NAMES) if (CONVERSIONS[to]?.[from]) out.push({ from, to });
+  for (const to of SKELETON_NAMES)
+    for (const from of SKELETON_NAMES) if (CONVERSIONS[to]?.[from]) out.push({ from, to });
   return out;
 }
 

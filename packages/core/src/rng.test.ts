@@ -5,7 +5,6 @@ function draws(r: Rng, n: number): number[] {
   return Array.from({ length: n }, () => r.next());
 }
 
-
 function meanVar(xs: number[]): [number, number] {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length;
@@ -21,7 +20,8 @@ describe('createRng', () => {
   });
 
   it('rejects bad seeds with E_ARG', () => {
-    for (const s of [NaN, Infinity, -Infinity, 1.5, 2 ** 53, '1', undefined, null]) expectDGPoseError(() => createRng(s as number), 'E_ARG');
+    for (const s of [NaN, Infinity, -Infinity, 1.5, 2 ** 53, '1', undefined, null])
+      expectDGPoseError(() => createRng(s as number), 'E_ARG');
   });
 
   it('next() is uniform in [0, 1)', () => {

@@ -111,7 +111,11 @@ class Sfc32 implements Rng {
 
   int(n: number): number {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > TWO32) {
-      throw new DGPoseError('E_ARG', 'rng.int(n): n must be an integer in [1, 2^32]', { argument: 'n', expected: 'integer in [1, 4294967296]', got: n });
+      throw new DGPoseError('E_ARG', 'rng.int(n): n must be an integer in [1, 2^32]', {
+        argument: 'n',
+        expected: 'integer in [1, 4294967296]',
+        got: n,
+      });
     }
     // Reject the top partial block so every residue is equally likely.
     const limit = TWO32 - (TWO32 % n);
@@ -121,7 +125,12 @@ class Sfc32 implements Rng {
   }
 
   shuffle<T>(a: T[]): T[] {
-    if (!Array.isArray(a)) throw new DGPoseError('E_ARG', 'rng.shuffle(a): a must be an array', { argument: 'a', expected: 'array', got: typeof a });
+    if (!Array.isArray(a))
+      throw new DGPoseError('E_ARG', 'rng.shuffle(a): a must be an array', {
+        argument: 'a',
+        expected: 'array',
+        got: typeof a,
+      });
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i];
@@ -132,7 +141,12 @@ class Sfc32 implements Rng {
   }
 
   getState(): RngState {
-    return { version: 1, algorithm: 'sfc32', words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spare: this.spare };
+    return {
+      version: 1,
+      algorithm: 'sfc32',
+      words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0],
+      spare: this.spare,
+    };
   }
 
   setState(s: RngState): void {
@@ -142,7 +156,12 @@ class Sfc32 implements Rng {
   }
 
   fork(label: string): Rng {
-    if (typeof label !== 'string') throw new DGPoseError('E_ARG', 'rng.fork(label): label must be a string', { argument: 'label', expected: 'string', got: typeof label });
+    if (typeof label !== 'string')
+      throw new DGPoseError('E_ARG', 'rng.fork(label): label must be a string', {
+        argument: 'label',
+        expected: 'string',
+        got: typeof label,
+      });
     let sm = hashLabel(label);
     const parent = [this.a, this.b, this.c, this.d];
     const words = parent.map((w) => {
@@ -157,14 +176,20 @@ class Sfc32 implements Rng {
 /** Throws E_ARG unless `s` is a valid {@link RngState}. */
 export function validateRngState(s: unknown): asserts s is RngState {
   const bad = (why: string): never => {
-    throw new DGPoseError('E_ARG', `invalid RNG state: ${why}`, { argument: 'state', expected: "{ version: 1, algorithm: 'sfc32', words: [4 uint32], spare: number | null }", got: s });
+    throw new DGPoseError('E_ARG', `invalid RNG state: ${why}`, {
+      argument: 'state',
+      expected: "{ version: 1, algorithm: 'sfc32', words: [4 uint32], spare: number | null }",
+      got: s,
+    });
   };
   if (typeof s !== 'object' || s === null) return bad('not an object');
   const o = s as Record<string, unknown>;
   if (o.version !== 1) bad(`unknown version ${String(o.version)}`);
   if (o.algorithm !== 'sfc32') bad(`unknown algorithm ${String(o.algorithm)}`);
-  if (!Array.isArray(o.words) || o.words.length !== 4 || !o.words.every(isWord)) bad('words must be 4 integers in [0, 2^32)');
-  if (!(o.spare === null || (typeof o.spare === 'number' && Number.isFinite(o.spare)))) bad('spare must be null or a finite number');
+  if (!Array.isArray(o.words) || o.words.length !== 4 || !o.words.every(isWord))
+    bad('words must be 4 integers in [0, 2^32)');
+  if (!(o.spare === null || (typeof o.spare === 'number' && Number.isFinite(o.spare))))
+    bad('spare must be null or a finite number');
 }
 
 /** True when `v` is a valid seed: any safe integer, negative included (what {@link createRng} takes). */
@@ -179,7 +204,11 @@ export function isSeed(v: unknown): v is number {
  */
 export function assertSeed(argument: string, v: unknown): asserts v is number {
   if (!isSeed(v)) {
-    throw new DGPoseError('E_ARG', `${argument} must be a seed: a safe integer`, { argument, expected: 'an integer with |seed| <= 2^53 - 1', got: typeof v === 'number' ? v : typeof v });
+    throw new DGPoseError('E_ARG', `${argument} must be a seed: a safe integer`, {
+      argument,
+      expected: 'an integer with |seed| <= 2^53 - 1',
+      got: typeof v === 'number' ? v : typeof v,
+    });
   }
 }
 

@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeWithSharedData } from '@dgpose/test-utils';
-import { COCO17, COCO18, H36M17, LSP14, MPII16, SKELETONS, SKELETON_NAMES, getSkeleton, isSkeletonName } from './skeletons';
+import {
+  COCO17,
+  COCO18,
+  H36M17,
+  LSP14,
+  MPII16,
+  SKELETONS,
+  SKELETON_NAMES,
+  getSkeleton,
+  isSkeletonName,
+} from './skeletons';
 import { isDGPoseError } from './errors';
 
 const all = [COCO18, COCO17, H36M17, LSP14, MPII16];

@@ -34,11 +34,15 @@ describe('shared checks', () => {
     expectDGPoseError(() => checkNumber('lr', '1', () => true, 'a number'), 'E_CONFIG', { argument: 'lr' });
     expectDGPoseError(() => checkPositiveInt('n', 0), 'E_CONFIG', { argument: 'n' });
     expectDGPoseError(() => checkNonNegativeInt('pad', -1), 'E_CONFIG', { argument: 'pad' });
-    expectDGPoseError(() => checkNumberIn('beta1', 1, 0, 1, { hiOpen: true }), 'E_CONFIG', { message: /expected a number in \[0, 1\)/ });
+    expectDGPoseError(() => checkNumberIn('beta1', 1, 0, 1, { hiOpen: true }), 'E_CONFIG', {
+      message: /expected a number in \[0, 1\)/,
+    });
     expectDGPoseError(() => checkNumberIn('eps', 0, 0, 1, { loOpen: true }), 'E_CONFIG', { argument: 'eps' });
     expectDGPoseError(() => checkIntPair('kernelSize', [3, 3, 3]), 'E_CONFIG', { argument: 'kernelSize' });
     expectDGPoseError(() => checkIntPair('kernelSize', [3, 0]), 'E_CONFIG', { argument: 'kernelSize' });
-    expectDGPoseError(() => checkOneOf('mode', 'cubic', ['nearest'] as const), 'E_CONFIG', { message: /unknown mode, expected \["nearest"\], got cubic/ });
+    expectDGPoseError(() => checkOneOf('mode', 'cubic', ['nearest'] as const), 'E_CONFIG', {
+      message: /unknown mode, expected \["nearest"\], got cubic/,
+    });
     expectDGPoseError(() => checkBoolean('flag', 1), 'E_CONFIG', { argument: 'flag' });
     expectDGPoseError(() => checkKnownKeys({ lr: 1, lrr: 2 }, { lr: 0 }, { prefix: 'opt.' }), 'E_CONFIG', {
       argument: 'opt.lrr',
@@ -47,7 +51,9 @@ describe('shared checks', () => {
   });
 
   it('take a prefix and another code', () => {
-    expectDGPoseError(() => checkPositiveInt('units', -2, { where: 'Dense(fc)', code: 'E_ARG' }), 'E_ARG', { message: /^\[E_ARG\] Dense\(fc\): bad units/ });
+    expectDGPoseError(() => checkPositiveInt('units', -2, { where: 'Dense(fc)', code: 'E_ARG' }), 'E_ARG', {
+      message: /^\[E_ARG\] Dense\(fc\): bad units/,
+    });
     expect(checkError('x', 'y', 'z', { message: 'custom' }).message).toBe('[E_CONFIG] custom, expected y, got z');
   });
 });

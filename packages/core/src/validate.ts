@@ -19,20 +19,41 @@ export interface CheckOptions {
 /** The error every check throws: `[E_CONFIG] <where>: bad <argument>, expected ..., got ...`. */
 export function checkError(argument: string, expected: unknown, got: unknown, opts: CheckOptions = {}): DGPoseError {
   const message = opts.message ?? `bad ${argument}`;
-  return new DGPoseError(opts.code ?? 'E_CONFIG', opts.where ? `${opts.where}: ${message}` : message, { argument, expected, got });
+  return new DGPoseError(opts.code ?? 'E_CONFIG', opts.where ? `${opts.where}: ${message}` : message, {
+    argument,
+    expected,
+    got,
+  });
 }
 
 /** A finite number for which `ok` holds (`expected` says what `ok` means, in words). */
-export function checkNumber(argument: string, v: unknown, ok: (x: number) => boolean, expected: string, opts?: CheckOptions): number {
+export function checkNumber(
+  argument: string,
+  v: unknown,
+  ok: (x: number) => boolean,
+  expected: string,
+  opts?: CheckOptions,
+): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw checkError(argument, expected, v, opts);
   return v;
 }
 
 /** An integer in [min, max] (default: any integer). */
-export function checkInt(argument: string, v: unknown, range: { min?: number; max?: number } = {}, opts?: CheckOptions): number {
+export function checkInt(
+  argument: string,
+  v: unknown,
+  range: { min?: number; max?: number } = {},
+  opts?: CheckOptions,
+): number {
   const { min = -Infinity, max = Infinity } = range;
   const expected =
-    min === -Infinity && max === Infinity ? 'an integer' : max === Infinity ? `an integer >= ${min}` : min === -Infinity ? `an integer <= ${max}` : `an integer in [${min}, ${max}]`;
+    min === -Infinity && max === Infinity
+      ? 'an integer'
+      : max === Infinity
+        ? `an integer >= ${min}`
+        : min === -Infinity
+          ? `an integer <= ${max}`
+          : `an integer in [${min}, ${max}]`;
   return checkNumber(argument, v, (x) => Number.isInteger(x) && x >= min && x <= max, expected, opts);
 }
 
@@ -56,7 +77,13 @@ export function checkNumberIn(
   opts?: CheckOptions,
 ): number {
   const expected = `a number in ${bounds.loOpen ? '(' : '['}${lo}, ${hi}${bounds.hiOpen ? ')' : ']'}`;
-  return checkNumber(argument, v, (x) => (bounds.loOpen ? x > lo : x >= lo) && (bounds.hiOpen ? x < hi : x <= hi), expected, opts);
+  return checkNumber(
+    argument,
+    v,
+    (x) => (bounds.loOpen ? x > lo : x >= lo) && (bounds.hiOpen ? x < hi : x <= hi),
+    expected,
+    opts,
+  );
 }
 
 /** A positive integer or a pair of them, as `[a, b]` (kernel sizes, strides, scale factors). */
@@ -70,8 +97,14 @@ export function checkIntPair(argument: string, v: unknown, opts?: CheckOptions):
 }
 
 /** One of `allowed` (strings, numbers or booleans). */
-export function checkOneOf<T extends string | number | boolean>(argument: string, v: unknown, allowed: readonly T[], opts?: CheckOptions): T {
-  if (!(allowed as readonly unknown[]).includes(v)) throw checkError(argument, allowed, v, { message: `unknown ${argument}`, ...opts });
+export function checkOneOf<T extends string | number | boolean>(
+  argument: string,
+  v: unknown,
+  allowed: readonly T[],
+  opts?: CheckOptions,
+): T {
+  if (!(allowed as readonly unknown[]).includes(v))
+    throw checkError(argument, allowed, v, { message: `unknown ${argument}`, ...opts });
   return v as T;
 }
 
@@ -85,10 +118,15 @@ export function checkBoolean(argument: string, v: unknown, opts?: CheckOptions):
  * Refuses keys of `partial` that `known` (a defaults object or a list of names) lacks, so a typo
  * never passes silently; `prefix` names a nested object (`lossWeights.`).
  */
-export function checkKnownKeys(partial: object | null | undefined, known: object | readonly string[], opts: CheckOptions & { prefix?: string } = {}): void {
+export function checkKnownKeys(
+  partial: object | null | undefined,
+  known: object | readonly string[],
+  opts: CheckOptions & { prefix?: string } = {},
+): void {
   const names = Array.isArray(known) ? (known as readonly string[]) : Object.keys(known);
   const prefix = opts.prefix ?? '';
   for (const k of Object.keys(partial ?? {})) {
-    if (!names.includes(k)) throw checkError(`${prefix}${k}`, names, k, { ...opts, message: `unknown config key ${prefix}${k}` });
+    if (!names.includes(k))
+      throw checkError(`${prefix}${k}`, names, k, { ...opts, message: `unknown config key ${prefix}${k}` });
   }
 }

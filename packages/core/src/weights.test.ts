@@ -17,7 +17,9 @@ async function errorOf(fn: () => unknown): Promise<{ code: string; message: stri
   try {
     await fn();
   } catch (e) {
-    return isDGPoseError(e) ? { code: e.code, message: e.message } : { code: `not a DGPoseError: ${String(e)}`, message: '' };
+    return isDGPoseError(e)
+      ? { code: e.code, message: e.message }
+      : { code: `not a DGPoseError: ${String(e)}`, message: '' };
   }
   return { code: 'no error', message: '' };
 }
@@ -38,7 +40,11 @@ describe('encodeWeights / decodeWeights', () => {
   it('round-trips float32 and int32 arrays with metadata', async () => {
     const arrays = fixture();
     const config = { preset: 'tiny', dims: [8, 16], nested: { sigma: 6 } };
-    const { manifest, shards } = await encodeWeights(arrays, { kind: 'mapper/learned', config, packageVersion: '0.1.0' });
+    const { manifest, shards } = await encodeWeights(arrays, {
+      kind: 'mapper/learned',
+      config,
+      packageVersion: '0.1.0',
+    });
     expect(manifest.formatVersion).toBe(1);
     expect(manifest.kind).toBe('mapper/learned');
     expect(manifest.config).toEqual(config);
@@ -56,7 +62,13 @@ describe('encodeWeights / decodeWeights', () => {
         ],
       },
     ]);
-    expect(manifest.shards).toEqual([{ path: 'group1-shard1of1.bin', byteLength: (72 + 4 + 1 + 6) * 4, sha256: createHash('sha256').update(shards[0]).digest('hex') }]);
+    expect(manifest.shards).toEqual([
+      {
+        path: 'group1-shard1of1.bin',
+        byteLength: (72 + 4 + 1 + 6) * 4,
+        sha256: createHash('sha256').update(shards[0]).digest('hex'),
+      },
+    ]);
     // Little-endian layout: bias[0] = 1.5 = 0x3fc00000 at byte offset 72*4.
     expect(Array.from(shards[0].subarray(288, 292))).toEqual([0x00, 0x00, 0xc0, 0x3f]);
     const back = await decodeWeights(clone(manifest), shards, { kind: 'mapper/learned' });
@@ -74,7 +86,9 @@ describe('encodeWeights / decodeWeights', () => {
     const total = (72 + 4 + 1 + 6) * 4; // 332 bytes
     expect(shards.map((s) => s.byteLength)).toEqual([50, 50, 50, 50, 50, 50, 32]);
     expect(shards.every((s) => s.byteOffset === 0 && s.buffer.byteLength === s.byteLength)).toBe(true);
-    expect(manifest.weightsManifest[0].paths).toEqual(Array.from({ length: 7 }, (_, i) => `group1-shard${i + 1}of7.bin`));
+    expect(manifest.weightsManifest[0].paths).toEqual(
+      Array.from({ length: 7 }, (_, i) => `group1-shard${i + 1}of7.bin`),
+    );
     expect(manifest.shards.reduce((s, x) => s + x.byteLength, 0)).toBe(total);
     expect(await decodeWeights(manifest, shards)).toEqual(arrays);
     expect(DEFAULT_SHARD_BYTES).toBe(4 * 1024 * 1024);
@@ -108,14 +122,22 @@ describe('encodeWeights / decodeWeights', () => {
     }
     tf.dispose(Object.values(tensors));
 
-    const named = { a: tf.tensor2d([[1, 2.5], [-3, 4]]), b: tf.tensor1d([7, -8], 'int32') };
+    const named = {
+      a: tf.tensor2d([
+        [1, 2.5],
+        [-3, 4],
+      ]),
+      b: tf.tensor1d([7, -8], 'int32'),
+    };
     const enc = await tf.io.encodeWeights(named);
     tf.dispose(Object.values(named));
     const bytes = new Uint8Array(enc.data as ArrayBuffer);
     const fromTf: WeightsManifest = {
       formatVersion: 1,
       weightsManifest: [{ paths: ['w.bin'], weights: enc.specs as WeightsManifest['weightsManifest'][0]['weights'] }],
-      shards: [{ path: 'w.bin', byteLength: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }],
+      shards: [
+        { path: 'w.bin', byteLength: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') },
+      ],
     };
     expect(await decodeWeights(fromTf, [bytes.buffer as ArrayBuffer])).toEqual({
       a: { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 2.5, -3, 4]) },
@@ -125,10 +147,19 @@ describe('encodeWeights / decodeWeights', () => {
 
   it('rejects malformed arrays and options', async () => {
     const f = fixture();
-    expect((await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [2], data: new Int32Array(2) } }))).code).toBe('E_ARG');
-    expect((await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } }))).code).toBe('E_SHAPE');
-    expect((await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [-1], data: new Float32Array(0) } }))).code).toBe('E_SHAPE');
-    expect((await errorOf(() => encodeWeights({ x: { dtype: 'bool' as 'int32', shape: [1], data: new Int32Array(1) } }))).code).toBe('E_ARG');
+    expect(
+      (await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [2], data: new Int32Array(2) } }))).code,
+    ).toBe('E_ARG');
+    expect(
+      (await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } }))).code,
+    ).toBe('E_SHAPE');
+    expect(
+      (await errorOf(() => encodeWeights({ x: { dtype: 'float32', shape: [-1], data: new Float32Array(0) } }))).code,
+    ).toBe('E_SHAPE');
+    expect(
+      (await errorOf(() => encodeWeights({ x: { dtype: 'bool' as 'int32', shape: [1], data: new Int32Array(1) } })))
+        .code,
+    ).toBe('E_ARG');
     expect((await errorOf(() => encodeWeights(f, {}, { shardBytes: 0 }))).code).toBe('E_ARG');
     expect((await errorOf(() => encodeWeights(f, {}, { shardBytes: 1.5 }))).code).toBe('E_ARG');
     const cyclic: Record<string, unknown> = {};
@@ -183,13 +214,17 @@ describe('decodeWeights refuses bad input', () => {
     const a = await encodeWeights(nan, {}, { shardBytes: 128 });
     let e = await errorOf(() => decodeWeights(a.manifest, a.shards));
     expect(e.code).toBe('E_WEIGHTS_NAN');
-    expect(e.message).toBe("[E_WEIGHTS_NAN] weight 'enc/conv1/bias' holds 2 non-finite values (of 4), the first at index 1, expected finite numbers, got NaN, (path: group1-shard3of3.bin)");
+    expect(e.message).toBe(
+      "[E_WEIGHTS_NAN] weight 'enc/conv1/bias' holds 2 non-finite values (of 4), the first at index 1, expected finite numbers, got NaN, (path: group1-shard3of3.bin)",
+    );
     const inf = fixture();
     inf['enc/conv1/kernel'].data[40] = -Infinity; // byte 160: the second shard
     const b = await encodeWeights(inf, {}, { shardBytes: 128 });
     e = await errorOf(() => decodeWeights(b.manifest, b.shards));
     expect(e.code).toBe('E_WEIGHTS_NAN');
-    expect(e.message).toMatch(/weight 'enc\/conv1\/kernel' holds 1 non-finite value \(of 72\), the first at index 40, expected finite numbers, got -Infinity, \(path: group1-shard2of3.bin\)/);
+    expect(e.message).toMatch(
+      /weight 'enc\/conv1\/kernel' holds 1 non-finite value \(of 72\), the first at index 40, expected finite numbers, got -Infinity, \(path: group1-shard2of3.bin\)/,
+    );
   });
 
   it("a weight named '__proto__' decodes as an entry, not as the record's prototype", async () => {
@@ -217,7 +252,10 @@ describe('decodeWeights refuses bad input', () => {
     ['string dim', (m: WeightsManifest) => void (m.weightsManifest[0].weights[0].shape = ['3'] as unknown as number[])],
     ['duplicate name', (m: WeightsManifest) => void (m.weightsManifest[0].weights[1].name = 'enc/conv1/kernel')],
     ['empty name', (m: WeightsManifest) => void (m.weightsManifest[0].weights[1].name = '')],
-    ['quantized', (m: WeightsManifest) => void Object.assign(m.weightsManifest[0].weights[0], { quantization: { dtype: 'uint8' } })],
+    [
+      'quantized',
+      (m: WeightsManifest) => void Object.assign(m.weightsManifest[0].weights[0], { quantization: { dtype: 'uint8' } }),
+    ],
     ['bad sha256', (m: WeightsManifest) => void (m.shards[0].sha256 = 'abc')],
     ['negative byteLength', (m: WeightsManifest) => void (m.shards[0].byteLength = -1)],
     ['shards[] path disagrees', (m: WeightsManifest) => void (m.shards[0].path = 'other.bin')],
@@ -230,20 +268,33 @@ describe('decodeWeights refuses bad input', () => {
     expect((await errorOf(() => decodeWeights(m, shards))).code).toBe('E_WEIGHTS_CORRUPT');
   });
 
-  it.each(['../x.bin', 'a/../../x.bin', '/etc/passwd', 'a\\b.bin', '..\\x.bin', 'C:x.bin', 'c:/x.bin', 'file:///etc/passwd', '%2e%2e/x.bin', 'a//b.bin', 'a/', '', 'x.bin?y', 'x\u0000.bin'])(
-    'shard path %j -> E_WEIGHTS_PATH',
-    async (p) => {
-      const m = clone(manifest);
-      m.weightsManifest[0].paths[0] = p;
-      m.shards[0].path = p;
-      const e = await errorOf(() => decodeWeights(m, shards));
-      expect(e.code).toBe('E_WEIGHTS_PATH');
-      expect((await errorOf(() => validateShardPath(p))).code).toBe('E_WEIGHTS_PATH');
-    },
-  );
+  it.each([
+    '../x.bin',
+    'a/../../x.bin',
+    '/etc/passwd',
+    'a\\b.bin',
+    '..\\x.bin',
+    'C:x.bin',
+    'c:/x.bin',
+    'file:///etc/passwd',
+    '%2e%2e/x.bin',
+    'a//b.bin',
+    'a/',
+    '',
+    'x.bin?y',
+    'x\u0000.bin',
+  ])('shard path %j -> E_WEIGHTS_PATH', async (p) => {
+    const m = clone(manifest);
+    m.weightsManifest[0].paths[0] = p;
+    m.shards[0].path = p;
+    const e = await errorOf(() => decodeWeights(m, shards));
+    expect(e.code).toBe('E_WEIGHTS_PATH');
+    expect((await errorOf(() => validateShardPath(p))).code).toBe('E_WEIGHTS_PATH');
+  });
 
   it('accepts ordinary relative paths', () => {
-    for (const p of ['group1-shard1of1.bin', 'shards/a.bin', './a.bin', 'a..b.bin', '..a/b.bin']) expect(() => validateShardPath(p)).not.toThrow();
+    for (const p of ['group1-shard1of1.bin', 'shards/a.bin', './a.bin', 'a..b.bin', '..a/b.bin'])
+      expect(() => validateShardPath(p)).not.toThrow();
     expect(() => validateWeightsManifest(manifest)).not.toThrow();
   });
 });
@@ -262,7 +313,9 @@ describe('checkArraysMatch', () => {
 
   it('passes on an exact match (any key order)', () => {
     const g = good();
-    expect(() => checkArraysMatch(expected, { count: g.count, 'a/bias': g['a/bias'], 'a/kernel': g['a/kernel'] })).not.toThrow();
+    expect(() =>
+      checkArraysMatch(expected, { count: g.count, 'a/bias': g['a/bias'], 'a/kernel': g['a/kernel'] }),
+    ).not.toThrow();
   });
 
   it('names the first difference: missing, dtype, shape, extra', async () => {
@@ -292,6 +345,8 @@ describe('checkArraysMatch', () => {
     g.extra = g['a/bias'];
     e = await errorOf(() => checkArraysMatch(expected, g));
     expect(e.message).toContain("missing parameter 'count' (1 more difference)");
-    expect((await errorOf(() => checkArraysMatch(expected, { ['__proto__']: g['a/bias'] } as NamedArrays))).code).toBe('E_WEIGHTS_MISMATCH');
+    expect((await errorOf(() => checkArraysMatch(expected, { ['__proto__']: g['a/bias'] } as NamedArrays))).code).toBe(
+      'E_WEIGHTS_MISMATCH',
+    );
   });
 });

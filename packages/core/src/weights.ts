@@ -69,7 +69,10 @@ export interface EncodeWeightsOptions {
 
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function corrupt(message: string, details: { argument?: string; expected?: unknown; got?: unknown; path?: string } = {}): DGPoseError {
+function corrupt(
+  message: string,
+  details: { argument?: string; expected?: unknown; got?: unknown; path?: string } = {},
+): DGPoseError {
   return new DGPoseError('E_WEIGHTS_CORRUPT', message, details);
 }
 
@@ -89,7 +92,11 @@ function sizeOf(shape: readonly number[]): number {
  */
 export function validateShardPath(p: unknown, argument = 'shard path'): asserts p is string {
   const bad = (why: string): never => {
-    throw new DGPoseError('E_WEIGHTS_PATH', `${argument} ${why}`, { argument, expected: "a relative path inside the weights folder, e.g. 'group1-shard1of1.bin'", got: p });
+    throw new DGPoseError('E_WEIGHTS_PATH', `${argument} ${why}`, {
+      argument,
+      expected: "a relative path inside the weights folder, e.g. 'group1-shard1of1.bin'",
+      got: p,
+    });
   };
   if (typeof p !== 'string' || p.length === 0) return bad('must be a non-empty string');
   if (p.startsWith('/')) bad('is absolute');
@@ -111,19 +118,31 @@ export function validateShardPath(p: unknown, argument = 'shard path'): asserts 
  * Does not look at shard bytes (see {@link decodeWeights}).
  */
 export function validateWeightsManifest(m: unknown): asserts m is WeightsManifest {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw corrupt('weights manifest must be a JSON object', { got: m === null ? 'null' : typeof m });
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    throw corrupt('weights manifest must be a JSON object', { got: m === null ? 'null' : typeof m });
   const o = m as Record<string, unknown>;
   if (o.formatVersion !== WEIGHTS_FORMAT_VERSION) {
     throw new DGPoseError(
       'E_WEIGHTS_VERSION',
-      o.formatVersion === undefined ? 'weights manifest has no formatVersion (not a dgpose weights manifest?)' : 'unsupported weights formatVersion',
-      { argument: 'formatVersion', expected: WEIGHTS_FORMAT_VERSION, got: o.formatVersion === undefined ? 'none' : o.formatVersion },
+      o.formatVersion === undefined
+        ? 'weights manifest has no formatVersion (not a dgpose weights manifest?)'
+        : 'unsupported weights formatVersion',
+      {
+        argument: 'formatVersion',
+        expected: WEIGHTS_FORMAT_VERSION,
+        got: o.formatVersion === undefined ? 'none' : o.formatVersion,
+      },
     );
   }
   for (const k of ['kind', 'packageVersion', 'format', 'generatedBy'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'string') throw corrupt(`manifest.${k} must be a string`, { argument: k, got: typeof o[k] });
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      throw corrupt(`manifest.${k} must be a string`, { argument: k, got: typeof o[k] });
   }
-  if (!Array.isArray(o.weightsManifest)) throw corrupt('manifest.weightsManifest must be an array of groups', { argument: 'weightsManifest', got: typeof o.weightsManifest });
+  if (!Array.isArray(o.weightsManifest))
+    throw corrupt('manifest.weightsManifest must be an array of groups', {
+      argument: 'weightsManifest',
+      got: typeof o.weightsManifest,
+    });
   const allPaths: string[] = [];
   const names = new Set<string>();
   o.weightsManifest.forEach((g: unknown, gi: number) => {
@@ -135,54 +154,109 @@ export function validateWeightsManifest(m: unknown): asserts m is WeightsManifes
       validateShardPath(p, `${where}.paths[${pi}]`);
       allPaths.push(p);
     });
-    if (!Array.isArray(group.weights)) throw corrupt(`${where}.weights must be an array`, { argument: `${where}.weights` });
+    if (!Array.isArray(group.weights))
+      throw corrupt(`${where}.weights must be an array`, { argument: `${where}.weights` });
     group.weights.forEach((w: unknown, wi: number) => {
       const at = `${where}.weights[${wi}]`;
       if (typeof w !== 'object' || w === null) throw corrupt(`${at} must be an object`, { argument: at });
       const e = w as Record<string, unknown>;
-      if (typeof e.name !== 'string' || e.name === '') throw corrupt(`${at}.name must be a non-empty string`, { argument: at, got: e.name });
+      if (typeof e.name !== 'string' || e.name === '')
+        throw corrupt(`${at}.name must be a non-empty string`, { argument: at, got: e.name });
       if (names.has(e.name)) throw corrupt(`duplicate weight name '${e.name}'`, { argument: at, got: e.name });
       names.add(e.name);
-      if (e.dtype !== 'float32' && e.dtype !== 'int32') throw corrupt(`weight '${e.name}' has an unsupported dtype`, { argument: e.name, expected: 'float32 or int32', got: e.dtype });
-      if (!isShape(e.shape)) throw corrupt(`weight '${e.name}' has an invalid shape`, { argument: e.name, expected: 'non-negative integers', got: e.shape });
-      if (e.quantization !== undefined) throw corrupt(`weight '${e.name}' is quantized; quantized weights are not supported`, { argument: e.name });
+      if (e.dtype !== 'float32' && e.dtype !== 'int32')
+        throw corrupt(`weight '${e.name}' has an unsupported dtype`, {
+          argument: e.name,
+          expected: 'float32 or int32',
+          got: e.dtype,
+        });
+      if (!isShape(e.shape))
+        throw corrupt(`weight '${e.name}' has an invalid shape`, {
+          argument: e.name,
+          expected: 'non-negative integers',
+          got: e.shape,
+        });
+      if (e.quantization !== undefined)
+        throw corrupt(`weight '${e.name}' is quantized; quantized weights are not supported`, { argument: e.name });
     });
   });
-  if (new Set(allPaths).size !== allPaths.length) throw corrupt('a shard path appears twice', { argument: 'paths', got: allPaths });
-  if (!Array.isArray(o.shards)) throw corrupt('manifest.shards must be an array', { argument: 'shards', got: typeof o.shards });
+  if (new Set(allPaths).size !== allPaths.length)
+    throw corrupt('a shard path appears twice', { argument: 'paths', got: allPaths });
+  if (!Array.isArray(o.shards))
+    throw corrupt('manifest.shards must be an array', { argument: 'shards', got: typeof o.shards });
   if (o.shards.length !== allPaths.length) {
-    throw corrupt('manifest.shards must have one entry per shard path', { argument: 'shards', expected: allPaths.length, got: o.shards.length });
+    throw corrupt('manifest.shards must have one entry per shard path', {
+      argument: 'shards',
+      expected: allPaths.length,
+      got: o.shards.length,
+    });
   }
   o.shards.forEach((s: unknown, i: number) => {
     const at = `shards[${i}]`;
     if (typeof s !== 'object' || s === null) throw corrupt(`${at} must be an object`, { argument: at });
     const e = s as Record<string, unknown>;
     validateShardPath(e.path, `${at}.path`);
-    if (e.path !== allPaths[i]) throw corrupt(`${at}.path disagrees with the groups' paths`, { argument: at, expected: allPaths[i], got: e.path });
+    if (e.path !== allPaths[i])
+      throw corrupt(`${at}.path disagrees with the groups' paths`, {
+        argument: at,
+        expected: allPaths[i],
+        got: e.path,
+      });
     if (typeof e.byteLength !== 'number' || !Number.isSafeInteger(e.byteLength) || e.byteLength < 0) {
-      throw corrupt(`${at}.byteLength must be a non-negative integer`, { argument: at, got: e.byteLength, path: e.path });
+      throw corrupt(`${at}.byteLength must be a non-negative integer`, {
+        argument: at,
+        got: e.byteLength,
+        path: e.path,
+      });
     }
-    if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) throw corrupt(`${at}.sha256 must be 64 lowercase hex digits`, { argument: at, got: e.sha256, path: e.path });
+    if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))
+      throw corrupt(`${at}.sha256 must be 64 lowercase hex digits`, { argument: at, got: e.sha256, path: e.path });
   });
 }
 
 function validateArrays(arrays: NamedArrays, argument: string): [string, NamedArray][] {
   if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
-    throw new DGPoseError('E_ARG', `${argument} must be a record of named arrays`, { argument, got: arrays === null ? 'null' : typeof arrays });
+    throw new DGPoseError('E_ARG', `${argument} must be a record of named arrays`, {
+      argument,
+      got: arrays === null ? 'null' : typeof arrays,
+    });
   }
   const entries = Object.entries(arrays);
   for (const [name, a] of entries) {
     const at = `${argument}['${name}']`;
-    if (name === '') throw new DGPoseError('E_ARG', `${argument} has an empty name`, { argument, expected: 'non-empty names', got: '' });
-    if (typeof a !== 'object' || a === null) throw new DGPoseError('E_ARG', `${at} must be { dtype, shape, data }`, { argument: at, got: a === null ? 'null' : typeof a });
-    if (a.dtype !== 'float32' && a.dtype !== 'int32') throw new DGPoseError('E_ARG', `${at}.dtype is not supported`, { argument: at, expected: 'float32 or int32', got: a.dtype });
-    if (!isShape(a.shape)) throw new DGPoseError('E_SHAPE', `${at}.shape must be non-negative integers`, { argument: at, got: a.shape });
+    if (name === '')
+      throw new DGPoseError('E_ARG', `${argument} has an empty name`, {
+        argument,
+        expected: 'non-empty names',
+        got: '',
+      });
+    if (typeof a !== 'object' || a === null)
+      throw new DGPoseError('E_ARG', `${at} must be { dtype, shape, data }`, {
+        argument: at,
+        got: a === null ? 'null' : typeof a,
+      });
+    if (a.dtype !== 'float32' && a.dtype !== 'int32')
+      throw new DGPoseError('E_ARG', `${at}.dtype is not supported`, {
+        argument: at,
+        expected: 'float32 or int32',
+        got: a.dtype,
+      });
+    if (!isShape(a.shape))
+      throw new DGPoseError('E_SHAPE', `${at}.shape must be non-negative integers`, { argument: at, got: a.shape });
     const ctor = a.dtype === 'float32' ? Float32Array : Int32Array;
     if (!(a.data instanceof ctor)) {
-      throw new DGPoseError('E_ARG', `${at}.data must be a ${ctor.name} for dtype ${a.dtype}`, { argument: at, expected: ctor.name, got: (a.data as object | undefined)?.constructor?.name ?? typeof a.data });
+      throw new DGPoseError('E_ARG', `${at}.data must be a ${ctor.name} for dtype ${a.dtype}`, {
+        argument: at,
+        expected: ctor.name,
+        got: (a.data as object | undefined)?.constructor?.name ?? typeof a.data,
+      });
     }
     if (a.data.length !== sizeOf(a.shape)) {
-      throw new DGPoseError('E_SHAPE', `${at}.data length does not match its shape [${a.shape.join(',')}]`, { argument: at, expected: sizeOf(a.shape), got: a.data.length });
+      throw new DGPoseError('E_SHAPE', `${at}.data length does not match its shape [${a.shape.join(',')}]`, {
+        argument: at,
+        expected: sizeOf(a.shape),
+        got: a.data.length,
+      });
     }
   }
   return entries;
@@ -217,10 +291,14 @@ export async function encodeWeights(
   const entries = validateArrays(arrays, 'arrays');
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (typeof shardBytes !== 'number' || !Number.isSafeInteger(shardBytes) || shardBytes < 1) {
-    throw new DGPoseError('E_ARG', 'options.shardBytes must be a positive integer', { argument: 'shardBytes', got: shardBytes });
+    throw new DGPoseError('E_ARG', 'options.shardBytes must be a positive integer', {
+      argument: 'shardBytes',
+      got: shardBytes,
+    });
   }
   for (const k of ['kind', 'packageVersion'] as const) {
-    if (meta[k] !== undefined && typeof meta[k] !== 'string') throw new DGPoseError('E_ARG', `meta.${k} must be a string`, { argument: `meta.${k}`, got: typeof meta[k] });
+    if (meta[k] !== undefined && typeof meta[k] !== 'string')
+      throw new DGPoseError('E_ARG', `meta.${k} must be a string`, { argument: `meta.${k}`, got: typeof meta[k] });
   }
   let config: unknown;
   if (meta.config !== undefined) {
@@ -241,7 +319,8 @@ export async function encodeWeights(
   const n = Math.ceil(total / shardBytes);
   const shards: Uint8Array[] = [];
   // Each shard owns its buffer, so `shard.buffer` is exactly the shard's bytes (as tfjs IO expects).
-  for (let i = 0; i < n; i++) shards.push(n === 1 ? all : all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
+  for (let i = 0; i < n; i++)
+    shards.push(n === 1 ? all : all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${n}.bin`);
   const hashes = await Promise.all(shards.map((s) => sha256Hex(s)));
   const manifest: WeightsManifest = {
@@ -266,28 +345,54 @@ export async function encodeWeights(
  * weight). `shards` are in the order of the manifest's `shards[]`. Returns fresh arrays (copies; the
  * shard buffers are not referenced).
  */
-export async function decodeWeights(manifest: WeightsManifest, shards: (Uint8Array | ArrayBuffer)[], expect: { kind?: string } = {}): Promise<NamedArrays> {
+export async function decodeWeights(
+  manifest: WeightsManifest,
+  shards: (Uint8Array | ArrayBuffer)[],
+  expect: { kind?: string } = {},
+): Promise<NamedArrays> {
   validateWeightsManifest(manifest);
   if (expect.kind !== undefined && manifest.kind !== expect.kind) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights are of another kind', { argument: 'kind', expected: expect.kind, got: manifest.kind ?? 'none' });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights are of another kind', {
+      argument: 'kind',
+      expected: expect.kind,
+      got: manifest.kind ?? 'none',
+    });
   }
   if (!Array.isArray(shards) || shards.length !== manifest.shards.length) {
-    throw corrupt('wrong number of shards', { argument: 'shards', expected: manifest.shards.length, got: Array.isArray(shards) ? shards.length : typeof shards });
+    throw corrupt('wrong number of shards', {
+      argument: 'shards',
+      expected: manifest.shards.length,
+      got: Array.isArray(shards) ? shards.length : typeof shards,
+    });
   }
   const bytes = shards.map((s, i) => {
     if (s instanceof Uint8Array) return s;
     if (s instanceof ArrayBuffer) return new Uint8Array(s);
-    throw new DGPoseError('E_ARG', `shards[${i}] must be a Uint8Array or ArrayBuffer`, { argument: `shards[${i}]`, got: typeof s });
+    throw new DGPoseError('E_ARG', `shards[${i}] must be a Uint8Array or ArrayBuffer`, {
+      argument: `shards[${i}]`,
+      got: typeof s,
+    });
   });
   // Sizes first (cheap, and a truncated file is the common failure), then hashes.
   manifest.shards.forEach((s, i) => {
     if (bytes[i].byteLength !== s.byteLength) {
-      throw corrupt(`shard '${s.path}' has the wrong size (truncated or replaced?)`, { argument: s.path, expected: s.byteLength, got: bytes[i].byteLength, path: s.path });
+      throw corrupt(`shard '${s.path}' has the wrong size (truncated or replaced?)`, {
+        argument: s.path,
+        expected: s.byteLength,
+        got: bytes[i].byteLength,
+        path: s.path,
+      });
     }
   });
   const hashes = await Promise.all(bytes.map((b) => sha256Hex(b)));
   manifest.shards.forEach((s, i) => {
-    if (hashes[i] !== s.sha256) throw corrupt(`shard '${s.path}' fails its sha256 check (tampered or corrupted)`, { argument: s.path, expected: s.sha256, got: hashes[i], path: s.path });
+    if (hashes[i] !== s.sha256)
+      throw corrupt(`shard '${s.path}' fails its sha256 check (tampered or corrupted)`, {
+        argument: s.path,
+        expected: s.sha256,
+        got: hashes[i],
+        path: s.path,
+      });
   });
 
   const out: NamedArrays = {};
@@ -298,7 +403,11 @@ export async function decodeWeights(manifest: WeightsManifest, shards: (Uint8Arr
     const have = parts.reduce((s, p) => s + p.byteLength, 0);
     const need = group.weights.reduce((s, w) => s + 4 * sizeOf(w.shape), 0);
     if (have !== need) {
-      throw corrupt(`shards [${group.paths.join(', ')}] hold ${have} bytes but their weights need ${need}`, { argument: 'weightsManifest', expected: need, got: have });
+      throw corrupt(`shards [${group.paths.join(', ')}] hold ${have} bytes but their weights need ${need}`, {
+        argument: 'weightsManifest',
+        expected: need,
+        got: have,
+      });
     }
     const buf = parts.length === 1 ? parts[0] : concat(parts, have);
     let off = 0;
@@ -313,7 +422,12 @@ export async function decodeWeights(manifest: WeightsManifest, shards: (Uint8Arr
       if (data instanceof Float32Array) checkFinite(w.name, data, (i) => shardAt(group.paths, parts, start + 4 * i));
       off += 4 * n;
       // defineProperty, not assignment: a weight named '__proto__' must stay an entry, not become the prototype.
-      Object.defineProperty(out, w.name, { value: { dtype: w.dtype as WeightsDtype, shape: [...w.shape], data }, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, w.name, {
+        value: { dtype: w.dtype as WeightsDtype, shape: [...w.shape], data },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return out;
@@ -345,12 +459,16 @@ function checkFinite(name: string, data: Float32Array, shardOf: (index: number) 
   }
   if (first < 0) return;
   const shard = shardOf(first);
-  throw new DGPoseError('E_WEIGHTS_NAN', `weight '${name}' holds ${count} non-finite value${count > 1 ? 's' : ''} (of ${data.length}), the first at index ${first}`, {
-    argument: name,
-    expected: 'finite numbers',
-    got: data[first],
-    ...(shard !== undefined ? { path: shard } : {}),
-  });
+  throw new DGPoseError(
+    'E_WEIGHTS_NAN',
+    `weight '${name}' holds ${count} non-finite value${count > 1 ? 's' : ''} (of ${data.length}), the first at index ${first}`,
+    {
+      argument: name,
+      expected: 'finite numbers',
+      got: data[first],
+      ...(shard !== undefined ? { path: shard } : {}),
+    },
+  );
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
@@ -390,21 +508,45 @@ export function checkArraysMatch(expected: Record<string, ArraySpec>, got: Named
   for (const [name, spec] of Object.entries(expected)) {
     const g = Object.prototype.hasOwnProperty.call(got, name) ? got[name] : undefined;
     if (g === undefined) {
-      diffs.push({ message: `missing parameter '${name}'`, argument: name, expected: `[${spec.shape.join(',')}] ${spec.dtype}`, got: 'nothing' });
+      diffs.push({
+        message: `missing parameter '${name}'`,
+        argument: name,
+        expected: `[${spec.shape.join(',')}] ${spec.dtype}`,
+        got: 'nothing',
+      });
     } else if (g.dtype !== spec.dtype) {
-      diffs.push({ message: `parameter '${name}' has the wrong dtype`, argument: name, expected: spec.dtype, got: g.dtype });
+      diffs.push({
+        message: `parameter '${name}' has the wrong dtype`,
+        argument: name,
+        expected: spec.dtype,
+        got: g.dtype,
+      });
     } else if (g.shape.length !== spec.shape.length || g.shape.some((d, i) => d !== spec.shape[i])) {
-      diffs.push({ message: `parameter '${name}' has the wrong shape`, argument: name, expected: [...spec.shape], got: [...g.shape] });
+      diffs.push({
+        message: `parameter '${name}' has the wrong shape`,
+        argument: name,
+        expected: [...spec.shape],
+        got: [...g.shape],
+      });
     }
   }
   for (const name of Object.keys(got)) {
     if (!Object.prototype.hasOwnProperty.call(expected, name)) {
-      diffs.push({ message: `unexpected parameter '${name}'`, argument: name, expected: 'no such parameter', got: `[${got[name].shape.join(',')}] ${got[name].dtype}` });
+      diffs.push({
+        message: `unexpected parameter '${name}'`,
+        argument: name,
+        expected: 'no such parameter',
+        got: `[${got[name].shape.join(',')}] ${got[name].dtype}`,
+      });
     }
   }
   if (diffs.length > 0) {
     const d = diffs[0];
     const more = diffs.length > 1 ? ` (${diffs.length - 1} more difference${diffs.length > 2 ? 's' : ''})` : '';
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', `${d.message}${more}`, { argument: d.argument, expected: d.expected, got: d.got });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', `${d.message}${more}`, {
+      argument: d.argument,
+      expected: d.expected,
+      got: d.got,
+    });
   }
 }

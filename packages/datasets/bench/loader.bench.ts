@@ -50,7 +50,12 @@ async function syntheticRender(): Promise<void> {
   }
 }
 
-async function batches(name: string, make: (size: number) => Promise<SampleSource | null>, batchSize: number, base: number): Promise<void> {
+async function batches(
+  name: string,
+  make: (size: number) => Promise<SampleSource | null>,
+  batchSize: number,
+  base: number,
+): Promise<void> {
   console.log(`\n## ${name}: createBatcher(...).next(), batch ${batchSize}, flip, heatmaps (sigma 6H/256), prefetch 2`);
   console.log('| size | images/s (arrays) | images/s (with heatmaps) |');
   console.log('|---|---|---|');
@@ -74,12 +79,20 @@ async function batches(name: string, make: (size: number) => Promise<SampleSourc
 async function writeDeepFashionLayout(dir: string, n: number): Promise<void> {
   const imgDir = path.join(dir, 'fasion-dataset', 'test');
   fs.mkdirSync(imgDir, { recursive: true });
-  const ds = createSyntheticDataset({ seed: 3, size: 256, identities: Math.ceil(n / 4), posesPerIdentity: 4, split: 'all' });
+  const ds = createSyntheticDataset({
+    seed: 3,
+    size: 256,
+    identities: Math.ceil(n / 4),
+    posesPerIdentity: 4,
+    split: 'all',
+  });
   const rows = ['name:keypoints_y:keypoints_x'];
   for (let i = 0; i < Math.min(n, ds.size); i++) {
     const s = ds.getSync(i);
     const name = `fasionMENTeesTanksid${String(s.meta?.identityIndex).padStart(8, '0')}0${s.meta?.poseIndex}_1front.jpg`;
-    await sharp(Buffer.from(s.image.data), { raw: { width: 256, height: 256, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(imgDir, name));
+    await sharp(Buffer.from(s.image.data), { raw: { width: 256, height: 256, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path.join(imgDir, name));
     const ys = s.pose.keypoints.map((k) => (k ? Math.round(k.y) : -1));
     const xs = s.pose.keypoints.map((k) => (k ? Math.round(k.x) : -1));
     rows.push(`${name}: [${ys.join(', ')}]: [${xs.join(', ')}]`);
@@ -88,13 +101,19 @@ async function writeDeepFashionLayout(dir: string, n: number): Promise<void> {
 }
 
 (async () => {
-  console.log(`loader bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), sharp ${sharp.versions.sharp}; median of 3; BENCH_SCALE=${SCALE}`);
+  console.log(
+    `loader bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), sharp ${sharp.versions.sharp}; median of 3; BENCH_SCALE=${SCALE}`,
+  );
   await syntheticRender();
-  await batches('synthetic people', async (size) => createSyntheticDataset({ seed: 0, size, identities: 200, posesPerIdentity: 20 }), 32, 3000);
+  await batches(
+    'synthetic people',
+    async (size) => createSyntheticDataset({ seed: 0, size, identities: 200, posesPerIdentity: 20 }),
+    32,
+    3000,
+  );
 
   const open = (nodeEntry as Record<string, unknown>).openDeepFashion as
-    | ((o: Record<string, unknown>) => Promise<SampleSource>)
-    | undefined;
+    ((o: Record<string, unknown>) => Promise<SampleSource>) | undefined;
   if (typeof open !== 'function') {
     // hook for the real-data loaders: export openDeepFashion from src/node.ts
     console.log('\n## DeepFashion layout: not available (no openDeepFashion export in src/node.ts)');
@@ -103,7 +122,12 @@ async function writeDeepFashionLayout(dir: string, n: number): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-df-bench-'));
   try {
     await writeDeepFashionLayout(tmp, 64);
-    await batches('DeepFashion layout (64 synthetic 256x256 JPEGs, pose-gan CSV)', (size) => open({ root: tmp, split: 'test', size }), 16, 600);
+    await batches(
+      'DeepFashion layout (64 synthetic 256x256 JPEGs, pose-gan CSV)',
+      (size) => open({ root: tmp, split: 'test', size }),
+      16,
+      600,
+    );
     const real = path.resolve(__dirname, '../../../../shared/data/realdata/deepfashion');
     if (fs.existsSync(real)) {
       await batches(

@@ -43,7 +43,9 @@ async function run(size: number, concurrency: number, layout: '256x256' | 'patn-
 }
 
 (async () => {
-  console.log(`real-loader bench: DeepFashion (pose-gan layout), median of 3 x ${N} gets per row, node ${process.version}, sharp ${sharp.versions.sharp}, libvips threads ${sharp.concurrency()}, ${os.cpus().length} CPUs`);
+  console.log(
+    `real-loader bench: DeepFashion (pose-gan layout), median of 3 x ${N} gets per row, node ${process.version}, sharp ${sharp.versions.sharp}, libvips threads ${sharp.concurrency()}, ${os.cpus().length} CPUs`,
+  );
   console.log('| layout | size | concurrency | images/s |');
   console.log('|---|---|---|---|');
   for (const size of [64, 128, 256]) {

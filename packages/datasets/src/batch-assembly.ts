@@ -1,16 +1,28 @@
 /* Batch assembly: rendering samples (or a source's fast path) into flat arrays, and arrays to tensors. */
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, getSkeleton, type Skeleton } from '@dgpose/core';
-import { defaultHeatmapSigma, flipImageInPlace, flipPoseArraysInPlace, gaussianHeatmapsInto, pixelToNormalized } from './pose-arrays';
+import {
+  defaultHeatmapSigma,
+  flipImageInPlace,
+  flipPoseArraysInPlace,
+  gaussianHeatmapsInto,
+  pixelToNormalized,
+} from './pose-arrays';
 import type { Sample, SampleSource } from './types';
 import type { ArrayBatch, BatcherConfig, TensorBatch } from './batcher-config';
 
 /** A source with the optional fast-path members of {@link SampleSource} present, and its image size. */
-export type FastSource = SampleSource & Required<Pick<SampleSource, 'renderInto' | 'idOf'>> & { readonly imageSize: { width: number; height: number } };
+export type FastSource = SampleSource &
+  Required<Pick<SampleSource, 'renderInto' | 'idOf'>> & { readonly imageSize: { width: number; height: number } };
 
 function isFastSource(s: SampleSource): s is FastSource {
   const size = (s as { imageSize?: { width?: unknown; height?: unknown } }).imageSize;
-  return typeof s.renderInto === 'function' && typeof s.idOf === 'function' && typeof size?.width === 'number' && typeof size.height === 'number';
+  return (
+    typeof s.renderInto === 'function' &&
+    typeof s.idOf === 'function' &&
+    typeof size?.width === 'number' &&
+    typeof size.height === 'number'
+  );
 }
 
 /** The source itself when it implements the whole fast path, else null. */
@@ -55,7 +67,11 @@ export interface BuildContext {
   dims: { h: number; w: number } | null;
 }
 
-export function makeContext(source: SampleSource, heatmaps: BatcherConfig['heatmaps'], hideUnlabelled: boolean): BuildContext {
+export function makeContext(
+  source: SampleSource,
+  heatmaps: BatcherConfig['heatmaps'],
+  hideUnlabelled: boolean,
+): BuildContext {
   const fast = fastPath(source);
   return {
     source,
@@ -152,8 +168,32 @@ export async function buildBatch(
     heatmaps = new Float32Array(B * hm);
     const sigma = ctx.heatmaps.sigma ?? defaultHeatmapSigma(H);
     for (let b = 0; b < B; b++) {
-      gaussianHeatmapsInto(heatmaps, b * hm, posesPx.subarray(b * 2 * J, (b + 1) * 2 * J), visible.subarray(b * J, (b + 1) * J), W, H, sigma);
+      gaussianHeatmapsInto(
+        heatmaps,
+        b * hm,
+        posesPx.subarray(b * 2 * J, (b + 1) * 2 * J),
+        visible.subarray(b * J, (b + 1) * J),
+        W,
+        H,
+        sigma,
+      );
     }
   }
-  return { images, poses, posesPx, visible, labelled, heatmaps, batch: B, height: H, width: W, joints: J, ids, indices: idx, flipped: fl, epoch, step };
+  return {
+    images,
+    poses,
+    posesPx,
+    visible,
+    labelled,
+    heatmaps,
+    batch: B,
+    height: H,
+    width: W,
+    joints: J,
+    ids,
+    indices: idx,
+    flipped: fl,
+    epoch,
+    step,
+  };
 }

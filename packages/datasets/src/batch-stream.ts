@@ -2,7 +2,6 @@
 import { createRng } from '@dgpose/core';
 import { bad } from './batcher-config';
 
-
 export type Cursor = { epoch: number; position: number; step: number };
 
 /**
@@ -10,7 +9,13 @@ export type Cursor = { epoch: number; position: number; step: number };
  * without shuffle) and its flips (`fork(prefix + 'flip:e')`): pure in (seed, prefix, e). The last
  * three epochs are cached.
  */
-export function epochPlanner(M: number, seed: number, shuffle: boolean, flip: boolean, prefix: string): (e: number) => { order: number[]; flips: Uint8Array } {
+export function epochPlanner(
+  M: number,
+  seed: number,
+  shuffle: boolean,
+  flip: boolean,
+  prefix: string,
+): (e: number) => { order: number[]; flips: Uint8Array } {
   const root = createRng(seed);
   const items = Array.from({ length: M }, (_, i) => i);
   const cache = new Map<number, { order: number[]; flips: Uint8Array }>();

@@ -163,22 +163,34 @@ export function validateBatcherConfig(partial: Partial<BatcherConfig> = {}): Bat
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1) bad('batchSize', 'an integer >= 1', c.batchSize);
   if (!Number.isSafeInteger(c.seed)) bad('seed', 'a safe integer', c.seed);
   if (typeof c.shuffle !== 'boolean') bad('shuffle', 'a boolean', c.shuffle);
-  if (typeof c.supervision !== 'number' || !(c.supervision > 0 && c.supervision <= 1)) bad('supervision', 'a number in (0, 1]', c.supervision);
-  if (c.subset !== 'all' && c.subset !== 'labelled' && c.subset !== 'unlabelled') bad('subset', "'all' | 'labelled' | 'unlabelled'", c.subset);
+  if (typeof c.supervision !== 'number' || !(c.supervision > 0 && c.supervision <= 1))
+    bad('supervision', 'a number in (0, 1]', c.supervision);
+  if (c.subset !== 'all' && c.subset !== 'labelled' && c.subset !== 'unlabelled')
+    bad('subset', "'all' | 'labelled' | 'unlabelled'", c.subset);
   if (typeof c.flip !== 'boolean') bad('flip', 'a boolean', c.flip);
   if (c.heatmaps !== false) {
-    if (typeof c.heatmaps !== 'object' || c.heatmaps === null) bad('heatmaps', 'false or { sigma?: number }', c.heatmaps);
+    if (typeof c.heatmaps !== 'object' || c.heatmaps === null)
+      bad('heatmaps', 'false or { sigma?: number }', c.heatmaps);
     const s = c.heatmaps.sigma;
-    if (s !== undefined && !(typeof s === 'number' && Number.isFinite(s) && s > 0)) bad('heatmaps.sigma', 'a number > 0 (pixels)', s);
+    if (s !== undefined && !(typeof s === 'number' && Number.isFinite(s) && s > 0))
+      bad('heatmaps.sigma', 'a number > 0 (pixels)', s);
   }
   if (!Number.isInteger(c.prefetch) || c.prefetch < 0) bad('prefetch', 'an integer >= 0', c.prefetch);
   if (typeof c.dropLast !== 'boolean') bad('dropLast', 'a boolean', c.dropLast);
   if (typeof c.hideUnlabelled !== 'boolean') bad('hideUnlabelled', 'a boolean', c.hideUnlabelled);
-  if (!Number.isInteger(c.labelledPerBatch) || c.labelledPerBatch < 0) bad('labelledPerBatch', 'an integer >= 0 (0 = off)', c.labelledPerBatch);
+  if (!Number.isInteger(c.labelledPerBatch) || c.labelledPerBatch < 0)
+    bad('labelledPerBatch', 'an integer >= 0 (0 = off)', c.labelledPerBatch);
   if (c.labelledPerBatch > 0) {
-    if (c.labelledPerBatch >= c.batchSize) bad('labelledPerBatch', `< batchSize (${c.batchSize}), leaving room for unlabelled rows`, c.labelledPerBatch);
-    if (c.subset !== 'all') bad('labelledPerBatch', "0 unless subset is 'all' (it mixes the labelled and unlabelled subsets)", c.labelledPerBatch);
-    if (c.supervision >= 1) bad('labelledPerBatch', '0 when supervision is 1 (there are no unlabelled rows)', c.labelledPerBatch);
+    if (c.labelledPerBatch >= c.batchSize)
+      bad('labelledPerBatch', `< batchSize (${c.batchSize}), leaving room for unlabelled rows`, c.labelledPerBatch);
+    if (c.subset !== 'all')
+      bad(
+        'labelledPerBatch',
+        "0 unless subset is 'all' (it mixes the labelled and unlabelled subsets)",
+        c.labelledPerBatch,
+      );
+    if (c.supervision >= 1)
+      bad('labelledPerBatch', '0 when supervision is 1 (there are no unlabelled rows)', c.labelledPerBatch);
     if (!c.dropLast) bad('dropLast', 'true with labelledPerBatch (every batch has the same labelled rows)', c.dropLast);
   }
   return c;
@@ -190,7 +202,9 @@ export function labelledMask(n: number, supervision: number, seed: number): Uint
   const mask = new Uint8Array(n);
   if (count >= n) mask.fill(1);
   else {
-    const perm = createRng(seed).fork('labelled').shuffle(Array.from({ length: n }, (_, i) => i));
+    const perm = createRng(seed)
+      .fork('labelled')
+      .shuffle(Array.from({ length: n }, (_, i) => i));
     for (let i = 0; i < count; i++) mask[perm[i]] = 1;
   }
   return mask;

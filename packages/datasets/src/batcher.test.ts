@@ -26,7 +26,6 @@ async function take(b: Batcher, n: number): Promise<ArrayBatch[]> {
   return out;
 }
 
-
 describe('createBatcher', () => {
   it('gives batches of the documented shapes and ranges', async () => {
     expect(N).toBe(20);
@@ -70,29 +69,46 @@ describe('createBatcher', () => {
     expect(ordered.flatMap((x) => x.indices)).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 
-  it.each([0.25, 0.5, 0.75, 1])('labels a fixed subset of exactly round(%p·N) samples, the same every epoch', async (f) => {
-    const b = createBatcher({ source, batchSize: 5, seed: 9, supervision: f });
-    const want = Math.round(f * N);
-    expect(b.labelledIndices()).toHaveLength(want);
-    const seen = new Map<number, number>();
-    for (const x of await take(b, 3 * b.batchesPerEpoch)) {
-      x.indices.forEach((i, k) => {
-        const l = x.labelled[k];
-        if (seen.has(i)) expect(seen.get(i)).toBe(l);
-        seen.set(i, l);
-        // hidden labels: unlabelled rows carry no pose
-        if (!l) for (let j = 0; j < 18; j++) expect(x.visible[k * 18 + j]).toBe(0);
-      });
-    }
-    expect([...seen.values()].filter((v) => v === 1)).toHaveLength(want);
-    expect(b.labelledIndices()).toEqual([...seen.entries()].filter(([, v]) => v === 1).map(([i]) => i).sort((a, c) => a - c));
-    // the subset depends on the seed only, not on shuffling or batch size
-    expect(createBatcher({ source, batchSize: 2, seed: 9, supervision: f, shuffle: false }).labelledIndices()).toEqual(b.labelledIndices());
-  });
+  it.each([0.25, 0.5, 0.75, 1])(
+    'labels a fixed subset of exactly round(%p·N) samples, the same every epoch',
+    async (f) => {
+      const b = createBatcher({ source, batchSize: 5, seed: 9, supervision: f });
+      const want = Math.round(f * N);
+      expect(b.labelledIndices()).toHaveLength(want);
+      const seen = new Map<number, number>();
+      for (const x of await take(b, 3 * b.batchesPerEpoch)) {
+        x.indices.forEach((i, k) => {
+          const l = x.labelled[k];
+          if (seen.has(i)) expect(seen.get(i)).toBe(l);
+          seen.set(i, l);
+          // hidden labels: unlabelled rows carry no pose
+          if (!l) for (let j = 0; j < 18; j++) expect(x.visible[k * 18 + j]).toBe(0);
+        });
+      }
+      expect([...seen.values()].filter((v) => v === 1)).toHaveLength(want);
+      expect(b.labelledIndices()).toEqual(
+        [...seen.entries()]
+          .filter(([, v]) => v === 1)
+          .map(([i]) => i)
+          .sort((a, c) => a - c),
+      );
+      // the subset depends on the seed only, not on shuffling or batch size
+      expect(
+        createBatcher({ source, batchSize: 2, seed: 9, supervision: f, shuffle: false }).labelledIndices(),
+      ).toEqual(b.labelledIndices());
+    },
+  );
 
   it('iterates only the labelled or unlabelled part when asked, and can keep labels of unlabelled rows', async () => {
     const lab = createBatcher({ source, batchSize: 5, seed: 9, supervision: 0.5, subset: 'labelled' });
-    const unl = createBatcher({ source, batchSize: 5, seed: 9, supervision: 0.5, subset: 'unlabelled', hideUnlabelled: false });
+    const unl = createBatcher({
+      source,
+      batchSize: 5,
+      seed: 9,
+      supervision: 0.5,
+      subset: 'unlabelled',
+      hideUnlabelled: false,
+    });
     expect(lab.epochSize).toBe(10);
     expect(unl.epochSize).toBe(10);
     const a = (await take(lab, 2)).flatMap((x) => Array.from(x.labelled));
@@ -136,7 +152,14 @@ describe('createBatcher', () => {
 
   it('computes heatmaps with H_j(u,v) = exp(-((u-x)²+(v-y)²)/(2σ²)) on pixel centres; zero for missing joints', async () => {
     const sigma = 1.7;
-    const crop = createSyntheticDataset({ seed: 4, size: 32, identities: 4, posesPerIdentity: 3, split: 'all', cropProbability: 1 });
+    const crop = createSyntheticDataset({
+      seed: 4,
+      size: 32,
+      identities: 4,
+      posesPerIdentity: 3,
+      split: 'all',
+      cropProbability: 1,
+    });
     const b = createBatcher({ source: crop, batchSize: 12, seed: 1, heatmaps: { sigma }, shuffle: false });
     const x = await b.next();
     const hm = x.heatmaps as Float32Array;
@@ -146,7 +169,13 @@ describe('createBatcher', () => {
         const vis = x.visible[k * 18 + j];
         const px = x.posesPx[k * 36 + 2 * j];
         const py = x.posesPx[k * 36 + 2 * j + 1];
-        for (const [u, v] of [[0, 0], [5, 9], [31, 31], [Math.round(px), Math.round(py)], [17, 3]]) {
+        for (const [u, v] of [
+          [0, 0],
+          [5, 9],
+          [31, 31],
+          [Math.round(px), Math.round(py)],
+          [17, 3],
+        ]) {
           const got = hm[((k * 32 + v) * 32 + u) * 18 + j];
           const want = vis ? Math.exp(-((u - px) ** 2 + (v - py) ** 2) / (2 * sigma * sigma)) : 0;
           expect(got).toBeCloseTo(want, 6);
@@ -160,7 +189,10 @@ describe('createBatcher', () => {
     const j = d.visible.findIndex((v) => v === 1);
     const [px, py] = [d.posesPx[2 * j], d.posesPx[2 * j + 1]];
     const s0 = (6 * 32) / 256;
-    expect(d.heatmaps?.[(3 * 32 + 4) * 18 + j]).toBeCloseTo(Math.exp(-((4 - px) ** 2 + (3 - py) ** 2) / (2 * s0 * s0)), 6);
+    expect(d.heatmaps?.[(3 * 32 + 4) * 18 + j]).toBeCloseTo(
+      Math.exp(-((4 - px) ** 2 + (3 - py) ** 2) / (2 * s0 * s0)),
+      6,
+    );
   });
 
   it('resumes from state() with the exact same stream, across an epoch boundary and with prefetch', async () => {
@@ -183,8 +215,12 @@ describe('createBatcher', () => {
     expect(rest.map((x) => x.epoch)).toEqual([0, 1, 1, 1, 2]);
     // a state from another batcher is refused
     expectDGPoseError(() => createBatcher({ ...opts, seed: 12, state: st }), 'E_CONFIG', { argument: 'state.seed' });
-    expectDGPoseError(() => createBatcher({ ...opts, batchSize: 5, state: st }), 'E_CONFIG', { argument: 'state.batchSize' });
-    expectDGPoseError(() => createBatcher({ ...opts, state: { ...st, position: 999 } }), 'E_CONFIG', { argument: 'state' });
+    expectDGPoseError(() => createBatcher({ ...opts, batchSize: 5, state: st }), 'E_CONFIG', {
+      argument: 'state.batchSize',
+    });
+    expectDGPoseError(() => createBatcher({ ...opts, state: { ...st, position: 999 } }), 'E_CONFIG', {
+      argument: 'state',
+    });
   });
 
   it('labelledPerBatch: every batch is L labelled rows from their own stream, then unlabelled rows; resumes exactly', async () => {
@@ -222,25 +258,44 @@ describe('createBatcher', () => {
     });
     // a state taken without labelledPerBatch (or with another L) is refused, and vice versa
     const plain = createBatcher({ ...opts, labelledPerBatch: 0 });
-    expectDGPoseError(() => createBatcher({ ...opts, state: plain.state() }), 'E_CONFIG', { argument: 'state.labelledPerBatch' });
-    expectDGPoseError(() => createBatcher({ ...opts, labelledPerBatch: 0, state: st }), 'E_CONFIG', { argument: 'state.labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...opts, state: plain.state() }), 'E_CONFIG', {
+      argument: 'state.labelledPerBatch',
+    });
+    expectDGPoseError(() => createBatcher({ ...opts, labelledPerBatch: 0, state: st }), 'E_CONFIG', {
+      argument: 'state.labelledPerBatch',
+    });
     await Promise.all([a.close(), b.close(), plain.close()]);
   });
 
   it('labelledPerBatch refuses settings where it cannot hold (E_CONFIG naming the field)', () => {
     const base = { source, batchSize: 4, supervision: 0.25 };
-    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 4 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
-    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 1.5 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
-    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, subset: 'labelled' }), 'E_CONFIG', { argument: 'labelledPerBatch' });
-    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, supervision: 1 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
-    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, dropLast: false }), 'E_CONFIG', { argument: 'dropLast' });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 4 }), 'E_CONFIG', {
+      argument: 'labelledPerBatch',
+    });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 1.5 }), 'E_CONFIG', {
+      argument: 'labelledPerBatch',
+    });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, subset: 'labelled' }), 'E_CONFIG', {
+      argument: 'labelledPerBatch',
+    });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, supervision: 1 }), 'E_CONFIG', {
+      argument: 'labelledPerBatch',
+    });
+    expectDGPoseError(() => createBatcher({ ...base, labelledPerBatch: 2, dropLast: false }), 'E_CONFIG', {
+      argument: 'dropLast',
+    });
     // 5 labelled samples cannot fill 6 labelled rows
-    expectDGPoseError(() => createBatcher({ ...base, batchSize: 8, labelledPerBatch: 6 }), 'E_CONFIG', { argument: 'labelledPerBatch' });
+    expectDGPoseError(() => createBatcher({ ...base, batchSize: 8, labelledPerBatch: 6 }), 'E_CONFIG', {
+      argument: 'labelledPerBatch',
+    });
   });
 
   it('gives the same batches through the generic get() path as through the synthetic fast path', async () => {
     const fast = await take(createBatcher({ source, batchSize: 5, seed: 4, flip: true, heatmaps: {} }), 2);
-    const slow = await take(createBatcher({ source: plainSource(source), batchSize: 5, seed: 4, flip: true, heatmaps: {} }), 2);
+    const slow = await take(
+      createBatcher({ source: plainSource(source), batchSize: 5, seed: 4, flip: true, heatmaps: {} }),
+      2,
+    );
     fast.forEach((x, i) => {
       expect(slow[i].ids).toEqual(x.ids);
       expect(Buffer.from(slow[i].images.buffer).equals(Buffer.from(x.images.buffer))).toBe(true);
@@ -259,7 +314,12 @@ describe('createBatcher', () => {
     };
     const b = createBatcher({ source: mixed, batchSize: 4, seed: 0, shuffle: false });
     await expect(b.next()).rejects.toThrow(/E_SHAPE/);
-    const failing: SampleSource = { name: 'f', size: 4, skeleton: 'coco18', get: async () => Promise.reject(new Error('disk on fire')) };
+    const failing: SampleSource = {
+      name: 'f',
+      size: 4,
+      skeleton: 'coco18',
+      get: async () => Promise.reject(new Error('disk on fire')),
+    };
     const c = createBatcher({ source: failing, batchSize: 2, seed: 0, prefetch: 2 });
     await expect(c.next()).rejects.toThrow(/disk on fire/);
     await c.close();
@@ -272,10 +332,14 @@ describe('createBatcher', () => {
     expectDGPoseError(() => createBatcher({ source, supervision: 1.5 }), 'E_CONFIG', { argument: 'supervision' });
     expectDGPoseError(() => createBatcher({ source, supervision: 0.01 }), 'E_CONFIG', { argument: 'supervision' }); // round(0.2) = 0
     expectDGPoseError(() => createBatcher({ source, prefetch: -1 }), 'E_CONFIG', { argument: 'prefetch' });
-    expectDGPoseError(() => createBatcher({ source, heatmaps: { sigma: -1 } }), 'E_CONFIG', { argument: 'heatmaps.sigma' });
+    expectDGPoseError(() => createBatcher({ source, heatmaps: { sigma: -1 } }), 'E_CONFIG', {
+      argument: 'heatmaps.sigma',
+    });
     expectDGPoseError(() => createBatcher({ source, subset: 'some' as 'all' }), 'E_CONFIG', { argument: 'subset' });
     expectDGPoseError(() => createBatcher({ source, batchsize: 4 } as never), 'E_CONFIG', { argument: 'batchsize' });
-    expectDGPoseError(() => createBatcher({ source: undefined as unknown as SampleSource }), 'E_CONFIG', { argument: 'source' });
+    expectDGPoseError(() => createBatcher({ source: undefined as unknown as SampleSource }), 'E_CONFIG', {
+      argument: 'source',
+    });
   });
 });
 
@@ -296,29 +360,51 @@ describe('createPairBatcher', () => {
       // the target rows are the target samples (flipped when the pair is)
       const t = source.getSync(c);
       const src = x.to.flipped[k] ? 31 - 3 : 3;
-      expect(x.to.images[k * 32 * 32 * 3 + (10 * 32 + 3) * 3]).toBe(Math.fround(t.image.data[(10 * 32 + src) * 3] / 127.5 - 1));
+      expect(x.to.images[k * 32 * 32 * 3 + (10 * 32 + 3) * 3]).toBe(
+        Math.fround(t.image.data[(10 * 32 + src) * 3] / 127.5 - 1),
+      );
     }
     await b.close();
   });
 
   it('resumes from state() and takes explicit pairs; rejects bad pairs', async () => {
-    const pairs: Array<[number, number]> = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [1, 0]];
+    const pairs: Array<[number, number]> = [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+      [1, 0],
+    ];
     const a = createPairBatcher({ source, pairs, batchSize: 2, seed: 4, prefetch: 2 });
     expect(a.batchesPerEpoch).toBe(3);
     await a.next();
     const st = a.state();
     const rest = await take2(a, 4);
     const b = createPairBatcher({ source, pairs, batchSize: 2, seed: 4, state: st });
-    expect((await take2(b, 4)).map((x) => [x.from.indices, x.to.indices])).toEqual(rest.map((x) => [x.from.indices, x.to.indices]));
+    expect((await take2(b, 4)).map((x) => [x.from.indices, x.to.indices])).toEqual(
+      rest.map((x) => [x.from.indices, x.to.indices]),
+    );
     expectDGPoseError(() => createPairBatcher({ source, pairs: [[0, N]] }), 'E_CONFIG', { argument: 'pairs[0]' });
     expectDGPoseError(() => createPairBatcher({ source, pairs: [] }), 'E_CONFIG', { argument: 'pairs' });
     expectDGPoseError(() => createPairBatcher({ source, pairs, batchSize: 7 }), 'E_CONFIG', { argument: 'batchSize' });
-    expectDGPoseError(() => createPairBatcher({ source, pairs, supervision: 0.5 } as never), 'E_CONFIG', { argument: 'supervision' });
-    expectDGPoseError(() => createPairBatcher({ source: { name: 'x', size: 2, skeleton: 'coco18', get: source.get } }), 'E_CONFIG', { argument: 'pairs' });
-    expectDGPoseError(() => createPairBatcher({ source, pairs, batchSize: 2, seed: 5, state: st }), 'E_CONFIG', { argument: 'state.seed' });
+    expectDGPoseError(() => createPairBatcher({ source, pairs, supervision: 0.5 } as never), 'E_CONFIG', {
+      argument: 'supervision',
+    });
+    expectDGPoseError(
+      () => createPairBatcher({ source: { name: 'x', size: 2, skeleton: 'coco18', get: source.get } }),
+      'E_CONFIG',
+      { argument: 'pairs' },
+    );
+    expectDGPoseError(() => createPairBatcher({ source, pairs, batchSize: 2, seed: 5, state: st }), 'E_CONFIG', {
+      argument: 'state.seed',
+    });
   });
 
-  async function take2(b: ReturnType<typeof createPairBatcher>, n: number): Promise<Awaited<ReturnType<typeof b.next>>[]> {
+  async function take2(
+    b: ReturnType<typeof createPairBatcher>,
+    n: number,
+  ): Promise<Awaited<ReturnType<typeof b.next>>[]> {
     const out = [];
     for (let i = 0; i < n; i++) out.push(await b.next());
     return out;

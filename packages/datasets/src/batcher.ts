@@ -8,7 +8,14 @@ import { DGPoseError } from '@dgpose/core';
 
 import { batchToTensors, buildBatch, makeContext } from './batch-assembly';
 import { createStream, epochPlanner, resumeCursor } from './batch-stream';
-import { bad, labelledMask, type ArrayBatch, type Batcher, type BatcherOptions, validateBatcherConfig } from './batcher-config';
+import {
+  bad,
+  labelledMask,
+  type ArrayBatch,
+  type Batcher,
+  type BatcherOptions,
+  validateBatcherConfig,
+} from './batcher-config';
 
 /**
  * Batches over `source`.
@@ -24,10 +31,16 @@ import { bad, labelledMask, type ArrayBatch, type Batcher, type BatcherOptions, 
 export function createBatcher(opts: BatcherOptions): Batcher {
   if (typeof opts !== 'object' || opts === null) bad('options', 'an object', opts);
   const { source, state: resume, ...rest } = opts;
-  if (!source || typeof source.get !== 'function' || !Number.isInteger(source.size)) bad('source', 'a SampleSource', source);
+  if (!source || typeof source.get !== 'function' || !Number.isInteger(source.size))
+    bad('source', 'a SampleSource', source);
   const cfg = validateBatcherConfig(rest);
   const N = source.size;
-  if (N < 1) throw new DGPoseError('E_EMPTY', 'the source has no samples', { argument: 'source', expected: '>= 1 samples', got: N });
+  if (N < 1)
+    throw new DGPoseError('E_EMPTY', 'the source has no samples', {
+      argument: 'source',
+      expected: '>= 1 samples',
+      got: N,
+    });
   const nLabelled = Math.round(cfg.supervision * N);
   if (nLabelled === 0) bad('supervision', `large enough that round(supervision * ${N}) >= 1`, cfg.supervision);
   const ctx = makeContext(source, cfg.heatmaps, cfg.hideUnlabelled);
@@ -45,9 +58,20 @@ export function createBatcher(opts: BatcherOptions): Batcher {
   const rowsPerBatch = cfg.batchSize - L;
   const M = members.length;
   const what = L > 0 ? 'unlabelled' : cfg.subset;
-  if (M === 0) throw new DGPoseError('E_EMPTY', `the '${what}' subset is empty`, { argument: 'subset', expected: '>= 1 samples', got: 0 });
-  if (cfg.dropLast && M < rowsPerBatch) bad('batchSize', `<= ${M + L} (the ${what} subset size${L > 0 ? ' + labelledPerBatch' : ''}) when dropLast is true`, cfg.batchSize);
-  if (L > labelledMembers.length && L > 0) bad('labelledPerBatch', `<= ${labelledMembers.length} (the labelled subset size)`, L);
+  if (M === 0)
+    throw new DGPoseError('E_EMPTY', `the '${what}' subset is empty`, {
+      argument: 'subset',
+      expected: '>= 1 samples',
+      got: 0,
+    });
+  if (cfg.dropLast && M < rowsPerBatch)
+    bad(
+      'batchSize',
+      `<= ${M + L} (the ${what} subset size${L > 0 ? ' + labelledPerBatch' : ''}) when dropLast is true`,
+      cfg.batchSize,
+    );
+  if (L > labelledMembers.length && L > 0)
+    bad('labelledPerBatch', `<= ${labelledMembers.length} (the labelled subset size)`, L);
   const epochLength = (cfg.dropLast ? Math.floor(M / rowsPerBatch) : Math.ceil(M / rowsPerBatch)) * rowsPerBatch;
   const start =
     resume === undefined
@@ -72,7 +96,10 @@ export function createBatcher(opts: BatcherOptions): Batcher {
     if (L === 0) return { rows: [], flips: [] };
     const plan = labelledPlan(Math.floor(step / labelledBatches));
     const at = (step % labelledBatches) * L;
-    return { rows: plan.order.slice(at, at + L).map((k) => labelledMembers[k]), flips: Array.from(plan.flips.subarray(at, at + L), (v) => v === 1) };
+    return {
+      rows: plan.order.slice(at, at + L).map((k) => labelledMembers[k]),
+      flips: Array.from(plan.flips.subarray(at, at + L), (v) => v === 1),
+    };
   };
   const stream = createStream<ArrayBatch>({
     M,
@@ -85,7 +112,14 @@ export function createBatcher(opts: BatcherOptions): Batcher {
     start,
     build: (items, flips, at) => {
       const lab = labelledRows(at.step);
-      return buildBatch(ctx, [...lab.rows, ...items.map((k) => members[k])], [...lab.flips, ...flips], (i) => mask[i], at.epoch, at.step);
+      return buildBatch(
+        ctx,
+        [...lab.rows, ...items.map((k) => members[k])],
+        [...lab.flips, ...flips],
+        (i) => mask[i],
+        at.epoch,
+        at.step,
+      );
     },
   });
 
@@ -128,4 +162,11 @@ export { validateBatcherConfig, labelledMask, DEFAULT_BATCHER_CONFIG } from './b
 export type { Batcher, BatcherConfig, BatcherOptions, BatcherState, ArrayBatch, TensorBatch } from './batcher-config';
 export { batchToTensors } from './batch-assembly';
 export { createPairBatcher } from './pair-batcher';
-export type { PairBatcher, PairBatcherConfig, PairBatcherOptions, PairBatcherState, PairArrayBatch, PairTensorBatch } from './pair-batcher';
+export type {
+  PairBatcher,
+  PairBatcherConfig,
+  PairBatcherOptions,
+  PairBatcherState,
+  PairArrayBatch,
+  PairTensorBatch,
+} from './pair-batcher';

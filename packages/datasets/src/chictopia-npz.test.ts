@@ -4,8 +4,14 @@ import { npy, npyUnicode, npz } from './testing/npy';
 
 describe('parseNpy', () => {
   it('reads every numeric dtype in C and Fortran order, and unicode strings', () => {
-    expect(parseNpy(npy('<f8', [2, 2], [1, 2, 3, 4]))).toEqual({ descr: '<f8', shape: [2, 2], data: Float64Array.from([1, 2, 3, 4]) });
-    expect(parseNpy(npy('<f4', [2, 3], [0, 1, 2, 3, 4, 5], { fortran: true })).data).toEqual(Float64Array.from([0, 1, 2, 3, 4, 5]));
+    expect(parseNpy(npy('<f8', [2, 2], [1, 2, 3, 4]))).toEqual({
+      descr: '<f8',
+      shape: [2, 2],
+      data: Float64Array.from([1, 2, 3, 4]),
+    });
+    expect(parseNpy(npy('<f4', [2, 3], [0, 1, 2, 3, 4, 5], { fortran: true })).data).toEqual(
+      Float64Array.from([0, 1, 2, 3, 4, 5]),
+    );
     expect(parseNpy(npy('>i4', [3], [-1, 0, 7], { version: 2 })).data).toEqual(Float64Array.from([-1, 0, 7]));
     expect(parseNpy(npy('<u8', [1], [2 ** 40])).data).toEqual(Float64Array.from([2 ** 40]));
     expect(parseNpy(npyUnicode(['ab', ''], 3)).data).toEqual(['ab', '']);
@@ -69,7 +75,10 @@ describe('parseNpz', () => {
     c.writeUInt32LE(0xffffffff, cd + 24);
     const withExtra = Buffer.concat([c.subarray(0, cd + 46 + name.length), extra, c.subarray(cd + 46 + name.length)]);
     withExtra.writeUInt16LE(extra.length, cd + 30);
-    withExtra.writeUInt32LE(withExtra.readUInt32LE(withExtra.length - 22 + 12) + extra.length, withExtra.length - 22 + 12);
+    withExtra.writeUInt32LE(
+      withExtra.readUInt32LE(withExtra.length - 22 + 12) + extra.length,
+      withExtra.length - 22 + 12,
+    );
     expectDGPoseError(() => parseNpz(withExtra, 'c.npz'), 'E_IO', /zip64 extra field lacks the uncompressed size/);
   });
 

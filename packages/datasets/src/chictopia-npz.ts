@@ -29,7 +29,8 @@ export const MAX_NPZ_ENTRY_BYTES = 2 ** 30;
  */
 function reader(b: Buffer, source: string) {
   const need = (at: number, n: number, what: string): void => {
-    if (!(Number.isSafeInteger(at) && at >= 0 && at + n <= b.length)) throw bad(`${what} lies outside the ${b.length}-byte file (truncated or corrupt)`, source);
+    if (!(Number.isSafeInteger(at) && at >= 0 && at + n <= b.length))
+      throw bad(`${what} lies outside the ${b.length}-byte file (truncated or corrupt)`, source);
   };
   return {
     need,
@@ -48,9 +49,11 @@ function reader(b: Buffer, source: string) {
 export function parseNpy(buf: Uint8Array, source = 'npy'): NpyArray {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const r = reader(b, source);
-  if (b.length < 10 || b[0] !== 0x93 || b.toString('latin1', 1, 6) !== 'NUMPY') throw bad('not an .npy array (bad magic)', source);
+  if (b.length < 10 || b[0] !== 0x93 || b.toString('latin1', 1, 6) !== 'NUMPY')
+    throw bad('not an .npy array (bad magic)', source);
   const major = b[6];
-  if (major < 1 || major > 3) throw bad(`unsupported .npy format version ${major}.${b[7]} (expected 1.0, 2.0 or 3.0)`, source);
+  if (major < 1 || major > 3)
+    throw bad(`unsupported .npy format version ${major}.${b[7]} (expected 1.0, 2.0 or 3.0)`, source);
   const hlen = major === 1 ? r.u16(8, 'header length') : r.u32(8, 'header length');
   const hstart = major === 1 ? 10 : 12;
   r.need(hstart, hlen, 'header');
@@ -58,15 +61,21 @@ export function parseNpy(buf: Uint8Array, source = 'npy'): NpyArray {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeStr = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || shapeStr === undefined) throw bad(`unreadable header ${JSON.stringify(header.trim().slice(0, 80))}`, source);
-  const dims = shapeStr.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (!dims.every((d) => /^\d+$/.test(d) && Number.isSafeInteger(Number(d)))) throw bad(`shape (${shapeStr}) is not a tuple of non-negative integers`, source);
+  if (descr === undefined || shapeStr === undefined)
+    throw bad(`unreadable header ${JSON.stringify(header.trim().slice(0, 80))}`, source);
+  const dims = shapeStr
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (!dims.every((d) => /^\d+$/.test(d) && Number.isSafeInteger(Number(d))))
+    throw bad(`shape (${shapeStr}) is not a tuple of non-negative integers`, source);
   const shape = dims.map(Number);
   const n = shape.reduce((a, v) => a * v, 1);
   const off = hstart + hlen;
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const kindSize = m ? `${m[2]}${m[3]}` : '';
-  if (!m || !(NUMERIC.has(kindSize) || (m[2] === 'U' && Number(m[3]) >= 1))) throw bad(`unsupported dtype ${descr}`, source);
+  if (!m || !(NUMERIC.has(kindSize) || (m[2] === 'U' && Number(m[3]) >= 1)))
+    throw bad(`unsupported dtype ${descr}`, source);
   const [, order, kind, sizeStr] = m;
   const size = Number(sizeStr);
   const le = order !== '>';
@@ -90,16 +99,26 @@ export function parseNpy(buf: Uint8Array, source = 'npy'): NpyArray {
   const read = (i: number): number => {
     const p = off + i * size;
     switch (kindSize) {
-      case 'f8': return le ? b.readDoubleLE(p) : b.readDoubleBE(p);
-      case 'f4': return le ? b.readFloatLE(p) : b.readFloatBE(p);
-      case 'i8': return Number(le ? b.readBigInt64LE(p) : b.readBigInt64BE(p));
-      case 'i4': return le ? b.readInt32LE(p) : b.readInt32BE(p);
-      case 'i2': return le ? b.readInt16LE(p) : b.readInt16BE(p);
-      case 'i1': return b.readInt8(p);
-      case 'u8': return Number(le ? b.readBigUInt64LE(p) : b.readBigUInt64BE(p));
-      case 'u4': return le ? b.readUInt32LE(p) : b.readUInt32BE(p);
-      case 'u2': return le ? b.readUInt16LE(p) : b.readUInt16BE(p);
-      default: return b[p]; // u1, b1
+      case 'f8':
+        return le ? b.readDoubleLE(p) : b.readDoubleBE(p);
+      case 'f4':
+        return le ? b.readFloatLE(p) : b.readFloatBE(p);
+      case 'i8':
+        return Number(le ? b.readBigInt64LE(p) : b.readBigInt64BE(p));
+      case 'i4':
+        return le ? b.readInt32LE(p) : b.readInt32BE(p);
+      case 'i2':
+        return le ? b.readInt16LE(p) : b.readInt16BE(p);
+      case 'i1':
+        return b.readInt8(p);
+      case 'u8':
+        return Number(le ? b.readBigUInt64LE(p) : b.readBigUInt64BE(p));
+      case 'u4':
+        return le ? b.readUInt32LE(p) : b.readUInt32BE(p);
+      case 'u2':
+        return le ? b.readUInt16LE(p) : b.readUInt16BE(p);
+      default:
+        return b[p]; // u1, b1
     }
   };
   const data = new Float64Array(n);
@@ -148,7 +167,8 @@ export function parseNpz(buf: Uint8Array, source = 'npz'): Record<string, NpyArr
   const out: Record<string, NpyArray> = Object.create(null);
   let p = cd;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > b.length || r.u32(p, 'central directory') !== 0x02014b50) throw bad('corrupt central directory', source);
+    if (p + 46 > b.length || r.u32(p, 'central directory') !== 0x02014b50)
+      throw bad('corrupt central directory', source);
     const method = r.u16(p + 10, 'compression method');
     let comp = r.u32(p + 20, 'compressed size');
     let uncomp = r.u32(p + 24, 'uncompressed size');
@@ -180,10 +200,12 @@ export function parseNpz(buf: Uint8Array, source = 'npz'): Record<string, NpyArr
       x += 4 + sz;
     }
     p = xend + clen;
-    if (local + 30 > b.length || r.u32(local, `local header of ${name}`) !== 0x04034b50) throw bad(`corrupt local header of ${name}`, source);
+    if (local + 30 > b.length || r.u32(local, `local header of ${name}`) !== 0x04034b50)
+      throw bad(`corrupt local header of ${name}`, source);
     const start = local + 30 + r.u16(local + 26, 'local name length') + r.u16(local + 28, 'local extra length');
     if (start + comp > b.length) throw bad(`${name} is truncated`, source);
-    if (uncomp > MAX_NPZ_ENTRY_BYTES) throw bad(`${name} declares ${uncomp} bytes uncompressed, more than the ${MAX_NPZ_ENTRY_BYTES} read`, source);
+    if (uncomp > MAX_NPZ_ENTRY_BYTES)
+      throw bad(`${name} declares ${uncomp} bytes uncompressed, more than the ${MAX_NPZ_ENTRY_BYTES} read`, source);
     const raw = b.subarray(start, start + comp);
     let data: Buffer;
     if (method === 0) data = raw;

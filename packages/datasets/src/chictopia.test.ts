@@ -8,8 +8,22 @@ import { npy, npz } from './testing/npy';
 
 const FIXTURE = path.join(__dirname, '__fixtures__', 'chictopia');
 // The joints generate.py drew (LSP-14, 48x48 images).
-const BASE = [[18, 44], [19, 36], [20, 27], [28, 27], [29, 36], [30, 44], [10, 26], [13, 19], [18, 13], [30, 13], [35, 19], [38, 26], [24, 11], [24, 3]];
-
+const BASE = [
+  [18, 44],
+  [19, 36],
+  [20, 27],
+  [28, 27],
+  [29, 36],
+  [30, 44],
+  [10, 26],
+  [13, 19],
+  [18, 13],
+  [30, 13],
+  [35, 19],
+  [38, 26],
+  [24, 11],
+  [24, 3],
+];
 
 function copyFixture(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-chic-'));
@@ -36,7 +50,7 @@ describe('DeeperCut pose files (numpy savez_compressed)', () => {
   });
 });
 
-describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
+describe("openChictopiaPlus on the fixture in ClothNet's layout", () => {
   it('train part: 3 samples, LSP-14 poses on the drawn joints, swapped copy shares the identity', async () => {
     const ds = await openChictopiaPlus({ root: FIXTURE, split: 'train' });
     expect(ds.size).toBe(3);
@@ -62,7 +76,8 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
     expect([s.image.width, s.image.height]).toEqual([96, 96]);
     expect(s.pose.keypoints[6]).toBeNull(); // confidence 0.05
     expect(s.pose.keypoints[0]).toEqual({ x: (18 + 0.5) * 2 - 0.5, y: (44 + 0.5) * 2 - 0.5, score: 0.9 });
-    for (const k of s.pose.keypoints.filter((k) => k !== null)) expect(s.image.data[(Math.round(k!.y) * 96 + Math.round(k!.x)) * 3]).toBeGreaterThan(200);
+    for (const k of s.pose.keypoints.filter((k) => k !== null))
+      expect(s.image.data[(Math.round(k!.y) * 96 + Math.round(k!.x)) * 3]).toBeGreaterThan(200);
     const coco = await openChictopiaPlus({ root: FIXTURE, split: 'train', toCoco18: true });
     const c = await coco.get(0);
     expect(coco.skeleton).toBe('coco18');
@@ -79,9 +94,17 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
   });
 
   it('missing root or images: E_DATASET_LAYOUT listing the layout and what was found', async () => {
-    const e = await rejectsWithDGPoseError(openChictopiaPlus({ root: path.join(FIXTURE, 'nope') }), 'E_DATASET_LAYOUT', /extracted\/<part>\/N_image:png\.png/);
+    const e = await rejectsWithDGPoseError(
+      openChictopiaPlus({ root: path.join(FIXTURE, 'nope') }),
+      'E_DATASET_LAYOUT',
+      /extracted\/<part>\/N_image:png\.png/,
+    );
     expect(e.message).toContain('nope');
-    await rejectsWithDGPoseError(openChictopiaPlus({ root: path.join(FIXTURE, 'input') }), 'E_DATASET_LAYOUT', /found: test, train/);
+    await rejectsWithDGPoseError(
+      openChictopiaPlus({ root: path.join(FIXTURE, 'input') }),
+      'E_DATASET_LAYOUT',
+      /found: test, train/,
+    );
     await rejectsWithDGPoseError(openChictopiaPlus({ root: FIXTURE, split: 'dev' as never }), 'E_CONFIG');
     expect(CHICTOPIA_LAYOUT).toHaveLength(3);
   });
@@ -92,7 +115,11 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       fs.rmSync(path.join(dir, 'input/train/1_image:png.png_pose.npz'));
       const cut = fs.readFileSync(path.join(dir, 'input/train/2_image:png.png_pose.npz'));
       fs.writeFileSync(path.join(dir, 'input/train/2_image:png.png_pose.npz'), cut.subarray(0, 40));
-      await rejectsWithDGPoseError(openChictopiaPlus({ root: dir }), 'E_DATASET_LAYOUT', /no DeeperCut pose for 1_image:png\.png/);
+      await rejectsWithDGPoseError(
+        openChictopiaPlus({ root: dir }),
+        'E_DATASET_LAYOUT',
+        /no DeeperCut pose for 1_image:png\.png/,
+      );
       const seen: string[] = [];
       const ds = await openChictopiaPlus({ root: dir, strict: false, onSkip: (r) => seen.push(r) });
       expect(ds.size).toBe(1);
@@ -115,14 +142,24 @@ describe('openChictopiaPlus on the fixture in ClothNet\'s layout', () => {
       const pose = readDeeperCutPose(fs.readFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz')), 'x');
       const rows = [pose.map((p) => p.x), pose.map((p) => p.y), pose.map((p) => p.score)];
       rows[1][13] = -9;
-      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }));
-      await rejectsWithDGPoseError((await openChictopiaPlus({ root: dir, split: 'test' })).get(0), 'E_JOINTS', /joint 13 \(x=24, y=-9\)/);
+      fs.writeFileSync(
+        path.join(dir, 'input/test/0_image:png.png_pose.npz'),
+        npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }),
+      );
+      await rejectsWithDGPoseError(
+        (await openChictopiaPlus({ root: dir, split: 'test' })).get(0),
+        'E_JOINTS',
+        /joint 13 \(x=24, y=-9\)/,
+      );
       const ds = await openChictopiaPlus({ root: dir, split: 'test', strict: false });
       expect((await ds.get(0)).pose.keypoints[13]).toBeNull();
       await ds.get(0);
       expect(ds.report().counts).toEqual({ 'joint-out-of-range': 1 });
       rows[0][2] = NaN;
-      fs.writeFileSync(path.join(dir, 'input/test/0_image:png.png_pose.npz'), npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }));
+      fs.writeFileSync(
+        path.join(dir, 'input/test/0_image:png.png_pose.npz'),
+        npz({ 'pose.npy': npy('<f8', [3, 14], rows.flat()) }),
+      );
       await rejectsWithDGPoseError(openChictopiaPlus({ root: dir, split: 'test' }), 'E_NAN', /joint 2 is not finite/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

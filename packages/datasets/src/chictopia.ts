@@ -68,14 +68,25 @@ export function readDeeperCutPose(bytes: Uint8Array, file: string): { x: number;
   const arrays = parseNpz(bytes, file);
   const p = arrays.pose;
   if (!p || !(p.data instanceof Float64Array)) {
-    throw new DGPoseError('E_JOINTS', `${file}: no numeric "pose" array`, { argument: 'pose', expected: 'pose [3|5, 14]', got: Object.keys(arrays), path: file });
+    throw new DGPoseError('E_JOINTS', `${file}: no numeric "pose" array`, {
+      argument: 'pose',
+      expected: 'pose [3|5, 14]',
+      got: Object.keys(arrays),
+      path: file,
+    });
   }
   const [r, c] = p.shape;
   const d = p.data;
   let at: (j: number, k: number) => number;
   if (p.shape.length === 2 && c === 14 && r >= 3 && r <= 5) at = (j, k) => d[k * 14 + j];
   else if (p.shape.length === 2 && r === 14 && c >= 3 && c <= 5) at = (j, k) => d[j * c + k];
-  else throw new DGPoseError('E_JOINTS', `${file}: pose has the wrong shape`, { argument: 'pose', expected: '[3|5, 14] (rows x, y, confidence)', got: p.shape, path: file });
+  else
+    throw new DGPoseError('E_JOINTS', `${file}: pose has the wrong shape`, {
+      argument: 'pose',
+      expected: '[3|5, 14] (rows x, y, confidence)',
+      got: p.shape,
+      path: file,
+    });
   return Array.from({ length: 14 }, (_, j) => ({ x: at(j, 0), y: at(j, 1), score: at(j, 2) }));
 }
 
@@ -89,13 +100,26 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
   const strict = opts.strict ?? true;
   const split = opts.split ?? 'train';
   if (!['train', 'val', 'test'].includes(split)) {
-    throw new DGPoseError('E_CONFIG', 'split must be "train", "val" or "test"', { argument: 'split', expected: ['train', 'val', 'test'], got: split });
+    throw new DGPoseError('E_CONFIG', 'split must be "train", "val" or "test"', {
+      argument: 'split',
+      expected: ['train', 'val', 'test'],
+      got: split,
+    });
   }
   const minScore = opts.minScore ?? 0;
-  if (!Number.isFinite(minScore)) throw new DGPoseError('E_CONFIG', 'minScore must be finite', { argument: 'minScore', expected: 'a finite number', got: minScore });
+  if (!Number.isFinite(minScore))
+    throw new DGPoseError('E_CONFIG', 'minScore must be finite', {
+      argument: 'minScore',
+      expected: 'a finite number',
+      got: minScore,
+    });
   const size = parseSizeOption(opts.size);
   if (opts.root === undefined && opts.imagesDir === undefined) {
-    throw new DGPoseError('E_CONFIG', 'give root (ClothNet generation/data/pose) or imagesDir', { argument: 'root', expected: 'root or imagesDir (+ posesDir)', got: Object.keys(opts) });
+    throw new DGPoseError('E_CONFIG', 'give root (ClothNet generation/data/pose) or imagesDir', {
+      argument: 'root',
+      expected: 'root or imagesDir (+ posesDir)',
+      got: Object.keys(opts),
+    });
   }
   const root = opts.root === undefined ? undefined : path.resolve(opts.root);
   if (root !== undefined && !fs.existsSync(root)) throw layoutError('root folder not found', [], root);
@@ -103,9 +127,15 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
   const names = listDir(imagesDir);
   const imgs = names.filter((n) => IMAGE_RE.test(n));
   if (imgs.length === 0) {
-    throw layoutError(`no N_image:png.png files in ${path.relative(root ?? imagesDir, imagesDir) || imagesDir}`, names.length ? names : listDir(root ?? path.dirname(imagesDir)), imagesDir);
+    throw layoutError(
+      `no N_image:png.png files in ${path.relative(root ?? imagesDir, imagesDir) || imagesDir}`,
+      names.length ? names : listDir(root ?? path.dirname(imagesDir)),
+      imagesDir,
+    );
   }
-  const posesDirs = opts.posesDir ? [path.resolve(opts.posesDir)] : [...(root ? [path.join(root, 'input', split)] : []), imagesDir];
+  const posesDirs = opts.posesDir
+    ? [path.resolve(opts.posesDir)]
+    : [...(root ? [path.join(root, 'input', split)] : []), imagesDir];
   const poseFiles = posesDirs.map((d) => new Set(listDir(d)));
 
   const skips = new SkipCounter(opts.onSkip);
@@ -116,7 +146,11 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
     const k = poseFiles.findIndex((s) => s.has(`${n}_pose.npz`));
     if (k < 0) {
       if (strict) {
-        throw layoutError(`no DeeperCut pose for ${n} (looked for ${n}_pose.npz in ${posesDirs.join(', ')}; strict: false skips such images)`, listDir(posesDirs[0]), posesDirs[0]);
+        throw layoutError(
+          `no DeeperCut pose for ${n} (looked for ${n}_pose.npz in ${posesDirs.join(', ')}; strict: false skips such images)`,
+          listDir(posesDirs[0]),
+          posesDirs[0],
+        );
       }
       skips.add('pose-missing', image);
       continue;
@@ -132,7 +166,13 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
     }
     const keypoints: (Keypoint | null)[] = joints.map((p, j) => {
       if (![p.x, p.y, p.score].every(Number.isFinite)) {
-        if (strict) throw new DGPoseError('E_NAN', `${poseFile}: joint ${j} is not finite`, { argument: 'pose', expected: 'finite x, y, confidence', got: p, path: poseFile });
+        if (strict)
+          throw new DGPoseError('E_NAN', `${poseFile}: joint ${j} is not finite`, {
+            argument: 'pose',
+            expected: 'finite x, y, confidence',
+            got: p,
+            path: poseFile,
+          });
         skips.add('joint-nan', `${poseFile}: joint ${j}`);
         return null;
       }
@@ -167,12 +207,16 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
           return { x, y, score: k.score };
         }
         if (strict) {
-          throw new DGPoseError('E_JOINTS', `${e.pose}: joint ${j} (x=${k.x}, y=${k.y}) is outside the ${sourceWidth}x${sourceHeight} image`, {
-            argument: 'pose',
-            expected: { x: [-0.5, sourceWidth - 0.5], y: [-0.5, sourceHeight - 0.5] },
-            got: { x: k.x, y: k.y },
-            path: e.pose,
-          });
+          throw new DGPoseError(
+            'E_JOINTS',
+            `${e.pose}: joint ${j} (x=${k.x}, y=${k.y}) is outside the ${sourceWidth}x${sourceHeight} image`,
+            {
+              argument: 'pose',
+              expected: { x: [-0.5, sourceWidth - 0.5], y: [-0.5, sourceHeight - 0.5] },
+              got: { x: k.x, y: k.y },
+              path: e.pose,
+            },
+          );
         }
         if (!checked.has(i)) skips.add('joint-out-of-range', `${e.pose}: joint ${j} (x=${k.x}, y=${k.y})`);
         return null;
@@ -186,7 +230,12 @@ export async function openChictopiaPlus(opts: ChictopiaOptions): Promise<Chictop
         identity: orig?.replace(/_swapped$/, ''),
         image,
         pose,
-        meta: { path: e.image, posePath: e.pose, originalFilename: e.original, swapped: orig?.endsWith('_swapped') ?? undefined },
+        meta: {
+          path: e.image,
+          posePath: e.pose,
+          originalFilename: e.original,
+          swapped: orig?.endsWith('_swapped') ?? undefined,
+        },
       };
     },
   };

@@ -152,10 +152,16 @@ export function parseDeepFashionCsv(text: string, opts: ParseCsvOptions): DeepFa
       }
       if (!(x >= 0 && x <= opts.width - 1 && y >= 0 && y <= opts.height - 1)) {
         if (strict) {
-          throw csvError(file, line, text, `joint ${j} (x=${x}, y=${y}) is outside the ${opts.width}x${opts.height} image`, {
-            x: [0, opts.width - 1],
-            y: [0, opts.height - 1],
-          });
+          throw csvError(
+            file,
+            line,
+            text,
+            `joint ${j} (x=${x}, y=${y}) is outside the ${opts.width}x${opts.height} image`,
+            {
+              x: [0, opts.width - 1],
+              y: [0, opts.height - 1],
+            },
+          );
         }
         skips.add('joint-out-of-range', `${where(file, line, text)} (joint ${j}: x=${x}, y=${y})`);
         keypoints.push(null);
@@ -179,7 +185,10 @@ export interface DeepFashionPairRow {
  * Parses pose-gan's pairs CSV (`from,to` header, one `nameA,nameB` per line). A wrong header is
  * always `E_CSV`; a malformed row is `E_CSV` (strict) or skipped and counted as `pair-malformed`.
  */
-export function parseDeepFashionPairs(text: string, opts: { file: string; strict: boolean; skips: SkipCounter }): DeepFashionPairRow[] {
+export function parseDeepFashionPairs(
+  text: string,
+  opts: { file: string; strict: boolean; skips: SkipCounter },
+): DeepFashionPairRow[] {
   const { file, strict, skips } = opts;
   const lines = splitLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if ((lines[0] ?? '').replace(/\s+/g, '') !== DEEPFASHION_PAIRS_HEADER) {
@@ -191,7 +200,14 @@ export function parseDeepFashionPairs(text: string, opts: { file: string; strict
     if (text.trim() === '') continue;
     const parts = text.split(',').map((s) => s.trim());
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-      if (strict) throw csvError(file, i + 1, text, `expected 2 comma-separated image names, got ${parts.length} fields`, 'from,to');
+      if (strict)
+        throw csvError(
+          file,
+          i + 1,
+          text,
+          `expected 2 comma-separated image names, got ${parts.length} fields`,
+          'from,to',
+        );
       skips.add('pair-malformed', where(file, i + 1, text));
       continue;
     }

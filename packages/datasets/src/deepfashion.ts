@@ -6,12 +6,7 @@ import type { Pose, SkeletonName } from '@dgpose/core';
 import type { Sample, SampleSource } from './types';
 import { loadImage, parseSizeOption, SkipCounter, transformPose } from './image-io';
 import type { CropBox, OnSkip, PixelTransform, SkipReport } from './image-io';
-import {
-  deepFashionIdentity,
-  deepFashionNameKey,
-  parseDeepFashionCsv,
-  parseDeepFashionPairs,
-} from './deepfashion-csv';
+import { deepFashionIdentity, deepFashionNameKey, parseDeepFashionCsv, parseDeepFashionPairs } from './deepfashion-csv';
 import type { DeepFashionRow } from './deepfashion-csv';
 import { assertSampleIndex, isDir, isFile, layoutError as datasetLayoutError, listDir } from './dataset-files';
 
@@ -90,7 +85,11 @@ export const DEEPFASHION_LAYOUT = [
 function resolveFiles(o: DeepFashionOptions): DeepFashionSource['files'] {
   const split = o.split ?? 'test';
   if (o.split !== undefined && o.split !== 'train' && o.split !== 'test') {
-    throw new DGPoseError('E_CONFIG', 'split must be "train" or "test"', { argument: 'split', expected: ['train', 'test'], got: o.split });
+    throw new DGPoseError('E_CONFIG', 'split must be "train" or "test"', {
+      argument: 'split',
+      expected: ['train', 'test'],
+      got: o.split,
+    });
   }
   if (o.root === undefined && (o.imagesDir === undefined || o.annotationsCsv === undefined)) {
     throw new DGPoseError('E_CONFIG', 'give root (pose-gan layout) or both imagesDir and annotationsCsv', {
@@ -120,12 +119,22 @@ function resolveFiles(o: DeepFashionOptions): DeepFashionSource['files'] {
     pairsCsv = path.join(root, `fasion-pairs-${split}.csv`);
   }
   let listFile = o.listFile;
-  if (listFile === undefined && root && isFile(path.join(root, `${split}.lst`))) listFile = path.join(root, `${split}.lst`);
-  const files = { imagesDir: path.resolve(imagesDir!), annotationsCsv: path.resolve(annotationsCsv!), pairsCsv, listFile };
+  if (listFile === undefined && root && isFile(path.join(root, `${split}.lst`)))
+    listFile = path.join(root, `${split}.lst`);
+  const files = {
+    imagesDir: path.resolve(imagesDir!),
+    annotationsCsv: path.resolve(annotationsCsv!),
+    pairsCsv,
+    listFile,
+  };
   if (!isDir(files.imagesDir)) {
     throw layoutError('images folder not found', listDir(path.dirname(files.imagesDir)), files.imagesDir);
   }
-  for (const [k, f] of [['annotationsCsv', files.annotationsCsv], ['pairsCsv', pairsCsv], ['listFile', listFile]] as const) {
+  for (const [k, f] of [
+    ['annotationsCsv', files.annotationsCsv],
+    ['pairsCsv', pairsCsv],
+    ['listFile', listFile],
+  ] as const) {
     if (f !== undefined && !isFile(f)) {
       throw layoutError(`${k} not found`, listDir(path.dirname(f)), f);
     }
@@ -135,10 +144,18 @@ function resolveFiles(o: DeepFashionOptions): DeepFashionSource['files'] {
 
 function checkOptions(o: DeepFashionOptions): void {
   if (o.layout !== undefined && o.layout !== '256x256' && o.layout !== 'patn-256x176') {
-    throw new DGPoseError('E_CONFIG', 'unknown DeepFashion layout', { argument: 'layout', expected: ['256x256', 'patn-256x176'], got: o.layout });
+    throw new DGPoseError('E_CONFIG', 'unknown DeepFashion layout', {
+      argument: 'layout',
+      expected: ['256x256', 'patn-256x176'],
+      got: o.layout,
+    });
   }
   if (o.missingImages !== undefined && o.missingImages !== 'error' && o.missingImages !== 'skip') {
-    throw new DGPoseError('E_CONFIG', 'missingImages must be "error" or "skip"', { argument: 'missingImages', expected: ['error', 'skip'], got: o.missingImages });
+    throw new DGPoseError('E_CONFIG', 'missingImages must be "error" or "skip"', {
+      argument: 'missingImages',
+      expected: ['error', 'skip'],
+      got: o.missingImages,
+    });
   }
 }
 
@@ -165,7 +182,10 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
   const strict = opts.strict ?? true;
   const files = resolveFiles(opts);
   const skips = new SkipCounter(opts.onSkip);
-  const crop: CropBox = layout === 'patn-256x176' ? { left: PATN_LEFT, top: 0, width: PATN_WIDTH, height: SRC } : { left: 0, top: 0, width: SRC, height: SRC };
+  const crop: CropBox =
+    layout === 'patn-256x176'
+      ? { left: PATN_LEFT, top: 0, width: PATN_WIDTH, height: SRC }
+      : { left: 0, top: 0, width: SRC, height: SRC };
   let size: [number, number];
   if (typeof opts.size === 'number') {
     const h = parseSizeOption(opts.size)![0];
@@ -184,7 +204,12 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
 
   if (layout === 'patn-256x176' && files.listFile) {
     const keys = new Set(
-      fs.readFileSync(files.listFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '').map(deepFashionNameKey),
+      fs
+        .readFileSync(files.listFile, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '')
+        .map(deepFashionNameKey),
     );
     const kept: DeepFashionRow[] = [];
     for (const r of rows) {
@@ -208,7 +233,14 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
     rows = rows.filter((r) => present.has(r.name));
   }
 
-  const transform: PixelTransform = { left: crop.left, top: crop.top, scaleX: size[1] / crop.width, scaleY: size[0] / crop.height, width: size[1], height: size[0] };
+  const transform: PixelTransform = {
+    left: crop.left,
+    top: crop.top,
+    scaleX: size[1] / crop.width,
+    scaleY: size[0] / crop.height,
+    width: size[1],
+    height: size[0],
+  };
   const poseOf = (r: DeepFashionRow): Pose => {
     const p = transformPose({ skeleton: 'coco18', keypoints: r.keypoints }, transform);
     // Joints cut away by the PATN crop are no longer in the image: missing, and counted.
@@ -224,15 +256,19 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
 
   if (opts.verifyImages) {
     const bad = new Set<number>();
-    await mapLimit(rows.map((_, i) => i), 4, async (i) => {
-      try {
-        await loadImage(path.join(files.imagesDir, rows[i].name), { crop, size: [8, 8] });
-      } catch (e) {
-        if (strict || !(e instanceof DGPoseError && e.code === 'E_IMAGE_CORRUPT')) throw e;
-        skips.add('image-corrupt', path.join(files.imagesDir, rows[i].name));
-        bad.add(i);
-      }
-    });
+    await mapLimit(
+      rows.map((_, i) => i),
+      4,
+      async (i) => {
+        try {
+          await loadImage(path.join(files.imagesDir, rows[i].name), { crop, size: [8, 8] });
+        } catch (e) {
+          if (strict || !(e instanceof DGPoseError && e.code === 'E_IMAGE_CORRUPT')) throw e;
+          skips.add('image-corrupt', path.join(files.imagesDir, rows[i].name));
+          bad.add(i);
+        }
+      },
+    );
     if (bad.size) {
       const keep = rows.map((_, i) => i).filter((i) => !bad.has(i));
       rows = keep.map((i) => rows[i]);
@@ -244,7 +280,11 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
   const pairList: Array<[number, number]> = [];
   if (files.pairsCsv) {
     const pairsName = path.basename(files.pairsCsv);
-    for (const p of parseDeepFashionPairs(fs.readFileSync(files.pairsCsv, 'utf8'), { file: pairsName, strict, skips })) {
+    for (const p of parseDeepFashionPairs(fs.readFileSync(files.pairsCsv, 'utf8'), {
+      file: pairsName,
+      strict,
+      skips,
+    })) {
       const a = index.get(p.from);
       const b = index.get(p.to);
       if (a !== undefined && b !== undefined) {
@@ -254,7 +294,12 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
       const unknown = [p.from, p.to].find((n) => !known.has(n));
       if (unknown !== undefined) {
         if (strict) {
-          throw new DGPoseError('E_CSV', `${pairsName}:${p.line}: image ${unknown} is not in ${csvName}`, { argument: `${pairsName}:${p.line}`, expected: `image names listed in ${csvName}`, got: unknown, path: files.pairsCsv });
+          throw new DGPoseError('E_CSV', `${pairsName}:${p.line}: image ${unknown} is not in ${csvName}`, {
+            argument: `${pairsName}:${p.line}`,
+            expected: `image names listed in ${csvName}`,
+            got: unknown,
+            path: files.pairsCsv,
+          });
         }
         skips.add('pair-unknown-name', `${pairsName}:${p.line}: ${unknown}`);
       } else {
@@ -280,12 +325,16 @@ export async function openDeepFashion(opts: DeepFashionOptions): Promise<DeepFas
       const file = path.join(files.imagesDir, r.name);
       const { image, sourceWidth, sourceHeight } = await loadImage(file, { crop, size });
       if (sourceWidth !== SRC || sourceHeight !== SRC) {
-        throw new DGPoseError('E_DATASET_LAYOUT', `DeepFashion image is not ${SRC}x${SRC}, so its keypoints do not apply`, {
-          argument: 'image',
-          expected: `${SRC}x${SRC}`,
-          got: `${sourceWidth}x${sourceHeight}`,
-          path: file,
-        });
+        throw new DGPoseError(
+          'E_DATASET_LAYOUT',
+          `DeepFashion image is not ${SRC}x${SRC}, so its keypoints do not apply`,
+          {
+            argument: 'image',
+            expected: `${SRC}x${SRC}`,
+            got: `${sourceWidth}x${sourceHeight}`,
+            path: file,
+          },
+        );
       }
       const pose = poses[i];
       return {

@@ -2,17 +2,30 @@ import { COCO18, isDGPoseError } from '@dgpose/core';
 import { drawSkeletonGrid, tileImages } from './grid';
 import type { Sample } from './types';
 
-function blank(w: number, h: number, value: number, keypoints: Sample['pose']['keypoints']): Pick<Sample, 'image' | 'pose'> {
-  return { image: { data: new Uint8Array(w * h * 3).fill(value), width: w, height: h, channels: 3 }, pose: { skeleton: 'coco18', keypoints } };
+function blank(
+  w: number,
+  h: number,
+  value: number,
+  keypoints: Sample['pose']['keypoints'],
+): Pick<Sample, 'image' | 'pose'> {
+  return {
+    image: { data: new Uint8Array(w * h * 3).fill(value), width: w, height: h, channels: 3 },
+    pose: { skeleton: 'coco18', keypoints },
+  };
 }
 
 describe('drawSkeletonGrid', () => {
   const kp = COCO18.joints.map((_, j) => (j === 1 ? { x: 10, y: 5 } : j === 2 ? { x: 4, y: 6 } : null));
 
   it('tiles cells with gaps, upscales them and draws limbs between labelled joints only', () => {
-    const g = drawSkeletonGrid([blank(16, 12, 0, kp), blank(16, 12, 100, kp), blank(16, 12, 50, kp)], { cols: 2, zoom: 2, gap: 1 });
+    const g = drawSkeletonGrid([blank(16, 12, 0, kp), blank(16, 12, 100, kp), blank(16, 12, 50, kp)], {
+      cols: 2,
+      zoom: 2,
+      gap: 1,
+    });
     expect([g.width, g.height]).toEqual([2 * 32 + 3, 2 * 24 + 3]);
-    const px = (x: number, y: number): number[] => Array.from(g.data.subarray((y * g.width + x) * 3, (y * g.width + x) * 3 + 3));
+    const px = (x: number, y: number): number[] =>
+      Array.from(g.data.subarray((y * g.width + x) * 3, (y * g.width + x) * 3 + 3));
     expect(px(0, 0)).toEqual([255, 255, 255]); // gap
     expect(px(1 + 31, 1 + 23)).toEqual([0, 0, 0]); // cell 0, far from the skeleton
     expect(px(1 + 32 + 1 + 31, 1 + 23)).toEqual([100, 100, 100]); // cell 1
@@ -44,13 +57,24 @@ describe('drawSkeletonGrid', () => {
 });
 
 describe('tileImages', () => {
-  const solid = (w: number, h: number, v: number) => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 as const });
+  const solid = (w: number, h: number, v: number) => ({
+    data: new Uint8Array(w * h * 3).fill(v),
+    width: w,
+    height: h,
+    channels: 3 as const,
+  });
 
   it('places rows of cells at gap + k * (cell + gap), upscaling by pixel repetition', () => {
     const a = { data: Uint8Array.of(10, 10, 10, 20, 20, 20), width: 2, height: 1, channels: 3 as const };
-    const g = tileImages([[a, solid(2, 1, 30)], [solid(2, 1, 40)]], { cellWidth: 4, cellHeight: 2, gap: 1, background: [1, 2, 3] });
+    const g = tileImages([[a, solid(2, 1, 30)], [solid(2, 1, 40)]], {
+      cellWidth: 4,
+      cellHeight: 2,
+      gap: 1,
+      background: [1, 2, 3],
+    });
     expect([g.width, g.height]).toEqual([2 * 4 + 3, 2 * 2 + 3]);
-    const px = (x: number, y: number): number[] => Array.from(g.data.subarray((y * g.width + x) * 3, (y * g.width + x) * 3 + 3));
+    const px = (x: number, y: number): number[] =>
+      Array.from(g.data.subarray((y * g.width + x) * 3, (y * g.width + x) * 3 + 3));
     expect(px(0, 0)).toEqual([1, 2, 3]);
     expect([px(1, 1)[0], px(2, 1)[0], px(3, 2)[0], px(4, 2)[0]]).toEqual([10, 10, 20, 20]);
     expect(px(1 + 4 + 1, 1)).toEqual([30, 30, 30]);

@@ -24,9 +24,24 @@ export interface SkeletonGridOptions {
 
 // OpenPose-like limb colours, cycled over the skeleton's limbs.
 const LIMB_COLORS: [number, number, number][] = [
-  [255, 0, 0], [255, 85, 0], [255, 170, 0], [255, 255, 0], [170, 255, 0], [85, 255, 0],
-  [0, 255, 0], [0, 255, 85], [0, 255, 170], [0, 255, 255], [0, 170, 255], [0, 85, 255],
-  [0, 0, 255], [85, 0, 255], [170, 0, 255], [255, 0, 255], [255, 0, 170], [255, 0, 85],
+  [255, 0, 0],
+  [255, 85, 0],
+  [255, 170, 0],
+  [255, 255, 0],
+  [170, 255, 0],
+  [85, 255, 0],
+  [0, 255, 0],
+  [0, 255, 85],
+  [0, 255, 170],
+  [0, 255, 255],
+  [0, 170, 255],
+  [0, 85, 255],
+  [0, 0, 255],
+  [85, 0, 255],
+  [170, 0, 255],
+  [255, 0, 255],
+  [255, 0, 170],
+  [255, 0, 85],
 ];
 
 function setPx(img: RgbImage, x: number, y: number, c: readonly number[]): void {
@@ -65,7 +80,11 @@ export interface TileOptions {
  */
 export function tileImages(rows: readonly (readonly RgbImage[])[], opts: TileOptions = {}): RgbImage {
   if (rows.length === 0 || rows.some((r) => r.length === 0)) {
-    throw new DGPoseError('E_EMPTY', 'a grid needs at least one cell per row', { argument: 'rows', expected: '>= 1 image per row', got: rows.map((r) => r.length) });
+    throw new DGPoseError('E_EMPTY', 'a grid needs at least one cell per row', {
+      argument: 'rows',
+      expected: '>= 1 image per row',
+      got: rows.map((r) => r.length),
+    });
   }
   const all = rows.flat();
   const cw = opts.cellWidth ?? Math.max(...all.map((i) => i.width));
@@ -105,15 +124,27 @@ export function tileImages(rows: readonly (readonly RgbImage[])[], opts: TileOpt
  * the pose's limbs (the skeleton's `limbs`, OpenPose colours) and joints drawn on top.
  * All images must have the same size (E_SHAPE otherwise).
  */
-export function drawSkeletonGrid(samples: readonly Pick<Sample, 'image' | 'pose'>[], opts: SkeletonGridOptions = {}): RgbImage {
-  if (samples.length === 0) throw new DGPoseError('E_EMPTY', 'drawSkeletonGrid needs at least one sample', { argument: 'samples', expected: '>= 1', got: 0 });
+export function drawSkeletonGrid(
+  samples: readonly Pick<Sample, 'image' | 'pose'>[],
+  opts: SkeletonGridOptions = {},
+): RgbImage {
+  if (samples.length === 0)
+    throw new DGPoseError('E_EMPTY', 'drawSkeletonGrid needs at least one sample', {
+      argument: 'samples',
+      expected: '>= 1',
+      got: 0,
+    });
   const cols = checkPositiveInt('cols', opts.cols ?? Math.ceil(Math.sqrt(samples.length)), A);
   const zoom = checkPositiveInt('zoom', opts.zoom ?? 1, A);
   const gap = opts.gap ?? 2;
   const { width: w, height: h } = samples[0].image;
   samples.forEach((s, k) => {
     if (s.image.width !== w || s.image.height !== h) {
-      throw new DGPoseError('E_SHAPE', 'drawSkeletonGrid: all images must have the same size', { argument: `samples[${k}].image`, expected: [h, w], got: [s.image.height, s.image.width] });
+      throw new DGPoseError('E_SHAPE', 'drawSkeletonGrid: all images must have the same size', {
+        argument: `samples[${k}].image`,
+        expected: [h, w],
+        got: [s.image.height, s.image.width],
+      });
     }
   });
   const cw = w * zoom;

@@ -74,7 +74,9 @@ function layoutError(what: string, found: string[], p: string): DGPoseError {
 }
 
 /** Subject, action, camera and frame of an mmpose H36M frame name like `S1_Directions_1.54138969_000001.jpg`. */
-export function parseH36MFileName(fileName: string): { subject: string; action?: string; camera?: string; frame?: number } | null {
+export function parseH36MFileName(
+  fileName: string,
+): { subject: string; action?: string; camera?: string; frame?: number } | null {
   const base = fileName.replace(/^.*[\\/]/, '');
   const m = /^(S\d+)_(.+?)(?:\.(\d+))?(?:_(\d+))?\.(jpe?g|png)$/i.exec(base);
   if (!m) return null;
@@ -92,27 +94,50 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
   const strict = opts.strict ?? true;
   const split = opts.split ?? 'train';
   if (split !== 'train' && split !== 'test') {
-    throw new DGPoseError('E_CONFIG', 'split must be "train" or "test"', { argument: 'split', expected: ['train', 'test'], got: split });
+    throw new DGPoseError('E_CONFIG', 'split must be "train" or "test"', {
+      argument: 'split',
+      expected: ['train', 'test'],
+      got: split,
+    });
   }
   const padding = opts.padding ?? 1;
   const kpMargin = opts.keypointMargin ?? 1.2;
-  for (const [k, v] of [['padding', padding], ['keypointMargin', kpMargin]] as const) {
-    if (!(Number.isFinite(v) && v > 0 && v <= 10)) throw new DGPoseError('E_CONFIG', `${k} must be in (0, 10]`, { argument: k, expected: '(0, 10]', got: v });
+  for (const [k, v] of [
+    ['padding', padding],
+    ['keypointMargin', kpMargin],
+  ] as const) {
+    if (!(Number.isFinite(v) && v > 0 && v <= 10))
+      throw new DGPoseError('E_CONFIG', `${k} must be in (0, 10]`, { argument: k, expected: '(0, 10]', got: v });
   }
   const size = parseSizeOption(opts.size ?? 256)!;
   const subjects = opts.subjects ? [...opts.subjects] : [...H36M_SUBJECTS[split]];
   if (!subjects.every((s) => /^S\d+$/.test(s))) {
-    throw new DGPoseError('E_CONFIG', 'subjects must look like "S1", "S11"', { argument: 'subjects', expected: 'S<k>', got: subjects });
+    throw new DGPoseError('E_CONFIG', 'subjects must look like "S1", "S11"', {
+      argument: 'subjects',
+      expected: 'S<k>',
+      got: subjects,
+    });
   }
   if (opts.root === undefined && opts.annFile === undefined) {
-    throw new DGPoseError('E_CONFIG', 'give root (mmpose data/h36m) or annFile', { argument: 'root', expected: 'root or annFile (+ imagesDir)', got: Object.keys(opts) });
+    throw new DGPoseError('E_CONFIG', 'give root (mmpose data/h36m) or annFile', {
+      argument: 'root',
+      expected: 'root or annFile (+ imagesDir)',
+      got: Object.keys(opts),
+    });
   }
   const root = opts.root === undefined ? undefined : path.resolve(opts.root);
   if (root !== undefined && !fs.existsSync(root)) throw layoutError('root folder not found', [], root);
   const annFile = path.resolve(opts.annFile ?? path.join(root!, 'annotation_body2d', `h36m_coco_${split}.json`));
   if (!isFile(annFile)) {
-    const near = root && fs.existsSync(path.join(root, 'annotation_body2d')) ? path.join(root, 'annotation_body2d') : (root ?? path.dirname(annFile));
-    throw layoutError(`annotation file not found: ${path.relative(root ?? path.dirname(annFile), annFile)}`, listDir(near), annFile);
+    const near =
+      root && fs.existsSync(path.join(root, 'annotation_body2d'))
+        ? path.join(root, 'annotation_body2d')
+        : (root ?? path.dirname(annFile));
+    throw layoutError(
+      `annotation file not found: ${path.relative(root ?? path.dirname(annFile), annFile)}`,
+      listDir(near),
+      annFile,
+    );
   }
   const imagesDir = path.resolve(opts.imagesDir ?? (root ? path.join(root, 'images') : path.dirname(annFile)));
   if (!fs.existsSync(imagesDir)) throw layoutError('images folder not found', root ? listDir(root) : [], imagesDir);
@@ -130,7 +155,11 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
     try {
       json = JSON.parse(text.replace(/([[,:]\s*)-?(NaN|Infinity)(?=\s*[,\]}])/g, '$1null'));
     } catch {
-      throw new DGPoseError('E_CSV', `${annName}: not valid JSON: ${(e as Error).message}`, { argument: annName, path: annFile, cause: e });
+      throw new DGPoseError('E_CSV', `${annName}: not valid JSON: ${(e as Error).message}`, {
+        argument: annName,
+        path: annFile,
+        cause: e,
+      });
     }
   }
   if (!json || !Array.isArray(json.images) || !Array.isArray(json.annotations)) {
@@ -173,18 +202,24 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
     };
     const im = images.get(ann?.image_id);
     if (!im) {
-      skip('annotation-malformed', `image_id ${String(ann?.image_id)} not in images`, () => malformed(`${where}: image_id ${String(ann?.image_id)} is not in "images"`));
+      skip('annotation-malformed', `image_id ${String(ann?.image_id)} not in images`, () =>
+        malformed(`${where}: image_id ${String(ann?.image_id)} is not in "images"`),
+      );
       continue;
     }
     const info = parseH36MFileName(im.file_name);
     if (!info) {
-      skip('no-subject', im.file_name, () => malformed(`${where}: cannot read the subject (S<k>_ prefix) of ${im.file_name}`));
+      skip('no-subject', im.file_name, () =>
+        malformed(`${where}: cannot read the subject (S<k>_ prefix) of ${im.file_name}`),
+      );
       continue;
     }
     if (!subjects.includes(info.subject)) continue; // another split: not a skip
     const kp = ann.keypoints;
     if (!Array.isArray(kp) || kp.length !== 17 * 3) {
-      skip('annotation-malformed', `keypoints length ${Array.isArray(kp) ? kp.length : typeof kp}`, () => malformed(`${where}: expected 51 keypoint values (17 x [x, y, v])`, Array.isArray(kp) ? kp.length : kp));
+      skip('annotation-malformed', `keypoints length ${Array.isArray(kp) ? kp.length : typeof kp}`, () =>
+        malformed(`${where}: expected 51 keypoint values (17 x [x, y, v])`, Array.isArray(kp) ? kp.length : kp),
+      );
       continue;
     }
     const keypoints: (Keypoint | null)[] = [];
@@ -193,7 +228,12 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
       const [x, y, v] = [num(kp[j * 3]), num(kp[j * 3 + 1]), num(kp[j * 3 + 2])];
       if ([x, y, v].some((n) => !Number.isFinite(n))) {
         if (strict) {
-          throw new DGPoseError('E_NAN', `${annName}: ${where}: joint ${j} of ${im.file_name} is not a finite number`, { argument: `${annName}:${where}`, expected: 'finite x, y, v', got: [kp[j * 3], kp[j * 3 + 1], kp[j * 3 + 2]], path: annFile });
+          throw new DGPoseError('E_NAN', `${annName}: ${where}: joint ${j} of ${im.file_name} is not a finite number`, {
+            argument: `${annName}:${where}`,
+            expected: 'finite x, y, v',
+            got: [kp[j * 3], kp[j * 3 + 1], kp[j * 3 + 2]],
+            path: annFile,
+          });
         }
         skips.add('joint-nan', `${annName}: ${where}: joint ${j}`);
         keypoints.push(null);
@@ -205,12 +245,16 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
       }
       if (!(x >= 0 && x <= im.width - 1 && y >= 0 && y <= im.height - 1)) {
         if (strict) {
-          throw new DGPoseError('E_CSV', `${annName}: ${where}: joint ${j} (x=${x}, y=${y}) is outside the ${im.width}x${im.height} frame ${im.file_name}`, {
-            argument: `${annName}:${where}`,
-            expected: { x: [0, im.width - 1], y: [0, im.height - 1] },
-            got: { x, y },
-            path: annFile,
-          });
+          throw new DGPoseError(
+            'E_CSV',
+            `${annName}: ${where}: joint ${j} (x=${x}, y=${y}) is outside the ${im.width}x${im.height} frame ${im.file_name}`,
+            {
+              argument: `${annName}:${where}`,
+              expected: { x: [0, im.width - 1], y: [0, im.height - 1] },
+              got: { x, y },
+              path: annFile,
+            },
+          );
         }
         skips.add('joint-out-of-range', `${annName}: ${where}: joint ${j} (x=${x}, y=${y})`);
         keypoints.push(null);
@@ -218,7 +262,14 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
       }
       keypoints.push({ x, y });
     }
-    const bbox = Array.isArray(ann.bbox) && ann.bbox.length === 4 && ann.bbox.every((n) => Number.isFinite(Number(n))) && Number(ann.bbox[2]) > 0 && Number(ann.bbox[3]) > 0 ? (ann.bbox as unknown[]).map(Number) : undefined;
+    const bbox =
+      Array.isArray(ann.bbox) &&
+      ann.bbox.length === 4 &&
+      ann.bbox.every((n) => Number.isFinite(Number(n))) &&
+      Number(ann.bbox[2]) > 0 &&
+      Number(ann.bbox[3]) > 0
+        ? (ann.bbox as unknown[]).map(Number)
+        : undefined;
     let cx: number;
     let cy: number;
     let side: number;
@@ -229,7 +280,9 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
     } else {
       const vis = keypoints.filter((k): k is Keypoint => k !== null);
       if (vis.length < 2) {
-        skip('no-person', `no bbox and ${vis.length} visible joints`, () => malformed(`${where}: no bbox and fewer than 2 visible joints, so no person crop`));
+        skip('no-person', `no bbox and ${vis.length} visible joints`, () =>
+          malformed(`${where}: no bbox and fewer than 2 visible joints, so no person crop`),
+        );
         continue;
       }
       const xs = vis.map((k) => k.x);
@@ -244,21 +297,43 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
     const file = locate(im.file_name, info.subject);
     if (!file) {
       if (strict) {
-        throw layoutError(`frame ${im.file_name} (${where}) not found (use strict: false to skip missing frames)`, listDir(imagesDir), imagesDir);
+        throw layoutError(
+          `frame ${im.file_name} (${where}) not found (use strict: false to skip missing frames)`,
+          listDir(imagesDir),
+          imagesDir,
+        );
       }
       skips.add('image-missing', path.join(imagesDir, im.file_name));
       continue;
     }
     // Keypoints in the output image; a joint outside the crop (only with padding < 1 or a tight bbox) is
     // not in the image: missing, and counted.
-    const t = { left: crop.left, top: crop.top, scaleX: size[1] / crop.width, scaleY: size[0] / crop.height, width: size[1], height: size[0] };
+    const t = {
+      left: crop.left,
+      top: crop.top,
+      scaleX: size[1] / crop.width,
+      scaleY: size[0] / crop.height,
+      width: size[1],
+      height: size[0],
+    };
     const mapped = transformPose({ skeleton: 'h36m17', keypoints }, t).keypoints.map((k, j) => {
       if (k === null) return null;
       if (k.x > -0.5 && k.x < size[1] - 0.5 && k.y > -0.5 && k.y < size[0] - 0.5) return k;
       skips.add('joint-outside-crop', `${annName}: ${where}: joint ${j}`);
       return null;
     });
-    entries.push({ file, fileName: im.file_name, subject: info.subject, width: im.width, height: im.height, annIndex: a, annId: ann.id, keypoints: mapped, crop, bbox });
+    entries.push({
+      file,
+      fileName: im.file_name,
+      subject: info.subject,
+      width: im.width,
+      height: im.height,
+      annIndex: a,
+      annId: ann.id,
+      keypoints: mapped,
+      crop,
+      bbox,
+    });
   }
 
   const perImage = new Map<string, number>();
@@ -278,12 +353,16 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
       const e = entries[i];
       const { image, sourceWidth, sourceHeight } = await loadImage(e.file, { crop: e.crop, size });
       if (sourceWidth !== e.width || sourceHeight !== e.height) {
-        throw new DGPoseError('E_DATASET_LAYOUT', `frame size differs from the annotation's, so its keypoints do not apply`, {
-          argument: 'image',
-          expected: `${e.width}x${e.height}`,
-          got: `${sourceWidth}x${sourceHeight}`,
-          path: e.file,
-        });
+        throw new DGPoseError(
+          'E_DATASET_LAYOUT',
+          `frame size differs from the annotation's, so its keypoints do not apply`,
+          {
+            argument: 'image',
+            expected: `${e.width}x${e.height}`,
+            got: `${sourceWidth}x${sourceHeight}`,
+            path: e.file,
+          },
+        );
       }
       let pose: Pose = { skeleton: 'h36m17', keypoints: e.keypoints.map((k) => (k ? { ...k } : null)) };
       if (opts.toCoco18) pose = convertPose(pose, 'coco18');
@@ -294,7 +373,15 @@ export async function openH36M(opts: H36MOptions = {}): Promise<H36MSource> {
         identity: e.subject,
         image,
         pose,
-        meta: { path: e.file, subject: e.subject, action: info.action, camera: info.camera, frame: info.frame, bbox: e.bbox, crop: { ...e.crop } },
+        meta: {
+          path: e.file,
+          subject: e.subject,
+          action: info.action,
+          camera: info.camera,
+          frame: info.frame,
+          bbox: e.bbox,
+          crop: { ...e.crop },
+        },
       };
     },
   };

@@ -58,7 +58,12 @@ async function readFileOrThrow(path: string): Promise<Buffer> {
   try {
     return await fs.promises.readFile(path);
   } catch (e) {
-    throw new DGPoseError('E_IO', `cannot read image file`, { argument: 'image', path, cause: e, got: (e as NodeJS.ErrnoException).code });
+    throw new DGPoseError('E_IO', `cannot read image file`, {
+      argument: 'image',
+      path,
+      cause: e,
+      got: (e as NodeJS.ErrnoException).code,
+    });
   }
 }
 
@@ -75,12 +80,16 @@ export function loadSharp(): Promise<SharpFactory> {
     (m) => m.default,
     (e: unknown) => {
       sharpModule = null;
-      throw new DGPoseError('E_DEPENDENCY', 'reading or writing image files needs sharp, an optional peer of @dgpose/datasets: run `npm i sharp`', {
-        argument: 'sharp',
-        expected: 'the sharp package installed',
-        got: e instanceof Error ? e.message : String(e),
-        cause: e,
-      });
+      throw new DGPoseError(
+        'E_DEPENDENCY',
+        'reading or writing image files needs sharp, an optional peer of @dgpose/datasets: run `npm i sharp`',
+        {
+          argument: 'sharp',
+          expected: 'the sharp package installed',
+          got: e instanceof Error ? e.message : String(e),
+          cause: e,
+        },
+      );
     },
   );
   return sharpModule;
@@ -97,7 +106,12 @@ async function toRgb(pipeline: Sharp, path: string): Promise<RgbImage> {
   const { data, info } = out;
   const n = info.width * info.height;
   if (info.channels === 3) {
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      channels: 3,
+    };
   }
   const rgb = new Uint8Array(n * 3);
   const c = info.channels;
@@ -113,11 +127,19 @@ async function toRgb(pipeline: Sharp, path: string): Promise<RgbImage> {
 function checkBox(crop: CropBox): void {
   for (const k of ['left', 'top', 'width', 'height'] as const) {
     if (!Number.isInteger(crop[k])) {
-      throw new DGPoseError('E_ARG', `crop.${k} must be an integer`, { argument: `crop.${k}`, expected: 'integer', got: crop[k] });
+      throw new DGPoseError('E_ARG', `crop.${k} must be an integer`, {
+        argument: `crop.${k}`,
+        expected: 'integer',
+        got: crop[k],
+      });
     }
   }
   if (crop.width < 1 || crop.height < 1) {
-    throw new DGPoseError('E_ARG', 'crop must be at least 1x1', { argument: 'crop', expected: 'width, height >= 1', got: crop });
+    throw new DGPoseError('E_ARG', 'crop must be at least 1x1', {
+      argument: 'crop',
+      expected: 'width, height >= 1',
+      got: crop,
+    });
   }
 }
 
@@ -126,7 +148,11 @@ const MAX_SIDE = 8192;
 
 function checkSize(size: readonly [number, number]): void {
   if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_SIDE)) {
-    throw new DGPoseError('E_ARG', `size must be [height, width] with integers in 1..${MAX_SIDE}`, { argument: 'size', expected: '[h, w]', got: size });
+    throw new DGPoseError('E_ARG', `size must be [height, width] with integers in 1..${MAX_SIDE}`, {
+      argument: 'size',
+      expected: '[h, w]',
+      got: size,
+    });
   }
 }
 
@@ -174,7 +200,11 @@ function jpegEnd(b: Buffer): number | string {
     i += 2 + len;
     if (marker !== 0xda) continue;
     // Start of scan: entropy-coded data up to the next marker that is not a stuffed byte or a restart.
-    while (i + 1 < b.length && !(b[i] === 0xff && b[i + 1] !== 0x00 && b[i + 1] !== 0xff && !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7))) i++;
+    while (
+      i + 1 < b.length &&
+      !(b[i] === 0xff && b[i + 1] !== 0x00 && b[i + 1] !== 0xff && !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7))
+    )
+      i++;
   }
   return 'truncated JPEG (no end-of-image marker)';
 }
@@ -226,7 +256,12 @@ export async function loadImage(path: string, opts: LoadImageOptions = {}): Prom
   if (sw < 1 || sh < 1) throw corrupt(path, new Error('image has no size'));
   if (opts.crop === undefined && opts.size === undefined && (sw > MAX_SIDE || sh > MAX_SIDE)) {
     // Without crop or size the output is the whole image: its header, not an argument, is at fault.
-    throw corrupt(path, new Error(`image is ${sw}x${sh}, larger than the ${MAX_SIDE} px a side returned without a resize (pass size; or the header is corrupt)`));
+    throw corrupt(
+      path,
+      new Error(
+        `image is ${sw}x${sh}, larger than the ${MAX_SIDE} px a side returned without a resize (pass size; or the header is corrupt)`,
+      ),
+    );
   }
   const crop = opts.crop ?? { left: 0, top: 0, width: sw, height: sh };
   checkBox(crop);
@@ -257,7 +292,14 @@ export async function loadImage(path: string, opts: LoadImageOptions = {}): Prom
   }
   return {
     image,
-    transform: { left: crop.left, top: crop.top, scaleX: ow / crop.width, scaleY: oh / crop.height, width: ow, height: oh },
+    transform: {
+      left: crop.left,
+      top: crop.top,
+      scaleX: ow / crop.width,
+      scaleY: oh / crop.height,
+      width: ow,
+      height: oh,
+    },
     sourceWidth: sw,
     sourceHeight: sh,
   };
@@ -288,10 +330,16 @@ export function transformPose(pose: Pose, t: PixelTransform): Pose {
 }
 
 /** Parses the `size` option of the loaders: a number (square) or `[height, width]`. */
-export function parseSizeOption(size: number | readonly [number, number] | undefined, argument = 'size'): [number, number] | undefined {
+export function parseSizeOption(
+  size: number | readonly [number, number] | undefined,
+  argument = 'size',
+): [number, number] | undefined {
   if (size === undefined) return undefined;
   const s: [number, number] = typeof size === 'number' ? [size, size] : [size[0], size[1]];
-  if (!(typeof size === 'number' || (Array.isArray(size) && size.length === 2)) || !s.every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)) {
+  if (
+    !(typeof size === 'number' || (Array.isArray(size) && size.length === 2)) ||
+    !s.every((v) => Number.isInteger(v) && v >= 1 && v <= 8192)
+  ) {
     throw new DGPoseError('E_CONFIG', `${argument} must be a positive integer or [height, width]`, {
       argument,
       expected: 'integer in 1..8192 or [h, w]',

@@ -17,7 +17,14 @@ export type {
 export { drawSkeletonGrid, tileImages } from './grid';
 export type { SkeletonGridOptions, TileOptions } from './grid';
 // Batching (engineer datasets-synthetic)
-export { createBatcher, createPairBatcher, validateBatcherConfig, batchToTensors, labelledMask, DEFAULT_BATCHER_CONFIG } from './batcher';
+export {
+  createBatcher,
+  createPairBatcher,
+  validateBatcherConfig,
+  batchToTensors,
+  labelledMask,
+  DEFAULT_BATCHER_CONFIG,
+} from './batcher';
 export type {
   Batcher,
   BatcherConfig,

@@ -6,7 +6,10 @@ import { createStream, resumeCursor } from './batch-stream';
 import { bad, type ArrayBatch, type BatcherConfig, type TensorBatch, validateBatcherConfig } from './batcher-config';
 
 /** Configuration of {@link createPairBatcher}: the batcher's fields that make sense for pairs. */
-export type PairBatcherConfig = Pick<BatcherConfig, 'batchSize' | 'seed' | 'shuffle' | 'flip' | 'heatmaps' | 'prefetch' | 'dropLast'>;
+export type PairBatcherConfig = Pick<
+  BatcherConfig,
+  'batchSize' | 'seed' | 'shuffle' | 'flip' | 'heatmaps' | 'prefetch' | 'dropLast'
+>;
 
 /** Options of {@link createPairBatcher}. */
 export interface PairBatcherOptions extends Partial<PairBatcherConfig> {
@@ -63,7 +66,8 @@ export interface PairBatcher {
 export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
   if (typeof opts !== 'object' || opts === null) bad('options', 'an object', opts);
   const { source, pairs: given, state: resume, ...rest } = opts;
-  if (!source || typeof source.get !== 'function' || !Number.isInteger(source.size)) bad('source', 'a SampleSource', source);
+  if (!source || typeof source.get !== 'function' || !Number.isInteger(source.size))
+    bad('source', 'a SampleSource', source);
   for (const k of ['supervision', 'subset', 'hideUnlabelled']) if (k in rest) bad(k, 'not a pair batcher option', k);
   const full = validateBatcherConfig(rest);
   const cfg: PairBatcherConfig = {
@@ -76,7 +80,8 @@ export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
     dropLast: full.dropLast,
   };
   const pairs = given ?? (typeof source.pairs === 'function' ? source.pairs() : undefined);
-  if (!Array.isArray(pairs) || pairs.length === 0) bad('pairs', 'a non-empty list of [from, to] indices (or a source with pairs())', pairs);
+  if (!Array.isArray(pairs) || pairs.length === 0)
+    bad('pairs', 'a non-empty list of [from, to] indices (or a source with pairs())', pairs);
   const N = source.size;
   pairs.forEach((p, k) => {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((i) => Number.isInteger(i) && i >= 0 && i < N)) {
@@ -84,13 +89,22 @@ export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
     }
   });
   const M = pairs.length;
-  if (cfg.dropLast && M < cfg.batchSize) bad('batchSize', `<= ${M} (the number of pairs) when dropLast is true`, cfg.batchSize);
+  if (cfg.dropLast && M < cfg.batchSize)
+    bad('batchSize', `<= ${M} (the number of pairs) when dropLast is true`, cfg.batchSize);
   const ctx = makeContext(source, cfg.heatmaps, false);
   const epochLength = (cfg.dropLast ? Math.floor(M / cfg.batchSize) : Math.ceil(M / cfg.batchSize)) * cfg.batchSize;
   const start =
     resume === undefined
       ? { epoch: 0, position: 0, step: 0 }
-      : resumeCursor(resume, [['seed', cfg.seed], ['pairCount', M], ['batchSize', cfg.batchSize]], epochLength);
+      : resumeCursor(
+          resume,
+          [
+            ['seed', cfg.seed],
+            ['pairCount', M],
+            ['batchSize', cfg.batchSize],
+          ],
+          epochLength,
+        );
   const one = (): number => 1;
   const stream = createStream<PairArrayBatch>({
     M,
@@ -102,8 +116,22 @@ export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
     prefetch: cfg.prefetch,
     start,
     build: async (items, flips, at) => {
-      const from = await buildBatch(ctx, items.map((k) => pairs[k][0]), flips, one, at.epoch, at.step);
-      const to = await buildBatch(ctx, items.map((k) => pairs[k][1]), flips, one, at.epoch, at.step);
+      const from = await buildBatch(
+        ctx,
+        items.map((k) => pairs[k][0]),
+        flips,
+        one,
+        at.epoch,
+        at.step,
+      );
+      const to = await buildBatch(
+        ctx,
+        items.map((k) => pairs[k][1]),
+        flips,
+        one,
+        at.epoch,
+        at.step,
+      );
       return { from, to, epoch: at.epoch, step: at.step };
     },
   });
@@ -126,7 +154,15 @@ export function createPairBatcher(opts: PairBatcherOptions): PairBatcher {
     },
     state: () => {
       const c = stream.cursor();
-      return { version: 1, seed: cfg.seed, pairCount: M, batchSize: cfg.batchSize, epoch: c.epoch, position: c.position, step: c.step };
+      return {
+        version: 1,
+        seed: cfg.seed,
+        pairCount: M,
+        batchSize: cfg.batchSize,
+        epoch: c.epoch,
+        position: c.position,
+        step: c.step,
+      };
     },
     close: stream.close,
   };

@@ -44,7 +44,11 @@ export function gaussianHeatmapsInto(
   sigma: number,
 ): void {
   if (!(Number.isFinite(sigma) && sigma > 0)) {
-    throw new DGPoseError('E_ARG', 'heatmap sigma must be a finite number > 0 (pixels)', { argument: 'sigma', expected: '> 0', got: sigma });
+    throw new DGPoseError('E_ARG', 'heatmap sigma must be a finite number > 0 (pixels)', {
+      argument: 'sigma',
+      expected: '> 0',
+      got: sigma,
+    });
   }
   const J = visible.length;
   const k = -1 / (2 * sigma * sigma);
@@ -70,7 +74,13 @@ export function gaussianHeatmapsInto(
 /**
  * Mirrors an HWC image in place (x -> W-1-x), `channels` values per pixel, starting at `offset`.
  */
-export function flipImageInPlace(data: Float32Array | Uint8Array, offset: number, width: number, height: number, channels: number): void {
+export function flipImageInPlace(
+  data: Float32Array | Uint8Array,
+  offset: number,
+  width: number,
+  height: number,
+  channels: number,
+): void {
   for (let y = 0; y < height; y++) {
     const row = offset + y * width * channels;
     for (let a = 0, b = width - 1; a < b; a++, b--) {

@@ -1,6 +1,12 @@
 import { type Keypoint, type Pose, createRng } from '@dgpose/core';
 import { expectDGPoseError } from '@dgpose/test-utils';
-import { PLAUSIBILITY_THRESHOLDS, POSE_FAMILIES, createSyntheticDataset, plausibleFraction, posePlausibility } from './index';
+import {
+  PLAUSIBILITY_THRESHOLDS,
+  POSE_FAMILIES,
+  createSyntheticDataset,
+  plausibleFraction,
+  posePlausibility,
+} from './index';
 
 type Kp = { x: number; y: number };
 const pose = (kps: (Kp | null)[]): Pose => ({ skeleton: 'coco18', keypoints: kps });
@@ -9,11 +15,29 @@ const copy = (p: Pose): (Kp | null)[] => p.keypoints.map((k) => (k ? { x: k.x, y
 // Ground truth: several seeds, all families (the default mix, and each family alone), two sizes, crops on.
 const gtSets: { name: string; poses: Pose[] }[] = [];
 for (const seed of [0, 1, 2, 3, 4]) {
-  const ds = createSyntheticDataset({ seed, size: seed % 2 ? 128 : 64, identities: 40, posesPerIdentity: 8, split: 'all', cropProbability: 0.5 });
-  gtSets.push({ name: `seed ${seed}, all families`, poses: Array.from({ length: ds.size }, (_, i) => ds.getSync(i).pose) });
+  const ds = createSyntheticDataset({
+    seed,
+    size: seed % 2 ? 128 : 64,
+    identities: 40,
+    posesPerIdentity: 8,
+    split: 'all',
+    cropProbability: 0.5,
+  });
+  gtSets.push({
+    name: `seed ${seed}, all families`,
+    poses: Array.from({ length: ds.size }, (_, i) => ds.getSync(i).pose),
+  });
 }
 for (const family of POSE_FAMILIES) {
-  const ds = createSyntheticDataset({ seed: 9, size: 64, identities: 20, posesPerIdentity: 5, split: 'all', families: [family], cropProbability: 0.5 });
+  const ds = createSyntheticDataset({
+    seed: 9,
+    size: 64,
+    identities: 20,
+    posesPerIdentity: 5,
+    split: 'all',
+    families: [family],
+    cropProbability: 0.5,
+  });
   gtSets.push({ name: family, poses: Array.from({ length: ds.size }, (_, i) => ds.getSync(i).pose) });
 }
 const allGt = gtSets.flatMap((s) => s.poses);
@@ -26,7 +50,8 @@ describe('posePlausibility on ground truth', () => {
     expect(cropped).toBeGreaterThan(100); // tight crops really drop joints, and those poses are judged too
     for (const { name, poses } of gtSets) {
       const r = plausibleFraction(poses);
-      if (r.fraction < 0.99) throw new Error(`${name}: ${r.fraction} plausible, failures ${JSON.stringify(r.failures)}`);
+      if (r.fraction < 0.99)
+        throw new Error(`${name}: ${r.fraction} plausible, failures ${JSON.stringify(r.failures)}`);
     }
     const all = plausibleFraction(allGt);
     expect(all.total).toBe(2200);
@@ -68,7 +93,9 @@ describe('posePlausibility on broken poses', () => {
   const rng = createRng(17);
 
   it('random coordinates fail (all of 1,000)', () => {
-    const random = Array.from({ length: 1000 }, () => pose(Array.from({ length: 18 }, () => ({ x: rng.next() * 64, y: rng.next() * 64 }))));
+    const random = Array.from({ length: 1000 }, () =>
+      pose(Array.from({ length: 18 }, () => ({ x: rng.next() * 64, y: rng.next() * 64 }))),
+    );
     expect(plausibleFraction(random).plausible).toBe(0);
   });
 
@@ -110,7 +137,15 @@ describe('posePlausibility on broken poses', () => {
       if (r.fraction > allowed) throw new Error(`${name} stretched 2x: ${r.fraction} plausible > ${allowed}`);
     }
     // a standing pose facing the camera: every stretched limb bone fails, naming the bone
-    const ds = createSyntheticDataset({ seed: 2, size: 64, identities: 10, posesPerIdentity: 4, split: 'all', families: ['standing'], cropProbability: 0 });
+    const ds = createSyntheticDataset({
+      seed: 2,
+      size: 64,
+      identities: 10,
+      posesPerIdentity: 4,
+      split: 'all',
+      families: ['standing'],
+      cropProbability: 0,
+    });
     const standing = ds.getSync(0).pose;
     expect(posePlausibility(standing).plausible).toBe(true);
     const r = posePlausibility(stretch(standing, 9, 10, []));
@@ -134,7 +169,12 @@ describe('posePlausibility on broken poses', () => {
     }
     const sd = Array.from(sq, (v, i) => Math.sqrt(v - mean[i] * mean[i]));
     const samples = Array.from({ length: 1000 }, () =>
-      pose(Array.from({ length: 18 }, (_, j) => ({ x: mean[2 * j] + sd[2 * j] * rng.normal(), y: mean[2 * j + 1] + sd[2 * j + 1] * rng.normal() }))),
+      pose(
+        Array.from({ length: 18 }, (_, j) => ({
+          x: mean[2 * j] + sd[2 * j] * rng.normal(),
+          y: mean[2 * j + 1] + sd[2 * j + 1] * rng.normal(),
+        })),
+      ),
     );
     const r = plausibleFraction(samples);
     expect(r.plausible).toBe(0);

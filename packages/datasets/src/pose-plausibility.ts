@@ -169,7 +169,17 @@ const L_EYE = 15;
 const R_EAR = 16;
 const L_EAR = 17;
 
-type BoneKey = 'neckShoulder' | 'upperArm' | 'forearm' | 'thigh' | 'shin' | 'neckNose' | 'noseEye' | 'eyeEar' | 'shoulderWidth' | 'hipWidth';
+type BoneKey =
+  | 'neckShoulder'
+  | 'upperArm'
+  | 'forearm'
+  | 'thigh'
+  | 'shin'
+  | 'neckNose'
+  | 'noseEye'
+  | 'eyeEar'
+  | 'shoulderWidth'
+  | 'hipWidth';
 const BONES: ReadonlyArray<readonly [string, number, number, BoneKey]> = [
   ['r_neck_shoulder', NECK, R_SH, 'neckShoulder'],
   ['l_neck_shoulder', NECK, L_SH, 'neckShoulder'],
@@ -201,12 +211,21 @@ const f2 = (v: number): string => v.toFixed(2);
 
 function checkThresholds(t: Partial<PlausibilityThresholds> | undefined): PlausibilityThresholds {
   if (t === undefined) return PLAUSIBILITY_THRESHOLDS;
-  if (typeof t !== 'object' || t === null) throw new DGPoseError('E_ARG', 'thresholds must be an object', { argument: 'thresholds', got: t });
+  if (typeof t !== 'object' || t === null)
+    throw new DGPoseError('E_ARG', 'thresholds must be an object', { argument: 'thresholds', got: t });
   for (const [k, v] of Object.entries(t)) {
     if (!(k in PLAUSIBILITY_THRESHOLDS)) {
-      throw new DGPoseError('E_ARG', `unknown plausibility threshold ${k}`, { argument: `thresholds.${k}`, expected: Object.keys(PLAUSIBILITY_THRESHOLDS), got: k });
+      throw new DGPoseError('E_ARG', `unknown plausibility threshold ${k}`, {
+        argument: `thresholds.${k}`,
+        expected: Object.keys(PLAUSIBILITY_THRESHOLDS),
+        got: k,
+      });
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new DGPoseError('E_ARG', `thresholds.${k} must be a finite number`, { argument: `thresholds.${k}`, got: v });
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new DGPoseError('E_ARG', `thresholds.${k} must be a finite number`, {
+        argument: `thresholds.${k}`,
+        got: v,
+      });
   }
   return { ...PLAUSIBILITY_THRESHOLDS, ...t };
 }
@@ -228,17 +247,29 @@ export function posePlausibility(pose: Pose, opts: PosePlausibilityOptions = {})
 }
 
 function checkOptions(opts: PosePlausibilityOptions): { requireScale: boolean; th: PlausibilityThresholds } {
-  if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
+  if (opts === null || typeof opts !== 'object')
+    throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
   if (opts.requireScale !== undefined && typeof opts.requireScale !== 'boolean') {
-    throw new DGPoseError('E_ARG', 'requireScale must be a boolean', { argument: 'requireScale', got: opts.requireScale });
+    throw new DGPoseError('E_ARG', 'requireScale must be a boolean', {
+      argument: 'requireScale',
+      got: opts.requireScale,
+    });
   }
   return { requireScale: opts.requireScale === true, th: checkThresholds(opts.thresholds) };
 }
 
-function judge(pose: Pose, opts: { requireScale: boolean; th: PlausibilityThresholds }, argument: string): PosePlausibilityResult {
+function judge(
+  pose: Pose,
+  opts: { requireScale: boolean; th: PlausibilityThresholds },
+  argument: string,
+): PosePlausibilityResult {
   validatePose(pose, argument);
   if (pose.skeleton !== 'coco18') {
-    throw new DGPoseError('E_SKELETON', 'posePlausibility judges COCO-18 poses (convert with convertPose)', { argument: `${argument}.skeleton`, expected: 'coco18', got: pose.skeleton });
+    throw new DGPoseError('E_SKELETON', 'posePlausibility judges COCO-18 poses (convert with convertPose)', {
+      argument: `${argument}.skeleton`,
+      expected: 'coco18',
+      got: pose.skeleton,
+    });
   }
   const th = opts.th;
   const k = pose.keypoints;
@@ -253,7 +284,14 @@ function judge(pose: Pose, opts: { requireScale: boolean; th: PlausibilityThresh
       reasons.push(reason());
     }
   };
-  const done = (torso: number | null): PosePlausibilityResult => ({ plausible: failed.length === 0, reasons, failed, checked, skipped, torso });
+  const done = (torso: number | null): PosePlausibilityResult => ({
+    plausible: failed.length === 0,
+    reasons,
+    failed,
+    checked,
+    skipped,
+    torso,
+  });
 
   // the scale T: neck height (or the shoulders' mean, corrected by the shoulder drop) to hip height
   const neck = k[NECK];
@@ -264,7 +302,8 @@ function judge(pose: Pose, opts: { requireScale: boolean; th: PlausibilityThresh
   // every check is relative to T: torsoUpright, 17 bones, tilt, hips level, 2 midpoints, head + 2 eyes,
   // 2 shoulders, 3 per leg
   if (neckRef === null || hipsPresent.length === 0) {
-    if (opts.requireScale) run('scale', false, () => 'no scale: the torso needs the neck (or both shoulders) and a hip');
+    if (opts.requireScale)
+      run('scale', false, () => 'no scale: the torso needs the neck (or both shoulders) and a hip');
     skipped += ALL_CHECKS;
     return done(null);
   }
@@ -289,7 +328,9 @@ function judge(pose: Pose, opts: { requireScale: boolean; th: PlausibilityThresh
     const len = dist(pa, pb);
     const lo = key === 'neckNose' ? th.neckNoseMin : 0;
     run('boneLength', len <= th[key] * T && len >= lo * T, () =>
-      len > th[key] * T ? `${name} too long: ${rel(len)} > ${f2(th[key])}·T` : `${name} too short: ${rel(len)} < ${f2(lo)}·T`,
+      len > th[key] * T
+        ? `${name} too long: ${rel(len)} > ${f2(th[key])}·T`
+        : `${name} too short: ${rel(len)} < ${f2(lo)}·T`,
     );
   }
 
@@ -299,58 +340,104 @@ function judge(pose: Pose, opts: { requireScale: boolean; th: PlausibilityThresh
     const dx = Math.abs(neckRef.x - mx);
     run('torsoTilt', dx <= th.torsoTilt * T, () => `torso tilted: ${rel(dx)} sideways > ${f2(th.torsoTilt)}·T`);
     const dy = Math.abs((k[R_HIP] as Keypoint).y - (k[L_HIP] as Keypoint).y);
-    run('hipsLevel', dy <= th.hipsLevel * T, () => `hips not level: ${rel(dy)} apart vertically > ${f2(th.hipsLevel)}·T`);
+    run(
+      'hipsLevel',
+      dy <= th.hipsLevel * T,
+      () => `hips not level: ${rel(dy)} apart vertically > ${f2(th.hipsLevel)}·T`,
+    );
   } else skipped += 2;
 
   // symmetry kept by the projection: midpoints
   if (neck && rSh && lSh) {
     const d = dist(neck, mid(rSh, lSh));
-    run('neckCentred', d <= th.neckCentred * T, () => `neck off the shoulders' midpoint by ${rel(d)} > ${f2(th.neckCentred)}·T`);
+    run(
+      'neckCentred',
+      d <= th.neckCentred * T,
+      () => `neck off the shoulders' midpoint by ${rel(d)} > ${f2(th.neckCentred)}·T`,
+    );
   } else skipped++;
   const nose = k[NOSE];
   const rEye = k[R_EYE];
   const lEye = k[L_EYE];
   if (nose && rEye && lEye) {
     const d = dist(nose, mid(rEye, lEye));
-    run('noseCentred', d <= th.noseCentred * T, () => `nose off the eyes' midpoint by ${rel(d)} > ${f2(th.noseCentred)}·T`);
+    run(
+      'noseCentred',
+      d <= th.noseCentred * T,
+      () => `nose off the eyes' midpoint by ${rel(d)} > ${f2(th.noseCentred)}·T`,
+    );
   } else skipped++;
 
   // joint limits visible in 2D (y grows downwards)
   if (nose) {
     const up = neckY - nose.y;
-    run('headAboveNeck', up >= th.headAboveNeck * T, () => `head not above the neck: nose ${rel(up)} above it < ${f2(th.headAboveNeck)}·T`);
-    for (const [side, eye] of [['r', rEye], ['l', lEye]] as const) {
+    run(
+      'headAboveNeck',
+      up >= th.headAboveNeck * T,
+      () => `head not above the neck: nose ${rel(up)} above it < ${f2(th.headAboveNeck)}·T`,
+    );
+    for (const [side, eye] of [
+      ['r', rEye],
+      ['l', lEye],
+    ] as const) {
       if (!eye) {
         skipped++;
         continue;
       }
       const e = nose.y - eye.y;
-      run('eyesAboveNose', e >= th.eyesAboveNose * T, () => `${side}_eye below the nose: ${rel(e)} < ${f2(th.eyesAboveNose)}·T`);
+      run(
+        'eyesAboveNose',
+        e >= th.eyesAboveNose * T,
+        () => `${side}_eye below the nose: ${rel(e)} < ${f2(th.eyesAboveNose)}·T`,
+      );
     }
   } else skipped += 3;
-  for (const [side, sh] of [['r', rSh], ['l', lSh]] as const) {
+  for (const [side, sh] of [
+    ['r', rSh],
+    ['l', lSh],
+  ] as const) {
     if (!sh) {
       skipped++;
       continue;
     }
     const d = sh.y - neckY;
-    run('shoulderLevel', d >= th.shoulderLevelMin * T && d <= th.shoulderLevelMax * T, () => `${side}_shoulder ${rel(d)} below the neck, outside [${f2(th.shoulderLevelMin)}, ${f2(th.shoulderLevelMax)}]·T`);
+    run(
+      'shoulderLevel',
+      d >= th.shoulderLevelMin * T && d <= th.shoulderLevelMax * T,
+      () =>
+        `${side}_shoulder ${rel(d)} below the neck, outside [${f2(th.shoulderLevelMin)}, ${f2(th.shoulderLevelMax)}]·T`,
+    );
   }
-  for (const [side, hi, kn, an] of [['r', R_HIP, R_KN, R_AN], ['l', L_HIP, L_KN, L_AN]] as const) {
+  for (const [side, hi, kn, an] of [
+    ['r', R_HIP, R_KN, R_AN],
+    ['l', L_HIP, L_KN, L_AN],
+  ] as const) {
     const h = k[hi];
     const q = k[kn];
     const a = k[an];
     if (h && q) {
       const d = q.y - h.y;
-      run('kneeBelowHip', d >= th.kneeBelowHip * T, () => `${side}_knee lifted above the hip: ${rel(d)} < ${f2(th.kneeBelowHip)}·T`);
+      run(
+        'kneeBelowHip',
+        d >= th.kneeBelowHip * T,
+        () => `${side}_knee lifted above the hip: ${rel(d)} < ${f2(th.kneeBelowHip)}·T`,
+      );
     } else skipped++;
     if (q && a) {
       const d = a.y - q.y;
-      run('ankleBelowKnee', d >= th.ankleBelowKnee * T, () => `${side}_ankle above the knee: ${rel(d)} < ${f2(th.ankleBelowKnee)}·T`);
+      run(
+        'ankleBelowKnee',
+        d >= th.ankleBelowKnee * T,
+        () => `${side}_ankle above the knee: ${rel(d)} < ${f2(th.ankleBelowKnee)}·T`,
+      );
     } else skipped++;
     if (h && a) {
       const d = a.y - h.y;
-      run('ankleBelowHip', d >= th.ankleBelowHip * T, () => `${side}_ankle too high: ${rel(d)} below the hip < ${f2(th.ankleBelowHip)}·T`);
+      run(
+        'ankleBelowHip',
+        d >= th.ankleBelowHip * T,
+        () => `${side}_ankle too high: ${rel(d)} below the hip < ${f2(th.ankleBelowHip)}·T`,
+      );
     } else skipped++;
   }
   return done(T);
@@ -368,7 +455,8 @@ export interface PlausibleFractionResult {
 
 /** The fraction of `poses` that {@link posePlausibility} judges plausible, and which checks failed how often. */
 export function plausibleFraction(poses: readonly Pose[], opts: PosePlausibilityOptions = {}): PlausibleFractionResult {
-  if (!Array.isArray(poses)) throw new DGPoseError('E_ARG', 'poses must be an array of poses', { argument: 'poses', got: typeof poses });
+  if (!Array.isArray(poses))
+    throw new DGPoseError('E_ARG', 'poses must be an array of poses', { argument: 'poses', got: typeof poses });
   const o = checkOptions(opts);
   let plausible = 0;
   const failures: Partial<Record<PlausibilityCheck, number>> = {};

@@ -244,15 +244,13 @@ export function forwardKinematics(p: PoseParams, shape: BodyShape): Body3D {
   const headRy = SEG.headRy * hs;
   const headRx = SEG.headRx * hs;
   const headCentre = add(add(neck, mulMV(Rt, [0, SEG.neck, 0])), mulMV(Rh, [0, headRy * 0.85, 0.008]));
-  const hp = (x: number, y: number, z: number): Vec3 => add(headCentre, mulMV(Rh, [x * headRx, y * headRy, z * headRx]));
+  const hp = (x: number, y: number, z: number): Vec3 =>
+    add(headCentre, mulMV(Rh, [x * headRx, y * headRy, z * headRx]));
   const nose = hp(0, -0.12, 1.12);
   const eyes = [hp(-0.36, 0.12, 0.93), hp(0.36, 0.12, 0.93)];
   const ears = [hp(-1.0, 0.0, -0.08), hp(1.0, 0.0, -0.08)];
   const waistY = 0.06;
-  const waist: [Vec3, Vec3] = [
-    mulMV(Rt, [-(hipHalf + 0.012), waistY, 0]),
-    mulMV(Rt, [hipHalf + 0.012, waistY, 0]),
-  ];
+  const waist: [Vec3, Vec3] = [mulMV(Rt, [-(hipHalf + 0.012), waistY, 0]), mulMV(Rt, [hipHalf + 0.012, waistY, 0])];
 
   // COCO-18, OpenPose order
   const joints: Vec3[] = [

@@ -81,7 +81,16 @@ function blend(cv: Canvas, i: number, c: RGB, shade: number, a: number): void {
  * Fills a tapered capsule from (ax, ay) with radius ra to (bx, by) with radius rb: the convex hull
  * of the two discs (Inigo Quilez's "uneven capsule" distance). Shading treats it as a cylinder.
  */
-export function fillCapsule(cv: Canvas, ax: number, ay: number, bx: number, by: number, ra: number, rb: number, paint: Paint): void {
+export function fillCapsule(
+  cv: Canvas,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  ra: number,
+  rb: number,
+  paint: Paint,
+): void {
   const W = cv.width;
   const H = cv.height;
   let dx = bx - ax;
@@ -269,9 +278,12 @@ export function shadowEllipse(cv: Canvas, cx: number, cy: number, rx: number, ry
 /** Convex hull (Andrew's monotone chain) of 2D points (x0, y0, x1, y1, ...); returns a flat array. */
 export function convexHull(pts: readonly number[]): number[] {
   const n = pts.length >> 1;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => pts[2 * a] - pts[2 * b] || pts[2 * a + 1] - pts[2 * b + 1]);
+  const idx = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => pts[2 * a] - pts[2 * b] || pts[2 * a + 1] - pts[2 * b + 1],
+  );
   const cross = (o: number, a: number, b: number): number =>
-    (pts[2 * a] - pts[2 * o]) * (pts[2 * b + 1] - pts[2 * o + 1]) - (pts[2 * a + 1] - pts[2 * o + 1]) * (pts[2 * b] - pts[2 * o]);
+    (pts[2 * a] - pts[2 * o]) * (pts[2 * b + 1] - pts[2 * o + 1]) -
+    (pts[2 * a + 1] - pts[2 * o + 1]) * (pts[2 * b] - pts[2 * o]);
   const lower: number[] = [];
   for (const i of idx) {
     while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], i) <= 0) lower.pop();

@@ -3,13 +3,7 @@
  * image and COCO-18 keypoints. Universal code: no Node imports.
  */
 import type { Rng } from '@dgpose/core';
-import {
-  type BodyShape,
-  type PoseParams,
-  type Vec3,
-  forwardKinematics,
-  sampleBodyShape,
-} from './synthetic-body';
+import { type BodyShape, type PoseParams, type Vec3, forwardKinematics, sampleBodyShape } from './synthetic-body';
 import {
   type Canvas,
   type Paint,
@@ -43,7 +37,16 @@ export interface SyntheticAppearance {
   trouserStyle: 'long' | 'shorts' | 'skirt';
   shoes: RGB;
   /** The background belongs to the identity (same in all its poses), so pose-transfer targets are exact. */
-  background: { style: BackgroundStyle; a: RGB; b: RGB; horizon: number; fx: number; fy: number; px: number; py: number };
+  background: {
+    style: BackgroundStyle;
+    a: RGB;
+    b: RGB;
+    horizon: number;
+    fx: number;
+    fy: number;
+    px: number;
+    py: number;
+  };
   seatColor: RGB;
 }
 
@@ -111,7 +114,8 @@ export function sampleAppearance(rng: Rng): SyntheticAppearance {
   const hair = jitter(rng, pick(rng, HAIR), 0.05);
   const shirt = hsv(rng.next(), uni(rng, 0.15, 0.85), uni(rng, 0.35, 0.95));
   const patternR = rng.next();
-  const shirtPattern: Pattern = patternR < 0.45 ? 'solid' : patternR < 0.7 ? 'stripes' : patternR < 0.88 ? 'checks' : 'dots';
+  const shirtPattern: Pattern =
+    patternR < 0.45 ? 'solid' : patternR < 0.7 ? 'stripes' : patternR < 0.88 ? 'checks' : 'dots';
   const shirtAlt: RGB = rng.next() < 0.5 ? [0.95, 0.95, 0.93] : hsv(rng.next(), uni(rng, 0.2, 0.9), uni(rng, 0.2, 0.9));
   const trouserStyleR = rng.next();
   const trouserStyle = trouserStyleR < 0.62 ? 'long' : trouserStyleR < 0.82 ? 'shorts' : 'skirt';
@@ -133,7 +137,8 @@ export function sampleAppearance(rng: Rng): SyntheticAppearance {
     sleeves: sleevesR < 0.15 ? 'none' : sleevesR < 0.6 ? 'short' : 'long',
     trousers,
     trouserStyle,
-    shoes: rng.next() < 0.6 ? jitter(rng, [0.1, 0.08, 0.07], 0.05) : hsv(rng.next(), uni(rng, 0, 0.6), uni(rng, 0.3, 0.95)),
+    shoes:
+      rng.next() < 0.6 ? jitter(rng, [0.1, 0.08, 0.07], 0.05) : hsv(rng.next(), uni(rng, 0, 0.6), uni(rng, 0.3, 0.95)),
     background: {
       style: bgStyle,
       a: bgA,
@@ -304,13 +309,15 @@ function drawHead(
       }
       if (hairOnly && !isHair) continue;
       let c: RGB = isHair ? app.hair : app.skin;
-      if (style === 'buzz' && isHair) c = [(app.hair[0] + app.skin[0]) / 2, (app.hair[1] + app.skin[1]) / 2, (app.hair[2] + app.skin[2]) / 2];
+      if (style === 'buzz' && isHair)
+        c = [(app.hair[0] + app.skin[0]) / 2, (app.hair[1] + app.skin[1]) / 2, (app.hair[2] + app.skin[2]) / 2];
       if (!isHair && hz > 0.6) {
         // eyes at (±0.36, 0.12, 0.93), mouth at (0, -0.45, 0.89) on the unit sphere
         const ex = Math.abs(hx) - 0.36;
         const ey = hy - 0.12;
         if (ex * ex + ey * ey < 0.018) c = app.eyes;
-        else if (mouthOk && Math.abs(hx) < 0.2 && Math.abs(hy + 0.45) < 0.05) c = [app.skin[0] * 0.7, app.skin[1] * 0.45, app.skin[2] * 0.45];
+        else if (mouthOk && Math.abs(hx) < 0.2 && Math.abs(hy + 0.45) < 0.05)
+          c = [app.skin[0] * 0.7, app.skin[1] * 0.45, app.skin[2] * 0.45];
       }
       const ndl = cxn * -0.45 + cyn * 0.55 + nz * 0.7;
       const shade = 0.5 + 0.62 * (ndl > 0 ? ndl : 0);
@@ -394,7 +401,15 @@ export function renderPerson(
     [shoePaint, PART.shoes],
     [hairPaint, PART.hair],
   ]);
-  const capsule = (a: Vec3, b: Vec3, ra: number, rb: number, paint: Paint, bias: number, joints: readonly number[]): void => {
+  const capsule = (
+    a: Vec3,
+    b: Vec3,
+    ra: number,
+    rb: number,
+    paint: Paint,
+    bias: number,
+    joints: readonly number[],
+  ): void => {
     prims.push({
       part: partOf.get(paint) ?? PART.skin,
       joints,
@@ -429,7 +444,11 @@ export function renderPerson(
   const td = body.torsoDepth;
   const rT = 0.03 * app.shape.build;
   const torsoPts: number[] = [];
-  const shoulderIn = (v: Vec3, toward: Vec3): Vec3 => [v[0] + (toward[0] - v[0]) * 0.12, v[1] - 0.01, v[2] + (toward[2] - v[2]) * 0.12];
+  const shoulderIn = (v: Vec3, toward: Vec3): Vec3 => [
+    v[0] + (toward[0] - v[0]) * 0.12,
+    v[1] - 0.01,
+    v[2] + (toward[2] - v[2]) * 0.12,
+  ];
   const neck = J[1];
   const torsoCorners = [shoulderIn(J[2], neck), shoulderIn(J[5], neck), body.waist[0], body.waist[1]];
   for (const c of torsoCorners) {
@@ -440,7 +459,11 @@ export function renderPerson(
   }
   const torsoHull = convexHull(torsoPts);
   const midS: Vec3 = [(J[2][0] + J[5][0]) / 2, (J[2][1] + J[5][1]) / 2, (J[2][2] + J[5][2]) / 2];
-  const midW: Vec3 = [(body.waist[0][0] + body.waist[1][0]) / 2, (body.waist[0][1] + body.waist[1][1]) / 2, (body.waist[0][2] + body.waist[1][2]) / 2];
+  const midW: Vec3 = [
+    (body.waist[0][0] + body.waist[1][0]) / 2,
+    (body.waist[0][1] + body.waist[1][1]) / 2,
+    (body.waist[0][2] + body.waist[1][2]) / 2,
+  ];
   const torsoDepth = (midS[2] + midW[2]) / 2;
   {
     const ox = px(midS);
@@ -454,7 +477,12 @@ export function renderPerson(
     const sw = Math.hypot(J[5][0] - J[2][0], J[5][2] - J[2][2]) / 2;
     const cosY = Math.abs(f[2]);
     const hw = Math.sqrt((sw * cosY) ** 2 + (td * Math.sqrt(Math.max(0, 1 - cosY * cosY))) ** 2) * S;
-    prims.push({ part: PART.top, depth: torsoDepth, thick: td, draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw) });
+    prims.push({
+      part: PART.top,
+      depth: torsoDepth,
+      thick: td,
+      draw: () => fillRoundedPolygon(cv, torsoHull, rT * S, shirtPaint, ox, oy, ux, uy, hw),
+    });
   }
   // pelvis (trousers) from the waist to the hips
   {
@@ -490,7 +518,11 @@ export function renderPerson(
   if (skirt) {
     // a flared skirt: hull of the waist and points part-way down the thighs
     const pts: number[] = [];
-    const down = (a: Vec3, b: Vec3, t: number, out: number): Vec3 => [a[0] + (b[0] - a[0]) * t + out, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+    const down = (a: Vec3, b: Vec3, t: number, out: number): Vec3 => [
+      a[0] + (b[0] - a[0]) * t + out,
+      a[1] + (b[1] - a[1]) * t,
+      a[2] + (b[2] - a[2]) * t,
+    ];
     const side = (k: number): number => (k === 0 ? -1 : 1);
     const corners: Vec3[] = [body.waist[0], body.waist[1]];
     [
@@ -534,11 +566,16 @@ export function renderPerson(
   const hc = h.centre;
   const rot = h.rot;
   const headDepth = Math.max(hc[2], torsoDepth + 0.002);
-  const neckTop: Vec3 = [hc[0] - rot[1][0] * h.ry * 0.4, hc[1] - rot[1][1] * h.ry * 0.4, hc[2] - rot[1][2] * h.ry * 0.4];
+  const neckTop: Vec3 = [
+    hc[0] - rot[1][0] * h.ry * 0.4,
+    hc[1] - rot[1][1] * h.ry * 0.4,
+    hc[2] - rot[1][2] * h.ry * 0.4,
+  ];
   prims.push({
     part: PART.skin,
     depth: torsoDepth + 0.001,
-    draw: () => fillCapsule(cv, px(neck), py(neck) - 0.01 * S, px(neckTop), py(neckTop), R.neck * S, R.neck * 0.9 * S, skinPaint),
+    draw: () =>
+      fillCapsule(cv, px(neck), py(neck) - 0.01 * S, px(neckTop), py(neckTop), R.neck * S, R.neck * 0.9 * S, skinPaint),
   });
   const hx = px(hc);
   const hy = py(hc);
@@ -553,7 +590,8 @@ export function renderPerson(
     prims.push({
       part: PART.hair,
       depth: top[2] - 0.02,
-      draw: () => fillCapsule(cv, px(top), py(top), px(bottom), py(bottom), h.rx * 0.95 * S, h.rx * 0.75 * S, hairPaint),
+      draw: () =>
+        fillCapsule(cv, px(top), py(top), px(bottom), py(bottom), h.rx * 0.95 * S, h.rx * 0.75 * S, hairPaint),
     });
   }
   if (app.hairStyle === 'bun') {
@@ -565,8 +603,16 @@ export function renderPerson(
     });
   }
   // hair volume: a slightly larger hair-only sphere behind the head
-  prims.push({ part: PART.head, depth: headDepth - 0.0002, draw: () => drawHead(cv, hx, hy - 0.05 * h.ry * S, h.rx * 1.1 * S, h.ry * 1.08 * S, rot, app, true) });
-  prims.push({ part: PART.head, depth: headDepth, draw: () => drawHead(cv, hx, hy, h.rx * S, h.ry * S, rot, app, false) });
+  prims.push({
+    part: PART.head,
+    depth: headDepth - 0.0002,
+    draw: () => drawHead(cv, hx, hy - 0.05 * h.ry * S, h.rx * 1.1 * S, h.ry * 1.08 * S, rot, app, true),
+  });
+  prims.push({
+    part: PART.head,
+    depth: headDepth,
+    draw: () => drawHead(cv, hx, hy, h.rx * S, h.ry * S, rot, app, false),
+  });
 
   prims.sort((a, b) => a.depth - b.depth);
   if (cv.owner === null || cv.owner.length !== cv.width * cv.height) cv.owner = new Uint16Array(cv.width * cv.height);

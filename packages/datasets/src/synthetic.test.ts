@@ -7,14 +7,17 @@ import { createRng } from '@dgpose/core';
 
 const small = { seed: 7, size: 48, identities: 10, posesPerIdentity: 4, testFraction: 0.2 } as const;
 
-
 describe('createSyntheticDataset', () => {
   it('is deterministic by (seed, index), in any access order, across instances', () => {
     const a = createSyntheticDataset(small);
     const b = createSyntheticDataset(small);
     const idx = [5, 0, 31, 12];
     const first = idx.map((i) => a.getSync(i));
-    const second = idx.slice().reverse().map((i) => b.getSync(i)).reverse();
+    const second = idx
+      .slice()
+      .reverse()
+      .map((i) => b.getSync(i))
+      .reverse();
     first.forEach((s, k) => {
       expect(Buffer.from(s.image.data).equals(Buffer.from(second[k].image.data))).toBe(true);
       expect(s.pose).toEqual(second[k].pose);
@@ -137,7 +140,14 @@ describe('createSyntheticDataset', () => {
   });
 
   it('draws people upright and facing the camera with the right side on the image left', () => {
-    const ds = createSyntheticDataset({ ...small, families: ['standing'], cropProbability: 0, identities: 12, posesPerIdentity: 5, split: 'all' });
+    const ds = createSyntheticDataset({
+      ...small,
+      families: ['standing'],
+      cropProbability: 0,
+      identities: 12,
+      posesPerIdentity: 5,
+      split: 'all',
+    });
     let checked = 0;
     for (let i = 0; i < ds.size; i++) {
       const s = ds.getSync(i);
@@ -188,7 +198,8 @@ describe('createSyntheticDataset', () => {
     expect(farHidden / sideViews).toBeGreaterThan(0.6);
     const front = createSyntheticDataset({ ...cfg, families: ['standing'] });
     let hidden = 0;
-    for (let i = 0; i < front.size; i++) hidden += (front.getSync(i).meta?.occluded as boolean[]).filter(Boolean).length;
+    for (let i = 0; i < front.size; i++)
+      hidden += (front.getSync(i).meta?.occluded as boolean[]).filter(Boolean).length;
     expect(hidden / (front.size * 18)).toBeLessThan(0.1);
     // hideOccluded: exactly the occluded joints (inside the frame) become null, in get and renderInto
     const hide = createSyntheticDataset({ ...cfg, families: ['turning'], hideOccluded: true });
@@ -226,7 +237,8 @@ describe('createSyntheticDataset', () => {
     const vis = new Float32Array(2 * 18);
     ds.renderInto(9, buf, 48 * 48 * 3, coords, 36, vis, 18);
     const s = ds.getSync(9);
-    for (let i = 0; i < s.image.data.length; i++) expect(buf[48 * 48 * 3 + i]).toBe(Math.fround(s.image.data[i] / 127.5 - 1));
+    for (let i = 0; i < s.image.data.length; i++)
+      expect(buf[48 * 48 * 3 + i]).toBe(Math.fround(s.image.data[i] / 127.5 - 1));
     s.pose.keypoints.forEach((k, j) => {
       expect(vis[18 + j]).toBe(k ? 1 : 0);
       if (k) expect(coords[36 + 2 * j]).toBeCloseTo(k.x, 4);
@@ -303,14 +315,24 @@ describe('createSyntheticDataset', () => {
     expectDGPoseError(() => createSyntheticDataset({ size: 31 }), 'E_CONFIG', { argument: 'size' });
     expectDGPoseError(() => createSyntheticDataset({ size: 64.5 }), 'E_CONFIG', { argument: 'size' });
     expectDGPoseError(() => createSyntheticDataset({ identities: 0 }), 'E_CONFIG', { argument: 'identities' });
-    expectDGPoseError(() => createSyntheticDataset({ posesPerIdentity: 0 }), 'E_CONFIG', { argument: 'posesPerIdentity' });
+    expectDGPoseError(() => createSyntheticDataset({ posesPerIdentity: 0 }), 'E_CONFIG', {
+      argument: 'posesPerIdentity',
+    });
     expectDGPoseError(() => createSyntheticDataset({ split: 'val' as 'train' }), 'E_CONFIG', { argument: 'split' });
     expectDGPoseError(() => createSyntheticDataset({ testFraction: 1 }), 'E_CONFIG', { argument: 'testFraction' });
-    expectDGPoseError(() => createSyntheticDataset({ split: 'test', testFraction: 0 }), 'E_CONFIG', { argument: 'testFraction' });
-    expectDGPoseError(() => createSyntheticDataset({ cropProbability: 2 }), 'E_CONFIG', { argument: 'cropProbability' });
-    expectDGPoseError(() => createSyntheticDataset({ families: ['flying' as 'sitting'] }), 'E_CONFIG', { argument: 'families' });
+    expectDGPoseError(() => createSyntheticDataset({ split: 'test', testFraction: 0 }), 'E_CONFIG', {
+      argument: 'testFraction',
+    });
+    expectDGPoseError(() => createSyntheticDataset({ cropProbability: 2 }), 'E_CONFIG', {
+      argument: 'cropProbability',
+    });
+    expectDGPoseError(() => createSyntheticDataset({ families: ['flying' as 'sitting'] }), 'E_CONFIG', {
+      argument: 'families',
+    });
     expectDGPoseError(() => createSyntheticDataset({ seed: 0.5 }), 'E_CONFIG', { argument: 'seed' });
-    expectDGPoseError(() => createSyntheticDataset({ hideOccluded: 1 as unknown as boolean }), 'E_CONFIG', { argument: 'hideOccluded' });
+    expectDGPoseError(() => createSyntheticDataset({ hideOccluded: 1 as unknown as boolean }), 'E_CONFIG', {
+      argument: 'hideOccluded',
+    });
     expectDGPoseError(() => validateSyntheticConfig({ sise: 64 } as never), 'E_CONFIG', { argument: 'sise' });
   });
 

@@ -4,16 +4,30 @@
  * identity appears in `posesPerIdentity` poses, so pose transfer has exact ground-truth targets.
  * Universal code: no Node imports.
  */
-import { DGPoseError, checkBoolean, checkError, checkInt, checkKnownKeys, checkNumber, checkNumberIn, checkOneOf, checkPositiveInt, createRng, type Keypoint, type Pose, type Rng } from '@dgpose/core';
 import {
-  type BodyShape,
-  type PoseFamily,
-  type PoseParams,
-  POSE_FAMILIES,
-  samplePoseParams,
-} from './synthetic-body';
+  DGPoseError,
+  checkBoolean,
+  checkError,
+  checkInt,
+  checkKnownKeys,
+  checkNumber,
+  checkNumberIn,
+  checkOneOf,
+  checkPositiveInt,
+  createRng,
+  type Keypoint,
+  type Pose,
+  type Rng,
+} from '@dgpose/core';
+import { type BodyShape, type PoseFamily, type PoseParams, POSE_FAMILIES, samplePoseParams } from './synthetic-body';
 import { type Canvas, createCanvas } from './synthetic-raster';
-import { type Placement, type SyntheticAppearance, bodyBounds, renderPerson, sampleAppearance } from './synthetic-render';
+import {
+  type Placement,
+  type SyntheticAppearance,
+  bodyBounds,
+  renderPerson,
+  sampleAppearance,
+} from './synthetic-render';
 import type { RgbImage, Sample, SampleSource } from './types';
 
 /** Configuration of {@link createSyntheticDataset}. */
@@ -70,13 +84,19 @@ export function validateSyntheticConfig(partial: Partial<SyntheticConfig> = {}):
   checkOneOf('split', c.split, ['train', 'test', 'all'] as const, S);
   checkNumberIn('testFraction', c.testFraction, 0, 1, { hiOpen: true }, S);
   checkNumberIn('cropProbability', c.cropProbability, 0, 1, {}, S);
-  if (!Array.isArray(c.families) || c.families.length === 0 || !c.families.every((f) => (POSE_FAMILIES as readonly string[]).includes(f))) {
+  if (
+    !Array.isArray(c.families) ||
+    c.families.length === 0 ||
+    !c.families.every((f) => (POSE_FAMILIES as readonly string[]).includes(f))
+  ) {
     bad('families', `a non-empty list of ${POSE_FAMILIES.join(', ')}`, c.families);
   }
   checkBoolean('hideOccluded', c.hideOccluded, S);
   const nTest = Math.round(c.testFraction * c.identities);
-  if (c.split === 'test' && nTest === 0) bad('testFraction', `> 0 so that round(testFraction * ${c.identities}) >= 1 for split 'test'`, c.testFraction);
-  if (c.split === 'train' && nTest === c.identities) bad('testFraction', `small enough to leave a training identity`, c.testFraction);
+  if (c.split === 'test' && nTest === 0)
+    bad('testFraction', `> 0 so that round(testFraction * ${c.identities}) >= 1 for split 'test'`, c.testFraction);
+  if (c.split === 'train' && nTest === c.identities)
+    bad('testFraction', `small enough to leave a training identity`, c.testFraction);
   return { ...c, families: Object.freeze([...c.families]) };
 }
 
@@ -198,7 +218,11 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
 
   const checkIndex = (index: number): void => {
     if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new DGPoseError('E_ARG', 'synthetic sample index out of range', { argument: 'index', expected: `an integer in [0, ${n - 1}]`, got: index });
+      throw new DGPoseError('E_ARG', 'synthetic sample index out of range', {
+        argument: 'index',
+        expected: `an integer in [0, ${n - 1}]`,
+        got: index,
+      });
     }
   };
   const appearanceOf = (g: number): SyntheticAppearance => {
@@ -221,7 +245,9 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     const placement = placeFigure(rng, pose, appearance.shape, size, cfg.cropProbability);
     return { identity: g, poseIndex: k, appearance, pose, placement };
   };
-  const draw = (index: number): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array; occluded: Uint8Array; parts: Uint8Array } => {
+  const draw = (
+    index: number,
+  ): { s: SyntheticSpec; coords: Float64Array; depth: Float64Array; occluded: Uint8Array; parts: Uint8Array } => {
     const s = spec(index);
     return { s, ...renderPerson(canvas, s.appearance, s.pose, s.placement) };
   };
@@ -279,12 +305,24 @@ export function createSyntheticDataset(config: Partial<SyntheticConfig> = {}): S
     };
   };
 
-  const renderInto: SyntheticSource['renderInto'] = (index, images, offset, coordsOut, coordOffset = 0, visible, visOffset = 0) => {
+  const renderInto: SyntheticSource['renderInto'] = (
+    index,
+    images,
+    offset,
+    coordsOut,
+    coordOffset = 0,
+    visible,
+    visOffset = 0,
+  ) => {
     const { coords, occluded } = draw(index);
     const src = canvas.rgb;
     const len = size * size * 3;
     if (offset < 0 || offset + len > images.length) {
-      throw new DGPoseError('E_SHAPE', 'renderInto: the image buffer is too small', { argument: 'images', expected: `>= ${offset + len} floats`, got: images.length });
+      throw new DGPoseError('E_SHAPE', 'renderInto: the image buffer is too small', {
+        argument: 'images',
+        expected: `>= ${offset + len} floats`,
+        got: images.length,
+      });
     }
     for (let i = 0; i < len; i++) {
       const v = src[i];

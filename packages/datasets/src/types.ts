@@ -35,7 +35,15 @@ export interface SampleSource {
    * exactly what `get` would give as q/127.5 - 1), its pixel coords at `coordOffset` and visibility at
    * `visOffset`, without allocating a Sample.
    */
-  renderInto?(index: number, images: Float32Array, offset: number, coords?: Float32Array, coordOffset?: number, visible?: Float32Array, visOffset?: number): void;
+  renderInto?(
+    index: number,
+    images: Float32Array,
+    offset: number,
+    coords?: Float32Array,
+    coordOffset?: number,
+    visible?: Float32Array,
+    visOffset?: number,
+  ): void;
   /** Optional fast path: the id `get(index)` would have, without rendering. */
   idOf?(index: number): string;
 }

@@ -3,7 +3,14 @@ import { DGPoseError, checkNumberIn } from '@dgpose/core';
 import { Module } from './module';
 
 export type ActivationName = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'elu' | 'identity';
-export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze(['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'identity'] as const);
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze([
+  'relu',
+  'leakyRelu',
+  'tanh',
+  'sigmoid',
+  'elu',
+  'identity',
+] as const);
 
 /** An activation: a name, or `{ kind: 'leakyRelu', alpha }` (alpha default 0.2, as pix2pix/ClothNet). */
 export type ActivationSpec = ActivationName | { kind: ActivationName; alpha?: number };
@@ -18,7 +25,10 @@ export function resolveActivation(spec: ActivationSpec, argument = 'activation')
   if (!(ACTIVATION_NAMES as readonly string[]).includes(kind as string)) {
     throw new DGPoseError('E_CONFIG', 'unknown activation', { argument, expected: ACTIVATION_NAMES, got: kind });
   }
-  const alpha = typeof spec === 'string' || spec.alpha === undefined ? 0.2 : checkNumberIn(`${argument}.alpha`, spec.alpha, 0, Infinity, { hiOpen: true }, { where: 'activation' });
+  const alpha =
+    typeof spec === 'string' || spec.alpha === undefined
+      ? 0.2
+      : checkNumberIn(`${argument}.alpha`, spec.alpha, 0, Infinity, { hiOpen: true }, { where: 'activation' });
   return { kind, alpha };
 }
 

@@ -4,7 +4,15 @@ import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBacke
 import { batchNorm, conv2d, normalInit } from './index';
 import { channelMoments, gradientCheck } from './testing/reference';
 
-function closedForm(x: Float32Array, c: number, mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, eps: number): Float32Array {
+function closedForm(
+  x: Float32Array,
+  c: number,
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  eps: number,
+): Float32Array {
   return x.map((v, i) => ((v - mean[i % c]) / Math.sqrt(variance[i % c] + eps)) * gamma[i % c] + beta[i % c]);
 }
 
@@ -16,8 +24,18 @@ describe.each(TEST_BACKENDS)('batchNorm on %s', (backend) => {
     { shape: [2, 5, 1, 3], c: 3 },
     { shape: [6, 4], c: 4 },
   ])('train mode normalises with batch moments and updates running stats ($shape)', async ({ shape, c }) => {
-    const bn = batchNorm({ channels: c, gammaInit: normalInit({ mean: 1, std: 0.3 }), betaInit: normalInit({ std: 0.5 }), seed: 4 });
-    const xv = seededFloats(shape.reduce((a, b) => a * b), 21, -2, 3);
+    const bn = batchNorm({
+      channels: c,
+      gammaInit: normalInit({ mean: 1, std: 0.3 }),
+      betaInit: normalInit({ std: 0.5 }),
+      seed: 4,
+    });
+    const xv = seededFloats(
+      shape.reduce((a, b) => a * b),
+      21,
+      -2,
+      3,
+    );
     const x = tf.tensor(xv, shape);
     const g = bn.gamma!.dataSync();
     const b = bn.beta!.dataSync();
@@ -25,13 +43,29 @@ describe.each(TEST_BACKENDS)('batchNorm on %s', (backend) => {
     const y = await expectNoLeak(() => bn.apply(x), { allowed: 1 });
     expectTensorsClose(y, closedForm(xv, c, mean, variance, g, b, 1e-5), { atol: 2e-5, rtol: 1e-4 });
     // running = 0.9 · running + 0.1 · batch, from mean 0 / var 1.
-    expectTensorsClose(bn.runningMean, Array.from(mean, (m) => 0.1 * m), { atol: 1e-6, rtol: 1e-5 });
-    expectTensorsClose(bn.runningVar, Array.from(variance, (v) => 0.9 + 0.1 * v), { atol: 1e-6, rtol: 1e-5 });
+    expectTensorsClose(
+      bn.runningMean,
+      Array.from(mean, (m) => 0.1 * m),
+      { atol: 1e-6, rtol: 1e-5 },
+    );
+    expectTensorsClose(
+      bn.runningVar,
+      Array.from(variance, (v) => 0.9 + 0.1 * v),
+      { atol: 1e-6, rtol: 1e-5 },
+    );
     // A second training forward updates again (PyTorch semantics): 0.9² · init + 0.9·0.1·b + 0.1·b.
     y.dispose();
     bn.apply(x).dispose();
-    expectTensorsClose(bn.runningMean, Array.from(mean, (m) => 0.19 * m), { atol: 1e-6, rtol: 1e-5 });
-    expectTensorsClose(bn.runningVar, Array.from(variance, (v) => 0.81 + 0.19 * v), { atol: 1e-6, rtol: 1e-5 });
+    expectTensorsClose(
+      bn.runningMean,
+      Array.from(mean, (m) => 0.19 * m),
+      { atol: 1e-6, rtol: 1e-5 },
+    );
+    expectTensorsClose(
+      bn.runningVar,
+      Array.from(variance, (v) => 0.81 + 0.19 * v),
+      { atol: 1e-6, rtol: 1e-5 },
+    );
     // Eval mode uses the running stats and leaves them alone.
     bn.eval();
     const rm = Array.from(bn.runningMean.dataSync());
@@ -52,7 +86,11 @@ describe.each(TEST_BACKENDS)('batchNorm on %s', (backend) => {
     const { mean, variance } = channelMoments(xv, 2);
     const y = bn.apply(x);
     expectTensorsClose(y, closedForm(xv, 2, mean, variance, [1, 1], [0, 0], 0.1), { atol: 1e-5, rtol: 1e-4 });
-    expectTensorsClose(bn.runningMean, Array.from(mean, (m) => 0.5 * m), { atol: 1e-6 });
+    expectTensorsClose(
+      bn.runningMean,
+      Array.from(mean, (m) => 0.5 * m),
+      { atol: 1e-6 },
+    );
     tf.dispose([x, y]);
     bn.dispose();
   });
@@ -78,7 +116,11 @@ describe.each(TEST_BACKENDS)('batchNorm on %s', (backend) => {
       const opt2 = tf.train.sgd(0);
       for (let i = 0; i < 4; i++) opt2.minimize(() => tf.sum(frozen.call(fx)), false, frozen.parameters());
       const { mean } = channelMoments(fx.dataSync() as Float32Array, 3);
-      expectTensorsClose(frozen.runningMean, Array.from(mean, (m) => (1 - 0.9 ** 4) * m), { atol: 1e-6, rtol: 1e-5 });
+      expectTensorsClose(
+        frozen.runningMean,
+        Array.from(mean, (m) => (1 - 0.9 ** 4) * m),
+        { atol: 1e-6, rtol: 1e-5 },
+      );
       tf.dispose([fx]);
       frozen.dispose();
       opt2.dispose();
@@ -118,7 +160,12 @@ describe.each(TEST_BACKENDS)('batchNorm on %s', (backend) => {
 describe('batchNorm gradients (cpu, finite differences)', () => {
   beforeAll(() => useBackend('cpu'));
   it.each(['train', 'eval'])('gamma, beta and input through the batch moments (%s mode)', (mode) => {
-    const bn = batchNorm({ channels: 2, gammaInit: normalInit({ mean: 1, std: 0.2 }), betaInit: normalInit({ std: 0.2 }), seed: 2 });
+    const bn = batchNorm({
+      channels: 2,
+      gammaInit: normalInit({ mean: 1, std: 0.2 }),
+      betaInit: normalInit({ std: 0.2 }),
+      seed: 2,
+    });
     if (mode === 'eval') {
       bn.apply(tf.tensor(seededFloats(24, 6, -3, 3), [3, 2, 2, 2])).dispose();
       bn.eval();

@@ -31,7 +31,13 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
 
   it('encoderBlock = conv k4 s2 p1 → batch norm → LeakyReLU 0.2, halving the size', async () => {
     const b = encoderBlock({ inChannels: 3, filters: 4, seed: 1 });
-    expect(b.namedVariables().map(([n]) => n)).toEqual(['conv.kernel', 'norm.gamma', 'norm.beta', 'norm.runningMean', 'norm.runningVar']);
+    expect(b.namedVariables().map(([n]) => n)).toEqual([
+      'conv.kernel',
+      'norm.gamma',
+      'norm.beta',
+      'norm.runningMean',
+      'norm.runningVar',
+    ]);
     const x = tf.tensor(seededFloats(2 * 8 * 8 * 3, 2), [2, 8, 8, 3]);
     const y = await expectNoLeak(() => b.apply(x), { allowed: 1 });
     expect(y.shape).toEqual([2, 4, 4, 4]);
@@ -48,7 +54,9 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
     expect(b.norm).toBeNull();
     const i = encoderBlock({ inChannels: 3, filters: 4, norm: 'instance', seed: 1 });
     expect(i.namedVariables().map(([n]) => n)).toEqual(['conv.kernel']);
-    expect(() => encoderBlock({ inChannels: 3, filters: 4, norm: 'group' as 'none', seed: 1 })).toThrow(/E_CONFIG.*norm/);
+    expect(() => encoderBlock({ inChannels: 3, filters: 4, norm: 'group' as 'none', seed: 1 })).toThrow(
+      /E_CONFIG.*norm/,
+    );
     b.dispose();
     i.dispose();
   });
@@ -61,7 +69,10 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
     expect(y.shape).toEqual([2, 6, 6, 3]);
     const xr = arr4(x);
     xr.data = xr.data.map((v) => Math.max(0, v));
-    const ref = bnTrain(naiveConv2dTranspose(xr, arr4((b.conv as ReturnType<typeof conv2dTranspose>).kernel), 2, 1, 0).data, 3);
+    const ref = bnTrain(
+      naiveConv2dTranspose(xr, arr4((b.conv as ReturnType<typeof conv2dTranspose>).kernel), 2, 1, 0).data,
+      3,
+    );
     expectTensorsClose(y, ref, { atol: 3e-5, rtol: 1e-4 });
     tf.dispose([x, y]);
     b.dispose();
@@ -83,7 +94,8 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
   });
 
   it('decoderBlock dropout: active in train mode only, seeded', async () => {
-    const make = (): ReturnType<typeof decoderBlock> => decoderBlock({ inChannels: 2, filters: 4, dropout: 0.5, norm: 'none', seed: 9 });
+    const make = (): ReturnType<typeof decoderBlock> =>
+      decoderBlock({ inChannels: 2, filters: 4, dropout: 0.5, norm: 'none', seed: 9 });
     const a = make();
     const b = make();
     const x = tf.tensor(seededFloats(2 * 4 * 4 * 2, 4), [2, 4, 4, 2]);
@@ -107,13 +119,30 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
     expect(r.namedParameters().map(([n]) => n)).toEqual(['conv1.kernel', 'conv1.bias', 'conv2.kernel', 'conv2.bias']);
     const x = tf.tensor(seededFloats(2 * 4 * 4 * 3, 5), [2, 4, 4, 3]);
     const y = await expectNoLeak(() => r.apply(x), { allowed: 1 });
-    const h = naiveConv2d(arr4(x), arr4(r.conv1.kernel), [1, 1], [1, 1, 1, 1], r.conv1.bias!.dataSync() as Float32Array);
+    const h = naiveConv2d(
+      arr4(x),
+      arr4(r.conv1.kernel),
+      [1, 1],
+      [1, 1, 1, 1],
+      r.conv1.bias!.dataSync() as Float32Array,
+    );
     h.data = h.data.map((v) => Math.max(0, v));
     const o = naiveConv2d(h, arr4(r.conv2.kernel), [1, 1], [1, 1, 1, 1], r.conv2.bias!.dataSync() as Float32Array);
     const xv = x.dataSync();
-    expectTensorsClose(y, o.data.map((v, i) => v + xv[i]), { atol: 1e-5, rtol: 1e-4 });
+    expectTensorsClose(
+      y,
+      o.data.map((v, i) => v + xv[i]),
+      { atol: 1e-5, rtol: 1e-4 },
+    );
     const rb = residualBlock({ channels: 3, seed: 4 });
-    expect(rb.namedParameters().map(([n]) => n)).toEqual(['conv1.kernel', 'norm1.gamma', 'norm1.beta', 'conv2.kernel', 'norm2.gamma', 'norm2.beta']);
+    expect(rb.namedParameters().map(([n]) => n)).toEqual([
+      'conv1.kernel',
+      'norm1.gamma',
+      'norm1.beta',
+      'conv2.kernel',
+      'norm2.gamma',
+      'norm2.beta',
+    ]);
     const yb = rb.apply(x);
     expect(yb.shape).toEqual([2, 4, 4, 3]);
     tf.dispose([x, y, yb]);
@@ -130,7 +159,13 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
       head: dense({ inFeatures: 8 * 2 * 2, units: 2, rng }),
     });
     expect(s.namedParameters().map(([n]) => n)).toEqual([
-      'block1.conv.kernel', 'block1.conv.bias', 'block2.conv.kernel', 'block2.norm.gamma', 'block2.norm.beta', 'head.kernel', 'head.bias',
+      'block1.conv.kernel',
+      'block1.conv.bias',
+      'block2.conv.kernel',
+      'block2.norm.gamma',
+      'block2.norm.beta',
+      'head.kernel',
+      'head.bias',
     ]);
     const x = tf.tensor(seededFloats(2 * 8 * 8 * 3, 6), [2, 8, 8, 3]);
     const y = await expectNoLeak(() => s.apply(x), { allowed: 1 });
@@ -152,14 +187,48 @@ describe.each(TEST_BACKENDS)('blocks on %s', (backend) => {
 describe('block gradients (cpu, finite differences)', () => {
   beforeAll(() => useBackend('cpu'));
   const cases: [string, () => Module, number[]][] = [
-    ['encoderBlock (batch norm)', () => encoderBlock({ inChannels: 2, filters: 2, seed: 1, kernelInit: 'glorotUniform' }), [2, 4, 4, 2]],
-    ['decoderBlock (transpose, batch norm)', () => decoderBlock({ inChannels: 2, filters: 2, seed: 2, kernelInit: 'glorotUniform' }), [2, 2, 2, 2]],
-    ['decoderBlock (nearest, instance norm)', () => decoderBlock({ inChannels: 2, filters: 2, upsample: 'nearest', norm: 'instance', seed: 3, kernelInit: 'glorotUniform' }), [2, 2, 2, 2]],
-    ['residualBlock (batch norm)', () => residualBlock({ channels: 2, seed: 4, kernelInit: 'glorotUniform' }), [2, 3, 3, 2]],
+    [
+      'encoderBlock (batch norm)',
+      () => encoderBlock({ inChannels: 2, filters: 2, seed: 1, kernelInit: 'glorotUniform' }),
+      [2, 4, 4, 2],
+    ],
+    [
+      'decoderBlock (transpose, batch norm)',
+      () => decoderBlock({ inChannels: 2, filters: 2, seed: 2, kernelInit: 'glorotUniform' }),
+      [2, 2, 2, 2],
+    ],
+    [
+      'decoderBlock (nearest, instance norm)',
+      () =>
+        decoderBlock({
+          inChannels: 2,
+          filters: 2,
+          upsample: 'nearest',
+          norm: 'instance',
+          seed: 3,
+          kernelInit: 'glorotUniform',
+        }),
+      [2, 2, 2, 2],
+    ],
+    [
+      'residualBlock (batch norm)',
+      () => residualBlock({ channels: 2, seed: 4, kernelInit: 'glorotUniform' }),
+      [2, 3, 3, 2],
+    ],
   ];
   it.each(cases)('%s', (_name, make, shape) => {
     const m = make();
-    const x = tf.variable(tf.tensor(seededFloats(shape.reduce((a, b) => a * b), 7, -1.5, 1.5), shape));
+    const x = tf.variable(
+      tf.tensor(
+        seededFloats(
+          shape.reduce((a, b) => a * b),
+          7,
+          -1.5,
+          1.5,
+        ),
+        shape,
+      ),
+    );
     const y0 = tf.tidy(() => m.call(x));
     const r = tf.tensor(seededFloats(y0.size, 8), y0.shape);
     const loss = (): tf.Scalar => tf.sum(tf.mul(tf.tanh(m.call(x) as tf.Tensor), r));
@@ -173,8 +242,16 @@ describe('block gradients (cpu, finite differences)', () => {
 describe.each(TEST_BACKENDS)('every layer: no leak in train and eval, dispose frees everything (%s)', (backend) => {
   beforeAll(() => useBackend(backend));
   const layers: [string, () => Module, number[]][] = [
-    ['conv2d', () => conv2d({ inChannels: 2, filters: 3, kernelSize: 4, strides: 2, padding: 1, seed: 1 }), [2, 4, 4, 2]],
-    ['conv2dTranspose', () => conv2dTranspose({ inChannels: 2, filters: 3, kernelSize: 4, strides: 2, padding: 1, seed: 1 }), [2, 2, 2, 2]],
+    [
+      'conv2d',
+      () => conv2d({ inChannels: 2, filters: 3, kernelSize: 4, strides: 2, padding: 1, seed: 1 }),
+      [2, 4, 4, 2],
+    ],
+    [
+      'conv2dTranspose',
+      () => conv2dTranspose({ inChannels: 2, filters: 3, kernelSize: 4, strides: 2, padding: 1, seed: 1 }),
+      [2, 2, 2, 2],
+    ],
     ['dense', () => dense({ inFeatures: 5, units: 2, seed: 1 }), [3, 5]],
     ['batchNorm', () => batchNorm({ channels: 2 }), [2, 3, 3, 2]],
     ['instanceNorm', () => instanceNorm({ channels: 2, affine: true }), [2, 3, 3, 2]],
@@ -186,12 +263,22 @@ describe.each(TEST_BACKENDS)('every layer: no leak in train and eval, dispose fr
     ['encoderBlock', () => encoderBlock({ inChannels: 2, filters: 3, seed: 1 }), [2, 4, 4, 2]],
     ['decoderBlock', () => decoderBlock({ inChannels: 2, filters: 3, dropout: 0.5, seed: 1 }), [2, 2, 2, 2]],
     ['residualBlock', () => residualBlock({ channels: 2, seed: 1 }), [2, 3, 3, 2]],
-    ['sequential', () => sequential([conv2d({ inChannels: 2, filters: 2, kernelSize: 3, seed: 1 }), batchNorm({ channels: 2 })]), [2, 3, 3, 2]],
+    [
+      'sequential',
+      () => sequential([conv2d({ inChannels: 2, filters: 2, kernelSize: 3, seed: 1 }), batchNorm({ channels: 2 })]),
+      [2, 3, 3, 2],
+    ],
     ['flatten', () => flatten(), [2, 3, 3, 2]],
     ['reshape', () => reshape({ targetShape: [9, 2] }), [2, 3, 3, 2]],
   ];
   it.each(layers)('%s', async (_name, make, shape) => {
-    const x = tf.tensor(seededFloats(shape.reduce((a, b) => a * b), 3), shape);
+    const x = tf.tensor(
+      seededFloats(
+        shape.reduce((a, b) => a * b),
+        3,
+      ),
+      shape,
+    );
     await expectNoLeak(() => {
       const m = make();
       for (const mode of ['train', 'eval']) {
@@ -238,7 +325,12 @@ describe('PatchGAN from the blocks (docs/paper-notes.md §4.3, pix2pix NLayerDis
     // PyTorch pix2pix prints 2.769 M for this discriminator (input_nc + output_nc = 6).
     expect(d.paramCount()).toBe(2768705);
     let s = 256;
-    for (const b of d.layers()) s = ('conv' in b ? (b.conv as ReturnType<typeof conv2d>) : (b as ReturnType<typeof conv2d>)).outputShape([1, s, s])[1];
+    for (const b of d.layers())
+      s = ('conv' in b ? (b.conv as ReturnType<typeof conv2d>) : (b as ReturnType<typeof conv2d>)).outputShape([
+        1,
+        s,
+        s,
+      ])[1];
     expect(s).toBe(30);
     const x = tf.zeros([1, 32, 32, 6]);
     const y = d.apply(x);

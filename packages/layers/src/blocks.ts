@@ -25,10 +25,25 @@ export interface NormOptions {
 }
 
 /** A norm layer of `kind` for `channels` channels, or null for 'none'. */
-export function makeNorm(kind: NormKind, channels: number, opts: NormOptions, rng: LayerRng, where: string): BatchNorm | InstanceNorm | null {
+export function makeNorm(
+  kind: NormKind,
+  channels: number,
+  opts: NormOptions,
+  rng: LayerRng,
+  where: string,
+): BatchNorm | InstanceNorm | null {
   const k = checkOneOf('norm', kind, ['batch', 'instance', 'none'] as const, { where });
-  if (k === 'batch') return new BatchNorm({ channels, decay: opts.decay, eps: opts.eps, affine: opts.affine, gammaInit: opts.gammaInit, rng });
-  if (k === 'instance') return new InstanceNorm({ channels, eps: opts.eps, affine: opts.affine, gammaInit: opts.gammaInit, rng });
+  if (k === 'batch')
+    return new BatchNorm({
+      channels,
+      decay: opts.decay,
+      eps: opts.eps,
+      affine: opts.affine,
+      gammaInit: opts.gammaInit,
+      rng,
+    });
+  if (k === 'instance')
+    return new InstanceNorm({ channels, eps: opts.eps, affine: opts.affine, gammaInit: opts.gammaInit, rng });
   return null;
 }
 
@@ -133,22 +148,48 @@ export class DecoderBlock extends Module {
     const w = 'decoderBlock';
     const rng = resolveRng(args, w);
     const norm = args.norm ?? 'batch';
-    const mode = checkOneOf('upsample', args.upsample ?? 'transpose', ['transpose', 'nearest', 'bilinear'] as const, { where: w });
+    const mode = checkOneOf('upsample', args.upsample ?? 'transpose', ['transpose', 'nearest', 'bilinear'] as const, {
+      where: w,
+    });
     this.activation = resolveActivation(args.activation ?? 'relu');
     const bias = args.bias ?? norm === 'none';
     if (mode === 'transpose') {
       const k = checkPositiveInt('kernelSize', args.kernelSize ?? 4, { where: w });
-      if (k < 2) throw new DGPoseError('E_CONFIG', `${w}: a transposed 2× block needs kernelSize >= 2`, { argument: 'kernelSize', expected: '>= 2', got: k });
+      if (k < 2)
+        throw new DGPoseError('E_CONFIG', `${w}: a transposed 2× block needs kernelSize >= 2`, {
+          argument: 'kernelSize',
+          expected: '>= 2',
+          got: k,
+        });
       // Exact doubling: (H − 1)·2 − 2p + k + op = 2H  ⇔  op = 2 + 2p − k, with p = floor((k − 1)/2).
       const p = Math.floor((k - 1) / 2);
       this.conv = this.addModule(
         'conv',
-        new Conv2dTranspose({ inChannels: args.inChannels, filters: args.filters, kernelSize: k, strides: 2, padding: p, outputPadding: 2 + 2 * p - k, bias, kernelInit: args.kernelInit, rng }),
+        new Conv2dTranspose({
+          inChannels: args.inChannels,
+          filters: args.filters,
+          kernelSize: k,
+          strides: 2,
+          padding: p,
+          outputPadding: 2 + 2 * p - k,
+          bias,
+          kernelInit: args.kernelInit,
+          rng,
+        }),
       );
     } else {
       this.conv = this.addModule(
         'conv',
-        new UpsampleConv({ inChannels: args.inChannels, filters: args.filters, kernelSize: args.kernelSize ?? 3, factor: 2, mode, bias, kernelInit: args.kernelInit, rng }),
+        new UpsampleConv({
+          inChannels: args.inChannels,
+          filters: args.filters,
+          kernelSize: args.kernelSize ?? 3,
+          factor: 2,
+          mode,
+          bias,
+          kernelInit: args.kernelInit,
+          rng,
+        }),
       );
     }
     const n = makeNorm(norm, args.filters, args.normOptions ?? {}, rng, w);
@@ -207,10 +248,16 @@ export class ResidualBlock extends Module {
     const bias = args.bias ?? norm === 'none';
     const k = args.kernelSize ?? 3;
     this.activation = resolveActivation(args.activation ?? 'relu');
-    this.conv1 = this.addModule('conv1', new Conv2d({ inChannels: c, filters: c, kernelSize: k, padding: 'same', bias, kernelInit: args.kernelInit, rng }));
+    this.conv1 = this.addModule(
+      'conv1',
+      new Conv2d({ inChannels: c, filters: c, kernelSize: k, padding: 'same', bias, kernelInit: args.kernelInit, rng }),
+    );
     const n1 = makeNorm(norm, c, args.normOptions ?? {}, rng, w);
     this.norm1 = n1 ? this.addModule('norm1', n1) : null;
-    this.conv2 = this.addModule('conv2', new Conv2d({ inChannels: c, filters: c, kernelSize: k, padding: 'same', bias, kernelInit: args.kernelInit, rng }));
+    this.conv2 = this.addModule(
+      'conv2',
+      new Conv2d({ inChannels: c, filters: c, kernelSize: k, padding: 'same', bias, kernelInit: args.kernelInit, rng }),
+    );
     const n2 = makeNorm(norm, c, args.normOptions ?? {}, rng, w);
     this.norm2 = n2 ? this.addModule('norm2', n2) : null;
   }

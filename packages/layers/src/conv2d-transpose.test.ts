@@ -18,12 +18,34 @@ describe.each(TEST_BACKENDS)('conv2dTranspose on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it.each(CASES)('$name: shape and values match a scatter loop', async (c) => {
-    const layer = conv2dTranspose({ inChannels: c.inShape[3], filters: c.filters, kernelSize: c.k, strides: c.s, padding: c.p, outputPadding: c.op, biasInit: 'normal', seed: 6 });
-    const x = tf.tensor(seededFloats(c.inShape.reduce((a, b) => a * b), 12), c.inShape);
+    const layer = conv2dTranspose({
+      inChannels: c.inShape[3],
+      filters: c.filters,
+      kernelSize: c.k,
+      strides: c.s,
+      padding: c.p,
+      outputPadding: c.op,
+      biasInit: 'normal',
+      seed: 6,
+    });
+    const x = tf.tensor(
+      seededFloats(
+        c.inShape.reduce((a, b) => a * b),
+        12,
+      ),
+      c.inShape,
+    );
     const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
     expect(y.shape).toEqual(c.out);
     expect(layer.outputShape(c.inShape)).toEqual(c.out);
-    const ref = naiveConv2dTranspose(arr4(x), arr4(layer.kernel), c.s, c.p, c.op, layer.bias!.dataSync() as Float32Array);
+    const ref = naiveConv2dTranspose(
+      arr4(x),
+      arr4(layer.kernel),
+      c.s,
+      c.p,
+      c.op,
+      layer.bias!.dataSync() as Float32Array,
+    );
     expect(ref.shape).toEqual(c.out);
     expectTensorsClose(y, ref.data, { atol: 1e-5, rtol: 1e-4 });
     tf.dispose([x, y]);
@@ -67,7 +89,16 @@ describe('conv2dTranspose gradients (cpu, finite differences)', () => {
     { k: 4, s: 2, p: 1, op: 0 },
     { k: 3, s: 2, p: 1, op: 1 },
   ])('kernel, bias and input (k$k s$s p$p op$op)', ({ k, s, p, op }) => {
-    const layer = conv2dTranspose({ inChannels: 2, filters: 2, kernelSize: k, strides: s, padding: p, outputPadding: op, seed: 2, kernelInit: 'glorotUniform' });
+    const layer = conv2dTranspose({
+      inChannels: 2,
+      filters: 2,
+      kernelSize: k,
+      strides: s,
+      padding: p,
+      outputPadding: op,
+      seed: 2,
+      kernelInit: 'glorotUniform',
+    });
     const x = tf.variable(tf.tensor(seededFloats(2 * 3 * 3 * 2, 8), [2, 3, 3, 2]));
     const y0 = layer.apply(x);
     const r = tf.tensor(seededFloats(y0.size, 9), y0.shape);

@@ -58,12 +58,23 @@ export class Conv2dTranspose extends Module {
       this.padding = 'same';
     } else {
       const pp = Array.isArray(p) ? p : [p, p];
-      if (pp.length !== 2) throw new DGPoseError('E_CONFIG', `${w}: bad padding`, { argument: 'padding', expected: "p | [ph, pw] | 'same'", got: p });
-      this.padding = [checkNonNegativeInt('padding', pp[0], { where: w }), checkNonNegativeInt('padding', pp[1], { where: w })];
+      if (pp.length !== 2)
+        throw new DGPoseError('E_CONFIG', `${w}: bad padding`, {
+          argument: 'padding',
+          expected: "p | [ph, pw] | 'same'",
+          got: p,
+        });
+      this.padding = [
+        checkNonNegativeInt('padding', pp[0], { where: w }),
+        checkNonNegativeInt('padding', pp[1], { where: w }),
+      ];
     }
     const op = args.outputPadding ?? 0;
     const opp = Array.isArray(op) ? op : [op, op];
-    this.outputPadding = [checkNonNegativeInt('outputPadding', opp[0], { where: w }), checkNonNegativeInt('outputPadding', opp[1], { where: w })];
+    this.outputPadding = [
+      checkNonNegativeInt('outputPadding', opp[0], { where: w }),
+      checkNonNegativeInt('outputPadding', opp[1], { where: w }),
+    ];
     for (let a = 0; a < 2; a++) {
       const limit = this.padding === 'same' ? 0 : Math.min(this.padding[a], this.strides[a] - 1);
       if (this.outputPadding[a] > limit) {
@@ -78,8 +89,14 @@ export class Conv2dTranspose extends Module {
     const [kh, kw] = this.kernelSize;
     // Keras/PyTorch fans for a transposed kernel: fanIn counts the output channels.
     const fans = convFans(kh, kw, this.filters, this.inChannels);
-    this.kernel = this.addParameter('kernel', initTensor(args.kernelInit ?? 'normal', [kh, kw, this.filters, this.inChannels], fans, rng, 'kernelInit'));
-    this.bias = args.bias ?? true ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.filters], fans, rng, 'biasInit')) : null;
+    this.kernel = this.addParameter(
+      'kernel',
+      initTensor(args.kernelInit ?? 'normal', [kh, kw, this.filters, this.inChannels], fans, rng, 'kernelInit'),
+    );
+    this.bias =
+      (args.bias ?? true)
+        ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.filters], fans, rng, 'biasInit'))
+        : null;
   }
 
   /** [N, H, W, ...] -> output shape. */

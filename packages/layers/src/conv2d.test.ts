@@ -4,7 +4,13 @@ import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBacke
 import { conv2d, type Conv2dPadding } from './index';
 import { arr4, gradientCheck, naiveConv2d } from './testing/reference';
 
-function pads(p: Conv2dPadding, h: number, w: number, k: [number, number], s: [number, number]): [number, number, number, number] {
+function pads(
+  p: Conv2dPadding,
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+): [number, number, number, number] {
   if (p === 'valid') return [0, 0, 0, 0];
   if (typeof p === 'number') return [p, p, p, p];
   if (p === 'same') {
@@ -16,13 +22,61 @@ function pads(p: Conv2dPadding, h: number, w: number, k: [number, number], s: [n
   return [p[0][0], p[0][1], p[1][0], p[1][1]];
 }
 
-const CASES: { name: string; inShape: [number, number, number, number]; filters: number; k: number | [number, number]; s: number | [number, number]; p: Conv2dPadding; bias: boolean; out: number[] }[] = [
+const CASES: {
+  name: string;
+  inShape: [number, number, number, number];
+  filters: number;
+  k: number | [number, number];
+  s: number | [number, number];
+  p: Conv2dPadding;
+  bias: boolean;
+  out: number[];
+}[] = [
   { name: 'k4 s2 p1 (pix2pix)', inShape: [2, 8, 8, 3], filters: 4, k: 4, s: 2, p: 1, bias: false, out: [2, 4, 4, 4] },
   { name: 'k4 s2 same', inShape: [1, 6, 6, 2], filters: 3, k: 4, s: 2, p: 'same', bias: true, out: [1, 3, 3, 3] },
-  { name: 'k3 s1 same odd size', inShape: [2, 5, 7, 2], filters: 2, k: 3, s: 1, p: 'same', bias: true, out: [2, 5, 7, 2] },
-  { name: 'k3 s2 same odd size', inShape: [1, 7, 5, 3], filters: 2, k: 3, s: 2, p: 'same', bias: true, out: [1, 4, 3, 2] },
-  { name: 'k4 s1 valid (PatchGAN tail)', inShape: [1, 6, 6, 2], filters: 1, k: 4, s: 1, p: 'valid', bias: true, out: [1, 3, 3, 1] },
-  { name: 'k [3,2] s [2,1] explicit [[1,0],[0,2]]', inShape: [2, 6, 5, 2], filters: 3, k: [3, 2], s: [2, 1], p: [[1, 0], [0, 2]], bias: true, out: [2, 3, 6, 3] },
+  {
+    name: 'k3 s1 same odd size',
+    inShape: [2, 5, 7, 2],
+    filters: 2,
+    k: 3,
+    s: 1,
+    p: 'same',
+    bias: true,
+    out: [2, 5, 7, 2],
+  },
+  {
+    name: 'k3 s2 same odd size',
+    inShape: [1, 7, 5, 3],
+    filters: 2,
+    k: 3,
+    s: 2,
+    p: 'same',
+    bias: true,
+    out: [1, 4, 3, 2],
+  },
+  {
+    name: 'k4 s1 valid (PatchGAN tail)',
+    inShape: [1, 6, 6, 2],
+    filters: 1,
+    k: 4,
+    s: 1,
+    p: 'valid',
+    bias: true,
+    out: [1, 3, 3, 1],
+  },
+  {
+    name: 'k [3,2] s [2,1] explicit [[1,0],[0,2]]',
+    inShape: [2, 6, 5, 2],
+    filters: 3,
+    k: [3, 2],
+    s: [2, 1],
+    p: [
+      [1, 0],
+      [0, 2],
+    ],
+    bias: true,
+    out: [2, 3, 6, 3],
+  },
   { name: 'k1 s1 (1x1)', inShape: [1, 3, 3, 4], filters: 5, k: 1, s: 1, p: 'valid', bias: true, out: [1, 3, 3, 5] },
 ];
 
@@ -30,14 +84,35 @@ describe.each(TEST_BACKENDS)('conv2d on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it.each(CASES)('$name: shape and values match a direct loop', async (c) => {
-    const layer = conv2d({ inChannels: c.inShape[3], filters: c.filters, kernelSize: c.k, strides: c.s, padding: c.p, bias: c.bias, biasInit: 'normal', seed: 3 });
-    const x = tf.tensor(seededFloats(c.inShape.reduce((a, b) => a * b), 11), c.inShape);
+    const layer = conv2d({
+      inChannels: c.inShape[3],
+      filters: c.filters,
+      kernelSize: c.k,
+      strides: c.s,
+      padding: c.p,
+      bias: c.bias,
+      biasInit: 'normal',
+      seed: 3,
+    });
+    const x = tf.tensor(
+      seededFloats(
+        c.inShape.reduce((a, b) => a * b),
+        11,
+      ),
+      c.inShape,
+    );
     const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
     expect(y.shape).toEqual(c.out);
     expect(layer.outputShape(c.inShape)).toEqual(c.out);
     const k = layer.kernelSize;
     const s = layer.strides;
-    const ref = naiveConv2d(arr4(x), arr4(layer.kernel), s, pads(c.p, c.inShape[1], c.inShape[2], k, s), layer.bias ? (layer.bias.dataSync() as Float32Array) : undefined);
+    const ref = naiveConv2d(
+      arr4(x),
+      arr4(layer.kernel),
+      s,
+      pads(c.p, c.inShape[1], c.inShape[2], k, s),
+      layer.bias ? (layer.bias.dataSync() as Float32Array) : undefined,
+    );
     expect(ref.shape).toEqual(c.out);
     expectTensorsClose(y, ref.data, { atol: 1e-5, rtol: 1e-4 });
     tf.dispose([x, y]);
@@ -82,7 +157,10 @@ describe.each(TEST_BACKENDS)('conv2d on %s', (backend) => {
     }
     // a bad rng names what it lacks
     expect(() => conv2d({ inChannels: 1, filters: 1, kernelSize: 3, rng: { next: () => 0.5 } as never })).toThrow(
-      expect.objectContaining({ code: 'E_CONFIG', details: expect.objectContaining({ argument: 'rng', got: { next: 'function', normal: 'undefined' } }) }),
+      expect.objectContaining({
+        code: 'E_CONFIG',
+        details: expect.objectContaining({ argument: 'rng', got: { next: 'function', normal: 'undefined' } }),
+      }),
     );
   });
 
@@ -108,9 +186,24 @@ describe('conv2d gradients (cpu, finite differences)', () => {
   it.each([
     { p: 1 as Conv2dPadding, s: 2, k: 4 },
     { p: 'same' as Conv2dPadding, s: 1, k: 3 },
-    { p: [[0, 1], [1, 0]] as Conv2dPadding, s: 2, k: 3 },
+    {
+      p: [
+        [0, 1],
+        [1, 0],
+      ] as Conv2dPadding,
+      s: 2,
+      k: 3,
+    },
   ])('kernel, bias and input gradients (k$k s$s p$p)', ({ p, s, k }) => {
-    const layer = conv2d({ inChannels: 2, filters: 3, kernelSize: k, strides: s, padding: p, seed: 5, kernelInit: 'glorotUniform' });
+    const layer = conv2d({
+      inChannels: 2,
+      filters: 3,
+      kernelSize: k,
+      strides: s,
+      padding: p,
+      seed: 5,
+      kernelInit: 'glorotUniform',
+    });
     const x = tf.variable(tf.tensor(seededFloats(2 * 6 * 6 * 2, 9), [2, 6, 6, 2]));
     const y0 = layer.apply(x);
     const r = tf.tensor(seededFloats(y0.size, 10), y0.shape);

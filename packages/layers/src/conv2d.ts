@@ -16,12 +16,22 @@ export function resolveConvPadding(where: string, padding: Conv2dPadding): TfPad
   if (padding === 'same' || padding === 'valid') return padding;
   if (typeof padding === 'number') {
     const p = checkNonNegativeInt('padding', padding, { where });
-    return [[0, 0], [p, p], [p, p], [0, 0]];
+    return [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ];
   }
   if (Array.isArray(padding) && padding.length === 2 && padding.every((q) => Array.isArray(q) && q.length === 2)) {
     const [[t, b], [l, r]] = padding;
     for (const v of [t, b, l, r]) checkNonNegativeInt('padding', v, { where });
-    return [[0, 0], [t, b], [l, r], [0, 0]];
+    return [
+      [0, 0],
+      [t, b],
+      [l, r],
+      [0, 0],
+    ];
   }
   throw new DGPoseError('E_CONFIG', `${where}: bad padding`, {
     argument: 'padding',
@@ -80,8 +90,14 @@ export class Conv2d extends Module {
     const rng = resolveRng(args, w);
     const [kh, kw] = this.kernelSize;
     const fans = convFans(kh, kw, this.inChannels, this.filters);
-    this.kernel = this.addParameter('kernel', initTensor(args.kernelInit ?? 'normal', [kh, kw, this.inChannels, this.filters], fans, rng, 'kernelInit'));
-    this.bias = args.bias ?? true ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.filters], fans, rng, 'biasInit')) : null;
+    this.kernel = this.addParameter(
+      'kernel',
+      initTensor(args.kernelInit ?? 'normal', [kh, kw, this.inChannels, this.filters], fans, rng, 'kernelInit'),
+    );
+    this.bias =
+      (args.bias ?? true)
+        ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.filters], fans, rng, 'biasInit'))
+        : null;
   }
 
   /** [N, H, W] -> output shape; E_SHAPE when the input is smaller than the kernel. */

@@ -29,8 +29,14 @@ export class Dense extends Module {
     this.units = checkPositiveInt('units', args.units, { where: 'dense' });
     const rng = resolveRng(args, 'dense');
     const fans = { fanIn: this.inFeatures, fanOut: this.units };
-    this.kernel = this.addParameter('kernel', initTensor(args.kernelInit ?? 'normal', [this.inFeatures, this.units], fans, rng, 'kernelInit'));
-    this.bias = args.bias ?? true ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.units], fans, rng, 'biasInit')) : null;
+    this.kernel = this.addParameter(
+      'kernel',
+      initTensor(args.kernelInit ?? 'normal', [this.inFeatures, this.units], fans, rng, 'kernelInit'),
+    );
+    this.bias =
+      (args.bias ?? true)
+        ? this.addParameter('bias', initTensor(args.biasInit ?? 'zeros', [this.units], fans, rng, 'biasInit'))
+        : null;
   }
 
   call(x: tf.Tensor): tf.Tensor2D {

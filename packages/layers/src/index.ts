@@ -32,8 +32,23 @@ export { Dropout, dropout } from './dropout';
 export type { DropoutArgs } from './dropout';
 export { Upsample, upsample, UpsampleConv, upsampleConv } from './upsample';
 export type { UpsampleArgs, UpsampleConvArgs, UpsampleMode } from './upsample';
-export { EncoderBlock, encoderBlock, DecoderBlock, decoderBlock, ResidualBlock, residualBlock, makeNorm } from './blocks';
-export type { EncoderBlockArgs, DecoderBlockArgs, DecoderUpsample, ResidualBlockArgs, NormKind, NormOptions } from './blocks';
+export {
+  EncoderBlock,
+  encoderBlock,
+  DecoderBlock,
+  decoderBlock,
+  ResidualBlock,
+  residualBlock,
+  makeNorm,
+} from './blocks';
+export type {
+  EncoderBlockArgs,
+  DecoderBlockArgs,
+  DecoderUpsample,
+  ResidualBlockArgs,
+  NormKind,
+  NormOptions,
+} from './blocks';
 export { Sequential, sequential, Flatten, flatten, Reshape, reshape } from './sequential';
 export type { ReshapeArgs } from './sequential';
 export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';

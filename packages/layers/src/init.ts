@@ -45,7 +45,10 @@ export function normalInit(opts: { mean?: number; std?: number } = {}): InitFn {
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 0.02;
   if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) {
-    throw new DGPoseError('E_CONFIG', 'normalInit: bad mean/std', { expected: 'finite mean, std >= 0', got: { mean, std } });
+    throw new DGPoseError('E_CONFIG', 'normalInit: bad mean/std', {
+      expected: 'finite mean, std >= 0',
+      got: { mean, std },
+    });
   }
   return (shape, _fans, rng) => {
     const out = new Float32Array(size(shape));
@@ -118,7 +121,13 @@ export function convFans(kh: number, kw: number, inC: number, outC: number): Fan
 }
 
 /** Builds a float32 tensor of `shape` initialised by `spec`. */
-export function initTensor(spec: Initializer, shape: readonly number[], fans: Fans, rng: LayerRng, argument?: string): tf.Tensor {
+export function initTensor(
+  spec: Initializer,
+  shape: readonly number[],
+  fans: Fans,
+  rng: LayerRng,
+  argument?: string,
+): tf.Tensor {
   const values = resolveInit(spec, argument)(shape, fans, rng);
   return tf.tensor(values, [...shape], 'float32');
 }
@@ -130,7 +139,11 @@ export function initTensor(spec: Initializer, shape: readonly number[], fans: Fa
 export function optionalRng(args: RandomArgs, where: string): LayerRng {
   if (args.rng !== undefined || args.seed !== undefined) return resolveRng(args, where);
   const fail = (): never => {
-    throw new DGPoseError('E_CONFIG', `${where}: a random initialiser needs rng or seed`, { argument: 'rng', expected: 'rng or seed', got: 'neither' });
+    throw new DGPoseError('E_CONFIG', `${where}: a random initialiser needs rng or seed`, {
+      argument: 'rng',
+      expected: 'rng or seed',
+      got: 'neither',
+    });
   };
   return { next: fail, normal: fail };
 }
@@ -149,7 +162,11 @@ export function resolveRng(args: RandomArgs, where: string): LayerRng {
   }
   if (args.seed !== undefined) {
     if (!Number.isInteger(args.seed)) {
-      throw new DGPoseError('E_CONFIG', `${where}: seed must be an integer`, { argument: 'seed', expected: 'an integer', got: args.seed });
+      throw new DGPoseError('E_CONFIG', `${where}: seed must be an integer`, {
+        argument: 'seed',
+        expected: 'an integer',
+        got: args.seed,
+      });
     }
     return createRng(args.seed);
   }

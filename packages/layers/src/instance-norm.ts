@@ -35,8 +35,14 @@ export class InstanceNorm extends Module {
     if (args.affine ?? false) {
       const rng = optionalRng(args, w);
       const fans = { fanIn: this.channels, fanOut: this.channels };
-      this.gamma = this.addParameter('gamma', initTensor(args.gammaInit ?? 'ones', [this.channels], fans, rng, 'gammaInit'));
-      this.beta = this.addParameter('beta', initTensor(args.betaInit ?? 'zeros', [this.channels], fans, rng, 'betaInit'));
+      this.gamma = this.addParameter(
+        'gamma',
+        initTensor(args.gammaInit ?? 'ones', [this.channels], fans, rng, 'gammaInit'),
+      );
+      this.beta = this.addParameter(
+        'beta',
+        initTensor(args.betaInit ?? 'zeros', [this.channels], fans, rng, 'betaInit'),
+      );
     } else {
       this.gamma = null;
       this.beta = null;

@@ -56,7 +56,8 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
     const per = 3 * 4 * 3;
     for (let s = 0; s < 2; s++) {
       const { mean, variance } = channelMoments(xv.subarray(s * per, (s + 1) * per), 3);
-      for (let i = 0; i < per; i++) ref[s * per + i] = ((xv[s * per + i] - mean[i % 3]) / Math.sqrt(variance[i % 3] + 1e-5)) * g[i % 3] + b[i % 3];
+      for (let i = 0; i < per; i++)
+        ref[s * per + i] = ((xv[s * per + i] - mean[i % 3]) / Math.sqrt(variance[i % 3] + 1e-5)) * g[i % 3] + b[i % 3];
     }
     const y = await expectNoLeak(() => n.apply(x), { allowed: 1 });
     expectTensorsClose(y, ref, { atol: 2e-5, rtol: 1e-4 });
@@ -76,7 +77,10 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
   ])('upsample nearest repeats each pixel (factor $f)', async ({ f, shape }) => {
     const layer = upsample({ factor: f });
     const [fh, fw] = Array.isArray(f) ? f : [f, f];
-    const xv = seededFloats(shape.reduce((a, b) => a * b), 4);
+    const xv = seededFloats(
+      shape.reduce((a, b) => a * b),
+      4,
+    );
     const x = tf.tensor(xv, shape);
     const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
     const [n, h, w, c] = shape;
@@ -85,7 +89,9 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
     for (let b = 0; b < n; b++)
       for (let oy = 0; oy < h * fh; oy++)
         for (let ox = 0; ox < w * fw; ox++)
-          for (let q = 0; q < c; q++) ref[((b * h * fh + oy) * w * fw + ox) * c + q] = xv[((b * h + Math.floor(oy / fh)) * w + Math.floor(ox / fw)) * c + q];
+          for (let q = 0; q < c; q++)
+            ref[((b * h * fh + oy) * w * fw + ox) * c + q] =
+              xv[((b * h + Math.floor(oy / fh)) * w + Math.floor(ox / fw)) * c + q];
     expectTensorsClose(y, ref, { atol: 0 });
     tf.dispose([x, y]);
   });
@@ -94,16 +100,25 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
     { f: 2 as number | [number, number], shape: [2, 3, 4, 2] },
     { f: [3, 4] as [number, number], shape: [1, 2, 3, 1] },
     { f: 2 as number | [number, number], shape: [1, 1, 1, 2] },
-  ])('upsample bilinear (factor $f, $shape) equals PyTorch align_corners=False and tf.image.resizeBilinear(half-pixel)', async ({ f, shape }) => {
-    const layer = upsample({ factor: f, mode: 'bilinear' });
-    const [fh, fw] = Array.isArray(f) ? f : [f, f];
-    const x = tf.tensor(seededFloats(shape.reduce((a, b) => a * b), 5), shape);
-    const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
-    expectTensorsClose(y, naiveBilinear(arr4(x), fh, fw).data, { atol: 1e-5 });
-    const tfRef = tf.image.resizeBilinear(x as tf.Tensor4D, [shape[1] * fh, shape[2] * fw], false, true);
-    expectTensorsClose(y, tfRef, { atol: 1e-5 });
-    tf.dispose([x, y, tfRef]);
-  });
+  ])(
+    'upsample bilinear (factor $f, $shape) equals PyTorch align_corners=False and tf.image.resizeBilinear(half-pixel)',
+    async ({ f, shape }) => {
+      const layer = upsample({ factor: f, mode: 'bilinear' });
+      const [fh, fw] = Array.isArray(f) ? f : [f, f];
+      const x = tf.tensor(
+        seededFloats(
+          shape.reduce((a, b) => a * b),
+          5,
+        ),
+        shape,
+      );
+      const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
+      expectTensorsClose(y, naiveBilinear(arr4(x), fh, fw).data, { atol: 1e-5 });
+      const tfRef = tf.image.resizeBilinear(x as tf.Tensor4D, [shape[1] * fh, shape[2] * fw], false, true);
+      expectTensorsClose(y, tfRef, { atol: 1e-5 });
+      tf.dispose([x, y, tfRef]);
+    },
+  );
 
   it('upsampleConv = nearest ×2 then conv k3 same; named up/conv', async () => {
     const layer = upsampleConv({ inChannels: 2, filters: 3, seed: 4 });
@@ -112,7 +127,13 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
     const y = await expectNoLeak(() => layer.apply(x), { allowed: 1 });
     expect(y.shape).toEqual([1, 4, 6, 3]);
     const up = upsample().apply(x);
-    const ref = naiveConv2d(arr4(up), arr4(layer.conv.kernel), [1, 1], [1, 1, 1, 1], layer.conv.bias!.dataSync() as Float32Array);
+    const ref = naiveConv2d(
+      arr4(up),
+      arr4(layer.conv.kernel),
+      [1, 1],
+      [1, 1, 1, 1],
+      layer.conv.bias!.dataSync() as Float32Array,
+    );
     expectTensorsClose(y, ref.data, { atol: 1e-5, rtol: 1e-4 });
     tf.dispose([x, y, up]);
     layer.dispose();
@@ -150,7 +171,11 @@ describe.each(TEST_BACKENDS)('parameter-free and norm layers on %s', (backend) =
   it('flatten and reshape', async () => {
     const x = tf.tensor(seededFloats(2 * 3 * 4 * 5, 1), [2, 3, 4, 5]);
     await expectNoLeak(() => flatten().apply(x).dispose());
-    await expectNoLeak(() => reshape({ targetShape: [60] }).apply(x).dispose());
+    await expectNoLeak(() =>
+      reshape({ targetShape: [60] })
+        .apply(x)
+        .dispose(),
+    );
     const f = flatten().apply(x);
     expect(f.shape).toEqual([2, 60]);
     const r = reshape({ targetShape: [4, 3, 5] }).apply(f);
@@ -176,9 +201,15 @@ describe('gradients of parameter-free and norm layers (cpu, finite differences)'
     ['elu', () => activation('elu')],
     ['sigmoid', () => activation('sigmoid')],
     ['tanh', () => activation('tanh')],
-    ['instanceNorm affine', () => instanceNorm({ channels: 2, affine: true, gammaInit: normalInit({ mean: 1, std: 0.3 }), seed: 2 })],
+    [
+      'instanceNorm affine',
+      () => instanceNorm({ channels: 2, affine: true, gammaInit: normalInit({ mean: 1, std: 0.3 }), seed: 2 }),
+    ],
     ['upsample nearest (batch 2: the cpu resize-grad bug is avoided)', () => upsample({ factor: 2 })],
-    ['upsample bilinear (tfjs ResizeBilinearGrad ignores half-pixel centres; ours does not)', () => upsample({ factor: 2, mode: 'bilinear' })],
+    [
+      'upsample bilinear (tfjs ResizeBilinearGrad ignores half-pixel centres; ours does not)',
+      () => upsample({ factor: 2, mode: 'bilinear' }),
+    ],
     ['upsample bilinear ×3', () => upsample({ factor: 3, mode: 'bilinear' })],
     ['upsampleConv', () => upsampleConv({ inChannels: 2, filters: 2, seed: 5, kernelInit: 'glorotUniform' })],
   ];
@@ -218,7 +249,10 @@ describe('gradientCheck catches a wrong gradient (guards the helper itself)', ()
     const wrong = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const a = args[0] as tf.Tensor;
       (args[1] as tf.GradSaveFunc)([a]);
-      return { value: tf.square(a), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0], 2.2)) };
+      return {
+        value: tf.square(a),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0], 2.2)),
+      };
     });
     const x = tf.variable(tf.tensor(seededFloats(8, 1, 0.5, 2)));
     const { worst } = gradientCheck(() => tf.sum(wrong(x) as tf.Tensor) as tf.Scalar, [x]);

@@ -9,7 +9,10 @@ class Block extends Module {
   readonly norm: BatchNorm;
   constructor(inC: number, outC: number, rng: ReturnType<typeof createRng>) {
     super('block');
-    this.conv = this.addModule('conv', conv2d({ inChannels: inC, filters: outC, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }));
+    this.conv = this.addModule(
+      'conv',
+      conv2d({ inChannels: inC, filters: outC, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }),
+    );
     this.norm = this.addModule('norm', batchNorm({ channels: outC }));
   }
   call(x: tf.Tensor): tf.Tensor {
@@ -70,8 +73,15 @@ describe('Module', () => {
     expect((net.encoder.child('block2') as Block).conv.path).toBe('encoder.block2.conv');
     expect(net.path).toBe('');
     expect(net.namedModules().map(([n]) => n)).toEqual([
-      '', 'encoder', 'encoder.block1', 'encoder.block1.conv', 'encoder.block1.norm',
-      'encoder.block2', 'encoder.block2.conv', 'encoder.block2.norm', 'head',
+      '',
+      'encoder',
+      'encoder.block1',
+      'encoder.block1.conv',
+      'encoder.block1.norm',
+      'encoder.block2',
+      'encoder.block2.conv',
+      'encoder.block2.norm',
+      'head',
     ]);
     // The tfjs names are unique per instance, the dotted names are not instance-dependent.
     const net2 = new Net(1);

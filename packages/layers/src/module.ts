@@ -218,10 +218,15 @@ export abstract class Module<I = tf.Tensor, O extends ModuleOutput = tf.Tensor> 
    */
   summary(): string {
     const lines: string[] = [];
-    for (const [n, v] of this.namedParameters()) lines.push(`${n} [${v.shape.join(',')}] ${v.size}${v.trainable ? '' : ' (frozen)'}`);
+    for (const [n, v] of this.namedParameters())
+      lines.push(`${n} [${v.shape.join(',')}] ${v.size}${v.trainable ? '' : ' (frozen)'}`);
     for (const [n, v] of this.namedBuffers()) lines.push(`${n} [${v.shape.join(',')}] ${v.size} (buffer)`);
-    const frozen = this.namedParameters().filter(([, v]) => !v.trainable).reduce((s, [, v]) => s + v.size, 0);
-    lines.push(`${this.label}: ${this.paramCount()} parameters (${frozen} frozen), ${this.namedBuffers().reduce((s, [, v]) => s + v.size, 0)} buffer values`);
+    const frozen = this.namedParameters()
+      .filter(([, v]) => !v.trainable)
+      .reduce((s, [, v]) => s + v.size, 0);
+    lines.push(
+      `${this.label}: ${this.paramCount()} parameters (${frozen} frozen), ${this.namedBuffers().reduce((s, [, v]) => s + v.size, 0)} buffer values`,
+    );
     return lines.join('\n');
   }
 

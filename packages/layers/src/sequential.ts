@@ -77,7 +77,11 @@ export class Reshape extends Module {
   constructor(args: ReshapeArgs) {
     super('reshape');
     if (!Array.isArray(args?.targetShape) || args.targetShape.length === 0) {
-      throw new DGPoseError('E_CONFIG', 'reshape: targetShape must be a non-empty array', { argument: 'targetShape', expected: 'a non-empty number[]', got: args?.targetShape });
+      throw new DGPoseError('E_CONFIG', 'reshape: targetShape must be a non-empty array', {
+        argument: 'targetShape',
+        expected: 'a non-empty number[]',
+        got: args?.targetShape,
+      });
     }
     this.targetShape = args.targetShape.map((d) => checkPositiveInt('targetShape', d, { where: 'reshape' }));
   }
@@ -86,11 +90,15 @@ export class Reshape extends Module {
     const per = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const want = this.targetShape.reduce((a, b) => a * b, 1);
     if (x.rank < 1 || per !== want) {
-      throw new DGPoseError('E_SHAPE', `${this.label} (reshape): input does not hold [N, ${this.targetShape.join(', ')}]`, {
-        argument: this.label,
-        expected: `[N, ...] with ${want} values per sample`,
-        got: [...x.shape],
-      });
+      throw new DGPoseError(
+        'E_SHAPE',
+        `${this.label} (reshape): input does not hold [N, ${this.targetShape.join(', ')}]`,
+        {
+          argument: this.label,
+          expected: `[N, ...] with ${want} values per sample`,
+          got: [...x.shape],
+        },
+      );
     }
     return tf.reshape(x, [x.shape[0], ...this.targetShape]);
   }

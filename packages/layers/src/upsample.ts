@@ -103,7 +103,10 @@ export class UpsampleConv extends Module {
     checkPositiveInt('inChannels', args.inChannels, { where: 'upsampleConv' });
     this.up = this.addModule('up', new Upsample({ factor: args.factor, mode: args.mode }));
     const { factor: _f, mode: _m, ...convArgs } = args;
-    this.conv = this.addModule('conv', new Conv2d({ ...convArgs, kernelSize: args.kernelSize ?? 3, strides: 1, padding: args.padding ?? 'same' }));
+    this.conv = this.addModule(
+      'conv',
+      new Conv2d({ ...convArgs, kernelSize: args.kernelSize ?? 3, strides: 1, padding: args.padding ?? 'same' }),
+    );
   }
 
   call(x: tf.Tensor): tf.Tensor4D {

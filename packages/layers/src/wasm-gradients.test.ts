@@ -8,20 +8,71 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastKernels } from '@dgpose/core';
 import { expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
-import { conv2d, conv2dTranspose, decoderBlock, encoderBlock, loadNamedArrays, sequential, toNamedArrays, upsample, type Module } from './index';
+import {
+  conv2d,
+  conv2dTranspose,
+  decoderBlock,
+  encoderBlock,
+  loadNamedArrays,
+  sequential,
+  toNamedArrays,
+  upsample,
+  type Module,
+} from './index';
 import { gradientCheck } from './testing/reference';
 
 const CASES: [string, () => Module, number[]][] = [
-  ['conv2d k4 s2 p1', () => conv2d({ inChannels: 2, filters: 3, kernelSize: 4, strides: 2, padding: 1, seed: 1, kernelInit: 'glorotUniform' }), [2, 4, 4, 2]],
-  ['conv2d k3 same', () => conv2d({ inChannels: 2, filters: 2, kernelSize: 3, seed: 2, kernelInit: 'glorotUniform' }), [2, 3, 3, 2]],
-  ['conv2dTranspose k4 s2 p1', () => conv2dTranspose({ inChannels: 2, filters: 2, kernelSize: 4, strides: 2, padding: 1, seed: 3, kernelInit: 'glorotUniform' }), [2, 2, 2, 2]],
-  ['encoderBlock', () => encoderBlock({ inChannels: 2, filters: 2, seed: 4, kernelInit: 'glorotUniform' }), [2, 4, 4, 2]],
-  ['decoderBlock nearest', () => decoderBlock({ inChannels: 2, filters: 2, upsample: 'nearest', seed: 5, kernelInit: 'glorotUniform' }), [2, 2, 2, 2]],
+  [
+    'conv2d k4 s2 p1',
+    () =>
+      conv2d({
+        inChannels: 2,
+        filters: 3,
+        kernelSize: 4,
+        strides: 2,
+        padding: 1,
+        seed: 1,
+        kernelInit: 'glorotUniform',
+      }),
+    [2, 4, 4, 2],
+  ],
+  [
+    'conv2d k3 same',
+    () => conv2d({ inChannels: 2, filters: 2, kernelSize: 3, seed: 2, kernelInit: 'glorotUniform' }),
+    [2, 3, 3, 2],
+  ],
+  [
+    'conv2dTranspose k4 s2 p1',
+    () =>
+      conv2dTranspose({
+        inChannels: 2,
+        filters: 2,
+        kernelSize: 4,
+        strides: 2,
+        padding: 1,
+        seed: 3,
+        kernelInit: 'glorotUniform',
+      }),
+    [2, 2, 2, 2],
+  ],
+  [
+    'encoderBlock',
+    () => encoderBlock({ inChannels: 2, filters: 2, seed: 4, kernelInit: 'glorotUniform' }),
+    [2, 4, 4, 2],
+  ],
+  [
+    'decoderBlock nearest',
+    () => decoderBlock({ inChannels: 2, filters: 2, upsample: 'nearest', seed: 5, kernelInit: 'glorotUniform' }),
+    [2, 2, 2, 2],
+  ],
   ['upsample bilinear', () => upsample({ mode: 'bilinear' }), [2, 2, 3, 2]],
 ];
 
 function grads(m: Module, x: tf.Variable, r: tf.Tensor): Float32Array[] {
-  const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(tf.tanh(m.call(x) as tf.Tensor), r)), [...m.parameters(), x]);
+  const { value, grads: g } = tf.variableGrads(
+    () => tf.sum(tf.mul(tf.tanh(m.call(x) as tf.Tensor), r)),
+    [...m.parameters(), x],
+  );
   const out = [...m.parameters(), x].map((v) => g[v.name].dataSync().slice() as Float32Array);
   tf.dispose([value, ...Object.values(g)]);
   return out;
@@ -42,7 +93,12 @@ describe('gradients on wasm with core kernels', () => {
   it.each(CASES)('%s: finite differences on wasm and equality with cpu', async (_name, make, shape) => {
     await useBackend('wasm');
     const m = make();
-    const xv = seededFloats(shape.reduce((a, b) => a * b), 7, -1.5, 1.5);
+    const xv = seededFloats(
+      shape.reduce((a, b) => a * b),
+      7,
+      -1.5,
+      1.5,
+    );
     const x = tf.variable(tf.tensor(xv, shape));
     const y0 = tf.tidy(() => m.call(x) as tf.Tensor);
     const rv = seededFloats(y0.size, 8);

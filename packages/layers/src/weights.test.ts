@@ -5,7 +5,20 @@ import * as path from 'node:path';
 import { loadWeights, saveWeights } from '@dgpose/core/node';
 import { createRng, isDGPoseError, type NamedArrays } from '@dgpose/core';
 import { TEST_BACKENDS, expectNoLeak, seededFloats, useBackend } from '@dgpose/test-utils';
-import { Module, batchNorm, checkNamedArrays, decodeModuleWeights, encodeModuleWeights, conv2d, dense, loadNamedArrays, toNamedArrays, type BatchNorm, type Conv2d, type Dense } from './index';
+import {
+  Module,
+  batchNorm,
+  checkNamedArrays,
+  decodeModuleWeights,
+  encodeModuleWeights,
+  conv2d,
+  dense,
+  loadNamedArrays,
+  toNamedArrays,
+  type BatchNorm,
+  type Conv2d,
+  type Dense,
+} from './index';
 
 class Small extends Module {
   readonly conv: Conv2d;
@@ -41,7 +54,16 @@ describe.each(TEST_BACKENDS)('named arrays on %s', (backend) => {
     const x = tf.tensor(seededFloats(2 * 4 * 4 * 2, 3), [2, 4, 4, 2]);
     a.apply(x).dispose(); // move the running stats away from 0/1
     const arrays = await expectNoLeak(() => toNamedArrays(a));
-    expect(Object.keys(arrays)).toEqual(['conv.kernel', 'conv.bias', 'norm.gamma', 'norm.beta', 'head.kernel', 'head.bias', 'norm.runningMean', 'norm.runningVar']);
+    expect(Object.keys(arrays)).toEqual([
+      'conv.kernel',
+      'conv.bias',
+      'norm.gamma',
+      'norm.beta',
+      'head.kernel',
+      'head.bias',
+      'norm.runningMean',
+      'norm.runningVar',
+    ]);
     expect(arrays['conv.kernel'].shape).toEqual([3, 3, 2, 3]);
     expect(arrays['conv.kernel'].dtype).toBe('float32');
     expect(arrays['norm.runningMean'].data.some((v) => v !== 0)).toBe(true);
@@ -82,25 +104,49 @@ describe('loadNamedArrays mismatches', () => {
 
   const cases: [string, (a: NamedArrays) => void, RegExp, string][] = [
     ['missing', (a) => delete a['norm.runningVar'], /missing parameter 'norm\.runningVar'/, 'norm.runningVar'],
-    ['extra', (a) => (a['head.extra'] = { dtype: 'float32', shape: [1], data: new Float32Array(1) }), /unexpected parameter 'head\.extra'/, 'head.extra'],
-    ['shape', (a) => (a['conv.kernel'] = { dtype: 'float32', shape: [3, 3, 3, 2], data: new Float32Array(54) }), /'conv\.kernel' has the wrong shape.*expected \[3,3,2,3\], got \[3,3,3,2\]/, 'conv.kernel'],
-    ['dtype', (a) => (a['head.bias'] = { dtype: 'int32', shape: [2], data: new Int32Array(2) }), /'head\.bias' has the wrong dtype/, 'head.bias'],
-    ['length', (a) => (a['norm.gamma'] = { dtype: 'float32', shape: [3], data: new Float32Array(2) }), /'norm\.gamma' do not fit its shape/, 'norm.gamma'],
+    [
+      'extra',
+      (a) => (a['head.extra'] = { dtype: 'float32', shape: [1], data: new Float32Array(1) }),
+      /unexpected parameter 'head\.extra'/,
+      'head.extra',
+    ],
+    [
+      'shape',
+      (a) => (a['conv.kernel'] = { dtype: 'float32', shape: [3, 3, 3, 2], data: new Float32Array(54) }),
+      /'conv\.kernel' has the wrong shape.*expected \[3,3,2,3\], got \[3,3,3,2\]/,
+      'conv.kernel',
+    ],
+    [
+      'dtype',
+      (a) => (a['head.bias'] = { dtype: 'int32', shape: [2], data: new Int32Array(2) }),
+      /'head\.bias' has the wrong dtype/,
+      'head.bias',
+    ],
+    [
+      'length',
+      (a) => (a['norm.gamma'] = { dtype: 'float32', shape: [3], data: new Float32Array(2) }),
+      /'norm\.gamma' do not fit its shape/,
+      'norm.gamma',
+    ],
   ];
-  it.each(cases)('%s -> E_WEIGHTS_MISMATCH naming the parameter, module unchanged', async (_name, mutate, message, argument) => {
-    const arrays: NamedArrays = { ...good };
-    // Perturb every other value so a partial load would be visible.
-    for (const k of Object.keys(arrays)) arrays[k] = { ...arrays[k], data: arrays[k].data.map((v) => v + 1) as Float32Array };
-    mutate(arrays);
-    const before = await toNamedArrays(m);
-    const err = errorOf(() => loadNamedArrays(m, arrays));
-    expect(isDGPoseError(err, 'E_WEIGHTS_MISMATCH')).toBe(true);
-    expect(err.message).toMatch(message);
-    expect(err.details?.argument).toBe(argument);
-    const after = await toNamedArrays(m);
-    for (const k of Object.keys(before)) expect(Array.from(after[k].data)).toEqual(Array.from(before[k].data));
-    expect(() => checkNamedArrays(m, arrays)).toThrow(message);
-  });
+  it.each(cases)(
+    '%s -> E_WEIGHTS_MISMATCH naming the parameter, module unchanged',
+    async (_name, mutate, message, argument) => {
+      const arrays: NamedArrays = { ...good };
+      // Perturb every other value so a partial load would be visible.
+      for (const k of Object.keys(arrays))
+        arrays[k] = { ...arrays[k], data: arrays[k].data.map((v) => v + 1) as Float32Array };
+      mutate(arrays);
+      const before = await toNamedArrays(m);
+      const err = errorOf(() => loadNamedArrays(m, arrays));
+      expect(isDGPoseError(err, 'E_WEIGHTS_MISMATCH')).toBe(true);
+      expect(err.message).toMatch(message);
+      expect(err.details?.argument).toBe(argument);
+      const after = await toNamedArrays(m);
+      for (const k of Object.keys(before)) expect(Array.from(after[k].data)).toEqual(Array.from(before[k].data));
+      expect(() => checkNamedArrays(m, arrays)).toThrow(message);
+    },
+  );
 
   it('the first mismatch in module order is the one reported', () => {
     const arrays: NamedArrays = { ...good };
@@ -117,7 +163,11 @@ describe('encode/decode round trip (core weights format)', () => {
     const a = new Small(7);
     const x = tf.tensor(seededFloats(2 * 4 * 4 * 2, 5), [2, 4, 4, 2]);
     a.apply(x).dispose();
-    const { manifest, shards } = await encodeModuleWeights(a, { kind: 'test/small', config: { seed: 7 } }, { shardBytes: 64 });
+    const { manifest, shards } = await encodeModuleWeights(
+      a,
+      { kind: 'test/small', config: { seed: 7 } },
+      { shardBytes: 64 },
+    );
     expect(shards.length).toBeGreaterThan(1);
     expect(manifest.kind).toBe('test/small');
     expect(manifest.weightsManifest[0].weights.map((w) => w.name)).toContain('norm.runningVar');

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, checkArraysMatch, decodeWeights, encodeWeights } from '@dgpose/core';
-import type { ArraySpec, EncodeWeightsOptions, NamedArray, NamedArrays, WeightsManifest, WeightsMeta } from '@dgpose/core';
+import type {
+  ArraySpec,
+  EncodeWeightsOptions,
+  NamedArray,
+  NamedArrays,
+  WeightsManifest,
+  WeightsMeta,
+} from '@dgpose/core';
 import type { Module, ModuleOutput } from './module';
 
 type AnyModule = Module<unknown, ModuleOutput>;
@@ -16,7 +23,11 @@ export async function toNamedArrays(module: AnyModule): Promise<NamedArrays> {
     const data = await v.data();
     const dtype = v.dtype === 'int32' ? 'int32' : 'float32';
     if (v.dtype !== 'float32' && v.dtype !== 'int32') {
-      throw new DGPoseError('E_ARG', `toNamedArrays: unsupported dtype of ${name}`, { argument: name, expected: 'float32 | int32', got: v.dtype });
+      throw new DGPoseError('E_ARG', `toNamedArrays: unsupported dtype of ${name}`, {
+        argument: name,
+        expected: 'float32 | int32',
+        got: v.dtype,
+      });
     }
     out[name] = {
       dtype,

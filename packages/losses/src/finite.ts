@@ -10,7 +10,11 @@ import { DGPoseError } from '@dgpose/core';
  */
 export async function assertFiniteLoss(name: string, loss: tf.Tensor): Promise<number> {
   if (loss.size !== 1) {
-    throw new DGPoseError('E_SHAPE', `loss term ${name} must have one element`, { argument: name, expected: [], got: [...loss.shape] });
+    throw new DGPoseError('E_SHAPE', `loss term ${name} must have one element`, {
+      argument: name,
+      expected: [],
+      got: [...loss.shape],
+    });
   }
   const v = (await loss.data())[0];
   checkFiniteLosses({ [name]: v });

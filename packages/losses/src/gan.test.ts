@@ -26,11 +26,17 @@ describe.each(TEST_BACKENDS)('GAN losses on %s', (backend) => {
     const x = tf.tensor(real, [2, 2, 2, 1]);
     const t = tf.tensor(seededFloats(8, 33, 0, 1), [2, 2, 2, 1]);
     const tv = await t.data();
-    expectTensorsClose(bceWithLogits(x, t, { reduction: 'none' }), real.map((v, i) => bceNaive(v, tv[i])), { rtol: 1e-5, atol: 1e-6 });
+    expectTensorsClose(
+      bceWithLogits(x, t, { reduction: 'none' }),
+      real.map((v, i) => bceNaive(v, tv[i])),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
     expectTensorsClose(bceWithLogits(x, 1), [mean(real.map((v) => bceNaive(v, 1)))], { rtol: 1e-5 });
     const big = tf.tensor([100, -100, 80, -80]);
     // −log σ(−100) = 100 exactly in double; the naive form gives Infinity in float32
-    expectTensorsClose(bceWithLogits(big, tf.tensor([0, 1, 1, 0]), { reduction: 'none' }), [100, 100, 0, 0], { atol: 1e-5 });
+    expectTensorsClose(bceWithLogits(big, tf.tensor([0, 1, 1, 0]), { reduction: 'none' }), [100, 100, 0, 0], {
+      atol: 1e-5,
+    });
     tf.dispose([x, t, big]);
   });
 
@@ -48,7 +54,9 @@ describe.each(TEST_BACKENDS)('GAN losses on %s', (backend) => {
     expectTensorsClose(ganDiscriminatorLoss(r, f, { type: 'lsgan' }), [dLs / 2], { rtol: 1e-5 });
     const dH = mean(real.map((v) => Math.max(0, 1 - v))) + mean(fake.map((v) => Math.max(0, 1 + v)));
     expectTensorsClose(ganDiscriminatorLoss(r, f, { type: 'hinge' }), [dH / 2], { rtol: 1e-5 });
-    expect(() => ganDiscriminatorLoss(r, f, { type: 'hinge', labelSmoothing: 0.1 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => ganDiscriminatorLoss(r, f, { type: 'hinge', labelSmoothing: 0.1 })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
     expect(() => ganDiscriminatorLoss(r, f, { labelSmoothing: 1 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     expect(() => ganGeneratorLoss(f, { type: 'wgan' as 'bce' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     tf.dispose([r, f]);
@@ -59,7 +67,11 @@ describe.each(TEST_BACKENDS)('GAN losses on %s', (backend) => {
     const f = tf.tensor(fake, [2, 4]);
     await expectNoLeak(() => {
       for (const type of ['bce', 'lsgan', 'hinge'] as const) {
-        tf.dispose([ganGeneratorLoss(f, { type }), ganDiscriminatorLoss(r, f, { type }), ganDiscriminatorLoss(r, f, { type, reduction: 'none' })]);
+        tf.dispose([
+          ganGeneratorLoss(f, { type }),
+          ganDiscriminatorLoss(r, f, { type }),
+          ganDiscriminatorLoss(r, f, { type, reduction: 'none' }),
+        ]);
       }
       tf.dispose([bceWithLogits(r, f, { reduction: 'none' }), bceWithLogits(r, 0.9, { mask: f })]);
     });
@@ -71,8 +83,14 @@ describe('GAN loss gradients vs finite differences (cpu)', () => {
   beforeAll(() => useBackend('cpu'));
   it('match on both sides for every type', () => {
     // logits away from the hinge kinks at ±1
-    const r = tf.tensor(real.map((v) => (Math.abs(Math.abs(v) - 1) < 0.05 ? v + 0.2 : v)), [2, 4]);
-    const f = tf.tensor(fake.map((v) => (Math.abs(Math.abs(v) - 1) < 0.05 ? v + 0.2 : v)), [2, 4]);
+    const r = tf.tensor(
+      real.map((v) => (Math.abs(Math.abs(v) - 1) < 0.05 ? v + 0.2 : v)),
+      [2, 4],
+    );
+    const f = tf.tensor(
+      fake.map((v) => (Math.abs(Math.abs(v) - 1) < 0.05 ? v + 0.2 : v)),
+      [2, 4],
+    );
     for (const type of ['bce', 'lsgan', 'hinge'] as const) {
       const cases: [(x: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
         [(x) => ganGeneratorLoss(x, { type }), f],

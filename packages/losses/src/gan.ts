@@ -111,7 +111,11 @@ export function ganDiscriminatorLoss(
   const reduction = checkReduction(opts.reduction ?? 'mean');
   const s = opts.labelSmoothing ?? 0;
   if (typeof s !== 'number' || !(s >= 0 && s < 1)) {
-    throw new DGPoseError('E_ARG', 'labelSmoothing must be in [0, 1)', { argument: 'labelSmoothing', expected: '[0, 1)', got: s });
+    throw new DGPoseError('E_ARG', 'labelSmoothing must be in [0, 1)', {
+      argument: 'labelSmoothing',
+      expected: '[0, 1)',
+      got: s,
+    });
   }
   if (type === 'hinge' && s !== 0) {
     throw new DGPoseError('E_ARG', 'labelSmoothing has no meaning for the hinge loss', {

@@ -37,7 +37,13 @@ function closedForm(pMu?: Float32Array, pLv?: Float32Array): number[] {
 }
 
 // Monte Carlo estimate E_q[log q(z) − log p(z)] with a seeded Box–Muller sampler; returns mean and s.e.
-function monteCarlo(n: number, samples: number, seed: number, pMu?: Float32Array, pLv?: Float32Array): [number, number] {
+function monteCarlo(
+  n: number,
+  samples: number,
+  seed: number,
+  pMu?: Float32Array,
+  pLv?: Float32Array,
+): [number, number] {
   const u = seededFloats(2 * samples * D, seed, 1e-12, 1);
   let s = 0;
   let s2 = 0;
@@ -87,7 +93,10 @@ describe.each(TEST_BACKENDS)('Gaussian KL on %s', (backend) => {
     const lv = tf.tensor(lvQ, [N, D]);
     const pm = tf.tensor(muP, [D]);
     const pl = tf.tensor(lvP, [D]);
-    expectTensorsClose(klNormal(mu, lv, pm, pl, { reduction: 'none' }), closedForm(muP, lvP), { rtol: 1e-5, atol: 1e-5 });
+    expectTensorsClose(klNormal(mu, lv, pm, pl, { reduction: 'none' }), closedForm(muP, lvP), {
+      rtol: 1e-5,
+      atol: 1e-5,
+    });
     expectTensorsClose(
       klNormal(mu, lv, tf.zeros([N, D]), tf.zeros([1, D]), { reduction: 'none' }),
       klStandardNormal(mu, lv, { reduction: 'none' }),
@@ -95,7 +104,9 @@ describe.each(TEST_BACKENDS)('Gaussian KL on %s', (backend) => {
     );
     expect(() => klNormal(mu, lv, tf.zeros([D + 1]), pl)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
     expect(() => klStandardNormal(mu, pm)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-    expect(() => klStandardNormal(mu, lv, { reduction: 'avg' as 'mean' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => klStandardNormal(mu, lv, { reduction: 'avg' as 'mean' })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
     tf.dispose([mu, lv, pm, pl]);
   });
 
@@ -161,7 +172,8 @@ describe('Gaussian KL gradients vs finite differences (cpu)', () => {
 function randomCholesky(seed: number): Float64Array {
   const r = seededFloats(D * D, seed, -0.8, 0.8);
   const L = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) L[i * D + j] = i === j ? 0.5 + Math.abs(r[i * D + j]) : r[i * D + j];
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j <= i; j++) L[i * D + j] = i === j ? 0.5 + Math.abs(r[i * D + j]) : r[i * D + j];
   return L;
 }
 
@@ -201,7 +213,8 @@ function inverseAndLogDet(M: Float64Array, n: number): { inv: Float64Array; logD
 /** KL(N(μ_q, diag σ²_q) ‖ N(μ_p, L Lᵀ)) per sample, from Σ_p itself. */
 function fullClosedForm(L: Float64Array): number[] {
   const S = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) for (let k = 0; k < D; k++) S[i * D + j] += L[i * D + k] * L[j * D + k];
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) for (let k = 0; k < D; k++) S[i * D + j] += L[i * D + k] * L[j * D + k];
   const { inv, logDet } = inverseAndLogDet(S, D);
   return Array.from({ length: N }, (_, n) => {
     let tr = 0;
@@ -243,11 +256,18 @@ describe.each(TEST_BACKENDS)('klNormalFullCovariance on %s', (backend) => {
       const per = klNormalFullCovariance(mu, lv, pm, A, { reduction: 'none' });
       expect(per.shape).toEqual([N]);
       expectTensorsClose(per, ref, { rtol: 1e-4, atol: 1e-4 });
-      expectTensorsClose(klNormalFullCovariance(mu, lv, pm, A, { reduction: 'sum' }), [ref.reduce((a, b) => a + b)], { rtol: 1e-4 });
+      expectTensorsClose(klNormalFullCovariance(mu, lv, pm, A, { reduction: 'sum' }), [ref.reduce((a, b) => a + b)], {
+        rtol: 1e-4,
+      });
       expectTensorsClose(klNormalFullCovariance(mu, lv, pm, A), [ref.reduce((a, b) => a + b) / N], { rtol: 1e-4 });
       // entries above the diagonal are ignored
-      const junk = tf.tidy(() => tf.add(A, tf.sub(tf.linalg.bandPart(tf.fill([D, D], 7), 0, -1), tf.linalg.bandPart(tf.fill([D, D], 7), 0, 0))));
-      expectTensorsClose(klNormalFullCovariance(mu, lv, pm, junk, { reduction: 'none' }), ref, { rtol: 1e-4, atol: 1e-4 });
+      const junk = tf.tidy(() =>
+        tf.add(A, tf.sub(tf.linalg.bandPart(tf.fill([D, D], 7), 0, -1), tf.linalg.bandPart(tf.fill([D, D], 7), 0, 0))),
+      );
+      expectTensorsClose(klNormalFullCovariance(mu, lv, pm, junk, { reduction: 'none' }), ref, {
+        rtol: 1e-4,
+        atol: 1e-4,
+      });
       // diagonal Σ_p = diag(exp(logσ²_p)): A = diag(exp(−½ logσ²_p))
       const lvPt = tf.tensor(lvP);
       const diagA = tf.tidy(() => tf.diag(tf.exp(tf.mul(lvPt, -0.5))));
@@ -256,13 +276,20 @@ describe.each(TEST_BACKENDS)('klNormalFullCovariance on %s', (backend) => {
         klNormal(mu, lv, pm, lvPt, { reduction: 'none' }),
         { rtol: 1e-5, atol: 1e-5 },
       );
-      expect(() => klNormalFullCovariance(mu, lv, pm, tf.zeros([D, D + 1]))).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-      expect(() => klNormalFullCovariance(mu, lv, tf.zeros([D + 1]), A)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-      expect(() => klNormalFullCovariance(tf.zeros([D]), tf.zeros([D]), pm, A)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+      expect(() => klNormalFullCovariance(mu, lv, pm, tf.zeros([D, D + 1]))).toThrow(
+        expect.objectContaining({ code: 'E_SHAPE' }),
+      );
+      expect(() => klNormalFullCovariance(mu, lv, tf.zeros([D + 1]), A)).toThrow(
+        expect.objectContaining({ code: 'E_SHAPE' }),
+      );
+      expect(() => klNormalFullCovariance(tf.zeros([D]), tf.zeros([D]), pm, A)).toThrow(
+        expect.objectContaining({ code: 'E_SHAPE' }),
+      );
     });
     const bad = tf.zeros([D, 2]);
     await expectNoLeak(() => {
-      for (const reduction of ['none', 'sum', 'mean', 'batchMean'] as const) tf.dispose(klNormalFullCovariance(mu, lv, pm, A, { reduction }));
+      for (const reduction of ['none', 'sum', 'mean', 'batchMean'] as const)
+        tf.dispose(klNormalFullCovariance(mu, lv, pm, A, { reduction }));
       expect(() => klNormalFullCovariance(mu, lv, pm, bad)).toThrow();
     });
     tf.dispose([mu, lv, pm, A, bad]);
@@ -275,7 +302,13 @@ describe('klNormalFullCovariance vs Monte Carlo and finite differences (cpu)', (
   const A = invertLower(L);
 
   it('agrees with a seeded Monte Carlo estimate E_q[log q − log p] within 4 standard errors', async () => {
-    const kl = await tf.tidy(() => klNormalFullCovariance(tf.tensor(muQ, [N, D]), tf.tensor(lvQ, [N, D]), tf.tensor(muP), tf.tensor(A, [D, D]), { reduction: 'none' })).data();
+    const kl = await tf
+      .tidy(() =>
+        klNormalFullCovariance(tf.tensor(muQ, [N, D]), tf.tensor(lvQ, [N, D]), tf.tensor(muP), tf.tensor(A, [D, D]), {
+          reduction: 'none',
+        }),
+      )
+      .data();
     // log p(y) = −½ (D log 2π + log det Σ_p + ‖A(y − μ_p)‖²), log det Σ_p = 2 Σ log L_dd
     let logDetP = 0;
     for (let d = 0; d < D; d++) logDetP += 2 * Math.log(L[d * D + d]);

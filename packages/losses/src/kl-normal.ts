@@ -44,7 +44,11 @@ export function reducePerSample(perElement: tf.Tensor, reduction: SampleReductio
 
 function assertBatched(argument: string, t: tf.Tensor): void {
   if (t.rank < 1) {
-    throw new DGPoseError('E_SHAPE', `${argument} needs a batch axis`, { argument, expected: '[N, ...]', got: [...t.shape] });
+    throw new DGPoseError('E_SHAPE', `${argument} needs a batch axis`, {
+      argument,
+      expected: '[N, ...]',
+      got: [...t.shape],
+    });
   }
 }
 
@@ -137,12 +141,22 @@ export function klNormalFullCovariance(
   opts: KlOptions = {},
 ): tf.Tensor {
   const reduction = checkSampleReduction(opts.reduction ?? 'mean');
-  if (muQ.rank !== 2) throw new DGPoseError('E_SHAPE', 'muQ must be [N, D]', { argument: 'muQ', expected: ['N', 'D'], got: [...muQ.shape] });
+  if (muQ.rank !== 2)
+    throw new DGPoseError('E_SHAPE', 'muQ must be [N, D]', {
+      argument: 'muQ',
+      expected: ['N', 'D'],
+      got: [...muQ.shape],
+    });
   assertSameShape('muQ', muQ, 'logvarQ', logvarQ);
   const d = muQ.shape[1];
-  if (muP.rank !== 1 || muP.shape[0] !== d) throw new DGPoseError('E_SHAPE', 'muP must be [D]', { argument: 'muP', expected: [d], got: [...muP.shape] });
+  if (muP.rank !== 1 || muP.shape[0] !== d)
+    throw new DGPoseError('E_SHAPE', 'muP must be [D]', { argument: 'muP', expected: [d], got: [...muP.shape] });
   if (invCholeskyP.rank !== 2 || invCholeskyP.shape[0] !== d || invCholeskyP.shape[1] !== d) {
-    throw new DGPoseError('E_SHAPE', 'invCholeskyP must be [D, D]', { argument: 'invCholeskyP', expected: [d, d], got: [...invCholeskyP.shape] });
+    throw new DGPoseError('E_SHAPE', 'invCholeskyP must be [D, D]', {
+      argument: 'invCholeskyP',
+      expected: [d, d],
+      got: [...invCholeskyP.shape],
+    });
   }
   return tf.tidy(() => {
     const A = tf.linalg.bandPart(invCholeskyP, -1, 0); // lower triangle

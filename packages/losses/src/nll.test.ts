@@ -75,7 +75,11 @@ describe.each(TEST_BACKENDS)('Gaussian / Laplace NLL on %s', (backend) => {
     await expectNoLeak(() => {
       const cm = jointMaskToCoordMask(vis);
       for (const reduction of ['none', 'sum', 'mean', 'batchMean'] as const) {
-        tf.dispose([gaussianNll(yt, mt, lt, { reduction, mask: cm }), gaussianNll(yt, mt, 0.3, { reduction }), laplaceNll(yt, mt, lt, { reduction, mask: cm })]);
+        tf.dispose([
+          gaussianNll(yt, mt, lt, { reduction, mask: cm }),
+          gaussianNll(yt, mt, 0.3, { reduction }),
+          laplaceNll(yt, mt, lt, { reduction, mask: cm }),
+        ]);
       }
       cm.dispose();
       expect(() => gaussianNll(yt, mt, bad)).toThrow();

@@ -59,7 +59,12 @@ export function gaussianNll(y: tf.Tensor, mu: tf.Tensor, logvar: tf.Tensor | num
  * @param mu same shape as y
  * @param logScale broadcastable to y (tensor or number)
  */
-export function laplaceNll(y: tf.Tensor, mu: tf.Tensor, logScale: tf.Tensor | number, opts: NllOptions = {}): tf.Tensor {
+export function laplaceNll(
+  y: tf.Tensor,
+  mu: tf.Tensor,
+  logScale: tf.Tensor | number,
+  opts: NllOptions = {},
+): tf.Tensor {
   const reduction = checkReduction(opts.reduction ?? 'batchMean');
   assertSameShape('y', y, 'mu', mu);
   return tf.tidy(() => {
@@ -76,7 +81,11 @@ export function laplaceNll(y: tf.Tensor, mu: tf.Tensor, logScale: tf.Tensor | nu
  */
 export function jointMaskToCoordMask(visible: tf.Tensor): tf.Tensor {
   if (visible.rank !== 2) {
-    throw new DGPoseError('E_SHAPE', 'visible must be [N,J]', { argument: 'visible', expected: '[N,J]', got: [...visible.shape] });
+    throw new DGPoseError('E_SHAPE', 'visible must be [N,J]', {
+      argument: 'visible',
+      expected: '[N,J]',
+      got: [...visible.shape],
+    });
   }
   const [n, j] = visible.shape as [number, number];
   return tf.tidy(() => tf.reshape(tf.tile(tf.reshape(tf.cast(visible, 'float32'), [n, j, 1]), [1, 1, 2]), [n, 2 * j]));

@@ -62,7 +62,11 @@ export function assertSameShape(nameA: string, a: tf.Tensor, nameB: string, b: t
 export function reduceLoss(loss: tf.Tensor, reduction: Reduction, mask?: tf.Tensor): tf.Tensor {
   if (mask !== undefined) assertBroadcastable('mask', mask.shape, loss.shape);
   if (reduction === 'batchMean' && loss.rank === 0) {
-    throw new DGPoseError('E_SHAPE', "'batchMean' needs a batch axis", { argument: 'reduction', expected: 'rank >= 1', got: 0 });
+    throw new DGPoseError('E_SHAPE', "'batchMean' needs a batch axis", {
+      argument: 'reduction',
+      expected: 'rank >= 1',
+      got: 0,
+    });
   }
   return tf.tidy(() => {
     let weighted = loss;

@@ -67,7 +67,10 @@ describe.each(TEST_BACKENDS)('l1 / l2 on %s', (backend) => {
   }
 
   it('defaults to the mean; an all-zero mask gives 0, not NaN', async () => {
-    const a = tf.tensor([[1, -2], [3, 0]]);
+    const a = tf.tensor([
+      [1, -2],
+      [3, 0],
+    ]);
     const b = tf.zeros([2, 2]);
     const z = tf.zeros([2, 1]);
     expect(await l1(a, b).data()).toEqual(new Float32Array([1.5]));
@@ -97,7 +100,11 @@ describe.each(TEST_BACKENDS)('l1 / l2 on %s', (backend) => {
     const mt = tf.tensor(m, [2, 3, 4, 1]);
     await expectNoLeak(() => {
       for (const reduction of ['mean', 'sum', 'none', 'batchMean'] as const) {
-        tf.dispose([l1(pt, tt, { reduction, mask: mt }), l2(pt, tt, { reduction }), l2(pt, tt, { reduction, mask: mt })]);
+        tf.dispose([
+          l1(pt, tt, { reduction, mask: mt }),
+          l2(pt, tt, { reduction }),
+          l2(pt, tt, { reduction, mask: mt }),
+        ]);
       }
       expect(() => l1(pt, mt)).toThrow();
     });
@@ -111,7 +118,10 @@ describe('l1 / l2 gradients vs finite differences (cpu)', () => {
     // Entries kept away from pred == target, where L1 has a kink.
     const pv = seededFloats(12, 5);
     const p = tf.tensor(pv, [2, 6]);
-    const t = tf.tensor(Float32Array.from(seededFloats(12, 6, 0.2, 0.5), (v, i) => pv[i] + (i % 2 ? v : -v)), [2, 6]);
+    const t = tf.tensor(
+      Float32Array.from(seededFloats(12, 6, 0.2, 0.5), (v, i) => pv[i] + (i % 2 ? v : -v)),
+      [2, 6],
+    );
     const m = tf.tensor([1, 0, 1, 1, 0.5, 1], [1, 6]);
     for (const f of [
       (x: tf.Tensor) => l1(x, t, { mask: m }),

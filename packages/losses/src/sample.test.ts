@@ -22,7 +22,11 @@ describe.each(TEST_BACKENDS)('sampleGaussian on %s', (backend) => {
 
   it('is μ + exp(½logσ²)·ε for a given ε', () => {
     const z = sampleGaussian(tf.tensor(mu, [2, 3]), tf.tensor(lv, [2, 3]), tf.tensor(eps, [2, 3]));
-    expectTensorsClose(z, Array.from(mu, (m, i) => m + Math.exp(lv[i] / 2) * eps[i]), { rtol: 1e-5, atol: 1e-6 });
+    expectTensorsClose(
+      z,
+      Array.from(mu, (m, i) => m + Math.exp(lv[i] / 2) * eps[i]),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
     tf.dispose(z);
   });
 

@@ -18,7 +18,11 @@ export function sampleGaussian(mu: tf.Tensor, logvar: tf.Tensor, epsOrSeed: tf.T
   assertSameShape('mu', mu, 'logvar', logvar);
   if (typeof epsOrSeed === 'number') {
     if (!Number.isFinite(epsOrSeed)) {
-      throw new DGPoseError('E_ARG', 'seed must be a finite number', { argument: 'epsOrSeed', expected: 'a finite number', got: epsOrSeed });
+      throw new DGPoseError('E_ARG', 'seed must be a finite number', {
+        argument: 'epsOrSeed',
+        expected: 'a finite number',
+        got: epsOrSeed,
+      });
     }
   } else {
     assertSameShape('mu', mu, 'eps', epsOrSeed);

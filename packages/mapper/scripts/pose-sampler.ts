@@ -22,7 +22,15 @@ const mul = (a: P, s: number): P => [a[0] * s, a[1] * s];
 /** Unit vector at angle φ from "down", turned towards `side` (-1 image left, +1 image right). */
 const dir = (phi: number, side: number): P => [side * Math.sin(phi), Math.cos(phi)];
 
-function limbChain(rng: Rng, root: P, side: number, l1: number, l2: number, a1: [number, number], bend: [number, number]): [P, P] {
+function limbChain(
+  rng: Rng,
+  root: P,
+  side: number,
+  l1: number,
+  l2: number,
+  a1: [number, number],
+  bend: [number, number],
+): [P, P] {
   const phi1 = uni(rng, a1[0], a1[1]);
   const phi2 = phi1 + uni(rng, bend[0], bend[1]);
   const mid = add(root, mul(dir(phi1, side), l1 * uni(rng, 0.6, 1)));
@@ -88,7 +96,7 @@ export function samplePoses(n: number, opts: { seed: number; width: number; heig
     const xs = vis.map((p) => p[0]);
     const ys = vis.map((p) => p[1]);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    let scale = uni(rng, 0.45, 0.95) * (H - 1) / Math.max(1e-6, y1 - y0);
+    let scale = (uni(rng, 0.45, 0.95) * (H - 1)) / Math.max(1e-6, y1 - y0);
     const crop = rng.next() < 0.1;
     if (!crop) scale = Math.min(scale, (W - 1) / Math.max(1e-6, x1 - x0), (H - 1) / Math.max(1e-6, y1 - y0));
     const bw = (x1 - x0) * scale;

@@ -13,7 +13,13 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { initBackend } from '@dgpose/core';
 import { loadWeights, saveWeights } from '@dgpose/core/node';
-import { evaluateMapper, trainMapper, validateMapperConfig, MAPPER_WEIGHTS_KIND, type MapperPresetName } from '../src/index';
+import {
+  evaluateMapper,
+  trainMapper,
+  validateMapperConfig,
+  MAPPER_WEIGHTS_KIND,
+  type MapperPresetName,
+} from '../src/index';
 import { samplePoses } from './pose-sampler';
 
 /** The held-out set the manifest's error refers to (the weights test re-samples part of it). */
@@ -30,7 +36,10 @@ function arg(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const preset = process.argv[2] as MapperPresetName;
-  if (preset !== 'coco18-64' && preset !== 'coco18-128') throw new Error('usage: train-pretrained.ts coco18-64|coco18-128 [--steps N] [--batch B] [--lr X] [--poses P] [--seed S]');
+  if (preset !== 'coco18-64' && preset !== 'coco18-128')
+    throw new Error(
+      'usage: train-pretrained.ts coco18-64|coco18-128 [--steps N] [--batch B] [--lr X] [--poses P] [--seed S]',
+    );
   const config = validateMapperConfig({}, preset);
   const steps = arg('steps', 2000);
   const batchSize = arg('batch', 16);
@@ -40,7 +49,9 @@ async function main(): Promise<void> {
   // --init <preset>: start from the shipped weights of another preset (names and shapes that match)
   const initAt = process.argv.indexOf('--init');
   const initFrom = initAt >= 0 ? process.argv[initAt + 1] : undefined;
-  const init = initFrom ? (await loadWeights(path.resolve(__dirname, '..', 'weights', initFrom), { kind: MAPPER_WEIGHTS_KIND })).arrays : undefined;
+  const init = initFrom
+    ? (await loadWeights(path.resolve(__dirname, '..', 'weights', initFrom), { kind: MAPPER_WEIGHTS_KIND })).arrays
+    : undefined;
   const be = await initBackend({ prefer: ['wasm', 'cpu'], threads: 1 });
   const size = { width: config.width, height: config.height };
   const poses = samplePoses(nPoses, { seed: TRAIN_POSE_SEED, ...size });
@@ -59,7 +70,9 @@ async function main(): Promise<void> {
     onStep: ({ step, loss, seconds }) => {
       window.push(loss);
       if (step % 100 === 0 || step === steps) {
-        log(`step ${step} loss ${(window.reduce((a, b) => a + b, 0) / window.length).toExponential(3)} (${seconds.toFixed(0)} s)`);
+        log(
+          `step ${step} loss ${(window.reduce((a, b) => a + b, 0) / window.length).toExponential(3)} (${seconds.toFixed(0)} s)`,
+        );
         window = [];
       }
     },
@@ -91,7 +104,12 @@ async function main(): Promise<void> {
         machine: `${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
         date: new Date().toISOString(),
       },
-      validation: { sampler: 'scripts/pose-sampler.ts samplePoses', seed: VALIDATION.seed, count: VALIDATION.count, ...ev },
+      validation: {
+        sampler: 'scripts/pose-sampler.ts samplePoses',
+        seed: VALIDATION.seed,
+        count: VALIDATION.count,
+        ...ev,
+      },
     },
   });
   log(`wrote ${files.join(', ')}`);

@@ -66,7 +66,12 @@ export function normalizedToPixel(q: number, n: number): number {
  * Converts a flat coordinate vector x0,y0,x1,y1,... between spaces (returns a new Float32Array).
  * Values are converted whether or not the joint is visible.
  */
-export function convertCoords(coords: ArrayLike<number>, size: FrameSize, from: CoordSpace, to: CoordSpace): Float32Array {
+export function convertCoords(
+  coords: ArrayLike<number>,
+  size: FrameSize,
+  from: CoordSpace,
+  to: CoordSpace,
+): Float32Array {
   validateFrameSize(size);
   validateCoordSpace(from, 'from');
   validateCoordSpace(to, 'to');
@@ -97,32 +102,56 @@ export function packCoordRows(
 ): { n: number; j: number; coords: Float32Array; visible: Float32Array } {
   const arg = opts.argument ?? 'coords';
   if (!Array.isArray(coords) || coords.length === 0) {
-    throw new DGPoseError('E_EMPTY', `${arg} must be a non-empty array of rows`, { argument: arg, expected: 'N >= 1 rows', got: coords });
+    throw new DGPoseError('E_EMPTY', `${arg} must be a non-empty array of rows`, {
+      argument: arg,
+      expected: 'N >= 1 rows',
+      got: coords,
+    });
   }
   const n = coords.length;
   const first = coords[0]?.length;
   if (typeof first !== 'number' || first % 2 !== 0 || first === 0) {
-    throw new DGPoseError('E_JOINTS', `${arg}[0] must hold 2J numbers (x0,y0,x1,y1,...)`, { argument: `${arg}[0]`, expected: 'an even length', got: first });
+    throw new DGPoseError('E_JOINTS', `${arg}[0] must hold 2J numbers (x0,y0,x1,y1,...)`, {
+      argument: `${arg}[0]`,
+      expected: 'an even length',
+      got: first,
+    });
   }
   const j = opts.joints ?? first / 2;
   if (visible != null && visible.length !== n) {
-    throw new DGPoseError('E_SHAPE', 'visible must have one row per coords row', { argument: 'visible', expected: n, got: visible.length });
+    throw new DGPoseError('E_SHAPE', 'visible must have one row per coords row', {
+      argument: 'visible',
+      expected: n,
+      got: visible.length,
+    });
   }
   const out = new Float32Array(n * 2 * j);
   const vis = new Float32Array(n * j);
   for (let b = 0; b < n; b++) {
     const row = coords[b];
     if (row?.length !== 2 * j) {
-      throw new DGPoseError('E_JOINTS', `${arg}[${b}] has the wrong joint count`, { argument: `${arg}[${b}]`, expected: `${2 * j} numbers (J=${j})`, got: row?.length });
+      throw new DGPoseError('E_JOINTS', `${arg}[${b}] has the wrong joint count`, {
+        argument: `${arg}[${b}]`,
+        expected: `${2 * j} numbers (J=${j})`,
+        got: row?.length,
+      });
     }
     const vrow = visible?.[b];
     if (visible != null && vrow?.length !== j) {
-      throw new DGPoseError('E_JOINTS', `visible[${b}] has the wrong joint count`, { argument: `visible[${b}]`, expected: j, got: vrow?.length });
+      throw new DGPoseError('E_JOINTS', `visible[${b}] has the wrong joint count`, {
+        argument: `visible[${b}]`,
+        expected: j,
+        got: vrow?.length,
+      });
     }
     for (let k = 0; k < j; k++) {
       const v = vrow === undefined ? 1 : vrow[k];
       if (v !== 0 && v !== 1) {
-        throw new DGPoseError('E_ARG', `visible[${b}][${k}] must be 0 or 1`, { argument: `visible[${b}][${k}]`, expected: '0 or 1', got: v });
+        throw new DGPoseError('E_ARG', `visible[${b}][${k}] must be 0 or 1`, {
+          argument: `visible[${b}][${k}]`,
+          expected: '0 or 1',
+          got: v,
+        });
       }
       vis[b * j + k] = v;
       if (v === 0) continue;

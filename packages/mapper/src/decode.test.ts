@@ -70,7 +70,10 @@ describe('decodeHeatmapsArray on analytic maps', () => {
       expect(d.visible[0][q]).toBe(expected);
       if (!expected) expect([d.coords[0][2 * q], d.coords[0][2 * q + 1]]).toEqual([0, 0]);
     }
-    expect(d.confidence[0][1]).toBeCloseTo(0.1 * Math.max(...d.confidence[0].filter((_, q) => q !== 1 && q % 3 !== 0)) , 1);
+    expect(d.confidence[0][1]).toBeCloseTo(
+      0.1 * Math.max(...d.confidence[0].filter((_, q) => q !== 1 && q % 3 !== 0)),
+      1,
+    );
     expect(decodeHeatmapsArray(m.data, m.shape, { threshold: 0.05 }).visible[0][1]).toBe(1);
   });
 

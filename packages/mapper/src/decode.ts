@@ -50,13 +50,21 @@ const LOG_FLOOR = 1e-10;
 
 function checkTemperature(t: number): void {
   if (!(Number.isFinite(t) && t > 0)) {
-    throw new DGPoseError('E_ARG', 'temperature must be a finite number > 0', { argument: 'temperature', expected: '> 0', got: t });
+    throw new DGPoseError('E_ARG', 'temperature must be a finite number > 0', {
+      argument: 'temperature',
+      expected: '> 0',
+      got: t,
+    });
   }
 }
 
 function checkHeatmapShape(shape: readonly number[], argument = 'heatmaps'): [number, number, number, number] {
   if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1) || shape[1] < 2 || shape[2] < 2) {
-    throw new DGPoseError('E_SHAPE', `${argument} must be [N,H,W,J] with H, W >= 2`, { argument, expected: '[N,H,W,J]', got: [...shape] });
+    throw new DGPoseError('E_SHAPE', `${argument} must be [N,H,W,J] with H, W >= 2`, {
+      argument,
+      expected: '[N,H,W,J]',
+      got: [...shape],
+    });
   }
   return shape as [number, number, number, number];
 }
@@ -84,7 +92,11 @@ export function softArgmax(
   validateCoordSpace(space, 'opts.coords');
   const input = opts.input ?? 'heatmap';
   if (input !== 'heatmap' && input !== 'logits') {
-    throw new DGPoseError('E_ARG', "input must be 'heatmap' or 'logits'", { argument: 'input', expected: ['heatmap', 'logits'], got: input });
+    throw new DGPoseError('E_ARG', "input must be 'heatmap' or 'logits'", {
+      argument: 'input',
+      expected: ['heatmap', 'logits'],
+      got: input,
+    });
   }
   return tf.tidy(() => {
     const flat = tf.reshape(tf.transpose(tf.cast(heatmaps, 'float32'), [0, 3, 1, 2]), [n, j, H * W]);
@@ -119,25 +131,45 @@ function refineOffset(lo: number, mid: number, hi: number, mode: PeakRefinement)
  * Plain-array decoder: `data` laid out [N,H,W,J] (NHWC) -> keypoints. See {@link DecodeOptions}.
  * Non-finite heatmap values are an error (E_NAN).
  */
-export function decodeHeatmapsArray(data: ArrayLike<number>, shape: readonly number[], opts: DecodeOptions = {}): DecodedKeypoints {
+export function decodeHeatmapsArray(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  opts: DecodeOptions = {},
+): DecodedKeypoints {
   const [n, H, W, j] = checkHeatmapShape(shape);
   if (data.length !== n * H * W * j) {
-    throw new DGPoseError('E_SHAPE', 'heatmap data length does not match its shape', { argument: 'data', expected: n * H * W * j, got: data.length });
+    throw new DGPoseError('E_SHAPE', 'heatmap data length does not match its shape', {
+      argument: 'data',
+      expected: n * H * W * j,
+      got: data.length,
+    });
   }
   const method = opts.method ?? 'argmax';
   if (method !== 'argmax' && method !== 'soft-argmax') {
-    throw new DGPoseError('E_ARG', "method must be 'argmax' or 'soft-argmax'", { argument: 'method', expected: ['argmax', 'soft-argmax'], got: method });
+    throw new DGPoseError('E_ARG', "method must be 'argmax' or 'soft-argmax'", {
+      argument: 'method',
+      expected: ['argmax', 'soft-argmax'],
+      got: method,
+    });
   }
   const refine = opts.refine ?? 'log-quadratic';
   if (!['log-quadratic', 'quarter', 'none'].includes(refine)) {
-    throw new DGPoseError('E_ARG', 'unknown refinement', { argument: 'refine', expected: ['log-quadratic', 'quarter', 'none'], got: refine });
+    throw new DGPoseError('E_ARG', 'unknown refinement', {
+      argument: 'refine',
+      expected: ['log-quadratic', 'quarter', 'none'],
+      got: refine,
+    });
   }
   const t = opts.temperature ?? 1;
   checkTemperature(t);
   const input = opts.input ?? 'heatmap';
   const threshold = opts.threshold ?? 0.2;
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
-    throw new DGPoseError('E_ARG', 'threshold must be a number (-Infinity: never missing)', { argument: 'threshold', expected: 'a number', got: threshold });
+    throw new DGPoseError('E_ARG', 'threshold must be a number (-Infinity: never missing)', {
+      argument: 'threshold',
+      expected: 'a number',
+      got: threshold,
+    });
   }
   const space = opts.coords ?? 'pixels';
   validateCoordSpace(space, 'opts.coords');
@@ -155,7 +187,11 @@ export function decodeHeatmapsArray(data: ArrayLike<number>, shape: readonly num
         for (let u = 0; u < W; u++) {
           const h = at(b, r, u, q);
           if (!Number.isFinite(h)) {
-            throw new DGPoseError('E_NAN', 'heatmaps contain a non-finite value', { argument: 'heatmaps', expected: 'finite values', got: h });
+            throw new DGPoseError('E_NAN', 'heatmaps contain a non-finite value', {
+              argument: 'heatmaps',
+              expected: 'finite values',
+              got: h,
+            });
           }
           if (h > best) {
             best = h;

@@ -1,11 +1,35 @@
 import { COCO18, COCO17, type Pose, type Keypoint } from '@dgpose/core';
 import { expectDGPoseError } from '@dgpose/test-utils';
-import { normalizePose, denormalizePose, flipPose, transformPose, scaleLimbs, changeHeight, poseCentroid } from './edit';
+import {
+  normalizePose,
+  denormalizePose,
+  flipPose,
+  transformPose,
+  scaleLimbs,
+  changeHeight,
+  poseCentroid,
+} from './edit';
 
 // A hand-drawn standing person in a 64x64 frame (COCO-18 order).
 const XY: [number, number][] = [
-  [32, 10], [32, 16], [26, 16], [24, 24], [22, 32], [38, 16], [40, 24], [42, 32],
-  [28, 34], [28, 44], [28, 54], [36, 34], [36, 44], [36, 54], [30, 8], [34, 8], [28, 9], [36, 9],
+  [32, 10],
+  [32, 16],
+  [26, 16],
+  [24, 24],
+  [22, 32],
+  [38, 16],
+  [40, 24],
+  [42, 32],
+  [28, 34],
+  [28, 44],
+  [28, 54],
+  [36, 34],
+  [36, 44],
+  [36, 54],
+  [30, 8],
+  [34, 8],
+  [28, 9],
+  [36, 9],
 ];
 const stand: Pose = { skeleton: 'coco18', keypoints: XY.map(([x, y]) => ({ x, y })) };
 const J = 18;
@@ -29,7 +53,10 @@ function expectPoint(k: Keypoint | null, x: number, y: number): void {
 
 describe('normalizePose / denormalizePose', () => {
   it('maps pixel centres to [-1,1] (aligned corners) and back', () => {
-    const p: Pose = { skeleton: 'coco18', keypoints: stand.keypoints.map((k, j) => (j === 0 ? { x: 0, y: 63, score: 0.7 } : k)) };
+    const p: Pose = {
+      skeleton: 'coco18',
+      keypoints: stand.keypoints.map((k, j) => (j === 0 ? { x: 0, y: 63, score: 0.7 } : k)),
+    };
     const n = normalizePose(p, { width: 64, height: 64 });
     expectPoint(n.keypoints[0], -1, 1);
     expect(n.keypoints[0]!.score).toBe(0.7);
@@ -41,10 +68,19 @@ describe('normalizePose / denormalizePose', () => {
   it('rejects out-of-frame and NaN keypoints and wrong joint counts', () => {
     const out: Pose = { skeleton: 'coco18', keypoints: stand.keypoints.map((k, j) => (j === 4 ? { x: 64, y: 3 } : k)) };
     expectDGPoseError(() => normalizePose(out, { width: 64, height: 64 }), 'E_ARG');
-    const nan: Pose = { skeleton: 'coco18', keypoints: stand.keypoints.map((k, j) => (j === 4 ? { x: NaN, y: 3 } : k)) };
+    const nan: Pose = {
+      skeleton: 'coco18',
+      keypoints: stand.keypoints.map((k, j) => (j === 4 ? { x: NaN, y: 3 } : k)),
+    };
     expectDGPoseError(() => normalizePose(nan, { width: 64, height: 64 }), 'E_NAN');
-    expectDGPoseError(() => normalizePose({ skeleton: 'coco18', keypoints: stand.keypoints.slice(1) }, { width: 64, height: 64 }), 'E_JOINTS');
-    expectDGPoseError(() => denormalizePose({ skeleton: 'coco18', keypoints: stand.keypoints }, { width: 64, height: 64 }), 'E_ARG');
+    expectDGPoseError(
+      () => normalizePose({ skeleton: 'coco18', keypoints: stand.keypoints.slice(1) }, { width: 64, height: 64 }),
+      'E_JOINTS',
+    );
+    expectDGPoseError(
+      () => denormalizePose({ skeleton: 'coco18', keypoints: stand.keypoints }, { width: 64, height: 64 }),
+      'E_ARG',
+    );
     expectDGPoseError(() => normalizePose(stand, { width: 0, height: 64 }), 'E_ARG');
   });
 });
@@ -72,7 +108,10 @@ describe('flipPose', () => {
 
 describe('transformPose', () => {
   it('rotates clockwise on screen, scales and translates about a centre', () => {
-    const p: Pose = { skeleton: 'coco18', keypoints: Array.from({ length: J }, (_, j) => (j === 0 ? { x: 11, y: 10 } : j === 1 ? { x: 10, y: 10 } : null)) };
+    const p: Pose = {
+      skeleton: 'coco18',
+      keypoints: Array.from({ length: J }, (_, j) => (j === 0 ? { x: 11, y: 10 } : j === 1 ? { x: 10, y: 10 } : null)),
+    };
     const r = transformPose(p, { rotate: Math.PI / 2, center: [10, 10] });
     expectPoint(r.keypoints[0], 10, 11); // a point to the right moves below (clockwise with y down)
     expectPoint(r.keypoints[1], 10, 10);
@@ -108,7 +147,8 @@ describe('scaleLimbs', () => {
     expectPoint(s.keypoints[2], 20, 16); // neck (32,16) + 2·(-6,0)
     expectPoint(s.keypoints[3], 18, 24); // elbow keeps its bone (-2,8)
     expectPoint(s.keypoints[4], 16, 32);
-    for (const j of [0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]) expectPoint(s.keypoints[j], XY[j][0], XY[j][1]);
+    for (const j of [0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
+      expectPoint(s.keypoints[j], XY[j][0], XY[j][1]);
     const leg = scaleLimbs(stand, { 'r_ankle-r_knee': 2 });
     expectPoint(leg.keypoints[10], 28, 64);
     // array form: one factor per skeleton.limbs entry
@@ -153,8 +193,19 @@ describe('changeHeight', () => {
     const t = changeHeight(stand, 1.2);
     // from the neck: hips at 16 + 1.2·18 = 37.6, knees 49.6, ankles 61.6; then shifted by 54 - 61.6 = -7.6
     const want: Record<number, [number, number]> = {
-      1: [32, 8.4], 8: [28, 30], 9: [28, 42], 10: [28, 54], 11: [36, 30], 12: [36, 42], 13: [36, 54],
-      2: [26, 8.4], 3: [24, 16.4], 4: [22, 24.4], 0: [32, 2.4], 14: [30, 0.4], 16: [28, 1.4],
+      1: [32, 8.4],
+      8: [28, 30],
+      9: [28, 42],
+      10: [28, 54],
+      11: [36, 30],
+      12: [36, 42],
+      13: [36, 54],
+      2: [26, 8.4],
+      3: [24, 16.4],
+      4: [22, 24.4],
+      0: [32, 2.4],
+      14: [30, 0.4],
+      16: [28, 1.4],
     };
     for (const [j, [x, y]] of Object.entries(want)) expectPoint(t.keypoints[Number(j)], x, y);
     // vertical leg bones grow by exactly the factor; arm bones are unchanged

@@ -58,7 +58,11 @@ export function flipPose(pose: Pose, opts: { width: number } | { centerX: number
   let c: number;
   if (opts && 'width' in opts) {
     if (!Number.isInteger(opts.width) || opts.width < 1) {
-      throw new DGPoseError('E_ARG', 'width must be a positive integer', { argument: 'opts.width', expected: 'integer >= 1', got: opts.width });
+      throw new DGPoseError('E_ARG', 'width must be a positive integer', {
+        argument: 'opts.width',
+        expected: 'integer >= 1',
+        got: opts.width,
+      });
     }
     c = (opts.width - 1) / 2;
   } else {
@@ -99,7 +103,12 @@ export function poseCentroid(pose: Pose): [number, number] {
     sy += k.y;
     n++;
   }
-  if (n === 0) throw new DGPoseError('E_EMPTY', 'pose has no visible joint', { argument: 'pose', expected: 'at least one visible joint', got: 0 });
+  if (n === 0)
+    throw new DGPoseError('E_EMPTY', 'pose has no visible joint', {
+      argument: 'pose',
+      expected: 'at least one visible joint',
+      got: 0,
+    });
   return [sx / n, sy / n];
 }
 
@@ -165,12 +174,21 @@ export function defaultLimbRoot(sk: Skeleton): LimbRoot {
 
 function resolveRoot(sk: Skeleton, root: LimbRoot): number {
   if (root === 'hip-center') {
-    if (!hips(sk)) throw new DGPoseError('E_SKELETON', `${sk.name} has no r_hip/l_hip for a hip-center root`, { argument: 'root', expected: 'a joint of the skeleton', got: root });
+    if (!hips(sk))
+      throw new DGPoseError('E_SKELETON', `${sk.name} has no r_hip/l_hip for a hip-center root`, {
+        argument: 'root',
+        expected: 'a joint of the skeleton',
+        got: root,
+      });
     return HIP_CENTER;
   }
   const j = typeof root === 'string' ? sk.joints.indexOf(root) : root;
   if (!Number.isInteger(j) || j < 0 || j >= sk.joints.length) {
-    throw new DGPoseError('E_ARG', `root is not a joint of ${sk.name}`, { argument: 'root', expected: ['hip-center', ...sk.joints], got: root });
+    throw new DGPoseError('E_ARG', `root is not a joint of ${sk.name}`, {
+      argument: 'root',
+      expected: ['hip-center', ...sk.joints],
+      got: root,
+    });
   }
   return j;
 }
@@ -209,7 +227,12 @@ function kinematicTree(sk: Skeleton, root: number): Tree {
  * where (fx, fy) is the mean of `boneFactor` over the bones between the two (exactly the joint's own
  * bone when its parent is visible). Joints the walk cannot reach keep their position.
  */
-function walk(pose: Pose, sk: Skeleton, root: number, boneFactor: (bone: number) => [number, number]): (Keypoint | null)[] {
+function walk(
+  pose: Pose,
+  sk: Skeleton,
+  root: number,
+  boneFactor: (bone: number) => [number, number],
+): (Keypoint | null)[] {
   const tree = kinematicTree(sk, root);
   const kps = pose.keypoints;
   const out: (Keypoint | null)[] = kps.map((k) => (k === null ? null : kp(k.x, k.y, k)));
@@ -219,13 +242,21 @@ function walk(pose: Pose, sk: Skeleton, root: number, boneFactor: (bone: number)
     const a = kps[r];
     const b = kps[l];
     if (a === null || b === null) {
-      throw new DGPoseError('E_JOINTS', 'the hip-center root needs both hips', { argument: 'pose', expected: 'r_hip and l_hip visible', got: [a, b] });
+      throw new DGPoseError('E_JOINTS', 'the hip-center root needs both hips', {
+        argument: 'pose',
+        expected: 'r_hip and l_hip visible',
+        got: [a, b],
+      });
     }
     rootPos = [(a.x + b.x) / 2, (a.y + b.y) / 2];
   } else {
     const k = kps[root];
     if (k === null) {
-      throw new DGPoseError('E_JOINTS', `the root joint ${sk.joints[root]} is missing`, { argument: 'pose', expected: `${sk.joints[root]} visible (or choose another root)`, got: null });
+      throw new DGPoseError('E_JOINTS', `the root joint ${sk.joints[root]} is missing`, {
+        argument: 'pose',
+        expected: `${sk.joints[root]} visible (or choose another root)`,
+        got: null,
+      });
     }
     rootPos = [k.x, k.y];
   }
@@ -265,7 +296,11 @@ function limbFactorFn(sk: Skeleton, factors: LimbFactors): (bone: number) => num
   }
   if (Array.isArray(factors)) {
     if (factors.length !== sk.limbs.length) {
-      throw new DGPoseError('E_JOINTS', `factors must hold one value per ${sk.name} limb`, { argument: 'factors', expected: sk.limbs.length, got: factors.length });
+      throw new DGPoseError('E_JOINTS', `factors must hold one value per ${sk.name} limb`, {
+        argument: 'factors',
+        expected: sk.limbs.length,
+        got: factors.length,
+      });
     }
     factors.forEach((f, i) => checkNumber(f, `factors[${i}]`, true));
     return (bone) => (bone < 0 ? 1 : factors[bone]);
@@ -289,7 +324,7 @@ function limbFactorFn(sk: Skeleton, factors: LimbFactors): (bone: number) => num
     }
     byName.set(li, f);
   }
-  return (bone) => (bone < 0 ? virtual : byName.get(bone) ?? 1);
+  return (bone) => (bone < 0 ? virtual : (byName.get(bone) ?? 1));
 }
 
 /**
@@ -326,18 +361,27 @@ function isTorsoOrLegBone(sk: Skeleton, li: number): boolean {
  * never change. The result is then shifted vertically so that `anchor` stays put: 'bottom' (default,
  * the lowest visible joint: the feet stay on the ground), 'top' (the highest visible joint) or 'root'.
  */
-export function changeHeight(pose: Pose, factor: number, opts: { anchor?: 'bottom' | 'top' | 'root'; root?: LimbRoot } = {}): Pose {
+export function changeHeight(
+  pose: Pose,
+  factor: number,
+  opts: { anchor?: 'bottom' | 'top' | 'root'; root?: LimbRoot } = {},
+): Pose {
   validatePose(pose);
   checkNumber(factor, 'factor', true);
   const anchor = opts.anchor ?? 'bottom';
   if (!['bottom', 'top', 'root'].includes(anchor)) {
-    throw new DGPoseError('E_ARG', 'unknown anchor', { argument: 'opts.anchor', expected: ['bottom', 'top', 'root'], got: anchor });
+    throw new DGPoseError('E_ARG', 'unknown anchor', {
+      argument: 'opts.anchor',
+      expected: ['bottom', 'top', 'root'],
+      got: anchor,
+    });
   }
   const sk = getSkeleton(pose.skeleton);
   const root = resolveRoot(sk, opts.root ?? defaultLimbRoot(sk));
   const out = walk(pose, sk, root, (b) => [1, isTorsoOrLegBone(sk, b) ? factor : 1]);
   if (anchor !== 'root') {
-    const ys = (kps: readonly (Keypoint | null)[]): number[] => kps.filter((k): k is Keypoint => k !== null).map((k) => k.y);
+    const ys = (kps: readonly (Keypoint | null)[]): number[] =>
+      kps.filter((k): k is Keypoint => k !== null).map((k) => k.y);
     const pick = anchor === 'bottom' ? Math.max : Math.min;
     const dy = pick(...ys(pose.keypoints)) - pick(...ys(out));
     for (let j = 0; j < out.length; j++) {

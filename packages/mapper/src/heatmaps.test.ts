@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers gradients
-import { TEST_BACKENDS, useBackend, expectNoLeak, maxAbsDiff, seededFloats, expectDGPoseError } from '@dgpose/test-utils';
+import {
+  TEST_BACKENDS,
+  useBackend,
+  expectNoLeak,
+  maxAbsDiff,
+  seededFloats,
+  expectDGPoseError,
+} from '@dgpose/test-utils';
 import {
   gaussianHeatmaps,
   gaussianHeatmapsArray,
@@ -36,7 +43,6 @@ const visible = [
   [1, 1, 0],
   [1, 1, 1],
 ];
-
 
 describe('coordinate conventions', () => {
   it('maps pixel centres 0 and W-1 to -1 and 1 and back', () => {
@@ -89,7 +95,9 @@ describe.each(TEST_BACKENDS)('gaussianHeatmaps on %s', (backend) => {
 
   it('gives the same maps for normalised input', async () => {
     await expectNoLeak(() => {
-      const norm = coords.map((row) => Array.from(convertCoords(row, { width: 20, height: 16 }, 'pixels', 'normalized')));
+      const norm = coords.map((row) =>
+        Array.from(convertCoords(row, { width: 20, height: 16 }, 'pixels', 'normalized')),
+      );
       const a = gaussianHeatmaps(norm, visible, { height: 16, width: 20, sigma: 2, coords: 'normalized' });
       expect(maxAbsDiff(a, loopMaps(coords, visible, 16, 20, 2))).toBeLessThan(1e-5);
       a.dispose();
@@ -125,7 +133,9 @@ describe.each(TEST_BACKENDS)('gaussianHeatmaps on %s', (backend) => {
     await expectNoLeak(() => {
       const w = tf.tensor4d(wts, [1, H, W, 2]);
       const c = tf.tensor2d([base]);
-      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gaussianHeatmaps(x, null, { height: H, width: W, sigma }), w)))(c);
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gaussianHeatmaps(x, null, { height: H, width: W, sigma }), w)))(
+        c,
+      );
       const gv = g.dataSync();
       const h = 1e-3;
       for (let i = 0; i < 4; i++) {
@@ -143,7 +153,14 @@ describe.each(TEST_BACKENDS)('gaussianHeatmaps on %s', (backend) => {
   it('propagates gradients through normalised coordinates too', async () => {
     await expectNoLeak(() => {
       const c = tf.tensor2d([[0.1, -0.2]]);
-      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gaussianHeatmaps(x, null, { height: 16, width: 16, coords: 'normalized' }), tf.reshape(tf.linspace(0, 1, 256), [1, 16, 16, 1]))))(c);
+      const g = tf.grad((x: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            gaussianHeatmaps(x, null, { height: 16, width: 16, coords: 'normalized' }),
+            tf.reshape(tf.linspace(0, 1, 256), [1, 16, 16, 1]),
+          ),
+        ),
+      )(c);
       const gv = g.dataSync();
       expect(Number.isFinite(gv[0]) && gv[0] !== 0).toBe(true);
       tf.dispose([c, g]);
@@ -154,7 +171,18 @@ describe.each(TEST_BACKENDS)('gaussianHeatmaps on %s', (backend) => {
     const o = { height: 16, width: 16 };
     expectDGPoseError(() => gaussianHeatmaps([[1, NaN]], null, o), 'E_NAN');
     expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3]], null, o), 'E_JOINTS');
-    expectDGPoseError(() => gaussianHeatmaps([[1, 2], [1, 2, 3, 4]], null, o), 'E_JOINTS');
+    expectDGPoseError(
+      () =>
+        gaussianHeatmaps(
+          [
+            [1, 2],
+            [1, 2, 3, 4],
+          ],
+          null,
+          o,
+        ),
+      'E_JOINTS',
+    );
     expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3, 4]], [[1]], o), 'E_JOINTS');
     expectDGPoseError(() => gaussianHeatmaps([[1, 2, 3, 4]], null, { ...o, joints: 18 }), 'E_JOINTS');
     expectDGPoseError(() => gaussianHeatmaps([[1.2, 0]], null, { ...o, coords: 'normalized' }), 'E_ARG');

@@ -42,7 +42,11 @@ export function defaultDiskRadius(height: number): number {
 
 function checkSigma(sigma: number): void {
   if (!(typeof sigma === 'number' && Number.isFinite(sigma) && sigma > 0)) {
-    throw new DGPoseError('E_ARG', 'sigma must be a finite number > 0 (pixels)', { argument: 'sigma', expected: '> 0', got: sigma });
+    throw new DGPoseError('E_ARG', 'sigma must be a finite number > 0 (pixels)', {
+      argument: 'sigma',
+      expected: '> 0',
+      got: sigma,
+    });
   }
 }
 
@@ -85,18 +89,30 @@ export function coordTensors(
 ): { c: tf.Tensor2D; v: tf.Tensor2D; n: number; j: number } {
   if (coords instanceof tf.Tensor) {
     if (coords.rank !== 2 || (coords.shape[1] as number) % 2 !== 0) {
-      throw new DGPoseError('E_SHAPE', 'coords must be a [N,2J] tensor', { argument: 'coords', expected: '[N,2J]', got: coords.shape });
+      throw new DGPoseError('E_SHAPE', 'coords must be a [N,2J] tensor', {
+        argument: 'coords',
+        expected: '[N,2J]',
+        got: coords.shape,
+      });
     }
     const [n, twoJ] = coords.shape;
     const j = twoJ / 2;
     if (opts.joints !== undefined && opts.joints !== j) {
-      throw new DGPoseError('E_JOINTS', 'coords has the wrong joint count', { argument: 'coords', expected: `[N,${2 * opts.joints}]`, got: coords.shape });
+      throw new DGPoseError('E_JOINTS', 'coords has the wrong joint count', {
+        argument: 'coords',
+        expected: `[N,${2 * opts.joints}]`,
+        got: coords.shape,
+      });
     }
     let v: tf.Tensor2D;
     if (visible == null) v = tf.ones([n, j]);
     else if (visible instanceof tf.Tensor) {
       if (visible.rank === 2 && visible.shape[0] === n && visible.shape[1] !== j) {
-        throw new DGPoseError('E_JOINTS', 'visible has a different joint count from coords', { argument: 'visible', expected: [n, j], got: visible.shape });
+        throw new DGPoseError('E_JOINTS', 'visible has a different joint count from coords', {
+          argument: 'visible',
+          expected: [n, j],
+          got: visible.shape,
+        });
       }
       assertShape('visible', visible.shape, [n, j]);
       v = tf.cast(visible, 'float32') as tf.Tensor2D;
@@ -111,7 +127,11 @@ export function coordTensors(
     return { c: tf.cast(coords, 'float32') as tf.Tensor2D, v, n, j };
   }
   if (visible instanceof tf.Tensor) {
-    throw new DGPoseError('E_ARG', 'visible must be plain rows when coords are plain rows', { argument: 'visible', expected: 'number[][] or null', got: 'a tensor' });
+    throw new DGPoseError('E_ARG', 'visible must be plain rows when coords are plain rows', {
+      argument: 'visible',
+      expected: 'number[][] or null',
+      got: 'a tensor',
+    });
   }
   const p = packCoordRows(coords, visible, opts);
   return { c: tf.tensor2d(p.coords, [p.n, 2 * p.j]), v: tf.tensor2d(p.visible, [p.n, p.j]), n: p.n, j: p.j };
@@ -141,7 +161,12 @@ export function gaussianHeatmaps(
   checkSigma(sigma);
   const { width: W, height: H } = size;
   return tf.tidy(() => {
-    const { c, v, n, j } = coordTensors(coords, visible, { size, space, joints: opts.joints, allowOutside: opts.allowOutside });
+    const { c, v, n, j } = coordTensors(coords, visible, {
+      size,
+      space,
+      joints: opts.joints,
+      allowOutside: opts.allowOutside,
+    });
     // Missing joints may hold anything (NaN too) in a tensor: replace them before exp so 0·NaN never happens.
     const v2 = tf.reshape(tf.tile(tf.reshape(v, [n, j, 1]), [1, 1, 2]), [n, 2 * j]);
     let xy: tf.Tensor = tf.where(tf.greater(v2, 0), c, tf.zerosLike(c));
@@ -185,7 +210,7 @@ export function gaussianHeatmapsArray(
     for (let u = 0; u < W; u++) gx[u] = Math.exp(k * (u - x) * (u - x));
     for (let r = 0; r < H; r++) gy[r] = Math.exp(k * (r - y) * (r - y));
     for (let r = 0; r < H; r++) {
-      const base = ((b * H + r) * W) * j + q;
+      const base = (b * H + r) * W * j + q;
       for (let u = 0; u < W; u++) data[base + u * j] = gy[r] * gx[u];
     }
   });
@@ -222,11 +247,19 @@ export function diskHeatmapsArray(
   const { size, space } = frameAndSpace(opts);
   const radius = opts.radius ?? defaultDiskRadius(size.height);
   if (!(Number.isFinite(radius) && radius >= 0)) {
-    throw new DGPoseError('E_ARG', 'radius must be a finite number >= 0 (pixels)', { argument: 'radius', expected: '>= 0', got: radius });
+    throw new DGPoseError('E_ARG', 'radius must be a finite number >= 0 (pixels)', {
+      argument: 'radius',
+      expected: '>= 0',
+      got: radius,
+    });
   }
   const range = opts.range ?? '01';
   if (range !== '01' && range !== 'pm1') {
-    throw new DGPoseError('E_ARG', "range must be '01' or 'pm1'", { argument: 'range', expected: ['01', 'pm1'], got: range });
+    throw new DGPoseError('E_ARG', "range must be '01' or 'pm1'", {
+      argument: 'range',
+      expected: ['01', 'pm1'],
+      got: range,
+    });
   }
   const { width: W, height: H } = size;
   const p = packCoordRows(coords, visible, { size, space, joints: opts.joints, allowOutside: opts.allowOutside });
@@ -240,7 +273,8 @@ export function diskHeatmapsArray(
       for (let k = -rr; k <= rr; k++) {
         const r = cy + i;
         const u = cx + k;
-        if (i * i + k * k <= radius * radius && r >= 0 && r < H && u >= 0 && u < W) data[((b * H + r) * W + u) * j + q] = 1;
+        if (i * i + k * k <= radius * radius && r >= 0 && r < H && u >= 0 && u < W)
+          data[((b * H + r) * W + u) * j + q] = 1;
       }
     }
   });
@@ -249,7 +283,11 @@ export function diskHeatmapsArray(
 }
 
 /** Tensor form of {@link diskHeatmapsArray}: [N,H,W,J] float32 (the caller owns it). */
-export function diskHeatmaps(coords: CoordRows, visible: VisibleRows | null | undefined, opts: DiskHeatmapOptions): tf.Tensor4D {
+export function diskHeatmaps(
+  coords: CoordRows,
+  visible: VisibleRows | null | undefined,
+  opts: DiskHeatmapOptions,
+): tf.Tensor4D {
   const { data, shape } = diskHeatmapsArray(coords, visible, opts);
   return tf.tensor4d(data, shape);
 }
@@ -265,14 +303,21 @@ export async function checkCoords(
   opts: FrameSize & { coords?: CoordSpace; joints?: number; allowOutside?: boolean },
 ): Promise<void> {
   if (coords.rank !== 2 || (coords.shape[1] as number) % 2 !== 0) {
-    throw new DGPoseError('E_SHAPE', 'coords must be a [N,2J] tensor', { argument: 'coords', expected: '[N,2J]', got: coords.shape });
+    throw new DGPoseError('E_SHAPE', 'coords must be a [N,2J] tensor', {
+      argument: 'coords',
+      expected: '[N,2J]',
+      got: coords.shape,
+    });
   }
   const [n, twoJ] = coords.shape;
   const c = await coords.data();
   const v = visible == null ? null : await visible.data();
   if (visible != null) assertShape('visible', visible.shape, [n, twoJ / 2]);
   const rows = Array.from({ length: n }, (_, b) => c.subarray(b * twoJ, (b + 1) * twoJ) as ArrayLike<number>);
-  const vrows = v == null ? null : Array.from({ length: n }, (_, b) => v.subarray((b * twoJ) / 2, ((b + 1) * twoJ) / 2) as ArrayLike<number>);
+  const vrows =
+    v == null
+      ? null
+      : Array.from({ length: n }, (_, b) => v.subarray((b * twoJ) / 2, ((b + 1) * twoJ) / 2) as ArrayLike<number>);
   packCoordRows(rows, vrows, {
     size: { width: opts.width, height: opts.height },
     space: opts.coords ?? 'pixels',

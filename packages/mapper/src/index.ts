@@ -1,10 +1,5 @@
 // @dgpose/mapper: pose vectors <-> heatmaps (analytic and learned), heatmaps -> keypoints, pose editing.
-export {
-  pixelToNormalized,
-  normalizedToPixel,
-  convertCoords,
-  validateFrameSize,
-} from './coords';
+export { pixelToNormalized, normalizedToPixel, convertCoords, validateFrameSize } from './coords';
 export type { FrameSize, CoordSpace, CoordRows, VisibleRows } from './coords';
 export {
   gaussianHeatmaps,
@@ -36,7 +31,13 @@ export { DEFAULT_MAPPER_CONFIG, MAPPER_PRESETS, validateMapperConfig, mapperPres
 export type { MapperConfig, MapperPresetName } from './learned/config';
 export { MapperNetwork, stageChannels } from './learned/network';
 export type { MapperInput } from './learned/network';
-export { createMapper, mapperFromNetwork, evaluateMapper, mapperConfigFromManifest, MAPPER_WEIGHTS_KIND } from './learned/mapper';
+export {
+  createMapper,
+  mapperFromNetwork,
+  evaluateMapper,
+  mapperConfigFromManifest,
+  MAPPER_WEIGHTS_KIND,
+} from './learned/mapper';
 export type { Mapper, MapOptions, MapperSource, MapperEvaluation } from './learned/mapper';
 export { trainMapper } from './learned/train';
 export type { TrainMapperOptions, TrainMapperResult, MapperStepInfo } from './learned/train';

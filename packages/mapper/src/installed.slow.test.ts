@@ -15,8 +15,13 @@ function build(name: string, root: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgs, name, 'package.json'), 'utf8')) as { files?: string[] };
   fs.copyFileSync(path.join(pkgs, name, 'package.json'), path.join(dir, 'package.json'));
-  execFileSync('pnpm', ['exec', 'tsup', '--no-dts', '--out-dir', path.join(dir, 'dist')], { cwd: path.join(pkgs, name), stdio: 'pipe' });
-  for (const f of pkg.files ?? []) if (f !== 'dist' && fs.existsSync(path.join(pkgs, name, f))) fs.cpSync(path.join(pkgs, name, f), path.join(dir, f), { recursive: true });
+  execFileSync('pnpm', ['exec', 'tsup', '--no-dts', '--out-dir', path.join(dir, 'dist')], {
+    cwd: path.join(pkgs, name),
+    stdio: 'pipe',
+  });
+  for (const f of pkg.files ?? [])
+    if (f !== 'dist' && fs.existsSync(path.join(pkgs, name, f)))
+      fs.cpSync(path.join(pkgs, name, f), path.join(dir, f), { recursive: true });
   return dir;
 }
 
@@ -28,7 +33,10 @@ describe('installed package', () => {
       const tfDir = path.join(root, 'node_modules', '@tensorflow');
       fs.mkdirSync(tfDir, { recursive: true });
       for (const t of ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-layers']) {
-        fs.symlinkSync(fs.realpathSync(path.join(pkgs, 'mapper', 'node_modules', '@tensorflow', t)), path.join(tfDir, t));
+        fs.symlinkSync(
+          fs.realpathSync(path.join(pkgs, 'mapper', 'node_modules', '@tensorflow', t)),
+          path.join(tfDir, t),
+        );
       }
       const body = (load: string): string => `${load}
         await tf.setBackend('cpu');
@@ -50,7 +58,9 @@ describe('installed package', () => {
         const out = execFileSync(process.execPath, [f], { cwd: root, encoding: 'utf8' });
         for (const name of ['coco18-64', 'coco18-128']) {
           const size = name.split('-')[1];
-          expect(out).toContain(`${name} 1x${size}x${size}x18 ${path.join(root, 'node_modules', '@dgpose', 'mapper', 'weights', name)}`);
+          expect(out).toContain(
+            `${name} 1x${size}x${size}x18 ${path.join(root, 'node_modules', '@dgpose', 'mapper', 'weights', name)}`,
+          );
         }
       }
     } finally {

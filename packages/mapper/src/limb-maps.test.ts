@@ -28,7 +28,10 @@ function loopMaps(px: number[], vis: number[], S: number): Float32Array {
 }
 
 /** A standing COCO-18 figure in a 32 px frame (pixels). */
-const FIGURE = [16, 5, 16, 8, 12, 9, 11, 13, 10, 17, 20, 9, 21, 13, 22, 17, 14, 17, 14, 22, 14, 27, 18, 17, 18, 22, 18, 27, 15, 4, 17, 4, 14, 5, 18, 5];
+const FIGURE = [
+  16, 5, 16, 8, 12, 9, 11, 13, 10, 17, 20, 9, 21, 13, 22, 17, 14, 17, 14, 22, 14, 27, 18, 17, 18, 22, 18, 27, 15, 4, 17,
+  4, 14, 5, 18, 5,
+];
 
 describe.each(TEST_BACKENDS)('limbMaps on %s', (backend) => {
   beforeAll(async () => useBackend(backend));
@@ -39,7 +42,9 @@ describe.each(TEST_BACKENDS)('limbMaps on %s', (backend) => {
     vis[4] = 0; // right wrist missing: the right forearm disappears
     const coords = tf.tensor2d([FIGURE.map((v) => pixelToNormalized(v, S))]);
     const visible = tf.tensor2d([vis]);
-    const maps = await expectNoLeak(() => limbMaps(coords, visible, { width: S, height: S, joints: 18 }), { allowed: 1 }); // the result
+    const maps = await expectNoLeak(() => limbMaps(coords, visible, { width: S, height: S, joints: 18 }), {
+      allowed: 1,
+    }); // the result
     expect(maps.shape).toEqual([1, S, S, LIMB_PARTS.length]);
     const got = await maps.data();
     const want = loopMaps(FIGURE, vis, S);
@@ -58,7 +63,15 @@ describe.each(TEST_BACKENDS)('limbMaps on %s', (backend) => {
   it('is differentiable in the coordinates (a part mask follows its joints)', () => {
     const S = 32;
     const coords = tf.tensor2d([FIGURE.map((v) => pixelToNormalized(v, S))]);
-    const g = tf.grad((c: tf.Tensor) => tf.sum(tf.slice(limbMaps(c as tf.Tensor2D, null, { width: S, height: S, joints: 18 }), [0, 0, 20, 2], [1, S, S - 20, 1])))(coords);
+    const g = tf.grad((c: tf.Tensor) =>
+      tf.sum(
+        tf.slice(
+          limbMaps(c as tf.Tensor2D, null, { width: S, height: S, joints: 18 }),
+          [0, 0, 20, 2],
+          [1, S, S - 20, 1],
+        ),
+      ),
+    )(coords);
     const d = g.dataSync();
     // pulling the right elbow (joint 3) to the right moves the right upper arm into the right-hand region
     expect(d[6]).toBeGreaterThan(0);
@@ -69,8 +82,14 @@ describe.each(TEST_BACKENDS)('limbMaps on %s', (backend) => {
   it('refuses a frame too small and a skeleton without 18 joints', () => {
     const c = tf.zeros([1, 36]) as tf.Tensor2D;
     expectDGPoseError(() => limbMaps(c, null, { width: 1, height: 32, joints: 18 }), 'E_ARG');
-    expectDGPoseError(() => limbMaps(tf.zeros([1, 34]) as tf.Tensor2D, null, { width: 32, height: 32, joints: 17 }), 'E_JOINTS');
-    expectDGPoseError(() => limbMaps(tf.zeros([1, 30]) as tf.Tensor2D, null, { width: 32, height: 32, joints: 18 }), 'E_SHAPE');
+    expectDGPoseError(
+      () => limbMaps(tf.zeros([1, 34]) as tf.Tensor2D, null, { width: 32, height: 32, joints: 17 }),
+      'E_JOINTS',
+    );
+    expectDGPoseError(
+      () => limbMaps(tf.zeros([1, 30]) as tf.Tensor2D, null, { width: 32, height: 32, joints: 18 }),
+      'E_SHAPE',
+    );
     c.dispose();
   });
 });

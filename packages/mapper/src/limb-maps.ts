@@ -28,8 +28,31 @@ export interface LimbPart {
  * by its sides and diagonals.
  */
 export const LIMB_PARTS: readonly LimbPart[] = Object.freeze([
-  { name: 'head', segments: [[0, 1], [0, 14], [0, 15], [14, 16], [15, 17]], sigma64: 1.8 },
-  { name: 'torso', segments: [[2, 5], [8, 11], [2, 8], [5, 11], [2, 11], [5, 8], [1, 8], [1, 11]], sigma64: 1.8 },
+  {
+    name: 'head',
+    segments: [
+      [0, 1],
+      [0, 14],
+      [0, 15],
+      [14, 16],
+      [15, 17],
+    ],
+    sigma64: 1.8,
+  },
+  {
+    name: 'torso',
+    segments: [
+      [2, 5],
+      [8, 11],
+      [2, 8],
+      [5, 11],
+      [2, 11],
+      [5, 8],
+      [1, 8],
+      [1, 11],
+    ],
+    sigma64: 1.8,
+  },
   { name: 'rUpperArm', segments: [[2, 3]], sigma64: 1.3 },
   { name: 'rForearm', segments: [[3, 4]], sigma64: 1.2 },
   { name: 'lUpperArm', segments: [[5, 6]], sigma64: 1.3 },
@@ -55,11 +78,24 @@ export interface LimbMapOptions {
 export function limbMaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null, opts: LimbMapOptions): tf.Tensor4D {
   const { width: W, height: H, joints: J } = opts;
   if (!Number.isInteger(W) || !Number.isInteger(H) || W < 2 || H < 2) {
-    throw new DGPoseError('E_ARG', 'limbMaps needs an integer frame of at least 2x2 pixels', { argument: 'width/height', expected: '>= 2', got: [W, H] });
+    throw new DGPoseError('E_ARG', 'limbMaps needs an integer frame of at least 2x2 pixels', {
+      argument: 'width/height',
+      expected: '>= 2',
+      got: [W, H],
+    });
   }
-  if (J < 18) throw new DGPoseError('E_JOINTS', 'limbMaps draws COCO-18 parts and needs 18 joints', { argument: 'joints', expected: 18, got: J });
+  if (J < 18)
+    throw new DGPoseError('E_JOINTS', 'limbMaps draws COCO-18 parts and needs 18 joints', {
+      argument: 'joints',
+      expected: 18,
+      got: J,
+    });
   if (coords.rank !== 2 || coords.shape[1] !== 2 * J) {
-    throw new DGPoseError('E_SHAPE', 'coords must be [N,2J] normalised', { argument: 'coords', expected: ['N', 2 * J], got: [...coords.shape] });
+    throw new DGPoseError('E_SHAPE', 'coords must be [N,2J] normalised', {
+      argument: 'coords',
+      expected: ['N', 2 * J],
+      got: [...coords.shape],
+    });
   }
   const n = coords.shape[0];
   const segs = LIMB_PARTS.flatMap((p) => p.segments);
@@ -67,7 +103,14 @@ export function limbMaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null, opts:
   return tf.tidy(() => {
     const v = visible ? tf.cast(visible, 'float32') : tf.ones([n, J]);
     // pixels: x = (x'+1)(W−1)/2; missing joints are replaced by 0 first so no NaN reaches the maps
-    const xy = tf.reshape(tf.where(tf.greater(tf.reshape(tf.tile(tf.reshape(v, [n, J, 1]), [1, 1, 2]), [n, 2 * J]), 0), coords, tf.zerosLike(coords)), [n, J, 2]);
+    const xy = tf.reshape(
+      tf.where(
+        tf.greater(tf.reshape(tf.tile(tf.reshape(v, [n, J, 1]), [1, 1, 2]), [n, 2 * J]), 0),
+        coords,
+        tf.zerosLike(coords),
+      ),
+      [n, J, 2],
+    );
     const px = tf.mul(tf.add(xy, 1), tf.tensor1d([(W - 1) / 2, (H - 1) / 2])); // [n,J,2]
     // segment ends by one-hot matMuls ([n,J] × [J,K]), not gather: GatherV2's gradient needs
     // UnsortedSegmentSum, which the wasm backend lacks
@@ -100,7 +143,11 @@ export function limbMaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null, opts:
     let k = 0;
     for (const p of LIMB_PARTS) {
       const m = p.segments.length;
-      parts.push(m === 1 ? tf.slice(seg, [0, 0, 0, k], [n, H, W, 1]) : tf.max(tf.slice(seg, [0, 0, 0, k], [n, H, W, m]), 3, true));
+      parts.push(
+        m === 1
+          ? tf.slice(seg, [0, 0, 0, k], [n, H, W, 1])
+          : tf.max(tf.slice(seg, [0, 0, 0, k], [n, H, W, m]), 3, true),
+      );
       k += m;
     }
     return tf.concat(parts, 3) as tf.Tensor4D;

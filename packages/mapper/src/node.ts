@@ -21,7 +21,11 @@ export type PretrainedMapperName = (typeof PRETRAINED_MAPPERS)[number];
 /** Folder of a shipped mapper's weights (`model.json` + shards) inside the installed package. */
 export function pretrainedMapperDir(name: PretrainedMapperName): string {
   if (!(PRETRAINED_MAPPERS as readonly string[]).includes(name)) {
-    throw new DGPoseError('E_ARG', 'unknown pretrained mapper', { argument: 'name', expected: [...PRETRAINED_MAPPERS], got: name });
+    throw new DGPoseError('E_ARG', 'unknown pretrained mapper', {
+      argument: 'name',
+      expected: [...PRETRAINED_MAPPERS],
+      got: name,
+    });
   }
   return path.resolve(__dirname, '..', 'weights', name);
 }

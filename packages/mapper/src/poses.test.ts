@@ -6,7 +6,9 @@ import { gaussianHeatmapsArray, diskHeatmapsArray } from './heatmaps';
 
 const pose: Pose = {
   skeleton: 'coco18',
-  keypoints: Array.from({ length: 18 }, (_, j) => (j === 5 ? null : { x: 8 + ((j * 7.3) % 40), y: 6 + ((j * 11.7) % 50) })),
+  keypoints: Array.from({ length: 18 }, (_, j) =>
+    j === 5 ? null : { x: 8 + ((j * 7.3) % 40), y: 6 + ((j * 11.7) % 50) },
+  ),
 };
 
 describe.each(TEST_BACKENDS)('pose verbs on %s', (backend) => {
@@ -16,7 +18,11 @@ describe.each(TEST_BACKENDS)('pose verbs on %s', (backend) => {
     await expectNoLeak(async () => {
       const maps = posesToHeatmaps([pose, pose], { height: 64, width: 64 });
       expect(maps.shape).toEqual([2, 64, 64, 18]);
-      const ref = gaussianHeatmapsArray([Array.from({ length: 36 }, (_, i) => pose.keypoints[i >> 1]?.[i % 2 ? 'y' : 'x'] ?? 0)], [pose.keypoints.map((k) => (k ? 1 : 0))], { height: 64, width: 64 });
+      const ref = gaussianHeatmapsArray(
+        [Array.from({ length: 36 }, (_, i) => pose.keypoints[i >> 1]?.[i % 2 ? 'y' : 'x'] ?? 0)],
+        [pose.keypoints.map((k) => (k ? 1 : 0))],
+        { height: 64, width: 64 },
+      );
       const first = tf.slice(maps, [0, 0, 0, 0], [1, 64, 64, 18]);
       expect(maxAbsDiff(first, ref.data)).toBeLessThan(1e-5);
       const back = await heatmapsToPoses(maps, { skeleton: 'coco18' });
@@ -37,7 +43,11 @@ describe.each(TEST_BACKENDS)('pose verbs on %s', (backend) => {
   it('renders PG2 disks from poses', async () => {
     await expectNoLeak(() => {
       const d = posesToHeatmaps([pose], { height: 64, width: 64, kind: 'disk', range: 'pm1' });
-      const ref = diskHeatmapsArray([Array.from({ length: 36 }, (_, i) => pose.keypoints[i >> 1]?.[i % 2 ? 'y' : 'x'] ?? 0)], [pose.keypoints.map((k) => (k ? 1 : 0))], { height: 64, width: 64, range: 'pm1' });
+      const ref = diskHeatmapsArray(
+        [Array.from({ length: 36 }, (_, i) => pose.keypoints[i >> 1]?.[i % 2 ? 'y' : 'x'] ?? 0)],
+        [pose.keypoints.map((k) => (k ? 1 : 0))],
+        { height: 64, width: 64, range: 'pm1' },
+      );
       expect(maxAbsDiff(d, ref.data)).toBe(0);
       d.dispose();
     });
@@ -55,7 +65,9 @@ describe.each(TEST_BACKENDS)('pose verbs on %s', (backend) => {
     };
     expect(code(() => posesToHeatmaps([pose, c17], { height: 64, width: 64 }))).toBe('E_SKELETON');
     expect(code(() => posesToHeatmaps([], { height: 64, width: 64 }))).toBe('E_EMPTY');
-    expect(code(() => posesToHeatmaps([{ ...pose, keypoints: pose.keypoints.slice(1) }], { height: 64, width: 64 }))).toBe('E_JOINTS');
+    expect(
+      code(() => posesToHeatmaps([{ ...pose, keypoints: pose.keypoints.slice(1) }], { height: 64, width: 64 })),
+    ).toBe('E_JOINTS');
     const m = tf.zeros([1, 8, 8, 17]) as tf.Tensor4D;
     await expect(heatmapsToPoses(m, { skeleton: 'coco18' })).rejects.toMatchObject({ code: 'E_JOINTS' });
     await expect(heatmapsToPoses(m, { skeleton: 'nope' as never })).rejects.toMatchObject({ code: 'E_SKELETON' });

@@ -25,7 +25,10 @@ function pair(seed: number): [RawImage, RawImage] {
     a[i] = v & 255;
     b[i] = Math.min(255, Math.max(0, a[i] + (r() % 41) - 20));
   }
-  return [{ data: a, width: W, height: H, channels: 3 }, { data: b, width: W, height: H, channels: 3 }];
+  return [
+    { data: a, width: W, height: H, channels: 3 },
+    { data: b, width: W, height: H, channels: 3 },
+  ];
 }
 
 function rate(fn: () => void): number {
@@ -63,7 +66,10 @@ print('%s %f %f %f' % (skimage.__version__, wang, pg2, p))
 
 function skimageRates(): { version: string; wang: number; pg2: number; psnr: number } | null {
   try {
-    const out = execFileSync(PYTHON, ['-c', PY, String(SECONDS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const out = execFileSync(PYTHON, ['-c', PY, String(SECONDS)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
     const [version, wang, pg2, p] = out.split(' ');
     return { version, wang: Number(wang), pg2: Number(pg2), psnr: Number(p) };
   } catch (e) {
@@ -78,16 +84,35 @@ const ours: Record<(typeof KEYS)[number], number> = { wang: 0, pg2: 0, psnr: 0 }
 let sk: { version: string; wang: number; pg2: number; psnr: number } | null = null;
 let skOk = true;
 for (let round = 0; round < ROUNDS; round++) {
-  ours.wang = Math.max(ours.wang, rate(() => ssim(a, b, { dataRange: 255, convention: 'wang' })));
-  ours.pg2 = Math.max(ours.pg2, rate(() => ssim(a, b, { dataRange: 255, convention: 'pg2' })));
-  ours.psnr = Math.max(ours.psnr, rate(() => psnr(a, b, { dataRange: 255 })));
+  ours.wang = Math.max(
+    ours.wang,
+    rate(() => ssim(a, b, { dataRange: 255, convention: 'wang' })),
+  );
+  ours.pg2 = Math.max(
+    ours.pg2,
+    rate(() => ssim(a, b, { dataRange: 255, convention: 'pg2' })),
+  );
+  ours.psnr = Math.max(
+    ours.psnr,
+    rate(() => psnr(a, b, { dataRange: 255 })),
+  );
   if (skOk) {
     const r = skimageRates();
     if (r === null) skOk = false;
-    else sk = sk ? { version: r.version, wang: Math.max(sk.wang, r.wang), pg2: Math.max(sk.pg2, r.pg2), psnr: Math.max(sk.psnr, r.psnr) } : r;
+    else
+      sk = sk
+        ? {
+            version: r.version,
+            wang: Math.max(sk.wang, r.wang),
+            pg2: Math.max(sk.pg2, r.pg2),
+            psnr: Math.max(sk.psnr, r.psnr),
+          }
+        : r;
   }
 }
-console.log(`256x256x3 uint8 pairs per second, best of ${ROUNDS} rounds of ${SECONDS} s (node ${process.version}, single thread)`);
+console.log(
+  `256x256x3 uint8 pairs per second, best of ${ROUNDS} rounds of ${SECONDS} s (node ${process.version}, single thread)`,
+);
 console.log('metric        @dgpose/metrics   scikit-image' + (sk ? ` ${sk.version}` : '') + '   speed-up');
 for (const k of KEYS) {
   const label = k === 'psnr' ? 'psnr' : `ssim ${k}`;

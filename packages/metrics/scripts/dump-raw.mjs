@@ -15,8 +15,18 @@ if (!outDir || files.length === 0) {
 mkdirSync(outDir, { recursive: true });
 const index = [];
 for (const [i, file] of files.entries()) {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(file)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   writeFileSync(join(outDir, `${i}.raw`), data);
-  index.push({ file, width: info.width, height: info.height, channels: info.channels, sha256: createHash('sha256').update(data).digest('hex') });
+  index.push({
+    file,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    sha256: createHash('sha256').update(data).digest('hex'),
+  });
 }
 writeFileSync(join(outDir, 'index.json'), JSON.stringify(index));

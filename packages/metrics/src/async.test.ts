@@ -17,11 +17,28 @@ import { psnr, psnrBatch } from './psnr';
 import { ssim, ssimBatch } from './ssim';
 import { makeMask, makePair } from './__fixtures__/synthetic';
 
-const [a, b] = makePair({ id: 'x', kind: 'u8-smooth', height: 20, width: 24, channels: 3, seed: 21, dataRange: 255, mask: false });
-const [c, d] = makePair({ id: 'y', kind: 'u8-noise', height: 20, width: 24, channels: 3, seed: 22, dataRange: 255, mask: false });
+const [a, b] = makePair({
+  id: 'x',
+  kind: 'u8-smooth',
+  height: 20,
+  width: 24,
+  channels: 3,
+  seed: 21,
+  dataRange: 255,
+  mask: false,
+});
+const [c, d] = makePair({
+  id: 'y',
+  kind: 'u8-noise',
+  height: 20,
+  width: 24,
+  channels: 3,
+  seed: 22,
+  dataRange: 255,
+  mask: false,
+});
 const mask = makeMask(20, 24);
 const opts = { dataRange: 255, convention: 'wang' } as const;
-
 
 describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
   beforeAll(() => useBackend(backend));
@@ -41,7 +58,9 @@ describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
       expect(await psnrAsync(ta, tb, { dataRange: 255 })).toBe(psnr(a, b, { dataRange: 255 }));
       expect(await ssimAsync(ta, b, opts)).toBe(ssim(a, b, opts));
       expect(await maskedSsimAsync(ta, tb, tm, { ...opts, truncate: true })).toBe(maskedSsim(a, b, mask, opts));
-      expect(await maskedPsnrAsync(ta, tb, tm, { dataRange: 255, truncate: true })).toBe(maskedPsnr(a, b, mask, { dataRange: 255 }));
+      expect(await maskedPsnrAsync(ta, tb, tm, { dataRange: 255, truncate: true })).toBe(
+        maskedPsnr(a, b, mask, { dataRange: 255 }),
+      );
       expect(await maskedL1Async(a, tb, tm, { truncate: true })).toBe(maskedL1(a, b, mask));
     });
     for (const t of [ta, tb, tm]) expect(t.isDisposed).toBe(false);
@@ -50,7 +69,8 @@ describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
   });
 
   it('batches: a [N,H,W,C] tensor or an array of tensors / images', async () => {
-    const stack = (xs: typeof a[]): tf.Tensor4D => tf.tensor4d(Float32Array.from(xs.flatMap((x) => Array.from(x.data))), [xs.length, 20, 24, 3]);
+    const stack = (xs: (typeof a)[]): tf.Tensor4D =>
+      tf.tensor4d(Float32Array.from(xs.flatMap((x) => Array.from(x.data))), [xs.length, 20, 24, 3]);
     const ta = stack([a, c]);
     const tb = stack([b, d]);
     const tc = tf.tensor3d(Float32Array.from(c.data), [20, 24, 3]);
@@ -60,7 +80,10 @@ describe.each(TEST_BACKENDS)('tensor inputs on %s', (backend) => {
       const s = await ssimBatchAsync([a, tc], tb, { dataRange: 255, convention: 'pg2' });
       expect(s).toEqual(ssimBatch([a, c], [b, d], { dataRange: 255, convention: 'pg2' }));
       const imgs = await readImages(ta);
-      expect(imgs.map((x) => [x.height, x.width, x.channels])).toEqual([[20, 24, 3], [20, 24, 3]]);
+      expect(imgs.map((x) => [x.height, x.width, x.channels])).toEqual([
+        [20, 24, 3],
+        [20, 24, 3],
+      ]);
     });
     expect(ta.isDisposed || tb.isDisposed || tc.isDisposed).toBe(false);
     tf.dispose([ta, tb, tc]);

@@ -35,7 +35,11 @@ export function isTensorLike(x: unknown): x is TensorLike {
 
 async function tensorValues(t: TensorLike, argument: string): Promise<PixelArray> {
   if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-    throw new DGPoseError('E_ARG', `${argument} has an unsupported dtype`, { argument, expected: 'float32 or int32', got: t.dtype });
+    throw new DGPoseError('E_ARG', `${argument} has an unsupported dtype`, {
+      argument,
+      expected: 'float32 or int32',
+      got: t.dtype,
+    });
   }
   const v = await t.data();
   if (v instanceof Float32Array || v instanceof Int32Array) return v;
@@ -48,7 +52,11 @@ export async function readImage(x: ImageInput, argument = 'image'): Promise<RawI
   if (!isTensorLike(x)) return x;
   const s = x.shape;
   if (s.length !== 2 && s.length !== 3) {
-    throw new DGPoseError('E_SHAPE', `${argument} must be a tensor of rank 3 [H,W,C] or 2 [H,W]`, { argument, expected: '[H,W,C]', got: [...s] });
+    throw new DGPoseError('E_SHAPE', `${argument} must be a tensor of rank 3 [H,W,C] or 2 [H,W]`, {
+      argument,
+      expected: '[H,W,C]',
+      got: [...s],
+    });
   }
   const data = await tensorValues(x, argument);
   return { data, height: s[0], width: s[1], channels: s.length === 3 ? s[2] : 1 };
@@ -62,15 +70,28 @@ export async function readImages(x: BatchInput, argument = 'images'): Promise<Ra
   if (isTensorLike(x)) {
     const s = x.shape;
     if (s.length !== 4) {
-      throw new DGPoseError('E_SHAPE', `${argument} must be a tensor of rank 4 [N,H,W,C] or an array of images`, { argument, expected: '[N,H,W,C]', got: [...s] });
+      throw new DGPoseError('E_SHAPE', `${argument} must be a tensor of rank 4 [N,H,W,C] or an array of images`, {
+        argument,
+        expected: '[N,H,W,C]',
+        got: [...s],
+      });
     }
     const [n, h, w, c] = s;
     const data = await tensorValues(x, argument);
     const size = h * w * c;
-    return Array.from({ length: n }, (_, i) => ({ data: data.subarray(i * size, (i + 1) * size), height: h, width: w, channels: c }));
+    return Array.from({ length: n }, (_, i) => ({
+      data: data.subarray(i * size, (i + 1) * size),
+      height: h,
+      width: w,
+      channels: c,
+    }));
   }
   if (!Array.isArray(x)) {
-    throw new DGPoseError('E_ARG', `${argument} must be a [N,H,W,C] tensor or an array of images`, { argument, expected: 'tensor or array', got: typeof x });
+    throw new DGPoseError('E_ARG', `${argument} must be a [N,H,W,C] tensor or an array of images`, {
+      argument,
+      expected: 'tensor or array',
+      got: typeof x,
+    });
   }
   return Promise.all(x.map((im, i) => readImage(im, `${argument}[${i}]`)));
 }
@@ -86,22 +107,41 @@ export async function ssimAsync(a: ImageInput, b: ImageInput, opts: SsimOptions)
 }
 
 /** {@link maskedSsim} on images or tensors (the mask `[H,W,1]`, `[H,W]` or `[H,W,C]`). */
-export async function maskedSsimAsync(a: ImageInput, b: ImageInput, mask: ImageInput, opts: SsimOptions & MaskOptions): Promise<number> {
+export async function maskedSsimAsync(
+  a: ImageInput,
+  b: ImageInput,
+  mask: ImageInput,
+  opts: SsimOptions & MaskOptions,
+): Promise<number> {
   return maskedSsim(await readImage(a, 'a'), await readImage(b, 'b'), await readImage(mask, 'mask'), opts);
 }
 
 /** {@link maskedPsnr} on images or tensors. */
-export async function maskedPsnrAsync(a: ImageInput, b: ImageInput, mask: ImageInput, opts: PsnrOptions & MaskOptions): Promise<number> {
+export async function maskedPsnrAsync(
+  a: ImageInput,
+  b: ImageInput,
+  mask: ImageInput,
+  opts: PsnrOptions & MaskOptions,
+): Promise<number> {
   return maskedPsnr(await readImage(a, 'a'), await readImage(b, 'b'), await readImage(mask, 'mask'), opts);
 }
 
 /** {@link maskedL1} on images or tensors. */
-export async function maskedL1Async(a: ImageInput, b: ImageInput, mask: ImageInput, opts?: MaskOptions): Promise<number> {
+export async function maskedL1Async(
+  a: ImageInput,
+  b: ImageInput,
+  mask: ImageInput,
+  opts?: MaskOptions,
+): Promise<number> {
   return maskedL1(await readImage(a, 'a'), await readImage(b, 'b'), await readImage(mask, 'mask'), opts);
 }
 
 /** {@link psnrBatch} on `[N,H,W,C]` tensors or arrays of images/tensors. */
-export async function psnrBatchAsync(references: BatchInput, tests: BatchInput, opts: PsnrOptions): Promise<BatchStats> {
+export async function psnrBatchAsync(
+  references: BatchInput,
+  tests: BatchInput,
+  opts: PsnrOptions,
+): Promise<BatchStats> {
   return psnrBatch(await readImages(references, 'references'), await readImages(tests, 'tests'), opts);
 }
 

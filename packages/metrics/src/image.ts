@@ -49,7 +49,7 @@ export function validateImage(img: RawImage, argument: string): void {
     throw new DGPoseError('E_ARG', `${argument}.data has an unsupported type`, {
       argument: `${argument}.data`,
       expected: 'Uint8Array | Uint8ClampedArray | Uint16Array | Int32Array | Float32Array | Float64Array',
-      got: data === null || data === undefined ? String(data) : (data as object).constructor?.name ?? typeof data,
+      got: data === null || data === undefined ? String(data) : ((data as object).constructor?.name ?? typeof data),
     });
   }
   if (!posInt(width) || !posInt(height) || !posInt(channels)) {
@@ -110,11 +110,15 @@ export function validatePair(a: RawImage, b: RawImage, argA: string, argB: strin
 /** Validates a required data range: a finite number > 0 (E_ARG otherwise; never inferred). */
 export function validateDataRange(dataRange: unknown, argument = 'opts.dataRange'): number {
   if (typeof dataRange !== 'number' || !Number.isFinite(dataRange) || dataRange <= 0) {
-    throw new DGPoseError('E_ARG', `${argument} is required: the distance between the smallest and largest possible pixel value`, {
-      argument,
-      expected: 'a finite number > 0 (255 for uint8 images, 1 for [0,1], 2 for [-1,1])',
-      got: dataRange === undefined ? 'undefined' : dataRange,
-    });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} is required: the distance between the smallest and largest possible pixel value`,
+      {
+        argument,
+        expected: 'a finite number > 0 (255 for uint8 images, 1 for [0,1], 2 for [-1,1])',
+        got: dataRange === undefined ? 'undefined' : dataRange,
+      },
+    );
   }
   return dataRange;
 }

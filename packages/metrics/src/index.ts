@@ -8,7 +8,17 @@ export type { SsimConvention, SsimConventionSpec, SsimOptions, SsimMapResult } f
 export { SSIM_CONVENTIONS, ssim, ssimMap, ssimBatch } from './ssim';
 export type { MaskOptions } from './masked';
 export { applyMask, maskedSsim, maskedPsnr, maskedL1 } from './masked';
-export type { KeypointLike, PoseLike, JointArray, PoseInput, PckNormaliser, PckOptions, PckCurveOptions, PckResult, PckCurve } from './pck';
+export type {
+  KeypointLike,
+  PoseLike,
+  JointArray,
+  PoseInput,
+  PckNormaliser,
+  PckOptions,
+  PckCurveOptions,
+  PckResult,
+  PckCurve,
+} from './pck';
 export { PCKH_FASHION, pck, pckCurve } from './pck';
 export type { TensorLike, ImageInput, BatchInput } from './async';
 export {

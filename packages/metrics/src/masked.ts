@@ -1,5 +1,12 @@
 import { DGPoseError } from '@dgpose/core';
-import { isIntegerPixels, type RawImage, requireOptions, validateDataRange, validateImage, validatePair } from './image';
+import {
+  isIntegerPixels,
+  type RawImage,
+  requireOptions,
+  validateDataRange,
+  validateImage,
+  validatePair,
+} from './image';
 import { type PsnrOptions, mseUnchecked, psnrFromMse } from './psnr';
 import { type SsimOptions, ssim } from './ssim';
 
@@ -21,8 +28,12 @@ export interface MaskOptions {
 /** Validates a mask against an image: [H,W,1] or [H,W,C], finite values in [0, maskRange]. */
 function validateMask(mask: RawImage, img: RawImage, maskRange: number): void {
   validateImage(mask, 'mask');
-  if (mask.height !== img.height || mask.width !== img.width || (mask.channels !== 1 && mask.channels !== img.channels)) {
-    throw new DGPoseError('E_SHAPE', 'mask must be [H,W,1] or [H,W,C] with the images\' H and W', {
+  if (
+    mask.height !== img.height ||
+    mask.width !== img.width ||
+    (mask.channels !== 1 && mask.channels !== img.channels)
+  ) {
+    throw new DGPoseError('E_SHAPE', "mask must be [H,W,1] or [H,W,C] with the images' H and W", {
       argument: 'mask',
       expected: `[${img.height},${img.width},1] or [${img.height},${img.width},${img.channels}]`,
       got: [mask.height, mask.width, mask.channels],
@@ -45,10 +56,18 @@ function resolveMaskOptions(opts: MaskOptions | undefined): { maskRange: number 
   const o = opts ?? {};
   const maskRange = o.maskRange ?? 255;
   if (typeof maskRange !== 'number' || !Number.isFinite(maskRange) || maskRange <= 0) {
-    throw new DGPoseError('E_ARG', 'opts.maskRange must be a finite number > 0', { argument: 'opts.maskRange', expected: '> 0 (255 for uint8 masks)', got: maskRange });
+    throw new DGPoseError('E_ARG', 'opts.maskRange must be a finite number > 0', {
+      argument: 'opts.maskRange',
+      expected: '> 0 (255 for uint8 masks)',
+      got: maskRange,
+    });
   }
   if (o.truncate !== undefined && typeof o.truncate !== 'boolean') {
-    throw new DGPoseError('E_ARG', 'opts.truncate must be a boolean', { argument: 'opts.truncate', expected: 'true | false', got: o.truncate });
+    throw new DGPoseError('E_ARG', 'opts.truncate must be a boolean', {
+      argument: 'opts.truncate',
+      expected: 'true | false',
+      got: o.truncate,
+    });
   }
   return { ...o, maskRange };
 }

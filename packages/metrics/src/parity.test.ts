@@ -67,9 +67,13 @@ function checkScores(a: RawImage, b: RawImage, dataRange: number, ref: Scores, m
   if (ref.masked && mask) {
     for (const convention of CONVENTIONS) {
       const r = ref.masked.ssim[convention];
-      expect(track('maskedSsim', maskedSsim(a, b, mask, { dataRange: 255, convention }), r.mssim!)).toBeLessThanOrEqual(SSIM_TOL);
+      expect(track('maskedSsim', maskedSsim(a, b, mask, { dataRange: 255, convention }), r.mssim!)).toBeLessThanOrEqual(
+        SSIM_TOL,
+      );
     }
-    expect(track('maskedPsnr', maskedPsnr(a, b, mask, { dataRange: 255 }), ref.masked.psnr)).toBeLessThanOrEqual(PSNR_TOL);
+    expect(track('maskedPsnr', maskedPsnr(a, b, mask, { dataRange: 255 }), ref.masked.psnr)).toBeLessThanOrEqual(
+      PSNR_TOL,
+    );
     expect(track('maskedL1', maskedL1(a, b, mask), ref.masked.l1)).toBeLessThanOrEqual(1e-9);
   }
 }

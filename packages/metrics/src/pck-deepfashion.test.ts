@@ -13,7 +13,10 @@ interface Row {
 }
 
 function parseCsv(file: string): Row[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   expect(lines[0]).toBe('name:keypoints_y:keypoints_x');
   return lines.slice(1).map((l) => {
     const [name, ys, xs] = l.split(':');

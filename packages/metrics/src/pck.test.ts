@@ -2,13 +2,13 @@ import { expectDGPoseError } from '@dgpose/test-utils';
 import { convertPose, type Pose } from '@dgpose/core';
 import { PCKH_FASHION, type JointArray, pck, pckCurve, type PoseLike } from './pck';
 
-
 type P = [number, number] | null;
 const coco = (pts: Record<number, [number, number]>): PoseLike => ({
   skeleton: 'coco18',
   keypoints: Array.from({ length: 18 }, (_, j) => (pts[j] ? { x: pts[j][0], y: pts[j][1] } : null)),
 });
-const arr = (n: number, pts: Record<number, [number, number]>): JointArray => Array.from({ length: n }, (_, j): P => pts[j] ?? null);
+const arr = (n: number, pts: Record<number, [number, number]>): JointArray =>
+  Array.from({ length: n }, (_, j): P => pts[j] ?? null);
 
 describe('pck, head box (Pose-Transfer calPCKH_fashion.py)', () => {
   // head joints nose, neck, r_eye, l_eye: x in [8,12] -> w = 4, y in [8,30] -> h = 22; alpha 0.5 -> |dx| < 2, |dy| < 11
@@ -110,14 +110,21 @@ describe('pckCurve', () => {
   });
   it('rejects empty or bad thresholds', () => {
     const g = coco({ 0: [0, 0], 1: [0, 10] });
-    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [] }), 'E_EMPTY', { argument: 'opts.thresholds' });
-    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [0.1, -1] }), 'E_ARG', { argument: 'opts.thresholds[1]' });
+    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [] }), 'E_EMPTY', {
+      argument: 'opts.thresholds',
+    });
+    expectDGPoseError(() => pckCurve([g], [g], { normaliser: 'headBox', thresholds: [0.1, -1] }), 'E_ARG', {
+      argument: 'opts.thresholds[1]',
+    });
   });
 });
 
 describe('core poses', () => {
   it("accepts @dgpose/core's Pose and its converted poses", () => {
-    const p17: Pose = { skeleton: 'coco17', keypoints: Array.from({ length: 17 }, (_, i) => ({ x: 100 + 4 * i, y: 50 + 9 * i, score: 0.9 })) };
+    const p17: Pose = {
+      skeleton: 'coco17',
+      keypoints: Array.from({ length: 17 }, (_, i) => ({ x: 100 + 4 * i, y: 50 + 9 * i, score: 0.9 })),
+    };
     const p18 = convertPose(p17, 'coco18');
     const r = pck([p18], [p18], PCKH_FASHION);
     expect(r.pck).toBe(1);
@@ -129,18 +136,30 @@ describe('core poses', () => {
 describe('pck input errors', () => {
   const g = coco({ 0: [0, 0], 1: [0, 10], 14: [2, 2] });
   it('wrong joint counts -> E_JOINTS', () => {
-    expectDGPoseError(() => pck([{ skeleton: 'coco18', keypoints: [null] }], [g], PCKH_FASHION), 'E_JOINTS', { argument: 'pred[0]' });
+    expectDGPoseError(() => pck([{ skeleton: 'coco18', keypoints: [null] }], [g], PCKH_FASHION), 'E_JOINTS', {
+      argument: 'pred[0]',
+    });
     expectDGPoseError(() => pck([arr(17, {})], [arr(18, {})], PCKH_FASHION), 'E_JOINTS', { argument: 'pred[0]' });
   });
   it('unknown or mixed skeletons -> E_SKELETON', () => {
-    expectDGPoseError(() => pck([{ skeleton: 'coco99', keypoints: [] }], [g], PCKH_FASHION), 'E_SKELETON', { argument: 'pred[0].skeleton' });
-    expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox', alpha: 0.5, skeleton: 'lsp99' as 'lsp14' }), 'E_SKELETON', { argument: 'opts.skeleton' });
+    expectDGPoseError(() => pck([{ skeleton: 'coco99', keypoints: [] }], [g], PCKH_FASHION), 'E_SKELETON', {
+      argument: 'pred[0].skeleton',
+    });
+    expectDGPoseError(
+      () => pck([g], [g], { normaliser: 'headBox', alpha: 0.5, skeleton: 'lsp99' as 'lsp14' }),
+      'E_SKELETON',
+      { argument: 'opts.skeleton' },
+    );
     const lsp = { skeleton: 'lsp14', keypoints: Array.from({ length: 14 }, () => null) };
     expectDGPoseError(() => pck([lsp], [g], { normaliser: 'headBox', alpha: 0.5 }), 'E_SKELETON');
-    expectDGPoseError(() => pck([g], [g], { normaliser: 'headSegment', alpha: 0.5 }), 'E_SKELETON', { argument: 'opts.normaliser' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'headSegment', alpha: 0.5 }), 'E_SKELETON', {
+      argument: 'opts.normaliser',
+    });
   });
   it('arrays without opts.skeleton -> E_ARG', () => {
-    expectDGPoseError(() => pck([arr(18, {})], [arr(18, {})], { normaliser: 'headBox', alpha: 0.5 }), 'E_ARG', { argument: 'opts.skeleton' });
+    expectDGPoseError(() => pck([arr(18, {})], [arr(18, {})], { normaliser: 'headBox', alpha: 0.5 }), 'E_ARG', {
+      argument: 'opts.skeleton',
+    });
   });
   it('non-finite coordinates -> E_NAN', () => {
     const bad = coco({ 0: [NaN, 0] });
@@ -155,8 +174,14 @@ describe('pck input errors', () => {
   it('bad alpha and normaliser -> E_ARG; sizes of the wrong length -> E_SHAPE', () => {
     expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox', alpha: 0 }), 'E_ARG', { argument: 'opts.alpha' });
     expectDGPoseError(() => pck([g], [g], { normaliser: 'headBox' } as never), 'E_ARG', { argument: 'opts.alpha' });
-    expectDGPoseError(() => pck([g], [g], { normaliser: 'head', alpha: 0.5 } as never), 'E_ARG', { argument: 'opts.normaliser' });
-    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [1, 2] }, alpha: 0.5 }), 'E_SHAPE', { argument: 'opts.normaliser.sizes' });
-    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [0] }, alpha: 0.5 }), 'E_ARG', { argument: 'opts.normaliser.sizes[0]' });
+    expectDGPoseError(() => pck([g], [g], { normaliser: 'head', alpha: 0.5 } as never), 'E_ARG', {
+      argument: 'opts.normaliser',
+    });
+    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [1, 2] }, alpha: 0.5 }), 'E_SHAPE', {
+      argument: 'opts.normaliser.sizes',
+    });
+    expectDGPoseError(() => pck([g], [g], { normaliser: { sizes: [0] }, alpha: 0.5 }), 'E_ARG', {
+      argument: 'opts.normaliser.sizes[0]',
+    });
   });
 });

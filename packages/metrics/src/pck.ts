@@ -97,7 +97,11 @@ export interface PckCurve {
  * Pose-Transfer's PCKh on DeepFashion (`tool/calPCKH_fashion.py`): head-box normaliser, α = 0.5,
  * COCO-18 poses. Use as `pck(pred, gt, PCKH_FASHION)`.
  */
-export const PCKH_FASHION: Readonly<PckOptions> = Object.freeze({ normaliser: 'headBox', alpha: 0.5, skeleton: 'coco18' });
+export const PCKH_FASHION: Readonly<PckOptions> = Object.freeze({
+  normaliser: 'headBox',
+  alpha: 0.5,
+  skeleton: 'coco18',
+});
 
 type Pt = { x: number; y: number } | null;
 
@@ -106,7 +110,11 @@ function isPoseLike(p: unknown): p is PoseLike {
 }
 
 /** Reads one pose to a list of points, checking skeleton, joint count and finiteness. */
-function readPose(p: PoseInput, argument: string, skeletonHint: SkeletonName | undefined): { skeleton: Skeleton; pts: Pt[] } {
+function readPose(
+  p: PoseInput,
+  argument: string,
+  skeletonHint: SkeletonName | undefined,
+): { skeleton: Skeleton; pts: Pt[] } {
   let skeleton: Skeleton;
   let raw: readonly unknown[];
   if (isPoseLike(p)) {
@@ -119,7 +127,11 @@ function readPose(p: PoseInput, argument: string, skeletonHint: SkeletonName | u
       });
     }
     if (!Array.isArray(p.keypoints)) {
-      throw new DGPoseError('E_JOINTS', `${argument}.keypoints is not an array`, { argument: `${argument}.keypoints`, expected: 'an array', got: typeof p.keypoints });
+      throw new DGPoseError('E_JOINTS', `${argument}.keypoints is not an array`, {
+        argument: `${argument}.keypoints`,
+        expected: 'an array',
+        got: typeof p.keypoints,
+      });
     }
     raw = p.keypoints;
   } else if (Array.isArray(p)) {
@@ -153,16 +165,28 @@ function readPose(p: PoseInput, argument: string, skeletonHint: SkeletonName | u
     let y: unknown;
     if (Array.isArray(k)) {
       if (k.length !== 2) {
-        throw new DGPoseError('E_JOINTS', `${argument}[${j}] must be [x, y] or null`, { argument: `${argument}[${j}]`, expected: '[x, y]', got: k });
+        throw new DGPoseError('E_JOINTS', `${argument}[${j}] must be [x, y] or null`, {
+          argument: `${argument}[${j}]`,
+          expected: '[x, y]',
+          got: k,
+        });
       }
       [x, y] = k;
     } else if (typeof k === 'object') {
       ({ x, y } = k as KeypointLike);
     } else {
-      throw new DGPoseError('E_JOINTS', `${argument}[${j}] must be a keypoint or null`, { argument: `${argument}[${j}]`, expected: '{ x, y } | [x, y] | null', got: k });
+      throw new DGPoseError('E_JOINTS', `${argument}[${j}] must be a keypoint or null`, {
+        argument: `${argument}[${j}]`,
+        expected: '{ x, y } | [x, y] | null',
+        got: k,
+      });
     }
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
-      throw new DGPoseError('E_NAN', `${argument}[${j}] has a non-finite coordinate`, { argument: `${argument}[${j}]`, expected: 'finite x and y (use null for a missing joint)', got: { x, y } });
+      throw new DGPoseError('E_NAN', `${argument}[${j}] has a non-finite coordinate`, {
+        argument: `${argument}[${j}]`,
+        expected: 'finite x and y (use null for a missing joint)',
+        got: { x, y },
+      });
     }
     return { x, y };
   });
@@ -171,7 +195,12 @@ function readPose(p: PoseInput, argument: string, skeletonHint: SkeletonName | u
 
 function jointIndex(s: Skeleton, name: string): number {
   const i = s.joints.indexOf(name);
-  if (i < 0) throw new DGPoseError('E_SKELETON', `skeleton ${s.name} has no joint ${name}`, { argument: 'skeleton', expected: name, got: s.joints });
+  if (i < 0)
+    throw new DGPoseError('E_SKELETON', `skeleton ${s.name} has no joint ${name}`, {
+      argument: 'skeleton',
+      expected: name,
+      got: s.joints,
+    });
   return i;
 }
 
@@ -222,19 +251,32 @@ function makeJudge(normaliser: PckNormaliser, skeleton: Skeleton, gt: Pt[], inde
 }
 
 function validateNormaliser(normaliser: unknown, n: number): PckNormaliser {
-  if (normaliser === 'headBox' || normaliser === 'torso' || normaliser === 'headSegment' || normaliser === 'bbox') return normaliser;
-  if (typeof normaliser === 'object' && normaliser !== null && Array.isArray((normaliser as { sizes?: unknown }).sizes)) {
+  if (normaliser === 'headBox' || normaliser === 'torso' || normaliser === 'headSegment' || normaliser === 'bbox')
+    return normaliser;
+  if (
+    typeof normaliser === 'object' &&
+    normaliser !== null &&
+    Array.isArray((normaliser as { sizes?: unknown }).sizes)
+  ) {
     const sizes = (normaliser as { sizes: unknown[] }).sizes;
     if (sizes.length !== n) {
-      throw new DGPoseError('E_SHAPE', 'opts.normaliser.sizes needs one size per image', { argument: 'opts.normaliser.sizes', expected: n, got: sizes.length });
+      throw new DGPoseError('E_SHAPE', 'opts.normaliser.sizes needs one size per image', {
+        argument: 'opts.normaliser.sizes',
+        expected: n,
+        got: sizes.length,
+      });
     }
     sizes.forEach((s, i) => {
       if (typeof s !== 'number' || !Number.isFinite(s) || s <= 0) {
-        throw new DGPoseError(typeof s === 'number' && !Number.isFinite(s) ? 'E_NAN' : 'E_ARG', `opts.normaliser.sizes[${i}] must be a finite number > 0`, {
-          argument: `opts.normaliser.sizes[${i}]`,
-          expected: 'a finite number > 0',
-          got: s,
-        });
+        throw new DGPoseError(
+          typeof s === 'number' && !Number.isFinite(s) ? 'E_NAN' : 'E_ARG',
+          `opts.normaliser.sizes[${i}] must be a finite number > 0`,
+          {
+            argument: `opts.normaliser.sizes[${i}]`,
+            expected: 'a finite number > 0',
+            got: s,
+          },
+        );
       }
     });
     return normaliser as PckNormaliser;
@@ -248,11 +290,15 @@ function validateNormaliser(normaliser: unknown, n: number): PckNormaliser {
 
 function validateAlpha(a: unknown, argument: string): number {
   if (typeof a !== 'number' || !Number.isFinite(a) || a <= 0) {
-    throw new DGPoseError(typeof a === 'number' && Number.isNaN(a) ? 'E_NAN' : 'E_ARG', `${argument} must be a finite number > 0`, {
-      argument,
-      expected: 'a finite number > 0 (0.5 for PCKh, 0.2 for PCK@0.2)',
-      got: a === undefined ? 'undefined' : a,
-    });
+    throw new DGPoseError(
+      typeof a === 'number' && Number.isNaN(a) ? 'E_NAN' : 'E_ARG',
+      `${argument} must be a finite number > 0`,
+      {
+        argument,
+        expected: 'a finite number > 0 (0.5 for PCKh, 0.2 for PCK@0.2)',
+        got: a === undefined ? 'undefined' : a,
+      },
+    );
   }
   return a;
 }
@@ -265,11 +311,20 @@ function score(
   alphas: number[],
 ): { correct: number[][]; totals: number[]; images: number; skipped: number[]; J: number } {
   if (!Array.isArray(pred) || !Array.isArray(gt)) {
-    throw new DGPoseError('E_ARG', 'pred and gt must be arrays of poses', { argument: Array.isArray(pred) ? 'gt' : 'pred', expected: 'an array', got: typeof (Array.isArray(pred) ? gt : pred) });
+    throw new DGPoseError('E_ARG', 'pred and gt must be arrays of poses', {
+      argument: Array.isArray(pred) ? 'gt' : 'pred',
+      expected: 'an array',
+      got: typeof (Array.isArray(pred) ? gt : pred),
+    });
   }
-  if (gt.length === 0) throw new DGPoseError('E_EMPTY', 'gt is empty', { argument: 'gt', expected: 'at least one pose', got: 0 });
+  if (gt.length === 0)
+    throw new DGPoseError('E_EMPTY', 'gt is empty', { argument: 'gt', expected: 'at least one pose', got: 0 });
   if (pred.length !== gt.length) {
-    throw new DGPoseError('E_SHAPE', 'pred must have one pose per ground-truth pose', { argument: 'pred', expected: gt.length, got: pred.length });
+    throw new DGPoseError('E_SHAPE', 'pred must have one pose per ground-truth pose', {
+      argument: 'pred',
+      expected: gt.length,
+      got: pred.length,
+    });
   }
   if (skeletonHint !== undefined) getSkeleton(skeletonHint, 'opts.skeleton');
   const norm = validateNormaliser(normaliser, gt.length);
@@ -330,7 +385,11 @@ function score(
  */
 export function pck(pred: readonly PoseInput[], gt: readonly PoseInput[], opts: PckOptions): PckResult {
   if (typeof opts !== 'object' || opts === null) {
-    throw new DGPoseError('E_ARG', 'opts is required', { argument: 'opts', expected: '{ normaliser, alpha }', got: typeof opts });
+    throw new DGPoseError('E_ARG', 'opts is required', {
+      argument: 'opts',
+      expected: '{ normaliser, alpha }',
+      got: typeof opts,
+    });
   }
   const alpha = validateAlpha(opts.alpha, 'opts.alpha');
   const { correct, totals, images, skipped } = score(pred, gt, opts.normaliser, opts.skeleton, [alpha]);
@@ -352,10 +411,18 @@ export function pck(pred: readonly PoseInput[], gt: readonly PoseInput[], opts: 
 /** {@link pck} at each threshold of `opts.thresholds` (one pass over the poses). */
 export function pckCurve(pred: readonly PoseInput[], gt: readonly PoseInput[], opts: PckCurveOptions): PckCurve {
   if (typeof opts !== 'object' || opts === null) {
-    throw new DGPoseError('E_ARG', 'opts is required', { argument: 'opts', expected: '{ normaliser, thresholds }', got: typeof opts });
+    throw new DGPoseError('E_ARG', 'opts is required', {
+      argument: 'opts',
+      expected: '{ normaliser, thresholds }',
+      got: typeof opts,
+    });
   }
   if (!Array.isArray(opts.thresholds) || opts.thresholds.length === 0) {
-    throw new DGPoseError('E_EMPTY', 'opts.thresholds must be a non-empty array', { argument: 'opts.thresholds', expected: 'at least one threshold', got: opts.thresholds });
+    throw new DGPoseError('E_EMPTY', 'opts.thresholds must be a non-empty array', {
+      argument: 'opts.thresholds',
+      expected: 'at least one threshold',
+      got: opts.thresholds,
+    });
   }
   const thresholds = opts.thresholds.map((a, i) => validateAlpha(a, `opts.thresholds[${i}]`));
   const { correct, totals, images, skipped } = score(pred, gt, opts.normaliser, opts.skeleton, thresholds);

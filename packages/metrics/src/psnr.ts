@@ -61,9 +61,14 @@ export function validateBatchPair<T>(a: readonly T[], b: readonly T[], argA: str
       got: typeof (Array.isArray(a) ? b : a),
     });
   }
-  if (a.length === 0) throw new DGPoseError('E_EMPTY', `${argA} is empty`, { argument: argA, expected: 'at least one image', got: 0 });
+  if (a.length === 0)
+    throw new DGPoseError('E_EMPTY', `${argA} is empty`, { argument: argA, expected: 'at least one image', got: 0 });
   if (a.length !== b.length) {
-    throw new DGPoseError('E_SHAPE', `${argB} must have as many images as ${argA}`, { argument: argB, expected: a.length, got: b.length });
+    throw new DGPoseError('E_SHAPE', `${argB} must have as many images as ${argA}`, {
+      argument: argB,
+      expected: a.length,
+      got: b.length,
+    });
   }
 }
 
@@ -72,8 +77,10 @@ export function psnrBatch(references: readonly RawImage[], tests: readonly RawIm
   const o = requireOptions(opts);
   validateDataRange(o.dataRange);
   validateBatchPair(references, tests, 'references', 'tests');
-  return batchStats(references.map((r, i) => {
-    validatePair(r, tests[i], `references[${i}]`, `tests[${i}]`);
-    return psnrFromMse(mseUnchecked(r, tests[i]), o.dataRange);
-  }));
+  return batchStats(
+    references.map((r, i) => {
+      validatePair(r, tests[i], `references[${i}]`, `tests[${i}]`);
+      return psnrFromMse(mseUnchecked(r, tests[i]), o.dataRange);
+    }),
+  );
 }

@@ -33,8 +33,22 @@ export interface SsimConventionSpec {
 /** The two supported conventions. Frozen. */
 export const SSIM_CONVENTIONS: Readonly<Record<SsimConvention, SsimConventionSpec>> = Object.freeze({
   // radius int(3.5 * 1.5 + 0.5) = 5 as in scipy.ndimage, so an 11-tap filter and an 11-pixel crop window
-  wang: Object.freeze({ window: 'gaussian', winSize: 11, sigma: 1.5, sampleCovariance: false, k1: 0.01, k2: 0.03 } as const),
-  pg2: Object.freeze({ window: 'uniform', winSize: 7, sigma: null, sampleCovariance: true, k1: 0.01, k2: 0.03 } as const),
+  wang: Object.freeze({
+    window: 'gaussian',
+    winSize: 11,
+    sigma: 1.5,
+    sampleCovariance: false,
+    k1: 0.01,
+    k2: 0.03,
+  } as const),
+  pg2: Object.freeze({
+    window: 'uniform',
+    winSize: 7,
+    sigma: null,
+    sampleCovariance: true,
+    k1: 0.01,
+    k2: 0.03,
+  } as const),
 });
 
 /** Options of {@link ssim}. Both fields are required: no convention or range is guessed. */
@@ -98,12 +112,29 @@ function gaussT(src: Float64Array, rows: number, len: number, dst: Float64Array)
   const out = len - 10;
   for (let i = 0; i < rows; i++) {
     const b = i * len;
-    let s0 = src[b], s1 = src[b + 1], s2 = src[b + 2], s3 = src[b + 3], s4 = src[b + 4];
-    let s5 = src[b + 5], s6 = src[b + 6], s7 = src[b + 7], s8 = src[b + 8], s9 = src[b + 9];
+    let s0 = src[b],
+      s1 = src[b + 1],
+      s2 = src[b + 2],
+      s3 = src[b + 3],
+      s4 = src[b + 4];
+    let s5 = src[b + 5],
+      s6 = src[b + 6],
+      s7 = src[b + 7],
+      s8 = src[b + 8],
+      s9 = src[b + 9];
     for (let j = 0; j < out; j++) {
       const s10 = src[b + j + 10];
       dst[j * rows + i] = G0 * (s0 + s10) + G1 * (s1 + s9) + G2 * (s2 + s8) + G3 * (s3 + s7) + G4 * (s4 + s6) + G5 * s5;
-      s0 = s1; s1 = s2; s2 = s3; s3 = s4; s4 = s5; s5 = s6; s6 = s7; s7 = s8; s8 = s9; s9 = s10;
+      s0 = s1;
+      s1 = s2;
+      s2 = s3;
+      s3 = s4;
+      s4 = s5;
+      s5 = s6;
+      s6 = s7;
+      s7 = s8;
+      s8 = s9;
+      s9 = s10;
     }
   }
 }
@@ -176,30 +207,68 @@ function ssimRows(
     for (let i = 0; i < Hp; i++) {
       const b = i * Wp;
       const o = i * Wo;
-      let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        syy = 0,
+        sxy = 0;
       for (let k = 0; k < win; k++) {
-        const a = x[b + k], c = y[b + k];
-        sx += a; sy += c; sxx += a * a; syy += c * c; sxy += a * c;
+        const a = x[b + k],
+          c = y[b + k];
+        sx += a;
+        sy += c;
+        sxx += a * a;
+        syy += c * c;
+        sxy += a * c;
       }
-      hx[o] = sx; hy[o] = sy; hxx[o] = sxx; hyy[o] = syy; hxy[o] = sxy;
+      hx[o] = sx;
+      hy[o] = sy;
+      hxx[o] = sxx;
+      hyy[o] = syy;
+      hxy[o] = sxy;
       for (let j = 1; j < Wo; j++) {
-        const a = x[b + j + win - 1], c = y[b + j + win - 1];
-        const a0 = x[b + j - 1], c0 = y[b + j - 1];
-        sx += a - a0; sy += c - c0; sxx += a * a - a0 * a0; syy += c * c - c0 * c0; sxy += a * c - a0 * c0;
-        hx[o + j] = sx; hy[o + j] = sy; hxx[o + j] = sxx; hyy[o + j] = syy; hxy[o + j] = sxy;
+        const a = x[b + j + win - 1],
+          c = y[b + j + win - 1];
+        const a0 = x[b + j - 1],
+          c0 = y[b + j - 1];
+        sx += a - a0;
+        sy += c - c0;
+        sxx += a * a - a0 * a0;
+        syy += c * c - c0 * c0;
+        sxy += a * c - a0 * c0;
+        hx[o + j] = sx;
+        hy[o + j] = sy;
+        hxx[o + j] = sxx;
+        hyy[o + j] = syy;
+        hxy[o + j] = sxy;
       }
     }
   } else {
     const n = Hp * Wp;
-    const pxx = scratch(5, n), pyy = scratch(6, n), pxy = scratch(7, n);
+    const pxx = scratch(5, n),
+      pyy = scratch(6, n),
+      pxy = scratch(7, n);
     for (let i = 0; i < n; i++) {
-      const a = x[i], c = y[i];
-      pxx[i] = a * a; pyy[i] = c * c; pxy[i] = a * c;
+      const a = x[i],
+        c = y[i];
+      pxx[i] = a * a;
+      pyy[i] = c * c;
+      pxy[i] = a * c;
     }
     // hx.. hold the horizontal pass transposed (Wo × Hp); the vertical pass writes Ho × Wo planes
     const n2 = Ho * Wo;
-    const gx = scratch(10, n2), gy = scratch(11, n2), gxx = scratch(12, n2), gyy = scratch(13, n2), gxy = scratch(14, n2);
-    const planes: [Float64Array, Float64Array, Float64Array][] = [[x, hx, gx], [y, hy, gy], [pxx, hxx, gxx], [pyy, hyy, gyy], [pxy, hxy, gxy]];
+    const gx = scratch(10, n2),
+      gy = scratch(11, n2),
+      gxx = scratch(12, n2),
+      gyy = scratch(13, n2),
+      gxy = scratch(14, n2);
+    const planes: [Float64Array, Float64Array, Float64Array][] = [
+      [x, hx, gx],
+      [y, hy, gy],
+      [pxx, hxx, gxx],
+      [pyy, hyy, gyy],
+      [pxy, hxy, gxy],
+    ];
     for (const [src, t, g] of planes) {
       gaussT(src, Hp, Wp, t);
       gaussT(t, Wo, Hp, g);
@@ -212,14 +281,22 @@ function ssimRows(
     return;
   }
   // vertical pass (running sums over rows), one output row at a time, then the SSIM formula
-  const vx = new Float64Array(Wo), vy = new Float64Array(Wo), vxx = new Float64Array(Wo), vyy = new Float64Array(Wo), vxy = new Float64Array(Wo);
+  const vx = new Float64Array(Wo),
+    vy = new Float64Array(Wo),
+    vxx = new Float64Array(Wo),
+    vyy = new Float64Array(Wo),
+    vxy = new Float64Array(Wo);
   const s = new Float64Array(Wo);
   for (let oi = 0; oi < Ho; oi++) {
     if (oi === 0) {
       for (let k = 0; k < win; k++) {
         const o = k * Wo;
         for (let j = 0; j < Wo; j++) {
-          vx[j] += hx[o + j]; vy[j] += hy[o + j]; vxx[j] += hxx[o + j]; vyy[j] += hyy[o + j]; vxy[j] += hxy[o + j];
+          vx[j] += hx[o + j];
+          vy[j] += hy[o + j];
+          vxx[j] += hxx[o + j];
+          vyy[j] += hyy[o + j];
+          vxy[j] += hxy[o + j];
         }
       }
     } else {
@@ -243,12 +320,23 @@ function ssimRows(
  * (scikit-image `structural_similarity`; Wang et al. 2004 eq. 13).
  */
 function ssimFormula(
-  vx: Float64Array, vy: Float64Array, vxx: Float64Array, vyy: Float64Array, vxy: Float64Array,
-  off: number, n: number, inv: number, covNorm: number, C1: number, C2: number, s: Float64Array,
+  vx: Float64Array,
+  vy: Float64Array,
+  vxx: Float64Array,
+  vyy: Float64Array,
+  vxy: Float64Array,
+  off: number,
+  n: number,
+  inv: number,
+  covNorm: number,
+  C1: number,
+  C2: number,
+  s: Float64Array,
 ): void {
   for (let j = 0; j < n; j++) {
     const q = off + j;
-    const ux = vx[q] * inv, uy = vy[q] * inv;
+    const ux = vx[q] * inv,
+      uy = vy[q] * inv;
     const sx = covNorm * (vxx[q] * inv - ux * ux);
     const sy = covNorm * (vyy[q] * inv - uy * uy);
     const sxy = covNorm * (vxy[q] * inv - ux * uy);
@@ -258,11 +346,15 @@ function ssimFormula(
 
 function checkWindow(a: RawImage, spec: SsimConventionSpec, convention: string): void {
   if (a.height < spec.winSize || a.width < spec.winSize) {
-    throw new DGPoseError('E_SHAPE', `images are smaller than the ${spec.winSize}x${spec.winSize} SSIM window of the '${convention}' convention`, {
-      argument: 'a',
-      expected: `height and width >= ${spec.winSize}`,
-      got: [a.height, a.width, a.channels],
-    });
+    throw new DGPoseError(
+      'E_SHAPE',
+      `images are smaller than the ${spec.winSize}x${spec.winSize} SSIM window of the '${convention}' convention`,
+      {
+        argument: 'a',
+        expected: `height and width >= ${spec.winSize}`,
+        got: [a.height, a.width, a.channels],
+      },
+    );
   }
 }
 

@@ -45,5 +45,13 @@ export function batchStats(values: readonly number[], argument = 'values'): Batc
   const finite = values.filter((x) => Number.isFinite(x));
   const [mean, std] = meanStd(values);
   const [finiteMean, finiteStd] = meanStd(finite);
-  return { values: [...values], mean, std, count: values.length, infinite: values.length - finite.length, finiteMean, finiteStd };
+  return {
+    values: [...values],
+    mean,
+    std,
+    count: values.length,
+    infinite: values.length - finite.length,
+    finiteMean,
+    finiteStd,
+  };
 }

@@ -31,29 +31,48 @@ async function main(): Promise<void> {
   console.log(`backend ${be.backend}, threads ${THREADS}, batch ${BATCH}`);
   for (const preset of ['tiny', 'small', 'paper'] as PresetName[]) {
     for (const kind of ['conditional', 'semi'] as const) {
-      const m = kind === 'conditional' ? await createConditionalDGPose({ preset }) : await createSemiDGPose({ preset, mapper: 'analytic' });
+      const m =
+        kind === 'conditional'
+          ? await createConditionalDGPose({ preset })
+          : await createSemiDGPose({ preset, mapper: 'analytic' });
       const bytes = (await m.exportWeights()).shards.reduce((s, x) => s + x.byteLength, 0);
-      console.log(`${preset.padEnd(6)} ${kind.padEnd(12)} params ${JSON.stringify(m.paramCounts())} total ${m.paramCount()} exported ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+      console.log(
+        `${preset.padEnd(6)} ${kind.padEnd(12)} params ${JSON.stringify(m.paramCounts())} total ${m.paramCount()} exported ${(bytes / 2 ** 20).toFixed(2)} MiB`,
+      );
       m.dispose();
     }
   }
   {
     const m = await createSemiShipped({ preset: 'small' }); // the shipped coco18-64 mapper, embedded in the export
     const bytes = (await m.exportWeights()).shards.reduce((s, x) => s + x.byteLength, 0);
-    console.log(`small  semi + shipped mapper: mapper params ${m.paramCounts().mapper}, exported ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+    console.log(
+      `small  semi + shipped mapper: mapper params ${m.paramCounts().mapper}, exported ${(bytes / 2 ** 20).toFixed(2)} MiB`,
+    );
     m.dispose();
   }
   for (const preset of PRESETS) {
     const size = preset === 'tiny' ? 32 : preset === 'small' ? 64 : 256;
     const samples = syntheticSamples(BATCH, size, 1);
     const half = Array.from({ length: BATCH }, (_, i) => (i % 2 === 0 ? 1 : 0));
-    const variants: [string, () => Promise<{ trainStep: (b: never) => Promise<unknown>; dispose(): void }>, number[] | undefined][] = [
+    const variants: [
+      string,
+      () => Promise<{ trainStep: (b: never) => Promise<unknown>; dispose(): void }>,
+      number[] | undefined,
+    ][] = [
       ['conditional (G + PatchGAN D)', () => createConditionalDGPose({ preset }), undefined],
-      ['conditional, no D (adv 0)', () => createConditionalDGPose({ preset, config: { lossWeights: { adv: 0 } } }), undefined],
+      [
+        'conditional, no D (adv 0)',
+        () => createConditionalDGPose({ preset, config: { lossWeights: { adv: 0 } } }),
+        undefined,
+      ],
       ['semi, analytic mapper, 50% labelled', () => createSemiDGPose({ preset, mapper: 'analytic' }), half],
     ];
     if (preset === 'small') {
-      variants.push(['semi, shipped learned mapper coco18-64, 50% labelled', async () => createSemiShipped({ preset }), half]);
+      variants.push([
+        'semi, shipped learned mapper coco18-64, 50% labelled',
+        async () => createSemiShipped({ preset }),
+        half,
+      ]);
     }
     for (const [name, make, labelled] of variants) {
       const m = await make();
@@ -71,7 +90,9 @@ async function main(): Promise<void> {
           cpu.push((c.user + c.system) / 1000);
         }
       }
-      console.log(`${preset.padEnd(6)} ${name}: step ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), cpu ${median(cpu).toFixed(0)} ms/step, tensors ${tf.memory().numTensors}`);
+      console.log(
+        `${preset.padEnd(6)} ${name}: step ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), cpu ${median(cpu).toFixed(0)} ms/step, tensors ${tf.memory().numTensors}`,
+      );
       disposeBatch(b);
       m.dispose();
     }

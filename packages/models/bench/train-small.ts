@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const train = createSyntheticDataset({ seed: 1, size: 64, identities: 40, posesPerIdentity: 8, split: 'train' });
   const test = createSyntheticDataset({ seed: 1, size: 64, identities: 40, posesPerIdentity: 8, split: 'test' });
   const batcher = createBatcher({ source: train, batchSize: 8, seed: 1, supervision: KIND === 'semi' ? 0.5 : 1 });
-  const m = KIND === 'semi' ? await createSemiDGPose({ preset: 'small', mapper: 'analytic' }) : await createConditionalDGPose({ preset: 'small' });
+  const m =
+    KIND === 'semi'
+      ? await createSemiDGPose({ preset: 'small', mapper: 'analytic' })
+      : await createConditionalDGPose({ preset: 'small' });
   if (KIND === 'semi') {
     const lab = createBatcher({ source: train, batchSize: 64, seed: 1, supervision: 0.5, subset: 'labelled' });
     const b = await lab.nextTensors();
@@ -35,7 +38,9 @@ async function main(): Promise<void> {
     b.dispose();
     if (i % 25 === 0 || i === STEPS - 1) {
       const keys = ['l1', 'kl', 'advG', 'advD', 'pose', 'klPose', 'total'].filter((k) => r[k] !== undefined);
-      console.log(`step ${i} ${keys.map((k) => `${k} ${r[k].toFixed(3)}`).join(' ')} (${((Date.now() - t0) / (i + 1)).toFixed(0)} ms/step, ${tf.memory().numTensors} tensors)`);
+      console.log(
+        `step ${i} ${keys.map((k) => `${k} ${r[k].toFixed(3)}`).join(' ')} (${((Date.now() - t0) / (i + 1)).toFixed(0)} ms/step, ${tf.memory().numTensors} tensors)`,
+      );
     }
   }
   // held-out identities
@@ -48,15 +53,26 @@ async function main(): Promise<void> {
     x.forEach((im, i) => im.data.forEach((v, k) => ((s += Math.abs(v - y[i].data[k])), n++)));
     return s / n;
   };
-  const rec = await m.reconstruct(src.map((s) => s.image), src.map((s) => s.pose));
-  const tr = await m.transfer(src.map((s) => s.image), src.map((s) => s.pose), tgt.map((s) => s.pose));
+  const rec = await m.reconstruct(
+    src.map((s) => s.image),
+    src.map((s) => s.pose),
+  );
+  const tr = await m.transfer(
+    src.map((s) => s.image),
+    src.map((s) => s.pose),
+    tgt.map((s) => s.pose),
+  );
   const base = tf.tidy(() => {
     const imgs = src.map((s) => s.image);
     return imgs;
   });
   const zero = await (async () => {
     const { imagesToTensor, posesToNormalized, tensorToImages } = await import('../src/io');
-    const p = posesToNormalized(src.map((s) => s.pose), src.map((s) => s.image), 'coco18');
+    const p = posesToNormalized(
+      src.map((s) => s.pose),
+      src.map((s) => s.image),
+      'coco18',
+    );
     const c = tf.tensor2d(p.coords, [p.n, 2 * p.j]);
     const v = tf.tensor2d(p.visible, [p.n, p.j]);
     const z = tf.zeros([p.n, m.config.latentDim]) as tf.Tensor2D;
@@ -66,7 +82,12 @@ async function main(): Promise<void> {
     void imagesToTensor;
     return imgs;
   })();
-  console.log(`held-out L1 (0-255): reconstruction ${mae(rec, base).toFixed(2)}, pose-only z=0 ${mae(zero, base).toFixed(2)}, transfer vs target ${mae(tr, tgt.map((t) => t.image)).toFixed(2)}`);
+  console.log(
+    `held-out L1 (0-255): reconstruction ${mae(rec, base).toFixed(2)}, pose-only z=0 ${mae(zero, base).toFixed(2)}, transfer vs target ${mae(
+      tr,
+      tgt.map((t) => t.image),
+    ).toFixed(2)}`,
+  );
   m.dispose();
   await batcher.close();
 }

@@ -58,7 +58,10 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(counts.prior).toBe(0);
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    const learned = await createConditionalDGPose({ preset: 'tiny', config: { prior: 'learned', lossWeights: { adv: 0 } } });
+    const learned = await createConditionalDGPose({
+      preset: 'tiny',
+      config: { prior: 'learned', lossWeights: { adv: 0 } },
+    });
     expect(learned.paramCounts().prior).toBeGreaterThan(0);
     expect(learned.paramCounts().discriminator).toBe(0);
     learned.dispose();
@@ -71,7 +74,16 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(Object.keys(r).sort()).toEqual(['losses', 'step']);
     expect(r.step).toBe(stepBefore);
     expect(model.step).toBe(stepBefore + 1);
-    expect(Object.keys(r.losses).sort()).toEqual(['advD', 'advG', 'beta', 'gradNormD', 'gradNormG', 'kl', 'l1', 'total']);
+    expect(Object.keys(r.losses).sort()).toEqual([
+      'advD',
+      'advG',
+      'beta',
+      'gradNormD',
+      'gradNormG',
+      'kl',
+      'l1',
+      'total',
+    ]);
     expect(Object.values(r.losses).every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
     const counts = history.slice(1).map((h) => h.tensors);
     expect(new Set(counts).size).toBe(1);
@@ -99,9 +111,13 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(psnr(r[1])).toBeGreaterThan(psnr(b[1]) + 1);
   });
 
-  it('swap test: A\'s appearance drawn in the other pose is closer to A in that pose than to B in it', async () => {
+  it("swap test: A's appearance drawn in the other pose is closer to A in that pose than to B in it", async () => {
     // samples: [pose0·A, pose1·A, pose0·B, pose1·B], B a recoloured A
-    const out = await model.transfer([samples[0].image, samples[3].image], [samples[0].pose, samples[3].pose], [samples[1].pose, samples[2].pose]);
+    const out = await model.transfer(
+      [samples[0].image, samples[3].image],
+      [samples[0].pose, samples[3].pose],
+      [samples[1].pose, samples[2].pose],
+    );
     expect(l1(out[0], samples[1].image)).toBeLessThan(0.8 * l1(out[0], samples[3].image));
     expect(l1(out[1], samples[2].image)).toBeLessThan(0.8 * l1(out[1], samples[0].image));
   });
@@ -112,7 +128,9 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(losses.l1Mask).toBeGreaterThan(0);
     expect(losses.l1Mask).toBeLessThan(losses.l1);
     m.dispose();
-    expect(() => validateConditionalConfig({ partAppearance: false, lossWeights: { l1Mask: 1 } }, 'tiny')).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateConditionalConfig({ partAppearance: false, lossWeights: { l1Mask: 1 } }, 'tiny')).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
   });
 
   it('every verb runs, returns uint8 images at model size and leaks nothing', async () => {
@@ -126,9 +144,14 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     // appearance of 2 (recoloured sample 0) in pose 1 ≈ image 3 (recoloured sample 1)
     expect(l1(tr[0], imgs[3])).toBeLessThan(l1(tr[0], imgs[1]));
     // a COCO-17 pose in a 64x64 frame: converted and rescaled
-    const big = { skeleton: 'coco18' as const, keypoints: poses[1].keypoints.map((k) => (k ? { x: k.x * (63 / 31), y: k.y * (63 / 31) } : null)) };
+    const big = {
+      skeleton: 'coco18' as const,
+      keypoints: poses[1].keypoints.map((k) => (k ? { x: k.x * (63 / 31), y: k.y * (63 / 31) } : null)),
+    };
     const p17: Pose = convertPose(big, 'coco17');
-    const cd = await expectNoLeak(() => model.crossDomainTransfer([imgs[0]], [poses[0]], [p17], { targetSize: { width: 64, height: 64 } }));
+    const cd = await expectNoLeak(() =>
+      model.crossDomainTransfer([imgs[0]], [poses[0]], [p17], { targetSize: { width: 64, height: 64 } }),
+    );
     expect(cd[0].width).toBe(S);
     const gen = await expectNoLeak(() => model.generate(poses[0], 3, { seed: 7 }));
     expect(gen).toHaveLength(3);
@@ -136,7 +159,12 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(Buffer.from(again[1].data).equals(Buffer.from(gen[1].data))).toBe(true);
     expect(Buffer.from(gen[0].data).equals(Buffer.from(gen[1].data))).toBe(false);
     // larger input images are resized to the model size, their poses rescaled
-    await expectNoLeak(() => model.reconstruct([{ data: new Uint8Array(64 * 48 * 3).fill(90), width: 64, height: 48, channels: 3 }], [{ skeleton: 'coco18', keypoints: big.keypoints.map((k) => (k ? { x: k.x, y: (k.y * 47) / 63 } : null)) }]));
+    await expectNoLeak(() =>
+      model.reconstruct(
+        [{ data: new Uint8Array(64 * 48 * 3).fill(90), width: 64, height: 48, channels: 3 }],
+        [{ skeleton: 'coco18', keypoints: big.keypoints.map((k) => (k ? { x: k.x, y: (k.y * 47) / 63 } : null)) }],
+      ),
+    );
     await expectNoLeak(async () => {
       const r = await model.evaluate(batch);
       expect(Object.keys(r).sort()).toEqual(['advD', 'advG', 'kl', 'l1', 'total']);
@@ -165,7 +193,10 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     loaded.dispose();
     await rejectsWithDGPoseError(loadModelFromWeights(exported, { kind: 'semi' }), 'E_WEIGHTS_MISMATCH');
     await rejectsWithDGPoseError(loadModelFromWeights(exported, { preset: 'small' }), 'E_WEIGHTS_MISMATCH');
-    const v2 = { ...exported, manifest: { ...exported.manifest, config: { ...(exported.manifest.config as object), modelFormatVersion: 99 } } };
+    const v2 = {
+      ...exported,
+      manifest: { ...exported.manifest, config: { ...(exported.manifest.config as object), modelFormatVersion: 99 } },
+    };
     await rejectsWithDGPoseError(loadModelFromWeights(v2), 'E_WEIGHTS_VERSION');
     const mapperW = { ...exported, manifest: { ...exported.manifest, kind: 'mapper/learned' } };
     await rejectsWithDGPoseError(loadModelFromWeights(mapperW), 'E_WEIGHTS_MISMATCH');
@@ -200,25 +231,46 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     const imgs = samples.map((s) => s.image);
     const poses = samples.map((s) => s.pose);
     await rejectsWithDGPoseError(model.reconstruct(imgs, poses.slice(0, 3)), 'E_SHAPE');
-    await rejectsWithDGPoseError(model.reconstruct([{ ...imgs[0], data: imgs[0].data.subarray(0, 100) }], [poses[0]]), 'E_SHAPE');
+    await rejectsWithDGPoseError(
+      model.reconstruct([{ ...imgs[0], data: imgs[0].data.subarray(0, 100) }], [poses[0]]),
+      'E_SHAPE',
+    );
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]]), 'E_ARG');
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [convertPose(poses[0], 'coco17')]), 'E_SKELETON');
-    const nan: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: NaN, y: k.y } : k)) };
+    const nan: Pose = {
+      skeleton: 'coco18',
+      keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: NaN, y: k.y } : k)),
+    };
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [nan]), 'E_NAN');
-    const outside: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: 40, y: k.y } : k)) };
+    const outside: Pose = {
+      skeleton: 'coco18',
+      keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: 40, y: k.y } : k)),
+    };
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [outside]), 'E_ARG');
     // a joint at pixel 0 of a larger frame (DeepFashion rows) lands at -0.375 after a pixel-centre resize: on the frame
-    const edge: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.375, y: k.y } : k)) };
+    const edge: Pose = {
+      skeleton: 'coco18',
+      keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.375, y: k.y } : k)),
+    };
     await expect(model.reconstruct([imgs[0]], [edge])).resolves.toHaveLength(1);
-    const beyond: Pose = { skeleton: 'coco18', keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.6, y: k.y } : k)) };
+    const beyond: Pose = {
+      skeleton: 'coco18',
+      keypoints: poses[0].keypoints.map((k, j) => (j === 3 && k ? { x: -0.6, y: k.y } : k)),
+    };
     await rejectsWithDGPoseError(model.reconstruct([imgs[0]], [beyond]), 'E_ARG', /\[-0\.5, 31\.5\]/);
     await rejectsWithDGPoseError(model.generate(undefined, 2), 'E_ARG');
     await rejectsWithDGPoseError(model.generate(poses[0], 0), 'E_ARG');
     const bad = tf.tidy(() => tf.tensor2d(new Float32Array(4 * 36).fill(NaN), [4, 36]));
     await rejectsWithDGPoseError(model.trainStep({ ...batch, poses: bad }), 'E_NAN');
     bad.dispose();
-    await rejectsWithDGPoseError(() => model.encodeTensors(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, tf.zeros([1, 36]) as tf.Tensor2D), 'E_SHAPE');
-    await rejectsWithDGPoseError(() => model.decodeTensors(tf.zeros([1, 8]) as tf.Tensor2D, tf.zeros([1, 34]) as tf.Tensor2D), 'E_JOINTS');
+    await rejectsWithDGPoseError(
+      () => model.encodeTensors(tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, tf.zeros([1, 36]) as tf.Tensor2D),
+      'E_SHAPE',
+    );
+    await rejectsWithDGPoseError(
+      () => model.decodeTensors(tf.zeros([1, 8]) as tf.Tensor2D, tf.zeros([1, 34]) as tf.Tensor2D),
+      'E_JOINTS',
+    );
     await rejectsWithDGPoseError(() => validateConditionalConfig({ latentDim: 0 }), 'E_CONFIG');
     await rejectsWithDGPoseError(() => validateConditionalConfig({ imageSiz: 32 } as never), 'E_CONFIG');
     await rejectsWithDGPoseError(() => validateConditionalConfig({}, 'huge' as never), 'E_CONFIG');
@@ -243,7 +295,8 @@ describe('Conditional-DGPose (tiny, wasm)', () => {
     expect(tf.memory().numTensors).toBe(n0);
     const after = await model.getState();
     expect(after.step).toBe(before.step);
-    for (const [k, v] of Object.entries(before.weights)) expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
+    for (const [k, v] of Object.entries(before.weights))
+      expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
   });
 
   it('learned prior p(z|y) trains and samples (adv 0: the generator-only step)', async () => {

@@ -16,7 +16,15 @@ import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import { cvaeLoss, type CvaeNetworks, type VaeGanGeneratorOutput } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, stepSeed } from './model';
 import { validateConditionalConfig } from './config';
-import type { ConditionalConfig, ConfigOverrides, CreateConditionalOptions, DGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
+import type {
+  ConditionalConfig,
+  ConfigOverrides,
+  CreateConditionalOptions,
+  DGPoseModel,
+  StepLosses,
+  TrainBatch,
+  TrainStepResult,
+} from './types';
 
 export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
   readonly kind = 'conditional' as const;
@@ -48,7 +56,13 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
 
   protected jointHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
     const S = this.config.imageSize;
-    return gaussianHeatmaps(coords, visible, { width: S, height: S, sigma: this.config.heatmapSigma, coords: 'normalized', joints: this.joints });
+    return gaussianHeatmaps(coords, visible, {
+      width: S,
+      height: S,
+      sigma: this.config.heatmapSigma,
+      coords: 'normalized',
+      joints: this.joints,
+    });
   }
 
   /** The joints are analytic Gaussians: the verbs draw the pose maps from plain poses (model.ts). */
@@ -57,11 +71,19 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
   }
 
   protected missingPoses(_images: tf.Tensor4D, argument: string): never {
-    throw new DGPoseError('E_ARG', `Conditional-DGPose needs ${argument} (it cannot estimate poses; Semi-DGPose can)`, { argument, expected: 'one pose per image', got: 'undefined' });
+    throw new DGPoseError('E_ARG', `Conditional-DGPose needs ${argument} (it cannot estimate poses; Semi-DGPose can)`, {
+      argument,
+      expected: 'one pose per image',
+      got: 'undefined',
+    });
   }
 
   protected posesForGenerate(): never {
-    throw new DGPoseError('E_ARG', 'Conditional-DGPose needs a pose to generate from (it has no pose prior; Semi-DGPose has)', { argument: 'pose', expected: 'a Pose', got: 'undefined' });
+    throw new DGPoseError(
+      'E_ARG',
+      'Conditional-DGPose needs a pose to generate from (it has no pose prior; Semi-DGPose has)',
+      { argument: 'pose', expected: 'a Pose', got: 'undefined' },
+    );
   }
 
   async trainStep(batch: TrainBatch): Promise<TrainStepResult> {
@@ -107,12 +129,18 @@ export class ConditionalDGPose extends BaseModel<ConditionalConfig> {
 }
 
 /** A new Conditional-DGPose model (random weights from the seed). */
-export async function createConditionalDGPose(opts: CreateConditionalOptions = {}): Promise<DGPoseModel<ConditionalConfig> & ConditionalDGPose> {
+export async function createConditionalDGPose(
+  opts: CreateConditionalOptions = {},
+): Promise<DGPoseModel<ConditionalConfig> & ConditionalDGPose> {
   const partial: ConfigOverrides<ConditionalConfig> = { ...(opts.config ?? {}) };
   if (opts.seed !== undefined) partial.seed = opts.seed;
   const config = validateConditionalConfig(partial, opts.preset);
   if (opts.preset !== undefined && opts.config?.preset !== undefined && opts.config.preset !== opts.preset) {
-    throw new DGPoseError('E_CONFIG', 'preset and config.preset disagree', { argument: 'preset', expected: opts.preset, got: opts.config.preset });
+    throw new DGPoseError('E_CONFIG', 'preset and config.preset disagree', {
+      argument: 'preset',
+      expected: opts.preset,
+      got: opts.config.preset,
+    });
   }
   return new ConditionalDGPose(config);
 }

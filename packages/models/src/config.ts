@@ -126,7 +126,6 @@ function presetOf(name: unknown): PresetName {
   return name as PresetName;
 }
 
-
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 
 const num = (argument: string, v: unknown, ok: (x: number) => boolean, expected: string): number =>
@@ -134,25 +133,57 @@ const num = (argument: string, v: unknown, ok: (x: number) => boolean, expected:
 
 function validateCommon(c: ConditionalConfig | SemiConfig): void {
   num('imageSize', c.imageSize, (v) => isPow2(v) && v >= 16 && v <= 1024, 'a power of two in [16, 1024]');
-  num('bottleneckSize', c.bottleneckSize, (v) => isPow2(v) && v <= c.imageSize / 2, `a power of two <= imageSize/2 (${c.imageSize / 2})`);
+  num(
+    'bottleneckSize',
+    c.bottleneckSize,
+    (v) => isPow2(v) && v <= c.imageSize / 2,
+    `a power of two <= imageSize/2 (${c.imageSize / 2})`,
+  );
   try {
     getSkeleton(c.skeleton);
   } catch (e) {
     throw bad('skeleton', 'a skeleton name of @dgpose/core', c.skeleton);
   }
   num('baseChannels', c.baseChannels, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
-  num('maxChannels', c.maxChannels, (v) => Number.isInteger(v) && v >= c.baseChannels && v <= 4096, `an integer in [baseChannels, 4096]`);
+  num(
+    'maxChannels',
+    c.maxChannels,
+    (v) => Number.isInteger(v) && v >= c.baseChannels && v <= 4096,
+    `an integer in [baseChannels, 4096]`,
+  );
   num('latentDim', c.latentDim, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   num('heatmapSigma', c.heatmapSigma, (v) => v > 0, '> 0 (pixels)');
   if (c.prior !== 'standard' && c.prior !== 'learned') throw bad('prior', ['standard', 'learned'], c.prior);
-  if (c.lossWeights.l1Mask > 0 && !c.partAppearance) throw bad('lossWeights.l1Mask', '0 unless partAppearance is on (the mask is drawn from its part masks)', c.lossWeights.l1Mask);
+  if (c.lossWeights.l1Mask > 0 && !c.partAppearance)
+    throw bad(
+      'lossWeights.l1Mask',
+      '0 unless partAppearance is on (the mask is drawn from its part masks)',
+      c.lossWeights.l1Mask,
+    );
   if (typeof c.partAppearance !== 'boolean') throw bad('partAppearance', 'true or false', c.partAppearance);
-  if (c.partAppearance && getSkeleton(c.skeleton).joints.length < 18) throw bad('partAppearance', 'a COCO-18 skeleton (the part masks are drawn from its joints)', c.skeleton);
-  if (c.latentInjection !== 'bottleneck' && c.latentInjection !== 'every-scale') throw bad('latentInjection', ['bottleneck', 'every-scale'], c.latentInjection);
+  if (c.partAppearance && getSkeleton(c.skeleton).joints.length < 18)
+    throw bad('partAppearance', 'a COCO-18 skeleton (the part masks are drawn from its joints)', c.skeleton);
+  if (c.latentInjection !== 'bottleneck' && c.latentInjection !== 'every-scale')
+    throw bad('latentInjection', ['bottleneck', 'every-scale'], c.latentInjection);
   const d = c.discriminator;
-  num('discriminator.baseChannels', d.baseChannels, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
-  num('discriminator.maxChannels', d.maxChannels, (v) => Number.isInteger(v) && v >= d.baseChannels, 'an integer >= discriminator.baseChannels');
-  num('discriminator.downLayers', d.downLayers, (v) => Number.isInteger(v) && v >= 1 && c.imageSize / 2 ** v >= 4, `an integer >= 1 leaving >= 4 px (imageSize ${c.imageSize})`);
+  num(
+    'discriminator.baseChannels',
+    d.baseChannels,
+    (v) => Number.isInteger(v) && v >= 1 && v <= 4096,
+    'an integer in [1, 4096]',
+  );
+  num(
+    'discriminator.maxChannels',
+    d.maxChannels,
+    (v) => Number.isInteger(v) && v >= d.baseChannels,
+    'an integer >= discriminator.baseChannels',
+  );
+  num(
+    'discriminator.downLayers',
+    d.downLayers,
+    (v) => Number.isInteger(v) && v >= 1 && c.imageSize / 2 ** v >= 4,
+    `an integer >= 1 leaving >= 4 px (imageSize ${c.imageSize})`,
+  );
   for (const [k, v] of Object.entries(c.lossWeights)) num(`lossWeights.${k}`, v, (x) => x >= 0, '>= 0');
   num('lossWeights.l1', c.lossWeights.l1, (x) => x > 0, '> 0');
   num('klWarmupSteps', c.klWarmupSteps, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
@@ -180,7 +211,10 @@ function merge<C extends ConditionalConfig | SemiConfig>(base: Readonly<C>, part
  * Fills defaults from the preset (`partial.preset`, else `preset`, default 'small') and validates;
  * throws E_CONFIG naming the bad key (unknown keys included).
  */
-export function validateConditionalConfig(partial: ConfigOverrides<ConditionalConfig> = {}, preset?: PresetName): ConditionalConfig {
+export function validateConditionalConfig(
+  partial: ConfigOverrides<ConditionalConfig> = {},
+  preset?: PresetName,
+): ConditionalConfig {
   const name = presetOf(partial.preset ?? preset ?? 'small');
   const c = merge(CONDITIONAL_PRESETS[name], { ...partial, preset: name });
   validateCommon(c);
@@ -193,7 +227,8 @@ export function validateSemiConfig(partial: ConfigOverrides<SemiConfig> = {}, pr
   const c = merge(SEMI_PRESETS[name], { ...partial, preset: name });
   validateCommon(c);
   if (c.mapper !== 'learned' && c.mapper !== 'analytic') throw bad('mapper', ['learned', 'analytic'], c.mapper);
-  if (typeof c.mapperName !== 'string' || c.mapperName === '') throw bad('mapperName', 'a mapper name, e.g. coco18-64', c.mapperName);
+  if (typeof c.mapperName !== 'string' || c.mapperName === '')
+    throw bad('mapperName', 'a mapper name, e.g. coco18-64', c.mapperName);
   num('supervision', c.supervision, (v) => v > 0 && v <= 1, 'in (0, 1]');
   num('poseLogvarMin', c.poseLogvarMin, (v) => v < 0, '< 0');
   if (typeof c.supervisedOnly !== 'boolean') throw bad('supervisedOnly', 'true or false', c.supervisedOnly);

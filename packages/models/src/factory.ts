@@ -1,14 +1,32 @@
 /* Factories and the universal weights loader. */
 import { DGPoseError, type NamedArrays, type WeightsManifest, decodeWeights } from '@dgpose/core';
-import { type Mapper, type MapperSource, MapperNetwork, createMapper, mapperFromNetwork, validateMapperConfig } from '@dgpose/mapper';
+import {
+  type Mapper,
+  type MapperSource,
+  MapperNetwork,
+  createMapper,
+  mapperFromNetwork,
+  validateMapperConfig,
+} from '@dgpose/mapper';
 import { MODEL_FORMAT_VERSION, validateConditionalConfig, validateSemiConfig } from './config';
 import { ConditionalDGPose, createConditionalDGPose } from './conditional';
 import { SemiDGPose } from './semi';
-import type { ConditionalConfig, ConfigOverrides, CreateSemiOptions, ModelKind, ModelWeightsKind, PresetName, SemiConfig } from './types';
+import type {
+  ConditionalConfig,
+  ConfigOverrides,
+  CreateSemiOptions,
+  ModelKind,
+  ModelWeightsKind,
+  PresetName,
+  SemiConfig,
+} from './types';
 
 export { createConditionalDGPose };
 
-export const WEIGHTS_KINDS: Readonly<Record<ModelKind, ModelWeightsKind>> = Object.freeze({ conditional: 'dgpose-conditional', semi: 'dgpose-semi' });
+export const WEIGHTS_KINDS: Readonly<Record<ModelKind, ModelWeightsKind>> = Object.freeze({
+  conditional: 'dgpose-conditional',
+  semi: 'dgpose-semi',
+});
 
 /** Options of {@link createSemiDGPose} in the universal entry (the node entry loads shipped mappers itself). */
 export interface CreateSemiDGPoseOptions extends CreateSemiOptions {
@@ -23,7 +41,7 @@ function isMapper(m: unknown): m is Mapper {
 function checkMapper(mapper: Mapper, c: SemiConfig): void {
   const mc = mapper.config;
   if (mc.height !== c.imageSize || mc.width !== c.imageSize || mc.skeleton !== c.skeleton) {
-    throw new DGPoseError('E_CONFIG', 'the learned mapper does not render this model\'s frames', {
+    throw new DGPoseError('E_CONFIG', "the learned mapper does not render this model's frames", {
       argument: 'mapperSource',
       expected: { height: c.imageSize, width: c.imageSize, skeleton: c.skeleton },
       got: { height: mc.height, width: mc.width, skeleton: mc.skeleton },
@@ -40,11 +58,15 @@ export async function createSemiDGPose(opts: CreateSemiDGPoseOptions = {}): Prom
   let mapper: Mapper | null = null;
   if (config.mapper === 'learned') {
     if (!opts.mapperSource) {
-      throw new DGPoseError('E_ARG', `mapper 'learned' needs mapperSource (the weights of ${config.mapperName}); in Node, @dgpose/models/node loads the shipped ones`, {
-        argument: 'mapperSource',
-        expected: 'a Mapper or { manifest, shards }',
-        got: 'undefined',
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        `mapper 'learned' needs mapperSource (the weights of ${config.mapperName}); in Node, @dgpose/models/node loads the shipped ones`,
+        {
+          argument: 'mapperSource',
+          expected: 'a Mapper or { manifest, shards }',
+          got: 'undefined',
+        },
+      );
     }
     mapper = isMapper(opts.mapperSource) ? opts.mapperSource : await createMapper(opts.mapperSource);
     try {
@@ -66,36 +88,68 @@ export function modelInfoFromManifest(
 ): { kind: ModelKind; config: ConditionalConfig | SemiConfig; mapper: unknown } {
   const kinds = Object.values(WEIGHTS_KINDS) as string[];
   if (!manifest || typeof manifest !== 'object' || !kinds.includes(manifest.kind as string)) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'these weights are not a DGPose model', { argument: 'manifest.kind', expected: kinds, got: manifest?.kind ?? 'none' });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', 'these weights are not a DGPose model', {
+      argument: 'manifest.kind',
+      expected: kinds,
+      got: manifest?.kind ?? 'none',
+    });
   }
   const kind: ModelKind = manifest.kind === WEIGHTS_KINDS.semi ? 'semi' : 'conditional';
   if (expect.kind !== undefined && expect.kind !== kind) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected ${expect.kind} weights`, { argument: 'kind', expected: WEIGHTS_KINDS[expect.kind], got: manifest.kind });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected ${expect.kind} weights`, {
+      argument: 'kind',
+      expected: WEIGHTS_KINDS[expect.kind],
+      got: manifest.kind,
+    });
   }
   const cfg = manifest.config as { modelFormatVersion?: unknown; model?: unknown; mapper?: unknown } | undefined;
   const version = cfg?.modelFormatVersion;
   if (!cfg || (version !== MODEL_FORMAT_VERSION && version !== 1)) {
-    throw new DGPoseError('E_WEIGHTS_VERSION', 'model weights of another format version', { argument: 'config.modelFormatVersion', expected: [1, MODEL_FORMAT_VERSION], got: version ?? 'none' });
+    throw new DGPoseError('E_WEIGHTS_VERSION', 'model weights of another format version', {
+      argument: 'config.modelFormatVersion',
+      expected: [1, MODEL_FORMAT_VERSION],
+      got: version ?? 'none',
+    });
   }
-  if (!cfg.model || typeof cfg.model !== 'object') throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the manifest has no model config', { argument: 'config.model', got: cfg.model });
+  if (!cfg.model || typeof cfg.model !== 'object')
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the manifest has no model config', {
+      argument: 'config.model',
+      got: cfg.model,
+    });
   // Version 1 predates latentInjection and partAppearance: its networks had z at the bottleneck only and no part masks.
-  const model = (version === 1 ? { latentInjection: 'bottleneck', partAppearance: false, ...(cfg.model as object) } : cfg.model) as Partial<SemiConfig>;
+  const model = (
+    version === 1 ? { latentInjection: 'bottleneck', partAppearance: false, ...(cfg.model as object) } : cfg.model
+  ) as Partial<SemiConfig>;
   if (expect.preset !== undefined && model.preset !== expect.preset) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected weights of preset ${expect.preset}`, { argument: 'preset', expected: expect.preset, got: model.preset });
+    throw new DGPoseError('E_WEIGHTS_MISMATCH', `expected weights of preset ${expect.preset}`, {
+      argument: 'preset',
+      expected: expect.preset,
+      got: model.preset,
+    });
   }
-  const config = kind === 'semi' ? validateSemiConfig(model as ConfigOverrides<SemiConfig>) : validateConditionalConfig(model as ConfigOverrides<ConditionalConfig>);
+  const config =
+    kind === 'semi'
+      ? validateSemiConfig(model as ConfigOverrides<SemiConfig>)
+      : validateConditionalConfig(model as ConfigOverrides<ConditionalConfig>);
   return { kind, config, mapper: cfg.mapper ?? null };
 }
 
 /** Builds a model from decoded arrays + its manifest (shared by the universal and the node loaders). */
-export async function modelFromArrays(arrays: NamedArrays, manifest: WeightsManifest, expect: { kind?: ModelKind; preset?: PresetName } = {}): Promise<AnyDGPoseModel> {
+export async function modelFromArrays(
+  arrays: NamedArrays,
+  manifest: WeightsManifest,
+  expect: { kind?: ModelKind; preset?: PresetName } = {},
+): Promise<AnyDGPoseModel> {
   const info = modelInfoFromManifest(manifest, expect);
   let model: AnyDGPoseModel;
   if (info.kind === 'semi') {
     const c = info.config as SemiConfig;
     let mapper: Mapper | null = null;
     if (c.mapper === 'learned') {
-      if (!info.mapper || typeof info.mapper !== 'object') throw new DGPoseError('E_WEIGHTS_CORRUPT', 'Semi weights with a learned mapper lack its config', { argument: 'config.mapper' });
+      if (!info.mapper || typeof info.mapper !== 'object')
+        throw new DGPoseError('E_WEIGHTS_CORRUPT', 'Semi weights with a learned mapper lack its config', {
+          argument: 'config.mapper',
+        });
       mapper = mapperFromNetwork(new MapperNetwork(validateMapperConfig(info.mapper as never)));
     }
     model = new SemiDGPose(c, mapper);
@@ -120,7 +174,8 @@ export async function loadModelFromWeights(
   src: { manifest: WeightsManifest; shards: (Uint8Array | ArrayBuffer)[] },
   expect: { kind?: ModelKind; preset?: PresetName } = {},
 ): Promise<AnyDGPoseModel> {
-  if (!src || typeof src !== 'object' || !src.manifest) throw new DGPoseError('E_ARG', 'loadModelFromWeights needs { manifest, shards }', { argument: 'src' });
+  if (!src || typeof src !== 'object' || !src.manifest)
+    throw new DGPoseError('E_ARG', 'loadModelFromWeights needs { manifest, shards }', { argument: 'src' });
   modelInfoFromManifest(src.manifest, expect);
   const arrays = await decodeWeights(src.manifest, src.shards, { kind: src.manifest.kind });
   return modelFromArrays(arrays, src.manifest, expect);

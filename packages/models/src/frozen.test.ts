@@ -21,7 +21,11 @@ function randomiseNorms(m: ConditionalDGPose, seed: number): void {
 }
 
 /** Generator outputs through the modules in eval mode (the reference) and through the frozen form. */
-function compare(m: ConditionalDGPose, f: FrozenGenerator, n: number): { dec: number; mu: number; logvar: number; prior: number } {
+function compare(
+  m: ConditionalDGPose,
+  f: FrozenGenerator,
+  n: number,
+): { dec: number; mu: number; logvar: number; prior: number } {
   const c = m.config;
   const S = c.imageSize;
   return tf.tidy(() => {
@@ -51,7 +55,10 @@ describe('FrozenGenerator: the eval-mode generator with folded norms and prepare
 
   const cases: [string, ConfigOverrides<ConditionalConfig>][] = [
     ['tiny (parts, every-scale z)', {}],
-    ['no parts, z at the bottleneck, learned prior', { partAppearance: false, latentInjection: 'bottleneck', prior: 'learned', lossWeights: { adv: 0 } }],
+    [
+      'no parts, z at the bottleneck, learned prior',
+      { partAppearance: false, latentInjection: 'bottleneck', prior: 'learned', lossWeights: { adv: 0 } },
+    ],
     ['parts, bottleneck z', { latentInjection: 'bottleneck' }],
   ];
   it.each(cases)('agrees with the modules within 1e-5: %s, batch 2', async (_, config) => {
@@ -80,7 +87,9 @@ describe('FrozenGenerator: the eval-mode generator with folded norms and prepare
     await expectNoLeak(() => f.refresh()); // current: nothing rebuilt
     const held = tf.memory().numTensors;
     tf.tidy(() => k.assign(tf.mul(k, 0.5)));
-    await expectNoLeak(() => tf.tidy(() => void f.decode(tf.zeros([1, m.config.latentDim]), tf.zeros([1, 32, 32, m.joints + 10])))); // rebuilt: as many as it freed
+    await expectNoLeak(() =>
+      tf.tidy(() => void f.decode(tf.zeros([1, m.config.latentDim]), tf.zeros([1, 32, 32, m.joints + 10]))),
+    ); // rebuilt: as many as it freed
     expect(tf.memory().numTensors).toBe(held);
     f.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -71,7 +71,14 @@ function freezeConv(conv: Conv2d, norm: BatchNorm | null): FrozenConv {
 }
 
 function runConv(c: FrozenConv, x: tf.Tensor, act: Act): tf.Tensor4D {
-  return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: c.filter, strides: c.strides, pad: c.pad, bias: c.bias, ...fusedArgs(act) });
+  return tf.fused.conv2d({
+    x: x as tf.Tensor4D,
+    filter: c.filter,
+    strides: c.strides,
+    pad: c.pad,
+    bias: c.bias,
+    ...fusedArgs(act),
+  });
 }
 
 /**
@@ -137,12 +144,28 @@ function runDeconv(d: FrozenDeconv, x: tf.Tensor, act: Act): tf.Tensor4D {
   const Wo = (W - 1) * sw - 2 * d.p[1] + d.k[1] + d.op[1];
   const Qh = Math.ceil((Ho + d.p[0]) / sh);
   const Qw = Math.ceil((Wo + d.p[1]) / sw);
-  const pad: ExplicitPad = [[0, 0], [Mh - 1, Math.max(0, Qh - H)], [Mw - 1, Math.max(0, Qw - W)], [0, 0]];
-  const y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: d.filter, strides: 1, pad, bias: d.bias, ...fusedArgs(act) });
+  const pad: ExplicitPad = [
+    [0, 0],
+    [Mh - 1, Math.max(0, Qh - H)],
+    [Mw - 1, Math.max(0, Qw - W)],
+    [0, 0],
+  ];
+  const y = tf.fused.conv2d({
+    x: x as tf.Tensor4D,
+    filter: d.filter,
+    strides: 1,
+    pad,
+    bias: d.bias,
+    ...fusedArgs(act),
+  });
   const [, q, p] = y.shape;
   // depth-to-space by reshape + transpose (wasm's DepthToSpace kernel is 20x slower)
   const z = tf.reshape(tf.transpose(tf.reshape(y, [B * q, p, sh, sw * d.C]), [0, 2, 1, 3]), [B, q * sh, p * sw, d.C]);
-  return (q * sh === Ho && p * sw === Wo && d.p[0] === 0 && d.p[1] === 0 ? z : tf.slice(z, [0, d.p[0], d.p[1], 0], [B, Ho, Wo, d.C])) as tf.Tensor4D;
+  return (
+    q * sh === Ho && p * sw === Wo && d.p[0] === 0 && d.p[1] === 0
+      ? z
+      : tf.slice(z, [0, d.p[0], d.p[1], 0], [B, Ho, Wo, d.C])
+  ) as tf.Tensor4D;
 }
 
 interface FrozenDense {
@@ -162,7 +185,10 @@ function runDense(d: FrozenDense, x: tf.Tensor, act: Act): tf.Tensor2D {
 /** Whether every block has the form this class folds (else the model keeps the module calls). */
 function supported(net: GeneratorNet): boolean {
   const enc = (b: unknown): boolean =>
-    b instanceof EncoderBlock && b.conv instanceof Conv2d && (b.norm === null || b.norm instanceof BatchNorm) && fusable(b.activation) !== null;
+    b instanceof EncoderBlock &&
+    b.conv instanceof Conv2d &&
+    (b.norm === null || b.norm instanceof BatchNorm) &&
+    fusable(b.activation) !== null;
   const dec = (b: unknown): boolean =>
     b instanceof DecoderBlock &&
     b.conv instanceof Conv2dTranspose &&
@@ -227,7 +253,10 @@ export class FrozenGenerator {
     // tidy frees the intermediates and keeps what it returns: the tensors made here (not the variables passed through)
     const made = tf.tidy(() => {
       const stack = (blocks: EncoderBlock[]): { conv: FrozenConv; act: Act }[] =>
-        blocks.map((b) => ({ conv: freezeConv(b.conv, b.norm as BatchNorm | null), act: fusable(b.activation) as Act }));
+        blocks.map((b) => ({
+          conv: freezeConv(b.conv, b.norm as BatchNorm | null),
+          act: fusable(b.activation) as Act,
+        }));
       const d = net.decoder;
       p = {
         poseEncoder: stack(net.poseEncoder.stack.blocks),
@@ -267,7 +296,10 @@ export class FrozenGenerator {
     let input: tf.Tensor = tf.reshape(h, [h.shape[0], -1]);
     const P = partChannels(this.config);
     if (P > 0) input = tf.concat([input, poolParts(x, partsOf(heat, P))], 1);
-    const [mu, logvar] = tf.split(runDense(p.appearanceHead, input, { kind: 'linear' }), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [mu, logvar] = tf.split(runDense(p.appearanceHead, input, { kind: 'linear' }), 2, 1) as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
     return { mu, logvar };
   }
 
@@ -277,7 +309,10 @@ export class FrozenGenerator {
     if (!p.prior) return { mu: tf.zeros([n, d]), logvar: tf.zeros([n, d]) };
     const f = this.poseFeatures(heat);
     const fL = f[f.length - 1];
-    const [mu, logvar] = tf.split(runDense(p.prior, tf.reshape(fL, [fL.shape[0], -1]), { kind: 'linear' }), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [mu, logvar] = tf.split(runDense(p.prior, tf.reshape(fL, [fL.shape[0], -1]), { kind: 'linear' }), 2, 1) as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
     return { mu, logvar };
   }
 
@@ -292,7 +327,8 @@ export class FrozenGenerator {
     const act = this.decAct;
     // every block's input is act(concat(h, f, z tiled)): act(h) is fused into whatever made h
     let h: tf.Tensor = tf.reshape(runDense(p.fc, z, act), [n, b, b, -1]);
-    const z4 = c.latentInjection === 'every-scale' ? tf.reshape(applyAct(z, act), [n, 1, 1, z.shape[1] as number]) : null;
+    const z4 =
+      c.latentInjection === 'every-scale' ? tf.reshape(applyAct(z, act), [n, 1, 1, z.shape[1] as number]) : null;
     const P = partChannels(c);
     p.blocks.forEach((blk, k) => {
       const f = skips[L - 1 - k];

@@ -5,7 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@dgpose/core';
 import { Module } from '@dgpose/layers';
-import { AppearanceEncoder, Decoder, type Gaussian, LearnedPrior, PoseEncoder, PoseEstimator, partChannels } from './networks';
+import {
+  AppearanceEncoder,
+  Decoder,
+  type Gaussian,
+  LearnedPrior,
+  PoseEncoder,
+  PoseEstimator,
+  partChannels,
+} from './networks';
 import type { ConditionalConfig } from './types';
 
 /** The generator side: E_y, q(z|x,y), p(x|z,y), optional p(z|y) and (Semi) q(y|x). `call` decodes. */
@@ -26,7 +34,10 @@ export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.T
     this.appearanceEncoder = this.addModule('appearanceEncoder', new AppearanceEncoder(poseChannels, c, rng));
     this.decoder = this.addModule('decoder', new Decoder(c, rng));
     this.prior = c.prior === 'learned' ? this.addModule('prior', new LearnedPrior(c, rng)) : null;
-    this.poseEstimator = opts.poseLogvarMin !== undefined ? this.addModule('poseEstimator', new PoseEstimator(joints, c, opts.poseLogvarMin, rng)) : null;
+    this.poseEstimator =
+      opts.poseLogvarMin !== undefined
+        ? this.addModule('poseEstimator', new PoseEstimator(joints, c, opts.poseLogvarMin, rng))
+        : null;
   }
   call({ z, heat }: { z: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
     const p = partChannels(this.config);
@@ -43,6 +54,7 @@ export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.T
 }
 
 /** Identity forward, zero gradient: D's pose condition must not pass adversarial gradients to q(y|x). */
-export const detach = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as unknown as (
-  x: tf.Tensor,
-) => tf.Tensor;
+export const detach = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as never) as unknown as (x: tf.Tensor) => tf.Tensor;

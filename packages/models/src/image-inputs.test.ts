@@ -10,7 +10,8 @@ const S = 32;
 
 function rgba(im: RgbImage): Uint8ClampedArray {
   const out = new Uint8ClampedArray(im.width * im.height * 4);
-  for (let i = 0; i < im.width * im.height; i++) out.set([im.data[3 * i], im.data[3 * i + 1], im.data[3 * i + 2], 255], 4 * i);
+  for (let i = 0; i < im.width * im.height; i++)
+    out.set([im.data[3 * i], im.data[3 * i + 1], im.data[3 * i + 2], 255], 4 * i);
   return out;
 }
 

@@ -35,6 +35,13 @@ export type { FitPosePriorOptions } from './semi';
 export { BaseModel, GeneratorNet } from './model';
 export { AppearanceEncoder, Decoder, LearnedPrior, PatchDiscriminator, PoseEncoder, PoseEstimator } from './networks';
 export type { Gaussian } from './networks';
-export { createConditionalDGPose, createSemiDGPose, loadModelFromWeights, modelFromArrays, modelInfoFromManifest, WEIGHTS_KINDS } from './factory';
+export {
+  createConditionalDGPose,
+  createSemiDGPose,
+  loadModelFromWeights,
+  modelFromArrays,
+  modelInfoFromManifest,
+  WEIGHTS_KINDS,
+} from './factory';
 export type { CreateSemiDGPoseOptions, AnyDGPoseModel } from './factory';
 export { imagesToTensor, tensorToImages, posesToNormalized, normalizedToPose } from './io';

@@ -11,12 +11,24 @@ import type { RgbImage } from './types';
 /** E_ARG / E_SHAPE unless `img` is a well-formed RgbImage. */
 export function checkImage(img: RgbImage, argument: string): void {
   if (!img || typeof img !== 'object' || !(img.data instanceof Uint8Array)) {
-    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, { argument, got: img === null ? 'null' : typeof img });
+    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, {
+      argument,
+      got: img === null ? 'null' : typeof img,
+    });
   }
   if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 2 || img.height < 2) {
-    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, { argument, expected: 'integer width, height >= 2', got: [img.width, img.height] });
+    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, {
+      argument,
+      expected: 'integer width, height >= 2',
+      got: [img.width, img.height],
+    });
   }
-  if (img.channels !== 3) throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, { argument: `${argument}.channels`, expected: 3, got: img.channels });
+  if (img.channels !== 3)
+    throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, {
+      argument: `${argument}.channels`,
+      expected: 3,
+      got: img.channels,
+    });
   if (img.data.length !== img.width * img.height * 3) {
     throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
       argument: `${argument}.data`,
@@ -27,9 +39,14 @@ export function checkImage(img: RgbImage, argument: string): void {
 }
 
 export function checkList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
-  if (!Array.isArray(list) || list.length === 0) throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
+  if (!Array.isArray(list) || list.length === 0)
+    throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
   if (n !== undefined && list.length !== n) {
-    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, { argument, expected: n, got: list.length });
+    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, {
+      argument,
+      expected: n,
+      got: list.length,
+    });
   }
 }
 
@@ -63,7 +80,12 @@ export async function tensorToImages(t: tf.Tensor4D): Promise<RgbImage[]> {
   try {
     const data = await u8.data();
     const per = h * w * 3;
-    return Array.from({ length: n }, (_, i) => ({ data: Uint8Array.from(data.subarray(i * per, (i + 1) * per)), width: w, height: h, channels: 3 as const }));
+    return Array.from({ length: n }, (_, i) => ({
+      data: Uint8Array.from(data.subarray(i * per, (i + 1) * per)),
+      width: w,
+      height: h,
+      channels: 3 as const,
+    }));
   } finally {
     u8.dispose();
   }
@@ -91,7 +113,12 @@ export function posesToNormalized(
   argument = 'poses',
 ): { coords: Float32Array; visible: Float32Array; n: number; j: number } {
   checkList(poses, argument);
-  if (frames.length !== poses.length) throw new DGPoseError('E_SHAPE', `${argument} must have one pose per image`, { argument, expected: frames.length, got: poses.length });
+  if (frames.length !== poses.length)
+    throw new DGPoseError('E_SHAPE', `${argument} must have one pose per image`, {
+      argument,
+      expected: frames.length,
+      got: poses.length,
+    });
   const n = poses.length;
   let j = -1;
   let coords = new Float32Array(0);
@@ -99,11 +126,15 @@ export function posesToNormalized(
   poses.forEach((p, b) => {
     const arg = `${argument}[${b}]`;
     if (p && typeof p === 'object' && p.skeleton !== skeleton) {
-      throw new DGPoseError('E_SKELETON', `${arg} uses another skeleton (convert it with convertPose, or use crossDomainTransfer)`, {
-        argument: `${arg}.skeleton`,
-        expected: skeleton,
-        got: p.skeleton,
-      });
+      throw new DGPoseError(
+        'E_SKELETON',
+        `${arg} uses another skeleton (convert it with convertPose, or use crossDomainTransfer)`,
+        {
+          argument: `${arg}.skeleton`,
+          expected: skeleton,
+          got: p.skeleton,
+        },
+      );
     }
     validatePose(p, arg);
     if (j < 0) {
@@ -117,11 +148,15 @@ export function posesToNormalized(
       // Pixel centres are integers, so the frame covers [-0.5, W - 0.5]: a joint at pixel 0 of a larger
       // image maps to -0.375 at 64 px after a pixel-centre resize, and is still inside.
       if (!inPixelFrame(k.x, W) || !inPixelFrame(k.y, H)) {
-        throw new DGPoseError('E_ARG', `${arg} joint ${q} lies outside its ${W}x${H} frame (use null for a missing joint)`, {
-          argument: `${arg}.keypoints[${q}]`,
-          expected: `x in [-0.5, ${W - 0.5}], y in [-0.5, ${H - 0.5}]`,
-          got: { x: k.x, y: k.y },
-        });
+        throw new DGPoseError(
+          'E_ARG',
+          `${arg} joint ${q} lies outside its ${W}x${H} frame (use null for a missing joint)`,
+          {
+            argument: `${arg}.keypoints[${q}]`,
+            expected: `x in [-0.5, ${W - 0.5}], y in [-0.5, ${H - 0.5}]`,
+            got: { x: k.x, y: k.y },
+          },
+        );
       }
       coords[(b * j + q) * 2] = pixelToNormalized(k.x, W);
       coords[(b * j + q) * 2 + 1] = pixelToNormalized(k.y, H);
@@ -135,7 +170,14 @@ export function posesToNormalized(
  * Normalised coords (row b of [N,2J]) → a Pose in the pixel coordinates of `frame`. A joint whose estimate
  * falls outside the frame, or whose visible flag is 0, is null (the data sets' convention for missing joints).
  */
-export function normalizedToPose(coords: ArrayLike<number>, offset: number, j: number, frame: FrameSizeLike, skeleton: SkeletonName, visible?: ArrayLike<number>): Pose {
+export function normalizedToPose(
+  coords: ArrayLike<number>,
+  offset: number,
+  j: number,
+  frame: FrameSizeLike,
+  skeleton: SkeletonName,
+  visible?: ArrayLike<number>,
+): Pose {
   const keypoints = Array.from({ length: j }, (_, q) => {
     if (visible && !visible[offset / 2 + q]) return null;
     const x = normalizedToPixel(coords[offset + 2 * q], frame.width);

@@ -4,17 +4,44 @@
  * semi.ts add their objective and poses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type ImageInput, type NamedArrays, type Pose, type WeightsManifest, assertSeed, convertPose, createRng, encodeWeights, getSkeleton } from '@dgpose/core';
+import {
+  DGPoseError,
+  type ImageInput,
+  type NamedArrays,
+  type Pose,
+  type WeightsManifest,
+  assertSeed,
+  convertPose,
+  createRng,
+  encodeWeights,
+  getSkeleton,
+} from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { limbMaps } from '@dgpose/mapper';
-import { type VaeGanBatch, type VaeGanGeneratorOutput, type VaeGanStepContext, type VaeGanTrainer, createVaeGanTrainer, linearWarmup } from '@dgpose/objectives';
+import {
+  type VaeGanBatch,
+  type VaeGanGeneratorOutput,
+  type VaeGanStepContext,
+  type VaeGanTrainer,
+  createVaeGanTrainer,
+  linearWarmup,
+} from '@dgpose/objectives';
 import { MODEL_FORMAT_VERSION, numScales } from './config';
 import { type Gaussian, PatchDiscriminator, partChannels } from './networks';
 import { GeneratorNet } from './generator-net';
 import { FrozenGenerator } from './frozen';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
 import { poseMapsArray } from './pose-maps-array';
-import type { ConditionalConfig, DGPoseModel, ModelKind, ModelWeightsKind, RgbImage, StepLosses, TrainBatch, TrainStepResult } from './types';
+import type {
+  ConditionalConfig,
+  DGPoseModel,
+  ModelKind,
+  ModelWeightsKind,
+  RgbImage,
+  StepLosses,
+  TrainBatch,
+  TrainStepResult,
+} from './types';
 
 export { GeneratorNet, detach } from './generator-net';
 
@@ -30,7 +57,8 @@ export function stepSeed(seed: number, step: number, salt = 0): number {
 }
 
 function assertPositiveInt(argument: string, v: unknown): asserts v is number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new DGPoseError('E_ARG', `${argument} must be an integer >= 1`, { argument, expected: '>= 1', got: v });
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new DGPoseError('E_ARG', `${argument} must be an integer >= 1`, { argument, expected: '>= 1', got: v });
 }
 
 export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseModel<C> {
@@ -51,7 +79,10 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.config = config;
     this.joints = getSkeleton(config.skeleton).joints.length;
     this.net = new GeneratorNet(config, this.joints, opts);
-    this.disc = opts.discriminator !== false && config.lossWeights.adv > 0 ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1)) : null;
+    this.disc =
+      opts.discriminator !== false && config.lossWeights.adv > 0
+        ? new PatchDiscriminator(this.joints + partChannels(config), config.discriminator, createRng(config.seed + 1))
+        : null;
     this.klSchedule = config.klWarmupSteps > 0 ? linearWarmup({ from: 0, to: 1, end: config.klWarmupSteps }) : () => 1;
     // prepared now, not at the first verb: a verb then makes and frees as many tensors as it holds
     this.frozen = FrozenGenerator.create(this.net, config);
@@ -68,8 +99,17 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   } {
     const f = this.frozen;
     const net = this.net;
-    if (f) return { encode: (x, heat) => f.encode(x, heat), decode: (z, heat) => f.decode(z, heat), priorParams: (heat, n, d) => f.priorParams(heat, n, d) };
-    return { encode: (x, heat) => net.appearanceEncoder.call({ x, heat }), decode: (z, heat) => net.call({ z, heat }), priorParams: (heat, n, d) => net.priorParams(heat, n, d) };
+    if (f)
+      return {
+        encode: (x, heat) => f.encode(x, heat),
+        decode: (z, heat) => f.decode(z, heat),
+        priorParams: (heat, n, d) => f.priorParams(heat, n, d),
+      };
+    return {
+      encode: (x, heat) => net.appearanceEncoder.call({ x, heat }),
+      decode: (z, heat) => net.call({ z, heat }),
+      priorParams: (heat, n, d) => net.priorParams(heat, n, d),
+    };
   }
 
   /**
@@ -89,7 +129,10 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       ...(disc
         ? {
             discriminator: (images: tf.Tensor, b: InternalBatch) => {
-              if (!b.heat) throw new DGPoseError('E_ARG', 'internal: the discriminator has no pose condition', { argument: 'heat' });
+              if (!b.heat)
+                throw new DGPoseError('E_ARG', 'internal: the discriminator has no pose condition', {
+                  argument: 'heat',
+                });
               return disc.call({ x: images, heat: b.heat });
             },
             discriminatorVars: disc.parameters(),
@@ -97,7 +140,13 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
         : {}),
       generatorVars: vars?.generatorVars ?? this.net.parameters(),
       stateVars: vars?.stateVars ?? [...this.net.buffers(), ...(disc?.buffers() ?? [])],
-      config: { generatorLearningRate: c.lr, discriminatorLearningRate: c.lrD, beta1: c.beta1, beta2: c.beta2, lambdaAdv: c.lossWeights.adv },
+      config: {
+        generatorLearningRate: c.lr,
+        discriminatorLearningRate: c.lrD,
+        beta1: c.beta1,
+        beta2: c.beta2,
+        lambdaAdv: c.lossWeights.adv,
+      },
     });
   }
 
@@ -142,11 +191,23 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   heatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
     if (!this.config.partAppearance) return this.jointHeatmaps(coords, visible);
     const S = this.config.imageSize;
-    return tf.tidy(() => tf.concat([this.jointHeatmaps(coords, visible), limbMaps(coords, visible, { width: S, height: S, joints: this.joints })], 3) as tf.Tensor4D);
+    return tf.tidy(
+      () =>
+        tf.concat(
+          [
+            this.jointHeatmaps(coords, visible),
+            limbMaps(coords, visible, { width: S, height: S, joints: this.joints }),
+          ],
+          3,
+        ) as tf.Tensor4D,
+    );
   }
 
   /** Poses for images that came without them: Conditional refuses, Semi estimates (mean of q(y|x)). */
-  protected abstract missingPoses(images: tf.Tensor4D, argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
+  protected abstract missingPoses(
+    images: tf.Tensor4D,
+    argument: string,
+  ): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
 
   /** Runs fn with every network in eval mode (batch-norm running statistics, no update), then restores. */
   protected withEval<T>(fn: () => T): T {
@@ -167,7 +228,13 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
 
   protected checkImagesTensor(images: tf.Tensor, argument = 'images'): void {
     const S = this.config.imageSize;
-    if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
+    if (
+      !(images instanceof tf.Tensor) ||
+      images.rank !== 4 ||
+      images.shape[1] !== S ||
+      images.shape[2] !== S ||
+      images.shape[3] !== 3
+    ) {
       throw new DGPoseError('E_SHAPE', `${argument} must be [B,${S},${S},3] in [-1,1] (resize to the model size)`, {
         argument,
         expected: ['B', S, S, 3],
@@ -176,28 +243,58 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     }
   }
 
-  protected checkPoseTensors(n: number, poses: tf.Tensor, visible: tf.Tensor | null | undefined, argument = 'poses'): void {
+  protected checkPoseTensors(
+    n: number,
+    poses: tf.Tensor,
+    visible: tf.Tensor | null | undefined,
+    argument = 'poses',
+  ): void {
     const J = this.joints;
     if (!(poses instanceof tf.Tensor) || poses.rank !== 2) {
-      throw new DGPoseError('E_SHAPE', `${argument} must be [B,2J] normalised coords`, { argument, expected: [n, 2 * J], got: poses instanceof tf.Tensor ? [...poses.shape] : typeof poses });
+      throw new DGPoseError('E_SHAPE', `${argument} must be [B,2J] normalised coords`, {
+        argument,
+        expected: [n, 2 * J],
+        got: poses instanceof tf.Tensor ? [...poses.shape] : typeof poses,
+      });
     }
     if (poses.shape[1] !== 2 * J) {
-      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count for ${this.config.skeleton}`, { argument, expected: [n, 2 * J], got: [...poses.shape] });
+      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count for ${this.config.skeleton}`, {
+        argument,
+        expected: [n, 2 * J],
+        got: [...poses.shape],
+      });
     }
-    if (poses.shape[0] !== n) throw new DGPoseError('E_SHAPE', `${argument} must have one row per image`, { argument, expected: [n, 2 * J], got: [...poses.shape] });
-    if (visible != null && (!(visible instanceof tf.Tensor) || visible.rank !== 2 || visible.shape[0] !== n || visible.shape[1] !== J)) {
-      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', { argument: 'visible', expected: [n, J], got: visible instanceof tf.Tensor ? [...visible.shape] : typeof visible });
+    if (poses.shape[0] !== n)
+      throw new DGPoseError('E_SHAPE', `${argument} must have one row per image`, {
+        argument,
+        expected: [n, 2 * J],
+        got: [...poses.shape],
+      });
+    if (
+      visible != null &&
+      (!(visible instanceof tf.Tensor) || visible.rank !== 2 || visible.shape[0] !== n || visible.shape[1] !== J)
+    ) {
+      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', {
+        argument: 'visible',
+        expected: [n, J],
+        got: visible instanceof tf.Tensor ? [...visible.shape] : typeof visible,
+      });
     }
   }
 
-  encodeTensors(images: tf.Tensor4D, poses?: tf.Tensor2D, visible?: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+  encodeTensors(
+    images: tf.Tensor4D,
+    poses?: tf.Tensor2D,
+    visible?: tf.Tensor2D,
+  ): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
     this.assertLive();
     this.checkImagesTensor(images);
     const n = images.shape[0];
     if (poses !== undefined) this.checkPoseTensors(n, poses, visible);
     return this.withEval(() =>
       tf.tidy(() => {
-        const p = poses !== undefined ? { coords: poses, visible: visible ?? null } : this.missingPoses(images, 'poses');
+        const p =
+          poses !== undefined ? { coords: poses, visible: visible ?? null } : this.missingPoses(images, 'poses');
         const q = this.infer.encode(images, this.heatmaps(p.coords, p.visible));
         return { mu: q.mu, logvar: q.logvar };
       }),
@@ -208,7 +305,11 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.assertLive();
     const d = this.config.latentDim;
     if (!(z instanceof tf.Tensor) || z.rank !== 2 || z.shape[1] !== d) {
-      throw new DGPoseError('E_SHAPE', 'z must be [B,latentDim]', { argument: 'z', expected: ['B', d], got: z instanceof tf.Tensor ? [...z.shape] : typeof z });
+      throw new DGPoseError('E_SHAPE', 'z must be [B,latentDim]', {
+        argument: 'z',
+        expected: ['B', d],
+        got: z instanceof tf.Tensor ? [...z.shape] : typeof z,
+      });
     }
     this.checkPoseTensors(z.shape[0], poses, visible);
     return this.withEval(() => tf.tidy(() => this.infer.decode(z, this.heatmaps(poses, visible ?? null))));
@@ -238,16 +339,32 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
    * Pixel poses of the given frames → normalised tensors (E_SKELETON / E_JOINTS / E_NAN / E_ARG), and their
    * pose maps (as heatmaps()) when they can be drawn from the plain data.
    */
-  protected poseTensors(poses: readonly Pose[], frames: readonly FrameSizeLike[], argument: string): { coords: tf.Tensor2D; visible: tf.Tensor2D; heat?: tf.Tensor4D } {
+  protected poseTensors(
+    poses: readonly Pose[],
+    frames: readonly FrameSizeLike[],
+    argument: string,
+  ): { coords: tf.Tensor2D; visible: tf.Tensor2D; heat?: tf.Tensor4D } {
     const p = posesToNormalized(poses, frames, this.config.skeleton, argument);
-    if (p.j !== this.joints) throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, { argument, expected: this.joints, got: p.j });
+    if (p.j !== this.joints)
+      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, {
+        argument,
+        expected: this.joints,
+        got: p.j,
+      });
     const sigma = this.gaussianJointSigma();
     const S = this.config.imageSize;
     const heat =
       sigma === null
         ? undefined
-        : tf.tensor4d(poseMapsArray(p.coords, p.visible, p.n, { size: S, joints: p.j, sigma, parts: this.config.partAppearance }), [p.n, S, S, p.j + partChannels(this.config)]);
-    return { coords: tf.tensor2d(p.coords, [p.n, 2 * p.j]), visible: tf.tensor2d(p.visible, [p.n, p.j]), ...(heat ? { heat } : {}) };
+        : tf.tensor4d(
+            poseMapsArray(p.coords, p.visible, p.n, { size: S, joints: p.j, sigma, parts: this.config.partAppearance }),
+            [p.n, S, S, p.j + partChannels(this.config)],
+          );
+    return {
+      coords: tf.tensor2d(p.coords, [p.n, 2 * p.j]),
+      visible: tf.tensor2d(p.visible, [p.n, p.j]),
+      ...(heat ? { heat } : {}),
+    };
   }
 
   /** Decodes z = mean of q(z|x_a, y_a) with the target poses; all tensors are freed. */
@@ -264,7 +381,9 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       const x = imagesToTensor(appearance, this.config.imageSize, 'appearance');
       own.push(x);
       const src: { coords: tf.Tensor2D; visible: tf.Tensor2D | null; heat?: tf.Tensor4D } =
-        appearancePoses !== undefined ? this.poseTensors(appearancePoses, frames, 'appearancePoses') : this.withEval(() => this.missingPoses(x, 'appearancePoses'));
+        appearancePoses !== undefined
+          ? this.poseTensors(appearancePoses, frames, 'appearancePoses')
+          : this.withEval(() => this.missingPoses(x, 'appearancePoses'));
       own.push(src.coords, ...(src.visible ? [src.visible] : []), ...(src.heat ? [src.heat] : []));
       const tgt = target(x);
       own.push(tgt.coords, ...(tgt.visible ? [tgt.visible] : []), ...(tgt.heat ? [tgt.heat] : []));
@@ -309,20 +428,34 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     targetPoses: Pose[],
     opts: { targetSize: { width: number; height: number } },
   ): Promise<RgbImage[]> {
-    if (!opts?.targetSize) throw new DGPoseError('E_ARG', 'crossDomainTransfer needs opts.targetSize, the frame of targetPoses', { argument: 'opts.targetSize', expected: '{ width, height }' });
+    if (!opts?.targetSize)
+      throw new DGPoseError('E_ARG', 'crossDomainTransfer needs opts.targetSize, the frame of targetPoses', {
+        argument: 'opts.targetSize',
+        expected: '{ width, height }',
+      });
     const sk = this.config.skeleton;
     const conv = (ps: Pose[] | undefined, arg: string): Pose[] | undefined =>
       ps?.map((p, i) => {
-        if (!p || typeof p !== 'object') throw new DGPoseError('E_ARG', `${arg}[${i}] must be a pose`, { argument: `${arg}[${i}]` });
+        if (!p || typeof p !== 'object')
+          throw new DGPoseError('E_ARG', `${arg}[${i}] must be a pose`, { argument: `${arg}[${i}]` });
         return p.skeleton === sk ? p : convertPose(p, sk);
       });
-    return this.transfer(appearance, conv(appearancePoses, 'appearancePoses'), conv(targetPoses, 'targetPoses') as Pose[], opts);
+    return this.transfer(
+      appearance,
+      conv(appearancePoses, 'appearancePoses'),
+      conv(targetPoses, 'targetPoses') as Pose[],
+      opts,
+    );
   }
 
   /** Poses for generate() when none is given: Conditional refuses, Semi samples p(y). */
   protected abstract posesForGenerate(n: number, seed: number): { coords: tf.Tensor2D; visible: tf.Tensor2D | null };
 
-  async generate(pose: Pose | undefined, n: number, opts: { seed?: number; size?: { width: number; height: number } } = {}): Promise<RgbImage[]> {
+  async generate(
+    pose: Pose | undefined,
+    n: number,
+    opts: { seed?: number; size?: { width: number; height: number } } = {},
+  ): Promise<RgbImage[]> {
     this.assertLive();
     assertPositiveInt('n', n);
     const seed = opts.seed ?? this.config.seed;
@@ -354,18 +487,34 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   // ------------------------------------------------------------------ training
 
   protected async checkBatch(batch: TrainBatch): Promise<number> {
-    if (!batch || typeof batch !== 'object') throw new DGPoseError('E_ARG', 'batch must be { images, poses, visible, labelled? }', { argument: 'batch' });
+    if (!batch || typeof batch !== 'object')
+      throw new DGPoseError('E_ARG', 'batch must be { images, poses, visible, labelled? }', { argument: 'batch' });
     this.checkImagesTensor(batch.images, 'batch.images');
     const n = batch.images.shape[0];
     this.checkPoseTensors(n, batch.poses, batch.visible, 'batch.poses');
-    if (!(batch.visible instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.visible must be a [B,J] tensor', { argument: 'batch.visible', expected: [n, this.joints] });
-    if (batch.labelled !== undefined && (!(batch.labelled instanceof tf.Tensor) || batch.labelled.rank !== 1 || batch.labelled.shape[0] !== n)) {
-      throw new DGPoseError('E_SHAPE', 'batch.labelled must be [B]', { argument: 'batch.labelled', expected: [n], got: batch.labelled instanceof tf.Tensor ? [...batch.labelled.shape] : typeof batch.labelled });
+    if (!(batch.visible instanceof tf.Tensor))
+      throw new DGPoseError('E_ARG', 'batch.visible must be a [B,J] tensor', {
+        argument: 'batch.visible',
+        expected: [n, this.joints],
+      });
+    if (
+      batch.labelled !== undefined &&
+      (!(batch.labelled instanceof tf.Tensor) || batch.labelled.rank !== 1 || batch.labelled.shape[0] !== n)
+    ) {
+      throw new DGPoseError('E_SHAPE', 'batch.labelled must be [B]', {
+        argument: 'batch.labelled',
+        expected: [n],
+        got: batch.labelled instanceof tf.Tensor ? [...batch.labelled.shape] : typeof batch.labelled,
+      });
     }
     const data = await batch.poses.data();
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
-        throw new DGPoseError('E_NAN', `batch.poses row ${Math.floor(i / (2 * this.joints))} holds a non-finite coordinate`, { argument: 'batch.poses', expected: 'finite normalised coords', got: String(data[i]) });
+        throw new DGPoseError(
+          'E_NAN',
+          `batch.poses row ${Math.floor(i / (2 * this.joints))} holds a non-finite coordinate`,
+          { argument: 'batch.poses', expected: 'finite normalised coords', got: String(data[i]) },
+        );
       }
     }
     return n;
@@ -419,7 +568,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
    */
   loadArrays(arrays: NamedArrays): void {
     this.assertLive();
-    if (!arrays || typeof arrays !== 'object') throw new DGPoseError('E_ARG', 'weights must be NamedArrays', { argument: 'weights' });
+    if (!arrays || typeof arrays !== 'object')
+      throw new DGPoseError('E_ARG', 'weights must be NamedArrays', { argument: 'weights' });
     const netA: NamedArrays = {};
     const discA: NamedArrays = {};
     const extraA: NamedArrays = {};
@@ -430,11 +580,15 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     }
     const hasD = Object.keys(discA).length > 0;
     if (hasD && !this.disc) {
-      throw new DGPoseError('E_WEIGHTS_MISMATCH', 'the weights hold a discriminator but this model has none (lossWeights.adv = 0)', {
-        argument: Object.keys(arrays).find((k) => k.startsWith(BaseModel.D)),
-        expected: 'no discriminator.* entries',
-        got: 'discriminator weights',
-      });
+      throw new DGPoseError(
+        'E_WEIGHTS_MISMATCH',
+        'the weights hold a discriminator but this model has none (lossWeights.adv = 0)',
+        {
+          argument: Object.keys(arrays).find((k) => k.startsWith(BaseModel.D)),
+          expected: 'no discriminator.* entries',
+          got: 'discriminator weights',
+        },
+      );
     }
     checkNamedArrays(this.net, netA);
     if (hasD && this.disc) checkNamedArrays(this.disc, discA);
@@ -460,13 +614,22 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.assertLive();
     await this.trainer.setOptimizerState(optimizer);
     if (step !== undefined && step !== this.trainer.step) {
-      throw new DGPoseError('E_CHECKPOINT', 'step disagrees with the optimizer state', { argument: 'step', expected: this.trainer.step, got: step });
+      throw new DGPoseError('E_CHECKPOINT', 'step disagrees with the optimizer state', {
+        argument: 'step',
+        expected: this.trainer.step,
+        got: step,
+      });
     }
   }
 
   /** The manifest `config` written with every export: model config, version, kind, extras. */
   manifestConfig(): Record<string, unknown> {
-    return { modelFormatVersion: MODEL_FORMAT_VERSION, modelKind: this.weightsKind, model: this.config, ...this.extraManifestConfig() };
+    return {
+      modelFormatVersion: MODEL_FORMAT_VERSION,
+      modelKind: this.weightsKind,
+      model: this.config,
+      ...this.extraManifestConfig(),
+    };
   }
 
   async exportWeights(): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }> {

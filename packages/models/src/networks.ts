@@ -21,7 +21,10 @@ import { LIMB_PARTS } from '@dgpose/mapper';
 import type { ConditionalConfig, DiscriminatorConfig } from './types';
 import { numScales, scaleChannels } from './config';
 
-type NetConfig = Pick<ConditionalConfig, 'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim' | 'latentInjection' | 'partAppearance'>;
+type NetConfig = Pick<
+  ConditionalConfig,
+  'imageSize' | 'bottleneckSize' | 'baseChannels' | 'maxChannels' | 'latentDim' | 'latentInjection' | 'partAppearance'
+>;
 
 /** Body parts drawn as extra pose channels (after the J heatmaps) when partAppearance is on. */
 export function partChannels(c: Pick<ConditionalConfig, 'partAppearance'>): number {
@@ -61,7 +64,12 @@ class ConvStack extends Module<tf.Tensor, tf.Tensor4D[]> {
     let cin = inChannels;
     for (let i = 1; i <= L; i++) {
       const cout = scaleChannels(c, i);
-      this.blocks.push(this.addModule(`block${i}`, new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng })));
+      this.blocks.push(
+        this.addModule(
+          `block${i}`,
+          new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng }),
+        ),
+      );
       cin = cout;
     }
   }
@@ -111,7 +119,14 @@ export class AppearanceEncoder extends Module<{ x: tf.Tensor; heat: tf.Tensor },
     this.latentDim = c.latentDim;
     this.parts = partChannels(c);
     this.stack = this.addModule('stack', new ConvStack(3 + joints, c, rng));
-    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, L) + 3 * this.parts, units: 2 * c.latentDim, rng }));
+    this.head = this.addModule(
+      'head',
+      new Dense({
+        inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, L) + 3 * this.parts,
+        units: 2 * c.latentDim,
+        rng,
+      }),
+    );
   }
   call({ x, heat }: { x: tf.Tensor; heat: tf.Tensor }): Gaussian {
     const f = this.stack.call(tf.concat([x, heat], 3));
@@ -129,7 +144,10 @@ export class LearnedPrior extends Module<tf.Tensor4D, Gaussian> {
   constructor(c: NetConfig, rng: LayerRng) {
     super('learnedPrior');
     this.latentDim = c.latentDim;
-    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * c.latentDim, rng }));
+    this.head = this.addModule(
+      'head',
+      new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * c.latentDim, rng }),
+    );
   }
   call(fL: tf.Tensor4D): Gaussian {
     return split(this.head.call(flat(fL)), this.latentDim);
@@ -155,10 +173,19 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[]; parts?
     this.everyScale = c.latentInjection === 'every-scale';
     this.parts = partChannels(c);
     this.fc = this.addModule('fc', new Dense({ inFeatures: c.latentDim, units: this.b * this.b * this.cL, rng }));
-    this.partColours = this.parts > 0 ? this.addModule('partColours', new Dense({ inFeatures: c.latentDim, units: 3 * this.parts, rng })) : null;
+    this.partColours =
+      this.parts > 0
+        ? this.addModule('partColours', new Dense({ inFeatures: c.latentDim, units: 3 * this.parts, rng }))
+        : null;
     // with parts the last block yields C_1 features at full size; `out` mixes them with the painted parts
     const c0 = this.parts > 0 ? scaleChannels(c, 1) : 3;
-    this.out = this.parts > 0 ? this.addModule('out', new Conv2d({ inChannels: c0 + 4, filters: 3, kernelSize: 3, strides: 1, padding: 'same', bias: true, rng })) : null;
+    this.out =
+      this.parts > 0
+        ? this.addModule(
+            'out',
+            new Conv2d({ inChannels: c0 + 4, filters: 3, kernelSize: 3, strides: 1, padding: 'same', bias: true, rng }),
+          )
+        : null;
     // block i takes concat(h, f_i) (2·C_i channels; + d_z tiled z below the bottleneck with every-scale) to scale i−1
     for (let i = L; i >= 1; i--) {
       const last = i === 1;
@@ -188,7 +215,10 @@ export class Decoder extends Module<{ z: tf.Tensor; skips: tf.Tensor4D[]; parts?
       h = blk.call(tf.concat(inputs, 3));
     });
     if (this.out && this.partColours) {
-      if (!parts) throw new DGPoseError('E_ARG', 'internal: the decoder needs the part masks of the target pose', { argument: 'parts' });
+      if (!parts)
+        throw new DGPoseError('E_ARG', 'internal: the decoder needs the part masks of the target pose', {
+          argument: 'parts',
+        });
       // paint: each pixel gets the colours of the parts covering it, weighted by their masks
       const [, H, W, P] = parts.shape;
       const m = tf.reshape(parts, [n, H * W, P]);
@@ -211,12 +241,25 @@ export class PatchDiscriminator extends Module<{ x: tf.Tensor; heat: tf.Tensor }
     let cin = 3 + joints;
     for (let i = 1; i <= d.downLayers; i++) {
       const cout = Math.min(d.baseChannels * 2 ** (i - 1), d.maxChannels);
-      this.blocks.push(this.addModule(`block${i}`, new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng })));
+      this.blocks.push(
+        this.addModule(
+          `block${i}`,
+          new EncoderBlock({ inChannels: cin, filters: cout, norm: i === 1 ? 'none' : 'batch', rng }),
+        ),
+      );
       cin = cout;
     }
     const cout = Math.min(d.baseChannels * 2 ** d.downLayers, d.maxChannels);
-    this.blocks.push(this.addModule('block_s1', new EncoderBlock({ inChannels: cin, filters: cout, strides: 1, padding: 1, norm: 'batch', rng })));
-    this.out = this.addModule('out', new Conv2d({ inChannels: cout, filters: 1, kernelSize: 4, strides: 1, padding: 1, bias: true, rng }));
+    this.blocks.push(
+      this.addModule(
+        'block_s1',
+        new EncoderBlock({ inChannels: cin, filters: cout, strides: 1, padding: 1, norm: 'batch', rng }),
+      ),
+    );
+    this.out = this.addModule(
+      'out',
+      new Conv2d({ inChannels: cout, filters: 1, kernelSize: 4, strides: 1, padding: 1, bias: true, rng }),
+    );
   }
   call({ x, heat }: { x: tf.Tensor; heat: tf.Tensor }): tf.Tensor4D {
     let h: tf.Tensor = tf.concat([x, heat], 3);
@@ -236,7 +279,10 @@ export class PoseEstimator extends Module<tf.Tensor, Gaussian> {
     this.dims = 2 * joints;
     this.logvarMin = logvarMin;
     this.stack = this.addModule('stack', new ConvStack(3, c, rng));
-    this.head = this.addModule('head', new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * this.dims, rng }));
+    this.head = this.addModule(
+      'head',
+      new Dense({ inFeatures: c.bottleneckSize ** 2 * scaleChannels(c, numScales(c)), units: 2 * this.dims, rng }),
+    );
   }
   call(x: tf.Tensor): Gaussian {
     const f = this.stack.call(x);

@@ -3,7 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, initBackend } from '@dgpose/core';
-import { createConditionalDGPose, createSemiDGPose, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from './node';
+import {
+  createConditionalDGPose,
+  createSemiDGPose,
+  loadCheckpoint,
+  loadModel,
+  saveCheckpoint,
+  saveModel,
+} from './node';
 import { rejectsWithDGPoseError } from '@dgpose/test-utils';
 import { disposeBatch, syntheticSamples, toBatch } from './testing';
 

@@ -7,7 +7,12 @@ import * as path from 'node:path';
 import { DGPoseError, isDGPoseError } from '@dgpose/core';
 import { loadWeights, saveWeights, writeFileAtomic } from '@dgpose/core/node';
 import { type PretrainedMapperName, PRETRAINED_MAPPERS, loadPretrainedMapper } from '@dgpose/mapper/node';
-import { type AnyDGPoseModel, type CreateSemiDGPoseOptions, createSemiDGPose as createSemiUniversal, modelFromArrays } from './factory';
+import {
+  type AnyDGPoseModel,
+  type CreateSemiDGPoseOptions,
+  createSemiDGPose as createSemiUniversal,
+  modelFromArrays,
+} from './factory';
 import { validateSemiConfig } from './config';
 import type { SemiDGPose } from './semi';
 import type { CheckpointExtra, ConfigOverrides, ModelKind, PresetName, SemiConfig } from './types';
@@ -29,7 +34,11 @@ export async function createSemiDGPose(opts: CreateSemiDGPoseOptions = {}): Prom
   const c = validateSemiConfig(partial, opts.preset);
   if (c.mapper === 'learned' && !opts.mapperSource) {
     if (!(PRETRAINED_MAPPERS as readonly string[]).includes(c.mapperName)) {
-      throw new DGPoseError('E_CONFIG', 'no shipped learned mapper of that name', { argument: 'mapperName', expected: [...PRETRAINED_MAPPERS], got: c.mapperName });
+      throw new DGPoseError('E_CONFIG', 'no shipped learned mapper of that name', {
+        argument: 'mapperName',
+        expected: [...PRETRAINED_MAPPERS],
+        got: c.mapperName,
+      });
     }
     const mapper = await loadPretrainedMapper(c.mapperName as PretrainedMapperName);
     try {
@@ -48,7 +57,10 @@ export async function saveModel(dir: string, model: AnyDGPoseModel): Promise<voi
 }
 
 /** Loads a model saved by {@link saveModel} (or the weights/ folder of a checkpoint). */
-export async function loadModel(dir: string, expect: { kind?: ModelKind; preset?: PresetName } = {}): Promise<AnyDGPoseModel> {
+export async function loadModel(
+  dir: string,
+  expect: { kind?: ModelKind; preset?: PresetName } = {},
+): Promise<AnyDGPoseModel> {
   const { arrays, manifest } = await loadWeights(dir);
   return modelFromArrays(arrays, manifest, expect);
 }
@@ -76,7 +88,8 @@ async function exists(p: string): Promise<boolean> {
  * `dir` (the previous checkpoint is moved aside first and removed after).
  */
 export async function saveCheckpoint(dir: string, model: AnyDGPoseModel, extra: CheckpointExtra = {}): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') throw new DGPoseError('E_ARG', 'saveCheckpoint: dir must be a non-empty path', { argument: 'dir', got: dir });
+  if (typeof dir !== 'string' || dir === '')
+    throw new DGPoseError('E_ARG', 'saveCheckpoint: dir must be a non-empty path', { argument: 'dir', got: dir });
   const target = path.resolve(dir);
   const tmp = `${target}.tmp-${process.pid}`;
   const old = `${target}.old-${process.pid}`;
@@ -84,9 +97,22 @@ export async function saveCheckpoint(dir: string, model: AnyDGPoseModel, extra: 
   const state = await model.getState();
   await fsp.rm(tmp, { recursive: true, force: true });
   await fsp.mkdir(tmp, { recursive: true });
-  await saveWeights(path.join(tmp, 'weights'), state.weights, { kind: model.weightsKind, config: model.manifestConfig() });
-  await saveWeights(path.join(tmp, 'optimizer'), state.optimizer, { kind: OPTIMIZER_KIND, config: { step: state.step } });
-  const marker: CheckpointMarker = { formatVersion: CHECKPOINT_FORMAT_VERSION, complete: true, kind: model.kind, preset: model.config.preset, step: state.step, extra: JSON.parse(json) };
+  await saveWeights(path.join(tmp, 'weights'), state.weights, {
+    kind: model.weightsKind,
+    config: model.manifestConfig(),
+  });
+  await saveWeights(path.join(tmp, 'optimizer'), state.optimizer, {
+    kind: OPTIMIZER_KIND,
+    config: { step: state.step },
+  });
+  const marker: CheckpointMarker = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    complete: true,
+    kind: model.kind,
+    preset: model.config.preset,
+    step: state.step,
+    extra: JSON.parse(json),
+  };
   await writeFileAtomic(path.join(tmp, MARKER), `${JSON.stringify(marker, null, 1)}\n`);
   const had = await exists(target);
   if (had) {
@@ -97,7 +123,11 @@ export async function saveCheckpoint(dir: string, model: AnyDGPoseModel, extra: 
   if (had) await fsp.rm(old, { recursive: true, force: true });
 }
 
-function ckptError(message: string, dir: string, details: { argument?: string; expected?: unknown; got?: unknown; cause?: unknown } = {}): DGPoseError {
+function ckptError(
+  message: string,
+  dir: string,
+  details: { argument?: string; expected?: unknown; got?: unknown; cause?: unknown } = {},
+): DGPoseError {
   return new DGPoseError('E_CHECKPOINT', message, { ...details, path: dir });
 }
 
@@ -115,21 +145,45 @@ export async function loadCheckpoint(
   try {
     marker = JSON.parse(await fsp.readFile(path.join(target, MARKER), 'utf8')) as CheckpointMarker;
   } catch (e) {
-    throw ckptError(`${dir} is not a complete checkpoint (no readable ${MARKER}: half-written or not a checkpoint)`, target, { argument: MARKER, expected: 'a complete marker', got: 'missing', cause: e });
+    throw ckptError(
+      `${dir} is not a complete checkpoint (no readable ${MARKER}: half-written or not a checkpoint)`,
+      target,
+      { argument: MARKER, expected: 'a complete marker', got: 'missing', cause: e },
+    );
   }
-  if (marker?.complete !== true) throw ckptError(`${dir} is not marked complete`, target, { argument: `${MARKER}.complete`, expected: true, got: marker?.complete });
+  if (marker?.complete !== true)
+    throw ckptError(`${dir} is not marked complete`, target, {
+      argument: `${MARKER}.complete`,
+      expected: true,
+      got: marker?.complete,
+    });
   if (marker.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    throw ckptError('checkpoint of another format version', target, { argument: 'formatVersion', expected: CHECKPOINT_FORMAT_VERSION, got: marker.formatVersion });
+    throw ckptError('checkpoint of another format version', target, {
+      argument: 'formatVersion',
+      expected: CHECKPOINT_FORMAT_VERSION,
+      got: marker.formatVersion,
+    });
   }
-  if (expect.kind !== undefined && marker.kind !== expect.kind) throw ckptError(`expected a ${expect.kind} checkpoint`, target, { argument: 'kind', expected: expect.kind, got: marker.kind });
-  if (expect.preset !== undefined && marker.preset !== expect.preset) throw ckptError(`expected a checkpoint of preset ${expect.preset}`, target, { argument: 'preset', expected: expect.preset, got: marker.preset });
+  if (expect.kind !== undefined && marker.kind !== expect.kind)
+    throw ckptError(`expected a ${expect.kind} checkpoint`, target, {
+      argument: 'kind',
+      expected: expect.kind,
+      got: marker.kind,
+    });
+  if (expect.preset !== undefined && marker.preset !== expect.preset)
+    throw ckptError(`expected a checkpoint of preset ${expect.preset}`, target, {
+      argument: 'preset',
+      expected: expect.preset,
+      got: marker.preset,
+    });
   const w = await loadWeights(path.join(target, 'weights'));
   const o = await loadWeights(path.join(target, 'optimizer'), { kind: OPTIMIZER_KIND });
   let model: AnyDGPoseModel;
   try {
     model = await modelFromArrays(w.arrays, w.manifest, expect);
   } catch (e) {
-    if (isDGPoseError(e) && (e.code === 'E_WEIGHTS_MISMATCH' || e.code === 'E_WEIGHTS_VERSION')) throw ckptError(`checkpoint weights do not fit: ${e.message}`, target, { cause: e });
+    if (isDGPoseError(e) && (e.code === 'E_WEIGHTS_MISMATCH' || e.code === 'E_WEIGHTS_VERSION'))
+      throw ckptError(`checkpoint weights do not fit: ${e.message}`, target, { cause: e });
     throw e;
   }
   try {

@@ -20,7 +20,12 @@ const CUT = 16;
  * [n·2J] (aligned corners: x = (x'+1)(S−1)/2) and visibility [n·J] (0: missing; the maps are scaled by it).
  * `parts` false: the J heatmaps alone.
  */
-export function poseMapsArray(coords: ArrayLike<number>, visible: ArrayLike<number>, n: number, opts: { size: number; joints: number; sigma: number; parts: boolean }): Float32Array {
+export function poseMapsArray(
+  coords: ArrayLike<number>,
+  visible: ArrayLike<number>,
+  n: number,
+  opts: { size: number; joints: number; sigma: number; parts: boolean },
+): Float32Array {
   const { size: S, joints: J, sigma } = opts;
   const P = opts.parts ? LIMB_PARTS.length : 0;
   const C = J + P;

@@ -13,24 +13,41 @@ describe('seeds are validated as createRng validates them (core assertSeed)', ()
     c = await createConditionalDGPose({ preset: 'tiny' });
     s = await createSemiDGPose({ preset: 'tiny', mapper: 'analytic' });
     const poses = syntheticSamples(4, 32, 1).map((x) => x.pose);
-    s.fitPosePrior(poses.map((p) => p.keypoints.flatMap((k) => (k ? [(k.x / 31) * 2 - 1, (k.y / 31) * 2 - 1] : [0, 0]))), poses.map((p) => p.keypoints.map((k) => (k ? 1 : 0))));
+    s.fitPosePrior(
+      poses.map((p) => p.keypoints.flatMap((k) => (k ? [(k.x / 31) * 2 - 1, (k.y / 31) * 2 - 1] : [0, 0]))),
+      poses.map((p) => p.keypoints.map((k) => (k ? 1 : 0))),
+    );
   }, 60_000);
   afterAll(() => {
     c.dispose();
     s.dispose();
   });
 
-  it.each([1.5, NaN, Infinity, 2 ** 53, '3'])('generate / samplePoses refuse seed %p with E_ARG, as createRng does', async (seed) => {
-    expectDGPoseError(() => createRng(seed as number), 'E_ARG');
-    const pose = syntheticSamples(1, 32, 2)[0].pose;
-    await rejectsWithDGPoseError(c.generate(pose, 1, { seed: seed as number }), 'E_ARG', { argument: 'opts.seed', message: /opts\.seed must be a seed: a safe integer/ });
-    await rejectsWithDGPoseError(s.generate(undefined, 1, { seed: seed as number }), 'E_ARG', { argument: 'opts.seed' });
-    expectDGPoseError(() => s.samplePoses(1, { seed: seed as number }), 'E_ARG', { argument: 'opts.seed' });
-  });
+  it.each([1.5, NaN, Infinity, 2 ** 53, '3'])(
+    'generate / samplePoses refuse seed %p with E_ARG, as createRng does',
+    async (seed) => {
+      expectDGPoseError(() => createRng(seed as number), 'E_ARG');
+      const pose = syntheticSamples(1, 32, 2)[0].pose;
+      await rejectsWithDGPoseError(c.generate(pose, 1, { seed: seed as number }), 'E_ARG', {
+        argument: 'opts.seed',
+        message: /opts\.seed must be a seed: a safe integer/,
+      });
+      await rejectsWithDGPoseError(s.generate(undefined, 1, { seed: seed as number }), 'E_ARG', {
+        argument: 'opts.seed',
+      });
+      expectDGPoseError(() => s.samplePoses(1, { seed: seed as number }), 'E_ARG', { argument: 'opts.seed' });
+    },
+  );
 
   it('a config seed must leave room for the discriminator seed (seed + 1)', async () => {
-    await rejectsWithDGPoseError(createConditionalDGPose({ preset: 'tiny', seed: Number.MAX_SAFE_INTEGER }), 'E_CONFIG', { argument: 'seed' });
-    await rejectsWithDGPoseError(createConditionalDGPose({ preset: 'tiny', seed: 1.5 }), 'E_CONFIG', { argument: 'seed' });
+    await rejectsWithDGPoseError(
+      createConditionalDGPose({ preset: 'tiny', seed: Number.MAX_SAFE_INTEGER }),
+      'E_CONFIG',
+      { argument: 'seed' },
+    );
+    await rejectsWithDGPoseError(createConditionalDGPose({ preset: 'tiny', seed: 1.5 }), 'E_CONFIG', {
+      argument: 'seed',
+    });
   });
 });
 
@@ -44,6 +61,9 @@ describe('loadModelFromWeights', () => {
     const name = Object.keys(arrays).find((k) => arrays[k].dtype === 'float32') as string;
     arrays[name].data[0] = NaN;
     const { manifest, shards } = await encodeWeights(arrays, { kind: good.kind, config: good.config });
-    await rejectsWithDGPoseError(loadModelFromWeights({ manifest, shards }), 'E_WEIGHTS_NAN', { argument: name, message: /the first at index 0, expected finite numbers, got NaN/ });
+    await rejectsWithDGPoseError(loadModelFromWeights({ manifest, shards }), 'E_WEIGHTS_NAN', {
+      argument: name,
+      message: /the first at index 0, expected finite numbers, got NaN/,
+    });
   }, 60_000);
 });

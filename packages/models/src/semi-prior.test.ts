@@ -55,6 +55,8 @@ describe('Semi-DGPose pose prior p(y): plausible samples', () => {
     expect(r.fraction).toBeLessThan(0.5);
     expect(Object.keys(r.failures)).toContain('boneLength');
     // a diagonal prior stays implausible even at a low temperature: it has no correlations to keep
-    expect(plausibleFraction(diag.samplePoses(1000, { seed: 1, temperature: 0.5 }), { requireScale: true }).fraction).toBeLessThan(0.01);
+    expect(
+      plausibleFraction(diag.samplePoses(1000, { seed: 1, temperature: 0.5 }), { requireScale: true }).fraction,
+    ).toBeLessThan(0.01);
   });
 });

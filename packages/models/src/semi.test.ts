@@ -81,12 +81,16 @@ describe('Semi-DGPose (tiny, wasm)', () => {
         const i = row * d + k;
         const s2 = scale[k] * scale[k];
         // standardised: ỹ − μ̃ = (y − μ)/s, log σ̃² = log σ² − log s²
-        nll += 0.5 * (Math.log(2 * Math.PI) + (lv[i] - Math.log(s2)) + ((y[i] - mu[i]) ** 2 / s2) / Math.exp(lv[i] - Math.log(s2)));
+        nll +=
+          0.5 *
+          (Math.log(2 * Math.PI) + (lv[i] - Math.log(s2)) + (y[i] - mu[i]) ** 2 / s2 / Math.exp(lv[i] - Math.log(s2)));
       }
     }
     expect(r.poseNll).toBeCloseTo(nll / 4, 2);
     // scrambling the poses of unlabelled rows changes nothing
-    const scrambled = tf.tidy(() => tf.where(tf.reshape(tf.cast(lab, 'bool'), [8, 1]), batch.poses, tf.fill([8, 36], 0.3)) as tf.Tensor2D);
+    const scrambled = tf.tidy(
+      () => tf.where(tf.reshape(tf.cast(lab, 'bool'), [8, 1]), batch.poses, tf.fill([8, 36], 0.3)) as tf.Tensor2D,
+    );
     const r2 = await model.evaluate({ ...batch, poses: scrambled, labelled: lab });
     expect(r2.total).toBe(r.total);
     // all unlabelled: KL(bottom), no pose term
@@ -106,7 +110,8 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     await model.trainStep(b);
     const { step, losses: r } = await expectNoLeak(() => model.trainStep(b));
     expect(step).toBe(model.step - 1);
-    for (const k of ['l1', 'kl', 'pose', 'klPose', 'total', 'recS', 'recU', 'klYU', 'beta', 'gradNormG']) expect(Number.isFinite(r[k])).toBe(true);
+    for (const k of ['l1', 'kl', 'pose', 'klPose', 'total', 'recS', 'recU', 'klYU', 'beta', 'gradNormG'])
+      expect(Number.isFinite(r[k])).toBe(true);
     expect(r.labelled).toBe(3);
     expect(r.unlabelled).toBe(5);
     // no discriminator in the tiny Semi preset: no adversarial terms, and no step among the losses
@@ -127,7 +132,9 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     const withMask = await m.evaluate(b);
     expect(withMask.l1Mask).toBeGreaterThan(0);
     expect(validateSemiConfig({ lossWeights: { l1Mask: 300 } }, 'tiny').lossWeights.l1Mask).toBe(300);
-    expect(() => validateSemiConfig({ partAppearance: false, lossWeights: { l1Mask: 1 } }, 'tiny')).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateSemiConfig({ partAppearance: false, lossWeights: { l1Mask: 1 } }, 'tiny')).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
     lab.dispose();
     m.dispose();
   });
@@ -145,7 +152,9 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     await expectNoLeak(() => model.transfer([imgs[0]], [poses[0]], [poses[1]]));
     const ind = await expectNoLeak(() => model.indirectTransfer([imgs[1]], [imgs[0]]));
     expect(ind).toHaveLength(1);
-    const man = await expectNoLeak(() => model.manipulate(imgs[0], (p: Pose) => changeHeight(p, 0.9, { anchor: 'bottom' })));
+    const man = await expectNoLeak(() =>
+      model.manipulate(imgs[0], (p: Pose) => changeHeight(p, 0.9, { anchor: 'bottom' })),
+    );
     expect(man.image.width).toBe(S);
     expect(man.droppedJoints).toEqual([]);
     const i = man.pose.keypoints.findIndex((k, j) => k && man.edited.keypoints[j] && j === 0);
@@ -179,15 +188,26 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     expect(dropped.edited.keypoints.filter((k) => k !== null).length).toBeGreaterThan(10);
     expect(dropped.image).toMatchObject({ width: S, height: S, channels: 3 });
     // a joint on the frame's edge (the pixels' extent, -0.5) stays
-    const edge = await model.manipulate(img, (p) => ({ ...p, keypoints: p.keypoints.map((k, j) => (j === 4 ? { x: -0.5, y: 5 } : k)) }), { offFrame: 'drop' });
+    const edge = await model.manipulate(
+      img,
+      (p) => ({ ...p, keypoints: p.keypoints.map((k, j) => (j === 4 ? { x: -0.5, y: 5 } : k)) }),
+      { offFrame: 'drop' },
+    );
     expect(edge.droppedJoints).toEqual([]);
     // the same image as drawing the pose with those joints missing
     const same = await model.transfer([img], undefined, [dropped.edited]);
     expect(Buffer.from(same[0].data).equals(Buffer.from(dropped.image.data))).toBe(true);
-    const err = await rejectsWithDGPoseError(model.manipulate(img, push, { offFrame: 'error' }), 'E_ARG', /outside its/);
+    const err = await rejectsWithDGPoseError(
+      model.manipulate(img, push, { offFrame: 'error' }),
+      'E_ARG',
+      /outside its/,
+    );
     expect(err.details.argument).toBe('targetPoses[0].keypoints[4]');
     await rejectsWithDGPoseError(model.manipulate(img, push, { offFrame: 'clamp' as 'drop' }), 'E_ARG');
-    await rejectsWithDGPoseError(model.manipulate(img, () => ({ skeleton: 'coco18', keypoints: [] }) as Pose), 'E_JOINTS');
+    await rejectsWithDGPoseError(
+      model.manipulate(img, () => ({ skeleton: 'coco18', keypoints: [] }) as Pose),
+      'E_JOINTS',
+    );
   });
 
   it('KL(bottom) of unlabelled rows is the full-covariance KL(q(y|x) ‖ p(y)) in the standardised space', async () => {
@@ -206,7 +226,8 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     expect(w['posePrior.cholesky'].shape).toEqual([d, d]);
     // Σ̃ = L Lᵀ, its inverse and log-determinant by Gauss–Jordan (independent of the model's L⁻¹)
     const a = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) a[i * d + j] += L[i * d + k] * L[j * d + k];
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) a[i * d + j] += L[i * d + k] * L[j * d + k];
     const inv = new Float64Array(d * d);
     for (let i = 0; i < d; i++) inv[i * d + i] = 1;
     let logDet = 0;
@@ -251,17 +272,29 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     // the sampling of the diagonal prior: (mean + exp(½ logvar)·ε)·scale + center, ε from createRng(seed)
     const rng = createRng(3);
     const [c, sc, mn, lv] = ['center', 'scale', 'mean', 'logvar'].map((k) => w[`posePrior.${k}`].data);
-    const coords = Float32Array.from({ length: 36 }, (_, k) => (mn[k] + Math.exp(0.5 * lv[k]) * rng.normal()) * sc[k] + c[k]);
+    const coords = Float32Array.from(
+      { length: 36 },
+      (_, k) => (mn[k] + Math.exp(0.5 * lv[k]) * rng.normal()) * sc[k] + c[k],
+    );
     expect(m.samplePoses(1, { seed: 3 })).toEqual([normalizedToPose(coords, 0, 18, { width: S, height: S }, 'coco18')]);
     // the full prior samples at temperature 0.5 by default; temperature 1 is p(y) itself
-    expect(model.samplePoses(2, { seed: 3 })).toEqual(model.samplePoses(2, { seed: 3, temperature: FULL_PRIOR_SAMPLE_TEMPERATURE }));
+    expect(model.samplePoses(2, { seed: 3 })).toEqual(
+      model.samplePoses(2, { seed: 3, temperature: FULL_PRIOR_SAMPLE_TEMPERATURE }),
+    );
     expect(model.samplePoses(2, { seed: 3, temperature: 1 })).not.toEqual(model.samplePoses(2, { seed: 3 }));
     // refit as diagonal: no factor in the weights
     m.fitPosePrior(await batch.poses.array(), await batch.visible.array(), { covariance: 'diagonal' });
     expect((await m.namedArrays())['posePrior.cholesky']).toBeUndefined();
-    const bad = (data: Float32Array, shape = [36, 36]) => ({ ...w, 'posePrior.cholesky': { dtype: 'float32' as const, shape, data } });
-    expect(() => m.loadArrays(bad(new Float32Array(36 * 35), [36, 35]))).toThrow(expect.objectContaining({ code: 'E_WEIGHTS_MISMATCH' }));
-    expect(() => m.loadArrays(bad(new Float32Array(36 * 36)))).toThrow(expect.objectContaining({ code: 'E_WEIGHTS_CORRUPT' }));
+    const bad = (data: Float32Array, shape = [36, 36]) => ({
+      ...w,
+      'posePrior.cholesky': { dtype: 'float32' as const, shape, data },
+    });
+    expect(() => m.loadArrays(bad(new Float32Array(36 * 35), [36, 35]))).toThrow(
+      expect.objectContaining({ code: 'E_WEIGHTS_MISMATCH' }),
+    );
+    expect(() => m.loadArrays(bad(new Float32Array(36 * 36)))).toThrow(
+      expect.objectContaining({ code: 'E_WEIGHTS_CORRUPT' }),
+    );
     expect(m.posePriorCovariance).toBe('diagonal'); // nothing changed
     m.dispose();
   });
@@ -287,8 +320,14 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     expect(() => fresh.samplePoses(2)).toThrow(/not fitted/);
     await rejectsWithDGPoseError(fresh.generate(undefined, 2), 'E_ARG');
     await rejectsWithDGPoseError(() => fresh.fitPosePrior([new Float32Array(10)]), 'E_JOINTS');
-    await rejectsWithDGPoseError(() => fresh.fitPosePrior([new Float32Array(36).fill(NaN), new Float32Array(36)]), 'E_NAN');
-    await rejectsWithDGPoseError(fresh.indirectTransfer([samples[0].image], [samples[0].image, samples[1].image]), 'E_SHAPE');
+    await rejectsWithDGPoseError(
+      () => fresh.fitPosePrior([new Float32Array(36).fill(NaN), new Float32Array(36)]),
+      'E_NAN',
+    );
+    await rejectsWithDGPoseError(
+      fresh.indirectTransfer([samples[0].image], [samples[0].image, samples[1].image]),
+      'E_SHAPE',
+    );
     await rejectsWithDGPoseError(createSemiDGPose({ preset: 'tiny', mapper: 'learned' }), 'E_ARG');
     await rejectsWithDGPoseError(() => fresh.estimatePoseTensors(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D), 'E_SHAPE');
     fresh.dispose();
@@ -303,7 +342,8 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     nanImages.dispose();
     const after = await model.getState();
     expect(after.step).toBe(before.step);
-    for (const [k, v] of Object.entries(before.weights)) expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
+    for (const [k, v] of Object.entries(before.weights))
+      expect(Array.from(after.weights[k].data)).toEqual(Array.from(v.data));
   });
 
   it('with a discriminator: one step gives plain numbers (advG, advD) and no leak', async () => {
@@ -324,7 +364,12 @@ describe('Semi-DGPose (tiny, wasm)', () => {
   it('with a learned mapper (tiny 16 px, frozen): trains, gradients reach y through it, weights round-trip', async () => {
     const before = tf.memory().numTensors;
     const mapper = mapperFromNetwork(new MapperNetwork(validateMapperConfig({}, 'tiny'), { seed: 3 }));
-    const m = await createSemiDGPose({ preset: 'tiny', config: { imageSize: 16, discriminator: { downLayers: 2 } }, mapper: 'learned', mapperSource: mapper });
+    const m = await createSemiDGPose({
+      preset: 'tiny',
+      config: { imageSize: 16, discriminator: { downLayers: 2 } },
+      mapper: 'learned',
+      mapperSource: mapper,
+    });
     const mapperW = (await mapper.namedArrays())['fc.kernel'].data.slice();
     const b16 = toBatch(samples.slice(0, 4), 16, [0, 0, 1, 1]);
     const r = await m.trainStep(b16);
@@ -349,7 +394,10 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     loaded.dispose();
     // a mapper of another frame size is refused
     const wrong = mapperFromNetwork(new MapperNetwork(validateMapperConfig({}, 'tiny'), { seed: 3 }));
-    await rejectsWithDGPoseError(createSemiDGPose({ preset: 'tiny', mapper: 'learned', mapperSource: wrong }), 'E_CONFIG');
+    await rejectsWithDGPoseError(
+      createSemiDGPose({ preset: 'tiny', mapper: 'learned', mapperSource: wrong }),
+      'E_CONFIG',
+    );
     wrong.dispose();
     disposeBatch(b16);
     m.dispose(); // disposes the mapper it owns
@@ -371,7 +419,11 @@ describe('Semi-DGPose supervised-only baseline (tiny, wasm)', () => {
   });
 
   async function fitted(config: Parameters<typeof createSemiDGPose>[0] = {}): Promise<SemiDGPose> {
-    const m = await createSemiDGPose({ preset: 'tiny', ...config, config: { supervisedOnly: true, lr: 3e-3, ...config.config } });
+    const m = await createSemiDGPose({
+      preset: 'tiny',
+      ...config,
+      config: { supervisedOnly: true, lr: 3e-3, ...config.config },
+    });
     m.fitPosePrior(await batch.poses.array(), await batch.visible.array());
     return m;
   }
@@ -385,7 +437,10 @@ describe('Semi-DGPose supervised-only baseline (tiny, wasm)', () => {
     await rejectsWithDGPoseError(() => validateSemiConfig({ supervisedOnly: 'yes' as never }, 'tiny'), 'E_CONFIG');
     await rejectsWithDGPoseError(() => validateSemiConfig({ supervisedOnly: 1 as never }, 'tiny'), 'E_CONFIG');
     // Conditional has no such key
-    await rejectsWithDGPoseError(() => validateConditionalConfig({ supervisedOnly: true } as never, 'tiny'), 'E_CONFIG');
+    await rejectsWithDGPoseError(
+      () => validateConditionalConfig({ supervisedOnly: true } as never, 'tiny'),
+      'E_CONFIG',
+    );
   });
 
   it('a step changes the pose estimator only (no discriminator even with lossWeights.adv > 0); losses are plain pose terms', async () => {
@@ -396,20 +451,27 @@ describe('Semi-DGPose supervised-only baseline (tiny, wasm)', () => {
     const { step, losses } = await m.trainStep(batch);
     expect(step).toBe(0);
     const after = await m.namedArrays();
-    const changed = Object.keys(before).filter((k) => Array.from(after[k].data).some((v, i) => v !== before[k].data[i]));
+    const changed = Object.keys(before).filter((k) =>
+      Array.from(after[k].data).some((v, i) => v !== before[k].data[i]),
+    );
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.filter((k) => !k.startsWith('poseEstimator.'))).toEqual([]);
     expect(Object.keys(before).filter((k) => k.startsWith('poseEstimator.')).length).toBeGreaterThan(0);
-    expect(Number.isFinite(losses.total) && Number.isFinite(losses.pose) && Number.isFinite(losses.gradNormG)).toBe(true);
+    expect(Number.isFinite(losses.total) && Number.isFinite(losses.pose) && Number.isFinite(losses.gradNormG)).toBe(
+      true,
+    );
     expect(losses.poseNll).toBe(losses.pose);
     expect(losses.total).toBeCloseTo(m.config.lossWeights.pose * losses.pose, 4);
     expect(losses.labelled).toBe(8);
     expect(losses.unlabelled).toBe(0);
-    for (const k of ['l1', 'kl', 'klPose', 'advG', 'advD', 'gradNormD', 'beta', 'recS']) expect(losses[k]).toBeUndefined();
+    for (const k of ['l1', 'kl', 'klPose', 'advG', 'advD', 'gradNormD', 'beta', 'recS'])
+      expect(losses[k]).toBeUndefined();
     // the optimizer holds q(y|x)'s moments only, and no discriminator
     const opt = (await m.getState()).optimizer;
     expect(Object.keys(opt).some((k) => k.startsWith('discriminator/'))).toBe(false);
-    expect(Object.keys(opt).filter((k) => k.startsWith('generator/slot0/')).length).toBe(m.net.poseEstimator?.parameters().filter((v) => v.trainable).length);
+    expect(Object.keys(opt).filter((k) => k.startsWith('generator/slot0/')).length).toBe(
+      m.net.poseEstimator?.parameters().filter((v) => v.trainable).length,
+    );
     const ev = await m.evaluate(batch);
     expect(Number.isFinite(ev.pose) && ev.l1 === undefined).toBe(true);
     m.dispose();

@@ -23,7 +23,15 @@
  * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, toRgbImage, type ImageInput, type NamedArrays, type Pose, assertSeed, validatePose } from '@dgpose/core';
+import {
+  DGPoseError,
+  toRgbImage,
+  type ImageInput,
+  type NamedArrays,
+  type Pose,
+  assertSeed,
+  validatePose,
+} from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { type Mapper, type MapperConfig, gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
@@ -121,7 +129,13 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   protected jointHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
     if (this.mapper) return this.mapper.map(coords, visible, { coords: 'normalized' });
     const S = this.config.imageSize;
-    return gaussianHeatmaps(coords, visible, { width: S, height: S, sigma: this.config.heatmapSigma, coords: 'normalized', joints: this.joints });
+    return gaussianHeatmaps(coords, visible, {
+      width: S,
+      height: S,
+      sigma: this.config.heatmapSigma,
+      coords: 'normalized',
+      joints: this.joints,
+    });
   }
 
   estimatePoseTensors(images: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
@@ -141,7 +155,9 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   }
 
   protected missingPoses(images: tf.Tensor4D): { coords: tf.Tensor2D; visible: null } {
-    const coords = tf.tidy(() => this.unstandardize((this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>).call(images).mu));
+    const coords = tf.tidy(() =>
+      this.unstandardize((this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>).call(images).mu),
+    );
     return { coords, visible: null };
   }
 
@@ -155,13 +171,23 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
    * Fits p(y) to labelled poses (rows of 2J normalised coords, visible [N][J]); full covariance by default
    * (missing joints by EM: see objectives' fitGaussianPrior). Stored with the weights.
    */
-  fitPosePrior(poses: ArrayLike<number>[] | Float32Array, visible?: ArrayLike<number>[] | Float32Array, opts: FitPosePriorOptions = {}): void {
+  fitPosePrior(
+    poses: ArrayLike<number>[] | Float32Array,
+    visible?: ArrayLike<number>[] | Float32Array,
+    opts: FitPosePriorOptions = {},
+  ): void {
     this.assertLive();
-    if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
+    if (opts === null || typeof opts !== 'object')
+      throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
     const d = 2 * this.joints;
     const rows = (a: ArrayLike<number>[] | Float32Array, w: number, arg: string): ArrayLike<number>[] => {
       if (a instanceof Float32Array) {
-        if (a.length % w !== 0) throw new DGPoseError('E_SHAPE', `${arg} must hold N·${w} numbers`, { argument: arg, expected: `a multiple of ${w}`, got: a.length });
+        if (a.length % w !== 0)
+          throw new DGPoseError('E_SHAPE', `${arg} must hold N·${w} numbers`, {
+            argument: arg,
+            expected: `a multiple of ${w}`,
+            got: a.length,
+          });
         return Array.from({ length: a.length / w }, (_, i) => a.subarray(i * w, (i + 1) * w));
       }
       if (!Array.isArray(a)) throw new DGPoseError('E_ARG', `${arg} must be rows or a Float32Array`, { argument: arg });
@@ -169,7 +195,12 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     };
     const p = rows(poses, d, 'poses');
     p.forEach((r, i) => {
-      if (r.length !== d) throw new DGPoseError('E_JOINTS', `poses[${i}] must hold 2J = ${d} normalised coords`, { argument: `poses[${i}]`, expected: d, got: r.length });
+      if (r.length !== d)
+        throw new DGPoseError('E_JOINTS', `poses[${i}] must hold 2J = ${d} normalised coords`, {
+          argument: `poses[${i}]`,
+          expected: d,
+          got: r.length,
+        });
     });
     const covariance = opts.covariance ?? 'full';
     const fit = fitGaussianPrior(p, visible === undefined ? undefined : rows(visible, this.joints, 'visible'), {
@@ -200,15 +231,21 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
 
   private samplePoseCoords(n: number, seed: number, temperature?: number): Float32Array {
     if (!this.prior.fitted) {
-      throw new DGPoseError('E_ARG', 'the pose prior p(y) is not fitted: call fitPosePrior(labelledPoses) (or load weights that hold one)', {
-        argument: 'posePrior',
-        expected: 'a fitted prior',
-        got: 'none',
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        'the pose prior p(y) is not fitted: call fitPosePrior(labelledPoses) (or load weights that hold one)',
+        {
+          argument: 'posePrior',
+          expected: 'a fitted prior',
+          got: 'none',
+        },
+      );
     }
     const { center, scale, mean, logvar, cholesky } = this.prior;
     const tau = temperature ?? (cholesky ? FULL_PRIOR_SAMPLE_TEMPERATURE : 1);
-    return samplePosePrior({ center, scale, mean, logvar, ...(cholesky ? { cholesky } : {}) }, n, seed, { temperature: tau });
+    return samplePosePrior({ center, scale, mean, logvar, ...(cholesky ? { cholesky } : {}) }, n, seed, {
+      temperature: tau,
+    });
   }
 
   /**
@@ -218,12 +255,15 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
    */
   samplePoses(n: number, opts: { seed?: number; temperature?: number } = {}): Pose[] {
     this.assertLive();
-    if (!Number.isInteger(n) || n < 1) throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
+    if (!Number.isInteger(n) || n < 1)
+      throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
     const seed = opts.seed ?? this.config.seed;
     assertSeed('opts.seed', seed);
     const c = this.samplePoseCoords(n, seed, opts.temperature);
     const S = this.config.imageSize;
-    return Array.from({ length: n }, (_, i) => normalizedToPose(c, i * 2 * this.joints, this.joints, { width: S, height: S }, this.config.skeleton));
+    return Array.from({ length: n }, (_, i) =>
+      normalizedToPose(c, i * 2 * this.joints, this.joints, { width: S, height: S }, this.config.skeleton),
+    );
   }
 
   // ------------------------------------------------------------------ verbs
@@ -254,11 +294,17 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     edit: (p: Pose) => Pose,
     opts: { offFrame?: 'drop' | 'error' } = {},
   ): Promise<{ pose: Pose; edited: Pose; image: RgbImage; droppedJoints: number[] }> {
-    if (typeof edit !== 'function') throw new DGPoseError('E_ARG', 'edit must be a function (pose) => pose', { argument: 'edit', got: typeof edit });
-    if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
+    if (typeof edit !== 'function')
+      throw new DGPoseError('E_ARG', 'edit must be a function (pose) => pose', { argument: 'edit', got: typeof edit });
+    if (opts === null || typeof opts !== 'object')
+      throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
     const offFrame = opts.offFrame ?? 'drop';
     if (offFrame !== 'drop' && offFrame !== 'error') {
-      throw new DGPoseError('E_ARG', "offFrame must be 'drop' or 'error'", { argument: 'offFrame', expected: ['drop', 'error'], got: offFrame });
+      throw new DGPoseError('E_ARG', "offFrame must be 'drop' or 'error'", {
+        argument: 'offFrame',
+        expected: ['drop', 'error'],
+        got: offFrame,
+      });
     }
     const image = await toRgbImage(input, { argument: 'image' });
     const [pose] = await this.estimatePose([image]);
@@ -314,20 +360,39 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
 
   private lossConfig() {
     const w = this.config.lossWeights;
-    return { reconstruction: 'l1' as const, lambdaRec: w.l1, recReduction: 'mean' as const, alpha: w.pose, gamma: 1, betaY: w.klPose };
+    return {
+      reconstruction: 'l1' as const,
+      lambdaRec: w.l1,
+      recReduction: 'mean' as const,
+      alpha: w.pose,
+      gamma: 1,
+      betaY: w.klPose,
+    };
   }
 
-  private generatorLoss(b: SemiBatch, beta: number, seed: number): { loss: tf.Tensor; terms: Record<string, tf.Tensor>; fake?: tf.Tensor } {
+  private generatorLoss(
+    b: SemiBatch,
+    beta: number,
+    seed: number,
+  ): { loss: tf.Tensor; terms: Record<string, tf.Tensor>; fake?: tf.Tensor } {
     if (this.config.supervisedOnly) {
       // split() refused unlabelled rows, so the labelled part is the whole batch
       const q = this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>;
-      const r = supervisedPoseLoss({ encodePose: (x) => q.call(x) }, b.sb.labelled as NonNullable<SemiSupervisedBatch['labelled']>, { config: this.lossConfig() });
+      const r = supervisedPoseLoss(
+        { encodePose: (x) => q.call(x) },
+        b.sb.labelled as NonNullable<SemiSupervisedBatch['labelled']>,
+        { config: this.lossConfig() },
+      );
       return { loss: r.loss, terms: r.terms as Record<string, tf.Tensor> };
     }
     const cache = new Map<tf.Tensor, tf.Tensor4D>();
     const d = 2 * this.joints;
     const inv = this.prior.invCholesky;
-    const prior = { mu: tf.tensor1d(this.prior.mean), logvar: tf.tensor1d(this.prior.logvar), ...(inv ? { invCholesky: tf.tensor2d(inv, [d, d]) } : {}) };
+    const prior = {
+      mu: tf.tensor1d(this.prior.mean),
+      logvar: tf.tensor1d(this.prior.logvar),
+      ...(inv ? { invCholesky: tf.tensor2d(inv, [d, d]) } : {}),
+    };
     const r = semiSupervisedLoss(this.nets(b, cache), b.sb, { prior, beta, noise: seed, config: this.lossConfig() });
     // D's condition and the pose mask: the maps the decoder used, [labelled; unlabelled] like r.xHat, redrawn
     // here without gradient (the cached ones live inside the loss's tidy and are gone outside a gradient tape)
@@ -347,7 +412,11 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     // PG2's pose-mask L1 over both parts; the mask is held fixed (detach), so q(y|x) cannot lower this
     // term by shrinking the person it predicts on unlabelled rows
     const l1Mask = this.poseMaskL1(b.x, r.xHat, heat);
-    return { loss: tf.add(r.loss, tf.mul(l1Mask, w)), terms: { ...(r.terms as Record<string, tf.Tensor>), l1Mask }, fake: r.xHat };
+    return {
+      loss: tf.add(r.loss, tf.mul(l1Mask, w)),
+      terms: { ...(r.terms as Record<string, tf.Tensor>), l1Mask },
+      fake: r.xHat,
+    };
   }
 
   /** Splits a batch by its labelled mask into the objective's labelled and unlabelled parts (tensors owned by the result). */
@@ -358,11 +427,15 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     const iU: number[] = [];
     for (let i = 0; i < n; i++) (mask[i] > 0.5 ? iL : iU).push(i);
     if (this.config.supervisedOnly && iU.length) {
-      throw new DGPoseError('E_ARG', `a supervised-only model trains on labelled rows alone, but batch.labelled marks ${iU.length} of ${n} rows unlabelled (draw batches from the labelled subset)`, {
-        argument: 'batch.labelled',
-        expected: 'every row labelled (1)',
-        got: `${iU.length} unlabelled rows (first: ${iU[0]})`,
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        `a supervised-only model trains on labelled rows alone, but batch.labelled marks ${iU.length} of ${n} rows unlabelled (draw batches from the labelled subset)`,
+        {
+          argument: 'batch.labelled',
+          expected: 'every row labelled (1)',
+          got: `${iU.length} unlabelled rows (first: ${iU[0]})`,
+        },
+      );
     }
     return tidyObject((): SemiBatch => {
       const sb: SemiSupervisedBatch = {};
@@ -386,7 +459,13 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   }
 
   private static disposeSplit(b: SemiBatch): void {
-    tf.dispose([b.x, ...(b.heat ? [b.heat] : []), ...(b.sb.labelled ? [b.sb.labelled.x, b.sb.labelled.y] : []), ...(b.visibleL ? [b.visibleL] : []), ...(b.sb.unlabelled ? [b.sb.unlabelled.x] : [])]);
+    tf.dispose([
+      b.x,
+      ...(b.heat ? [b.heat] : []),
+      ...(b.sb.labelled ? [b.sb.labelled.x, b.sb.labelled.y] : []),
+      ...(b.visibleL ? [b.visibleL] : []),
+      ...(b.sb.unlabelled ? [b.sb.unlabelled.x] : []),
+    ]);
   }
 
   /**
@@ -410,7 +489,14 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     try {
       const beta = this.klWeight(this.trainer.step);
       const { step, losses } = await this.trainer.trainStep(b);
-      return { step, losses: { ...SemiDGPose.aliases(losses, b.nL, b.nU), total: losses.total, ...(this.config.supervisedOnly ? {} : { beta }) } };
+      return {
+        step,
+        losses: {
+          ...SemiDGPose.aliases(losses, b.nL, b.nU),
+          total: losses.total,
+          ...(this.config.supervisedOnly ? {} : { beta }),
+        },
+      };
     } finally {
       SemiDGPose.disposeSplit(b);
     }
@@ -448,11 +534,18 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
 
   protected override async extraArrays(): Promise<NamedArrays> {
     const out: NamedArrays = {};
-    if (this.mapper) for (const [k, v] of Object.entries(await toNamedArrays(this.mapper.network))) out[`mapper.${k}`] = v;
-    for (const k of PRIOR_KEYS) out[`posePrior.${k}`] = { dtype: 'float32', shape: [2 * this.joints], data: Float32Array.from(this.prior[k]) };
+    if (this.mapper)
+      for (const [k, v] of Object.entries(await toNamedArrays(this.mapper.network))) out[`mapper.${k}`] = v;
+    for (const k of PRIOR_KEYS)
+      out[`posePrior.${k}`] = { dtype: 'float32', shape: [2 * this.joints], data: Float32Array.from(this.prior[k]) };
     out['posePrior.fitted'] = { dtype: 'int32', shape: [1], data: Int32Array.of(this.prior.fitted ? 1 : 0) };
     // full covariance only; weights without it (older ones, or a diagonal prior) load as a diagonal p(y)
-    if (this.prior.cholesky) out['posePrior.cholesky'] = { dtype: 'float32', shape: [2 * this.joints, 2 * this.joints], data: Float32Array.from(this.prior.cholesky) };
+    if (this.prior.cholesky)
+      out['posePrior.cholesky'] = {
+        dtype: 'float32',
+        shape: [2 * this.joints, 2 * this.joints],
+        data: Float32Array.from(this.prior.cholesky),
+      };
     return out;
   }
 
@@ -463,23 +556,45 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     if (!apply) {
       if (this.mapper) checkNamedArrays(this.mapper.network, m);
       else if (Object.keys(m).length) {
-        throw new DGPoseError('E_WEIGHTS_MISMATCH', 'the weights hold a learned mapper but this model renders heatmaps analytically', { argument: 'mapper', expected: 'analytic', got: 'learned' });
+        throw new DGPoseError(
+          'E_WEIGHTS_MISMATCH',
+          'the weights hold a learned mapper but this model renders heatmaps analytically',
+          { argument: 'mapper', expected: 'analytic', got: 'learned' },
+        );
       }
       for (const k of PRIOR_KEYS) {
         const a = arrays[`posePrior.${k}`];
-        if (!a || a.data.length !== d) throw new DGPoseError('E_WEIGHTS_MISMATCH', `weights lack posePrior.${k} [${d}]`, { argument: `posePrior.${k}`, expected: [d], got: a?.shape ?? 'missing' });
+        if (!a || a.data.length !== d)
+          throw new DGPoseError('E_WEIGHTS_MISMATCH', `weights lack posePrior.${k} [${d}]`, {
+            argument: `posePrior.${k}`,
+            expected: [d],
+            got: a?.shape ?? 'missing',
+          });
       }
-      if (!arrays['posePrior.fitted']) throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights lack posePrior.fitted', { argument: 'posePrior.fitted', expected: [1], got: 'missing' });
+      if (!arrays['posePrior.fitted'])
+        throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights lack posePrior.fitted', {
+          argument: 'posePrior.fitted',
+          expected: [1],
+          got: 'missing',
+        });
       const ch = arrays['posePrior.cholesky'];
       if (ch) {
         if (ch.data.length !== d * d || ch.shape.length !== 2 || ch.shape[0] !== d || ch.shape[1] !== d) {
-          throw new DGPoseError('E_WEIGHTS_MISMATCH', `posePrior.cholesky must be [${d}, ${d}]`, { argument: 'posePrior.cholesky', expected: [d, d], got: ch.shape });
+          throw new DGPoseError('E_WEIGHTS_MISMATCH', `posePrior.cholesky must be [${d}, ${d}]`, {
+            argument: 'posePrior.cholesky',
+            expected: [d, d],
+            got: ch.shape,
+          });
         }
         try {
           checkPosePriorCholesky(ch.data, d, 'posePrior.cholesky');
         } catch (e) {
           const why = e instanceof DGPoseError ? e.message : String(e);
-          throw new DGPoseError('E_WEIGHTS_CORRUPT', `posePrior.cholesky is not a Cholesky factor: ${why}`, { argument: 'posePrior.cholesky', expected: 'lower triangular, finite, positive diagonal', cause: e });
+          throw new DGPoseError('E_WEIGHTS_CORRUPT', `posePrior.cholesky is not a Cholesky factor: ${why}`, {
+            argument: 'posePrior.cholesky',
+            expected: 'lower triangular, finite, positive diagonal',
+            cause: e,
+          });
         }
       }
       return;

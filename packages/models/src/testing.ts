@@ -6,7 +6,14 @@ import type { TrainBatch } from './types';
 
 /** n synthetic samples of `size` px (identities × 2 poses each, no crops so every joint is in frame). */
 export function syntheticSamples(n: number, size: number, seed = 3): Sample[] {
-  const ds = createSyntheticDataset({ seed, size, identities: Math.max(1, Math.ceil(n / 2)), posesPerIdentity: 2, split: 'all', cropProbability: 0 });
+  const ds = createSyntheticDataset({
+    seed,
+    size,
+    identities: Math.max(1, Math.ceil(n / 2)),
+    posesPerIdentity: 2,
+    split: 'all',
+    cropProbability: 0,
+  });
   return Array.from({ length: n }, (_, i) => ds.getSync(i));
 }
 

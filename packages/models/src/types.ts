@@ -169,7 +169,11 @@ export interface DGPoseModel<C = ConditionalConfig | SemiConfig> {
   ): Promise<RgbImage[]>;
   // tensor-level
   /** q(z|x,y): images [B,S,S,3] in [-1,1]; poses [B,2J] normalised; visible [B,J]. Semi: poses optional (mean of q(y|x)). */
-  encodeTensors(images: tf.Tensor4D, poses?: tf.Tensor2D, visible?: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
+  encodeTensors(
+    images: tf.Tensor4D,
+    poses?: tf.Tensor2D,
+    visible?: tf.Tensor2D,
+  ): { mu: tf.Tensor2D; logvar: tf.Tensor2D };
   /** p(x|z,y): z [B,d_z], poses [B,2J] normalised → images [B,S,S,3] in [-1,1] */
   decodeTensors(z: tf.Tensor2D, poses: tf.Tensor2D, visible?: tf.Tensor2D): tf.Tensor4D;
   /** Full state for checkpoints: weights (incl. BN running stats), optimizer state, step. */
@@ -217,7 +221,9 @@ export interface SemiDGPoseModel extends DGPoseModel<SemiConfig> {
 }
 
 /** A partial config: any top-level field, and any part of lossWeights / discriminator. */
-export type ConfigOverrides<C extends ConditionalConfig | SemiConfig> = Partial<Omit<C, 'lossWeights' | 'discriminator'>> & {
+export type ConfigOverrides<C extends ConditionalConfig | SemiConfig> = Partial<
+  Omit<C, 'lossWeights' | 'discriminator'>
+> & {
   lossWeights?: Partial<C['lossWeights']>;
   discriminator?: Partial<DiscriminatorConfig>;
 };

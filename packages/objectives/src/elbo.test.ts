@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
-import { type ElboConfig, type ReconstructionKind, cvaeLoss, reconstructionPerSample, validateElboConfig, vaeLoss } from './index';
+import {
+  type ElboConfig,
+  type ReconstructionKind,
+  cvaeLoss,
+  reconstructionPerSample,
+  validateElboConfig,
+  vaeLoss,
+} from './index';
 import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
 
 const N = 2;
@@ -51,7 +58,8 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
     const rec: number[] = [];
     for (let i = 0; i < N; i++) {
       let s = 0;
-      for (let k = 0; k < DX; k++) s += recElem(opts.config.reconstruction, xv[i * DX + k], xHat[i * DX + k], opts.config.obsLogScale);
+      for (let k = 0; k < DX; k++)
+        s += recElem(opts.config.reconstruction, xv[i * DX + k], xHat[i * DX + k], opts.config.obsLogScale);
       rec.push(opts.config.recReduction === 'sum' ? s : s / DX);
     }
     let kl: number[];
@@ -59,7 +67,17 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
       const pm = jsMatMul(yv, wPrMu.v, N, DY, DZ);
       const pl = jsMatMul(yv, wPrLv.v, N, DY, DZ);
       kl = [];
-      for (let i = 0; i < N; i++) kl.push(jsKl(mu.slice(i * DZ, i * DZ + DZ), lv.slice(i * DZ, i * DZ + DZ), 1, DZ, pm.slice(i * DZ), pl.slice(i * DZ))[0]);
+      for (let i = 0; i < N; i++)
+        kl.push(
+          jsKl(
+            mu.slice(i * DZ, i * DZ + DZ),
+            lv.slice(i * DZ, i * DZ + DZ),
+            1,
+            DZ,
+            pm.slice(i * DZ),
+            pl.slice(i * DZ),
+          )[0],
+        );
     } else kl = jsKl(mu, lv, N, DZ);
     const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
     return {
@@ -72,7 +90,10 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
 
   const slice = (w: tf.Tensor2D, rows: number): tf.Tensor2D => tf.slice(w, [0, 0], [rows, w.shape[1]]);
   const vaeNets = {
-    encode: (x: tf.Tensor) => ({ mu: tf.matMul(x as tf.Tensor2D, slice(wMu.t, DX)), logvar: tf.matMul(x as tf.Tensor2D, slice(wLv.t, DX)) }),
+    encode: (x: tf.Tensor) => ({
+      mu: tf.matMul(x as tf.Tensor2D, slice(wMu.t, DX)),
+      logvar: tf.matMul(x as tf.Tensor2D, slice(wLv.t, DX)),
+    }),
     decode: (z: tf.Tensor) => tf.matMul(z as tf.Tensor2D, slice(wDec.t, DZ)),
   };
   const cvaeNets = {
@@ -82,7 +103,10 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
     },
     decode: (z: tf.Tensor, y: tf.Tensor) => tf.matMul(tf.concat([z, y], 1) as tf.Tensor2D, wDec.t),
   };
-  const prior = (y: tf.Tensor) => ({ mu: tf.matMul(y as tf.Tensor2D, wPrMu.t), logvar: tf.matMul(y as tf.Tensor2D, wPrLv.t) });
+  const prior = (y: tf.Tensor) => ({
+    mu: tf.matMul(y as tf.Tensor2D, wPrMu.t),
+    logvar: tf.matMul(y as tf.Tensor2D, wPrLv.t),
+  });
 
   const configs: Partial<ElboConfig>[] = [
     {},
@@ -98,9 +122,18 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
       const y = tf.tensor2d(yv, [N, DY]);
       const eps = tf.tensor2d(ev, [N, DZ]);
       const cases = [
-        { r: vaeLoss(vaeNets, x, { beta: 0.7, noise: eps, config: partial }), ref: reference({ cond: false, prior: false, beta: 0.7, config }) },
-        { r: cvaeLoss(cvaeNets, x, y, { beta: 1, noise: eps, config: partial }), ref: reference({ cond: true, prior: false, beta: 1, config }) },
-        { r: cvaeLoss({ ...cvaeNets, prior }, x, y, { beta: 0.3, noise: eps, config: partial }), ref: reference({ cond: true, prior: true, beta: 0.3, config }) },
+        {
+          r: vaeLoss(vaeNets, x, { beta: 0.7, noise: eps, config: partial }),
+          ref: reference({ cond: false, prior: false, beta: 0.7, config }),
+        },
+        {
+          r: cvaeLoss(cvaeNets, x, y, { beta: 1, noise: eps, config: partial }),
+          ref: reference({ cond: true, prior: false, beta: 1, config }),
+        },
+        {
+          r: cvaeLoss({ ...cvaeNets, prior }, x, y, { beta: 0.3, noise: eps, config: partial }),
+          ref: reference({ cond: true, prior: true, beta: 0.3, config }),
+        },
       ];
       for (const { r, ref } of cases) {
         expectTensorsClose(r.loss, [ref.loss], { rtol: 1e-4, atol: 1e-5 });
@@ -108,7 +141,9 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
         expectTensorsClose(r.kl, [ref.kl], { rtol: 1e-4, atol: 1e-5 });
         expectTensorsClose(r.xHat, ref.xHat, { rtol: 1e-4, atol: 1e-5 });
         const names = Object.keys(r.terms).sort();
-        expect(names).toEqual(['kl', { l1: 'l1', l2: 'l2', gaussian: 'nllGauss', laplace: 'nllLaplace' }[config.reconstruction]].sort());
+        expect(names).toEqual(
+          ['kl', { l1: 'l1', l2: 'l2', gaussian: 'nllGauss', laplace: 'nllLaplace' }[config.reconstruction]].sort(),
+        );
         tf.dispose(r as unknown as tf.TensorContainer);
       }
       tf.dispose([x, y, eps]);
@@ -124,9 +159,15 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
       const badDecode = { ...vaeNets, decode: (z: tf.Tensor) => tf.matMul(z as tf.Tensor2D, tf.ones([DZ, DX + 1])) };
       expect(() => vaeLoss(badDecode, x, { noise: 1 })).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
       expect(() => vaeLoss(vaeNets, x, { noise: 1, beta: -1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { lambdaRec: NaN } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { reconstruction: 'l3' as 'l1' } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { lamdaRec: 1 } as Partial<ElboConfig> })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { lambdaRec: NaN } })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
+      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { reconstruction: 'l3' as 'l1' } })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
+      expect(() => vaeLoss(vaeNets, x, { noise: 1, config: { lamdaRec: 1 } as Partial<ElboConfig> })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
     });
     tf.dispose([x, y]);
   });
@@ -149,7 +190,9 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
       }
     }
     const bad = tf.zeros([N, DX + 1]);
-    expect(() => reconstructionPerSample(x, bad, validateElboConfig())).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+    expect(() => reconstructionPerSample(x, bad, validateElboConfig())).toThrow(
+      expect.objectContaining({ code: 'E_SHAPE' }),
+    );
     tf.dispose([x, xHat, bad]);
   });
 
@@ -162,7 +205,10 @@ describe.each(TEST_BACKENDS)('VAE / CVAE objectives on %s', (backend) => {
     const wm = tf.variable(slice(wMu.t, DX));
     const wd = tf.variable(slice(wDec.t, DZ));
     const nets = {
-      encode: (t: tf.Tensor) => ({ mu: tf.matMul(t as tf.Tensor2D, wm), logvar: tf.matMul(t as tf.Tensor2D, slice(wLv.t, DX)) }),
+      encode: (t: tf.Tensor) => ({
+        mu: tf.matMul(t as tf.Tensor2D, wm),
+        logvar: tf.matMul(t as tf.Tensor2D, slice(wLv.t, DX)),
+      }),
       decode: (z: tf.Tensor) => tf.matMul(z as tf.Tensor2D, wd),
     };
     const { value, grads } = tf.variableGrads(() => vaeLoss(nets, x, { noise: 9 }).loss, [wm, wd]);

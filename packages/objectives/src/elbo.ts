@@ -45,15 +45,27 @@ const KINDS: readonly ReconstructionKind[] = ['l1', 'l2', 'gaussian', 'laplace']
 export function validateElboConfig(partial: Partial<ElboConfig> = {}): ElboConfig {
   for (const k of Object.keys(partial)) {
     if (!(k in DEFAULT_ELBO_CONFIG)) {
-      throw new DGPoseError('E_CONFIG', `unknown ELBO config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_ELBO_CONFIG), got: k });
+      throw new DGPoseError('E_CONFIG', `unknown ELBO config key ${k}`, {
+        argument: k,
+        expected: Object.keys(DEFAULT_ELBO_CONFIG),
+        got: k,
+      });
     }
   }
   const c = { ...DEFAULT_ELBO_CONFIG, ...partial };
   if (!KINDS.includes(c.reconstruction)) {
-    throw new DGPoseError('E_CONFIG', 'unknown reconstruction', { argument: 'reconstruction', expected: KINDS, got: c.reconstruction });
+    throw new DGPoseError('E_CONFIG', 'unknown reconstruction', {
+      argument: 'reconstruction',
+      expected: KINDS,
+      got: c.reconstruction,
+    });
   }
   if (c.recReduction !== 'sum' && c.recReduction !== 'mean') {
-    throw new DGPoseError('E_CONFIG', 'unknown recReduction', { argument: 'recReduction', expected: ['sum', 'mean'], got: c.recReduction });
+    throw new DGPoseError('E_CONFIG', 'unknown recReduction', {
+      argument: 'recReduction',
+      expected: ['sum', 'mean'],
+      got: c.recReduction,
+    });
   }
   checkNumber('lambdaRec', c.lambdaRec, (x) => x >= 0, 'a finite number >= 0');
   checkNumber('obsLogScale', c.obsLogScale, () => true, 'a finite number');
@@ -71,7 +83,11 @@ export function reconstructionTermName(kind: ReconstructionKind): string {
  */
 export function reconstructionPerSample(x: tf.Tensor, xHat: tf.Tensor, config: ElboConfig): tf.Tensor {
   if (x.shape.join() !== xHat.shape.join()) {
-    throw new DGPoseError('E_SHAPE', 'the reconstruction must have the shape of x', { argument: 'xHat', expected: [...x.shape], got: [...xHat.shape] });
+    throw new DGPoseError('E_SHAPE', 'the reconstruction must have the shape of x', {
+      argument: 'xHat',
+      expected: [...x.shape],
+      got: [...xHat.shape],
+    });
   }
   return tf.tidy(() => {
     let per: tf.Tensor;
@@ -145,7 +161,11 @@ function checkBeta(beta: unknown): number {
 /** E_ARG unless a network `where` returned { mu, logvar } tensors; returns them. Internal: shared with semi-supervised.ts. */
 export function checkParams(where: string, p: GaussianParams): GaussianParams {
   if (!p || !(p.mu instanceof tf.Tensor) || !(p.logvar instanceof tf.Tensor)) {
-    throw new DGPoseError('E_ARG', `${where} must return { mu, logvar } tensors`, { argument: where, expected: '{ mu: tf.Tensor, logvar: tf.Tensor }', got: typeof p });
+    throw new DGPoseError('E_ARG', `${where} must return { mu, logvar } tensors`, {
+      argument: where,
+      expected: '{ mu: tf.Tensor, logvar: tf.Tensor }',
+      got: typeof p,
+    });
   }
   return p;
 }

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
 import { createRng } from '@dgpose/core';
-import { checkPosePriorCholesky, fitGaussianPrior, posePriorParams, samplePosePrior, standardizePoses, unstandardizePoses } from './index';
+import {
+  checkPosePriorCholesky,
+  fitGaussianPrior,
+  posePriorParams,
+  samplePosePrior,
+  standardizePoses,
+  unstandardizePoses,
+} from './index';
 
 const J = 3;
 const N = 5;
@@ -44,11 +51,17 @@ describe('fitGaussianPrior', () => {
 
   it('errors: too few visible samples, ragged input, non-finite values, bad options', () => {
     const vis2 = visible.map((v, n) => [v[0], n === 1 ? 1 : 0, v[2]]);
-    expect(() => fitGaussianPrior(poses, vis2)).toThrow(expect.objectContaining({ code: 'E_EMPTY', details: expect.objectContaining({ argument: 'joint 1' }) }));
+    expect(() => fitGaussianPrior(poses, vis2)).toThrow(
+      expect.objectContaining({ code: 'E_EMPTY', details: expect.objectContaining({ argument: 'joint 1' }) }),
+    );
     expect(() => fitGaussianPrior([])).toThrow(expect.objectContaining({ code: 'E_EMPTY' }));
-    expect(() => fitGaussianPrior([poses[0], poses[1].slice(0, 4)])).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+    expect(() => fitGaussianPrior([poses[0], poses[1].slice(0, 4)])).toThrow(
+      expect.objectContaining({ code: 'E_SHAPE' }),
+    );
     expect(() => fitGaussianPrior(poses, visible.slice(1))).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-    expect(() => fitGaussianPrior([poses[1], Float32Array.from(poses[2], (v, i) => (i === 0 ? NaN : v))])).toThrow(expect.objectContaining({ code: 'E_NAN' }));
+    expect(() => fitGaussianPrior([poses[1], Float32Array.from(poses[2], (v, i) => (i === 0 ? NaN : v))])).toThrow(
+      expect.objectContaining({ code: 'E_NAN' }),
+    );
     expect(() => fitGaussianPrior(poses, visible, { epsilon: 0 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
   });
 });
@@ -61,7 +74,10 @@ describe.each(TEST_BACKENDS)('standardizePoses on %s', (backend) => {
     const bad = tf.zeros([3, 4]);
     await expectNoLeak(() => {
       const y = standardizePoses(c, p);
-      const expected = Array.from(raw.slice(2 * J, 6 * J), (v, i) => (v - p.center[i % (2 * J)]) / p.scale[i % (2 * J)]);
+      const expected = Array.from(
+        raw.slice(2 * J, 6 * J),
+        (v, i) => (v - p.center[i % (2 * J)]) / p.scale[i % (2 * J)],
+      );
       expectTensorsClose(y, expected, { rtol: 1e-5, atol: 1e-5 });
       const back = unstandardizePoses(y, p);
       expectTensorsClose(back, c, { rtol: 1e-5, atol: 1e-3 });
@@ -82,8 +98,21 @@ function correlatedPoses(n: number, seed: number): Float32Array[] {
   const W = seededFloats(6 * 4, seed, -3, 3);
   const u = seededFloats(n * 10, seed + 1, 1e-9, 1);
   return Array.from({ length: n }, (_, i) => {
-    const z = Array.from({ length: 5 }, (_, k) => Math.sqrt(-2 * Math.log(u[i * 10 + 2 * k])) * Math.cos(2 * Math.PI * u[i * 10 + 2 * k + 1]));
-    return Float32Array.from({ length: 6 }, (_, r) => 30 + r * 2 + W[r * 4] * z[0] + W[r * 4 + 1] * z[1] + W[r * 4 + 2] * z[2] + W[r * 4 + 3] * z[3] + 0.3 * z[4] * (r % 2 ? 1 : -1));
+    const z = Array.from(
+      { length: 5 },
+      (_, k) => Math.sqrt(-2 * Math.log(u[i * 10 + 2 * k])) * Math.cos(2 * Math.PI * u[i * 10 + 2 * k + 1]),
+    );
+    return Float32Array.from(
+      { length: 6 },
+      (_, r) =>
+        30 +
+        r * 2 +
+        W[r * 4] * z[0] +
+        W[r * 4 + 1] * z[1] +
+        W[r * 4 + 2] * z[2] +
+        W[r * 4 + 3] * z[3] +
+        0.3 * z[4] * (r % 2 ? 1 : -1),
+    );
   });
 }
 
@@ -91,7 +120,9 @@ function correlatedPoses(n: number, seed: number): Float32Array[] {
 function sampleCov(rows: ArrayLike<number>[]): { mu: number[]; cov: number[][] } {
   const d = rows[0].length;
   const mu = Array.from({ length: d }, (_, k) => rows.reduce((s, r) => s + r[k], 0) / rows.length);
-  const cov = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + (r[i] - mu[i]) * (r[j] - mu[j]), 0) / rows.length));
+  const cov = Array.from({ length: d }, (_, i) =>
+    Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + (r[i] - mu[i]) * (r[j] - mu[j]), 0) / rows.length),
+  );
   return { mu, cov };
 }
 
@@ -129,7 +160,9 @@ describe('fitGaussianPrior, full covariance', () => {
     }
     // the correlations are strong: a diagonal prior would drop them
     let maxCorr = 0;
-    for (let i = 0; i < 6; i++) for (let j = 0; j < i; j++) maxCorr = Math.max(maxCorr, Math.abs(ref.cov[i][j]) / Math.sqrt(ref.cov[i][i] * ref.cov[j][j]));
+    for (let i = 0; i < 6; i++)
+      for (let j = 0; j < i; j++)
+        maxCorr = Math.max(maxCorr, Math.abs(ref.cov[i][j]) / Math.sqrt(ref.cov[i][i] * ref.cov[j][j]));
     expect(maxCorr).toBeGreaterThan(0.5);
   });
 
@@ -178,13 +211,25 @@ describe('fitGaussianPrior, full covariance', () => {
   });
 
   it('errors: bad covariance, shrinkage, maxIterations; a malformed factor', () => {
-    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'dense' as 'full' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
-    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'full', shrinkage: 0 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
-    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'full', maxIterations: 0 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'dense' as 'full' })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
+    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'full', shrinkage: 0 })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
+    expect(() => fitGaussianPrior(rows, undefined, { covariance: 'full', maxIterations: 0 })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
     expect(() => checkPosePriorCholesky(new Float32Array(5), 2)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0.5, 0, 1), 2)).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
-    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0, 0.5, -1), 2)).toThrow(expect.objectContaining({ code: 'E_ARG' }));
-    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0, NaN, 1), 2)).toThrow(expect.objectContaining({ code: 'E_NAN' }));
+    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0.5, 0, 1), 2)).toThrow(
+      expect.objectContaining({ code: 'E_SHAPE' }),
+    );
+    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0, 0.5, -1), 2)).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
+    expect(() => checkPosePriorCholesky(Float32Array.of(1, 0, NaN, 1), 2)).toThrow(
+      expect.objectContaining({ code: 'E_NAN' }),
+    );
   });
 });
 
@@ -200,7 +245,8 @@ describe('samplePosePrior', () => {
     const want = pixelCov(p);
     for (let i = 0; i < 6; i++) {
       expect(Math.abs(got.mu[i] - p.center[i])).toBeLessThan(4 * Math.sqrt(want[i][i] / n));
-      for (let j = 0; j < 6; j++) expect(Math.abs(got.cov[i][j] - want[i][j])).toBeLessThan(0.05 * Math.sqrt(want[i][i] * want[j][j]));
+      for (let j = 0; j < 6; j++)
+        expect(Math.abs(got.cov[i][j] - want[i][j])).toBeLessThan(0.05 * Math.sqrt(want[i][i] * want[j][j]));
     }
     const t = samplePosePrior(p, n, 5, { temperature: 0.5 });
     const gotT = sampleCov(Array.from({ length: n }, (_, i) => t.subarray(i * 6, (i + 1) * 6)));
@@ -209,10 +255,13 @@ describe('samplePosePrior', () => {
     expect(samplePosePrior(p, 3, 6)).not.toEqual(samplePosePrior(p, 3, 5));
   });
 
-  it('diagonal: c = (mean + τ·exp(½ logvar)·ε)·scale + center, ε from core\'s seeded RNG', () => {
+  it("diagonal: c = (mean + τ·exp(½ logvar)·ε)·scale + center, ε from core's seeded RNG", () => {
     const q = fitGaussianPrior(rows);
     const rng = createRng(9);
-    const want = Array.from({ length: 12 }, (_, i) => (q.mean[i % 6] + Math.exp(0.5 * q.logvar[i % 6]) * rng.normal()) * q.scale[i % 6] + q.center[i % 6]);
+    const want = Array.from(
+      { length: 12 },
+      (_, i) => (q.mean[i % 6] + Math.exp(0.5 * q.logvar[i % 6]) * rng.normal()) * q.scale[i % 6] + q.center[i % 6],
+    );
     expectTensorsClose(tf.tensor(samplePosePrior(q, 2, 9)), want, { rtol: 1e-6, atol: 1e-4 });
     expect(() => samplePosePrior(q, 0, 1)).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     expect(() => samplePosePrior(q, 2, 1, { temperature: 0 })).toThrow(expect.objectContaining({ code: 'E_ARG' }));

@@ -82,44 +82,92 @@ export function fitGaussianPrior(
 ): PosePrior {
   const mode = opts.standardize ?? 'perCoordinate';
   if (mode !== 'perCoordinate' && mode !== 'global') {
-    throw new DGPoseError('E_ARG', 'unknown standardize mode', { argument: 'standardize', expected: ['perCoordinate', 'global'], got: mode });
+    throw new DGPoseError('E_ARG', 'unknown standardize mode', {
+      argument: 'standardize',
+      expected: ['perCoordinate', 'global'],
+      got: mode,
+    });
   }
   const eps = opts.epsilon ?? 1e-6;
   if (!(typeof eps === 'number' && eps > 0 && Number.isFinite(eps))) {
-    throw new DGPoseError('E_ARG', 'epsilon must be a finite number > 0', { argument: 'epsilon', expected: '> 0', got: eps });
+    throw new DGPoseError('E_ARG', 'epsilon must be a finite number > 0', {
+      argument: 'epsilon',
+      expected: '> 0',
+      got: eps,
+    });
   }
   const covariance = opts.covariance ?? 'diagonal';
   if (covariance !== 'diagonal' && covariance !== 'full') {
-    throw new DGPoseError('E_ARG', 'unknown covariance', { argument: 'covariance', expected: ['diagonal', 'full'], got: covariance });
+    throw new DGPoseError('E_ARG', 'unknown covariance', {
+      argument: 'covariance',
+      expected: ['diagonal', 'full'],
+      got: covariance,
+    });
   }
   const shrinkage = opts.shrinkage ?? 0.001;
   if (!(typeof shrinkage === 'number' && shrinkage > 0 && shrinkage <= 1)) {
-    throw new DGPoseError('E_ARG', 'shrinkage must be a number in (0, 1]', { argument: 'shrinkage', expected: '(0, 1]', got: shrinkage });
+    throw new DGPoseError('E_ARG', 'shrinkage must be a number in (0, 1]', {
+      argument: 'shrinkage',
+      expected: '(0, 1]',
+      got: shrinkage,
+    });
   }
   const maxIterations = opts.maxIterations ?? 200;
   if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) {
-    throw new DGPoseError('E_ARG', 'maxIterations must be an integer >= 1', { argument: 'maxIterations', expected: '>= 1', got: maxIterations });
+    throw new DGPoseError('E_ARG', 'maxIterations must be an integer >= 1', {
+      argument: 'maxIterations',
+      expected: '>= 1',
+      got: maxIterations,
+    });
   }
-  if (poses.length === 0) throw new DGPoseError('E_EMPTY', 'no poses to fit the prior on', { argument: 'poses', expected: '>= 2 poses', got: 0 });
+  if (poses.length === 0)
+    throw new DGPoseError('E_EMPTY', 'no poses to fit the prior on', {
+      argument: 'poses',
+      expected: '>= 2 poses',
+      got: 0,
+    });
   const d = poses[0].length;
-  if (d === 0 || d % 2 !== 0) throw new DGPoseError('E_SHAPE', 'poses must have 2J coordinates', { argument: 'poses[0]', expected: '2J > 0', got: d });
+  if (d === 0 || d % 2 !== 0)
+    throw new DGPoseError('E_SHAPE', 'poses must have 2J coordinates', {
+      argument: 'poses[0]',
+      expected: '2J > 0',
+      got: d,
+    });
   const j = d / 2;
   if (visible !== undefined && visible.length !== poses.length) {
-    throw new DGPoseError('E_SHAPE', 'one visibility row per pose', { argument: 'visible', expected: poses.length, got: visible.length });
+    throw new DGPoseError('E_SHAPE', 'one visibility row per pose', {
+      argument: 'visible',
+      expected: poses.length,
+      got: visible.length,
+    });
   }
   const sum = new Float64Array(d);
   const sumSq = new Float64Array(d);
   const counts = new Int32Array(d);
   poses.forEach((p, n) => {
-    if (p.length !== d) throw new DGPoseError('E_SHAPE', `poses[${n}] has the wrong length`, { argument: `poses[${n}]`, expected: d, got: p.length });
+    if (p.length !== d)
+      throw new DGPoseError('E_SHAPE', `poses[${n}] has the wrong length`, {
+        argument: `poses[${n}]`,
+        expected: d,
+        got: p.length,
+      });
     const vis = visible?.[n];
     if (vis !== undefined && vis.length !== j) {
-      throw new DGPoseError('E_SHAPE', `visible[${n}] has the wrong length`, { argument: `visible[${n}]`, expected: j, got: vis.length });
+      throw new DGPoseError('E_SHAPE', `visible[${n}] has the wrong length`, {
+        argument: `visible[${n}]`,
+        expected: j,
+        got: vis.length,
+      });
     }
     for (let k = 0; k < d; k++) {
       if (vis !== undefined && !vis[k >> 1]) continue;
       const v = p[k];
-      if (!Number.isFinite(v)) throw new DGPoseError('E_NAN', `poses[${n}][${k}] is not finite`, { argument: `poses[${n}]`, expected: 'finite numbers', got: v });
+      if (!Number.isFinite(v))
+        throw new DGPoseError('E_NAN', `poses[${n}][${k}] is not finite`, {
+          argument: `poses[${n}]`,
+          expected: 'finite numbers',
+          got: v,
+        });
       sum[k] += v;
       sumSq[k] += v * v;
       counts[k] += 1;
@@ -235,7 +283,8 @@ function emGaussian(
           }
         }
         // conditional covariance, once per row of the pattern
-        for (let a = 0; a < nm; a++) for (let b = 0; b < nm; b++) s2[miss[a] * d + miss[b]] += rows.length * C[a * nm + b];
+        for (let a = 0; a < nm; a++)
+          for (let b = 0; b < nm; b++) s2[miss[a] * d + miss[b]] += rows.length * C[a * nm + b];
       }
       for (const n of rows) {
         const x = poses[n];
@@ -267,7 +316,8 @@ function emGaussian(
     for (let i = 0; i < d; i++) {
       const si = Math.sqrt(cov2[i * d + i]);
       change = Math.max(change, Math.abs(mu2[i] - mu[i]) / si);
-      for (let j = 0; j <= i; j++) change = Math.max(change, Math.abs(cov2[i * d + j] - cov[i * d + j]) / (si * Math.sqrt(cov2[j * d + j])));
+      for (let j = 0; j <= i; j++)
+        change = Math.max(change, Math.abs(cov2[i * d + j] - cov[i * d + j]) / (si * Math.sqrt(cov2[j * d + j])));
     }
     mu = mu2;
     cov = cov2;
@@ -277,7 +327,14 @@ function emGaussian(
 }
 
 /** Standardises a fitted covariance, shrinks it towards its diagonal and factors it (see FitGaussianPriorOptions). */
-function fullPrior(mu: Float64Array, cov: Float64Array, d: number, mode: 'perCoordinate' | 'global', shrinkage: number, counts: Int32Array): PosePrior {
+function fullPrior(
+  mu: Float64Array,
+  cov: Float64Array,
+  d: number,
+  mode: 'perCoordinate' | 'global',
+  shrinkage: number,
+  counts: Int32Array,
+): PosePrior {
   const scale = new Float32Array(d);
   if (mode === 'perCoordinate') for (let k = 0; k < d; k++) scale[k] = Math.sqrt(cov[k * d + k]);
   else {
@@ -301,18 +358,45 @@ function fullPrior(mu: Float64Array, cov: Float64Array, d: number, mode: 'perCoo
   }
   const logvar = new Float32Array(d);
   for (let k = 0; k < d; k++) logvar[k] = Math.log(S[k * d + k]);
-  return { center: Float32Array.from(mu), scale, mean: new Float32Array(d), logvar, counts, cholesky: Float32Array.from(L) };
+  return {
+    center: Float32Array.from(mu),
+    scale,
+    mean: new Float32Array(d),
+    logvar,
+    counts,
+    cholesky: Float32Array.from(L),
+  };
 }
 
 /** E_SHAPE / E_NAN unless `cholesky` is a d×d lower-triangular factor with a positive diagonal. */
 export function checkPosePriorCholesky(cholesky: ArrayLike<number>, d: number, argument = 'cholesky'): void {
-  if (cholesky.length !== d * d) throw new DGPoseError('E_SHAPE', `${argument} must hold d·d = ${d * d} numbers`, { argument, expected: [d, d], got: cholesky.length });
+  if (cholesky.length !== d * d)
+    throw new DGPoseError('E_SHAPE', `${argument} must hold d·d = ${d * d} numbers`, {
+      argument,
+      expected: [d, d],
+      got: cholesky.length,
+    });
   for (let i = 0; i < d; i++) {
     for (let j = 0; j < d; j++) {
       const v = cholesky[i * d + j];
-      if (!Number.isFinite(v)) throw new DGPoseError('E_NAN', `${argument}[${i},${j}] is not finite`, { argument, expected: 'finite numbers', got: v });
-      if (j > i && v !== 0) throw new DGPoseError('E_SHAPE', `${argument} must be lower triangular`, { argument, expected: '0 above the diagonal', got: { row: i, col: j, value: v } });
-      if (j === i && !(v > 0)) throw new DGPoseError('E_ARG', `${argument} needs a positive diagonal`, { argument, expected: '> 0', got: { row: i, value: v } });
+      if (!Number.isFinite(v))
+        throw new DGPoseError('E_NAN', `${argument}[${i},${j}] is not finite`, {
+          argument,
+          expected: 'finite numbers',
+          got: v,
+        });
+      if (j > i && v !== 0)
+        throw new DGPoseError('E_SHAPE', `${argument} must be lower triangular`, {
+          argument,
+          expected: '0 above the diagonal',
+          got: { row: i, col: j, value: v },
+        });
+      if (j === i && !(v > 0))
+        throw new DGPoseError('E_ARG', `${argument} needs a positive diagonal`, {
+          argument,
+          expected: '> 0',
+          got: { row: i, value: v },
+        });
     }
   }
 }
@@ -333,11 +417,21 @@ export interface SamplePosePriorOptions {
  * coordinates for a model), row-major [n·d]: c = (mean + τ·L ε)·scale + center with L = `cholesky` (full)
  * or diag(exp(½ logvar)) (diagonal), ε ~ N(0, I) from core's seeded RNG (`seed`), drawn row by row.
  */
-export function samplePosePrior(prior: PosePriorParams, n: number, seed: number, opts: SamplePosePriorOptions = {}): Float32Array {
-  if (!Number.isInteger(n) || n < 1) throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
+export function samplePosePrior(
+  prior: PosePriorParams,
+  n: number,
+  seed: number,
+  opts: SamplePosePriorOptions = {},
+): Float32Array {
+  if (!Number.isInteger(n) || n < 1)
+    throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
   const tau = opts.temperature ?? 1;
   if (!(typeof tau === 'number' && tau > 0 && Number.isFinite(tau))) {
-    throw new DGPoseError('E_ARG', 'temperature must be a finite number > 0', { argument: 'temperature', expected: '> 0', got: tau });
+    throw new DGPoseError('E_ARG', 'temperature must be a finite number > 0', {
+      argument: 'temperature',
+      expected: '> 0',
+      got: tau,
+    });
   }
   const d = prior.center.length;
   const { center, scale, mean, logvar, cholesky } = prior;
@@ -347,7 +441,8 @@ export function samplePosePrior(prior: PosePriorParams, n: number, seed: number,
   const eps = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     if (!cholesky) {
-      for (let k = 0; k < d; k++) out[i * d + k] = (mean[k] + tau * Math.exp(0.5 * logvar[k]) * rng.normal()) * scale[k] + center[k];
+      for (let k = 0; k < d; k++)
+        out[i * d + k] = (mean[k] + tau * Math.exp(0.5 * logvar[k]) * rng.normal()) * scale[k] + center[k];
       continue;
     }
     for (let k = 0; k < d; k++) eps[k] = tau * rng.normal();
@@ -362,7 +457,11 @@ export function samplePosePrior(prior: PosePriorParams, n: number, seed: number,
 
 function checkPoseTensor(argument: string, t: tf.Tensor, prior: PosePrior): void {
   if (t.rank !== 2 || t.shape[1] !== prior.center.length) {
-    throw new DGPoseError('E_SHAPE', `${argument} must be [N, 2J]`, { argument, expected: ['N', prior.center.length], got: [...t.shape] });
+    throw new DGPoseError('E_SHAPE', `${argument} must be [N, 2J]`, {
+      argument,
+      expected: ['N', prior.center.length],
+      got: [...t.shape],
+    });
   }
 }
 
@@ -383,9 +482,16 @@ export function unstandardizePoses(y: tf.Tensor, prior: PosePrior): tf.Tensor {
  * ([2J] each) and, for a full-covariance prior, `invCholesky` = L⁻¹ [2J, 2J] (lower triangular), which
  * `semiSupervisedLoss` passes to losses' `klNormalFullCovariance`. The caller owns every tensor.
  */
-export function posePriorParams(prior: PosePriorParams): { mu: tf.Tensor1D; logvar: tf.Tensor1D; invCholesky?: tf.Tensor2D } {
+export function posePriorParams(prior: PosePriorParams): {
+  mu: tf.Tensor1D;
+  logvar: tf.Tensor1D;
+  invCholesky?: tf.Tensor2D;
+} {
   const d = prior.mean.length;
-  const out: { mu: tf.Tensor1D; logvar: tf.Tensor1D; invCholesky?: tf.Tensor2D } = { mu: tf.tensor1d(prior.mean), logvar: tf.tensor1d(prior.logvar) };
+  const out: { mu: tf.Tensor1D; logvar: tf.Tensor1D; invCholesky?: tf.Tensor2D } = {
+    mu: tf.tensor1d(prior.mean),
+    logvar: tf.tensor1d(prior.logvar),
+  };
   if (prior.cholesky) out.invCholesky = tf.tensor2d(posePriorInvCholesky(prior.cholesky, d), [d, d]);
   return out;
 }

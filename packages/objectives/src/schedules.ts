@@ -5,14 +5,22 @@ export type Schedule = (step: number) => number;
 
 function finite(where: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new DGPoseError('E_CONFIG', `${where}: ${name} must be a finite number`, { argument: name, expected: 'a finite number', got: v });
+    throw new DGPoseError('E_CONFIG', `${where}: ${name} must be a finite number`, {
+      argument: name,
+      expected: 'a finite number',
+      got: v,
+    });
   }
   return v;
 }
 
 function checkStep(where: string, step: number): void {
   if (typeof step !== 'number' || !Number.isFinite(step) || step < 0) {
-    throw new DGPoseError('E_ARG', `${where}: step must be a finite number >= 0`, { argument: 'step', expected: '>= 0', got: step });
+    throw new DGPoseError('E_ARG', `${where}: step must be a finite number >= 0`, {
+      argument: 'step',
+      expected: '>= 0',
+      got: step,
+    });
   }
 }
 
@@ -51,7 +59,11 @@ export function linearWarmup(opts: LinearWarmupOptions): Schedule {
   const start = finite('linearWarmup', 'start', opts.start ?? 0);
   const end = finite('linearWarmup', 'end', opts.end);
   if (!(end > start) || start < 0) {
-    throw new DGPoseError('E_CONFIG', 'linearWarmup: need 0 <= start < end', { argument: 'end', expected: `> start (${start}) >= 0`, got: end });
+    throw new DGPoseError('E_CONFIG', 'linearWarmup: need 0 <= start < end', {
+      argument: 'end',
+      expected: `> start (${start}) >= 0`,
+      got: end,
+    });
   }
   return (step) => {
     checkStep('linearWarmup', step);
@@ -83,9 +95,18 @@ export function cyclicalSchedule(opts: CyclicalScheduleOptions): Schedule {
   const ratio = finite('cyclicalSchedule', 'ratio', opts.ratio ?? 0.5);
   const from = finite('cyclicalSchedule', 'from', opts.from ?? 0);
   const to = finite('cyclicalSchedule', 'to', opts.to ?? 1);
-  if (!(period > 0)) throw new DGPoseError('E_CONFIG', 'cyclicalSchedule: period must be > 0', { argument: 'period', expected: '> 0', got: period });
+  if (!(period > 0))
+    throw new DGPoseError('E_CONFIG', 'cyclicalSchedule: period must be > 0', {
+      argument: 'period',
+      expected: '> 0',
+      got: period,
+    });
   if (!(ratio > 0 && ratio <= 1)) {
-    throw new DGPoseError('E_CONFIG', 'cyclicalSchedule: ratio must be in (0, 1]', { argument: 'ratio', expected: '(0, 1]', got: ratio });
+    throw new DGPoseError('E_CONFIG', 'cyclicalSchedule: ratio must be in (0, 1]', {
+      argument: 'ratio',
+      expected: '(0, 1]',
+      got: ratio,
+    });
   }
   return (step) => {
     checkStep('cyclicalSchedule', step);

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { TEST_BACKENDS, expectNoLeak, expectTensorsClose, seededFloats, useBackend } from '@dgpose/test-utils';
-import { type SemiSupervisedConfig, poseRegressionNll, semiSupervisedLoss, supervisedPoseLoss, validateSemiSupervisedConfig } from './index';
+import {
+  type SemiSupervisedConfig,
+  poseRegressionNll,
+  semiSupervisedLoss,
+  supervisedPoseLoss,
+  validateSemiSupervisedConfig,
+} from './index';
 import { klNormalFullCovariance } from '@dgpose/losses';
 import { jsConcat, jsKl, jsMatMul, materialize, weight } from './testing';
 
@@ -30,7 +36,13 @@ const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
 
 // Reference in plain JS: the formulas of the doc block, term by term.
 function reference(c: SemiSupervisedConfig, beta: number) {
-  const part = (x: ArrayLike<number>, n: number, y: number[] | null, eY: ArrayLike<number> | null, eZ: ArrayLike<number>) => {
+  const part = (
+    x: ArrayLike<number>,
+    n: number,
+    y: number[] | null,
+    eY: ArrayLike<number> | null,
+    eZ: ArrayLike<number>,
+  ) => {
     const my = jsMatMul(x, wYm.v, n, DX, DY);
     const ly = jsMatMul(x, wYl.v, n, DX, DY);
     const yy = y ?? my.map((m, i) => m + Math.exp(ly[i] / 2) * (eY as ArrayLike<number>)[i]);
@@ -65,7 +77,16 @@ function reference(c: SemiSupervisedConfig, beta: number) {
     loss: (sum(lossU) + c.gamma * sum(lossS)) / (NS + NU),
     lossOnlyS: (c.gamma * sum(lossS)) / NS,
     lossOnlyU: sum(lossU) / NU,
-    terms: { recS: mean(s.rec), klZS: mean(s.klZ), poseNll: mean(poseNll), lossS: mean(lossS), recU: mean(u.rec), klZU: mean(u.klZ), klYU: mean(klY), lossU: mean(lossU) },
+    terms: {
+      recS: mean(s.rec),
+      klZS: mean(s.klZ),
+      poseNll: mean(poseNll),
+      lossS: mean(lossS),
+      recU: mean(u.rec),
+      klZU: mean(u.klZ),
+      klYU: mean(klY),
+      lossU: mean(lossU),
+    },
     xHat: [...s.xHat, ...u.xHat],
   };
 }
@@ -79,7 +100,10 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
   afterAll(() => free());
 
   const nets = {
-    encodePose: (x: tf.Tensor) => ({ mu: tf.matMul(x as tf.Tensor2D, wYm.t), logvar: tf.matMul(x as tf.Tensor2D, wYl.t) }),
+    encodePose: (x: tf.Tensor) => ({
+      mu: tf.matMul(x as tf.Tensor2D, wYm.t),
+      logvar: tf.matMul(x as tf.Tensor2D, wYl.t),
+    }),
     encodeAppearance: (x: tf.Tensor, y: tf.Tensor) => {
       const h = tf.concat([x, y], 1) as tf.Tensor2D;
       return { mu: tf.matMul(h, wZm.t), logvar: tf.matMul(h, wZl.t) };
@@ -93,7 +117,11 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
         labelled: { x: tf.tensor2d(xs, [NS, DX]), y: tf.tensor2d(ys, [NS, DY]), visible: tf.tensor2d(vis, [NS, 2]) },
         unlabelled: { x: tf.tensor2d(xu, [NU, DX]) },
       },
-      noise: { zLabelled: tf.tensor2d(eZs, [NS, DZ]), yUnlabelled: tf.tensor2d(eYu, [NU, DY]), zUnlabelled: tf.tensor2d(eZu, [NU, DZ]) },
+      noise: {
+        zLabelled: tf.tensor2d(eZs, [NS, DZ]),
+        yUnlabelled: tf.tensor2d(eYu, [NU, DY]),
+        zUnlabelled: tf.tensor2d(eZu, [NU, DZ]),
+      },
       prior: { mu: tf.tensor1d(pMu), logvar: tf.tensor1d(pLv) },
     };
   }
@@ -108,17 +136,25 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
       expect(Object.keys(r.terms).sort()).toEqual(Object.keys(ref.terms).sort());
       for (const [k, v] of Object.entries(ref.terms)) expectTensorsClose(r.terms[k], [v], { rtol: 1e-4, atol: 1e-5 });
       expectTensorsClose(r.xHat, ref.xHat, { rtol: 1e-4, atol: 1e-5 });
-      const onlyS = semiSupervisedLoss(nets, { labelled: batch.labelled }, { prior, noise, beta: 0.6, config: partial });
+      const onlyS = semiSupervisedLoss(
+        nets,
+        { labelled: batch.labelled },
+        { prior, noise, beta: 0.6, config: partial },
+      );
       expectTensorsClose(onlyS.loss, [ref.lossOnlyS], { rtol: 1e-4, atol: 1e-5 });
       expect(Object.keys(onlyS.terms).sort()).toEqual(['klZS', 'lossS', 'poseNll', 'recS']);
       expect(onlyS.unlabelled).toBeNull();
-      const onlyU = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior, noise, beta: 0.6, config: partial });
+      const onlyU = semiSupervisedLoss(
+        nets,
+        { unlabelled: batch.unlabelled },
+        { prior, noise, beta: 0.6, config: partial },
+      );
       expectTensorsClose(onlyU.loss, [ref.lossOnlyU], { rtol: 1e-4, atol: 1e-5 });
       tf.dispose([r, onlyS, onlyU, batch, noise, prior] as unknown as tf.TensorContainer);
     });
   }
 
-  it('supervisedPoseLoss = α·mean(−log q(y*|x)) of the labelled rows (the plain-JS NLL, = semiSupervisedLoss\'s poseNll); poseRegressionNll per row; nothing leaks', async () => {
+  it("supervisedPoseLoss = α·mean(−log q(y*|x)) of the labelled rows (the plain-JS NLL, = semiSupervisedLoss's poseNll); poseRegressionNll per row; nothing leaks", async () => {
     const { batch, noise, prior } = inputs();
     // plain JS: −log q(y*|x) per labelled row over its visible coordinates
     const my = jsMatMul(xs, wYm.v, NS, DX, DY);
@@ -139,11 +175,17 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
       expect(Object.keys(r.terms)).toEqual(['poseNll']);
       const s = semiSupervisedLoss(nets, { labelled: batch.labelled }, { prior, noise, config: { alpha: 0.7 } });
       expectTensorsClose(r.terms.poseNll, s.terms.poseNll, { rtol: 1e-6, atol: 1e-6 });
-      const per = tf.tidy(() => poseRegressionNll(batch.labelled.y, nets.encodePose(batch.labelled.x), batch.labelled.visible));
+      const per = tf.tidy(() =>
+        poseRegressionNll(batch.labelled.y, nets.encodePose(batch.labelled.x), batch.labelled.visible),
+      );
       expectTensorsClose(per, perRow, { rtol: 1e-4, atol: 1e-5 });
       tf.dispose([r, s, per] as unknown as tf.TensorContainer);
-      expect(() => supervisedPoseLoss(nets, batch.labelled, { config: { alpha: -1 } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-      expect(() => supervisedPoseLoss(nets, { x: batch.labelled.x, y: batch.unlabelled.x })).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+      expect(() => supervisedPoseLoss(nets, batch.labelled, { config: { alpha: -1 } })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
+      expect(() => supervisedPoseLoss(nets, { x: batch.labelled.x, y: batch.unlabelled.x })).toThrow(
+        expect.objectContaining({ code: 'E_SHAPE' }),
+      );
     });
     tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
   });
@@ -151,16 +193,24 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
   it('with prior.invCholesky, KL(bottom) is the full-covariance KL (logvar ignored), and nothing leaks', async () => {
     const { batch, noise, prior } = inputs();
     // A = L⁻¹ of some lower-triangular L with a positive diagonal
-    const a = seededFloats(DY * DY, 69, -0.4, 0.4).map((v, i) => (i % (DY + 1) === 0 ? 1 + Math.abs(v) : Math.floor(i / DY) > i % DY ? v : 0));
+    const a = seededFloats(DY * DY, 69, -0.4, 0.4).map((v, i) =>
+      i % (DY + 1) === 0 ? 1 + Math.abs(v) : Math.floor(i / DY) > i % DY ? v : 0,
+    );
     const A = tf.tensor2d(a, [DY, DY]);
     const junkLv = tf.fill([DY], 5);
     await expectNoLeak(() => {
-      const r = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior: { mu: prior.mu, logvar: junkLv, invCholesky: A }, noise });
+      const r = semiSupervisedLoss(
+        nets,
+        { unlabelled: batch.unlabelled },
+        { prior: { mu: prior.mu, logvar: junkLv, invCholesky: A }, noise },
+      );
       const q = nets.encodePose(batch.unlabelled.x);
       const want = tf.tidy(() => klNormalFullCovariance(q.mu, q.logvar, prior.mu, A));
       expectTensorsClose(r.terms.klYU, want, { rtol: 1e-5, atol: 1e-5 });
       const diag = semiSupervisedLoss(nets, { unlabelled: batch.unlabelled }, { prior, noise });
-      expect(Math.abs((r.terms.klYU.dataSync()[0] as number) - (diag.terms.klYU.dataSync()[0] as number))).toBeGreaterThan(1e-3);
+      expect(
+        Math.abs((r.terms.klYU.dataSync()[0] as number) - (diag.terms.klYU.dataSync()[0] as number)),
+      ).toBeGreaterThan(1e-3);
       tf.dispose([r, diag, q, want] as unknown as tf.TensorContainer);
     });
     tf.dispose([batch, noise, prior, A, junkLv] as unknown as tf.TensorContainer);
@@ -173,15 +223,21 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
       const b = semiSupervisedLoss(nets, batch, { prior, noise: 4 });
       expectTensorsClose(a.loss, b.loss, { atol: 0, rtol: 0 });
       tf.dispose([a, b] as unknown as tf.TensorContainer);
-      expect(() => semiSupervisedLoss(nets, {}, { prior, noise: 1 })).toThrow(expect.objectContaining({ code: 'E_EMPTY' }));
-      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { alpha: -1 } })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { gama: 1 } as Partial<SemiSupervisedConfig> })).toThrow(
+      expect(() => semiSupervisedLoss(nets, {}, { prior, noise: 1 })).toThrow(
+        expect.objectContaining({ code: 'E_EMPTY' }),
+      );
+      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { alpha: -1 } })).toThrow(
         expect.objectContaining({ code: 'E_CONFIG' }),
       );
-      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: { zLabelled: noise.zLabelled } })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
-      expect(() => semiSupervisedLoss(nets, { labelled: { x: batch.labelled.x, y: batch.unlabelled.x } }, { prior, noise: 1 })).toThrow(
-        expect.objectContaining({ code: 'E_SHAPE' }),
+      expect(() =>
+        semiSupervisedLoss(nets, batch, { prior, noise: 1, config: { gama: 1 } as Partial<SemiSupervisedConfig> }),
+      ).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+      expect(() => semiSupervisedLoss(nets, batch, { prior, noise: { zLabelled: noise.zLabelled } })).toThrow(
+        expect.objectContaining({ code: 'E_ARG' }),
       );
+      expect(() =>
+        semiSupervisedLoss(nets, { labelled: { x: batch.labelled.x, y: batch.unlabelled.x } }, { prior, noise: 1 }),
+      ).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
     });
     tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
   });
@@ -190,10 +246,20 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
 describe('semiSupervisedLoss is trainable (cpu)', () => {
   beforeAll(() => useBackend('cpu'));
   it('Adam on tiny linear networks lowers L_SS and the pose NLL, and learns q(y|x) on the labelled part', async () => {
-    const v = (a: number, b: number, s: number) => tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, s, -0.3, 0.3), [a, b])));
-    const p = { ym: v(DX, DY, 81), yl: v(DX, DY, 82), zm: v(DX + DY, DZ, 83), zl: v(DX + DY, DZ, 84), d: v(DZ + DY, DX, 85) };
+    const v = (a: number, b: number, s: number) =>
+      tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, s, -0.3, 0.3), [a, b])));
+    const p = {
+      ym: v(DX, DY, 81),
+      yl: v(DX, DY, 82),
+      zm: v(DX + DY, DZ, 83),
+      zl: v(DX + DY, DZ, 84),
+      d: v(DZ + DY, DX, 85),
+    };
     const nets = {
-      encodePose: (x: tf.Tensor) => ({ mu: tf.matMul(x as tf.Tensor2D, p.ym), logvar: tf.matMul(x as tf.Tensor2D, p.yl) }),
+      encodePose: (x: tf.Tensor) => ({
+        mu: tf.matMul(x as tf.Tensor2D, p.ym),
+        logvar: tf.matMul(x as tf.Tensor2D, p.yl),
+      }),
       encodeAppearance: (x: tf.Tensor, y: tf.Tensor) => {
         const h = tf.concat([x, y], 1) as tf.Tensor2D;
         return { mu: tf.matMul(h, p.zm), logvar: tf.matMul(h, p.zl) };

@@ -1,8 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError } from '@dgpose/core';
-import { gaussianNll, jointMaskToCoordMask, klNormal, klNormalFullCovariance, klStandardNormal, reducePerSample, sampleGaussian } from '@dgpose/losses';
+import {
+  gaussianNll,
+  jointMaskToCoordMask,
+  klNormal,
+  klNormalFullCovariance,
+  klStandardNormal,
+  reducePerSample,
+  sampleGaussian,
+} from '@dgpose/losses';
 import { tidyObject } from './tidy';
-import { DEFAULT_ELBO_CONFIG, type ElboConfig, type GaussianParams, checkParams, reconstructionPerSample, validateElboConfig } from './elbo';
+import {
+  DEFAULT_ELBO_CONFIG,
+  type ElboConfig,
+  type GaussianParams,
+  checkParams,
+  reconstructionPerSample,
+  validateElboConfig,
+} from './elbo';
 
 /**
  * Semi-DGPose networks (docs/paper-notes.md §5.1, §5.4): pose encoder q(y|x) over standardised coordinates,
@@ -125,9 +140,21 @@ export interface SemiSupervisedResult {
  */
 export function poseRegressionNll(y: tf.Tensor, qy: GaussianParams, visible?: tf.Tensor): tf.Tensor {
   if (y.rank !== 2 || qy.mu.rank !== 2 || y.shape[0] !== qy.mu.shape[0]) {
-    throw new DGPoseError('E_SHAPE', 'y must be [N, 2J] with one row per row of q(y|x)', { argument: 'y', expected: [qy.mu.shape[0], '2J'], got: [...y.shape] });
+    throw new DGPoseError('E_SHAPE', 'y must be [N, 2J] with one row per row of q(y|x)', {
+      argument: 'y',
+      expected: [qy.mu.shape[0], '2J'],
+      got: [...y.shape],
+    });
   }
-  return tf.tidy(() => reducePerSample(gaussianNll(y, qy.mu, qy.logvar, { reduction: 'none', mask: visible ? jointMaskToCoordMask(visible) : undefined }), 'none'));
+  return tf.tidy(() =>
+    reducePerSample(
+      gaussianNll(y, qy.mu, qy.logvar, {
+        reduction: 'none',
+        mask: visible ? jointMaskToCoordMask(visible) : undefined,
+      }),
+      'none',
+    ),
+  );
 }
 
 /** What {@link supervisedPoseLoss} returns; the caller owns every tensor (`tf.dispose(result)`). */
@@ -156,10 +183,15 @@ export function supervisedPoseLoss(
   opts: { config?: Partial<SemiSupervisedConfig> } = {},
 ): SupervisedPoseResult {
   const config = validateSemiSupervisedConfig(opts.config);
-  if (!labelled || !labelled.x || !labelled.y) throw new DGPoseError('E_EMPTY', 'supervisedPoseLoss needs labelled rows { x, y }', { argument: 'labelled' });
+  if (!labelled || !labelled.x || !labelled.y)
+    throw new DGPoseError('E_EMPTY', 'supervisedPoseLoss needs labelled rows { x, y }', { argument: 'labelled' });
   const { x, y } = labelled;
   if (y.rank !== 2 || y.shape[0] !== x.shape[0]) {
-    throw new DGPoseError('E_SHAPE', 'labelled.y must be [Ns, 2J] with Ns = labelled.x.shape[0]', { argument: 'labelled.y', expected: [x.shape[0], '2J'], got: [...y.shape] });
+    throw new DGPoseError('E_SHAPE', 'labelled.y must be [Ns, 2J] with Ns = labelled.x.shape[0]', {
+      argument: 'labelled.y',
+      expected: [x.shape[0], '2J'],
+      got: [...y.shape],
+    });
   }
   return tidyObject((): SupervisedPoseResult => {
     const qy = checkParams('encodePose', nets.encodePose(x));
@@ -168,9 +200,16 @@ export function supervisedPoseLoss(
   });
 }
 
-function draw(p: GaussianParams, eps: tf.Tensor | undefined, seed: number | null, offset: number, name: string): tf.Tensor {
+function draw(
+  p: GaussianParams,
+  eps: tf.Tensor | undefined,
+  seed: number | null,
+  offset: number,
+  name: string,
+): tf.Tensor {
   if (eps !== undefined) return sampleGaussian(p.mu, p.logvar, eps);
-  if (seed === null) throw new DGPoseError('E_ARG', `noise.${name} is missing`, { argument: `noise.${name}`, expected: 'a tensor' });
+  if (seed === null)
+    throw new DGPoseError('E_ARG', `noise.${name} is missing`, { argument: `noise.${name}`, expected: 'a tensor' });
   return sampleGaussian(p.mu, p.logvar, seed + offset);
 }
 
@@ -203,7 +242,11 @@ export function semiSupervisedLoss(
   const config = validateSemiSupervisedConfig(opts.config);
   const beta = opts.beta ?? 1;
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta < 0) {
-    throw new DGPoseError('E_CONFIG', 'beta must be a finite number >= 0', { argument: 'beta', expected: '>= 0', got: beta });
+    throw new DGPoseError('E_CONFIG', 'beta must be a finite number >= 0', {
+      argument: 'beta',
+      expected: '>= 0',
+      got: beta,
+    });
   }
   if (!batch.labelled && !batch.unlabelled) {
     throw new DGPoseError('E_EMPTY', 'the batch has neither a labelled nor an unlabelled part', { argument: 'batch' });
@@ -211,7 +254,11 @@ export function semiSupervisedLoss(
   const seed = typeof opts.noise === 'number' ? opts.noise : null;
   const noise: SemiSupervisedNoise = typeof opts.noise === 'number' ? {} : opts.noise;
   if (seed !== null && !Number.isFinite(seed)) {
-    throw new DGPoseError('E_ARG', 'noise seed must be finite', { argument: 'noise', expected: 'a finite seed or a noise object', got: seed });
+    throw new DGPoseError('E_ARG', 'noise seed must be finite', {
+      argument: 'noise',
+      expected: 'a finite seed or a noise object',
+      got: seed,
+    });
   }
   return tidyObject((): SemiSupervisedResult => {
     const terms: Record<string, tf.Scalar> = {};
@@ -238,7 +285,12 @@ export function semiSupervisedLoss(
       const rec = reconstructionPerSample(x, xHat, config);
       const klZ = klStandardNormal(qz.mu, qz.logvar, { reduction: 'none' });
       const lossS = tf.add(tf.add(tf.mul(rec, config.lambdaRec), tf.mul(klZ, beta)), tf.mul(poseNll, config.alpha));
-      Object.assign(terms, { recS: tf.mean(rec), klZS: tf.mean(klZ), poseNll: tf.mean(poseNll), lossS: tf.mean(lossS) });
+      Object.assign(terms, {
+        recS: tf.mean(rec),
+        klZS: tf.mean(klZ),
+        poseNll: tf.mean(poseNll),
+        lossS: tf.mean(lossS),
+      });
       sums.push(tf.mul(tf.sum(lossS), config.gamma));
       xHats.push(xHat);
       count += x.shape[0];

@@ -5,7 +5,8 @@ import { seededFloats } from '@dgpose/test-utils';
 /** Plain-JS x[N,a] · w[a,b] (row-major) → [N,b]. */
 export function jsMatMul(x: ArrayLike<number>, w: ArrayLike<number>, n: number, a: number, b: number): number[] {
   const out: number[] = new Array(n * b).fill(0);
-  for (let i = 0; i < n; i++) for (let k = 0; k < a; k++) for (let j = 0; j < b; j++) out[i * b + j] += x[i * a + k] * w[k * b + j];
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < a; k++) for (let j = 0; j < b; j++) out[i * b + j] += x[i * a + k] * w[k * b + j];
   return out;
 }
 
@@ -35,7 +36,14 @@ export function materialize(ws: Weight[]): () => void {
 }
 
 /** Per-sample KL(N(mu, e^lv) ‖ N(mp, e^lp)) summed over d, in double precision. */
-export function jsKl(mu: number[], lv: number[], n: number, d: number, mp?: ArrayLike<number>, lp?: ArrayLike<number>): number[] {
+export function jsKl(
+  mu: number[],
+  lv: number[],
+  n: number,
+  d: number,
+  mp?: ArrayLike<number>,
+  lp?: ArrayLike<number>,
+): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     let s = 0;

@@ -50,8 +50,14 @@ export class TinyGenerator extends Module<tf.Tensor[], tf.Tensor> {
   constructor(seed: number) {
     super('tinyGenerator');
     const rng = createRng(seed);
-    this.e1 = this.addModule('e1', conv2d({ inChannels: 3 + JOINTS, filters: 8, kernelSize: 4, strides: 2, padding: 1, rng }));
-    this.e2 = this.addModule('e2', conv2d({ inChannels: 8, filters: 16, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }));
+    this.e1 = this.addModule(
+      'e1',
+      conv2d({ inChannels: 3 + JOINTS, filters: 8, kernelSize: 4, strides: 2, padding: 1, rng }),
+    );
+    this.e2 = this.addModule(
+      'e2',
+      conv2d({ inChannels: 8, filters: 16, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }),
+    );
     this.bnE2 = this.addModule('bnE2', batchNorm({ channels: 16 }));
     this.head = this.addModule('head', dense({ inFeatures: 4 * 4 * 16, units: 2 * DZ, rng }));
     this.fc = this.addModule('fc', dense({ inFeatures: DZ, units: 4 * 4 * 16, rng }));
@@ -70,7 +76,9 @@ export class TinyGenerator extends Module<tf.Tensor[], tf.Tensor> {
   decode(z: tf.Tensor, y: tf.Tensor): tf.Tensor {
     const n = z.shape[0];
     const h0 = tf.image.resizeBilinear(tf.reshape(this.fc.call(z), [n, 4, 4, 16]) as tf.Tensor4D, [8, 8]);
-    const h1 = tf.relu(this.bnD1.call(this.d1.call(tf.concat([h0, tf.image.resizeBilinear(y as tf.Tensor4D, [8, 8])], 3))));
+    const h1 = tf.relu(
+      this.bnD1.call(this.d1.call(tf.concat([h0, tf.image.resizeBilinear(y as tf.Tensor4D, [8, 8])], 3))),
+    );
     const up = tf.image.resizeBilinear(h1 as tf.Tensor4D, [SIZE, SIZE]);
     return tf.tanh(this.d2.call(tf.concat([up, y], 3)));
   }
@@ -91,8 +99,14 @@ export class TinyDiscriminator extends Module<tf.Tensor[], tf.Tensor> {
   constructor(seed: number) {
     super('tinyDiscriminator');
     const rng = createRng(seed);
-    this.c1 = this.addModule('c1', conv2d({ inChannels: 3 + JOINTS, filters: 8, kernelSize: 4, strides: 2, padding: 1, rng }));
-    this.c2 = this.addModule('c2', conv2d({ inChannels: 8, filters: 16, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }));
+    this.c1 = this.addModule(
+      'c1',
+      conv2d({ inChannels: 3 + JOINTS, filters: 8, kernelSize: 4, strides: 2, padding: 1, rng }),
+    );
+    this.c2 = this.addModule(
+      'c2',
+      conv2d({ inChannels: 8, filters: 16, kernelSize: 4, strides: 2, padding: 1, bias: false, rng }),
+    );
     this.bn2 = this.addModule('bn2', batchNorm({ channels: 16 }));
     this.out = this.addModule('out', conv2d({ inChannels: 16, filters: 1, kernelSize: 3, rng }));
   }

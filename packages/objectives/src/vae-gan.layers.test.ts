@@ -64,11 +64,15 @@ describe('a tiny conditional VAE-GAN built with @dgpose/layers (wasm + dgpose ke
     const first = l1[0];
     const last = l1.slice(-5).reduce((a, b) => a + b, 0) / 5;
     // eslint-disable-next-line no-console
-    console.info(`tiny cVAE-GAN: L1 ${first.toFixed(4)} -> ${last.toFixed(4)} (x${(first / last).toFixed(2)}) in ${STEPS} steps, ${Date.now() - t0} ms`);
+    console.info(
+      `tiny cVAE-GAN: L1 ${first.toFixed(4)} -> ${last.toFixed(4)} (x${(first / last).toFixed(2)}) in ${STEPS} steps, ${Date.now() - t0} ms`,
+    );
     expect(first / last).toBeGreaterThanOrEqual(3);
     const evalAfter = await evalL1();
     // eslint-disable-next-line no-console
-    console.info(`eval-mode L1 ${evalBefore.toFixed(4)} -> ${evalAfter.toFixed(4)}; last advG ${advG.toFixed(3)}, advD ${advD.toFixed(3)}`);
+    console.info(
+      `eval-mode L1 ${evalBefore.toFixed(4)} -> ${evalAfter.toFixed(4)}; last advG ${advG.toFixed(3)}, advD ${advD.toFixed(3)}`,
+    );
     expect(evalBefore / evalAfter).toBeGreaterThanOrEqual(2);
     trainer.dispose();
     gen.dispose();

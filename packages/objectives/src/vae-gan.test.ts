@@ -21,7 +21,9 @@ let modelCount = 0;
 function makeModel(seed: number) {
   const id = ++modelCount;
   const v = (name: string, a: number, b: number, s: number, trainable = true) =>
-    tf.tidy(() => tf.variable(tf.tensor2d(seededFloats(a * b, seed + s, -0.5, 0.5), [a, b]), trainable, `vgtest${id}/${name}`));
+    tf.tidy(() =>
+      tf.variable(tf.tensor2d(seededFloats(a * b, seed + s, -0.5, 0.5), [a, b]), trainable, `vgtest${id}/${name}`),
+    );
   const g = { enc: v('enc', DX + DY, 2 * DZ, 1), dec: v('dec', DZ + DY, DX, 2) };
   const d = { h: v('dh', DX + DY, DH, 3), o: v('do', DH, 1, 4) };
   // non-trainable "running means" that D's and the encoder's forwards update, like batch-norm buffers
@@ -82,7 +84,12 @@ function trainerFor(m: ReturnType<typeof makeModel>, config = {}) {
 
 /** The same model trained without its discriminator: the generator-only step. */
 function genTrainerFor(m: ReturnType<typeof makeModel>, config = {}) {
-  return createVaeGanTrainer<Batch>({ generatorLoss: m.generatorLoss, generatorVars: [m.g.enc, m.g.dec], stateVars: [m.gRunning], config });
+  return createVaeGanTrainer<Batch>({
+    generatorLoss: m.generatorLoss,
+    generatorVars: [m.g.enc, m.g.dec],
+    stateVars: [m.gRunning],
+    config,
+  });
 }
 
 beforeAll(() => useBackend('cpu'));
@@ -91,7 +98,12 @@ beforeAll(() => useBackend('cpu'));
  * One good step, then each poisoned batch must be refused with E_LOSS_NAN naming `term`, leaving variables,
  * buffers, optimizer state, the step and the tensor count unchanged; then training goes on.
  */
-async function expectRefusedSteps(m: ReturnType<typeof makeModel>, t: ReturnType<typeof trainerFor>, seed: number, poisons: readonly (readonly [Batch['poison'], string])[]): Promise<void> {
+async function expectRefusedSteps(
+  m: ReturnType<typeof makeModel>,
+  t: ReturnType<typeof trainerFor>,
+  seed: number,
+  poisons: readonly (readonly [Batch['poison'], string])[],
+): Promise<void> {
   const good = makeBatch(seed);
   await t.trainStep(good);
   const before = m.snapshot();
@@ -130,7 +142,9 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     const batch = makeBatch(10);
     const first = await t.trainStep(batch);
     expect(Object.keys(first).sort()).toEqual(['losses', 'step']);
-    expect(Object.keys(first.losses).sort()).toEqual(['advD', 'advG', 'gradNormD', 'gradNormG', 'kl', 'l1', 'total'].sort());
+    expect(Object.keys(first.losses).sort()).toEqual(
+      ['advD', 'advG', 'gradNormD', 'gradNormG', 'kl', 'l1', 'total'].sort(),
+    );
     for (const v of Object.values(first.losses)) expect(typeof v).toBe('number');
     expect(first.step).toBe(0);
     expect(t.hasDiscriminator).toBe(true);
@@ -167,7 +181,10 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
       return tf.add(out.loss, tf.mul(ganGeneratorLoss(b.discriminator(out.fake, batch)), 0.7)) as tf.Scalar;
     }, [b.g.enc, b.g.dec]);
     const d = tf.variableGrads(
-      () => ganDiscriminatorLoss(b.discriminator(batch.x, batch), b.discriminator(fake as unknown as tf.Tensor, batch), { labelSmoothing: 0.1 }) as tf.Scalar,
+      () =>
+        ganDiscriminatorLoss(b.discriminator(batch.x, batch), b.discriminator(fake as unknown as tf.Tensor, batch), {
+          labelSmoothing: 0.1,
+        }) as tf.Scalar,
       [b.d.h, b.d.o],
     );
     gOpt.applyGradients(g.grads as Parameters<typeof gOpt.applyGradients>[0]);
@@ -233,7 +250,10 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
     await tb.setOptimizerState(state);
     expect(tf.memory().numTensors).toBe(n2);
 
-    const wrong = { ...state, 'generator/slot0/1': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) } };
+    const wrong = {
+      ...state,
+      'generator/slot0/1': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) },
+    };
     await expect(tb.setOptimizerState(wrong)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
     const missing = { ...state };
     delete missing['discriminator/iter'];
@@ -246,23 +266,55 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
   });
 
   it('validates its config and options', () => {
-    expect(validateVaeGanTrainerConfig()).toMatchObject({ generatorLearningRate: 2e-4, beta1: 0.5, beta2: 0.999, ganLoss: 'bce', halveDiscriminatorLoss: true });
+    expect(validateVaeGanTrainerConfig()).toMatchObject({
+      generatorLearningRate: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+      ganLoss: 'bce',
+      halveDiscriminatorLoss: true,
+    });
     expect(() => validateVaeGanTrainerConfig({ beta1: 1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'wgan' as 'bce' })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'hinge', labelSmoothing: 0.1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
-    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
+    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'wgan' as 'bce' })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
+    expect(() => validateVaeGanTrainerConfig({ ganLoss: 'hinge', labelSmoothing: 0.1 })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
+    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
     const m = makeModel(5);
-    const base = { generatorLoss: m.generatorLoss, discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] };
-    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
-    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: undefined })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }));
-    expect(() => createVaeGanTrainer({ ...base, discriminator: 3 as never })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminator' }) }));
+    const base = {
+      generatorLoss: m.generatorLoss,
+      discriminator: m.discriminator,
+      generatorVars: [m.g.enc, m.g.dec],
+      discriminatorVars: [m.d.h, m.d.o],
+    };
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [] })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: undefined })).toThrow(
+      expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }),
+    );
+    expect(() => createVaeGanTrainer({ ...base, discriminator: 3 as never })).toThrow(
+      expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminator' }) }),
+    );
     // discriminatorVars without a discriminator is a mistake, not a generator-only trainer
-    expect(() => createVaeGanTrainer({ ...base, discriminator: undefined })).toThrow(expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }));
-    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [m.d.h, m.g.dec] })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => createVaeGanTrainer({ ...base, discriminator: undefined })).toThrow(
+      expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'discriminatorVars' }) }),
+    );
+    expect(() => createVaeGanTrainer({ ...base, discriminatorVars: [m.d.h, m.g.dec] })).toThrow(
+      expect.objectContaining({ code: 'E_ARG' }),
+    );
     // errors name what was expected and what came
-    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(expect.objectContaining({ details: expect.objectContaining({ argument: 'lr', got: 'lr' }) }));
+    expect(() => validateVaeGanTrainerConfig({ lr: 1 } as object)).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ argument: 'lr', got: 'lr' }) }),
+    );
     expect(() => createVaeGanTrainer({ ...base, generatorLoss: 3 as never })).toThrow(
-      expect.objectContaining({ code: 'E_ARG', details: expect.objectContaining({ argument: 'generatorLoss', expected: 'a function', got: 'number' }) }),
+      expect.objectContaining({
+        code: 'E_ARG',
+        details: expect.objectContaining({ argument: 'generatorLoss', expected: 'a function', got: 'number' }),
+      }),
     );
     expect(() => createVaeGanTrainer({ ...base, generatorVars: [1 as never] })).toThrow(
       expect.objectContaining({ details: expect.objectContaining({ argument: 'generatorVars', got: ['number'] }) }),
@@ -289,7 +341,10 @@ describe('createVaeGanTrainer (raw tf.variable networks, cpu)', () => {
       (b: Batch, c: { step: number }) => ({ ...m.generatorLoss(b, c), loss: tf.ones([2]) }),
       (b: Batch, c: { step: number }) => ({ ...m.generatorLoss(b, c), fake: tf.ones([N, DX + 1]) }),
     ]) {
-      const tb = createVaeGanTrainer<Batch>({ ...{ discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] }, generatorLoss: bad });
+      const tb = createVaeGanTrainer<Batch>({
+        ...{ discriminator: m.discriminator, generatorVars: [m.g.enc, m.g.dec], discriminatorVars: [m.d.h, m.d.o] },
+        generatorLoss: bad,
+      });
       const n0 = tf.memory().numTensors;
       await expect(tb.trainStep(batch)).rejects.toMatchObject({ code: 'E_SHAPE' });
       expect(tf.memory().numTensors).toBe(n0);
@@ -329,7 +384,10 @@ describe('createVaeGanTrainer without a discriminator (generator-only step, cpu)
     for (const v of Object.values(first.losses)) expect(typeof v).toBe('number');
     // the same step by hand on the twin model: total is the generator loss, no λ·advG
     const opt = tf.train.adam(2e-4, 0.5, 0.999);
-    const g = tf.variableGrads(() => tf.reshape(b.generatorLoss(batch, { step: 0 }).loss, []) as tf.Scalar, [b.g.enc, b.g.dec]);
+    const g = tf.variableGrads(
+      () => tf.reshape(b.generatorLoss(batch, { step: 0 }).loss, []) as tf.Scalar,
+      [b.g.enc, b.g.dec],
+    );
     expect(first.losses.total).toBeCloseTo((await g.value.data())[0], 5);
     opt.applyGradients(g.grads as Parameters<typeof opt.applyGradients>[0]);
     const sa = a.snapshot();
@@ -434,7 +492,10 @@ describe('createVaeGanTrainer without a discriminator (generator-only step, cpu)
     const n2 = tf.memory().numTensors;
     await tb.setOptimizerState(state);
     expect(tf.memory().numTensors).toBe(n2);
-    const wrong = { ...state, 'generator/slot1/0': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) } };
+    const wrong = {
+      ...state,
+      'generator/slot1/0': { dtype: 'float32' as const, shape: [2, 2], data: new Float32Array(4) },
+    };
     await expect(tb.setOptimizerState(wrong)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
     ta.dispose();
     tb.dispose();
@@ -457,11 +518,19 @@ describe('createVaeGanTrainer without a discriminator (generator-only step, cpu)
     expect(Object.keys(gState).some((k) => k.startsWith('discriminator/'))).toBe(false);
     const n0 = tf.memory().numTensors;
     // a GAN checkpoint into a generator-only trainer
-    await expect(withoutD.setOptimizerState(dState)).rejects.toMatchObject({ code: 'E_CHECKPOINT', details: { argument: expect.stringMatching(/^discriminator\//) } });
+    await expect(withoutD.setOptimizerState(dState)).rejects.toMatchObject({
+      code: 'E_CHECKPOINT',
+      details: { argument: expect.stringMatching(/^discriminator\//) },
+    });
     // even a single stray discriminator entry
-    await expect(withoutD.setOptimizerState({ ...gState, 'discriminator/slot0/0': dState['discriminator/slot0/0'] })).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
+    await expect(
+      withoutD.setOptimizerState({ ...gState, 'discriminator/slot0/0': dState['discriminator/slot0/0'] }),
+    ).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
     // a generator-only checkpoint into a VAE-GAN trainer
-    await expect(withD.setOptimizerState(gState)).rejects.toMatchObject({ code: 'E_CHECKPOINT', details: { argument: 'discriminator/iter' } });
+    await expect(withD.setOptimizerState(gState)).rejects.toMatchObject({
+      code: 'E_CHECKPOINT',
+      details: { argument: 'discriminator/iter' },
+    });
     expect(tf.memory().numTensors).toBe(n0);
     expect(withoutD.step).toBe(2);
     expect(withD.step).toBe(1);
@@ -530,8 +599,14 @@ describe('optimizer state resumes bit for bit (Adam β products), cpu and wasm',
     await t.trainStep(batch);
     const state = await t.optimizerState();
     for (const v of [NaN, 1, -0.5]) {
-      const bad = { ...state, 'generator/accBeta2': { dtype: 'float32' as const, shape: [], data: Float32Array.of(v) } };
-      await expect(t.setOptimizerState(bad)).rejects.toMatchObject({ code: 'E_CHECKPOINT', details: { argument: 'generator/accBeta2' } });
+      const bad = {
+        ...state,
+        'generator/accBeta2': { dtype: 'float32' as const, shape: [], data: Float32Array.of(v) },
+      };
+      await expect(t.setOptimizerState(bad)).rejects.toMatchObject({
+        code: 'E_CHECKPOINT',
+        details: { argument: 'generator/accBeta2' },
+      });
     }
     expect(await t.optimizerState()).toEqual(state);
     t.dispose();

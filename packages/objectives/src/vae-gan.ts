@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DGPoseError, type NamedArray, type NamedArrays } from '@dgpose/core';
-import { GAN_LOSS_TYPES, type GanLossType, checkFiniteLosses, ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
+import {
+  GAN_LOSS_TYPES,
+  type GanLossType,
+  checkFiniteLosses,
+  ganDiscriminatorLoss,
+  ganGeneratorLoss,
+} from '@dgpose/losses';
 import { fusedAdam } from './fused-adam';
 
 /** Settings of {@link createVaeGanTrainer}. */
@@ -44,13 +50,18 @@ export const DEFAULT_VAE_GAN_TRAINER_CONFIG: Readonly<VaeGanTrainerConfig> = Obj
 export function validateVaeGanTrainerConfig(partial: Partial<VaeGanTrainerConfig> = {}): VaeGanTrainerConfig {
   for (const k of Object.keys(partial)) {
     if (!(k in DEFAULT_VAE_GAN_TRAINER_CONFIG)) {
-      throw new DGPoseError('E_CONFIG', `unknown trainer config key ${k}`, { argument: k, expected: Object.keys(DEFAULT_VAE_GAN_TRAINER_CONFIG), got: k });
+      throw new DGPoseError('E_CONFIG', `unknown trainer config key ${k}`, {
+        argument: k,
+        expected: Object.keys(DEFAULT_VAE_GAN_TRAINER_CONFIG),
+        got: k,
+      });
     }
   }
   const c = { ...DEFAULT_VAE_GAN_TRAINER_CONFIG, ...partial };
   const check = (k: keyof VaeGanTrainerConfig, ok: (v: number) => boolean, expected: string): void => {
     const v = c[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new DGPoseError('E_CONFIG', `${k} must be ${expected}`, { argument: k, expected, got: v });
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+      throw new DGPoseError('E_CONFIG', `${k} must be ${expected}`, { argument: k, expected, got: v });
   };
   check('generatorLearningRate', (v) => v > 0, '> 0');
   check('discriminatorLearningRate', (v) => v > 0, '> 0');
@@ -59,13 +70,26 @@ export function validateVaeGanTrainerConfig(partial: Partial<VaeGanTrainerConfig
   check('lambdaAdv', (v) => v >= 0, '>= 0');
   check('labelSmoothing', (v) => v >= 0 && v < 1, 'in [0, 1)');
   if (!GAN_LOSS_TYPES.includes(c.ganLoss)) {
-    throw new DGPoseError('E_CONFIG', 'unknown ganLoss', { argument: 'ganLoss', expected: GAN_LOSS_TYPES, got: c.ganLoss });
+    throw new DGPoseError('E_CONFIG', 'unknown ganLoss', {
+      argument: 'ganLoss',
+      expected: GAN_LOSS_TYPES,
+      got: c.ganLoss,
+    });
   }
   if (c.ganLoss === 'hinge' && c.labelSmoothing !== 0) {
-    throw new DGPoseError('E_CONFIG', 'labelSmoothing has no meaning for the hinge loss', { argument: 'labelSmoothing', expected: 0, got: c.labelSmoothing });
+    throw new DGPoseError('E_CONFIG', 'labelSmoothing has no meaning for the hinge loss', {
+      argument: 'labelSmoothing',
+      expected: 0,
+      got: c.labelSmoothing,
+    });
   }
   for (const k of ['halveDiscriminatorLoss', 'checkGradients'] as const) {
-    if (typeof c[k] !== 'boolean') throw new DGPoseError('E_CONFIG', `${k} must be a boolean`, { argument: k, expected: 'true or false', got: c[k] });
+    if (typeof c[k] !== 'boolean')
+      throw new DGPoseError('E_CONFIG', `${k} must be a boolean`, {
+        argument: k,
+        expected: 'true or false',
+        got: c[k],
+      });
   }
   return c;
 }
@@ -186,7 +210,12 @@ function trainableList(name: string, vars: tf.Variable[] | undefined): tf.Variab
     });
   }
   const out = vars.filter((v) => v.trainable);
-  if (out.length === 0) throw new DGPoseError('E_ARG', `${name} has no trainable variable`, { argument: name, expected: 'at least one trainable variable', got: `${vars.length} non-trainable` });
+  if (out.length === 0)
+    throw new DGPoseError('E_ARG', `${name} has no trainable variable`, {
+      argument: name,
+      expected: 'at least one trainable variable',
+      got: `${vars.length} non-trainable`,
+    });
   return out;
 }
 
@@ -196,7 +225,10 @@ function trainableList(name: string, vars: tf.Variable[] | undefined): tf.Variab
  * a zero scalar connected to every variable stands in for the loss, the backward pass runs and frees the
  * tape, and the caller rethrows `error` after disposing `value` and `grads`.
  */
-function guardedGrads(f: () => tf.Scalar, varList: tf.Variable[]): { value: tf.Scalar; grads: tf.NamedTensorMap; error: unknown } {
+function guardedGrads(
+  f: () => tf.Scalar,
+  varList: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap; error: unknown } {
   let error: unknown = null;
   const r = tf.variableGrads(() => {
     try {
@@ -240,16 +272,31 @@ function sumSquares(grads: tf.Tensor[]): tf.Tensor {
  */
 export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOptions<B>): VaeGanTrainer<B> {
   const config = validateVaeGanTrainerConfig(opts.config);
-  if (typeof opts.generatorLoss !== 'function') throw new DGPoseError('E_ARG', 'generatorLoss must be a function', { argument: 'generatorLoss', expected: 'a function', got: typeof opts.generatorLoss });
+  if (typeof opts.generatorLoss !== 'function')
+    throw new DGPoseError('E_ARG', 'generatorLoss must be a function', {
+      argument: 'generatorLoss',
+      expected: 'a function',
+      got: typeof opts.generatorLoss,
+    });
   const discriminator = opts.discriminator ?? null;
   if (discriminator !== null && typeof discriminator !== 'function') {
-    throw new DGPoseError('E_ARG', 'discriminator must be a function (or omitted for a generator-only step)', { argument: 'discriminator', expected: 'a function', got: typeof discriminator });
+    throw new DGPoseError('E_ARG', 'discriminator must be a function (or omitted for a generator-only step)', {
+      argument: 'discriminator',
+      expected: 'a function',
+      got: typeof discriminator,
+    });
   }
-  if (discriminator === null && opts.discriminatorVars != null && (!Array.isArray(opts.discriminatorVars) || opts.discriminatorVars.length > 0)) {
+  if (
+    discriminator === null &&
+    opts.discriminatorVars != null &&
+    (!Array.isArray(opts.discriminatorVars) || opts.discriminatorVars.length > 0)
+  ) {
     throw new DGPoseError('E_ARG', 'discriminatorVars given without a discriminator', {
       argument: 'discriminatorVars',
       expected: 'omitted or [] without a discriminator',
-      got: Array.isArray(opts.discriminatorVars) ? `${opts.discriminatorVars.length} variables` : typeof opts.discriminatorVars,
+      got: Array.isArray(opts.discriminatorVars)
+        ? `${opts.discriminatorVars.length} variables`
+        : typeof opts.discriminatorVars,
     });
   }
   const sides: readonly Side[] = discriminator ? ['generator', 'discriminator'] : ['generator'];
@@ -259,7 +306,10 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
   };
   const gNames = new Set(vars.generator.map((v) => v.name));
   const shared = vars.discriminator.find((v) => gNames.has(v.name));
-  if (shared) throw new DGPoseError('E_ARG', `variable ${shared.name} is in both generatorVars and discriminatorVars`, { argument: shared.name });
+  if (shared)
+    throw new DGPoseError('E_ARG', `variable ${shared.name} is in both generatorVars and discriminatorVars`, {
+      argument: shared.name,
+    });
   const stateVars = opts.stateVars ?? [];
   const optimizers: Partial<Record<Side, tf.Optimizer>> = {
     generator: fusedAdam(config.generatorLearningRate, config.beta1, config.beta2),
@@ -273,7 +323,10 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
 
   const assertUsable = (): void => {
     if (disposed) throw new DGPoseError('E_ARG', 'the trainer was disposed', { argument: 'trainer' });
-    if (busy) throw new DGPoseError('E_ARG', 'another trainStep/optimizer call is still running; await it first', { argument: 'trainer' });
+    if (busy)
+      throw new DGPoseError('E_ARG', 'another trainStep/optimizer call is still running; await it first', {
+        argument: 'trainer',
+      });
   };
 
   /** Gradients in `vars[side]` order; E_ARG naming a variable the loss does not reach. */
@@ -291,7 +344,12 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
 
   async function trainStep(batch: B): Promise<VaeGanStepResult> {
     assertUsable();
-    if (!batch || !(batch.x instanceof tf.Tensor)) throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', { argument: 'batch.x', expected: 'a tf.Tensor', got: batch ? typeof batch.x : String(batch) });
+    if (!batch || !(batch.x instanceof tf.Tensor))
+      throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', {
+        argument: 'batch.x',
+        expected: 'a tf.Tensor',
+        got: batch ? typeof batch.x : String(batch),
+      });
     busy = true;
     const live: tf.Tensor[] = [];
     const snapshots = stateVars.map((v) => tf.clone(v));
@@ -305,22 +363,49 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         const out = opts.generatorLoss(batch, ctx);
         const fakeOk = out && (out.fake instanceof tf.Tensor || (discriminator === null && out.fake === undefined));
         if (!out || !(out.loss instanceof tf.Tensor) || !fakeOk) {
-          throw new DGPoseError('E_ARG', discriminator ? 'generatorLoss must return { loss, fake } tensors' : 'generatorLoss must return { loss } (and optionally fake) as tensors', {
-            argument: 'generatorLoss',
-            expected: discriminator ? '{ loss: tf.Tensor, fake: tf.Tensor }' : '{ loss: tf.Tensor, fake?: tf.Tensor }',
-            got: out ? { loss: typeof out.loss, fake: typeof out.fake } : String(out),
-          });
+          throw new DGPoseError(
+            'E_ARG',
+            discriminator
+              ? 'generatorLoss must return { loss, fake } tensors'
+              : 'generatorLoss must return { loss } (and optionally fake) as tensors',
+            {
+              argument: 'generatorLoss',
+              expected: discriminator
+                ? '{ loss: tf.Tensor, fake: tf.Tensor }'
+                : '{ loss: tf.Tensor, fake?: tf.Tensor }',
+              got: out ? { loss: typeof out.loss, fake: typeof out.fake } : String(out),
+            },
+          );
         }
         if (out.loss.size !== 1) {
-          throw new DGPoseError('E_SHAPE', 'generatorLoss must return a scalar loss', { argument: 'loss', expected: [], got: [...out.loss.shape] });
+          throw new DGPoseError('E_SHAPE', 'generatorLoss must return a scalar loss', {
+            argument: 'loss',
+            expected: [],
+            got: [...out.loss.shape],
+          });
         }
         if (out.fake && out.fake.shape.join() !== batch.x.shape.join()) {
-          throw new DGPoseError('E_SHAPE', 'the fake batch must have the shape of batch.x', { argument: 'fake', expected: [...batch.x.shape], got: [...out.fake.shape] });
+          throw new DGPoseError('E_SHAPE', 'the fake batch must have the shape of batch.x', {
+            argument: 'fake',
+            expected: [...batch.x.shape],
+            got: [...out.fake.shape],
+          });
         }
-        const advG = discriminator ? ganGeneratorLoss(discriminator(out.fake as tf.Tensor, batch), { type: config.ganLoss }) : null;
+        const advG = discriminator
+          ? ganGeneratorLoss(discriminator(out.fake as tf.Tensor, batch), { type: config.ganLoss })
+          : null;
         for (const [k, t] of Object.entries(out.terms ?? {})) {
-          if (RESERVED.includes(k)) throw new DGPoseError('E_ARG', `generator term name ${k} is reserved`, { argument: k, expected: `not one of ${RESERVED.join(', ')}` });
-          if (!(t instanceof tf.Tensor)) throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, { argument: k, expected: 'a tf.Tensor', got: typeof t });
+          if (RESERVED.includes(k))
+            throw new DGPoseError('E_ARG', `generator term name ${k} is reserved`, {
+              argument: k,
+              expected: `not one of ${RESERVED.join(', ')}`,
+            });
+          if (!(t instanceof tf.Tensor))
+            throw new DGPoseError('E_ARG', `generator term ${k} must be a tensor`, {
+              argument: k,
+              expected: 'a tf.Tensor',
+              got: typeof t,
+            });
           // Kept past the tape's tidy; `live` frees them whatever happens next.
           named.push([k, tf.keep(t)]);
           live.push(t);
@@ -335,7 +420,9 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       }, vars.generator);
       live.push(g.value, ...Object.values(g.grads).filter((t): t is tf.Tensor => t != null));
       if (g.error !== null) throw g.error;
-      const grads: Partial<Record<Side, { map: tf.NamedTensorMap; list: tf.Tensor[] }>> = { generator: { map: g.grads, list: orderedGrads('generator', g.grads) } };
+      const grads: Partial<Record<Side, { map: tf.NamedTensorMap; list: tf.Tensor[] }>> = {
+        generator: { map: g.grads, list: orderedGrads('generator', g.grads) },
+      };
 
       // 2. discriminator side: `fake` is already computed, outside this closure
       if (discriminator) {
@@ -365,7 +452,12 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
       const values = await Promise.all(named.map(([, t]) => t.data()));
       const losses: Record<string, number> = {};
       named.forEach(([k, t], i) => {
-        if (t.size !== 1) throw new DGPoseError('E_SHAPE', `loss term ${k} must be a scalar`, { argument: k, expected: [], got: [...t.shape] });
+        if (t.size !== 1)
+          throw new DGPoseError('E_SHAPE', `loss term ${k} must be a scalar`, {
+            argument: k,
+            expected: [],
+            got: [...t.shape],
+          });
         losses[k] = values[i][0];
       });
       checkFiniteLosses(losses);
@@ -394,11 +486,15 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
   function accBetas(side: Side): [tf.Variable, tf.Variable] {
     const o = optimizerOf(side) as unknown as { accBeta1?: unknown; accBeta2?: unknown };
     if (!(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
-      throw new DGPoseError('E_ARG', `the ${side} optimizer has no accBeta1/accBeta2 variables (tfjs AdamOptimizer changed?)`, {
-        argument: `${side} optimizer`,
-        expected: 'tfjs AdamOptimizer with accBeta1, accBeta2',
-        got: Object.keys(o).join(', '),
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        `the ${side} optimizer has no accBeta1/accBeta2 variables (tfjs AdamOptimizer changed?)`,
+        {
+          argument: `${side} optimizer`,
+          expected: 'tfjs AdamOptimizer with accBeta1, accBeta2',
+          got: Object.keys(o).join(', '),
+        },
+      );
     }
     return [o.accBeta1, o.accBeta2];
   }
@@ -438,7 +534,11 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
           const s = Math.floor(k / n);
           const i = k % n;
           const t = slots[k].tensor;
-          out[`${side}/slot${s}/${i}`] = { dtype: 'float32', shape: [...t.shape], data: Float32Array.from(await t.data()) };
+          out[`${side}/slot${s}/${i}`] = {
+            dtype: 'float32',
+            shape: [...t.shape],
+            data: Float32Array.from(await t.data()),
+          };
         }
         const [b1, b2] = accBetas(side);
         out[`${side}/accBeta1`] = { dtype: 'float32', shape: [], data: Float32Array.from(await b1.data()) };
@@ -456,16 +556,28 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     const bad = (message: string, argument: string, expected?: unknown, got?: unknown): never => {
       throw new DGPoseError('E_CHECKPOINT', message, { argument, expected, got });
     };
-    if (!state || typeof state !== 'object') bad('optimizer state must be NamedArrays', 'state', 'NamedArrays', typeof state);
+    if (!state || typeof state !== 'object')
+      bad('optimizer state must be NamedArrays', 'state', 'NamedArrays', typeof state);
     // Validate everything before changing anything.
     if (!discriminator) {
       const dKey = Object.keys(state).find((k) => k.startsWith('discriminator/'));
-      if (dKey !== undefined) bad(`optimizer state has a discriminator (${dKey}) but this trainer has none`, dKey, 'no discriminator/* entries', 'discriminator state');
+      if (dKey !== undefined)
+        bad(
+          `optimizer state has a discriminator (${dKey}) but this trainer has none`,
+          dKey,
+          'no discriminator/* entries',
+          'discriminator state',
+        );
     }
     const plan: Partial<Record<Side, { iter: number; slots: NamedArray[][]; accBeta: [number, number] }>> = {};
     for (const side of sides) {
       const iter = state[`${side}/iter`];
-      if (!iter || iter.data.length !== 1) bad(`optimizer state lacks ${side}/iter`, `${side}/iter`, side === 'discriminator' ? 'the state of a trainer with a discriminator' : undefined);
+      if (!iter || iter.data.length !== 1)
+        bad(
+          `optimizer state lacks ${side}/iter`,
+          `${side}/iter`,
+          side === 'discriminator' ? 'the state of a trainer with a discriminator' : undefined,
+        );
       const slots: NamedArray[][] = [];
       for (let s = 0; state[`${side}/slot${s}/0`] !== undefined; s++) {
         const row: NamedArray[] = [];
@@ -473,12 +585,21 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
           const a = state[`${side}/slot${s}/${i}`];
           if (!a) bad(`optimizer state lacks ${side}/slot${s}/${i}`, `${side}/slot${s}/${i}`, [...v.shape], 'nothing');
           if (a.shape.join() !== v.shape.join() || a.data.length !== v.size) {
-            bad(`optimizer state ${side}/slot${s}/${i} does not fit variable ${v.name}`, `${side}/slot${s}/${i}`, [...v.shape], a.shape);
+            bad(
+              `optimizer state ${side}/slot${s}/${i} does not fit variable ${v.name}`,
+              `${side}/slot${s}/${i}`,
+              [...v.shape],
+              a.shape,
+            );
           }
           row.push(a);
         });
         if (state[`${side}/slot${s}/${vars[side].length}`] !== undefined) {
-          bad(`optimizer state has more ${side} variables than the trainer`, `${side}/slot${s}/${vars[side].length}`, vars[side].length);
+          bad(
+            `optimizer state has more ${side} variables than the trainer`,
+            `${side}/slot${s}/${vars[side].length}`,
+            vars[side].length,
+          );
         }
         slots.push(row);
       }
@@ -488,7 +609,13 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
         const beta = k === 0 ? config.beta1 : config.beta2;
         if (a === undefined) return runningBetaProduct(beta, iter.data[0]);
         // β^(t+1) of a β in [0, 1): a finite number in [0, 1)
-        if (a.data.length !== 1 || !(a.data[0] >= 0 && a.data[0] < 1)) bad(`optimizer state ${name} must be one number in [0, 1)`, name, 'a scalar in [0, 1)', Array.from(a.data.slice(0, 4)));
+        if (a.data.length !== 1 || !(a.data[0] >= 0 && a.data[0] < 1))
+          bad(
+            `optimizer state ${name} must be one number in [0, 1)`,
+            name,
+            'a scalar in [0, 1)',
+            Array.from(a.data.slice(0, 4)),
+          );
         return a.data[0];
       }) as [number, number];
       plan[side] = { iter: iter.data[0], slots, accBeta };
@@ -498,12 +625,18 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     busy = true;
     try {
       for (const side of sides) {
-        const { iter, slots, accBeta } = plan[side] as { iter: number; slots: NamedArray[][]; accBeta: [number, number] };
+        const { iter, slots, accBeta } = plan[side] as {
+          iter: number;
+          slots: NamedArray[][];
+          accBeta: [number, number];
+        };
         const old = await optimizerOf(side).getWeights();
         old[0].tensor.dispose();
         const incoming: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(iter, 'int32') }];
         slots.forEach((row, s) =>
-          row.forEach((a, i) => incoming.push({ name: `${vars[side][i].name}/slot${s}`, tensor: tf.tensor(a.data, a.shape, 'float32') })),
+          row.forEach((a, i) =>
+            incoming.push({ name: `${vars[side][i].name}/slot${s}`, tensor: tf.tensor(a.data, a.shape, 'float32') }),
+          ),
         );
         try {
           await optimizerOf(side).setWeights(incoming);

@@ -39,7 +39,8 @@ function skip(why: string): void {
 
 async function main(): Promise<void> {
   const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) return skip(`no PyTorch at ${PYTHON} (apt-get install -y python3-torch libopenblas0-pthread)`);
+  if (probe.status !== 0)
+    return skip(`no PyTorch at ${PYTHON} (apt-get install -y python3-torch libopenblas0-pthread)`);
   if (!existsSync(TWIN)) return skip(`the PyTorch twin ${path.relative(process.cwd(), TWIN)} is missing`);
   await initBackend({ prefer: ['wasm'], threads: 1, log: () => undefined });
   const m = (await loadPretrained(MODEL)) as unknown as ConditionalDGPose;
@@ -51,14 +52,21 @@ async function main(): Promise<void> {
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
     });
     if (py.status !== 0) throw new Error(`torch_reference.py failed:\n${py.stderr}`);
-    const info = JSON.parse(py.stdout.trim().split('\n').pop() as string) as { torch: string; params: Record<string, number> };
+    const info = JSON.parse(py.stdout.trim().split('\n').pop() as string) as {
+      torch: string;
+      params: Record<string, number>;
+    };
     const ours = m.paramCounts();
     console.log(`${MODEL}: parameters, ours (tfjs) | PyTorch twin`);
-    for (const k of Object.keys(info.params)) console.log(`  ${k.padEnd(18)}${String(ours[k]).padStart(9)} | ${String(info.params[k]).padStart(9)}${ours[k] === info.params[k] ? '' : '  MISMATCH'}`);
+    for (const k of Object.keys(info.params))
+      console.log(
+        `  ${k.padEnd(18)}${String(ours[k]).padStart(9)} | ${String(info.params[k]).padStart(9)}${ours[k] === info.params[k] ? '' : '  MISMATCH'}`,
+      );
 
     const so = { graphOptimizationLevel: 'all' as const, intraOpNumThreads: THREADS, interOpNumThreads: 1 };
     const exp = await exportOnnx(m, { graphs: ['encoder', 'decoder'] });
-    const session = (bytes: Uint8Array | string): Promise<ort.InferenceSession> => (typeof bytes === 'string' ? ort.InferenceSession.create(bytes, so) : ort.InferenceSession.create(bytes, so));
+    const session = (bytes: Uint8Array | string): Promise<ort.InferenceSession> =>
+      typeof bytes === 'string' ? ort.InferenceSession.create(bytes, so) : ort.InferenceSession.create(bytes, so);
     const ourEnc = await session(exp.files['encoder.onnx']);
     const ourDec = await session(exp.files['decoder.onnx']);
     const refEnc = await session(path.join(tmp, 'encoder.onnx'));
@@ -73,10 +81,28 @@ async function main(): Promise<void> {
     const pose = new Float32Array(2 * J).map((_, i) => 0.4 * Math.sin(i));
     const visible = new Float32Array(J).fill(1);
     const t = (data: Float32Array, dims: number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
-    const encFeeds = (): Record<string, ort.Tensor> => ({ image: t(image, [1, S, S, 3]), pose: t(pose, [1, 2 * J]), visible: t(visible, [1, J]) });
-    const decFeeds = (): Record<string, ort.Tensor> => ({ z: t(z, [1, d]), pose: t(pose, [1, 2 * J]), visible: t(visible, [1, J]) });
-    const imgs = [{ data: Uint8Array.from(image, (v) => Math.round((v + 1) * 127.5)), width: S, height: S, channels: 3 as const }];
-    const poses = [{ skeleton: 'coco18' as const, keypoints: Array.from({ length: J }, (_, j) => ({ x: ((pose[2 * j] + 1) * (S - 1)) / 2, y: ((pose[2 * j + 1] + 1) * (S - 1)) / 2 })) }];
+    const encFeeds = (): Record<string, ort.Tensor> => ({
+      image: t(image, [1, S, S, 3]),
+      pose: t(pose, [1, 2 * J]),
+      visible: t(visible, [1, J]),
+    });
+    const decFeeds = (): Record<string, ort.Tensor> => ({
+      z: t(z, [1, d]),
+      pose: t(pose, [1, 2 * J]),
+      visible: t(visible, [1, J]),
+    });
+    const imgs = [
+      { data: Uint8Array.from(image, (v) => Math.round((v + 1) * 127.5)), width: S, height: S, channels: 3 as const },
+    ];
+    const poses = [
+      {
+        skeleton: 'coco18' as const,
+        keypoints: Array.from({ length: J }, (_, j) => ({
+          x: ((pose[2 * j] + 1) * (S - 1)) / 2,
+          y: ((pose[2 * j + 1] + 1) * (S - 1)) / 2,
+        })),
+      },
+    ];
 
     const rows: [string, () => Promise<unknown>][] = [
       ['decoder: ours, raw session', () => ourDec.run(decFeeds())],
@@ -109,12 +135,21 @@ async function main(): Promise<void> {
     };
     const st = times.map(stat);
     const cs = cpu.map(stat);
-    console.log(`\nonnxruntime-node ${ort.env.versions.node}, torch ${info.torch} (torch.onnx.export, opset 15), intra-op threads ${THREADS}, optimisation 'all', batch 1, ${REPS} interleaved rounds`);
+    console.log(
+      `\nonnxruntime-node ${ort.env.versions.node}, torch ${info.torch} (torch.onnx.export, opset 15), intra-op threads ${THREADS}, optimisation 'all', batch 1, ${REPS} interleaved rounds`,
+    );
     console.log(`${'graph'.padEnd(42)}${'best'.padStart(10)}${'median'.padStart(10)}${'CPU median'.padStart(12)}`);
-    rows.forEach(([name], r) => console.log(`${name.padEnd(42)}${st[r].best.toFixed(3).padStart(7)} ms${st[r].median.toFixed(3).padStart(7)} ms${cs[r].median.toFixed(3).padStart(9)} ms`));
+    rows.forEach(([name], r) =>
+      console.log(
+        `${name.padEnd(42)}${st[r].best.toFixed(3).padStart(7)} ms${st[r].median.toFixed(3).padStart(7)} ms${cs[r].median.toFixed(3).padStart(9)} ms`,
+      ),
+    );
     // on a shared machine the median wall time mostly measures waiting: the CPU time is what a call costs
-    const ratio = (a: number, b: number): string => `${(st[a].best / st[b].best).toFixed(2)}x best, ${(cs[a].median / cs[b].median).toFixed(2)}x CPU median`;
-    console.log(`\nours / PyTorch export (target <= 1): decoder ${ratio(0, 1)}; encoder ${ratio(3, 4)}; transfer ${ratio(5, 6)}`);
+    const ratio = (a: number, b: number): string =>
+      `${(st[a].best / st[b].best).toFixed(2)}x best, ${(cs[a].median / cs[b].median).toFixed(2)}x CPU median`;
+    console.log(
+      `\nours / PyTorch export (target <= 1): decoder ${ratio(0, 1)}; encoder ${ratio(3, 4)}; transfer ${ratio(5, 6)}`,
+    );
     console.log(`our engine / PyTorch export raw (target <= 1.3): decode ${ratio(2, 1)}; transfer ${ratio(7, 6)}`);
     await Promise.all([ourEnc, ourDec, refEnc, refDec].map((s) => s.release()));
     await engine.dispose();

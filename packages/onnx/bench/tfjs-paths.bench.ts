@@ -59,8 +59,14 @@ async function main(): Promise<void> {
   const m = (await loadPretrained(MODEL)) as unknown as ConditionalDGPose;
   if (m.kind !== 'conditional') throw new Error(`${MODEL} is not a Conditional model`);
   // the module path, as the verbs ran it before the prepared path (protected members reached on purpose)
-  const mm = m as unknown as { heatmaps(c: tf.Tensor2D, v: tf.Tensor2D | null): tf.Tensor4D; withEval<T>(f: () => T): T };
-  const onx = await createOnnxEngine(await exportOnnx(m), { ort, sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' } });
+  const mm = m as unknown as {
+    heatmaps(c: tf.Tensor2D, v: tf.Tensor2D | null): tf.Tensor4D;
+    withEval<T>(f: () => T): T;
+  };
+  const onx = await createOnnxEngine(await exportOnnx(m), {
+    ort,
+    sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+  });
   const ds = createSyntheticDataset({ seed: 0, split: 'test', size: 64 });
   const a = ds.getSync(0);
   const b = ds.getSync(1);
@@ -87,11 +93,17 @@ async function main(): Promise<void> {
     await out.data();
     tf.dispose([zt, ct, out]);
   };
-  const x = tf.tensor4d(Float32Array.from(a.image.data, (v) => v / 127.5 - 1), [1, 64, 64, 3]);
+  const x = tf.tensor4d(
+    Float32Array.from(a.image.data, (v) => v / 127.5 - 1),
+    [1, 64, 64, 3],
+  );
   const moduleTransfer = async (): Promise<void> => {
     // the old drawWith: pose tensors, tensor pose maps, module calls, image read back
     const src = tf.tensor2d(coords, [1, 2 * J]);
-    const tgt = tf.tensor2d(coords.map((v) => -v), [1, 2 * J]);
+    const tgt = tf.tensor2d(
+      coords.map((v) => -v),
+      [1, 2 * J],
+    );
     const out = mm.withEval(() =>
       tf.tidy(() => {
         const q = m.net.appearanceEncoder.call({ x, heat: mm.heatmaps(src, null) });
@@ -102,7 +114,9 @@ async function main(): Promise<void> {
     tf.dispose([src, tgt, out]);
   };
 
-  console.log(`${MODEL}, batch 1, 64 px; tfjs wasm 1 thread; onnxruntime-node ${ort.env.versions.node} 1 intra-op thread, optimisation 'all'; ${REPS} interleaved rounds`);
+  console.log(
+    `${MODEL}, batch 1, 64 px; tfjs wasm 1 thread; onnxruntime-node ${ort.env.versions.node} 1 intra-op thread, optimisation 'all'; ${REPS} interleaved rounds`,
+  );
   const rows = await interleaved({
     'transfer: modules + tensor maps (before)': moduleTransfer,
     'transfer: verb, prepared (after)': () => m.transfer(img, pa, pb),
@@ -112,16 +126,26 @@ async function main(): Promise<void> {
     'decode: onnxruntime decodeArrays': () => onx.decodeArrays(z, coords, vis),
   });
   console.log(`${'path'.padEnd(44)}${'wall best'.padStart(11)}${'cpu median'.padStart(12)}`);
-  for (const [k, s] of Object.entries(rows)) console.log(`${k.padEnd(44)}${best(s.wall).toFixed(2).padStart(8)} ms${median(s.cpu).toFixed(2).padStart(9)} ms`);
-  const ratio = (p: string, q: string): string => `${(best(rows[p].wall) / best(rows[q].wall)).toFixed(1)}x (CPU ${(median(rows[p].cpu) / median(rows[q].cpu)).toFixed(1)}x)`;
-  console.log(`\ntfjs / onnxruntime, transfer: before ${ratio('transfer: modules + tensor maps (before)', 'transfer: onnxruntime engine')}, after ${ratio('transfer: verb, prepared (after)', 'transfer: onnxruntime engine')}`);
-  console.log(`tfjs / onnxruntime, decode:   before ${ratio('decode: modules (before)', 'decode: onnxruntime decodeArrays')}, after ${ratio('decode: decodeTensors, prepared (after)', 'decode: onnxruntime decodeArrays')}`);
+  for (const [k, s] of Object.entries(rows))
+    console.log(`${k.padEnd(44)}${best(s.wall).toFixed(2).padStart(8)} ms${median(s.cpu).toFixed(2).padStart(9)} ms`);
+  const ratio = (p: string, q: string): string =>
+    `${(best(rows[p].wall) / best(rows[q].wall)).toFixed(1)}x (CPU ${(median(rows[p].cpu) / median(rows[q].cpu)).toFixed(1)}x)`;
+  console.log(
+    `\ntfjs / onnxruntime, transfer: before ${ratio('transfer: modules + tensor maps (before)', 'transfer: onnxruntime engine')}, after ${ratio('transfer: verb, prepared (after)', 'transfer: onnxruntime engine')}`,
+  );
+  console.log(
+    `tfjs / onnxruntime, decode:   before ${ratio('decode: modules (before)', 'decode: onnxruntime decodeArrays')}, after ${ratio('decode: decodeTensors, prepared (after)', 'decode: onnxruntime decodeArrays')}`,
+  );
 
   // the parts of a decode on the prepared path (where the rest goes)
   const zt = tf.tensor2d(z, [1, d]);
   const ct = tf.tensor2d(coords, [1, 2 * J]);
   const heat = mm.heatmaps(ct, null);
-  const f = (m as unknown as { frozen: { decode(z: tf.Tensor, h: tf.Tensor): tf.Tensor; poseFeatures(h: tf.Tensor): tf.Tensor[] } }).frozen;
+  const f = (
+    m as unknown as {
+      frozen: { decode(z: tf.Tensor, h: tf.Tensor): tf.Tensor; poseFeatures(h: tf.Tensor): tf.Tensor[] };
+    }
+  ).frozen;
   const parts = await interleaved({
     'pose maps, tensor ops (decodeTensors)': async () => tf.dispose(mm.heatmaps(ct, null)),
     'E_y, prepared': async () => tf.dispose(tf.tidy(() => f.poseFeatures(heat))),
@@ -132,7 +156,8 @@ async function main(): Promise<void> {
     },
   });
   console.log('\nparts of a decode (prepared path)');
-  for (const [k, s] of Object.entries(parts)) console.log(`${k.padEnd(44)}${best(s.wall).toFixed(2).padStart(8)} ms${median(s.cpu).toFixed(2).padStart(9)} ms`);
+  for (const [k, s] of Object.entries(parts))
+    console.log(`${k.padEnd(44)}${best(s.wall).toFixed(2).padStart(8)} ms${median(s.cpu).toFixed(2).padStart(9)} ms`);
   tf.dispose([zt, ct, heat, x]);
   await onx.dispose();
   m.dispose();

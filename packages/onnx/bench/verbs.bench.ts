@@ -53,7 +53,9 @@ const ms = (v: number): string => `${v.toFixed(2)} ms`.padStart(10);
 
 async function main(): Promise<void> {
   const be = await initBackend({ prefer: ['wasm'], threads: THREADS, log: () => undefined });
-  console.log(`tfjs ${be.backend} (${THREADS} thread), onnxruntime-node ${ort.env.versions.node} (intraOpNumThreads ${THREADS}, graph optimisation 'all'), batch 1, best / median of ${REPS} after ${WARMUP} warm-up`);
+  console.log(
+    `tfjs ${be.backend} (${THREADS} thread), onnxruntime-node ${ort.env.versions.node} (intraOpNumThreads ${THREADS}, graph optimisation 'all'), batch 1, best / median of ${REPS} after ${WARMUP} warm-up`,
+  );
   const sessionOptions = { graphOptimizationLevel: 'all' as const, intraOpNumThreads: THREADS, interOpNumThreads: 1 };
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'dgpose-onnx-bench-'));
   try {
@@ -77,8 +79,15 @@ async function main(): Promise<void> {
       const J = tfm.joints;
       const z = new Float32Array(d).fill(0.1);
       const coords = new Float32Array(2 * J).map((_, i) => 0.4 * Math.sin(i));
-      const raw = await ort.InferenceSession.create((await exportOnnx(tfm, { graphs: ['decoder'] })).files['decoder.onnx'], sessionOptions);
-      const feeds = { z: new ort.Tensor('float32', z, [1, d]), pose: new ort.Tensor('float32', coords, [1, 2 * J]), visible: new ort.Tensor('float32', new Float32Array(J).fill(1), [1, J]) };
+      const raw = await ort.InferenceSession.create(
+        (await exportOnnx(tfm, { graphs: ['decoder'] })).files['decoder.onnx'],
+        sessionOptions,
+      );
+      const feeds = {
+        z: new ort.Tensor('float32', z, [1, d]),
+        pose: new ort.Tensor('float32', coords, [1, 2 * J]),
+        visible: new ort.Tensor('float32', new Float32Array(J).fill(1), [1, J]),
+      };
       const rows: [string, () => Promise<unknown>, (() => Promise<unknown>) | null][] = [
         ['transfer', () => tfm.transfer(a, pa, pb), () => onx.transfer(a, pa, pb)],
         ['reconstruct', () => tfm.reconstruct(a, pa), () => onx.reconstruct(a, pa)],
@@ -98,13 +107,17 @@ async function main(): Promise<void> {
       ]);
       rows.push(['raw session: decoder', () => raw.run(feeds), null]);
       console.log(`\n${name} (${S} px, export ${exportMs.toFixed(0)} ms)`);
-      console.log(`${'verb'.padEnd(22)}${'tfjs best'.padStart(12)}${'tfjs median'.padStart(13)}${'tfjs CPU'.padStart(12)}${'ort best'.padStart(12)}${'ort median'.padStart(12)}${'ort CPU'.padStart(12)}  speed-up (best, CPU)`);
+      console.log(
+        `${'verb'.padEnd(22)}${'tfjs best'.padStart(12)}${'tfjs median'.padStart(13)}${'tfjs CPU'.padStart(12)}${'ort best'.padStart(12)}${'ort median'.padStart(12)}${'ort CPU'.padStart(12)}  speed-up (best, CPU)`,
+      );
       for (const [verb, f, g] of rows) {
         // the raw-session row has one column: onnxruntime itself
         const t = g ? await time(f) : null;
         const o = await time(g ?? f);
         const speedUp = t ? `${(t.best / o.best).toFixed(1)}x, ${(t.cpu / o.cpu).toFixed(1)}x` : '';
-        console.log(`${verb.padEnd(22)}${t ? ms(t.best).padStart(12) : ''.padStart(12)}${t ? ms(t.median).padStart(13) : ''.padStart(13)}${t ? ms(t.cpu).padStart(12) : ''.padStart(12)}${ms(o.best).padStart(12)}${ms(o.median).padStart(12)}${ms(o.cpu).padStart(12)}  ${speedUp}`);
+        console.log(
+          `${verb.padEnd(22)}${t ? ms(t.best).padStart(12) : ''.padStart(12)}${t ? ms(t.median).padStart(13) : ''.padStart(13)}${t ? ms(t.cpu).padStart(12) : ''.padStart(12)}${ms(o.best).padStart(12)}${ms(o.median).padStart(12)}${ms(o.cpu).padStart(12)}  ${speedUp}`,
+        );
       }
       await raw.release();
       await onx.dispose();

@@ -28,13 +28,20 @@ async function modelFrom(source: string): Promise<AnyDGPoseModel> {
   try {
     zoo = (await import('@dgpose/zoo/node')) as unknown as typeof zoo;
   } catch (e) {
-    throw new DGPoseError('E_IO', `${source} needs @dgpose/zoo: run \`npm install @dgpose/zoo\` (or pass a weights folder)`, { argument: 'source', cause: e });
+    throw new DGPoseError(
+      'E_IO',
+      `${source} needs @dgpose/zoo: run \`npm install @dgpose/zoo\` (or pass a weights folder)`,
+      { argument: 'source', cause: e },
+    );
   }
   return (await zoo.loadPretrained(source.slice(4))) as AnyDGPoseModel;
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
+): Promise<number> {
   const [cmd, ...rest] = argv;
   const flag = (name: string): string | undefined => {
     const i = rest.indexOf(`--${name}`);
@@ -55,7 +62,11 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
       try {
         const t0 = Date.now();
         const m = await exportOnnxToDir(model, out, graphs ? { graphs } : {});
-        for (const g of Object.values(m.graphs)) if (g) io.out(`${out}/${g.file}  ${(g.bytes / 2 ** 20).toFixed(2)} MiB  ${g.inputs.map((i) => i.name).join(', ')} -> ${g.outputs.map((o) => o.name).join(', ')}`);
+        for (const g of Object.values(m.graphs))
+          if (g)
+            io.out(
+              `${out}/${g.file}  ${(g.bytes / 2 ** 20).toFixed(2)} MiB  ${g.inputs.map((i) => i.name).join(', ')} -> ${g.outputs.map((o) => o.name).join(', ')}`,
+            );
         io.out(`exported ${m.modelKind} (opset ${m.opset}, IR ${m.irVersion}) to ${out} in ${Date.now() - t0} ms`);
       } finally {
         model.dispose();
@@ -68,7 +79,9 @@ export async function main(argv: string[], io: CliIo = { out: (l) => console.log
         return 2;
       }
       const { manifest } = await readOnnxExport(positional[0]);
-      io.out(`${manifest.modelKind}, ${manifest.imageSize} px, ${manifest.joints} joints, opset ${manifest.opset}, IR ${manifest.irVersion}`);
+      io.out(
+        `${manifest.modelKind}, ${manifest.imageSize} px, ${manifest.joints} joints, opset ${manifest.opset}, IR ${manifest.irVersion}`,
+      );
       for (const g of Object.values(manifest.graphs)) {
         if (!g) continue;
         io.out(`${g.file}: ${g.doc}`);

@@ -57,7 +57,11 @@ export async function readVariables(modules: readonly (AnyModule | null | undefi
 /** E_EXPORT_UNSUPPORTED naming the module's path and kind. */
 export function unsupported(m: AnyModule, what: string, expected: unknown): DGPoseError {
   const where = m.path || m.kind;
-  return new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: ${where} (${m.kind}) is not exportable: ${what}`, { argument: where, expected, got: what });
+  return new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: ${where} (${m.kind}) is not exportable: ${what}`, {
+    argument: where,
+    expected,
+    got: what,
+  });
 }
 
 /** The graph being written, the weights it reads, and a name prefix for readable node names. */
@@ -68,7 +72,12 @@ export interface EmitContext {
 
 function values(ctx: EmitContext, m: AnyModule, v: tf.Variable): Float32Array {
   const data = ctx.vars.get(v);
-  if (!data) throw unsupported(m, 'a variable that was not read before export (internal)', 'every variable read by readVariables');
+  if (!data)
+    throw unsupported(
+      m,
+      'a variable that was not read before export (internal)',
+      'every variable read by readVariables',
+    );
   return data;
 }
 
@@ -99,7 +108,8 @@ function hint(m: AnyModule, suffix = ''): string {
 
 function staticHW(m: AnyModule, x: Value): [number, number] {
   const [, , h, w] = x.shape;
-  if (x.shape.length !== 4 || typeof h !== 'number' || typeof w !== 'number') throw unsupported(m, `an input of shape [${x.shape}]`, 'a 4-D input with static H, W');
+  if (x.shape.length !== 4 || typeof h !== 'number' || typeof w !== 'number')
+    throw unsupported(m, `an input of shape [${x.shape}]`, 'a 4-D input with static H, W');
   return [h, w];
 }
 
@@ -122,7 +132,11 @@ export function emitActivation(ctx: EmitContext, spec: ActivationSpec, x: Value,
     case 'identity':
       return x;
     default:
-      throw new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: unknown activation at ${at}`, { argument: at, expected: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'identity'], got: kind });
+      throw new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: unknown activation at ${at}`, {
+        argument: at,
+        expected: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'elu', 'identity'],
+        got: kind,
+      });
   }
 }
 
@@ -140,11 +154,25 @@ function emitConv(ctx: EmitContext, m: Conv2d, x: Value): Value {
     pads = [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
   } else if (m.padding === 'valid') pads = [0, 0, 0, 0];
   else pads = [m.padding[1][0], m.padding[2][0], m.padding[1][1], m.padding[2][1]];
-  const [oh, ow] = [Math.floor((h + pads[0] + pads[2] - kh) / sh) + 1, Math.floor((w + pads[1] + pads[3] - kw) / sw) + 1];
-  const W = b.floats(hint(m, '.kernel'), permute(values(ctx, m, m.kernel), m.kernel.shape, [3, 2, 0, 1]), [m.filters, m.inChannels, kh, kw]);
+  const [oh, ow] = [
+    Math.floor((h + pads[0] + pads[2] - kh) / sh) + 1,
+    Math.floor((w + pads[1] + pads[3] - kw) / sw) + 1,
+  ];
+  const W = b.floats(hint(m, '.kernel'), permute(values(ctx, m, m.kernel), m.kernel.shape, [3, 2, 0, 1]), [
+    m.filters,
+    m.inChannels,
+    kh,
+    kw,
+  ]);
   const inputs = [x.name, W];
   if (m.bias) inputs.push(b.floats(hint(m, '.bias'), values(ctx, m, m.bias), [m.filters]));
-  return b.op1('Conv', inputs, [x.shape[0], m.filters, oh, ow], { kernel_shape: [kh, kw], strides: [sh, sw], pads, dilations: [1, 1], group: 1 }, hint(m));
+  return b.op1(
+    'Conv',
+    inputs,
+    [x.shape[0], m.filters, oh, ow],
+    { kernel_shape: [kh, kw], strides: [sh, sw], pads, dilations: [1, 1], group: 1 },
+    hint(m),
+  );
 }
 
 function emitConvTranspose(ctx: EmitContext, m: Conv2dTranspose, x: Value): Value {
@@ -166,7 +194,12 @@ function emitConvTranspose(ctx: EmitContext, m: Conv2dTranspose, x: Value): Valu
     outPad = [m.outputPadding[0], m.outputPadding[1]];
   }
   // tfjs kernel [kh, kw, filters, C_in] → ONNX ConvTranspose W [C_in, filters, kh, kw]
-  const W = b.floats(hint(m, '.kernel'), permute(values(ctx, m, m.kernel), m.kernel.shape, [3, 2, 0, 1]), [m.inChannels, m.filters, kh, kw]);
+  const W = b.floats(hint(m, '.kernel'), permute(values(ctx, m, m.kernel), m.kernel.shape, [3, 2, 0, 1]), [
+    m.inChannels,
+    m.filters,
+    kh,
+    kw,
+  ]);
   const inputs = [x.name, W];
   if (m.bias) inputs.push(b.floats(hint(m, '.bias'), values(ctx, m, m.bias), [m.filters]));
   return b.op1(
@@ -205,7 +238,8 @@ function emitInstanceNorm(ctx: EmitContext, m: InstanceNorm, x: Value): Value {
 /** Dense on a [N, F] value. */
 export function emitDense(ctx: EmitContext, m: Dense, x: Value): Value {
   const { b } = ctx;
-  if (x.shape.length !== 2 || x.shape[1] !== m.inFeatures) throw unsupported(m, `an input of shape [${x.shape}]`, `[N, ${m.inFeatures}]`);
+  if (x.shape.length !== 2 || x.shape[1] !== m.inFeatures)
+    throw unsupported(m, `an input of shape [${x.shape}]`, `[N, ${m.inFeatures}]`);
   const W = b.floats(hint(m, '.kernel'), values(ctx, m, m.kernel), [m.inFeatures, m.units]);
   if (!m.bias) return b.op1('MatMul', [x.name, W], [x.shape[0], m.units], {}, hint(m));
   const B = b.floats(hint(m, '.bias'), values(ctx, m, m.bias), [m.units]);
@@ -228,7 +262,12 @@ function emitUpsample(ctx: EmitContext, m: Upsample, x: Value): Value {
 export function emitFlattenNHWC(ctx: EmitContext, x: Value, at: string): Value {
   const { b } = ctx;
   if (x.shape.length === 2) return x;
-  if (x.shape.length !== 4) throw new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: ${at} flattens a rank-${x.shape.length} value`, { argument: at, expected: 'rank 2 or 4', got: x.shape });
+  if (x.shape.length !== 4)
+    throw new DGPoseError('E_EXPORT_UNSUPPORTED', `ONNX export: ${at} flattens a rank-${x.shape.length} value`, {
+      argument: at,
+      expected: 'rank 2 or 4',
+      got: x.shape,
+    });
   const [n, c, h, w] = x.shape as [Dim, number, number, number];
   const t = b.op1('Transpose', [x.name], [n, h, w, c], { perm: [0, 2, 3, 1] }, `${at}/to_nhwc`);
   return b.op1('Reshape', [t.name, b.ints([-1, h * w * c])], [n, h * w * c], {}, `${at}/flatten`);
@@ -261,7 +300,8 @@ export function emitLayer(ctx: EmitContext, m: AnyModule, x: Value): Value {
   if (m.kind === 'activation') return emitActivation(ctx, (m as Activation).spec, x, hint(m));
   if (m.kind === 'dropout') return x;
   if (m.kind === 'upsample') return emitUpsample(ctx, m as Upsample, x);
-  if (m.kind === 'upsampleConv') return emitLayer(ctx, (m as UpsampleConv).conv, emitLayer(ctx, (m as UpsampleConv).up, x));
+  if (m.kind === 'upsampleConv')
+    return emitLayer(ctx, (m as UpsampleConv).conv, emitLayer(ctx, (m as UpsampleConv).up, x));
   if (m.kind === 'flatten') return emitFlattenNHWC(ctx, x, hint(m));
   if (m.kind === 'reshape') return emitReshape(ctx, m as Reshape, x);
   if (m.kind === 'sequential') return (m as Sequential).layers().reduce((y, l) => emitLayer(ctx, l, y), x);

@@ -73,9 +73,15 @@ describe('verbs: onnxruntime against tfjs', () => {
     const W = 96;
     const H = 80;
     const data = new Uint8Array(W * H * 3);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let k = 0; k < 3; k++) data[(y * W + x) * 3 + k] = big.data[((Math.floor((y * 64) / H) * 64) + Math.floor((x * 64) / W)) * 3 + k];
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let k = 0; k < 3; k++)
+          data[(y * W + x) * 3 + k] = big.data[(Math.floor((y * 64) / H) * 64 + Math.floor((x * 64) / W)) * 3 + k];
     const img: RgbImage = { data, width: W, height: H, channels: 3 };
-    const pose: Pose = { ...poses[0], keypoints: poses[0].keypoints.map((k) => (k ? { x: (k.x * (W - 1)) / 63, y: (k.y * (H - 1)) / 63 } : null)) };
+    const pose: Pose = {
+      ...poses[0],
+      keypoints: poses[0].keypoints.map((k) => (k ? { x: (k.x * (W - 1)) / 63, y: (k.y * (H - 1)) / 63 } : null)),
+    };
     const a = await cond.reconstruct([img], [pose]);
     const b = await condOnnx.reconstruct([img], [pose]);
     expect(maxPixelDiff(a, b)).toBeLessThanOrEqual(1);
@@ -95,7 +101,9 @@ describe('verbs: onnxruntime against tfjs', () => {
   });
 
   it('crossDomainTransfer converts the target skeleton', async () => {
-    const out = await condOnnx.crossDomainTransfer([people[0]], [poses[0]], [poses[1]], { targetSize: { width: 64, height: 64 } });
+    const out = await condOnnx.crossDomainTransfer([people[0]], [poses[0]], [poses[1]], {
+      targetSize: { width: 64, height: 64 },
+    });
     expect(out[0]).toMatchObject({ width: 64, height: 64, channels: 3 });
   });
 
@@ -133,12 +141,19 @@ describe('engine switch', () => {
     await (fromExport as OnnxDGPoseModel).dispose();
     const fromWeights = (await loadInferenceModel(pretrainedDir('conditional-small-64'))) as OnnxDGPoseModel;
     expect(fromWeights.engine).toBe('onnxruntime'); // the default when onnxruntime-node is installed
-    expect(maxPixelDiff(await fromWeights.transfer([people[0]], [poses[0]], [poses[1]]), await condOnnx.transfer([people[0]], [poses[0]], [poses[1]]))).toBe(0);
+    expect(
+      maxPixelDiff(
+        await fromWeights.transfer([people[0]], [poses[0]], [poses[1]]),
+        await condOnnx.transfer([people[0]], [poses[0]], [poses[1]]),
+      ),
+    ).toBe(0);
     await fromWeights.dispose();
     const tfjs = await loadInferenceModel(pretrainedDir('conditional-small-64'), { engine: 'tfjs' });
     expect('trainStep' in tfjs).toBe(true);
     (tfjs as ConditionalDGPose).dispose();
-    await expect(loadInferenceModel(path.join(tmp, 'cond'), { engine: 'tfjs' })).rejects.toMatchObject({ code: 'E_ARG' });
+    await expect(loadInferenceModel(path.join(tmp, 'cond'), { engine: 'tfjs' })).rejects.toMatchObject({
+      code: 'E_ARG',
+    });
   });
 });
 
@@ -202,7 +217,12 @@ describe('dgpose-onnx CLI', () => {
     const err: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
     const dir = path.join(tmp, 'cli');
-    expect(await main(['export', pretrainedDir('conditional-small-64-noadv'), '--out', dir, '--graphs', 'encoder,decoder'], io)).toBe(0);
+    expect(
+      await main(
+        ['export', pretrainedDir('conditional-small-64-noadv'), '--out', dir, '--graphs', 'encoder,decoder'],
+        io,
+      ),
+    ).toBe(0);
     expect((await fsp.readdir(dir)).sort()).toEqual(['decoder.onnx', 'dgpose-onnx.json', 'encoder.onnx']);
     expect(await main(['info', dir], io)).toBe(0);
     expect(out.join('\n')).toMatch(/in {2}pose \[batch, 36\]/);

@@ -66,11 +66,25 @@ export interface OnnxDGPoseModel {
   /** Semi: poses optional (estimated). Outputs are uint8 RGB at model size. */
   reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]>;
   /** Appearance of image i drawn in targetPoses[i] (pixel coords of `targetSize`, default the appearance image's frame). */
-  transfer(appearance: RgbImage[], appearancePoses: Pose[] | undefined, targetPoses: Pose[], opts?: { targetSize?: { width: number; height: number } }): Promise<RgbImage[]>;
+  transfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts?: { targetSize?: { width: number; height: number } },
+  ): Promise<RgbImage[]>;
   /** Appearance from one data set, pose from another skeleton (converted to the model's). */
-  crossDomainTransfer(appearance: RgbImage[], appearancePoses: Pose[] | undefined, targetPoses: Pose[], opts: { targetSize: { width: number; height: number } }): Promise<RgbImage[]>;
+  crossDomainTransfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts: { targetSize: { width: number; height: number } },
+  ): Promise<RgbImage[]>;
   /** n samples z ~ p(z|y) for a pose (Semi: pose optional, sampled from p(y)). */
-  generate(pose: Pose | undefined, n: number, opts?: { seed?: number; size?: { width: number; height: number } }): Promise<RgbImage[]>;
+  generate(
+    pose: Pose | undefined,
+    n: number,
+    opts?: { seed?: number; size?: { width: number; height: number } },
+  ): Promise<RgbImage[]>;
   /** Semi only: mean of q(y|x) in each image's pixel coords. */
   estimatePose(images: RgbImage[]): Promise<Pose[]>;
   /** q(z|x,y): images [B,S,S,3] in [-1,1], poses [B,2J] normalised, visible [B,J] (default all). */
@@ -88,20 +102,42 @@ export interface OnnxDGPoseModel {
 // ------------------------------------------------------------------ plain-data helpers (tfjs-free)
 
 function checkList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
-  if (!Array.isArray(list) || list.length === 0) throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
-  if (n !== undefined && list.length !== n) throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, { argument, expected: n, got: list.length });
+  if (!Array.isArray(list) || list.length === 0)
+    throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
+  if (n !== undefined && list.length !== n)
+    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, {
+      argument,
+      expected: n,
+      got: list.length,
+    });
 }
 
 function checkImage(img: RgbImage, argument: string): void {
   if (!img || typeof img !== 'object' || !(img.data instanceof Uint8Array)) {
-    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, { argument, got: img === null ? 'null' : typeof img });
+    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, {
+      argument,
+      got: img === null ? 'null' : typeof img,
+    });
   }
   if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 2 || img.height < 2) {
-    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, { argument, expected: 'integer width, height >= 2', got: [img.width, img.height] });
+    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, {
+      argument,
+      expected: 'integer width, height >= 2',
+      got: [img.width, img.height],
+    });
   }
-  if (img.channels !== 3) throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, { argument: `${argument}.channels`, expected: 3, got: img.channels });
+  if (img.channels !== 3)
+    throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, {
+      argument: `${argument}.channels`,
+      expected: 3,
+      got: img.channels,
+    });
   if (img.data.length !== img.width * img.height * 3) {
-    throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, { argument: `${argument}.data`, expected: img.width * img.height * 3, got: img.data.length });
+    throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
+      argument: `${argument}.data`,
+      expected: img.width * img.height * 3,
+      got: img.data.length,
+    });
   }
 }
 
@@ -163,7 +199,8 @@ export function arrayToImages(data: Float32Array, n: number, size: number): RgbI
   const per = size * size * 3;
   return Array.from({ length: n }, (_, b) => {
     const u8 = new Uint8Array(per);
-    for (let i = 0; i < per; i++) u8[i] = Math.min(255, Math.max(0, roundHalfEven(Math.fround(Math.fround(data[b * per + i] + 1) * 127.5))));
+    for (let i = 0; i < per; i++)
+      u8[i] = Math.min(255, Math.max(0, roundHalfEven(Math.fround(Math.fround(data[b * per + i] + 1) * 127.5))));
     return { data: u8, width: size, height: size, channels: 3 as const };
   });
 }
@@ -199,7 +236,8 @@ const OUTPUTS: Record<OnnxGraphName, string[]> = {
   mapper: ['heatmaps'],
 };
 
-const fmt = (xs: { name: string; dims: Dim[] }[]): string => xs.map((x) => `${x.name} [${x.dims.join(',')}]`).join(', ');
+const fmt = (xs: { name: string; dims: Dim[] }[]): string =>
+  xs.map((x) => `${x.name} [${x.dims.join(',')}]`).join(', ');
 
 /**
  * Checks that `bytes` is the graph `g` of this export: an ONNX model whose inputs and outputs have our names
@@ -210,17 +248,37 @@ export function checkGraphInterface(m: OnnxManifest, g: OnnxGraphName, file: str
   try {
     info = decodeModelInfo(bytes);
   } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${file} is not an ONNX model`, { argument: file, expected: 'an ONNX ModelProto', got: `${bytes.byteLength} unreadable bytes`, cause: e });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${file} is not an ONNX model`, {
+      argument: file,
+      expected: 'an ONNX ModelProto',
+      got: `${bytes.byteLength} unreadable bytes`,
+      cause: e,
+    });
   }
   const want = expectedInputs(m, g);
   const got = info.inputs;
-  const same = want.length === got.length && want.every((w, i) => w.name === got[i].name && w.dims.length === got[i].dims.length && w.dims.every((d, k) => (typeof d === 'string' ? true : d === got[i].dims[k])));
+  const same =
+    want.length === got.length &&
+    want.every(
+      (w, i) =>
+        w.name === got[i].name &&
+        w.dims.length === got[i].dims.length &&
+        w.dims.every((d, k) => (typeof d === 'string' ? true : d === got[i].dims[k])),
+    );
   if (!same) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', `${file} is not the '${g}' graph of this export: its inputs are not ours`, { argument: file, expected: fmt(want), got: fmt(got) || 'no inputs' });
+    throw new DGPoseError(
+      'E_WEIGHTS_MISMATCH',
+      `${file} is not the '${g}' graph of this export: its inputs are not ours`,
+      { argument: file, expected: fmt(want), got: fmt(got) || 'no inputs' },
+    );
   }
   const outs = info.outputs.map((o) => o.name);
   if (OUTPUTS[g].some((o) => !outs.includes(o))) {
-    throw new DGPoseError('E_WEIGHTS_MISMATCH', `${file} is not the '${g}' graph of this export: its outputs are not ours`, { argument: file, expected: OUTPUTS[g], got: outs });
+    throw new DGPoseError(
+      'E_WEIGHTS_MISMATCH',
+      `${file} is not the '${g}' graph of this export: its outputs are not ours`,
+      { argument: file, expected: OUTPUTS[g], got: outs },
+    );
   }
 }
 
@@ -228,13 +286,23 @@ export function checkGraphInterface(m: OnnxManifest, g: OnnxGraphName, file: str
 export function checkManifest(m: unknown, where = ONNX_FORMAT_VERSION.toString()): asserts m is OnnxManifest {
   const o = m as Partial<OnnxManifest> | null;
   if (!o || typeof o !== 'object' || o.format !== 'dgpose-onnx') {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'not a dgpose-onnx manifest', { argument: where, expected: "format 'dgpose-onnx'", got: o && typeof o === 'object' ? o.format : typeof o });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'not a dgpose-onnx manifest', {
+      argument: where,
+      expected: "format 'dgpose-onnx'",
+      got: o && typeof o === 'object' ? o.format : typeof o,
+    });
   }
   if (o.formatVersion !== ONNX_FORMAT_VERSION) {
-    throw new DGPoseError('E_WEIGHTS_VERSION', 'a dgpose-onnx export of another format version', { argument: where, expected: ONNX_FORMAT_VERSION, got: o.formatVersion });
+    throw new DGPoseError('E_WEIGHTS_VERSION', 'a dgpose-onnx export of another format version', {
+      argument: where,
+      expected: ONNX_FORMAT_VERSION,
+      got: o.formatVersion,
+    });
   }
   if (!o.graphs || typeof o.graphs !== 'object' || !Number.isInteger(o.imageSize) || !Number.isInteger(o.joints)) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the dgpose-onnx manifest lacks graphs, imageSize or joints', { argument: where });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the dgpose-onnx manifest lacks graphs, imageSize or joints', {
+      argument: where,
+    });
   }
 }
 
@@ -244,33 +312,64 @@ export function checkManifest(m: unknown, where = ONNX_FORMAT_VERSION.toString()
  * not ONNX or is missing). Conditional exports need encoder + decoder; Semi ones also pose-estimator.
  */
 export async function createOnnxEngine(src: OnnxSource, opts: OnnxEngineOptions): Promise<OnnxDGPoseModel> {
-  if (!src || typeof src !== 'object') throw new DGPoseError('E_ARG', 'createOnnxEngine needs { manifest, files }', { argument: 'src' });
+  if (!src || typeof src !== 'object')
+    throw new DGPoseError('E_ARG', 'createOnnxEngine needs { manifest, files }', { argument: 'src' });
   const m = src.manifest;
   checkManifest(m, 'manifest');
   if (m.modelKind !== 'conditional' && m.modelKind !== 'semi') {
-    throw new DGPoseError('E_ARG', 'this export is not a DGPose model (a mapper alone has no verbs)', { argument: 'manifest.modelKind', expected: ['conditional', 'semi'], got: m.modelKind });
+    throw new DGPoseError('E_ARG', 'this export is not a DGPose model (a mapper alone has no verbs)', {
+      argument: 'manifest.modelKind',
+      expected: ['conditional', 'semi'],
+      got: m.modelKind,
+    });
   }
   const ort = opts?.ort;
   if (!ort || typeof ort.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function') {
-    throw new DGPoseError('E_BACKEND', 'createOnnxEngine needs an onnxruntime module as opts.ort (npm install onnxruntime-node, or onnxruntime-web in a browser)', { argument: 'opts.ort' });
+    throw new DGPoseError(
+      'E_BACKEND',
+      'createOnnxEngine needs an onnxruntime module as opts.ort (npm install onnxruntime-node, or onnxruntime-web in a browser)',
+      { argument: 'opts.ort' },
+    );
   }
-  const needed: OnnxGraphName[] = m.modelKind === 'semi' ? ['encoder', 'decoder', 'pose-estimator'] : ['encoder', 'decoder'];
-  const present = (Object.keys(m.graphs) as OnnxGraphName[]).filter((g) => ['encoder', 'decoder', 'pose-estimator', 'prior', 'pose-maps'].includes(g));
-  for (const g of needed) if (!m.graphs[g]) throw new DGPoseError('E_WEIGHTS_CORRUPT', `the export lacks the '${g}' graph`, { argument: g, expected: needed, got: Object.keys(m.graphs) });
+  const needed: OnnxGraphName[] =
+    m.modelKind === 'semi' ? ['encoder', 'decoder', 'pose-estimator'] : ['encoder', 'decoder'];
+  const present = (Object.keys(m.graphs) as OnnxGraphName[]).filter((g) =>
+    ['encoder', 'decoder', 'pose-estimator', 'prior', 'pose-maps'].includes(g),
+  );
+  for (const g of needed)
+    if (!m.graphs[g])
+      throw new DGPoseError('E_WEIGHTS_CORRUPT', `the export lacks the '${g}' graph`, {
+        argument: g,
+        expected: needed,
+        got: Object.keys(m.graphs),
+      });
   const bytesOf = (g: OnnxGraphName): Uint8Array => {
     const file = m.graphs[g]?.file as string;
     const bytes = src.files[file];
-    if (!(bytes instanceof Uint8Array)) throw new DGPoseError('E_WEIGHTS_CORRUPT', `the export lacks ${file}`, { argument: file, expected: 'the bytes of the file', got: typeof bytes });
+    if (!(bytes instanceof Uint8Array))
+      throw new DGPoseError('E_WEIGHTS_CORRUPT', `the export lacks ${file}`, {
+        argument: file,
+        expected: 'the bytes of the file',
+        got: typeof bytes,
+      });
     checkGraphInterface(m, g, file, bytes);
     return bytes;
   };
   const bytes = Object.fromEntries(present.map((g) => [g, bytesOf(g)])) as Partial<Record<OnnxGraphName, Uint8Array>>;
   const sessions: Partial<Record<OnnxGraphName, OrtSessionLike>> = {};
   try {
-    for (const g of present) sessions[g] = await ort.InferenceSession.create(bytes[g] as Uint8Array, opts.sessionOptions ?? { graphOptimizationLevel: 'all' });
+    for (const g of present)
+      sessions[g] = await ort.InferenceSession.create(
+        bytes[g] as Uint8Array,
+        opts.sessionOptions ?? { graphOptimizationLevel: 'all' },
+      );
   } catch (e) {
     await Promise.all(Object.values(sessions).map((s) => s?.release?.() ?? Promise.resolve()));
-    throw e instanceof DGPoseError ? e : new DGPoseError('E_WEIGHTS_CORRUPT', `onnxruntime could not open the export: ${(e as Error)?.message ?? e}`, { cause: e });
+    throw e instanceof DGPoseError
+      ? e
+      : new DGPoseError('E_WEIGHTS_CORRUPT', `onnxruntime could not open the export: ${(e as Error)?.message ?? e}`, {
+          cause: e,
+        });
   }
   return new OnnxModel(m, sessions, ort);
 }
@@ -295,7 +394,11 @@ class OnnxModel implements OnnxDGPoseModel {
     this.joints = manifest.joints;
     this.skeleton = (manifest.config?.skeleton ?? 'coco18') as SkeletonName;
     if (getSkeleton(this.skeleton).joints.length !== this.joints) {
-      throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the manifest skeleton and joint count disagree', { argument: 'joints', expected: getSkeleton(this.skeleton).joints.length, got: this.joints });
+      throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the manifest skeleton and joint count disagree', {
+        argument: 'joints',
+        expected: getSkeleton(this.skeleton).joints.length,
+        got: this.joints,
+      });
     }
   }
 
@@ -310,7 +413,12 @@ class OnnxModel implements OnnxDGPoseModel {
   private async run(g: OnnxGraphName, feeds: Record<string, OrtTensorLike>): Promise<Record<string, Float32Array>> {
     this.live();
     const s = this.sessions[g];
-    if (!s) throw new DGPoseError('E_ARG', `this export has no '${g}' graph`, { argument: g, expected: Object.keys(this.sessions), got: g });
+    if (!s)
+      throw new DGPoseError('E_ARG', `this export has no '${g}' graph`, {
+        argument: g,
+        expected: Object.keys(this.sessions),
+        got: g,
+      });
     const out = await s.run(feeds);
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
   }
@@ -321,7 +429,11 @@ class OnnxModel implements OnnxDGPoseModel {
 
   private checkRows(what: string, a: Float32Array, per: number): number {
     if (!(a instanceof Float32Array) || a.length === 0 || a.length % per !== 0) {
-      throw new DGPoseError('E_SHAPE', `${what} must be a Float32Array of B·${per} values`, { argument: what, expected: `a multiple of ${per}`, got: a instanceof Float32Array ? a.length : typeof a });
+      throw new DGPoseError('E_SHAPE', `${what} must be a Float32Array of B·${per} values`, {
+        argument: what,
+        expected: `a multiple of ${per}`,
+        got: a instanceof Float32Array ? a.length : typeof a,
+      });
     }
     return a.length / per;
   }
@@ -330,10 +442,24 @@ class OnnxModel implements OnnxDGPoseModel {
     const S = this.imageSize;
     const J = this.joints;
     const n = this.checkRows('images', images, S * S * 3);
-    if (this.checkRows('poses', poses, 2 * J) !== n) throw new DGPoseError('E_SHAPE', 'poses must have one row per image', { argument: 'poses', expected: n * 2 * J, got: poses.length });
+    if (this.checkRows('poses', poses, 2 * J) !== n)
+      throw new DGPoseError('E_SHAPE', 'poses must have one row per image', {
+        argument: 'poses',
+        expected: n * 2 * J,
+        got: poses.length,
+      });
     const v = this.visibleOr(n, visible);
-    if (this.checkRows('visible', v, J) !== n) throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', { argument: 'visible', expected: n * J, got: v.length });
-    const r = await this.run('encoder', { image: this.t(images, [n, S, S, 3]), pose: this.t(poses, [n, 2 * J]), visible: this.t(v, [n, J]) });
+    if (this.checkRows('visible', v, J) !== n)
+      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', {
+        argument: 'visible',
+        expected: n * J,
+        got: v.length,
+      });
+    const r = await this.run('encoder', {
+      image: this.t(images, [n, S, S, 3]),
+      pose: this.t(poses, [n, 2 * J]),
+      visible: this.t(v, [n, J]),
+    });
     return { mu: r.z_mu, logvar: r.z_logvar };
   }
 
@@ -341,14 +467,31 @@ class OnnxModel implements OnnxDGPoseModel {
     const J = this.joints;
     const d = this.manifest.latentDim as number;
     const n = this.checkRows('z', z, d);
-    if (this.checkRows('poses', poses, 2 * J) !== n) throw new DGPoseError('E_SHAPE', 'poses must have one row per z', { argument: 'poses', expected: n * 2 * J, got: poses.length });
+    if (this.checkRows('poses', poses, 2 * J) !== n)
+      throw new DGPoseError('E_SHAPE', 'poses must have one row per z', {
+        argument: 'poses',
+        expected: n * 2 * J,
+        got: poses.length,
+      });
     const v = this.visibleOr(n, visible);
-    if (this.checkRows('visible', v, J) !== n) throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', { argument: 'visible', expected: n * J, got: v.length });
-    return (await this.run('decoder', { z: this.t(z, [n, d]), pose: this.t(poses, [n, 2 * J]), visible: this.t(v, [n, J]) })).image;
+    if (this.checkRows('visible', v, J) !== n)
+      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', {
+        argument: 'visible',
+        expected: n * J,
+        got: v.length,
+      });
+    return (
+      await this.run('decoder', { z: this.t(z, [n, d]), pose: this.t(poses, [n, 2 * J]), visible: this.t(v, [n, J]) })
+    ).image;
   }
 
   async estimatePoseArrays(images: Float32Array): Promise<GaussianArrays> {
-    if (this.kind !== 'semi') throw new DGPoseError('E_ARG', 'Conditional-DGPose cannot estimate poses (Semi-DGPose can)', { argument: 'model', expected: 'semi', got: this.kind });
+    if (this.kind !== 'semi')
+      throw new DGPoseError('E_ARG', 'Conditional-DGPose cannot estimate poses (Semi-DGPose can)', {
+        argument: 'model',
+        expected: 'semi',
+        got: this.kind,
+      });
     const S = this.imageSize;
     const n = this.checkRows('images', images, S * S * 3);
     const r = await this.run('pose-estimator', { image: this.t(images, [n, S, S, 3]) });
@@ -362,16 +505,29 @@ class OnnxModel implements OnnxDGPoseModel {
     return (await this.run('pose-maps', { pose: this.t(poses, [n, 2 * J]), visible: this.t(v, [n, J]) })).pose_maps;
   }
 
-  private normalized(poses: readonly Pose[], frames: readonly { width: number; height: number }[], argument: string): { coords: Float32Array; visible: Float32Array } {
+  private normalized(
+    poses: readonly Pose[],
+    frames: readonly { width: number; height: number }[],
+    argument: string,
+  ): { coords: Float32Array; visible: Float32Array } {
     const p = posesToNormalized(poses, frames, this.skeleton, argument);
-    if (p.j !== this.joints) throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, { argument, expected: this.joints, got: p.j });
+    if (p.j !== this.joints)
+      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count`, {
+        argument,
+        expected: this.joints,
+        got: p.j,
+      });
     return { coords: p.coords, visible: p.visible };
   }
 
   /** Semi's missing poses: the mean of q(y|x), every joint visible. */
   private async estimated(x: Float32Array, argument: string): Promise<{ coords: Float32Array; visible: Float32Array }> {
     if (this.kind !== 'semi') {
-      throw new DGPoseError('E_ARG', `Conditional-DGPose needs ${argument} (it cannot estimate poses; Semi-DGPose can)`, { argument, expected: 'one pose per image', got: 'undefined' });
+      throw new DGPoseError(
+        'E_ARG',
+        `Conditional-DGPose needs ${argument} (it cannot estimate poses; Semi-DGPose can)`,
+        { argument, expected: 'one pose per image', got: 'undefined' },
+      );
     }
     const q = await this.estimatePoseArrays(x);
     return { coords: q.mu, visible: new Float32Array(q.mu.length / 2).fill(1) };
@@ -386,7 +542,10 @@ class OnnxModel implements OnnxDGPoseModel {
     if (appearancePoses !== undefined) checkList(appearancePoses, 'appearancePoses', appearance?.length);
     const S = this.imageSize;
     const x = imagesToArray(appearance, S, 'appearance');
-    const src = appearancePoses !== undefined ? this.normalized(appearancePoses, appearance, 'appearancePoses') : await this.estimated(x, 'appearancePoses');
+    const src =
+      appearancePoses !== undefined
+        ? this.normalized(appearancePoses, appearance, 'appearancePoses')
+        : await this.estimated(x, 'appearancePoses');
     const tgt = await target(x);
     const q = await this.encodeArrays(x, src.coords, src.visible);
     const out = await this.decodeArrays(q.mu, tgt.coords, tgt.visible);
@@ -395,30 +554,59 @@ class OnnxModel implements OnnxDGPoseModel {
 
   async reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]> {
     if (poses !== undefined) checkList(poses, 'poses', images?.length);
-    return this.drawWith(images, poses, async (x) => (poses !== undefined ? this.normalized(poses, images, 'poses') : this.estimated(x, 'poses')));
+    return this.drawWith(images, poses, async (x) =>
+      poses !== undefined ? this.normalized(poses, images, 'poses') : this.estimated(x, 'poses'),
+    );
   }
 
-  async transfer(appearance: RgbImage[], appearancePoses: Pose[] | undefined, targetPoses: Pose[], opts: { targetSize?: { width: number; height: number } } = {}): Promise<RgbImage[]> {
+  async transfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts: { targetSize?: { width: number; height: number } } = {},
+  ): Promise<RgbImage[]> {
     checkList(appearance, 'appearance');
     checkList(targetPoses, 'targetPoses', appearance.length);
-    const frames = opts.targetSize ? targetPoses.map(() => opts.targetSize as { width: number; height: number }) : appearance;
+    const frames = opts.targetSize
+      ? targetPoses.map(() => opts.targetSize as { width: number; height: number })
+      : appearance;
     return this.drawWith(appearance, appearancePoses, async () => this.normalized(targetPoses, frames, 'targetPoses'));
   }
 
-  async crossDomainTransfer(appearance: RgbImage[], appearancePoses: Pose[] | undefined, targetPoses: Pose[], opts: { targetSize: { width: number; height: number } }): Promise<RgbImage[]> {
-    if (!opts?.targetSize) throw new DGPoseError('E_ARG', 'crossDomainTransfer needs opts.targetSize, the frame of targetPoses', { argument: 'opts.targetSize', expected: '{ width, height }' });
+  async crossDomainTransfer(
+    appearance: RgbImage[],
+    appearancePoses: Pose[] | undefined,
+    targetPoses: Pose[],
+    opts: { targetSize: { width: number; height: number } },
+  ): Promise<RgbImage[]> {
+    if (!opts?.targetSize)
+      throw new DGPoseError('E_ARG', 'crossDomainTransfer needs opts.targetSize, the frame of targetPoses', {
+        argument: 'opts.targetSize',
+        expected: '{ width, height }',
+      });
     const sk = this.skeleton;
     const conv = (ps: Pose[] | undefined, arg: string): Pose[] | undefined =>
       ps?.map((p, i) => {
-        if (!p || typeof p !== 'object') throw new DGPoseError('E_ARG', `${arg}[${i}] must be a pose`, { argument: `${arg}[${i}]` });
+        if (!p || typeof p !== 'object')
+          throw new DGPoseError('E_ARG', `${arg}[${i}] must be a pose`, { argument: `${arg}[${i}]` });
         return p.skeleton === sk ? p : convertPose(p, sk);
       });
-    return this.transfer(appearance, conv(appearancePoses, 'appearancePoses'), conv(targetPoses, 'targetPoses') as Pose[], opts);
+    return this.transfer(
+      appearance,
+      conv(appearancePoses, 'appearancePoses'),
+      conv(targetPoses, 'targetPoses') as Pose[],
+      opts,
+    );
   }
 
-  async generate(pose: Pose | undefined, n: number, opts: { seed?: number; size?: { width: number; height: number } } = {}): Promise<RgbImage[]> {
+  async generate(
+    pose: Pose | undefined,
+    n: number,
+    opts: { seed?: number; size?: { width: number; height: number } } = {},
+  ): Promise<RgbImage[]> {
     this.live();
-    if (!Number.isInteger(n) || n < 1) throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
+    if (!Number.isInteger(n) || n < 1)
+      throw new DGPoseError('E_ARG', 'n must be an integer >= 1', { argument: 'n', expected: '>= 1', got: n });
     const S = this.imageSize;
     const J = this.joints;
     const d = this.manifest.latentDim as number;
@@ -428,14 +616,33 @@ class OnnxModel implements OnnxDGPoseModel {
     if (pose === undefined) {
       const prior = this.manifest.posePrior;
       if (this.kind !== 'semi' || !prior) {
-        throw new DGPoseError('E_ARG', 'Conditional-DGPose needs a pose to generate from (it has no pose prior; Semi-DGPose has)', { argument: 'pose', expected: 'a Pose', got: 'undefined' });
+        throw new DGPoseError(
+          'E_ARG',
+          'Conditional-DGPose needs a pose to generate from (it has no pose prior; Semi-DGPose has)',
+          { argument: 'pose', expected: 'a Pose', got: 'undefined' },
+        );
       }
       if (!prior.fitted) {
-        throw new DGPoseError('E_ARG', 'the pose prior p(y) is not fitted: call fitPosePrior(labelledPoses) (or load weights that hold one)', { argument: 'posePrior', expected: 'a fitted prior', got: 'none' });
+        throw new DGPoseError(
+          'E_ARG',
+          'the pose prior p(y) is not fitted: call fitPosePrior(labelledPoses) (or load weights that hold one)',
+          { argument: 'posePrior', expected: 'a fitted prior', got: 'none' },
+        );
       }
       const f32 = (a: number[]): Float32Array => Float32Array.from(a);
       const tau = prior.cholesky ? FULL_PRIOR_SAMPLE_TEMPERATURE : 1;
-      coords = samplePosePrior({ center: f32(prior.center), scale: f32(prior.scale), mean: f32(prior.mean), logvar: f32(prior.logvar), ...(prior.cholesky ? { cholesky: f32(prior.cholesky) } : {}) }, n, seed, { temperature: tau });
+      coords = samplePosePrior(
+        {
+          center: f32(prior.center),
+          scale: f32(prior.scale),
+          mean: f32(prior.mean),
+          logvar: f32(prior.logvar),
+          ...(prior.cholesky ? { cholesky: f32(prior.cholesky) } : {}),
+        },
+        n,
+        seed,
+        { temperature: tau },
+      );
       visible = new Float32Array(n * J).fill(1);
     } else {
       const one = this.normalized([pose], [opts.size ?? { width: S, height: S }], 'pose');

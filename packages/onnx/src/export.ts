@@ -31,7 +31,14 @@ export const ONNX_MANIFEST_FILE = 'dgpose-onnx.json';
 
 /** The graphs of an export. */
 export type OnnxGraphName = 'encoder' | 'decoder' | 'pose-estimator' | 'pose-maps' | 'prior' | 'mapper';
-export const ONNX_GRAPH_NAMES: readonly OnnxGraphName[] = Object.freeze(['encoder', 'decoder', 'pose-estimator', 'pose-maps', 'prior', 'mapper'] as const);
+export const ONNX_GRAPH_NAMES: readonly OnnxGraphName[] = Object.freeze([
+  'encoder',
+  'decoder',
+  'pose-estimator',
+  'pose-maps',
+  'prior',
+  'mapper',
+] as const);
 
 /** An input or output of a graph: name, shape ('batch' symbolic) and meaning. */
 export interface OnnxTensorSpec {
@@ -138,11 +145,23 @@ function toNCHW(ctx: EmitContext, v: Value, hint: string): Value {
 function priorArrays(arrays: NamedArrays, d: number): OnnxPosePrior {
   const get = (k: string): number[] => {
     const a = arrays[`posePrior.${k}`];
-    if (!a || a.data.length !== d) throw new DGPoseError('E_WEIGHTS_MISMATCH', `the model has no posePrior.${k} [${d}]`, { argument: `posePrior.${k}`, expected: [d], got: a?.shape ?? 'missing' });
+    if (!a || a.data.length !== d)
+      throw new DGPoseError('E_WEIGHTS_MISMATCH', `the model has no posePrior.${k} [${d}]`, {
+        argument: `posePrior.${k}`,
+        expected: [d],
+        got: a?.shape ?? 'missing',
+      });
     return Array.from(a.data);
   };
   const ch = arrays['posePrior.cholesky'];
-  return { center: get('center'), scale: get('scale'), mean: get('mean'), logvar: get('logvar'), cholesky: ch ? Array.from(ch.data) : null, fitted: arrays['posePrior.fitted']?.data[0] === 1 };
+  return {
+    center: get('center'),
+    scale: get('scale'),
+    mean: get('mean'),
+    logvar: get('logvar'),
+    cholesky: ch ? Array.from(ch.data) : null,
+    fitted: arrays['posePrior.fitted']?.data[0] === 1,
+  };
 }
 
 function graphDefs(model: BaseModel<ConditionalConfig>, prior: OnnxPosePrior | null): GraphDef[] {
@@ -178,7 +197,12 @@ function graphDefs(model: BaseModel<ConditionalConfig>, prior: OnnxPosePrior | n
         const heat = emitPoseMaps(ctx, spec, pose, visible);
         const skips = emitPoseEncoder(ctx, net.poseEncoder, heat);
         const img = emitDecoder(ctx, net.decoder, c, z, skips, heat);
-        return [{ value: toNHWC(ctx, img, 'image_nhwc'), spec: { name: 'image', shape: ['batch', S, S, 3], doc: 'generated images, NHWC float32 in [-1, 1]' } }];
+        return [
+          {
+            value: toNHWC(ctx, img, 'image_nhwc'),
+            spec: { name: 'image', shape: ['batch', S, S, 3], doc: 'generated images, NHWC float32 in [-1, 1]' },
+          },
+        ];
       },
     },
     {
@@ -187,22 +211,47 @@ function graphDefs(model: BaseModel<ConditionalConfig>, prior: OnnxPosePrior | n
       inputs: [poseIn, visIn],
       build: (ctx, [pose, visible]) => {
         const heat = emitPoseMaps(ctx, spec, pose, visible);
-        return [{ value: toNHWC(ctx, heat, 'pose_maps_nhwc'), spec: { name: 'pose_maps', shape: ['batch', S, S, J + P], doc: 'pose maps, NHWC float32 in [0, 1]' } }];
+        return [
+          {
+            value: toNHWC(ctx, heat, 'pose_maps_nhwc'),
+            spec: { name: 'pose_maps', shape: ['batch', S, S, J + P], doc: 'pose maps, NHWC float32 in [0, 1]' },
+          },
+        ];
       },
     },
   ];
   if (net.poseEstimator) {
     const pe = net.poseEstimator;
-    if (!prior) throw new DGPoseError('E_EXPORT_UNSUPPORTED', 'ONNX export: q(y|x) without a pose prior standardisation', { argument: 'posePrior' });
+    if (!prior)
+      throw new DGPoseError('E_EXPORT_UNSUPPORTED', 'ONNX export: q(y|x) without a pose prior standardisation', {
+        argument: 'posePrior',
+      });
     defs.push({
       name: 'pose-estimator',
       doc: 'q(y|x): the pose estimator, in normalised coordinates.',
       inputs: [imageIn],
       build: (ctx, [image]) => {
-        const q = emitPoseEstimator(ctx, pe, toNCHW(ctx, image, 'image_nchw'), { center: Float32Array.from(prior.center), scale: Float32Array.from(prior.scale) });
+        const q = emitPoseEstimator(ctx, pe, toNCHW(ctx, image, 'image_nchw'), {
+          center: Float32Array.from(prior.center),
+          scale: Float32Array.from(prior.scale),
+        });
         return [
-          { value: q.mu, spec: { name: 'pose_mu', shape: ['batch', 2 * J], doc: 'mean of q(y|x): normalised coordinates x0, y0, ...' } },
-          { value: q.logvar, spec: { name: 'pose_logvar', shape: ['batch', 2 * J], doc: 'log-variance of q(y|x) over normalised coordinates' } },
+          {
+            value: q.mu,
+            spec: {
+              name: 'pose_mu',
+              shape: ['batch', 2 * J],
+              doc: 'mean of q(y|x): normalised coordinates x0, y0, ...',
+            },
+          },
+          {
+            value: q.logvar,
+            spec: {
+              name: 'pose_logvar',
+              shape: ['batch', 2 * J],
+              doc: 'log-variance of q(y|x) over normalised coordinates',
+            },
+          },
         ];
       },
     });
@@ -239,12 +288,25 @@ function mapperDef(network: MapperNetwork): GraphDef {
     ],
     build: (ctx, [pose, visible]) => {
       const heat = emitMapperNetwork(ctx, network, pose, visible);
-      return [{ value: toNHWC(ctx, heat, 'heatmaps_nhwc'), spec: { name: 'heatmaps', shape: ['batch', mc.height, mc.width, J], doc: 'joint heatmaps, NHWC float32 in [0, 1]; missing joints all zero' } }];
+      return [
+        {
+          value: toNHWC(ctx, heat, 'heatmaps_nhwc'),
+          spec: {
+            name: 'heatmaps',
+            shape: ['batch', mc.height, mc.width, J],
+            doc: 'joint heatmaps, NHWC float32 in [0, 1]; missing joints all zero',
+          },
+        },
+      ];
     },
   };
 }
 
-async function buildGraphs(defs: GraphDef[], ctxVars: EmitContext['vars'], meta: Omit<OnnxManifest, 'graphs'>): Promise<OnnxExport> {
+async function buildGraphs(
+  defs: GraphDef[],
+  ctxVars: EmitContext['vars'],
+  meta: Omit<OnnxManifest, 'graphs'>,
+): Promise<OnnxExport> {
   const files: Record<string, Uint8Array> = {};
   const graphs: OnnxManifest['graphs'] = {};
   for (const def of defs) {
@@ -266,19 +328,40 @@ async function buildGraphs(defs: GraphDef[], ctxVars: EmitContext['vars'], meta:
       }),
       dgpose_config: JSON.stringify({ config: meta.config, mapper: meta.mapper }),
     };
-    const bytes = encodeModel(b, { doc: `DGPose ${meta.modelKind} — ${def.doc}`, producerVersion: meta.producerVersion, metadata });
+    const bytes = encodeModel(b, {
+      doc: `DGPose ${meta.modelKind} — ${def.doc}`,
+      producerVersion: meta.producerVersion,
+      metadata,
+    });
     const file = `${def.name}.onnx`;
     files[file] = bytes;
-    graphs[def.name] = { file, sha256: await sha256Hex(bytes), bytes: bytes.byteLength, doc: def.doc, inputs: def.inputs, outputs: outs.map((o) => o.spec) };
+    graphs[def.name] = {
+      file,
+      sha256: await sha256Hex(bytes),
+      bytes: bytes.byteLength,
+      doc: def.doc,
+      inputs: def.inputs,
+      outputs: outs.map((o) => o.spec),
+    };
   }
   return { manifest: { ...meta, graphs }, files };
 }
 
 function pick(defs: GraphDef[], wanted: readonly OnnxGraphName[] | undefined): GraphDef[] {
   if (wanted === undefined) return defs;
-  if (!Array.isArray(wanted) || wanted.length === 0) throw new DGPoseError('E_ARG', 'graphs must be a non-empty list of graph names', { argument: 'graphs', expected: ONNX_GRAPH_NAMES, got: wanted });
+  if (!Array.isArray(wanted) || wanted.length === 0)
+    throw new DGPoseError('E_ARG', 'graphs must be a non-empty list of graph names', {
+      argument: 'graphs',
+      expected: ONNX_GRAPH_NAMES,
+      got: wanted,
+    });
   for (const g of wanted) {
-    if (!defs.some((d) => d.name === g)) throw new DGPoseError('E_ARG', `this model has no '${g}' graph`, { argument: 'graphs', expected: defs.map((d) => d.name), got: g });
+    if (!defs.some((d) => d.name === g))
+      throw new DGPoseError('E_ARG', `this model has no '${g}' graph`, {
+        argument: 'graphs',
+        expected: defs.map((d) => d.name),
+        got: g,
+      });
   }
   return defs.filter((d) => wanted.includes(d.name));
 }
@@ -289,10 +372,23 @@ function pick(defs: GraphDef[], wanted: readonly OnnxGraphName[] | undefined): G
  * (eval-mode semantics: batch-norm running statistics, no dropout). Throws E_EXPORT_UNSUPPORTED naming the first
  * layer it cannot write; nothing is returned then.
  */
-export async function exportOnnx(model: BaseModel<ConditionalConfig>, opts: ExportOnnxOptions = {}): Promise<OnnxExport> {
+export async function exportOnnx(
+  model: BaseModel<ConditionalConfig>,
+  opts: ExportOnnxOptions = {},
+): Promise<OnnxExport> {
   // by kind, not class: a model from another copy of @dgpose/models (ESM and CJS builds) exports too
-  if (!model || typeof model !== 'object' || (model.kind !== 'conditional' && model.kind !== 'semi') || !model.net || typeof model.namedArrays !== 'function') {
-    throw new DGPoseError('E_ARG', 'exportOnnx needs a Conditional-DGPose or Semi-DGPose model', { argument: 'model', expected: 'ConditionalDGPose | SemiDGPose', got: (model as object)?.constructor?.name ?? typeof model });
+  if (
+    !model ||
+    typeof model !== 'object' ||
+    (model.kind !== 'conditional' && model.kind !== 'semi') ||
+    !model.net ||
+    typeof model.namedArrays !== 'function'
+  ) {
+    throw new DGPoseError('E_ARG', 'exportOnnx needs a Conditional-DGPose or Semi-DGPose model', {
+      argument: 'model',
+      expected: 'ConditionalDGPose | SemiDGPose',
+      got: (model as object)?.constructor?.name ?? typeof model,
+    });
   }
   const arrays = await model.namedArrays();
   const semi = model.kind === 'semi';
@@ -320,8 +416,13 @@ export async function exportOnnx(model: BaseModel<ConditionalConfig>, opts: Expo
 
 /** Exports a learned mapper alone (graph 'mapper': pose, visible → heatmaps NHWC). */
 export async function exportMapperOnnx(mapper: Mapper | MapperNetwork): Promise<OnnxExport> {
-  const network = (mapper as MapperNetwork)?.kind === 'mapper' ? (mapper as MapperNetwork) : (mapper as Mapper)?.network;
-  if (network?.kind !== 'mapper') throw new DGPoseError('E_ARG', 'exportMapperOnnx needs a Mapper or MapperNetwork', { argument: 'mapper', got: typeof mapper });
+  const network =
+    (mapper as MapperNetwork)?.kind === 'mapper' ? (mapper as MapperNetwork) : (mapper as Mapper)?.network;
+  if (network?.kind !== 'mapper')
+    throw new DGPoseError('E_ARG', 'exportMapperOnnx needs a Mapper or MapperNetwork', {
+      argument: 'mapper',
+      got: typeof mapper,
+    });
   const vars = await readVariables([network]);
   const mc = network.config;
   return buildGraphs([mapperDef(network)], vars, {

@@ -31,7 +31,12 @@ function attribute(name: string, v: AttrValue): IAttributeProto {
   return { name, type: T.FLOATS, floats: v.floats };
 }
 
-function valueInfo(name: string, dims: readonly Dim[], doc: string, elemType = onnx.TensorProto.DataType.FLOAT): IValueInfoProto {
+function valueInfo(
+  name: string,
+  dims: readonly Dim[],
+  doc: string,
+  elemType = onnx.TensorProto.DataType.FLOAT,
+): IValueInfoProto {
   return {
     name,
     docString: doc,
@@ -96,7 +101,12 @@ export class GraphBuilder {
     if (values.length !== size) throw new Error(`initializer ${hint}: ${values.length} values for dims [${dims}]`);
     const name = this.fresh(hint);
     const data = Float32Array.from(values);
-    this.inits.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.inits.push({
+      name,
+      dims: [...dims],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
 
@@ -107,7 +117,12 @@ export class GraphBuilder {
     if (hit) return hit;
     const name = this.fresh(`const_i64_${values.length <= 4 ? values.join('_').replace(/-/g, 'm') : values.length}`);
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
-    this.inits.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
+    this.inits.push({
+      name,
+      dims: [...dims],
+      dataType: onnx.TensorProto.DataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
     this.consts.set(key, name);
     return name;
   }
@@ -123,7 +138,13 @@ export class GraphBuilder {
   }
 
   /** Appends a node; returns its output names (`outputs` of them, default 1). */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, hint = opType, outputs = 1): string[] {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    hint = opType,
+    outputs = 1,
+  ): string[] {
     const out = Array.from({ length: outputs }, (_, i) => this.fresh(outputs === 1 ? hint : `${hint}:${i}`));
     this.nodes.push({
       opType,
@@ -136,13 +157,26 @@ export class GraphBuilder {
   }
 
   /** One-output `op` returning a Value of `shape`. */
-  op1(opType: string, inputs: readonly string[], shape: Dim[], attrs: Record<string, AttrValue> = {}, hint = opType): Value {
+  op1(
+    opType: string,
+    inputs: readonly string[],
+    shape: Dim[],
+    attrs: Record<string, AttrValue> = {},
+    hint = opType,
+  ): Value {
     return { name: this.op(opType, inputs, attrs, hint)[0], shape };
   }
 
   /** The GraphProto. */
   graph(doc: string): onnxProto.onnx.IGraphProto {
-    return { name: this.name, docString: doc, node: this.nodes, initializer: this.inits, input: this.inputs, output: this.outputs };
+    return {
+      name: this.name,
+      docString: doc,
+      node: this.nodes,
+      initializer: this.inits,
+      input: this.inputs,
+      output: this.outputs,
+    };
   }
 
   /** Node count (for tests and docs). */
@@ -152,7 +186,10 @@ export class GraphBuilder {
 }
 
 /** Serialises a graph as a ModelProto (IR version and opset explicit) with string metadata. */
-export function encodeModel(b: GraphBuilder, opts: { doc: string; producerVersion: string; metadata: Record<string, string> }): Uint8Array {
+export function encodeModel(
+  b: GraphBuilder,
+  opts: { doc: string; producerVersion: string; metadata: Record<string, string> },
+): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -192,7 +229,9 @@ export function decodeModelInfo(bytes: Uint8Array): OnnxModelInfo {
     irVersion: Number(m.irVersion),
     opset: opset ? Number(opset.version) : null,
     producerName: m.producerName,
-    inputs: (g?.input ?? []).filter((v) => !inits.has(v.name ?? '')).map((v) => ({ name: v.name ?? '', dims: dimsOf(v) })),
+    inputs: (g?.input ?? [])
+      .filter((v) => !inits.has(v.name ?? ''))
+      .map((v) => ({ name: v.name ?? '', dims: dimsOf(v) })),
     outputs: (g?.output ?? []).map((v) => ({ name: v.name ?? '', dims: dimsOf(v) })),
     metadata: Object.fromEntries(m.metadataProps.map((p) => [p.key ?? '', p.value ?? ''])),
   };

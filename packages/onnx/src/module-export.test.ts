@@ -60,18 +60,82 @@ async function parity(m: Module<unknown, ModuleOutput>, inputShape: number[], n 
 const CASES: [string, () => Module<unknown, ModuleOutput>, number[]][] = [
   ['conv same s1', () => conv2d({ inChannels: 3, filters: 4, kernelSize: 3, seed: 1 }), [7, 6, 3]],
   ['conv same s2 odd size', () => conv2d({ inChannels: 3, filters: 4, kernelSize: 4, strides: 2, seed: 1 }), [7, 9, 3]],
-  ['conv valid', () => conv2d({ inChannels: 2, filters: 3, kernelSize: [3, 2], padding: 'valid', bias: false, seed: 1 }), [6, 6, 2]],
-  ['conv explicit pads', () => conv2d({ inChannels: 2, filters: 3, kernelSize: 3, padding: [[1, 0], [2, 1]], strides: [1, 2], seed: 1 }), [6, 7, 2]],
-  ['conv transpose k4 s2 p1', () => conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 4, strides: 2, padding: 1, seed: 2 }), [4, 5, 3]],
-  ['conv transpose k3 s2 p1 op1', () => conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, seed: 2 }), [4, 4, 3]],
-  ['conv transpose same', () => conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 3, strides: 2, padding: 'same', seed: 2 }), [4, 3, 3]],
-  ['batch norm + activations', () => sequential([batchNorm({ channels: 3, seed: 1 }), activation({ kind: 'leakyRelu', alpha: 0.1 }), activation('tanh'), activation('sigmoid'), activation('elu')]), [4, 4, 3]],
+  [
+    'conv valid',
+    () => conv2d({ inChannels: 2, filters: 3, kernelSize: [3, 2], padding: 'valid', bias: false, seed: 1 }),
+    [6, 6, 2],
+  ],
+  [
+    'conv explicit pads',
+    () =>
+      conv2d({
+        inChannels: 2,
+        filters: 3,
+        kernelSize: 3,
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+        strides: [1, 2],
+        seed: 1,
+      }),
+    [6, 7, 2],
+  ],
+  [
+    'conv transpose k4 s2 p1',
+    () => conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 4, strides: 2, padding: 1, seed: 2 }),
+    [4, 5, 3],
+  ],
+  [
+    'conv transpose k3 s2 p1 op1',
+    () =>
+      conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, seed: 2 }),
+    [4, 4, 3],
+  ],
+  [
+    'conv transpose same',
+    () => conv2dTranspose({ inChannels: 3, filters: 2, kernelSize: 3, strides: 2, padding: 'same', seed: 2 }),
+    [4, 3, 3],
+  ],
+  [
+    'batch norm + activations',
+    () =>
+      sequential([
+        batchNorm({ channels: 3, seed: 1 }),
+        activation({ kind: 'leakyRelu', alpha: 0.1 }),
+        activation('tanh'),
+        activation('sigmoid'),
+        activation('elu'),
+      ]),
+    [4, 4, 3],
+  ],
   ['instance norm affine', () => instanceNorm({ channels: 3, affine: true, seed: 4, gammaInit: 'normal' }), [5, 4, 3]],
   ['upsample nearest', () => upsample({ factor: [2, 3] }), [3, 2, 2]],
   ['upsample bilinear', () => upsample({ factor: 2, mode: 'bilinear' }), [3, 4, 2]],
   ['upsample conv', () => upsampleConv({ inChannels: 2, filters: 3, mode: 'bilinear', seed: 5 }), [4, 4, 2]],
-  ['encoder, decoder and residual blocks, dropout', () => sequential([encoderBlock({ inChannels: 3, filters: 4, seed: 1 }), residualBlock({ channels: 4, seed: 2 }), decoderBlock({ inChannels: 4, filters: 3, upsample: 'nearest', dropout: 0.5, seed: 3 }), decoderBlock({ inChannels: 3, filters: 2, norm: 'instance', seed: 4 }), dropout({ rate: 0.3, seed: 8 })]), [8, 8, 3]],
-  ['flatten + dense + reshape', () => sequential([flatten(), dense({ inFeatures: 24, units: 12, seed: 6 }), activation('relu'), reshape({ targetShape: [2, 2, 3] })]), [2, 4, 3]],
+  [
+    'encoder, decoder and residual blocks, dropout',
+    () =>
+      sequential([
+        encoderBlock({ inChannels: 3, filters: 4, seed: 1 }),
+        residualBlock({ channels: 4, seed: 2 }),
+        decoderBlock({ inChannels: 4, filters: 3, upsample: 'nearest', dropout: 0.5, seed: 3 }),
+        decoderBlock({ inChannels: 3, filters: 2, norm: 'instance', seed: 4 }),
+        dropout({ rate: 0.3, seed: 8 }),
+      ]),
+    [8, 8, 3],
+  ],
+  [
+    'flatten + dense + reshape',
+    () =>
+      sequential([
+        flatten(),
+        dense({ inFeatures: 24, units: 12, seed: 6 }),
+        activation('relu'),
+        reshape({ targetShape: [2, 2, 3] }),
+      ]),
+    [2, 4, 3],
+  ],
   ['dense without bias', () => dense({ inFeatures: 5, units: 3, bias: false, seed: 7 }), [5]],
 ];
 

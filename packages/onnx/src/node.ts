@@ -30,14 +30,21 @@ export function loadOnnxRuntime(): OrtLike {
   } catch (e) {
     const code = (e as { code?: string })?.code;
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
-      throw new DGPoseError('E_BACKEND', `the onnxruntime engine needs the optional peer onnxruntime-node, which is not installed: run \`${ORT_INSTALL}\` (or use engine 'tfjs')`, {
-        argument: 'onnxruntime-node',
-        expected: 'an installed onnxruntime-node',
-        got: 'not installed',
-        cause: e,
-      });
+      throw new DGPoseError(
+        'E_BACKEND',
+        `the onnxruntime engine needs the optional peer onnxruntime-node, which is not installed: run \`${ORT_INSTALL}\` (or use engine 'tfjs')`,
+        {
+          argument: 'onnxruntime-node',
+          expected: 'an installed onnxruntime-node',
+          got: 'not installed',
+          cause: e,
+        },
+      );
     }
-    throw new DGPoseError('E_BACKEND', `onnxruntime-node failed to load: ${(e as Error)?.message ?? e}`, { argument: 'onnxruntime-node', cause: e });
+    throw new DGPoseError('E_BACKEND', `onnxruntime-node failed to load: ${(e as Error)?.message ?? e}`, {
+      argument: 'onnxruntime-node',
+      cause: e,
+    });
   }
 }
 
@@ -56,7 +63,8 @@ export function hasOnnxRuntime(): boolean {
  * dgpose-onnx.json last, so a folder with a manifest always holds the complete set it names.
  */
 export async function saveOnnx(dir: string, exp: OnnxExport): Promise<string[]> {
-  if (typeof dir !== 'string' || dir === '') throw new DGPoseError('E_ARG', 'saveOnnx: dir must be a non-empty path', { argument: 'dir', got: dir });
+  if (typeof dir !== 'string' || dir === '')
+    throw new DGPoseError('E_ARG', 'saveOnnx: dir must be a non-empty path', { argument: 'dir', got: dir });
   checkManifest(exp?.manifest, 'manifest');
   try {
     await fsp.mkdir(dir, { recursive: true });
@@ -65,7 +73,11 @@ export async function saveOnnx(dir: string, exp: OnnxExport): Promise<string[]> 
   }
   const written: string[] = [];
   for (const [file, bytes] of Object.entries(exp.files)) {
-    if (path.basename(file) !== file || !file.endsWith('.onnx')) throw new DGPoseError('E_WEIGHTS_PATH', 'an export file name must be a plain *.onnx name', { argument: file, got: file });
+    if (path.basename(file) !== file || !file.endsWith('.onnx'))
+      throw new DGPoseError('E_WEIGHTS_PATH', 'an export file name must be a plain *.onnx name', {
+        argument: file,
+        got: file,
+      });
     await writeFileAtomic(path.join(dir, file), bytes);
     written.push(file);
   }
@@ -87,14 +99,22 @@ export type ModelSource = BaseModel<ConditionalConfig> | string;
 export async function loadTfjsModel(dir: string): Promise<AnyDGPoseModel> {
   if (await exists(path.join(dir, 'checkpoint.json'))) return (await loadCheckpoint(dir)).model;
   if (await exists(path.join(dir, 'model.json'))) return loadModel(dir);
-  throw new DGPoseError('E_IO', `${dir} holds neither exported weights (model.json) nor a checkpoint (checkpoint.json)`, { argument: 'source', path: dir, expected: 'model.json | checkpoint.json' });
+  throw new DGPoseError(
+    'E_IO',
+    `${dir} holds neither exported weights (model.json) nor a checkpoint (checkpoint.json)`,
+    { argument: 'source', path: dir, expected: 'model.json | checkpoint.json' },
+  );
 }
 
 /**
  * Exports `source` (a loaded model, or a weights / checkpoint folder) to ONNX in `dir`. All graphs are built in
  * memory before anything is written: an unsupported layer (E_EXPORT_UNSUPPORTED) leaves no file.
  */
-export async function exportOnnxToDir(source: ModelSource, dir: string, opts: ExportOnnxOptions = {}): Promise<OnnxManifest> {
+export async function exportOnnxToDir(
+  source: ModelSource,
+  dir: string,
+  opts: ExportOnnxOptions = {},
+): Promise<OnnxManifest> {
   const own = typeof source === 'string';
   const model = own ? await loadTfjsModel(source) : source;
   try {
@@ -116,13 +136,21 @@ export async function readOnnxExport(dir: string): Promise<OnnxExport> {
   try {
     manifest = JSON.parse(await fsp.readFile(mf, 'utf8'));
   } catch (e) {
-    throw new DGPoseError('E_IO', `${dir} is not a dgpose-onnx export (no readable ${ONNX_MANIFEST_FILE})`, { argument: 'dir', path: mf, cause: e });
+    throw new DGPoseError('E_IO', `${dir} is not a dgpose-onnx export (no readable ${ONNX_MANIFEST_FILE})`, {
+      argument: 'dir',
+      path: mf,
+      cause: e,
+    });
   }
   checkManifest(manifest, mf);
   const files: Record<string, Uint8Array> = {};
   for (const [, g] of Object.entries(manifest.graphs)) {
     if (!g) continue;
-    if (path.basename(g.file) !== g.file) throw new DGPoseError('E_WEIGHTS_PATH', 'a graph file must be a plain name in the export folder', { argument: g.file, path: mf });
+    if (path.basename(g.file) !== g.file)
+      throw new DGPoseError('E_WEIGHTS_PATH', 'a graph file must be a plain name in the export folder', {
+        argument: g.file,
+        path: mf,
+      });
     const f = path.join(dir, g.file);
     try {
       files[g.file] = new Uint8Array(await fsp.readFile(f));
@@ -137,7 +165,12 @@ async function checkShas(exp: OnnxExport): Promise<void> {
   for (const g of Object.values(exp.manifest.graphs)) {
     if (!g) continue;
     const got = await sha256Hex(exp.files[g.file]);
-    if (got !== g.sha256) throw new DGPoseError('E_WEIGHTS_CORRUPT', `${g.file} does not match its sha256 in ${ONNX_MANIFEST_FILE}`, { argument: g.file, expected: g.sha256, got });
+    if (got !== g.sha256)
+      throw new DGPoseError('E_WEIGHTS_CORRUPT', `${g.file} does not match its sha256 in ${ONNX_MANIFEST_FILE}`, {
+        argument: g.file,
+        expected: g.sha256,
+        got,
+      });
   }
 }
 
@@ -173,12 +206,25 @@ export type InferenceModel = OnnxDGPoseModel | AnyDGPoseModel;
  * a checkpoint (either engine: for onnxruntime the networks are exported in memory), or a loaded model.
  * `engine` defaults to 'onnxruntime' when onnxruntime-node is installed, else 'tfjs'.
  */
-export async function loadInferenceModel(source: ModelSource, opts: { engine?: InferenceEngine } & LoadOnnxOptions = {}): Promise<InferenceModel> {
+export async function loadInferenceModel(
+  source: ModelSource,
+  opts: { engine?: InferenceEngine } & LoadOnnxOptions = {},
+): Promise<InferenceModel> {
   const engine = opts.engine ?? (hasOnnxRuntime() ? 'onnxruntime' : 'tfjs');
-  if (engine !== 'onnxruntime' && engine !== 'tfjs') throw new DGPoseError('E_ARG', 'unknown inference engine', { argument: 'engine', expected: ['onnxruntime', 'tfjs'], got: engine });
+  if (engine !== 'onnxruntime' && engine !== 'tfjs')
+    throw new DGPoseError('E_ARG', 'unknown inference engine', {
+      argument: 'engine',
+      expected: ['onnxruntime', 'tfjs'],
+      got: engine,
+    });
   const isOnnxDir = typeof source === 'string' && (await exists(path.join(source, ONNX_MANIFEST_FILE)));
   if (engine === 'tfjs') {
-    if (isOnnxDir) throw new DGPoseError('E_ARG', `${source} is an ONNX export: the tfjs engine needs exported weights or a checkpoint`, { argument: 'engine', expected: 'onnxruntime', got: 'tfjs' });
+    if (isOnnxDir)
+      throw new DGPoseError(
+        'E_ARG',
+        `${source} is an ONNX export: the tfjs engine needs exported weights or a checkpoint`,
+        { argument: 'engine', expected: 'onnxruntime', got: 'tfjs' },
+      );
     return typeof source === 'string' ? loadTfjsModel(source) : (source as AnyDGPoseModel);
   }
   if (isOnnxDir) return loadOnnxModel(source as string, opts);

@@ -17,7 +17,14 @@ beforeAll(async () => {
 });
 
 it('covers every generative zoo model', () => {
-  expect(MODELS).toEqual(expect.arrayContaining(['conditional-small-64', 'conditional-small-64-noadv', 'semi-small-64-25', 'supervised-small-64-25']));
+  expect(MODELS).toEqual(
+    expect.arrayContaining([
+      'conditional-small-64',
+      'conditional-small-64-noadv',
+      'semi-small-64-25',
+      'supervised-small-64-25',
+    ]),
+  );
 });
 
 describe.each(MODELS)('%s', (name) => {
@@ -34,12 +41,17 @@ describe.each(MODELS)('%s', (name) => {
     const v = tf.tensor2d(f.visible, [n, J]);
     const z = tf.tensor2d(f.z, [n, d]);
     const T = (a: Float32Array, dims: number[]): ort.Tensor => new ort.Tensor('float32', a, dims);
-    const session = (g: string): Promise<ort.InferenceSession> => ort.InferenceSession.create(exp.files[`${g}.onnx`], { graphOptimizationLevel: 'all' });
+    const session = (g: string): Promise<ort.InferenceSession> =>
+      ort.InferenceSession.create(exp.files[`${g}.onnx`], { graphOptimizationLevel: 'all' });
     const diffs: Record<string, number> = {};
     try {
       const enc = await session('encoder');
       const q = model.encodeTensors(x, p, v);
-      const r = await enc.run({ image: T(f.images, [n, S, S, 3]), pose: T(f.poses, [n, 2 * J]), visible: T(f.visible, [n, J]) });
+      const r = await enc.run({
+        image: T(f.images, [n, S, S, 3]),
+        pose: T(f.poses, [n, 2 * J]),
+        visible: T(f.visible, [n, J]),
+      });
       diffs.z_mu = maxDiff(await q.mu.data(), r.z_mu.data as Float32Array);
       diffs.z_logvar = maxDiff(await q.logvar.data(), r.z_logvar.data as Float32Array);
       tf.dispose([q.mu, q.logvar]);

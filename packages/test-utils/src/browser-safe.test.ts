@@ -7,11 +7,17 @@ let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-safe-'));
   const w = (name: string, src: string): void => fs.writeFileSync(path.join(dir, name), src);
-  w('clean.ts', "import { add } from './lib';\nimport * as tf from '@tensorflow/tfjs-core';\nexport const f = (a: number) => add(a, tf ? 1 : 0);\n");
+  w(
+    'clean.ts',
+    "import { add } from './lib';\nimport * as tf from '@tensorflow/tfjs-core';\nexport const f = (a: number) => add(a, tf ? 1 : 0);\n",
+  );
   w('lib.ts', 'export const add = (a: number, b: number) => a + b;\n');
   w('prefixed.ts', "import { readFileSync } from 'node:fs';\nexport const f = () => readFileSync;\n");
   w('bare.ts', "export { f } from './deep';\n");
-  w('deep.ts', "import * as p from 'path';\nimport { promises } from 'fs/promises';\nexport const f = () => [p, promises];\n");
+  w(
+    'deep.ts',
+    "import * as p from 'path';\nimport { promises } from 'fs/promises';\nexport const f = () => [p, promises];\n",
+  );
   w('sharp.ts', "import sharp from 'sharp';\nexport const f = () => sharp;\n");
   w('node-entry.ts', "export { loadWeights } from '@dgpose/core/node';\n");
   w('workspace.ts', "export { getSkeleton } from '@dgpose/core';\n");
@@ -26,7 +32,9 @@ describe('expectBrowserSafe', () => {
   });
 
   it('fails on node:* imports, naming module and importer', async () => {
-    await expect(expectBrowserSafe(path.join(dir, 'prefixed.ts'))).rejects.toThrow(/node:fs \(Node built-in\) imported by .*prefixed\.ts/);
+    await expect(expectBrowserSafe(path.join(dir, 'prefixed.ts'))).rejects.toThrow(
+      /node:fs \(Node built-in\) imported by .*prefixed\.ts/,
+    );
   });
 
   it('fails on bare built-in names deep in the graph, listing all of them', async () => {
@@ -37,7 +45,9 @@ describe('expectBrowserSafe', () => {
 
   it('fails on forbidden modules and workspace /node entries', async () => {
     await expect(expectBrowserSafe(path.join(dir, 'sharp.ts'))).rejects.toThrow(/sharp \(forbidden module\)/);
-    await expect(expectBrowserSafe(path.join(dir, 'node-entry.ts'))).rejects.toThrow(/@dgpose\/core\/node \(Node-only entry\)/);
+    await expect(expectBrowserSafe(path.join(dir, 'node-entry.ts'))).rejects.toThrow(
+      /@dgpose\/core\/node \(Node-only entry\)/,
+    );
   });
 
   it('follows @dgpose/* imports into workspace sources', async () => {

@@ -28,7 +28,9 @@ const REPO_ROOT = path.resolve(PACKAGES_DIR, '..');
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function matches(spec: string, pattern: string): boolean {
-  return pattern.endsWith('/*') ? spec.startsWith(pattern.slice(0, -1)) : spec === pattern || spec.startsWith(`${pattern}/`);
+  return pattern.endsWith('/*')
+    ? spec.startsWith(pattern.slice(0, -1))
+    : spec === pattern || spec.startsWith(`${pattern}/`);
 }
 
 /**
@@ -47,13 +49,14 @@ export async function expectBrowserSafe(entryFile: string, opts: BrowserSafeOpti
       b.onResolve({ filter: /.*/ }, (args) => {
         const spec = args.path;
         if (spec.startsWith('.') || path.isAbsolute(spec)) return undefined;
-        const why = spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0])
-          ? 'Node built-in'
-          : /^@dgpose\/[a-z-]+\/node$/.test(spec)
-            ? 'Node-only entry'
-            : forbidden.some((f) => matches(spec, f))
-              ? 'forbidden module'
-              : undefined;
+        const why =
+          spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0])
+            ? 'Node built-in'
+            : /^@dgpose\/[a-z-]+\/node$/.test(spec)
+              ? 'Node-only entry'
+              : forbidden.some((f) => matches(spec, f))
+                ? 'forbidden module'
+                : undefined;
         if (why) {
           offenders.push(`${spec} (${why}) imported by ${rel(args.importer)}`);
           return { path: spec, external: true };
@@ -77,7 +80,9 @@ export async function expectBrowserSafe(entryFile: string, opts: BrowserSafeOpti
     external,
     plugins: [guard],
   }).catch((e: { errors?: { text: string; location?: { file: string; line: number } | null }[] }) => {
-    const msgs = (e.errors ?? []).map((m) => `${m.text}${m.location ? ` (${m.location.file}:${m.location.line})` : ''}`);
+    const msgs = (e.errors ?? []).map(
+      (m) => `${m.text}${m.location ? ` (${m.location.file}:${m.location.line})` : ''}`,
+    );
     throw new Error(`esbuild could not bundle ${rel(entryFile)} for the browser:\n  ${msgs.join('\n  ') || String(e)}`);
   });
 

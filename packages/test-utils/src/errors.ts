@@ -13,17 +13,26 @@ export interface ThrownDGPoseError extends Error {
 /** What else the error must carry: the argument it names, a pattern its message matches. A RegExp is short for `{ message }`. */
 export type ExpectedDGPoseError = RegExp | { argument?: string; message?: RegExp };
 
-function check(err: unknown, threw: boolean, code: string, expected: ExpectedDGPoseError | undefined): ThrownDGPoseError {
+function check(
+  err: unknown,
+  threw: boolean,
+  code: string,
+  expected: ExpectedDGPoseError | undefined,
+): ThrownDGPoseError {
   const e = err as Partial<ThrownDGPoseError> | null;
   const isDG = typeof e === 'object' && e !== null && e.name === 'DGPoseError' && typeof e.code === 'string';
   if (!threw) throw new Error(`expected a DGPoseError ${code}, but nothing was thrown`);
   if (!isDG || e.code !== code) {
-    throw new Error(`expected a DGPoseError ${code}, got ${isDG ? `DGPoseError ${e.code}: ${e.message}` : String(err)}`);
+    throw new Error(
+      `expected a DGPoseError ${code}, got ${isDG ? `DGPoseError ${e.code}: ${e.message}` : String(err)}`,
+    );
   }
   const want = expected instanceof RegExp ? { message: expected } : (expected ?? {});
   const got = e as ThrownDGPoseError;
   if (want.argument !== undefined && got.details?.argument !== want.argument) {
-    throw new Error(`expected ${code} naming argument "${want.argument}", got argument "${got.details?.argument}" (${got.message})`);
+    throw new Error(
+      `expected ${code} naming argument "${want.argument}", got argument "${got.details?.argument}" (${got.message})`,
+    );
   }
   if (want.message !== undefined && !want.message.test(got.message)) {
     throw new Error(`expected ${code} message to match ${want.message}, got: ${got.message}`);

@@ -11,28 +11,42 @@ class FakeDGPoseError extends Error {
 describe('valueOrDGPoseError', () => {
   it('returns the value or the DGPoseError code', async () => {
     expect(await valueOrDGPoseError(() => 3)).toEqual({ ok: true, value: 3 });
-    expect(await valueOrDGPoseError(async () => {
-      throw new FakeDGPoseError('E_CSV');
-    })).toEqual({ ok: false, code: 'E_CSV', message: '[E_CSV] bad' });
+    expect(
+      await valueOrDGPoseError(async () => {
+        throw new FakeDGPoseError('E_CSV');
+      }),
+    ).toEqual({ ok: false, code: 'E_CSV', message: '[E_CSV] bad' });
   });
   it('fails on another exception and on a promise that never settles', async () => {
-    await expect(valueOrDGPoseError(() => JSON.parse('{'))).rejects.toThrow(/expected a value or a DGPoseError, got SyntaxError/);
-    await expect(valueOrDGPoseError(() => new Promise(() => undefined), 50)).rejects.toThrow(/did not finish within 50 ms/);
+    await expect(valueOrDGPoseError(() => JSON.parse('{'))).rejects.toThrow(
+      /expected a value or a DGPoseError, got SyntaxError/,
+    );
+    await expect(valueOrDGPoseError(() => new Promise(() => undefined), 50)).rejects.toThrow(
+      /did not finish within 50 ms/,
+    );
   });
   it('fails on a synchronous case slower than the limit', async () => {
-    await expect(valueOrDGPoseError(() => {
-      const end = performance.now() + 30;
-      while (performance.now() < end);
-    }, 10)).rejects.toThrow(/took \d+ ms \(limit 10 ms\)/);
+    await expect(
+      valueOrDGPoseError(() => {
+        const end = performance.now() + 30;
+        while (performance.now() < end);
+      }, 10),
+    ).rejects.toThrow(/took \d+ ms \(limit 10 ms\)/);
   });
 });
 
 describe('fuzz', () => {
   it('finds an uncoded exception and reports the shrunk input', async () => {
-    await expect(fuzz(fc.integer(), (n) => {
-      if (n > 10) throw new RangeError('too big');
-      return n;
-    }, 200)).rejects.toThrow(/Counterexample: \[11\][\s\S]*RangeError: too big/);
+    await expect(
+      fuzz(
+        fc.integer(),
+        (n) => {
+          if (n > 10) throw new RangeError('too big');
+          return n;
+        },
+        200,
+      ),
+    ).rejects.toThrow(/Counterexample: \[11\][\s\S]*RangeError: too big/);
   });
 });
 
@@ -43,6 +57,14 @@ describe('mutators', () => {
     expect(samples.some((s) => s.length === 4 && s.every((b, i) => b === valid[i]))).toBe(true);
     expect(samples.some((s) => s.length < 4)).toBe(true);
     const json = fc.sample(mutatedJson({ a: { b: [1, 2] }, c: 'x' }), { numRuns: 200, seed: 1 });
-    expect(json.some((j) => typeof j === 'object' && j !== null && (j as { c?: unknown }).c === 'x' && JSON.stringify((j as { a: unknown }).a) !== '{"b":[1,2]}')).toBe(true);
+    expect(
+      json.some(
+        (j) =>
+          typeof j === 'object' &&
+          j !== null &&
+          (j as { c?: unknown }).c === 'x' &&
+          JSON.stringify((j as { a: unknown }).a) !== '{"b":[1,2]}',
+      ),
+    ).toBe(true);
   });
 });

@@ -31,7 +31,12 @@ export function fuzzTimeout(numRuns: number, msPerCase = 20): number {
 export type FuzzOutcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
 function isCoded(e: unknown): e is { code: string; message: string } {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'DGPoseError' && typeof (e as { code?: unknown }).code === 'string';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e as { name?: unknown }).name === 'DGPoseError' &&
+    typeof (e as { code?: unknown }).code === 'string'
+  );
 }
 
 /**
@@ -50,7 +55,9 @@ export async function valueOrDGPoseError<T>(fn: () => T | Promise<T>, maxMs = FU
     outcome = { ok: true, value: await Promise.race([Promise.resolve().then(fn), hang]) };
   } catch (e) {
     if (!isCoded(e)) {
-      const err = new Error(`expected a value or a DGPoseError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      const err = new Error(
+        `expected a value or a DGPoseError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
       (err as { cause?: unknown }).cause = e;
       throw err;
     }
@@ -104,17 +111,24 @@ export function mutatedBytes(valid: Uint8Array | readonly Uint8Array[], maxExtra
   const truncated = base.chain((b) => fc.nat({ max: b.length }).map((n) => b.slice(0, n)));
   const extended = base.chain((b) => fc.uint8Array({ maxLength: maxExtra }).map((x) => concatBytes(b, x)));
   const overwritten = base.chain((b) =>
-    fc.array(fc.tuple(fc.nat({ max: Math.max(0, b.length - 1) }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }).map((edits) => {
-      const out = b.slice();
-      for (const [i, v] of edits) if (i < out.length) out[i] = v;
-      return out;
-    }),
+    fc
+      .array(fc.tuple(fc.nat({ max: Math.max(0, b.length - 1) }), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 8,
+      })
+      .map((edits) => {
+        const out = b.slice();
+        for (const [i, v] of edits) if (i < out.length) out[i] = v;
+        return out;
+      }),
   );
   const spliced = base.chain((b) =>
-    fc.tuple(fc.nat({ max: b.length }), fc.nat({ max: b.length }), fc.uint8Array({ maxLength: maxExtra })).map(([i, j, x]) => {
-      const [lo, hi] = i <= j ? [i, j] : [j, i];
-      return concatBytes(concatBytes(b.slice(0, lo), x), b.slice(hi));
-    }),
+    fc
+      .tuple(fc.nat({ max: b.length }), fc.nat({ max: b.length }), fc.uint8Array({ maxLength: maxExtra }))
+      .map(([i, j, x]) => {
+        const [lo, hi] = i <= j ? [i, j] : [j, i];
+        return concatBytes(concatBytes(b.slice(0, lo), x), b.slice(hi));
+      }),
   );
   return fc.oneof(base, truncated, extended, overwritten, overwritten, spliced, fc.uint8Array({ maxLength: 256 }));
 }
@@ -141,9 +155,28 @@ export function mutatedJson(valid: unknown): fc.Arbitrary<unknown> {
   walk(valid, []);
   const odd = fc.oneof(
     fc.jsonValue({ maxDepth: 2 }),
-    fc.constantFrom<unknown>(null, -1, 0, 1.5, 2 ** 53, -(2 ** 31), '', '..', '../x', '/abs', '__proto__', 'constructor', [], {}, [-1], [2 ** 31, 2 ** 31]),
+    fc.constantFrom<unknown>(
+      null,
+      -1,
+      0,
+      1.5,
+      2 ** 53,
+      -(2 ** 31),
+      '',
+      '..',
+      '../x',
+      '/abs',
+      '__proto__',
+      'constructor',
+      [],
+      {},
+      [-1],
+      [2 ** 31, 2 ** 31],
+    ),
   );
-  const edited = fc.tuple(fc.constantFrom(...paths), odd, fc.boolean()).map(([at, value, remove]) => setAt(structuredClone(valid), at, value, remove));
+  const edited = fc
+    .tuple(fc.constantFrom(...paths), odd, fc.boolean())
+    .map(([at, value, remove]) => setAt(structuredClone(valid), at, value, remove));
   return fc.oneof({ weight: 4, arbitrary: edited }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) });
 }
 

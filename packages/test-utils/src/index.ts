@@ -33,8 +33,10 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>, opts: { allowed?
   const after = tf.memory().numTensors;
   const idsAfter = ids();
   const allowed = opts.allowed ?? 0;
-  if (after - before !== allowed) throw new Error(`tensor leak: ${before} tensors before, ${after} after (allowed +${allowed})`);
-  if (idsAfter - idsBefore !== allowed) throw new Error(`backend data leak: ${idsBefore} data ids before, ${idsAfter} after`);
+  if (after - before !== allowed)
+    throw new Error(`tensor leak: ${before} tensors before, ${after} after (allowed +${allowed})`);
+  if (idsAfter - idsBefore !== allowed)
+    throw new Error(`backend data leak: ${idsBefore} data ids before, ${idsAfter} after`);
   return out;
 }
 
@@ -135,5 +137,15 @@ export { expectBrowserSafe } from './browser-safe';
 export type { BrowserSafeOptions, BrowserSafeReport } from './browser-safe';
 export { expectDGPoseError, rejectsWithDGPoseError } from './errors';
 export type { ExpectedDGPoseError, ThrownDGPoseError } from './errors';
-export { FUZZ_RUNS, FUZZ_RUNS_SLOW, FUZZ_CASE_MS, fuzz, fuzzTimeout, fuzzParameters, mutatedBytes, mutatedJson, valueOrDGPoseError } from './fuzz';
+export {
+  FUZZ_RUNS,
+  FUZZ_RUNS_SLOW,
+  FUZZ_CASE_MS,
+  fuzz,
+  fuzzTimeout,
+  fuzzParameters,
+  mutatedBytes,
+  mutatedJson,
+  valueOrDGPoseError,
+} from './fuzz';
 export type { FuzzOutcome } from './fuzz';

@@ -16,7 +16,10 @@ export function syntheticTestSplit(): EvalSplit {
 }
 
 /** PCK figures of predicted poses against ground truth (rounded to 4 decimals). */
-export function poseMetrics(pred: Pose[], gt: Pose[]): { pckh: number; pck01: number; pck02torso: number; images: number } {
+export function poseMetrics(
+  pred: Pose[],
+  gt: Pose[],
+): { pckh: number; pck01: number; pck02torso: number; images: number } {
   const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
   return {
     /** PCKh@0.5, head box (Pose-Transfer's convention) */
@@ -30,7 +33,11 @@ export function poseMetrics(pred: Pose[], gt: Pose[]): { pckh: number; pck01: nu
 }
 
 /** Runs `est` over the whole split in batches and scores it. */
-export async function evaluateRegressor(est: PoseEstimator, split: EvalSplit, batch = 64): Promise<ReturnType<typeof poseMetrics>> {
+export async function evaluateRegressor(
+  est: PoseEstimator,
+  split: EvalSplit,
+  batch = 64,
+): Promise<ReturnType<typeof poseMetrics>> {
   const pred: Pose[] = [];
   const gt: Pose[] = [];
   for (let i = 0; i < split.source.size; i += batch) {

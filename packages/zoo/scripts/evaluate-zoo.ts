@@ -33,9 +33,13 @@ function arg(name: string): string | undefined {
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
 
-async function readDir(dir: string): Promise<{ manifest: import('@dgpose/core').WeightsManifest; shards: Uint8Array[] }> {
+async function readDir(
+  dir: string,
+): Promise<{ manifest: import('@dgpose/core').WeightsManifest; shards: Uint8Array[] }> {
   const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8'));
-  const shards = await Promise.all(manifest.shards.map(async (s: { path: string }) => new Uint8Array(await fsp.readFile(path.join(dir, s.path)))));
+  const shards = await Promise.all(
+    manifest.shards.map(async (s: { path: string }) => new Uint8Array(await fsp.readFile(path.join(dir, s.path)))),
+  );
   return { manifest, shards };
 }
 
@@ -59,18 +63,28 @@ async function main(): Promise<void> {
     if (!command) throw new Error('--command is required (the exact trainer command)');
     // final/ of a finished run; else the latest checkpoint of a run stopped early (its step is recorded)
     const finalDir = path.join(run, 'final');
-    const haveFinal = await fsp.stat(path.join(finalDir, 'model.json')).then(() => true, () => false);
-    const latest = haveFinal ? null : path.join(run, 'checkpoints', (await fsp.readFile(path.join(run, 'checkpoints', 'latest'), 'utf8')).trim());
+    const haveFinal = await fsp.stat(path.join(finalDir, 'model.json')).then(
+      () => true,
+      () => false,
+    );
+    const latest = haveFinal
+      ? null
+      : path.join(run, 'checkpoints', (await fsp.readFile(path.join(run, 'checkpoints', 'latest'), 'utf8')).trim());
     const src = latest ? path.join(latest, 'weights') : finalDir;
     await fsp.rm(zooDir, { recursive: true, force: true });
     await fsp.mkdir(zooDir, { recursive: true });
     for (const f of await fsp.readdir(src)) await fsp.copyFile(path.join(src, f), path.join(zooDir, f));
-    const log = (await fsp.readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const log = (await fsp.readFile(path.join(run, 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const end = log.filter((l) => l.type === 'step').pop();
     const ckpt = latest ? JSON.parse(await fsp.readFile(path.join(latest, 'checkpoint.json'), 'utf8')) : null;
     const steps = ckpt ? ckpt.step : (end?.step ?? cfg.steps);
     info = {
-      command: haveFinal ? command : `${command}   # stopped at step ${steps} (session time), exported from its latest checkpoint`,
+      command: haveFinal
+        ? command
+        : `${command}   # stopped at step ${steps} (session time), exported from its latest checkpoint`,
       steps,
       finalLosses: end?.losses,
       trainedWith: { backend: cfg.backend, batchSize: cfg.batchSize ?? cfg.options?.batchSize },
@@ -100,16 +114,36 @@ async function main(): Promise<void> {
   const metrics: Record<string, number> = {};
   // a supervised-only baseline is a pose estimator only: its generator networks were never trained
   if (!supervisedOnly) {
-    const recon = await batched(samples.map((_, i) => i), B, (b) => model.reconstruct(b.map((i) => images[i]), b.map((i) => poses[i])));
-    const transfer = await batched(pairs, B, (b) => model.transfer(b.map(([s]) => images[s]), b.map(([s]) => poses[s]), b.map(([, t]) => poses[t])));
+    const recon = await batched(
+      samples.map((_, i) => i),
+      B,
+      (b) =>
+        model.reconstruct(
+          b.map((i) => images[i]),
+          b.map((i) => poses[i]),
+        ),
+    );
+    const transfer = await batched(pairs, B, (b) =>
+      model.transfer(
+        b.map(([s]) => images[s]),
+        b.map(([s]) => poses[s]),
+        b.map(([, t]) => poses[t]),
+      ),
+    );
     const sOpt = { dataRange: 255, convention: 'wang' as const };
     const score = (a: RgbImage[], b: RgbImage[]): { ssim: number; psnr: number } => ({
       ssim: r4(mean(a.map((x, i) => ssim(x, b[i], sOpt)))),
       psnr: r4(mean(a.map((x, i) => Math.min(psnr(x, b[i], { dataRange: 255 }), 100)))),
     });
     const rc = score(recon, images);
-    const tr = score(transfer, pairs.map(([, t]) => images[t]));
-    const cp = score(pairs.map(([s]) => images[s]), pairs.map(([, t]) => images[t]));
+    const tr = score(
+      transfer,
+      pairs.map(([, t]) => images[t]),
+    );
+    const cp = score(
+      pairs.map(([s]) => images[s]),
+      pairs.map(([, t]) => images[t]),
+    );
     Object.assign(metrics, {
       reconSsim: rc.ssim,
       reconPsnr: rc.psnr,
@@ -118,7 +152,10 @@ async function main(): Promise<void> {
       copySsim: cp.ssim,
       copyPsnr: cp.psnr,
       reconPckh: poseMetrics(await est(recon), poses).pckh,
-      transferPckh: poseMetrics(await est(transfer), pairs.map(([, t]) => poses[t])).pckh,
+      transferPckh: poseMetrics(
+        await est(transfer),
+        pairs.map(([, t]) => poses[t]),
+      ).pckh,
     });
   }
   metrics.realPckh = poseMetrics(await est(images), poses).pckh;
@@ -146,7 +183,12 @@ async function main(): Promise<void> {
     ...info,
     paramCount: model.paramCount(),
     evaluatedOn: test.description,
-    evaluatedWith: { backend, regressor: 'pose-regressor-64', ssim: 'wang', pairs: 'each test image -> the next pose of its identity' },
+    evaluatedWith: {
+      backend,
+      regressor: 'pose-regressor-64',
+      ssim: 'wang',
+      pairs: 'each test image -> the next pose of its identity',
+    },
     metrics,
     shards: bytes.manifest.shards,
   };

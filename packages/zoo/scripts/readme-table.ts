@@ -21,10 +21,17 @@ const rows = ZOO.map((e) => {
     .map(([k, v]) => `${k} ${k.endsWith('Psnr') ? v.toFixed(2) : v.toFixed(3)}`)
     .join(', ');
   const f = e.benchmark?.figures;
-  const bench = f && typeof f.garmentColourError === 'number' ? `colour error ${f.garmentColourError.toFixed(1)} vs constant ${(f.constantColourError ?? NaN).toFixed(1)}; swaps follow A ${(100 * (f.swapFollowsA ?? NaN)).toFixed(0)} %; SSIM (pg2) ${(f.transferSsimPg2 ?? NaN).toFixed(3)} vs no person ${(f.backgroundOnlySsimPg2 ?? NaN).toFixed(3)}` : '–';
+  const bench =
+    f && typeof f.garmentColourError === 'number'
+      ? `colour error ${f.garmentColourError.toFixed(1)} vs constant ${(f.constantColourError ?? NaN).toFixed(1)}; swaps follow A ${(100 * (f.swapFollowsA ?? NaN)).toFixed(0)} %; SSIM (pg2) ${(f.transferSsimPg2 ?? NaN).toFixed(3)} vs no person ${(f.backgroundOnlySsimPg2 ?? NaN).toFixed(3)}`
+      : '–';
   return `| \`${e.name}\` | ${what} | ${e.steps} | ${(bytes / 1e6).toFixed(2)} MB, ${Math.round(e.paramCount / 1000)} k | ${m} | ${bench} |`;
 });
-const table = ['| name | model | steps | size, params | metrics on the synthetic test split | benchmark: appearance (zoo.json `benchmark`) |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+const table = [
+  '| name | model | steps | size, params | metrics on the synthetic test split | benchmark: appearance (zoo.json `benchmark`) |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...rows,
+].join('\n');
 const readme = path.join(__dirname, '..', 'README.md');
 const md = fs.readFileSync(readme, 'utf8');
 const start = md.indexOf('<!-- registry table');

@@ -20,14 +20,30 @@ interface SummaryModel {
   supervision?: number;
   supervisedOnly?: boolean;
   transfer?: Record<string, MeanStd> | null;
-  appearance?: { model: { all: MeanStd }; constant: { all: MeanStd }; zero: { all: MeanStd }; ratio: number | null } | null;
-  latent?: { active: number; dims: number; swap: { followsA: number; comparisons: number } | null; generation?: { samplesSpread: number; peopleSpread: number; ratio: number } | null } | null;
-  transferCeilings?: { estimator: string; fraction: number | null; transferPckh: number | null; ceilingPckh: number | null }[];
+  appearance?: {
+    model: { all: MeanStd };
+    constant: { all: MeanStd };
+    zero: { all: MeanStd };
+    ratio: number | null;
+  } | null;
+  latent?: {
+    active: number;
+    dims: number;
+    swap: { followsA: number; comparisons: number } | null;
+    generation?: { samplesSpread: number; peopleSpread: number; ratio: number } | null;
+  } | null;
+  transferCeilings?: {
+    estimator: string;
+    fraction: number | null;
+    transferPckh: number | null;
+    ceilingPckh: number | null;
+  }[];
   pckEstimate?: { pckh: number } | null;
   pckMeanPose?: { pckh: number } | null;
 }
 
-const r4 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e4) / 1e4);
+const r4 = (v: number | null | undefined): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e4) / 1e4;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +56,8 @@ async function main(): Promise<void> {
   const results = JSON.parse(await fsp.readFile(file, 'utf8'));
   const sources: { label: string; source: { type: string; name?: string } }[] = results.models;
   const summaries: SummaryModel[] = results.summary.models;
-  const bySup = (s: number | undefined, only: boolean): SummaryModel | undefined => summaries.find((m) => m.kind === 'semi' && m.supervision === s && !!m.supervisedOnly === only);
+  const bySup = (s: number | undefined, only: boolean): SummaryModel | undefined =>
+    summaries.find((m) => m.kind === 'semi' && m.supervision === s && !!m.supervisedOnly === only);
   for (const m of summaries) {
     const src = sources.find((x) => x.label === m.label)?.source;
     if (!src || src.type !== 'zoo' || !src.name) continue;
@@ -63,46 +80,107 @@ async function main(): Promise<void> {
       // the adversarial ablation: the same entry trained with adv 0 is named <name>-noadv
       const off = summaries.find((x) => x.label === `${src.name}-noadv`)?.transfer;
       if (off) {
-        targets.ganSharperThanNoAdv = { value: r4(t.sharpness.mean - off.sharpness.mean), target: 'sharpness above the adv-off model', met: t.sharpness.mean > off.sharpness.mean };
-        targets.ganSsimWithinNoAdv = { value: r4(t.ssim.mean - off.ssim.mean), target: '>= -0.02 SSIM of the adv-off model', met: t.ssim.mean - off.ssim.mean >= -0.02 };
+        targets.ganSharperThanNoAdv = {
+          value: r4(t.sharpness.mean - off.sharpness.mean),
+          target: 'sharpness above the adv-off model',
+          met: t.sharpness.mean > off.sharpness.mean,
+        };
+        targets.ganSsimWithinNoAdv = {
+          value: r4(t.ssim.mean - off.ssim.mean),
+          target: '>= -0.02 SSIM of the adv-off model',
+          met: t.ssim.mean - off.ssim.mean >= -0.02,
+        };
       }
-      targets.ssimOverBackground = { value: r4(t.ssim.mean - t.bgSsim.mean), target: '>= +0.10', met: t.ssim.mean - t.bgSsim.mean >= 0.1 };
-      targets.psnrOverBackground = { value: r4(t.psnr.mean - t.bgPsnr.mean), target: '>= +3 dB', met: t.psnr.mean - t.bgPsnr.mean >= 3 };
+      targets.ssimOverBackground = {
+        value: r4(t.ssim.mean - t.bgSsim.mean),
+        target: '>= +0.10',
+        met: t.ssim.mean - t.bgSsim.mean >= 0.1,
+      };
+      targets.psnrOverBackground = {
+        value: r4(t.psnr.mean - t.bgPsnr.mean),
+        target: '>= +3 dB',
+        met: t.psnr.mean - t.bgPsnr.mean >= 3,
+      };
     }
     if (a) {
-      Object.assign(figures, { garmentColourError: r4(a.model.all.mean), constantColourError: r4(a.constant.all.mean), zeroDecodeColourError: r4(a.zero.all.mean) });
-      targets.garmentColourRatio = { value: r4(a.ratio), target: '<= 1/3 of the constant colour', met: a.ratio === null ? null : a.ratio <= 1 / 3 };
+      Object.assign(figures, {
+        garmentColourError: r4(a.model.all.mean),
+        constantColourError: r4(a.constant.all.mean),
+        zeroDecodeColourError: r4(a.zero.all.mean),
+      });
+      targets.garmentColourRatio = {
+        value: r4(a.ratio),
+        target: '<= 1/3 of the constant colour',
+        met: a.ratio === null ? null : a.ratio <= 1 / 3,
+      };
     }
     if (m.latent) {
-      Object.assign(figures, { activeUnits: m.latent.active, latentDim: m.latent.dims, swapFollowsA: r4(m.latent.swap?.followsA ?? null) });
+      Object.assign(figures, {
+        activeUnits: m.latent.active,
+        latentDim: m.latent.dims,
+        swapFollowsA: r4(m.latent.swap?.followsA ?? null),
+      });
       const g = m.latent.generation;
       if (g) {
         Object.assign(figures, { priorSampleSpread: r4(g.samplesSpread), peopleSpread: r4(g.peopleSpread) });
-        targets.generationSpread = { value: r4(g.ratio), target: '>= 0.4 of the spread between people', met: g.ratio >= 0.4 };
+        targets.generationSpread = {
+          value: r4(g.ratio),
+          target: '>= 0.4 of the spread between people',
+          met: g.ratio >= 0.4,
+        };
       }
     }
     for (const c of m.transferCeilings ?? []) {
-      targets[`poseFollowed:${c.estimator}`] = { value: r4(c.fraction), target: ">= 0.8 of the estimator's ceiling", met: c.fraction === null ? null : c.fraction >= 0.8 };
+      targets[`poseFollowed:${c.estimator}`] = {
+        value: r4(c.fraction),
+        target: ">= 0.8 of the estimator's ceiling",
+        met: c.fraction === null ? null : c.fraction >= 0.8,
+      };
     }
     if (m.kind === 'semi' && m.pckEstimate) {
-      Object.assign(figures, { poseEstimatePckh: r4(m.pckEstimate.pckh), constantMeanPosePckh: r4(m.pckMeanPose?.pckh ?? null) });
+      Object.assign(figures, {
+        poseEstimatePckh: r4(m.pckEstimate.pckh),
+        constantMeanPosePckh: r4(m.pckMeanPose?.pckh ?? null),
+      });
       if (!m.supervisedOnly) {
         const full = bySup(1, false);
         const sup = bySup(m.supervision, true);
-        if (m.supervision === 1) targets.poseEstimate100 = { value: r4(m.pckEstimate.pckh), target: '>= 0.75', met: m.pckEstimate.pckh >= 0.75 };
+        if (m.supervision === 1)
+          targets.poseEstimate100 = {
+            value: r4(m.pckEstimate.pckh),
+            target: '>= 0.75',
+            met: m.pckEstimate.pckh >= 0.75,
+          };
         if (m.supervision === 0.25 && full?.pckEstimate) {
-          targets.poseEstimate25vs100 = { value: r4(m.pckEstimate.pckh / full.pckEstimate.pckh), target: '>= 0.8 x the 100 % figure', met: m.pckEstimate.pckh >= 0.8 * full.pckEstimate.pckh };
+          targets.poseEstimate25vs100 = {
+            value: r4(m.pckEstimate.pckh / full.pckEstimate.pckh),
+            target: '>= 0.8 x the 100 % figure',
+            met: m.pckEstimate.pckh >= 0.8 * full.pckEstimate.pckh,
+          };
         }
         if (sup?.pckEstimate) {
           const gain = m.pckEstimate.pckh - sup.pckEstimate.pckh;
           figures.supervisedOnlyPckh = r4(sup.pckEstimate.pckh);
-          targets.gainOverSupervisedOnly = { value: r4(gain), target: m.supervision === 0.25 ? '>= +0.10' : 'reported', met: m.supervision === 0.25 ? gain >= 0.1 : null };
+          targets.gainOverSupervisedOnly = {
+            value: r4(gain),
+            target: m.supervision === 0.25 ? '>= +0.10' : 'reported',
+            met: m.supervision === 0.25 ? gain >= 0.1 : null,
+          };
         }
       }
     }
-    info.benchmark = { measuredOn: results.data?.[0]?.label ?? 'synthetic-64 (built-in)', ssim: 'pg2', figures, targets };
+    info.benchmark = {
+      measuredOn: results.data?.[0]?.label ?? 'synthetic-64 (built-in)',
+      ssim: 'pg2',
+      figures,
+      targets,
+    };
     await writeFileAtomic(zooJson, `${JSON.stringify(info, null, 1)}\n`);
-    console.log(`${src.name}: ${Object.entries(targets).map(([k, v]) => `${k} ${v.value} (${v.met === null ? '–' : v.met ? 'met' : 'not met'})`).join('; ')}`);
+    console.log(
+      `${src.name}: ${Object.entries(targets)
+        .map(([k, v]) => `${k} ${v.value} (${v.met === null ? '–' : v.met ? 'met' : 'not met'})`)
+        .join('; ')}`,
+    );
   }
 }
 

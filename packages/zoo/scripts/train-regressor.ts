@@ -41,33 +41,45 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   let ema = 0;
   for (let step = 1; step <= steps; step++) {
-    for (let b = 0; b < batch; b++) train.renderInto(rng.int(train.size), img, b * S * S * 3, px, b * 2 * J, vis, b * J);
+    for (let b = 0; b < batch; b++)
+      train.renderInto(rng.int(train.size), img, b * S * S * 3, px, b * 2 * J, vis, b * J);
     const coords = px.map((v) => pixelToNormalized(v, S));
     // cosine decay to 5 % of lr over the run
-    (opt as unknown as { learningRate: number }).learningRate = lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / steps)));
+    (opt as unknown as { learningRate: number }).learningRate =
+      lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * (step - 1)) / steps)));
     const x = tf.tensor4d(img, [batch, S, S, 3]);
     const c = tf.tensor2d(coords, [batch, 2 * J]);
     const v = tf.tensor2d(vis, [batch, J]);
-    const cost = opt.minimize(() => poseRegressorLoss(reg.net.call(x) as tf.Tensor2D, c, v).total, true, reg.net.parameters());
+    const cost = opt.minimize(
+      () => poseRegressorLoss(reg.net.call(x) as tf.Tensor2D, c, v).total,
+      true,
+      reg.net.parameters(),
+    );
     const loss = (await cost!.data())[0];
     tf.dispose([x, c, v, cost!]);
     ema = step === 1 ? loss : 0.98 * ema + 0.02 * loss;
     if (step % 100 === 0 || step === steps) {
-      console.log(`step ${step}/${steps} loss ${ema.toFixed(4)} ${((Date.now() - t0) / step).toFixed(0)} ms/step tensors ${tf.memory().numTensors}`);
+      console.log(
+        `step ${step}/${steps} loss ${ema.toFixed(4)} ${((Date.now() - t0) / step).toFixed(0)} ms/step tensors ${tf.memory().numTensors}`,
+      );
     }
   }
   reg.net.eval();
   const test = syntheticTestSplit();
   const metrics = await evaluateRegressor(reg, test);
   console.log('test metrics', metrics);
-  const { manifest } = await saveWeights(out, await toNamedArrays(reg.net), { kind: POSE_REGRESSOR_KIND, config: reg.config });
+  const { manifest } = await saveWeights(out, await toNamedArrays(reg.net), {
+    kind: POSE_REGRESSOR_KIND,
+    config: reg.config,
+  });
   const command = `pnpm --filter @dgpose/zoo exec tsx scripts/train-regressor.ts --steps ${steps} --seed ${seed} --batch ${batch} --lr ${lr}`;
   const info = {
     name: 'pose-regressor-64',
     kind: 'pose-regressor',
     description: 'Synthetic-domain pose regressor: 64x64 RGB -> COCO-18 keypoints + visibility',
     trainedOn: 'synthetic-64',
-    trainingData: 'synthetic people, seed 7, 400 identities x 16 poses, 64x64 (disjoint from the seed-0 evaluation split)',
+    trainingData:
+      'synthetic people, seed 7, 400 identities x 16 poses, 64x64 (disjoint from the seed-0 evaluation split)',
     command,
     backend,
     steps,

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { expectBrowserSafe } from '@dgpose/test-utils';
 
 it('main entry is browser-safe', async () => {
-  const report = await expectBrowserSafe(path.resolve(__dirname, 'index.ts'), { forbidden: ['sharp', '@vladmandic/*'] });
+  const report = await expectBrowserSafe(path.resolve(__dirname, 'index.ts'), {
+    forbidden: ['sharp', '@vladmandic/*'],
+  });
   expect(report.inputs.some((f) => f.includes('zoo/src/registry'))).toBe(true);
 });

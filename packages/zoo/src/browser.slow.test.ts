@@ -16,7 +16,10 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 function chromiumPath(): string | null {
   try {
-    return execFileSync('bash', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() || null;
+    return (
+      execFileSync('bash', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim() ||
+      null
+    );
   } catch {
     return null;
   }
@@ -66,7 +69,10 @@ if (exe === null) {
     const server = http.createServer((req, res) => {
       const u = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       requests.push(u);
-      if (u === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/out/entry.js"></script>');
+      if (u === '/')
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><script type="module" src="/out/entry.js"></script>');
       let file: string | undefined;
       let body: Buffer | undefined;
       if (u.startsWith('/out/')) file = path.join(tmp, u);
@@ -77,9 +83,16 @@ if (exe === null) {
           body = fs.readFileSync(file);
           body[100] ^= 0xff;
         }
-      } else if (u.startsWith('/wasm/')) file = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), u.slice('/wasm/'.length));
+      } else if (u.startsWith('/wasm/'))
+        file = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), u.slice('/wasm/'.length));
       if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
-      const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      const type = file.endsWith('.js')
+        ? 'text/javascript'
+        : file.endsWith('.wasm')
+          ? 'application/wasm'
+          : file.endsWith('.json')
+            ? 'application/json'
+            : 'application/octet-stream';
       res.writeHead(200, { 'content-type': type }).end(body ?? fs.readFileSync(file));
     });
     const browser = await chromium.launch({ executablePath: exe as string, args: ['--no-sandbox'] });
@@ -98,7 +111,9 @@ if (exe === null) {
           {
             name: 'dgpose-sources',
             setup(b) {
-              b.onResolve({ filter: /^@dgpose\/[a-z-]+$/ }, (a) => ({ path: path.join(ROOT, 'packages', a.path.slice('@dgpose/'.length), 'src', 'index.ts') }));
+              b.onResolve({ filter: /^@dgpose\/[a-z-]+$/ }, (a) => ({
+                path: path.join(ROOT, 'packages', a.path.slice('@dgpose/'.length), 'src', 'index.ts'),
+              }));
             },
           },
         ],
@@ -116,7 +131,10 @@ if (exe === null) {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${origin}/`);
       await page.waitForFunction(() => (window as unknown as { __out?: unknown }).__out, null, { timeout: 120_000 });
-      const out = (await page.evaluate(() => (window as unknown as { __out: unknown }).__out)) as Record<string, unknown>;
+      const out = (await page.evaluate(() => (window as unknown as { __out: unknown }).__out)) as Record<
+        string,
+        unknown
+      >;
       expect(out.error).toBeUndefined();
       expect(errors).toEqual([]);
       expect(out.backend).toBe('wasm');
@@ -130,7 +148,10 @@ if (exe === null) {
       expect(out.joints).toBe(18);
       expect([out.missing, out.tampered, out.notImage]).toEqual(['E_IO', 'E_WEIGHTS_CORRUPT', 'E_IMAGE_CORRUPT']);
       // only the asked model's files, the .wasm binary from the app itself, nothing from elsewhere
-      expect(requests.filter((u) => u.startsWith('/weights/')).sort()).toEqual(['/weights/pose-regressor-64/group1-shard1of1.bin', '/weights/pose-regressor-64/model.json']);
+      expect(requests.filter((u) => u.startsWith('/weights/')).sort()).toEqual([
+        '/weights/pose-regressor-64/group1-shard1of1.bin',
+        '/weights/pose-regressor-64/model.json',
+      ]);
       expect(requests.some((u) => u.startsWith('/wasm/') && u.endsWith('.wasm'))).toBe(true);
       expect(outside).toEqual([]);
     } finally {

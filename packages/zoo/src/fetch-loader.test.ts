@@ -27,9 +27,17 @@ beforeAll(async () => {
     const o = overrides.get(p);
     if (typeof o === 'number') return void res.writeHead(o).end();
     const file = path.join(WEIGHTS, p.replace(/^\/weights\//, ''));
-    if (o === undefined && (!p.startsWith('/weights/') || !file.startsWith(WEIGHTS) || !fs.existsSync(file) || fs.statSync(file).isDirectory())) {
+    if (
+      o === undefined &&
+      (!p.startsWith('/weights/') ||
+        !file.startsWith(WEIGHTS) ||
+        !fs.existsSync(file) ||
+        fs.statSync(file).isDirectory())
+    ) {
       // what a SPA dev server does for an unknown path: its index page
-      return void res.writeHead(p.startsWith('/spa/') ? 200 : 404, { 'content-type': 'text/html' }).end('<!doctype html><html></html>');
+      return void res
+        .writeHead(p.startsWith('/spa/') ? 200 : 404, { 'content-type': 'text/html' })
+        .end('<!doctype html><html></html>');
     }
     res.writeHead(200).end(o ?? fs.readFileSync(file));
   });
@@ -67,11 +75,35 @@ describe('loadPretrained over fetch', () => {
   test('a name with baseUrl fetches that model only and gives a working model, no tensors left', async () => {
     const before = tf.memory().numTensors;
     const model = await loadUniversal('conditional-small-64', { baseUrl: base });
-    expect(requests.sort()).toEqual(['/weights/conditional-small-64/group1-shard1of1.bin', '/weights/conditional-small-64/model.json']);
+    expect(requests.sort()).toEqual([
+      '/weights/conditional-small-64/group1-shard1of1.bin',
+      '/weights/conditional-small-64/model.json',
+    ]);
     expect(model.kind).toBe('conditional');
     // a standing person, COCO-18, in a 64x64 frame
-    const P = [[32, 10], [32, 17], [26, 17], [24, 26], [23, 34], [38, 17], [40, 26], [41, 34], [28, 35], [28, 46], [28, 57], [36, 35], [36, 46], [36, 57], [31, 9], [33, 9], [30, 10], [34, 10]];
-    const [img] = await model.generate({ skeleton: 'coco18', keypoints: P.map(([x, y]) => ({ x, y })) }, 1, { seed: 1 });
+    const P = [
+      [32, 10],
+      [32, 17],
+      [26, 17],
+      [24, 26],
+      [23, 34],
+      [38, 17],
+      [40, 26],
+      [41, 34],
+      [28, 35],
+      [28, 46],
+      [28, 57],
+      [36, 35],
+      [36, 46],
+      [36, 57],
+      [31, 9],
+      [33, 9],
+      [30, 10],
+      [34, 10],
+    ];
+    const [img] = await model.generate({ skeleton: 'coco18', keypoints: P.map(([x, y]) => ({ x, y })) }, 1, {
+      seed: 1,
+    });
     expect([img.width, img.height]).toEqual([64, 64]);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -80,7 +112,10 @@ describe('loadPretrained over fetch', () => {
   test('a manifest URL (or its folder) works without baseUrl, and a given fetch is used', async () => {
     const seen: string[] = [];
     const f = (u: string) => (seen.push(u), fetch(u));
-    const reg = (await loadUniversal(`${base}pose-regressor-64/model.json`, { fetch: f })) as { name: string; dispose(): void };
+    const reg = (await loadUniversal(`${base}pose-regressor-64/model.json`, { fetch: f })) as {
+      name: string;
+      dispose(): void;
+    };
     expect(reg.name).toBe('pose-regressor-64');
     reg.dispose();
     expect(seen).toHaveLength(2);
@@ -136,7 +171,10 @@ describe('loadPretrained over fetch', () => {
 
   test('bad arguments: unknown name, no baseUrl, relative URL outside a page, no fetch', async () => {
     expect(await codeOf(loadUniversal('nope-64', { baseUrl: base }))).toBe('E_ARG');
-    const e = (await loadUniversal('conditional-small-64', {}).then(() => undefined, (x: unknown) => x)) as Error;
+    const e = (await loadUniversal('conditional-small-64', {}).then(
+      () => undefined,
+      (x: unknown) => x,
+    )) as Error;
     expect(e.message).toMatch(/needs baseUrl/);
     expect(await codeOf(loadUniversal('conditional-small-64', { baseUrl: '/weights/' }))).toBe('E_ARG');
     expect(await codeOf(loadUniversal('conditional-small-64', { baseUrl: base, fetch: 'x' as never }))).toBe('E_ARG');

@@ -50,28 +50,40 @@ function resolveUrl(ref: string, base: string | undefined, argument: string): st
   try {
     return (base !== undefined ? new URL(ref, new URL(base, page)) : new URL(ref, page)).href;
   } catch (e) {
-    throw new DGPoseError('E_ARG', `${argument} is not a URL that can be fetched here${page ? '' : ' (outside a page, use an absolute URL)'}`, {
-      argument,
-      expected: "an absolute URL, e.g. 'http://localhost:5173/weights/', or a relative one inside a page",
-      got: base !== undefined ? `${ref} relative to ${base}` : ref,
-      cause: e,
-    });
+    throw new DGPoseError(
+      'E_ARG',
+      `${argument} is not a URL that can be fetched here${page ? '' : ' (outside a page, use an absolute URL)'}`,
+      {
+        argument,
+        expected: "an absolute URL, e.g. 'http://localhost:5173/weights/', or a relative one inside a page",
+        got: base !== undefined ? `${ref} relative to ${base}` : ref,
+        cause: e,
+      },
+    );
   }
 }
 
 /** The manifest URL and the registry entry (if any) for a zoo name or a manifest / folder URL. */
 function locate(nameOrUrl: string, opts: FetchPretrainedOptions): { url: string; entry?: ZooEntry } {
   if (typeof nameOrUrl !== 'string' || nameOrUrl === '') {
-    throw new DGPoseError('E_ARG', 'loadPretrained needs a zoo name or a model.json URL', { argument: 'nameOrUrl', expected: ZOO.map((e) => e.name), got: nameOrUrl });
+    throw new DGPoseError('E_ARG', 'loadPretrained needs a zoo name or a model.json URL', {
+      argument: 'nameOrUrl',
+      expected: ZOO.map((e) => e.name),
+      got: nameOrUrl,
+    });
   }
   if (!isUrlish(nameOrUrl)) {
     const entry = getZooEntry(nameOrUrl); // E_ARG listing the valid names
     if (opts.baseUrl === undefined) {
-      throw new DGPoseError('E_ARG', `loadPretrained('${entry.name}') over fetch needs baseUrl: the URL of the folder holding ${entry.name}/model.json`, {
-        argument: 'baseUrl',
-        expected: "e.g. '/weights/' (a copy of @dgpose/zoo's weights folder served by the app)",
-        got: 'undefined',
-      });
+      throw new DGPoseError(
+        'E_ARG',
+        `loadPretrained('${entry.name}') over fetch needs baseUrl: the URL of the folder holding ${entry.name}/model.json`,
+        {
+          argument: 'baseUrl',
+          expected: "e.g. '/weights/' (a copy of @dgpose/zoo's weights folder served by the app)",
+          got: 'undefined',
+        },
+      );
     }
     const base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
     return { url: resolveUrl(`${entry.name}/model.json`, base, 'baseUrl'), entry };
@@ -90,10 +102,22 @@ async function get(fetchFn: FetchLike, url: string, what: string): Promise<Uint8
     res = await fetchFn(url);
   } catch (e) {
     // undici's "fetch failed" hides the reason (refused, reset, DNS) in its cause
-    const why = [e, (e as { cause?: unknown })?.cause].map((x) => (x instanceof Error ? x.message : '')).filter(Boolean).join(': ');
-    throw new DGPoseError('E_IO', `cannot fetch ${what} ${url}${why ? ` (${why})` : ''}`, { argument: what, path: url, cause: e });
+    const why = [e, (e as { cause?: unknown })?.cause]
+      .map((x) => (x instanceof Error ? x.message : ''))
+      .filter(Boolean)
+      .join(': ');
+    throw new DGPoseError('E_IO', `cannot fetch ${what} ${url}${why ? ` (${why})` : ''}`, {
+      argument: what,
+      path: url,
+      cause: e,
+    });
   }
-  if (!res.ok) throw new DGPoseError('E_IO', `cannot fetch ${what} ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, { argument: what, expected: 'HTTP 200', got: res.status, path: url });
+  if (!res.ok)
+    throw new DGPoseError(
+      'E_IO',
+      `cannot fetch ${what} ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+      { argument: what, expected: 'HTTP 200', got: res.status, path: url },
+    );
   try {
     return new Uint8Array(await res.arrayBuffer());
   } catch (e) {
@@ -107,17 +131,30 @@ async function get(fetchFn: FetchLike, url: string, what: string): Promise<Uint8
  * name or a missing baseUrl, E_IO naming the URL for a failed request, E_WEIGHTS_CORRUPT for a
  * manifest that is not valid or bytes that fail their sha256.
  */
-export async function fetchPretrainedBytes(nameOrUrl: string, opts: FetchPretrainedOptions = {}): Promise<FetchedWeights> {
-  if (opts === null || typeof opts !== 'object') throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
+export async function fetchPretrainedBytes(
+  nameOrUrl: string,
+  opts: FetchPretrainedOptions = {},
+): Promise<FetchedWeights> {
+  if (opts === null || typeof opts !== 'object')
+    throw new DGPoseError('E_ARG', 'options must be an object', { argument: 'opts', got: opts });
   const fetchFn = opts.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-  if (typeof fetchFn !== 'function') throw new DGPoseError('E_ARG', 'there is no fetch here: pass options.fetch', { argument: 'fetch', expected: 'a fetch function', got: typeof fetchFn });
+  if (typeof fetchFn !== 'function')
+    throw new DGPoseError('E_ARG', 'there is no fetch here: pass options.fetch', {
+      argument: 'fetch',
+      expected: 'a fetch function',
+      got: typeof fetchFn,
+    });
   const { url, entry } = locate(nameOrUrl, opts);
   const text = new TextDecoder().decode(await get((u) => fetchFn(u), url, 'weights manifest'));
   let manifest: WeightsManifest;
   try {
     manifest = JSON.parse(text) as WeightsManifest;
   } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `weights manifest ${url} is not JSON (an HTML page where the file should be?)`, { path: url, got: text.slice(0, 60), cause: e });
+    throw new DGPoseError(
+      'E_WEIGHTS_CORRUPT',
+      `weights manifest ${url} is not JSON (an HTML page where the file should be?)`,
+      { path: url, got: text.slice(0, 60), cause: e },
+    );
   }
   validateWeightsManifest(manifest);
   if (entry) checkPinnedShards(entry, manifest);
@@ -127,11 +164,19 @@ export async function fetchPretrainedBytes(nameOrUrl: string, opts: FetchPretrai
       const shardUrl = new URL(s.path, url).href;
       const bytes = await get((u) => fetchFn(u), shardUrl, 'weights shard');
       if (bytes.byteLength !== s.byteLength) {
-        throw new DGPoseError('E_WEIGHTS_CORRUPT', `weights shard ${shardUrl} has another size than its manifest says (truncated?)`, { argument: s.path, expected: s.byteLength, got: bytes.byteLength, path: shardUrl });
+        throw new DGPoseError(
+          'E_WEIGHTS_CORRUPT',
+          `weights shard ${shardUrl} has another size than its manifest says (truncated?)`,
+          { argument: s.path, expected: s.byteLength, got: bytes.byteLength, path: shardUrl },
+        );
       }
       const hash = await sha256Hex(bytes);
       if (hash !== s.sha256) {
-        throw new DGPoseError('E_WEIGHTS_CORRUPT', `weights shard ${shardUrl} fails its sha256 check (tampered or corrupted)`, { argument: s.path, expected: s.sha256, got: hash, path: shardUrl });
+        throw new DGPoseError(
+          'E_WEIGHTS_CORRUPT',
+          `weights shard ${shardUrl} fails its sha256 check (tampered or corrupted)`,
+          { argument: s.path, expected: s.sha256, got: hash, path: shardUrl },
+        );
       }
       return bytes;
     }),
@@ -147,10 +192,19 @@ export async function fetchPretrainedBytes(nameOrUrl: string, opts: FetchPretrai
  * and E_WEIGHTS_MISMATCH for weights of another kind than the entry.
  */
 export function loadPretrainedFromUrl(name: 'pose-regressor-64', opts: FetchPretrainedOptions): Promise<PoseRegressor>;
-export function loadPretrainedFromUrl(name: `semi-${string}` | `supervised-${string}`, opts: FetchPretrainedOptions): Promise<SemiDGPoseModel>;
-export function loadPretrainedFromUrl(name: `conditional-${string}`, opts: FetchPretrainedOptions): Promise<DGPoseModel<ConditionalConfig>>;
+export function loadPretrainedFromUrl(
+  name: `semi-${string}` | `supervised-${string}`,
+  opts: FetchPretrainedOptions,
+): Promise<SemiDGPoseModel>;
+export function loadPretrainedFromUrl(
+  name: `conditional-${string}`,
+  opts: FetchPretrainedOptions,
+): Promise<DGPoseModel<ConditionalConfig>>;
 export function loadPretrainedFromUrl(nameOrUrl: string, opts?: FetchPretrainedOptions): Promise<PretrainedModel>;
-export async function loadPretrainedFromUrl(nameOrUrl: string, opts: FetchPretrainedOptions = {}): Promise<PretrainedModel> {
+export async function loadPretrainedFromUrl(
+  nameOrUrl: string,
+  opts: FetchPretrainedOptions = {},
+): Promise<PretrainedModel> {
   const w = await fetchPretrainedBytes(nameOrUrl, opts);
   if (w.entry) return loadPretrainedFromBytes(w.entry.name, w);
   if (w.manifest.kind === POSE_REGRESSOR_KIND) return loadPoseRegressorFromWeights(w);

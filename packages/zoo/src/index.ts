@@ -31,4 +31,11 @@ export {
   moveNetVariantOf,
   MOVENET_SHA256,
 } from './movenet';
-export type { MoveNetVariant, MoveNetConfig, GraphModelLike, GraphModelJson, GraphConverterLike, MoveNetLoadOptions } from './movenet';
+export type {
+  MoveNetVariant,
+  MoveNetConfig,
+  GraphModelLike,
+  GraphModelJson,
+  GraphConverterLike,
+  MoveNetLoadOptions,
+} from './movenet';

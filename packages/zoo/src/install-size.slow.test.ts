@@ -45,7 +45,9 @@ function measure(nodeModules: string): Measured {
   const walk = (nm: string): void => {
     for (const e of fs.readdirSync(nm, { withFileTypes: true })) {
       if (e.name.startsWith('.') || !e.isDirectory()) continue;
-      const dirs = e.name.startsWith('@') ? fs.readdirSync(path.join(nm, e.name)).map((s) => path.join(e.name, s)) : [e.name];
+      const dirs = e.name.startsWith('@')
+        ? fs.readdirSync(path.join(nm, e.name)).map((s) => path.join(e.name, s))
+        : [e.name];
       for (const d of dirs) {
         const n = sizeOf(path.join(nm, d));
         packages.set(packages.has(d) ? `${d} (${path.relative(nodeModules, nm)})` : d, n);
@@ -60,10 +62,15 @@ function measure(nodeModules: string): Measured {
 it('npm i @dgpose/zoo: at most 40 packages; its bytes against the 60 MB target', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dgpose-zoo-size-'));
   try {
-    const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    if (process.env.SKIP_BUILD !== '1') for (const p of DEPS) run('pnpm', ['exec', 'tsup'], path.join(ROOT, 'packages', p));
+    const run = (cmd: string, args: string[], cwd: string) =>
+      execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (process.env.SKIP_BUILD !== '1')
+      for (const p of DEPS) run('pnpm', ['exec', 'tsup'], path.join(ROOT, 'packages', p));
     for (const p of DEPS) run('pnpm', ['pack', '--pack-destination', tmp], path.join(ROOT, 'packages', p));
-    const tarballs = fs.readdirSync(tmp).filter((f) => f.endsWith('.tgz')).map((f) => path.join(tmp, f));
+    const tarballs = fs
+      .readdirSync(tmp)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => path.join(tmp, f));
     expect(tarballs).toHaveLength(DEPS.length);
     const app = path.join(tmp, 'app');
     fs.mkdirSync(app);

@@ -3,7 +3,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DGPoseError } from '@dgpose/core';
 import type { PoseEstimator } from './estimator';
-import { checkGraphModelJson, createMoveNetFromArtifacts, createMoveNetFromUrl, validateMoveNetConfig, type GraphConverterLike, type MoveNetLoadOptions } from './movenet';
+import {
+  checkGraphModelJson,
+  createMoveNetFromArtifacts,
+  createMoveNetFromUrl,
+  validateMoveNetConfig,
+  type GraphConverterLike,
+  type MoveNetLoadOptions,
+} from './movenet';
 import { zooRequire } from './package-paths';
 
 /** Env var naming the folder of `movenet-<variant>.json` + `.bin` when no option does. */
@@ -27,12 +34,16 @@ async function loadConverter(given: GraphConverterLike | undefined): Promise<Gra
     // resolved from this package, so the user's single copy of the peer is used
     return zooRequire()('@tensorflow/tfjs-converter') as GraphConverterLike;
   } catch (e) {
-    throw new DGPoseError('E_IO', 'MoveNet needs the optional peer @tensorflow/tfjs-converter: run `npm install @tensorflow/tfjs-converter@4.22.0`', {
-      argument: '@tensorflow/tfjs-converter',
-      expected: 'an installed package',
-      got: 'not found',
-      cause: e,
-    });
+    throw new DGPoseError(
+      'E_IO',
+      'MoveNet needs the optional peer @tensorflow/tfjs-converter: run `npm install @tensorflow/tfjs-converter@4.22.0`',
+      {
+        argument: '@tensorflow/tfjs-converter',
+        expected: 'an installed package',
+        got: 'not found',
+        cause: e,
+      },
+    );
   }
 }
 
@@ -47,8 +58,12 @@ async function loadConverter(given: GraphConverterLike | undefined): Promise<Gra
  */
 export async function createMoveNet(options: CreateMoveNetOptions = {}): Promise<PoseEstimator> {
   const { modelDir, modelUrl, converter: given, ...rest } = options;
-  const config = validateMoveNetConfig({ ...(rest.variant ? { variant: rest.variant } : {}), ...(rest.scoreThreshold !== undefined ? { scoreThreshold: rest.scoreThreshold } : {}) });
-  if (modelUrl !== undefined && /^https?:\/\//.test(modelUrl)) return createMoveNetFromUrl(modelUrl, { ...rest, converter: await loadConverter(given) });
+  const config = validateMoveNetConfig({
+    ...(rest.variant ? { variant: rest.variant } : {}),
+    ...(rest.scoreThreshold !== undefined ? { scoreThreshold: rest.scoreThreshold } : {}),
+  });
+  if (modelUrl !== undefined && /^https?:\/\//.test(modelUrl))
+    return createMoveNetFromUrl(modelUrl, { ...rest, converter: await loadConverter(given) });
   let jsonPath: string;
   if (modelUrl !== undefined) jsonPath = path.resolve(modelUrl);
   else {
@@ -67,7 +82,11 @@ export async function createMoveNet(options: CreateMoveNetOptions = {}): Promise
   try {
     json = JSON.parse(await fsp.readFile(jsonPath, 'utf8'));
   } catch (e) {
-    throw new DGPoseError('E_IO', `cannot read MoveNet model ${jsonPath}`, { argument: modelUrl !== undefined ? 'modelUrl' : 'modelDir', path: jsonPath, cause: e });
+    throw new DGPoseError('E_IO', `cannot read MoveNet model ${jsonPath}`, {
+      argument: modelUrl !== undefined ? 'modelUrl' : 'modelDir',
+      path: jsonPath,
+      cause: e,
+    });
   }
   checkGraphModelJson(json, jsonPath);
   const dir = path.dirname(jsonPath);
@@ -78,7 +97,11 @@ export async function createMoveNet(options: CreateMoveNetOptions = {}): Promise
       try {
         parts.push(new Uint8Array(await fsp.readFile(file)));
       } catch (e) {
-        throw new DGPoseError('E_IO', `cannot read MoveNet weights ${file}`, { argument: 'modelDir', path: file, cause: e });
+        throw new DGPoseError('E_IO', `cannot read MoveNet weights ${file}`, {
+          argument: 'modelDir',
+          path: file,
+          cause: e,
+        });
       }
     }
   }

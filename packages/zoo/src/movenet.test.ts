@@ -8,7 +8,15 @@ import { pck, PCKH_FASHION } from '@dgpose/metrics';
 import { loadImage } from '@dgpose/datasets/node';
 import { describeWithSharedData, expectNoLeak, useBackend } from '@dgpose/test-utils';
 import { createMoveNet } from './node';
-import { createMoveNetFromUrl, moveNetInput, moveNetOutputToPose, validateMoveNetConfig, MOVENET_SHA256, type PoseEstimator, type RgbImage } from './index';
+import {
+  createMoveNetFromUrl,
+  moveNetInput,
+  moveNetOutputToPose,
+  validateMoveNetConfig,
+  MOVENET_SHA256,
+  type PoseEstimator,
+  type RgbImage,
+} from './index';
 
 function solid(w: number, h: number, v = 128): RgbImage {
   return { data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 };
@@ -71,7 +79,10 @@ function readRows(csv: string): Map<string, Pose> {
     const [name, ys, xs] = line.split(':');
     const y = JSON.parse(ys) as number[];
     const x = JSON.parse(xs) as number[];
-    out.set(name, { skeleton: 'coco18', keypoints: x.map((xv, j) => (xv === -1 || y[j] === -1 ? null : { x: xv, y: y[j] })) });
+    out.set(name, {
+      skeleton: 'coco18',
+      keypoints: x.map((xv, j) => (xv === -1 || y[j] === -1 ? null : { x: xv, y: y[j] })),
+    });
   }
   return out;
 }
@@ -87,9 +98,14 @@ describeWithSharedData('MoveNet on the real annotated DeepFashion images', (data
   beforeAll(async () => {
     await useBackend('wasm');
     const gt = readRows(path.join(root, 'annotations', 'fasion-annotation-test.csv'));
-    const names = fs.readdirSync(path.join(root, 'images', 'annotated')).filter((n) => gt.has(n)).sort();
+    const names = fs
+      .readdirSync(path.join(root, 'images', 'annotated'))
+      .filter((n) => gt.has(n))
+      .sort();
     rows = names.map((name) => ({ name, pose: gt.get(name)! }));
-    images = await Promise.all(names.map(async (n) => (await loadImage(path.join(root, 'images', 'annotated', n))).image));
+    images = await Promise.all(
+      names.map(async (n) => (await loadImage(path.join(root, 'images', 'annotated', n))).image),
+    );
     thunder = await createMoveNet({ variant: 'thunder', modelDir, sha256: MOVENET_SHA256.thunder });
   });
   afterAll(() => thunder?.dispose());
@@ -97,20 +113,39 @@ describeWithSharedData('MoveNet on the real annotated DeepFashion images', (data
   it('PCKh (head box, alpha 0.5) against the annotations is high', async () => {
     expect(rows.length).toBe(3); // only 3 of the 7 annotated images have rows in the test CSV
     const pred = await thunder.estimate(images);
-    const res = pck(pred, rows.map((r) => r.pose), PCKH_FASHION);
+    const res = pck(
+      pred,
+      rows.map((r) => r.pose),
+      PCKH_FASHION,
+    );
     // eslint-disable-next-line no-console
-    console.log(`MoveNet thunder PCKh@0.5 on ${res.images} real DeepFashion images: ${res.pck.toFixed(3)} (${res.correct}/${res.total})`);
+    console.log(
+      `MoveNet thunder PCKh@0.5 on ${res.images} real DeepFashion images: ${res.pck.toFixed(3)} (${res.correct}/${res.total})`,
+    );
     expect(res.images).toBe(3);
     expect(res.pck).toBeGreaterThanOrEqual(0.8);
     // and it is not trivially satisfied: a pose shifted by 40 px scores far lower
-    const shifted = pred.map((p) => ({ ...p, keypoints: p.keypoints.map((k) => (k ? { x: k.x + 40, y: k.y } : null)) }));
-    expect(pck(shifted, rows.map((r) => r.pose), PCKH_FASHION).pck).toBeLessThan(0.3);
+    const shifted = pred.map((p) => ({
+      ...p,
+      keypoints: p.keypoints.map((k) => (k ? { x: k.x + 40, y: k.y } : null)),
+    }));
+    expect(
+      pck(
+        shifted,
+        rows.map((r) => r.pose),
+        PCKH_FASHION,
+      ).pck,
+    ).toBeLessThan(0.3);
   });
 
   it('lightning agrees, and poses follow a non-square crop of the image', async () => {
     const light = await createMoveNet({ variant: 'lightning', modelDir });
     try {
-      const res = pck(await light.estimate(images), rows.map((r) => r.pose), PCKH_FASHION);
+      const res = pck(
+        await light.estimate(images),
+        rows.map((r) => r.pose),
+        PCKH_FASHION,
+      );
       // eslint-disable-next-line no-console
       console.log(`MoveNet lightning PCKh@0.5: ${res.pck.toFixed(3)}`);
       expect(res.pck).toBeGreaterThanOrEqual(0.6);
@@ -164,7 +199,10 @@ describeWithSharedData('MoveNet from a URL or a file path', (dataDir) => {
 
   it('fetches the json and its weights, takes the variant from the graph, checks the sha256', async () => {
     const converter = await import('@tensorflow/tfjs-converter');
-    const est = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, sha256: MOVENET_SHA256.lightning });
+    const est = await createMoveNetFromUrl(`${base}movenet-lightning.json`, {
+      converter,
+      sha256: MOVENET_SHA256.lightning,
+    });
     try {
       expect(est.name).toBe('movenet-lightning');
       expect(requests).toEqual(['movenet-lightning.json', 'movenet-lightning.bin']);
@@ -173,9 +211,14 @@ describeWithSharedData('MoveNet from a URL or a file path', (dataDir) => {
     } finally {
       est.dispose();
     }
-    const bad = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, sha256: MOVENET_SHA256.thunder }).catch((e: unknown) => e);
+    const bad = await createMoveNetFromUrl(`${base}movenet-lightning.json`, {
+      converter,
+      sha256: MOVENET_SHA256.thunder,
+    }).catch((e: unknown) => e);
     expect(isDGPoseError(bad, 'E_WEIGHTS_CORRUPT')).toBe(true);
-    const wrong = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, variant: 'thunder' }).catch((e: unknown) => e);
+    const wrong = await createMoveNetFromUrl(`${base}movenet-lightning.json`, { converter, variant: 'thunder' }).catch(
+      (e: unknown) => e,
+    );
     expect(isDGPoseError(wrong, 'E_CONFIG')).toBe(true);
     const missing = await createMoveNetFromUrl(`${base}movenet-nope.json`, { converter }).catch((e: unknown) => e);
     expect(isDGPoseError(missing, 'E_IO')).toBe(true);
@@ -198,7 +241,9 @@ describeWithSharedData('MoveNet from a URL or a file path', (dataDir) => {
       if (saved === undefined) delete process.env.DGPOSE_MOVENET_DIR;
       else process.env.DGPOSE_MOVENET_DIR = saved;
     }
-    const notGraph = await createMoveNet({ modelUrl: path.resolve(__dirname, '..', 'weights', 'pose-regressor-64', 'model.json') }).catch((e: unknown) => e);
+    const notGraph = await createMoveNet({
+      modelUrl: path.resolve(__dirname, '..', 'weights', 'pose-regressor-64', 'model.json'),
+    }).catch((e: unknown) => e);
     expect(isDGPoseError(notGraph, 'E_WEIGHTS_CORRUPT')).toBe(true);
   });
 });

@@ -16,7 +16,10 @@ import type { FetchLike } from './fetch-loader';
 export type MoveNetVariant = 'lightning' | 'thunder';
 
 /** Input side of each variant (fixed by the graph). */
-export const MOVENET_INPUT_SIZE: Readonly<Record<MoveNetVariant, number>> = Object.freeze({ lightning: 192, thunder: 256 });
+export const MOVENET_INPUT_SIZE: Readonly<Record<MoveNetVariant, number>> = Object.freeze({
+  lightning: 192,
+  thunder: 256,
+});
 
 /** Options of MoveNet estimators. */
 export interface MoveNetConfig {
@@ -26,18 +29,35 @@ export interface MoveNetConfig {
   scoreThreshold: number;
 }
 
-export const DEFAULT_MOVENET_CONFIG: Readonly<MoveNetConfig> = Object.freeze({ variant: 'thunder', scoreThreshold: 0.3 });
+export const DEFAULT_MOVENET_CONFIG: Readonly<MoveNetConfig> = Object.freeze({
+  variant: 'thunder',
+  scoreThreshold: 0.3,
+});
 
 /** Fills defaults and validates; throws E_CONFIG naming the field. */
 export function validateMoveNetConfig(partial: Partial<MoveNetConfig> = {}): MoveNetConfig {
-  if (typeof partial !== 'object' || partial === null) throw new DGPoseError('E_CONFIG', 'MoveNet config must be an object', { argument: 'config', got: partial });
+  if (typeof partial !== 'object' || partial === null)
+    throw new DGPoseError('E_CONFIG', 'MoveNet config must be an object', { argument: 'config', got: partial });
   for (const k of Object.keys(partial)) {
-    if (!(k in DEFAULT_MOVENET_CONFIG)) throw new DGPoseError('E_CONFIG', `unknown MoveNet option '${k}'`, { argument: k, expected: Object.keys(DEFAULT_MOVENET_CONFIG) });
+    if (!(k in DEFAULT_MOVENET_CONFIG))
+      throw new DGPoseError('E_CONFIG', `unknown MoveNet option '${k}'`, {
+        argument: k,
+        expected: Object.keys(DEFAULT_MOVENET_CONFIG),
+      });
   }
   const c = { ...DEFAULT_MOVENET_CONFIG, ...partial };
-  if (c.variant !== 'lightning' && c.variant !== 'thunder') throw new DGPoseError('E_CONFIG', 'invalid MoveNet variant', { argument: 'variant', expected: "'lightning' | 'thunder'", got: c.variant });
+  if (c.variant !== 'lightning' && c.variant !== 'thunder')
+    throw new DGPoseError('E_CONFIG', 'invalid MoveNet variant', {
+      argument: 'variant',
+      expected: "'lightning' | 'thunder'",
+      got: c.variant,
+    });
   if (typeof c.scoreThreshold !== 'number' || !(c.scoreThreshold >= 0 && c.scoreThreshold <= 1)) {
-    throw new DGPoseError('E_CONFIG', 'invalid MoveNet scoreThreshold', { argument: 'scoreThreshold', expected: 'a number in [0, 1]', got: c.scoreThreshold });
+    throw new DGPoseError('E_CONFIG', 'invalid MoveNet scoreThreshold', {
+      argument: 'scoreThreshold',
+      expected: 'a number in [0, 1]',
+      got: c.scoreThreshold,
+    });
   }
   return c;
 }
@@ -81,8 +101,18 @@ export function moveNetInput(image: RgbImage, inputSize: number): tf.Tensor4D {
  * pixel coordinates of a `width`×`height` image. Normalised u in [0,1] spans the square's edges, so
  * the pixel-centre coordinate is u·side − 0.5, minus the padding.
  */
-export function moveNetOutputToPose(out: ArrayLike<number>, width: number, height: number, scoreThreshold: number): Pose {
-  if (out.length !== 17 * 3) throw new DGPoseError('E_SHAPE', 'MoveNet output must hold 17 x (y, x, score)', { argument: 'out', expected: 51, got: out.length });
+export function moveNetOutputToPose(
+  out: ArrayLike<number>,
+  width: number,
+  height: number,
+  scoreThreshold: number,
+): Pose {
+  if (out.length !== 17 * 3)
+    throw new DGPoseError('E_SHAPE', 'MoveNet output must hold 17 x (y, x, score)', {
+      argument: 'out',
+      expected: 51,
+      got: out.length,
+    });
   const { side, padLeft, padTop } = letterbox(width, height);
   const keypoints: (Keypoint | null)[] = [];
   for (let j = 0; j < 17; j++) {
@@ -122,7 +152,11 @@ export function createMoveNetFromGraphModel(model: GraphModelLike, config: Parti
         let values: Float32Array | Int32Array | Uint8Array;
         try {
           if (outs.length !== 1 || outs[0].size !== 51) {
-            throw new DGPoseError('E_SHAPE', 'not a MoveNet SinglePose graph', { argument: 'model', expected: '[1,1,17,3]', got: outs.map((t) => t.shape) });
+            throw new DGPoseError('E_SHAPE', 'not a MoveNet SinglePose graph', {
+              argument: 'model',
+              expected: '[1,1,17,3]',
+              got: outs.map((t) => t.shape),
+            });
           }
           values = await outs[0].data();
         } finally {
@@ -185,20 +219,31 @@ export function moveNetVariantOf(json: GraphModelJson): MoveNetVariant | undefin
 /** The converter given, or the optional peer imported by a computed name (bundlers leave it alone). */
 async function converterOf(given: GraphConverterLike | undefined): Promise<GraphConverterLike> {
   if (given !== undefined) {
-    if (typeof given?.loadGraphModel !== 'function') throw new DGPoseError('E_ARG', 'converter must be @tensorflow/tfjs-converter', { argument: 'converter', expected: '{ loadGraphModel }', got: typeof given });
+    if (typeof given?.loadGraphModel !== 'function')
+      throw new DGPoseError('E_ARG', 'converter must be @tensorflow/tfjs-converter', {
+        argument: 'converter',
+        expected: '{ loadGraphModel }',
+        got: typeof given,
+      });
     return given;
   }
   const name = '@tensorflow/tfjs-converter';
   try {
-    const m = (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as GraphConverterLike & { default?: GraphConverterLike };
+    const m = (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as GraphConverterLike & {
+      default?: GraphConverterLike;
+    };
     return typeof m.loadGraphModel === 'function' ? m : (m.default as GraphConverterLike);
   } catch (e) {
-    throw new DGPoseError('E_IO', `MoveNet needs the optional peer ${name}: run \`npm install ${name}@4.22.0\` (in a browser, pass { converter: await import('${name}') })`, {
-      argument: name,
-      expected: 'an installed package',
-      got: 'not found',
-      cause: e,
-    });
+    throw new DGPoseError(
+      'E_IO',
+      `MoveNet needs the optional peer ${name}: run \`npm install ${name}@4.22.0\` (in a browser, pass { converter: await import('${name}') })`,
+      {
+        argument: name,
+        expected: 'an installed package',
+        got: 'not found',
+        cause: e,
+      },
+    );
   }
 }
 
@@ -207,11 +252,19 @@ async function converterOf(given: GraphConverterLike | undefined): Promise<Graph
  * The variant comes from the graph's input signature (E_CONFIG when `variant` says otherwise).
  * `source` names the model in errors.
  */
-export async function createMoveNetFromArtifacts(json: GraphModelJson, weights: readonly Uint8Array[], options: MoveNetLoadOptions & { source?: string } = {}): Promise<PoseEstimator> {
+export async function createMoveNetFromArtifacts(
+  json: GraphModelJson,
+  weights: readonly Uint8Array[],
+  options: MoveNetLoadOptions & { source?: string } = {},
+): Promise<PoseEstimator> {
   const { converter, sha256, source = 'MoveNet model', ...rest } = options;
   const found = moveNetVariantOf(json);
   if (rest.variant !== undefined && found !== undefined && rest.variant !== found) {
-    throw new DGPoseError('E_CONFIG', `${source} is MoveNet ${found}, not ${rest.variant}`, { argument: 'variant', expected: found, got: rest.variant });
+    throw new DGPoseError('E_CONFIG', `${source} is MoveNet ${found}, not ${rest.variant}`, {
+      argument: 'variant',
+      expected: found,
+      got: rest.variant,
+    });
   }
   const config = validateMoveNetConfig({ ...rest, ...(found ? { variant: found } : {}) });
   const total = weights.reduce((n, p) => n + p.byteLength, 0);
@@ -223,7 +276,13 @@ export async function createMoveNetFromArtifacts(json: GraphModelJson, weights: 
   }
   if (sha256 !== undefined) {
     const got = await sha256Hex(weightData);
-    if (got !== sha256.toLowerCase()) throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} weights fail their sha256 check`, { argument: 'sha256', expected: sha256, got, path: source });
+    if (got !== sha256.toLowerCase())
+      throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} weights fail their sha256 check`, {
+        argument: 'sha256',
+        expected: sha256,
+        got,
+        path: source,
+      });
   }
   const conv = await converterOf(converter);
   const handler: tf.io.IOHandler = {
@@ -241,7 +300,11 @@ export async function createMoveNetFromArtifacts(json: GraphModelJson, weights: 
   try {
     model = await conv.loadGraphModel(handler);
   } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} is not a TF.js graph model that loads`, { path: source, cause: e, got: e instanceof Error ? e.message : String(e) });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} is not a TF.js graph model that loads`, {
+      path: source,
+      cause: e,
+      got: e instanceof Error ? e.message : String(e),
+    });
   }
   return createMoveNetFromGraphModel(model, config);
 }
@@ -249,8 +312,18 @@ export async function createMoveNetFromArtifacts(json: GraphModelJson, weights: 
 /** Throws E_WEIGHTS_CORRUPT unless `json` has the shape of a TF.js graph model.json. */
 export function checkGraphModelJson(json: unknown, source: string): asserts json is GraphModelJson {
   const j = json as GraphModelJson;
-  if (!j || typeof j !== 'object' || !j.modelTopology || !Array.isArray(j.weightsManifest) || !j.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} is not a TF.js graph model.json`, { path: source, expected: '{ modelTopology, weightsManifest: [{ paths, weights }] }', got: j && typeof j === 'object' ? Object.keys(j) : typeof j });
+  if (
+    !j ||
+    typeof j !== 'object' ||
+    !j.modelTopology ||
+    !Array.isArray(j.weightsManifest) ||
+    !j.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))
+  ) {
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${source} is not a TF.js graph model.json`, {
+      path: source,
+      expected: '{ modelTopology, weightsManifest: [{ paths, weights }] }',
+      got: j && typeof j === 'object' ? Object.keys(j) : typeof j,
+    });
   }
   for (const g of j.weightsManifest) for (const p of g.paths) validateShardPath(p, 'weightsManifest.paths');
 }
@@ -261,16 +334,28 @@ export function checkGraphModelJson(json: unknown, source: string): asserts json
  * for a failed request, E_WEIGHTS_CORRUPT for a file that is not a graph model or fails `sha256`,
  * E_CONFIG for a `variant` the graph is not.
  */
-export async function createMoveNetFromUrl(modelUrl: string, options: MoveNetLoadOptions & { fetch?: FetchLike } = {}): Promise<PoseEstimator> {
+export async function createMoveNetFromUrl(
+  modelUrl: string,
+  options: MoveNetLoadOptions & { fetch?: FetchLike } = {},
+): Promise<PoseEstimator> {
   const { fetch: given, ...rest } = options;
   const fetchFn = given ?? (globalThis as { fetch?: FetchLike }).fetch;
-  if (typeof fetchFn !== 'function') throw new DGPoseError('E_ARG', 'there is no fetch here: pass options.fetch', { argument: 'fetch', got: typeof fetchFn });
+  if (typeof fetchFn !== 'function')
+    throw new DGPoseError('E_ARG', 'there is no fetch here: pass options.fetch', {
+      argument: 'fetch',
+      got: typeof fetchFn,
+    });
   const page = (globalThis as { location?: { href?: string } }).location?.href;
   let url: string;
   try {
     url = new URL(modelUrl, page).href;
   } catch (e) {
-    throw new DGPoseError('E_ARG', 'modelUrl is not a URL that can be fetched here', { argument: 'modelUrl', expected: 'an absolute URL, or a relative one inside a page', got: modelUrl, cause: e });
+    throw new DGPoseError('E_ARG', 'modelUrl is not a URL that can be fetched here', {
+      argument: 'modelUrl',
+      expected: 'an absolute URL, or a relative one inside a page',
+      got: modelUrl,
+      cause: e,
+    });
   }
   const get = async (u: string): Promise<Uint8Array> => {
     let res: Awaited<ReturnType<FetchLike>>;
@@ -279,7 +364,13 @@ export async function createMoveNetFromUrl(modelUrl: string, options: MoveNetLoa
     } catch (e) {
       throw new DGPoseError('E_IO', `cannot fetch MoveNet file ${u}`, { argument: 'modelUrl', path: u, cause: e });
     }
-    if (!res.ok) throw new DGPoseError('E_IO', `cannot fetch MoveNet file ${u}: HTTP ${res.status}`, { argument: 'modelUrl', expected: 'HTTP 200', got: res.status, path: u });
+    if (!res.ok)
+      throw new DGPoseError('E_IO', `cannot fetch MoveNet file ${u}: HTTP ${res.status}`, {
+        argument: 'modelUrl',
+        expected: 'HTTP 200',
+        got: res.status,
+        path: u,
+      });
     return new Uint8Array(await res.arrayBuffer());
   };
   let json: unknown;

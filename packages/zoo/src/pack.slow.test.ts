@@ -5,7 +5,10 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 
 it('packs, installs offline into a fresh project and loads zoo weights there', () => {
-  const out = execFileSync('bash', [path.resolve(__dirname, '../scripts/pack-check.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('bash', [path.resolve(__dirname, '../scripts/pack-check.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   expect(out).toMatch(/cjs ok: generated 64x64/);
   expect(out).toMatch(/esm ok: conditional-small-64/);
   expect(out).toMatch(/pack-check passed/);

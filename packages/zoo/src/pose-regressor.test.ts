@@ -52,16 +52,19 @@ describe.each(TEST_BACKENDS)('pose regressor on %s', (backend) => {
     }
     const expected = l1 / n + (0.1 * bce) / (2 * J);
     const t = [tf.tensor2d(out, [2, 3 * J]), tf.tensor2d(coords, [2, 2 * J]), tf.tensor2d(vis, [2, J])] as const;
-    const loss = await expectNoLeak(() => {
-      const r = poseRegressorLoss(t[0], t[1], t[2]);
-      tf.dispose([r.coord, r.vis]);
-      return r.total;
-    }, { allowed: 1 });
+    const loss = await expectNoLeak(
+      () => {
+        const r = poseRegressorLoss(t[0], t[1], t[2]);
+        tf.dispose([r.coord, r.vis]);
+        return r.total;
+      },
+      { allowed: 1 },
+    );
     expect((await loss.data())[0]).toBeCloseTo(expected, 4);
     tf.dispose([loss, ...t]);
   });
 
-  it('estimate: one COCO-18 pose per image in that image\'s pixels, no leaks; export/import round trip', async () => {
+  it("estimate: one COCO-18 pose per image in that image's pixels, no leaks; export/import round trip", async () => {
     const reg = createPoseRegressor({ ...TINY, visibilityThreshold: 0 });
     reg.net.eval();
     const images = [noise(16, 16, 1), noise(32, 24, 2)];
@@ -70,7 +73,8 @@ describe.each(TEST_BACKENDS)('pose regressor on %s', (backend) => {
     for (const p of poses) {
       expect(p.skeleton).toBe('coco18');
       expect(p.keypoints).toHaveLength(18);
-      for (const k of p.keypoints) expect(k && Number.isFinite(k.x) && Number.isFinite(k.y) && k.score! >= 0 && k.score! <= 1).toBe(true);
+      for (const k of p.keypoints)
+        expect(k && Number.isFinite(k.x) && Number.isFinite(k.y) && k.score! >= 0 && k.score! <= 1).toBe(true);
     }
     const bytes = await reg.exportWeights();
     const again = await loadPoseRegressorFromWeights(bytes, { visibilityThreshold: 0 });
@@ -96,10 +100,15 @@ describe.each(TEST_BACKENDS)('pose regressor on %s', (backend) => {
     const x = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
     expect(() => reg.predictTensors(x)).toThrow(/wrong shape/);
     x.dispose();
-    await expect(reg.estimate([{ data: new Uint8Array(5), width: 2, height: 2, channels: 3 }])).rejects.toThrow(/length/);
+    await expect(reg.estimate([{ data: new Uint8Array(5), width: 2, height: 2, channels: 3 }])).rejects.toThrow(
+      /length/,
+    );
     const bytes = await reg.exportWeights();
     reg.dispose();
-    const err = await loadPoseRegressorFromWeights({ manifest: { ...bytes.manifest, kind: 'other' }, shards: bytes.shards }).catch((e: unknown) => e);
+    const err = await loadPoseRegressorFromWeights({
+      manifest: { ...bytes.manifest, kind: 'other' },
+      shards: bytes.shards,
+    }).catch((e: unknown) => e);
     expect(isDGPoseError(err, 'E_WEIGHTS_MISMATCH')).toBe(true);
   });
 });

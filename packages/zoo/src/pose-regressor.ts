@@ -6,8 +6,26 @@
  * (x' = 2x/(n-1) - 1) and visibility logits. Universal code (no Node imports).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, DGPoseError, decodeWeights, encodeWeights, type Keypoint, type NamedArrays, type Pose, type WeightsManifest } from '@dgpose/core';
-import { activation, dense, encoderBlock, flatten, loadNamedArrays, sequential, toNamedArrays, type Sequential } from '@dgpose/layers';
+import {
+  createRng,
+  DGPoseError,
+  decodeWeights,
+  encodeWeights,
+  type Keypoint,
+  type NamedArrays,
+  type Pose,
+  type WeightsManifest,
+} from '@dgpose/core';
+import {
+  activation,
+  dense,
+  encoderBlock,
+  flatten,
+  loadNamedArrays,
+  sequential,
+  toNamedArrays,
+  type Sequential,
+} from '@dgpose/layers';
 import { assertAlive, validateImages, type PoseEstimator, type RgbImage } from './estimator';
 
 /** Joints of COCO-18. */
@@ -43,15 +61,23 @@ function bad(argument: string, expected: string, got: unknown): never {
 /** Fills defaults and validates; throws E_CONFIG naming the field. */
 export function validatePoseRegressorConfig(partial: Partial<PoseRegressorConfig> = {}): PoseRegressorConfig {
   if (typeof partial !== 'object' || partial === null) bad('config', 'an object', partial);
-  for (const k of Object.keys(partial)) if (!(k in DEFAULT_POSE_REGRESSOR_CONFIG)) bad(k, `one of ${Object.keys(DEFAULT_POSE_REGRESSOR_CONFIG).join(', ')}`, k);
-  const c: PoseRegressorConfig = { ...DEFAULT_POSE_REGRESSOR_CONFIG, ...partial, channels: [...(partial.channels ?? DEFAULT_POSE_REGRESSOR_CONFIG.channels)] };
+  for (const k of Object.keys(partial))
+    if (!(k in DEFAULT_POSE_REGRESSOR_CONFIG))
+      bad(k, `one of ${Object.keys(DEFAULT_POSE_REGRESSOR_CONFIG).join(', ')}`, k);
+  const c: PoseRegressorConfig = {
+    ...DEFAULT_POSE_REGRESSOR_CONFIG,
+    ...partial,
+    channels: [...(partial.channels ?? DEFAULT_POSE_REGRESSOR_CONFIG.channels)],
+  };
   const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
-  if (!Array.isArray(c.channels) || c.channels.length < 1 || !c.channels.every(posInt)) bad('channels', 'a non-empty list of positive integers', c.channels);
+  if (!Array.isArray(c.channels) || c.channels.length < 1 || !c.channels.every(posInt))
+    bad('channels', 'a non-empty list of positive integers', c.channels);
   const f = 2 ** c.channels.length;
   if (!posInt(c.imageSize) || c.imageSize % f !== 0) bad('imageSize', `a positive multiple of ${f}`, c.imageSize);
   if (!posInt(c.hidden)) bad('hidden', 'a positive integer', c.hidden);
   if (!Number.isSafeInteger(c.seed)) bad('seed', 'a safe integer', c.seed);
-  if (typeof c.visibilityThreshold !== 'number' || !(c.visibilityThreshold >= 0 && c.visibilityThreshold <= 1)) bad('visibilityThreshold', 'a number in [0, 1]', c.visibilityThreshold);
+  if (typeof c.visibilityThreshold !== 'number' || !(c.visibilityThreshold >= 0 && c.visibilityThreshold <= 1))
+    bad('visibilityThreshold', 'a number in [0, 1]', c.visibilityThreshold);
   return c;
 }
 
@@ -61,7 +87,13 @@ export function buildPoseRegressorNet(config: PoseRegressorConfig): Sequential {
   const blocks: Record<string, ReturnType<typeof encoderBlock>> = {};
   let cin = 3;
   config.channels.forEach((filters, i) => {
-    blocks[`block${i + 1}`] = encoderBlock({ inChannels: cin, filters, norm: i === 0 ? 'none' : 'batch', kernelInit: 'heNormal', rng });
+    blocks[`block${i + 1}`] = encoderBlock({
+      inChannels: cin,
+      filters,
+      norm: i === 0 ? 'none' : 'batch',
+      kernelInit: 'heNormal',
+      rng,
+    });
     cin = filters;
   });
   const side = config.imageSize / 2 ** config.channels.length;
@@ -79,7 +111,11 @@ export function buildPoseRegressorNet(config: PoseRegressorConfig): Sequential {
  * (both axes) plus the mean binary cross-entropy of the visibility logits over all joints.
  * `out` [N,3J], `coords` [N,2J] normalised, `visible` [N,J] 1/0. Returns a scalar (caller owns it).
  */
-export function poseRegressorLoss(out: tf.Tensor2D, coords: tf.Tensor2D, visible: tf.Tensor2D): { total: tf.Scalar; coord: tf.Scalar; vis: tf.Scalar } {
+export function poseRegressorLoss(
+  out: tf.Tensor2D,
+  coords: tf.Tensor2D,
+  visible: tf.Tensor2D,
+): { total: tf.Scalar; coord: tf.Scalar; vis: tf.Scalar } {
   const J = REGRESSOR_JOINTS;
   return tf.tidy(() => {
     const pred = tf.slice(out, [0, 0], [-1, 2 * J]);
@@ -88,7 +124,9 @@ export function poseRegressorLoss(out: tf.Tensor2D, coords: tf.Tensor2D, visible
     const n = tf.maximum(tf.sum(w), 1);
     const coord = tf.div(tf.sum(tf.mul(w, tf.abs(tf.sub(pred, coords)))), n) as tf.Scalar;
     // numerically stable BCE with logits: max(l,0) - l*t + log(1 + exp(-|l|))
-    const vis = tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, visible)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar;
+    const vis = tf.mean(
+      tf.add(tf.sub(tf.relu(logits), tf.mul(logits, visible)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+    ) as tf.Scalar;
     return { total: tf.add(coord, tf.mul(0.1, vis)) as tf.Scalar, coord, vis };
   });
 }
@@ -125,7 +163,11 @@ export function createPoseRegressor(config: Partial<PoseRegressorConfig> = {}): 
   const predictTensors = (images: tf.Tensor4D): { coords: tf.Tensor2D; visibility: tf.Tensor2D } => {
     assertAlive(disposed, name);
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
-      throw new DGPoseError('E_SHAPE', 'pose regressor input has the wrong shape', { argument: 'images', expected: ['N', S, S, 3], got: images.shape });
+      throw new DGPoseError('E_SHAPE', 'pose regressor input has the wrong shape', {
+        argument: 'images',
+        expected: ['N', S, S, 3],
+        got: images.shape,
+      });
     }
     return tf.tidy(() => {
       const out = net.call(images) as tf.Tensor2D;
@@ -149,7 +191,10 @@ export function createPoseRegressor(config: Partial<PoseRegressorConfig> = {}): 
       try {
         const out = predictTensors(x);
         try {
-          [coords, vis] = (await Promise.all([out.coords.data(), out.visibility.data()])) as [Float32Array, Float32Array];
+          [coords, vis] = (await Promise.all([out.coords.data(), out.visibility.data()])) as [
+            Float32Array,
+            Float32Array,
+          ];
         } finally {
           tf.dispose([out.coords, out.visibility]);
         }
@@ -166,7 +211,9 @@ export function createPoseRegressor(config: Partial<PoseRegressorConfig> = {}): 
           const ys = ((coords[i * 2 * J + 2 * j + 1] + 1) * (S - 1)) / 2;
           const x = ((xs + 0.5) * im.width) / S - 0.5;
           const y = ((ys + 0.5) * im.height) / S - 0.5;
-          keypoints.push(score >= c.visibilityThreshold && Number.isFinite(x) && Number.isFinite(y) ? { x, y, score } : null);
+          keypoints.push(
+            score >= c.visibilityThreshold && Number.isFinite(x) && Number.isFinite(y) ? { x, y, score } : null,
+          );
         }
         return { skeleton: 'coco18', keypoints };
       });
@@ -186,10 +233,16 @@ export function createPoseRegressor(config: Partial<PoseRegressorConfig> = {}): 
  * A regressor from weights in core's format (checks kind, sha256 and sizes via decodeWeights;
  * names and shapes against the network built from the stored config). Returned in eval mode.
  */
-export async function loadPoseRegressorFromWeights(src: { manifest: WeightsManifest; shards: Uint8Array[] }, opts: { visibilityThreshold?: number } = {}): Promise<PoseRegressor> {
+export async function loadPoseRegressorFromWeights(
+  src: { manifest: WeightsManifest; shards: Uint8Array[] },
+  opts: { visibilityThreshold?: number } = {},
+): Promise<PoseRegressor> {
   const arrays: NamedArrays = await decodeWeights(src.manifest, src.shards, { kind: POSE_REGRESSOR_KIND });
   const stored = src.manifest.config as Partial<PoseRegressorConfig> | undefined;
-  const reg = createPoseRegressor({ ...stored, ...(opts.visibilityThreshold !== undefined ? { visibilityThreshold: opts.visibilityThreshold } : {}) });
+  const reg = createPoseRegressor({
+    ...stored,
+    ...(opts.visibilityThreshold !== undefined ? { visibilityThreshold: opts.visibilityThreshold } : {}),
+  });
   try {
     loadNamedArrays(reg.net, arrays);
   } catch (e) {

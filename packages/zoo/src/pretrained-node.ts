@@ -21,11 +21,16 @@ export interface LoadPretrainedOptions extends FetchPretrainedOptions {
 /** The folder of an entry's weights on disk. */
 export function pretrainedDir(name: string, opts: LoadPretrainedOptions = {}): string {
   const entry = getZooEntry(name);
-  return opts.weightsRoot !== undefined ? path.join(opts.weightsRoot, entry.name) : path.join(zooPackageDir(), entry.files);
+  return opts.weightsRoot !== undefined
+    ? path.join(opts.weightsRoot, entry.name)
+    : path.join(zooPackageDir(), entry.files);
 }
 
 /** Reads an entry's manifest and shard bytes (shard paths validated, nothing decoded). */
-export async function readPretrainedBytes(name: string, opts: LoadPretrainedOptions = {}): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }> {
+export async function readPretrainedBytes(
+  name: string,
+  opts: LoadPretrainedOptions = {},
+): Promise<{ manifest: WeightsManifest; shards: Uint8Array[] }> {
   const dir = pretrainedDir(name, opts);
   const file = path.join(dir, WEIGHTS_MANIFEST_FILE);
   let text: string;
@@ -38,7 +43,11 @@ export async function readPretrainedBytes(name: string, opts: LoadPretrainedOpti
   try {
     manifest = JSON.parse(text) as WeightsManifest;
   } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `zoo weights manifest is not valid JSON`, { argument: name, path: file, cause: e });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', `zoo weights manifest is not valid JSON`, {
+      argument: name,
+      path: file,
+      cause: e,
+    });
   }
   const shards: Uint8Array[] = [];
   for (const s of Array.isArray(manifest.shards) ? manifest.shards : []) {
@@ -61,13 +70,23 @@ export async function readPretrainedBytes(name: string, opts: LoadPretrainedOpti
  * http(s) URL, `baseUrl` or `fetch` it fetches instead, as the universal entry's loadPretrained does.
  */
 export function loadPretrained(name: 'pose-regressor-64', opts?: LoadPretrainedOptions): Promise<PoseRegressor>;
-export function loadPretrained(name: `semi-${string}` | `supervised-${string}`, opts?: LoadPretrainedOptions): Promise<SemiDGPoseModel>;
-export function loadPretrained(name: `conditional-${string}`, opts?: LoadPretrainedOptions): Promise<DGPoseModel<ConditionalConfig>>;
+export function loadPretrained(
+  name: `semi-${string}` | `supervised-${string}`,
+  opts?: LoadPretrainedOptions,
+): Promise<SemiDGPoseModel>;
+export function loadPretrained(
+  name: `conditional-${string}`,
+  opts?: LoadPretrainedOptions,
+): Promise<DGPoseModel<ConditionalConfig>>;
 export function loadPretrained(name: string, opts?: LoadPretrainedOptions): Promise<PretrainedModel>;
 export async function loadPretrained(name: string, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
   // over HTTP when asked to (a URL, a baseUrl or a fetch); from disk otherwise
   if (opts?.baseUrl !== undefined || opts?.fetch !== undefined || /^https?:\/\//.test(String(name))) {
-    if (opts.weightsRoot !== undefined) throw new DGPoseError('E_ARG', 'weightsRoot (a folder on disk) and baseUrl/fetch (HTTP) exclude each other', { argument: 'weightsRoot', got: opts.weightsRoot });
+    if (opts.weightsRoot !== undefined)
+      throw new DGPoseError('E_ARG', 'weightsRoot (a folder on disk) and baseUrl/fetch (HTTP) exclude each other', {
+        argument: 'weightsRoot',
+        got: opts.weightsRoot,
+      });
     return loadPretrainedFromUrl(name, opts);
   }
   getZooEntry(name);

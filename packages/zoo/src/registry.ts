@@ -29,7 +29,9 @@ export interface ZooEntry {
   readonly benchmark?: {
     readonly measuredOn: string;
     readonly figures: Readonly<Record<string, number | null>>;
-    readonly targets: Readonly<Record<string, { readonly value: number | null; readonly target: string; readonly met: boolean | null }>>;
+    readonly targets: Readonly<
+      Record<string, { readonly value: number | null; readonly target: string; readonly met: boolean | null }>
+    >;
   };
   /** `kind` field of the weights manifest. */
   readonly weightsKind: string;
@@ -60,6 +62,11 @@ export const ZOO_NAMES: readonly string[] = Object.freeze(ZOO.map((e) => e.name)
 /** The entry called `name`; E_ARG listing the valid names otherwise. */
 export function getZooEntry(name: string): ZooEntry {
   const e = ZOO.find((x) => x.name === name);
-  if (!e) throw new DGPoseError('E_ARG', `unknown zoo model '${String(name)}'`, { argument: 'name', expected: [...ZOO_NAMES], got: name });
+  if (!e)
+    throw new DGPoseError('E_ARG', `unknown zoo model '${String(name)}'`, {
+      argument: 'name',
+      expected: [...ZOO_NAMES],
+      got: name,
+    });
   return e;
 }

@@ -19,7 +19,10 @@ function readPkgs(dir: string): { dir: string; pkg: Pkg }[] {
   return fs
     .readdirSync(base)
     .filter((d) => fs.existsSync(path.join(base, d, 'package.json')))
-    .map((d) => ({ dir: path.join(base, d), pkg: JSON.parse(fs.readFileSync(path.join(base, d, 'package.json'), 'utf8')) as Pkg }));
+    .map((d) => ({
+      dir: path.join(base, d),
+      pkg: JSON.parse(fs.readFileSync(path.join(base, d, 'package.json'), 'utf8')) as Pkg,
+    }));
 }
 const packages = readPkgs('packages');
 const apps = readPkgs('apps');
@@ -37,9 +40,26 @@ const ALLOWED: Record<string, string[]> = {
   '@dgpose/mapper': ['@dgpose/core', '@dgpose/layers'],
   '@dgpose/datasets': ['@dgpose/core'],
   '@dgpose/models': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper'],
-  '@dgpose/zoo': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper', '@dgpose/models', '@dgpose/metrics', '@dgpose/datasets'],
+  '@dgpose/zoo': [
+    '@dgpose/core',
+    '@dgpose/layers',
+    '@dgpose/losses',
+    '@dgpose/objectives',
+    '@dgpose/mapper',
+    '@dgpose/models',
+    '@dgpose/metrics',
+    '@dgpose/datasets',
+  ],
   // onnx: the exporter reads models (+ mapper, objectives' prior sampling); the zoo is an optional peer of its CLI
-  '@dgpose/onnx': ['@dgpose/core', '@dgpose/layers', '@dgpose/losses', '@dgpose/objectives', '@dgpose/mapper', '@dgpose/models', '@dgpose/zoo'],
+  '@dgpose/onnx': [
+    '@dgpose/core',
+    '@dgpose/layers',
+    '@dgpose/losses',
+    '@dgpose/objectives',
+    '@dgpose/mapper',
+    '@dgpose/models',
+    '@dgpose/zoo',
+  ],
   '@dgpose/test-utils': [],
 };
 
@@ -67,12 +87,22 @@ describe('workspace packages', () => {
     expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/```ts\n/);
     // never the tfjs union package or a backend as a hard dependency of a library
     const deps = Object.keys(pkg.dependencies ?? {});
-    expect(deps.filter((d) => d === '@tensorflow/tfjs' || d.startsWith('@tensorflow/tfjs-backend') || d.startsWith('@tensorflow/tfjs-node'))).toEqual([]);
+    expect(
+      deps.filter(
+        (d) =>
+          d === '@tensorflow/tfjs' || d.startsWith('@tensorflow/tfjs-backend') || d.startsWith('@tensorflow/tfjs-node'),
+      ),
+    ).toEqual([]);
     expect(deps).not.toContain('@tensorflow/tfjs-core');
   });
 
   it('has no dependency cycles', () => {
-    const graph = new Map(packages.map((p) => [p.pkg.name, Object.keys({ ...p.pkg.dependencies, ...p.pkg.peerDependencies }).filter((d) => d.startsWith('@dgpose/'))]));
+    const graph = new Map(
+      packages.map((p) => [
+        p.pkg.name,
+        Object.keys({ ...p.pkg.dependencies, ...p.pkg.peerDependencies }).filter((d) => d.startsWith('@dgpose/')),
+      ]),
+    );
     const state = new Map<string, number>();
     const visit = (n: string, trail: string[]): void => {
       if (state.get(n) === 2) return;

@@ -45,41 +45,56 @@ export function benchmarkFuzzSuite(numRuns: number): void {
     });
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    it('mutated shard results merge, or give a DGPoseError, and write only inside --out', async () => {
-      const valid = shardResults(0, 2);
-      const grid = valid.models[0].grid as string;
-      // Grid paths that leave the folder are likely targets, so they get extra weight.
-      const hostileGrid = fc.constantFrom('../../secret.png', '/etc/hostname', '../s1/results.json', 'grids/../../../secret.png', `${grid}/..`, 'grids', '');
-      const results = fc.oneof(
-        { weight: 4, arbitrary: mutatedJson(valid) },
-        { weight: 1, arbitrary: hostileGrid.map((g) => ({ ...valid, models: [{ ...valid.models[0], grid: g }] })) },
-      );
-      let k = 0;
-      await fuzz(
-        results,
-        async (r) => {
-          // The mutated shard: shard 0's folder (its grid) with another results.json.
-          const dir = path.join(tmp, 'shards', 'm');
-          if (!fs.existsSync(dir)) fs.cpSync(s0, dir, { recursive: true });
-          fs.writeFileSync(path.join(dir, RESULTS_FILE), JSON.stringify(r) ?? '');
-          const out = path.join(tmp, 'out', `o${k++}`);
-          const before = snapshot(tmp, path.join(tmp, 'out'));
-          try {
-            return await mergeShards([dir, s1], out, { log: () => undefined });
-          } finally {
-            // A write outside --out or a copied foreign file fails the case even when the merge threw
-            // (throwing is the expected outcome of most mutated inputs, so it must not hide these).
-            const after = snapshot(tmp, path.join(tmp, 'out'));
-            // eslint-disable-next-line no-unsafe-finally -- see above
-            if (after.join('\n') !== before.join('\n')) throw new Error(`merge wrote outside --out: ${after.filter((f) => !before.includes(f)).join(', ')}`);
-            const copied = fs.existsSync(path.join(out, 'grids')) ? fs.readdirSync(path.join(out, 'grids')) : [];
-            // eslint-disable-next-line no-unsafe-finally -- see above
-            for (const f of copied) if (fs.readFileSync(path.join(out, 'grids', f), 'latin1').includes('not for the report')) throw new Error('merge copied a file from outside the shard folder');
-            fs.rmSync(path.join(tmp, 'out'), { recursive: true, force: true });
-          }
-        },
-        numRuns,
-      );
-    }, fuzzTimeout(numRuns, 40));
+    it(
+      'mutated shard results merge, or give a DGPoseError, and write only inside --out',
+      async () => {
+        const valid = shardResults(0, 2);
+        const grid = valid.models[0].grid as string;
+        // Grid paths that leave the folder are likely targets, so they get extra weight.
+        const hostileGrid = fc.constantFrom(
+          '../../secret.png',
+          '/etc/hostname',
+          '../s1/results.json',
+          'grids/../../../secret.png',
+          `${grid}/..`,
+          'grids',
+          '',
+        );
+        const results = fc.oneof(
+          { weight: 4, arbitrary: mutatedJson(valid) },
+          { weight: 1, arbitrary: hostileGrid.map((g) => ({ ...valid, models: [{ ...valid.models[0], grid: g }] })) },
+        );
+        let k = 0;
+        await fuzz(
+          results,
+          async (r) => {
+            // The mutated shard: shard 0's folder (its grid) with another results.json.
+            const dir = path.join(tmp, 'shards', 'm');
+            if (!fs.existsSync(dir)) fs.cpSync(s0, dir, { recursive: true });
+            fs.writeFileSync(path.join(dir, RESULTS_FILE), JSON.stringify(r) ?? '');
+            const out = path.join(tmp, 'out', `o${k++}`);
+            const before = snapshot(tmp, path.join(tmp, 'out'));
+            try {
+              return await mergeShards([dir, s1], out, { log: () => undefined });
+            } finally {
+              // A write outside --out or a copied foreign file fails the case even when the merge threw
+              // (throwing is the expected outcome of most mutated inputs, so it must not hide these).
+              const after = snapshot(tmp, path.join(tmp, 'out'));
+              if (after.join('\n') !== before.join('\n'))
+                // eslint-disable-next-line no-unsafe-finally -- see above
+                throw new Error(`merge wrote outside --out: ${after.filter((f) => !before.includes(f)).join(', ')}`);
+              const copied = fs.existsSync(path.join(out, 'grids')) ? fs.readdirSync(path.join(out, 'grids')) : [];
+              for (const f of copied)
+                if (fs.readFileSync(path.join(out, 'grids', f), 'latin1').includes('not for the report'))
+                  // eslint-disable-next-line no-unsafe-finally -- see above
+                  throw new Error('merge copied a file from outside the shard folder');
+              fs.rmSync(path.join(tmp, 'out'), { recursive: true, force: true });
+            }
+          },
+          numRuns,
+        );
+      },
+      fuzzTimeout(numRuns, 40),
+    );
   });
 }

@@ -22,10 +22,16 @@ const MESSAGES: Record<FaultCode, string> = {
 };
 
 function sysError(code: FaultCode, syscall: string, p: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: ${MESSAGES[code]}, ${syscall} '${p}'`), { code, syscall, path: p, errno: -1 });
+  return Object.assign(new Error(`${code}: ${MESSAGES[code]}, ${syscall} '${p}'`), {
+    code,
+    syscall,
+    path: p,
+    errno: -1,
+  });
 }
 
-const isWriteFlag = (flags: unknown): boolean => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY && flags !== 'rs';
+const isWriteFlag = (flags: unknown): boolean =>
+  flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY && flags !== 'rs';
 
 /** Patches node:fs until the returned function is called. */
 export function injectFsFault(under: string, code: FaultCode): () => void {
@@ -45,18 +51,26 @@ export function injectFsFault(under: string, code: FaultCode): () => void {
   const readOnly = code !== 'ENOSPC';
 
   // calls that change what is under `under`, failing whatever their data
-  const changing = readOnly ? ['mkdir', 'rm', 'rmdir', 'unlink', 'writeFile', 'appendFile', 'mkdtemp', 'copyFile', 'truncate'] : ['writeFile', 'appendFile'];
+  const changing = readOnly
+    ? ['mkdir', 'rm', 'rmdir', 'unlink', 'writeFile', 'appendFile', 'mkdtemp', 'copyFile', 'truncate']
+    : ['writeFile', 'appendFile'];
   for (const name of changing) {
     const orig = fsp[name];
-    patch(fsp, name, (...a: unknown[]) => (inside(a[0]) ? Promise.reject(sysError(code, name, String(a[0]))) : orig(...a)));
+    patch(fsp, name, (...a: unknown[]) =>
+      inside(a[0]) ? Promise.reject(sysError(code, name, String(a[0]))) : orig(...a),
+    );
   }
   const rename = fsp.rename;
   patch(fsp, 'rename', (from: unknown, to: unknown) =>
-    readOnly && (inside(from) || inside(to)) ? Promise.reject(sysError(code, 'rename', String(inside(from) ? from : to))) : rename(from, to),
+    readOnly && (inside(from) || inside(to))
+      ? Promise.reject(sysError(code, 'rename', String(inside(from) ? from : to)))
+      : rename(from, to),
   );
   const access = fsp.access;
   patch(fsp, 'access', (p: unknown, mode?: unknown) =>
-    readOnly && inside(p) && typeof mode === 'number' && (mode & fs.constants.W_OK) !== 0 ? Promise.reject(sysError(code, 'access', String(p))) : access(p, mode),
+    readOnly && inside(p) && typeof mode === 'number' && (mode & fs.constants.W_OK) !== 0
+      ? Promise.reject(sysError(code, 'access', String(p)))
+      : access(p, mode),
   );
   const open = fsp.open;
   patch(fsp, 'open', async (p: unknown, flags?: unknown, mode?: unknown) => {
@@ -65,7 +79,13 @@ export function injectFsFault(under: string, code: FaultCode): () => void {
     // ENOSPC: the file is created, its data cannot be written
     const h = (await open(p, flags, mode)) as fs.promises.FileHandle;
     const fail = (syscall: string) => () => Promise.reject(sysError(code, syscall, String(p)));
-    return Object.assign(Object.create(h) as fs.promises.FileHandle, { writeFile: fail('write'), write: fail('write'), appendFile: fail('write'), close: () => h.close(), sync: () => h.sync() });
+    return Object.assign(Object.create(h) as fs.promises.FileHandle, {
+      writeFile: fail('write'),
+      write: fail('write'),
+      appendFile: fail('write'),
+      close: () => h.close(),
+      sync: () => h.sync(),
+    });
   });
 
   // the log's sync calls

@@ -17,7 +17,17 @@ import { readLog, repairLog } from '../log';
 import { validateTrainConfig } from '../options';
 import { CONFIG_FORMAT, mergeResumeConfig, readRunConfig } from '../train';
 
-const PLAIN_CONFIG = { model: 'semi' as const, preset: 'tiny' as const, supervision: 0.5, steps: 50, batchSize: 4, lr: 1e-3, seed: 3, checkpointEvery: 10, modelConfig: { latentDim: 4 } };
+const PLAIN_CONFIG = {
+  model: 'semi' as const,
+  preset: 'tiny' as const,
+  supervision: 0.5,
+  steps: 50,
+  batchSize: 4,
+  lr: 1e-3,
+  seed: 3,
+  checkpointEvery: 10,
+  modelConfig: { latentDim: 4 },
+};
 const STORED_RUN = {
   format: CONFIG_FORMAT,
   version: 1,
@@ -69,14 +79,21 @@ export function trainerFuzzSuite(numRuns: number): void {
     let dir: string;
     beforeAll(async () => {
       // tmpfs where there is one: thousands of small files
-      const base = (await fsp.stat('/dev/shm').then((s) => s.isDirectory()).catch(() => false)) ? '/dev/shm' : os.tmpdir();
+      const base = (await fsp
+        .stat('/dev/shm')
+        .then((s) => s.isDirectory())
+        .catch(() => false))
+        ? '/dev/shm'
+        : os.tmpdir();
       dir = await fsp.mkdtemp(path.join(base, 'dgpose-train-fuzz-'));
     });
     afterAll(() => fsp.rm(dir, { recursive: true, force: true }));
 
     /** Writes `files` into a fresh folder under `dir`; `check` later asserts nothing else appeared. */
     let n = 0;
-    async function folder(files: Record<string, Uint8Array | string>): Promise<{ at: string; untouched(): Promise<void> }> {
+    async function folder(
+      files: Record<string, Uint8Array | string>,
+    ): Promise<{ at: string; untouched(): Promise<void> }> {
       const at = path.join(dir, String(n++));
       for (const [f, data] of Object.entries(files)) {
         await fsp.mkdir(path.dirname(path.join(at, f)), { recursive: true });
@@ -99,14 +116,19 @@ export function trainerFuzzSuite(numRuns: number): void {
       '--config: readConfigFile + validateTrainConfig',
       async () => {
         const input = fc.oneof(jsonFile(PLAIN_CONFIG), jsonFile(STORED_RUN));
-        await fuzz(input, async (bytes) => {
-          const f = await folder({ 'config.json': bytes });
-          try {
-            return validateTrainConfig({ ...(await readConfigFile(path.join(f.at, 'config.json'))), out: '/runs/b' });
-          } finally {
-            await f.untouched();
-          }
-        }, numRuns, expectConfigOutcome);
+        await fuzz(
+          input,
+          async (bytes) => {
+            const f = await folder({ 'config.json': bytes });
+            try {
+              return validateTrainConfig({ ...(await readConfigFile(path.join(f.at, 'config.json'))), out: '/runs/b' });
+            } finally {
+              await f.untouched();
+            }
+          },
+          numRuns,
+          expectConfigOutcome,
+        );
       },
       fuzzTimeout(numRuns, 10),
     );
@@ -114,15 +136,20 @@ export function trainerFuzzSuite(numRuns: number): void {
     it(
       "--resume: an output folder's config.json (readRunConfig, then mergeResumeConfig with the command line)",
       async () => {
-        await fuzz(jsonFile(STORED_RUN), async (bytes) => {
-          const f = await folder({ 'config.json': bytes });
-          try {
-            const stored = await readRunConfig(f.at);
-            return mergeResumeConfig(stored.options, { out: f.at, resume: true, steps: 80 });
-          } finally {
-            await f.untouched();
-          }
-        }, numRuns, expectConfigOutcome);
+        await fuzz(
+          jsonFile(STORED_RUN),
+          async (bytes) => {
+            const f = await folder({ 'config.json': bytes });
+            try {
+              const stored = await readRunConfig(f.at);
+              return mergeResumeConfig(stored.options, { out: f.at, resume: true, steps: 80 });
+            } finally {
+              await f.untouched();
+            }
+          },
+          numRuns,
+          expectConfigOutcome,
+        );
       },
       fuzzTimeout(numRuns, 10),
     );
@@ -130,21 +157,36 @@ export function trainerFuzzSuite(numRuns: number): void {
     it(
       "a checkpoint's checkpoint.json (models' loadCheckpoint up to its weights) and the trainer's state in it",
       async () => {
-        await fuzz(jsonFile(MARKER), async (bytes) => {
-          // no weights/ beside it: a marker that passes every check ends in E_IO for the missing weights
-          const f = await folder({ 'checkpoint.json': bytes });
-          try {
-            await loadCheckpoint(f.at);
-          } finally {
-            await f.untouched();
-          }
-        }, numRuns, (o) => {
-          if (o.ok) throw new Error('a checkpoint without weights loaded');
-        });
-        await fuzz(mutatedJson(TRAINER_EXTRA), (extra) => parseTrainerState(extra, '/runs/a/checkpoints/step-000004'), numRuns, (o, extra) => {
-          if (o.ok && ((o.value.batcher as unknown) !== (extra as typeof TRAINER_EXTRA).data.batcher || !Number.isSafeInteger(o.value.imagesSeen))) throw new Error('a state not from the input');
-          if (!o.ok && o.code !== 'E_CHECKPOINT') throw new Error(`expected E_CHECKPOINT, got ${o.code}`);
-        });
+        await fuzz(
+          jsonFile(MARKER),
+          async (bytes) => {
+            // no weights/ beside it: a marker that passes every check ends in E_IO for the missing weights
+            const f = await folder({ 'checkpoint.json': bytes });
+            try {
+              await loadCheckpoint(f.at);
+            } finally {
+              await f.untouched();
+            }
+          },
+          numRuns,
+          (o) => {
+            if (o.ok) throw new Error('a checkpoint without weights loaded');
+          },
+        );
+        await fuzz(
+          mutatedJson(TRAINER_EXTRA),
+          (extra) => parseTrainerState(extra, '/runs/a/checkpoints/step-000004'),
+          numRuns,
+          (o, extra) => {
+            if (
+              o.ok &&
+              ((o.value.batcher as unknown) !== (extra as typeof TRAINER_EXTRA).data.batcher ||
+                !Number.isSafeInteger(o.value.imagesSeen))
+            )
+              throw new Error('a state not from the input');
+            if (!o.ok && o.code !== 'E_CHECKPOINT') throw new Error(`expected E_CHECKPOINT, got ${o.code}`);
+          },
+        );
       },
       fuzzTimeout(2 * numRuns, 10),
     );
@@ -152,40 +194,49 @@ export function trainerFuzzSuite(numRuns: number): void {
     it(
       'log.jsonl: readLog; after repairLog, a line appended by a resumed run reads back (a broken middle line stays E_IO)',
       async () => {
-        await fuzz(logText, async (text) => {
-          const at = path.join(dir, `log-${n}`);
-          await fsp.mkdir(at);
-          const file = path.join(at, 'log.jsonl');
-          await fsp.writeFile(file, text);
-          try {
-            let broken: unknown = null;
+        await fuzz(
+          logText,
+          async (text) => {
+            const at = path.join(dir, `log-${n}`);
+            await fsp.mkdir(at);
+            const file = path.join(at, 'log.jsonl');
+            await fsp.writeFile(file, text);
             try {
-              readLog(file);
-            } catch (e) {
-              broken = e;
+              let broken: unknown = null;
+              try {
+                readLog(file);
+              } catch (e) {
+                broken = e;
+              }
+              const cut = repairLog(file);
+              await fsp.appendFile(file, '{"type":"event","event":"resume","step":1}\n');
+              let lines: Record<string, unknown>[];
+              try {
+                lines = readLog(file);
+              } catch (e) {
+                if (broken === null)
+                  throw new Error(`a log that read back before the repair does not after it: ${(e as Error).message}`, {
+                    cause: e,
+                  });
+                throw e;
+              }
+              if (broken !== null) throw new Error('a log that did not read back does after the repair');
+              if ((await fsp.readdir(at)).join() !== 'log.jsonl') throw new Error('the repair wrote beside the log');
+              return { cut, last: lines[lines.length - 1] };
+            } finally {
+              await fsp.rm(at, { recursive: true, force: true });
             }
-            const cut = repairLog(file);
-            await fsp.appendFile(file, '{"type":"event","event":"resume","step":1}\n');
-            let lines: Record<string, unknown>[];
-            try {
-              lines = readLog(file);
-            } catch (e) {
-              if (broken === null) throw new Error(`a log that read back before the repair does not after it: ${(e as Error).message}`, { cause: e });
-              throw e;
-            }
-            if (broken !== null) throw new Error('a log that did not read back does after the repair');
-            if ((await fsp.readdir(at)).join() !== 'log.jsonl') throw new Error('the repair wrote beside the log');
-            return { cut, last: lines[lines.length - 1] };
-          } finally {
-            await fsp.rm(at, { recursive: true, force: true });
-          }
-        }, numRuns, (o, text) => {
-          if (!o.ok && o.code !== 'E_IO') throw new Error(`expected E_IO, got ${o.code}`);
-          if (!o.ok) return;
-          if (o.value.last?.event !== 'resume') throw new Error('the appended line did not read back');
-          const torn = text.endsWith('\n') || text === '' ? 0 : Buffer.byteLength(text.slice(text.lastIndexOf('\n') + 1));
-          if (o.value.cut !== torn) throw new Error(`repairLog cut ${o.value.cut} bytes, the torn line has ${torn}`);
-        });
+          },
+          numRuns,
+          (o, text) => {
+            if (!o.ok && o.code !== 'E_IO') throw new Error(`expected E_IO, got ${o.code}`);
+            if (!o.ok) return;
+            if (o.value.last?.event !== 'resume') throw new Error('the appended line did not read back');
+            const torn =
+              text.endsWith('\n') || text === '' ? 0 : Buffer.byteLength(text.slice(text.lastIndexOf('\n') + 1));
+            if (o.value.cut !== torn) throw new Error(`repairLog cut ${o.value.cut} bytes, the torn line has ${torn}`);
+          },
+        );
       },
       fuzzTimeout(numRuns, 10),
     );
@@ -194,7 +245,8 @@ export function trainerFuzzSuite(numRuns: number): void {
 
 /** Config readers refuse with E_CONFIG (a bad option) or E_CHECKPOINT / E_IO (not a run's config.json). */
 function expectConfigOutcome(o: FuzzOutcome<unknown>): void {
-  if (!o.ok && !['E_CONFIG', 'E_CHECKPOINT'].includes(o.code)) throw new Error(`unexpected code ${o.code}: ${o.message}`);
+  if (!o.ok && !['E_CONFIG', 'E_CHECKPOINT'].includes(o.code))
+    throw new Error(`unexpected code ${o.code}: ${o.message}`);
 }
 
 async function listTree(at: string): Promise<string[]> {

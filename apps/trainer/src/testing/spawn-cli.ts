@@ -16,16 +16,23 @@ export interface CliRun {
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(TRAINER_DIR, 'src', 'cli.ts'), ...args], {
     cwd: TRAINER_DIR,
-    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'), DGPOSE_BACKEND: 'cpu', ...env },
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'),
+      DGPOSE_BACKEND: 'cpu',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, done, output: () => ({ stdout, stderr }) };
 }
 
@@ -36,7 +43,12 @@ export async function runCliChild(args: string[], env: Record<string, string> = 
 
 /** What testing/train-child.ts prints. */
 export type TrainChildOutput =
-  | { ok: true; result: import('../train').TrainResult; tensors: [number, number]; batches: { indices: number[]; labelled: number[] }[] }
+  | {
+      ok: true;
+      result: import('../train').TrainResult;
+      tensors: [number, number];
+      batches: { indices: number[]; labelled: number[] }[];
+    }
   | { ok: false; code: string | null; message: string };
 
 /** Runs train() in a child process (see testing/train-child.ts). */
@@ -46,11 +58,15 @@ export async function trainInChild(spec: {
   abortLaterAtStep?: number;
   fault?: { under: string; code: import('./fault-fs').FaultCode; fromStep: number };
 }): Promise<TrainChildOutput> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(TRAINER_DIR, 'src', 'testing', 'train-child.ts'), JSON.stringify(spec)], {
-    cwd: TRAINER_DIR,
-    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'), DGPOSE_BACKEND: 'cpu' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(TRAINER_DIR, 'src', 'testing', 'train-child.ts'), JSON.stringify(spec)],
+    {
+      cwd: TRAINER_DIR,
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(TRAINER_DIR, 'tsconfig.src.json'), DGPOSE_BACKEND: 'cpu' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

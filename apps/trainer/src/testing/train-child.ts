@@ -43,9 +43,13 @@ async function main(): Promise<void> {
         },
       },
     });
-    process.stdout.write(`${JSON.stringify({ ok: true, result, tensors: [before, tf.memory().numTensors], batches })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: true, result, tensors: [before, tf.memory().numTensors], batches })}\n`,
+    );
   } catch (e) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: isDGPoseError(e) ? e.code : null, message: (e as Error).message })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, code: isDGPoseError(e) ? e.code : null, message: (e as Error).message })}\n`,
+    );
   }
 }
 

@@ -24,20 +24,73 @@ const CASES: Case[] = [
   { x: [2, 7, 9, 3], k: [5, 5], o: 2, s: 2, pad: 'valid' },
   { x: [2, 6, 6, 2], k: [1, 1], o: 3, s: 1, pad: 'valid' },
   { x: [1, 7, 7, 2], k: [2, 2], o: 3, s: 3, pad: 'same' },
-  { x: [2, 8, 7, 3], k: [4, 4], o: 2, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    x: [2, 8, 7, 3],
+    k: [4, 4],
+    o: 2,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { x: [1, 5, 5, 1], k: [5, 5], o: 2, s: 1, pad: 'same' },
-  { x: [3, 10, 10, 4], k: [4, 4], o: 3, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    x: [3, 10, 10, 4],
+    k: [4, 4],
+    o: 3,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 9, 9, 3], k: [3, 3], o: 4, s: 2, pad: 'same' },
   { x: [1, 11, 11, 2], k: [5, 5], o: 3, s: 3, pad: 'same' },
   { x: [2, 6, 7, 3], k: [3, 2], o: 2, s: [2, 1], pad: 'same' },
   { x: [1, 4, 4, 2], k: [1, 1], o: 2, s: 2, pad: 'valid' },
   { x: [2, 6, 6, 2], k: [3, 3], o: 2, s: 1, pad: 1 },
-  { x: [2, 13, 13, 2], k: [5, 5], o: 3, s: 2, pad: [[0, 0], [0, 3], [3, 0], [0, 0]] },
-  { x: [1, 5, 6, 3], k: [2, 4], o: 2, s: 3, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+  {
+    x: [2, 13, 13, 2],
+    k: [5, 5],
+    o: 3,
+    s: 2,
+    pad: [
+      [0, 0],
+      [0, 3],
+      [3, 0],
+      [0, 0],
+    ],
+  },
+  {
+    x: [1, 5, 6, 3],
+    k: [2, 4],
+    o: 2,
+    s: 3,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function info(c: Case) {
-  return tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.o], c.s, 1, c.pad as never, undefined, false, 'channelsLast');
+  return tf.backend_util.computeConv2DInfo(
+    c.x,
+    [c.k[0], c.k[1], c.x[3], c.o],
+    c.s,
+    1,
+    c.pad as never,
+    undefined,
+    false,
+    'channelsLast',
+  );
 }
 
 /** Naive reference: dW and dX of y = conv2d(x, w) for upstream gradient dy (NHWC). */
@@ -75,7 +128,10 @@ function naiveGrads(c: Case, x: Float32Array, w: Float32Array, dy: Float32Array)
 
 function fixture(c: Case, seed: number) {
   const ci = info(c);
-  const x = seededFloats(c.x.reduce((a, b) => a * b), seed);
+  const x = seededFloats(
+    c.x.reduce((a, b) => a * b),
+    seed,
+  );
   const w = seededFloats(c.k[0] * c.k[1] * c.x[3] * c.o, seed + 1);
   const dy = seededFloats(c.x[0] * ci.outHeight * ci.outWidth * c.o, seed + 2);
   return { x, w, dy, ...naiveGrads(c, x, w, dy) };
@@ -94,12 +150,16 @@ describe.each(['wasm', 'cpu'] as const)('conv gradient kernels on %s', (backend)
     await expectNoLeak(async () => {
       const x = tf.tensor4d(f.x, c.x);
       const dy = tf.tensor4d(f.dy, f.outShape);
-      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: c.s,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        filterShape: [c.k[0], c.k[1], c.x[3], c.o],
-      }) as tf.Tensor;
+      const dW = tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: [c.k[0], c.k[1], c.x[3], c.o],
+        },
+      ) as tf.Tensor;
       expect(dW.shape).toEqual([c.k[0], c.k[1], c.x[3], c.o]);
       expectTensorsClose(await dW.data(), f.dW, { atol: 1e-4, rtol: 1e-4 });
       tf.dispose([x, dy, dW]);
@@ -111,12 +171,16 @@ describe.each(['wasm', 'cpu'] as const)('conv gradient kernels on %s', (backend)
     await expectNoLeak(async () => {
       const w = tf.tensor4d(f.w, [c.k[0], c.k[1], c.x[3], c.o]);
       const dy = tf.tensor4d(f.dy, f.outShape);
-      const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-        strides: c.s,
-        pad: c.pad,
-        dataFormat: 'NHWC',
-        inputShape: c.x,
-      }) as tf.Tensor;
+      const dX = tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          inputShape: c.x,
+        },
+      ) as tf.Tensor;
       expect(dX.shape).toEqual(c.x);
       expectTensorsClose(await dX.data(), f.dX, { atol: 1e-4, rtol: 1e-4 });
       tf.dispose([w, dy, dX]);
@@ -128,7 +192,10 @@ describe.each(['wasm', 'cpu'] as const)('conv gradient kernels on %s', (backend)
     if (backend === 'wasm') expect(isOurs(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc)).toBe(true);
     // idempotent: registering again keeps ours and the stock fallback
     expect(registerDGPoseKernels(tf)).toEqual(
-      expect.arrayContaining([`Conv2DBackpropFilter@${backend}`, ...(backend === 'wasm' ? ['Conv2DBackpropInput@wasm'] : [])]),
+      expect.arrayContaining([
+        `Conv2DBackpropFilter@${backend}`,
+        ...(backend === 'wasm' ? ['Conv2DBackpropInput@wasm'] : []),
+      ]),
     );
   });
 
@@ -139,12 +206,16 @@ describe.each(['wasm', 'cpu'] as const)('conv gradient kernels on %s', (backend)
       const w = tf.tensor4d(f.w, [c.k[0], c.k[1], c.x[3], c.o]);
       const dy = tf.tidy(() => tf.transpose(tf.tensor4d(f.dy, f.outShape), [0, 3, 1, 2]));
       const [B, H, W, C] = c.x;
-      const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, {
-        strides: c.s,
-        pad: c.pad,
-        dataFormat: 'NCHW',
-        inputShape: [B, C, H, W],
-      }) as tf.Tensor;
+      const dX = tf.engine().runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: 'NCHW',
+          inputShape: [B, C, H, W],
+        },
+      ) as tf.Tensor;
       const nhwc = tf.transpose(dX, [0, 2, 3, 1]);
       expectTensorsClose(await nhwc.data(), f.dX, { atol: 1e-4, rtol: 1e-4 });
       tf.dispose([w, dy, dX, nhwc]);
@@ -157,12 +228,21 @@ describe.each(['wasm', 'cpu'] as const)('conv gradient kernels on %s', (backend)
     await expectNoLeak(async () => {
       const x = tf.tidy(() => tf.transpose(tf.tensor4d(f.x, c.x), [0, 3, 1, 2]));
       const dy = tf.tidy(() => tf.transpose(tf.tensor4d(f.dy, f.outShape), [0, 3, 1, 2]));
-      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: c.s,
-        pad: [[0, 0], [0, 0], [1, 2], [2, 0]], // NCHW order of CASES[6]'s explicit pads
-        dataFormat: 'NCHW',
-        filterShape: [c.k[0], c.k[1], c.x[3], c.o],
-      }) as tf.Tensor;
+      const dW = tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: c.s,
+          pad: [
+            [0, 0],
+            [0, 0],
+            [1, 2],
+            [2, 0],
+          ], // NCHW order of CASES[6]'s explicit pads
+          dataFormat: 'NCHW',
+          filterShape: [c.k[0], c.k[1], c.x[3], c.o],
+        },
+      ) as tf.Tensor;
       expectTensorsClose(await dW.data(), f.dW, { atol: 1e-4, rtol: 1e-4 });
       tf.dispose([x, dy, dW]);
     });

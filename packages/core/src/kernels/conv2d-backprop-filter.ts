@@ -41,22 +41,37 @@ export function makeConv2DBackpropFilter(tf: TF, backendName: string): (args: Ke
     const keep = <T extends TensorInfo>(t: T): T => (temps.push(t), t);
     try {
       // x -> [C,H,W,B] (batch becomes the contraction "channel"); dy -> [Ho,Wo,B,O] (the "filter").
-      const xT = keep(run1(transpose, { inputs: { x }, backend, attrs: { perm: channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0] } }));
-      const dyT = keep(run1(transpose, { inputs: { x: dy }, backend, attrs: { perm: channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3] } }));
+      const xT = keep(
+        run1(transpose, { inputs: { x }, backend, attrs: { perm: channelsFirst ? [1, 2, 3, 0] : [3, 1, 2, 0] } }),
+      );
+      const dyT = keep(
+        run1(transpose, { inputs: { x: dy }, backend, attrs: { perm: channelsFirst ? [2, 3, 0, 1] : [1, 2, 0, 3] } }),
+      );
       let r = keep(
         run1(conv2d, {
           inputs: { x: xT, filter: dyT },
           backend,
           attrs: {
             strides: 1,
-            pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+            pad: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
             dataFormat: 'NHWC',
             dilations: [info.strideHeight, info.strideWidth],
           },
         }),
       );
       if (r.shape[1] !== kh || r.shape[2] !== kw) {
-        r = keep(run1(slice, { inputs: { x: r }, backend, attrs: { begin: [0, 0, 0, 0], size: [r.shape[0], kh, kw, r.shape[3]] } }));
+        r = keep(
+          run1(slice, {
+            inputs: { x: r },
+            backend,
+            attrs: { begin: [0, 0, 0, 0], size: [r.shape[0], kh, kw, r.shape[3]] },
+          }),
+        );
       }
       return run1(transpose, { inputs: { x: r }, backend, attrs: { perm: [1, 2, 0, 3] } });
     } finally {

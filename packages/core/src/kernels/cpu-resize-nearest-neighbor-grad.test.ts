@@ -25,7 +25,10 @@ const CASES: Case[] = [
  */
 async function reference(c: Case, dy: Float32Array): Promise<Float32Array> {
   const n = c.x.reduce((a, b) => a * b);
-  const idx = tf.tensor4d(Float32Array.from({ length: n }, (_, i) => i), c.x);
+  const idx = tf.tensor4d(
+    Float32Array.from({ length: n }, (_, i) => i),
+    c.x,
+  );
   const src = tf.image.resizeNearestNeighbor(idx, c.size, c.alignCorners, c.halfPixelCenters);
   const s = await src.data();
   tf.dispose([idx, src]);
@@ -40,20 +43,31 @@ describe('cpu ResizeNearestNeighborGrad (tfjs-cpu 4.22.0 is wrong at batch > 1)'
     expect(registerCpuResizeNearestNeighborGrad(tf)).toBe(true);
   });
 
-  test.each(CASES.map((c) => [JSON.stringify(c), c] as const))('matches the scatter-add reference %s', async (_l, c) => {
-    const dyv = seededFloats(c.x[0] * c.size[0] * c.size[1] * c.x[3], 5);
-    const ref = await reference(c, dyv);
-    await expectNoLeak(async () => {
-      const x = tf.tensor4d(seededFloats(c.x.reduce((a, b) => a * b), 6), c.x);
-      const dy = tf.tensor4d(dyv, [c.x[0], c.size[0], c.size[1], c.x[3]]);
-      // through the public gradient, as training uses it
-      const g = tf.grad((t: tf.Tensor) =>
-        tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, c.size, c.alignCorners, c.halfPixelCenters), dy)),
-      )(x);
-      expectTensorsClose(await g.data(), ref, { atol: 1e-5, rtol: 1e-5 });
-      tf.dispose([x, dy, g]);
-    });
-  });
+  test.each(CASES.map((c) => [JSON.stringify(c), c] as const))(
+    'matches the scatter-add reference %s',
+    async (_l, c) => {
+      const dyv = seededFloats(c.x[0] * c.size[0] * c.size[1] * c.x[3], 5);
+      const ref = await reference(c, dyv);
+      await expectNoLeak(async () => {
+        const x = tf.tensor4d(
+          seededFloats(
+            c.x.reduce((a, b) => a * b),
+            6,
+          ),
+          c.x,
+        );
+        const dy = tf.tensor4d(dyv, [c.x[0], c.size[0], c.size[1], c.x[3]]);
+        // through the public gradient, as training uses it
+        const g = tf.grad((t: tf.Tensor) =>
+          tf.sum(
+            tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, c.size, c.alignCorners, c.halfPixelCenters), dy),
+          ),
+        )(x);
+        expectTensorsClose(await g.data(), ref, { atol: 1e-5, rtol: 1e-5 });
+        tf.dispose([x, dy, g]);
+      });
+    },
+  );
 
   test('agrees with the wasm kernel at batch 3', async () => {
     const c = CASES[0];

@@ -11,7 +11,12 @@ import { isOurs, markOurs } from './types';
 export const RESIZE_NEAREST_NEIGHBOR_GRAD = 'ResizeNearestNeighborGrad';
 
 /** Source index of each output row/column, as tfjs's forward ResizeNearestNeighbor picks it. */
-export function nearestSourceIndex(outSize: number, inSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array {
+export function nearestSourceIndex(
+  outSize: number,
+  inSize: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): Int32Array {
   const effIn = alignCorners && outSize > 1 ? inSize - 1 : inSize;
   const effOut = alignCorners && outSize > 1 ? outSize - 1 : outSize;
   const ratio = effIn / effOut;
@@ -55,6 +60,10 @@ export function registerCpuResizeNearestNeighborGrad(tf: TF): boolean {
   if (!existing) return false;
   if (isOurs(existing.kernelFunc)) return true;
   tf.unregisterKernel(RESIZE_NEAREST_NEIGHBOR_GRAD, 'cpu');
-  tf.registerKernel({ kernelName: RESIZE_NEAREST_NEIGHBOR_GRAD, backendName: 'cpu', kernelFunc: markOurs(cpuResizeNearestNeighborGrad) });
+  tf.registerKernel({
+    kernelName: RESIZE_NEAREST_NEIGHBOR_GRAD,
+    backendName: 'cpu',
+    kernelFunc: markOurs(cpuResizeNearestNeighborGrad),
+  });
   return true;
 }

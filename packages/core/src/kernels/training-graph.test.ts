@@ -66,7 +66,17 @@ function batchNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 function generator(p: P, img: tf.Tensor4D, pose: tf.Tensor4D, eps: tf.Tensor2D) {
   // encoder: explicit pad + valid 4x4 s2 conv, leakyRelu, instance norm, 3x3 s2 'same' conv, relu, dense
-  let h: tf.Tensor = tf.conv2d(tf.pad(tf.concat([img, pose], 3), [[0, 0], [1, 2], [1, 2], [0, 0]]) as tf.Tensor4D, p.e1 as tf.Tensor4D, 2, 'valid');
+  let h: tf.Tensor = tf.conv2d(
+    tf.pad(tf.concat([img, pose], 3), [
+      [0, 0],
+      [1, 2],
+      [1, 2],
+      [0, 0],
+    ]) as tf.Tensor4D,
+    p.e1 as tf.Tensor4D,
+    2,
+    'valid',
+  );
   h = instanceNorm(lrelu(tf.add(h, p.e1b)));
   h = tf.relu(tf.conv2d(h as tf.Tensor4D, p.e2 as tf.Tensor4D, 2, 'same'));
   const stats = tf.add(tf.matMul(tf.reshape(h, [B, 2 * 2 * 8]) as tf.Tensor2D, p.ed as tf.Tensor2D), p.edb);
@@ -79,7 +89,10 @@ function generator(p: P, img: tf.Tensor4D, pose: tf.Tensor4D, eps: tf.Tensor2D) 
   d = tf.concat([d, tf.image.resizeBilinear(pose, [2, 2])], 3);
   d = tf.conv2dTranspose(d as tf.Tensor4D, p.dt1 as tf.Tensor4D, [B, 4, 4, 6], 2, 'same');
   d = tf.relu(batchNorm(d, p.dg, p.dbeta));
-  d = tf.image.resizeNearestNeighbor(tf.concat([d, tf.image.resizeNearestNeighbor(pose, [4, 4])], 3) as tf.Tensor4D, [S, S]);
+  d = tf.image.resizeNearestNeighbor(tf.concat([d, tf.image.resizeNearestNeighbor(pose, [4, 4])], 3) as tf.Tensor4D, [
+    S,
+    S,
+  ]);
   const o = tf.conv2d(d as tf.Tensor4D, p.dc as tf.Tensor4D, 1, 'same');
   const rgb = tf.tanh(tf.slice(o, [0, 0, 0, 0], [B, S, S, 3]));
   const gate = tf.sigmoid(tf.slice(o, [0, 0, 0, 3], [B, S, S, 1]));
@@ -119,12 +132,19 @@ function generatorLoss(p: P, x: Batch): tf.Scalar {
 function discriminatorLoss(p: P, x: Batch, fake: tf.Tensor4D): tf.Scalar {
   const real = discriminator(p, x.img, x.pose);
   const fakeLogits = discriminator(p, fake, x.pose);
-  const bce = tf.neg(tf.add(tf.mean(tf.log(tf.add(tf.sigmoid(real), 1e-6))), tf.mean(tf.log(tf.add(tf.sub(1, tf.sigmoid(fakeLogits)), 1e-6)))));
+  const bce = tf.neg(
+    tf.add(
+      tf.mean(tf.log(tf.add(tf.sigmoid(real), 1e-6))),
+      tf.mean(tf.log(tf.add(tf.sub(1, tf.sigmoid(fakeLogits)), 1e-6))),
+    ),
+  );
   const hinge = tf.add(tf.mean(tf.maximum(0, tf.sub(1, real))), tf.mean(tf.maximum(0, tf.add(1, fakeLogits))));
   return tf.add(bce, tf.mul(0.5, hinge)) as tf.Scalar;
 }
 
-async function gradsOn(backend: 'cpu' | 'wasm'): Promise<{ g: Record<string, Float32Array>; lossG: number; lossD: number }> {
+async function gradsOn(
+  backend: 'cpu' | 'wasm',
+): Promise<{ g: Record<string, Float32Array>; lossG: number; lossD: number }> {
   await useBackend(backend);
   const vars = params(`grads-${backend}`);
   const x = batch();
@@ -134,9 +154,20 @@ async function gradsOn(backend: 'cpu' | 'wasm'): Promise<{ g: Record<string, Flo
   const fake = tf.tidy(() => generator(vars, x.img, x.pose, x.eps).xhat);
   const gD = tf.variableGrads(() => discriminatorLoss(vars, x, fake), dVars);
   const g: Record<string, Float32Array> = {};
-  for (const [name, t] of Object.entries({ ...gG.grads, ...gD.grads })) g[name.split('/')[1]] = (await t.data()) as Float32Array;
+  for (const [name, t] of Object.entries({ ...gG.grads, ...gD.grads }))
+    g[name.split('/')[1]] = (await t.data()) as Float32Array;
   const out = { g, lossG: (await gG.value.data())[0], lossD: (await gD.value.data())[0] };
-  tf.dispose([gG.value, gD.value, ...Object.values(gG.grads), ...Object.values(gD.grads), fake, x.img, x.pose, x.eps, x.mask]);
+  tf.dispose([
+    gG.value,
+    gD.value,
+    ...Object.values(gG.grads),
+    ...Object.values(gD.grads),
+    fake,
+    x.img,
+    x.pose,
+    x.eps,
+    x.mask,
+  ]);
   tf.dispose(Object.values(vars));
   return out;
 }
@@ -185,8 +216,14 @@ describe('a conditional VAE-GAN training graph on wasm', () => {
       return v;
     };
     const failures: string[] = [];
-    for (const [names, f] of [[G_NAMES, lossG], [D_NAMES, lossD]] as const) {
-      const { value: v0, grads } = tf.variableGrads(f, names.map((n) => vars[n]));
+    for (const [names, f] of [
+      [G_NAMES, lossG],
+      [D_NAMES, lossD],
+    ] as const) {
+      const { value: v0, grads } = tf.variableGrads(
+        f,
+        names.map((n) => vars[n]),
+      );
       for (const [i, name] of names.entries()) {
         const p = vars[name];
         const g = (await grads[p.name].data()) as Float32Array;
@@ -207,7 +244,8 @@ describe('a conditional VAE-GAN training graph on wasm', () => {
         const fd = ((await at(h)) - (await at(-h))) / (2 * h);
         p.assign(orig);
         orig.dispose();
-        if (!(Math.abs(fd - analytic) <= 2e-4 + 3e-2 * Math.abs(analytic))) failures.push(`${name}: fd ${fd} vs analytic ${analytic}`);
+        if (!(Math.abs(fd - analytic) <= 2e-4 + 3e-2 * Math.abs(analytic)))
+          failures.push(`${name}: fd ${fd} vs analytic ${analytic}`);
       }
       tf.dispose([v0, ...Object.values(grads)]);
     }
@@ -224,9 +262,17 @@ describe('a conditional VAE-GAN training graph on wasm', () => {
     const counts: [number, number][] = [];
     const losses: number[] = [];
     for (let step = 0; step < 4; step++) {
-      const cg = optG.minimize(() => generatorLoss(vars, x), true, G_NAMES.map((n) => vars[n]))!;
+      const cg = optG.minimize(
+        () => generatorLoss(vars, x),
+        true,
+        G_NAMES.map((n) => vars[n]),
+      )!;
       const fake = tf.tidy(() => generator(vars, x.img, x.pose, x.eps).xhat);
-      const cd = optD.minimize(() => discriminatorLoss(vars, x, fake), true, D_NAMES.map((n) => vars[n]))!;
+      const cd = optD.minimize(
+        () => discriminatorLoss(vars, x, fake),
+        true,
+        D_NAMES.map((n) => vars[n]),
+      )!;
       losses.push((await cg.data())[0], (await cd.data())[0]);
       tf.dispose([cg, cd, fake]);
       counts.push([tf.memory().numTensors, (tf.backend() as unknown as { numDataIds(): number }).numDataIds()]);
@@ -239,7 +285,7 @@ describe('a conditional VAE-GAN training graph on wasm', () => {
     tf.dispose([x.img, x.pose, x.eps, x.mask, ...Object.values(vars)]);
   });
 
-  test('the benchmark\'s reference cVAE-GAN trains on wasm (16x16, batch 2)', async () => {
+  test("the benchmark's reference cVAE-GAN trains on wasm (16x16, batch 2)", async () => {
     await useBackend('wasm');
     const model = buildCvaeGan({ size: 16, batch: 2, zDim: 8, base: 4 });
     const x = makeBatch(model.config);

@@ -68,7 +68,12 @@ const ORIGINAL = Symbol.for('dgpose.originalKernel');
  * re-registrations and kept as the fallback). Keeps the stock setup/dispose functions, which bind
  * the C++ entry points the fallback needs. Returns false when there is no kernel to replace.
  */
-export function replaceKernel(tf: TF, kernelName: string, backendName: string, make: (stock: KernelFn) => KernelFn): boolean {
+export function replaceKernel(
+  tf: TF,
+  kernelName: string,
+  backendName: string,
+  make: (stock: KernelFn) => KernelFn,
+): boolean {
   const existing = tf.getKernel(kernelName, backendName);
   if (!existing) return false;
   const original = isOurs(existing.kernelFunc)
@@ -77,7 +82,12 @@ export function replaceKernel(tf: TF, kernelName: string, backendName: string, m
   const fn = make(original.kernelFunc as unknown as KernelFn);
   (fn as unknown as Record<symbol, unknown>)[ORIGINAL] = original;
   tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc: markOurs(fn), setupFunc: original.setupFunc, disposeFunc: original.disposeFunc });
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: markOurs(fn),
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+  });
   return true;
 }
-

@@ -26,7 +26,26 @@ describe('wasm BatchMatMul without transpose flags', () => {
 
   test.each(CASES.map((c) => [JSON.stringify(c), ...c] as const))('%s equals cpu', async (_l, as, bs, ta, tb) => {
     const run = () =>
-      tf.tidy(() => tf.matMul(tf.tensor(seededFloats(as.reduce((x, y) => x * y), 1), as), tf.tensor(seededFloats(bs.reduce((x, y) => x * y), 2), bs), ta, tb));
+      tf.tidy(() =>
+        tf.matMul(
+          tf.tensor(
+            seededFloats(
+              as.reduce((x, y) => x * y),
+              1,
+            ),
+            as,
+          ),
+          tf.tensor(
+            seededFloats(
+              bs.reduce((x, y) => x * y),
+              2,
+            ),
+            bs,
+          ),
+          ta,
+          tb,
+        ),
+      );
     await useBackend('cpu');
     const c = run();
     const ref = await c.data();

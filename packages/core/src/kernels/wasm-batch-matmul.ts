@@ -27,7 +27,10 @@ export function makeWasmBatchMatMul(tf: TF, stock: KernelFn): KernelFn {
     const rankB = B.shape.length;
     const m = a.shape[ta ? rankA - 1 : rankA - 2];
     const n = B.shape[tb ? rankB - 2 : rankB - 1];
-    const batch = Math.max(size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]), size(B) / (B.shape[rankB - 1] * B.shape[rankB - 2]));
+    const batch = Math.max(
+      size(a) / (a.shape[rankA - 1] * a.shape[rankA - 2]),
+      size(B) / (B.shape[rankB - 1] * B.shape[rankB - 2]),
+    );
     const cost1 = (ta ? size(a) : 0) + (tb ? size(B) : 0);
     const cost2 = (tb ? 0 : size(B)) + (ta ? 0 : size(a)) + batch * m * n;
     const temps: TensorInfo[] = [];
@@ -41,7 +44,11 @@ export function makeWasmBatchMatMul(tf: TF, stock: KernelFn): KernelFn {
       if (cost1 <= cost2) {
         return run1(stock, { inputs: { a: ta ? T(a) : a, b: tb ? T(B) : B }, backend, attrs: { ...attrs, ...plain } });
       }
-      const ct = run1(stock, { inputs: { a: tb ? B : T(B), b: ta ? a : T(a) }, backend, attrs: { ...attrs, ...plain } });
+      const ct = run1(stock, {
+        inputs: { a: tb ? B : T(B), b: ta ? a : T(a) },
+        backend,
+        attrs: { ...attrs, ...plain },
+      });
       temps.push(ct);
       return run1(transpose, { inputs: { x: ct }, backend, attrs: { perm: swapLast(ct.shape.length) } });
     } finally {

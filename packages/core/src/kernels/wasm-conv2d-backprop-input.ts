@@ -19,7 +19,10 @@ import { kernelOf, replaceKernel, run1 } from './types';
 export const CONV2D_BACKPROP_INPUT = 'Conv2DBackpropInput';
 
 /** Builds the kernel; `fallback` (the stock kernel) handles NCHW. */
-export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: KernelArgs) => TensorInfo | TensorInfo[] {
+export function makeWasmConv2DBackpropInput(
+  tf: TF,
+  fallback: KernelFn,
+): (args: KernelArgs) => TensorInfo | TensorInfo[] {
   const conv2d = kernelOf(tf, 'Conv2D', 'wasm');
   const slice = kernelOf(tf, 'Slice', 'wasm');
   const reshape = kernelOf(tf, 'Reshape', 'wasm');
@@ -53,7 +56,8 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
     const Qw = Math.ceil((W + pl) / sw);
     const temps: TensorInfo[] = [];
     const keep = (t: TensorInfo): TensorInfo => (temps.push(t), t);
-    const call = (k: KernelFn, x: TensorInfo, a: Record<string, unknown>): TensorInfo => keep(run1(k, { inputs: { x }, backend, attrs: a }));
+    const call = (k: KernelFn, x: TensorInfo, a: Record<string, unknown>): TensorInfo =>
+      keep(run1(k, { inputs: { x }, backend, attrs: a }));
     try {
       const w = keep(rearrangeFilter(backend, filter, sh, sw, Mh, Mw));
       const y = keep(
@@ -64,7 +68,12 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
             strides: 1,
             dilations: 1,
             dataFormat: 'NHWC',
-            pad: [[0, 0], [Mh - 1, Math.max(0, Qh - Ho)], [Mw - 1, Math.max(0, Qw - Wo)], [0, 0]],
+            pad: [
+              [0, 0],
+              [Mh - 1, Math.max(0, Qh - Ho)],
+              [Mw - 1, Math.max(0, Qw - Wo)],
+              [0, 0],
+            ],
           },
         }),
       );
@@ -92,7 +101,14 @@ export function makeWasmConv2DBackpropInput(tf: TF, fallback: KernelFn): (args: 
  * kernel. Written in JS straight into the wasm heap: filters are small, and wasm's Reverse kernel,
  * the tensor-op alternative, is slow (25 ms for a 4x4x128x274 filter).
  */
-function rearrangeFilter(backend: WasmBackend, filter: TensorInfo, sh: number, sw: number, Mh: number, Mw: number): TensorInfo {
+function rearrangeFilter(
+  backend: WasmBackend,
+  filter: TensorInfo,
+  sh: number,
+  sw: number,
+  Mh: number,
+  Mw: number,
+): TensorInfo {
   const [kh, kw, C, O] = filter.shape;
   const C2 = sh * sw * C;
   const shape = [Mh, Mw, O, C2];

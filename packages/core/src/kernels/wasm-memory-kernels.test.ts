@@ -10,7 +10,15 @@ type DT = 'float32' | 'int32' | 'bool';
 const make = (shape: number[], dtype: DT, seed: number) => {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = seededFloats(n, seed, -50, 50);
-  return dtype === 'float32' ? tf.tensor(v, shape) : dtype === 'int32' ? tf.tensor(Int32Array.from(v, Math.round), shape, 'int32') : tf.tensor(Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)), shape, 'bool');
+  return dtype === 'float32'
+    ? tf.tensor(v, shape)
+    : dtype === 'int32'
+      ? tf.tensor(Int32Array.from(v, Math.round), shape, 'int32')
+      : tf.tensor(
+          Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)),
+          shape,
+          'bool',
+        );
 };
 
 const SLICES: [number[], number[], number[], DT][] = [
@@ -25,12 +33,58 @@ const SLICES: [number[], number[], number[], DT][] = [
   [[3, 4], [1, 1], [0, 2], 'float32'], // empty
 ];
 const CONCATS: [number[][], number, DT][] = [
-  [[[2, 3], [4, 3]], 0, 'float32'],
-  [[[2, 4, 4, 3], [2, 4, 4, 5], [2, 4, 4, 1]], 3, 'float32'],
-  [[[2, 4, 4, 3], [2, 4, 4, 70]], -1, 'float32'],
-  [[[2, 3, 4, 2], [2, 1, 4, 2]], 1, 'int32'],
-  [[[2, 3, 4], [2, 3, 0], [2, 3, 2]], 2, 'bool'],
-  [[[3, 2], [3, 2], [3, 2], [3, 2]], 1, 'float32'],
+  [
+    [
+      [2, 3],
+      [4, 3],
+    ],
+    0,
+    'float32',
+  ],
+  [
+    [
+      [2, 4, 4, 3],
+      [2, 4, 4, 5],
+      [2, 4, 4, 1],
+    ],
+    3,
+    'float32',
+  ],
+  [
+    [
+      [2, 4, 4, 3],
+      [2, 4, 4, 70],
+    ],
+    -1,
+    'float32',
+  ],
+  [
+    [
+      [2, 3, 4, 2],
+      [2, 1, 4, 2],
+    ],
+    1,
+    'int32',
+  ],
+  [
+    [
+      [2, 3, 4],
+      [2, 3, 0],
+      [2, 3, 2],
+    ],
+    2,
+    'bool',
+  ],
+  [
+    [
+      [3, 2],
+      [3, 2],
+      [3, 2],
+      [3, 2],
+    ],
+    1,
+    'float32',
+  ],
 ];
 
 async function onBoth(f: () => tf.Tensor): Promise<{ wasm: tf.TypedArray; cpu: tf.TypedArray; shape: number[] }> {
@@ -57,15 +111,28 @@ describe('wasm Slice and Concat replacements', () => {
     expect(isOurs(tf.getKernel('Slice', 'wasm')?.kernelFunc)).toBe(true);
   });
 
-  test.each(SLICES.map((s) => [JSON.stringify(s), ...s] as const))('slice %s equals cpu', async (_l, shape, begin, size, dtype) => {
-    const r = await onBoth(() => tf.tidy(() => tf.slice(make(shape, dtype, 3), begin, size)));
-    expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
-  });
+  test.each(SLICES.map((s) => [JSON.stringify(s), ...s] as const))(
+    'slice %s equals cpu',
+    async (_l, shape, begin, size, dtype) => {
+      const r = await onBoth(() => tf.tidy(() => tf.slice(make(shape, dtype, 3), begin, size)));
+      expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
+    },
+  );
 
-  test.each(CONCATS.map((c) => [JSON.stringify(c), ...c] as const))('concat %s equals cpu', async (_l, shapes, axis, dtype) => {
-    const r = await onBoth(() => tf.tidy(() => tf.concat(shapes.map((s, i) => make(s, dtype, 10 + i)), axis)));
-    expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
-  });
+  test.each(CONCATS.map((c) => [JSON.stringify(c), ...c] as const))(
+    'concat %s equals cpu',
+    async (_l, shapes, axis, dtype) => {
+      const r = await onBoth(() =>
+        tf.tidy(() =>
+          tf.concat(
+            shapes.map((s, i) => make(s, dtype, 10 + i)),
+            axis,
+          ),
+        ),
+      );
+      expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
+    },
+  );
 
   test.each([
     [[2, 6, 7, 3], 3, 1],
@@ -73,7 +140,11 @@ describe('wasm Slice and Concat replacements', () => {
     [[2, 4, 6, 8], [3, 5], -1],
   ] as const)('split %j into %j on axis %d equals cpu', async (shape, splits, axis) => {
     const r = await onBoth(() =>
-      tf.tidy(() => tf.concat(tf.split(make([...shape], 'float32', 21), splits as number | number[], axis).map((t) => tf.reshape(t, [-1])))),
+      tf.tidy(() =>
+        tf.concat(
+          tf.split(make([...shape], 'float32', 21), splits as number | number[], axis).map((t) => tf.reshape(t, [-1])),
+        ),
+      ),
     );
     expect(Array.from(r.wasm)).toEqual(Array.from(r.cpu));
   });

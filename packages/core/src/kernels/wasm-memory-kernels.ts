@@ -20,17 +20,37 @@ function copy(dst: Arr, di: number, src: Arr, si: number, n: number): void {
 }
 
 /** `rows` runs of n elements, src rows `srcStride` apart, dst rows `dstStride` apart. */
-function copyRows(dst: Arr, di: number, dstStride: number, src: Arr, si: number, srcStride: number, n: number, rows: number): void {
+function copyRows(
+  dst: Arr,
+  di: number,
+  dstStride: number,
+  src: Arr,
+  si: number,
+  srcStride: number,
+  n: number,
+  rows: number,
+): void {
   if (n >= 64) {
     for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) dst.set(src.subarray(si, si + n), di);
   } else if (dst instanceof Float32Array && src instanceof Float32Array) {
     copyRowsF32(dst, di, dstStride, src, si, srcStride, n, rows); // monomorphic: the common case
   } else {
-    for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
+    for (let r = 0; r < rows; r++, si += srcStride, di += dstStride)
+      for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
   }
 }
-function copyRowsF32(dst: Float32Array, di: number, dstStride: number, src: Float32Array, si: number, srcStride: number, n: number, rows: number): void {
-  for (let r = 0; r < rows; r++, si += srcStride, di += dstStride) for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
+function copyRowsF32(
+  dst: Float32Array,
+  di: number,
+  dstStride: number,
+  src: Float32Array,
+  si: number,
+  srcStride: number,
+  n: number,
+  rows: number,
+): void {
+  for (let r = 0; r < rows; r++, si += srcStride, di += dstStride)
+    for (let k = 0; k < n; k++) dst[di + k] = src[si + k];
 }
 
 export function makeWasmSlice(tf: TF, stock: KernelFn): KernelFn {
@@ -85,8 +105,14 @@ export function makeWasmConcat(tf: TF, stock: KernelFn): KernelFn {
     if (list.length === 0 || list[0].dtype === 'string') return stock(args);
     const backend = b as WasmBackend;
     const axis = tf.util.parseAxisParam(attrs.axis as number, list[0].shape)[0];
-    tf.backend_util.assertParamsConsistent(list.map((t) => t.shape), axis);
-    const outShape = tf.backend_util.computeOutShape(list.map((t) => t.shape), axis);
+    tf.backend_util.assertParamsConsistent(
+      list.map((t) => t.shape),
+      axis,
+    );
+    const outShape = tf.backend_util.computeOutShape(
+      list.map((t) => t.shape),
+      axis,
+    );
     const parts = list.filter((t) => t.shape.reduce((a, v) => a * v, 1) > 0);
     if (parts.length <= 1) return stock(args); // identity / empty: nothing to speed up
     const out = backend.makeOutput(outShape, list[0].dtype);
@@ -95,7 +121,8 @@ export function makeWasmConcat(tf: TF, stock: KernelFn): KernelFn {
     const rowLen = inner.reduce((a, v) => a + v, 0);
     const srcs = parts.map((t) => backend.typedArrayFromHeap(t));
     const dst = backend.typedArrayFromHeap(out);
-    for (let i = 0, o = 0; i < parts.length; o += inner[i], i++) copyRows(dst, o, rowLen, srcs[i], 0, inner[i], inner[i], outer);
+    for (let i = 0, o = 0; i < parts.length; o += inner[i], i++)
+      copyRows(dst, o, rowLen, srcs[i], 0, inner[i], inner[i], outer);
     return out;
   };
 }
@@ -132,7 +159,8 @@ export function registerWasmMemoryKernels(tf: TF): string[] {
   const done: string[] = [];
   if (replaceKernel(tf, 'Slice', 'wasm', (stock) => makeWasmSlice(tf, stock))) done.push('Slice@wasm');
   const slice = tf.getKernel('Slice', 'wasm')?.kernelFunc as unknown as KernelFn | undefined;
-  if (slice && replaceKernel(tf, 'SplitV', 'wasm', (stock) => makeWasmSplitV(tf, stock, slice))) done.push('SplitV@wasm');
+  if (slice && replaceKernel(tf, 'SplitV', 'wasm', (stock) => makeWasmSplitV(tf, stock, slice)))
+    done.push('SplitV@wasm');
   if (replaceKernel(tf, 'Concat', 'wasm', (stock) => makeWasmConcat(tf, stock))) done.push('Concat@wasm');
   if (replaceKernel(tf, 'Identity', 'wasm', (stock) => makeWasmIdentity(stock))) done.push('Identity@wasm');
   return done;

@@ -76,7 +76,10 @@ export function readWasmBundleText(): string {
  */
 export function patchedWorkerSource(bundleText: string): string {
   for (const s of BUNDLE_SNIPPETS) {
-    if (!bundleText.includes(s)) throw new Error(`tfjs-backend-wasm bundle differs from ${WASM_THREADS_PINNED_VERSION}: missing ${JSON.stringify(s)}`);
+    if (!bundleText.includes(s))
+      throw new Error(
+        `tfjs-backend-wasm bundle differs from ${WASM_THREADS_PINNED_VERSION}: missing ${JSON.stringify(s)}`,
+      );
   }
   const m = /var wasmWorkerContents = ("(?:[^"\\]|\\.)*");/.exec(bundleText);
   if (!m) throw new Error('tfjs-backend-wasm bundle has no wasmWorkerContents string');
@@ -87,7 +90,8 @@ export function patchedWorkerSource(bundleText: string): string {
       `tfjs-backend-wasm pthread worker differs from ${WASM_THREADS_PINNED_VERSION} (fnv1a ${h.toString(16)}, expected ${WORKER_FNV1A.toString(16)})`,
     );
   }
-  if (worker.split(WORKER_LOAD_SNIPPET).length !== 2) throw new Error('tfjs-backend-wasm pthread worker loader not found exactly once');
+  if (worker.split(WORKER_LOAD_SNIPPET).length !== 2)
+    throw new Error('tfjs-backend-wasm pthread worker loader not found exactly once');
   // function form: a '$$' in a replacement string would be mangled
   const patched = worker.replace(WORKER_LOAD_SNIPPET, () => WORKER_LOAD_REPLACEMENT);
   return patched.replace(/\n/g, '\\n'); // the escaping tfjs applies before making its Blob
@@ -118,9 +122,12 @@ export function prepareWasmThreads(
   opts: { bundleText?: string } = {},
 ): () => void {
   if (wasm.version_wasm !== WASM_THREADS_PINNED_VERSION) {
-    throw new Error(`tfjs-backend-wasm is ${wasm.version_wasm}; the threads patch is pinned to ${WASM_THREADS_PINNED_VERSION}`);
+    throw new Error(
+      `tfjs-backend-wasm is ${wasm.version_wasm}; the threads patch is pinned to ${WASM_THREADS_PINNED_VERSION}`,
+    );
   }
-  if (n > WASM_PTHREAD_POOL_SIZE) throw new Error(`at most ${WASM_PTHREAD_POOL_SIZE} wasm threads (the pthread pool size), got ${n}`);
+  if (n > WASM_PTHREAD_POOL_SIZE)
+    throw new Error(`at most ${WASM_PTHREAD_POOL_SIZE} wasm threads (the pthread pool size), got ${n}`);
   const source = patchedWorkerSource(opts.bundleText ?? readWasmBundleText());
   const wt = builtin('worker_threads');
   const os = builtin('os');

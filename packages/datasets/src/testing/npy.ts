@@ -1,13 +1,19 @@
 /* Test-only writers of NumPy .npy arrays and .npz (zip) archives, as np.save / np.savez write them. */
 import { crc32, deflateRawSync } from 'node:zlib';
 
-export type NpyDescr = '<f8' | '>f8' | '<f4' | '<i8' | '<i4' | '>i4' | '<i2' | '|i1' | '<u8' | '<u4' | '<u2' | '|u1' | '|b1';
+export type NpyDescr =
+  '<f8' | '>f8' | '<f4' | '<i8' | '<i4' | '>i4' | '<i2' | '|i1' | '<u8' | '<u4' | '<u2' | '|u1' | '|b1';
 
 /**
  * A .npy array (format 1.0, or 2.0 with a 4-byte header length): `values` in C order, or in
  * Fortran order on disk when `fortran` is set (the values are still given in C order).
  */
-export function npy(descr: NpyDescr, shape: number[], values: number[], opts: { fortran?: boolean; version?: 1 | 2 } = {}): Buffer {
+export function npy(
+  descr: NpyDescr,
+  shape: number[],
+  values: number[],
+  opts: { fortran?: boolean; version?: 1 | 2 } = {},
+): Buffer {
   const version = opts.version ?? 1;
   const fortran = opts.fortran ?? false;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -50,7 +56,9 @@ export function npyUnicode(strings: string[], width: number): Buffer {
   h[6] = 1;
   h.writeUInt16LE(header.length, 8);
   const d = Buffer.alloc(strings.length * width * 4);
-  strings.forEach((s, i) => [...s].slice(0, width).forEach((ch, c) => d.writeUInt32LE(ch.codePointAt(0) as number, (i * width + c) * 4)));
+  strings.forEach((s, i) =>
+    [...s].slice(0, width).forEach((ch, c) => d.writeUInt32LE(ch.codePointAt(0) as number, (i * width + c) * 4)),
+  );
   return Buffer.concat([h, Buffer.from(header, 'latin1'), d]);
 }
 

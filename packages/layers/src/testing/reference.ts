@@ -32,7 +32,8 @@ export function naiveConv2d(
             for (let kx = 0; kx < kw; kx++) {
               const ix = ox * strides[1] - pl + kx;
               if (ix < 0 || ix >= w) continue;
-              for (let q = 0; q < ci; q++) s += x.data[((b * h + iy) * w + ix) * ci + q] * k.data[((ky * kw + kx) * ci + q) * co + c];
+              for (let q = 0; q < ci; q++)
+                s += x.data[((b * h + iy) * w + ix) * ci + q] * k.data[((ky * kw + kx) * ci + q) * co + c];
             }
           }
           out[((b * oh + oy) * ow + ox) * co + c] = s;
@@ -70,7 +71,8 @@ export function naiveConv2dTranspose(
             if (ox < 0 || ox >= ow) continue;
             for (let c = 0; c < co; c++) {
               let s = 0;
-              for (let q = 0; q < ci; q++) s += x.data[((b * h + iy) * w + ix) * ci + q] * k.data[((ky * kw + kx) * co + c) * ci + q];
+              for (let q = 0; q < ci; q++)
+                s += x.data[((b * h + iy) * w + ix) * ci + q] * k.data[((ky * kw + kx) * co + c) * ci + q];
               out[((b * oh + oy) * ow + ox) * co + c] += s;
             }
           }

@@ -1,5 +1,13 @@
 /* Config of the learned mapper (docs/paper-notes.md §5.3, proposal B). */
-import { type DGPoseError, type SkeletonName, checkBoolean, checkError, checkInt, checkNumber, getSkeleton } from '@dgpose/core';
+import {
+  type DGPoseError,
+  type SkeletonName,
+  checkBoolean,
+  checkError,
+  checkInt,
+  checkNumber,
+  getSkeleton,
+} from '@dgpose/core';
 
 /** Architecture and target of a learned mapper. Stored in every weights manifest. */
 export interface MapperConfig {
@@ -49,36 +57,53 @@ export const DEFAULT_MAPPER_CONFIG: Readonly<MapperConfig> = Object.freeze({
 });
 
 /** Named presets: the two shipped mappers and a tiny one for tests. */
-export const MAPPER_PRESETS: Readonly<Record<'coco18-64' | 'coco18-128' | 'tiny', Readonly<MapperConfig>>> = Object.freeze({
-  'coco18-64': DEFAULT_MAPPER_CONFIG,
-  'coco18-128': Object.freeze({ ...DEFAULT_MAPPER_CONFIG, height: 128, width: 128, sigma: 3, upsamples: 5 }),
-  /** Proposal B as written (all joints from the whole vector), small enough for tests. */
-  tiny: Object.freeze({ ...DEFAULT_MAPPER_CONFIG, height: 16, width: 16, sigma: 1.5, upsamples: 2, baseChannels: 16, minChannels: 8, perJoint: false }),
-});
+export const MAPPER_PRESETS: Readonly<Record<'coco18-64' | 'coco18-128' | 'tiny', Readonly<MapperConfig>>> =
+  Object.freeze({
+    'coco18-64': DEFAULT_MAPPER_CONFIG,
+    'coco18-128': Object.freeze({ ...DEFAULT_MAPPER_CONFIG, height: 128, width: 128, sigma: 3, upsamples: 5 }),
+    /** Proposal B as written (all joints from the whole vector), small enough for tests. */
+    tiny: Object.freeze({
+      ...DEFAULT_MAPPER_CONFIG,
+      height: 16,
+      width: 16,
+      sigma: 1.5,
+      upsamples: 2,
+      baseChannels: 16,
+      minChannels: 8,
+      perJoint: false,
+    }),
+  });
 
 /** A preset name. */
 export type MapperPresetName = keyof typeof MAPPER_PRESETS;
 
-const bad = (field: string, expected: unknown, got: unknown): DGPoseError => checkError(field, expected, got, { where: 'mapper config' });
+const bad = (field: string, expected: unknown, got: unknown): DGPoseError =>
+  checkError(field, expected, got, { where: 'mapper config' });
 
 /**
  * Fills defaults (from `preset`, default 'coco18-64') and validates; throws E_CONFIG on a bad value
  * (E_SKELETON for an unknown skeleton). Unknown keys are an error too, so a typo never passes silently.
  */
-export function validateMapperConfig(partial: Partial<MapperConfig> = {}, preset: MapperPresetName = 'coco18-64'): MapperConfig {
-  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, preset)) throw bad('preset', Object.keys(MAPPER_PRESETS), preset);
+export function validateMapperConfig(
+  partial: Partial<MapperConfig> = {},
+  preset: MapperPresetName = 'coco18-64',
+): MapperConfig {
+  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, preset))
+    throw bad('preset', Object.keys(MAPPER_PRESETS), preset);
   const base = MAPPER_PRESETS[preset];
   for (const k of Object.keys(partial ?? {})) if (!(k in base)) throw bad(k, Object.keys(base), `unknown key ${k}`);
   const c: MapperConfig = { ...base, ...partial };
   getSkeleton(c.skeleton, 'config.skeleton');
-  const int = (k: keyof MapperConfig, min: number, max = Infinity): number => checkInt(k, c[k], { min, max }, { where: 'mapper config' });
+  const int = (k: keyof MapperConfig, min: number, max = Infinity): number =>
+    checkInt(k, c[k], { min, max }, { where: 'mapper config' });
   int('upsamples', 1, 8);
   int('height', 2);
   int('width', 2);
   int('baseChannels', 1, 4096);
   int('minChannels', 1, 4096);
   const f = 2 ** c.upsamples;
-  if (c.height % f !== 0 || c.width % f !== 0) throw bad('height/width', `multiples of 2^upsamples = ${f}`, [c.height, c.width]);
+  if (c.height % f !== 0 || c.width % f !== 0)
+    throw bad('height/width', `multiples of 2^upsamples = ${f}`, [c.height, c.width]);
   checkNumber('sigma', c.sigma, (v) => v > 0, '> 0', { where: 'mapper config' });
   if (c.outKernel !== 1 && c.outKernel !== 3) throw bad('outKernel', [1, 3], c.outKernel);
   if (!Number.isFinite(c.outBiasInit)) throw bad('outBiasInit', 'a finite number', c.outBiasInit);
@@ -88,6 +113,7 @@ export function validateMapperConfig(partial: Partial<MapperConfig> = {}, preset
 
 /** Looks up a preset by name (E_CONFIG listing the names otherwise). */
 export function mapperPreset(name: string): MapperConfig {
-  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, name)) throw bad('preset', Object.keys(MAPPER_PRESETS), name);
+  if (!Object.prototype.hasOwnProperty.call(MAPPER_PRESETS, name))
+    throw bad('preset', Object.keys(MAPPER_PRESETS), name);
   return { ...MAPPER_PRESETS[name as MapperPresetName] };
 }

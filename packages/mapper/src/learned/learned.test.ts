@@ -7,7 +7,6 @@ import { createMapper, evaluateMapper, mapperFromNetwork, MAPPER_WEIGHTS_KIND } 
 import { trainMapper } from './train';
 import { samplePoses } from '../../scripts/pose-sampler';
 
-
 const tiny = validateMapperConfig({}, 'tiny');
 const poses16 = samplePoses(96, { seed: 3, width: 16, height: 16 });
 
@@ -17,7 +16,7 @@ describe('mapper config', () => {
     expect(MAPPER_PRESETS['coco18-128'].sigma).toBe(3);
     expect(validateMapperConfig({ sigma: 2 }).sigma).toBe(2);
     expect(mapperPreset('tiny')).toEqual(tiny);
-    expect(stageChannels(validateMapperConfig({}, "coco18-64"))).toEqual([32, 16, 8, 4]);
+    expect(stageChannels(validateMapperConfig({}, 'coco18-64'))).toEqual([32, 16, 8, 4]);
   });
 
   it('rejects bad values with E_CONFIG', () => {
@@ -86,7 +85,13 @@ describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
       expect(maxAbsDiff(outs[2], outs[3])).toBe(0);
       // joint 5 of the first pose placed at every joint: every channel must show that same render
       const j5 = [(2 * row[10]) / 15 - 1, (2 * row[11]) / 15 - 1];
-      const single = tf.tidy(() => tf.slice(tf.sigmoid(m.network.logits(tf.tensor2d([new Array(18).fill(j5).flat()]))), [0, 0, 0, 11], [1, 16, 16, 1]));
+      const single = tf.tidy(() =>
+        tf.slice(
+          tf.sigmoid(m.network.logits(tf.tensor2d([new Array(18).fill(j5).flat()]))),
+          [0, 0, 0, 11],
+          [1, 16, 16, 1],
+        ),
+      );
       expect(maxAbsDiff(single, outs[2])).toBeLessThan(1e-5);
       tf.dispose([a, ...outs, single]);
     });
@@ -124,8 +129,12 @@ describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
       m2.dispose();
       m3.dispose();
     });
-    await expect(createMapper({ weights: await m.namedArrays(), config: { ...tiny, baseChannels: 32 } })).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
-    await expect(createMapper({ manifest: { ...manifest, config: {} }, shards })).rejects.toMatchObject({ code: 'E_WEIGHTS_CORRUPT' });
+    await expect(
+      createMapper({ weights: await m.namedArrays(), config: { ...tiny, baseChannels: 32 } }),
+    ).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
+    await expect(createMapper({ manifest: { ...manifest, config: {} }, shards })).rejects.toMatchObject({
+      code: 'E_WEIGHTS_CORRUPT',
+    });
     const tampered = shards.map((s) => Uint8Array.from(s));
     tampered[0][10] ^= 1;
     await expect(createMapper({ manifest, shards: tampered })).rejects.toMatchObject({ code: 'E_WEIGHTS_CORRUPT' });
@@ -170,11 +179,27 @@ describe('trainMapper (tiny preset, wasm)', () => {
     const src = mapperFromNetwork(new MapperNetwork(tiny, { seed: 11 }));
     const init = await src.namedArrays();
     src.dispose();
-    const r = await trainMapper({ config: 'tiny', poses: poses16, steps: 1, batchSize: 2, seed: 0, learningRate: 1e-12, init });
+    const r = await trainMapper({
+      config: 'tiny',
+      poses: poses16,
+      steps: 1,
+      batchSize: 2,
+      seed: 0,
+      learningRate: 1e-12,
+      init,
+    });
     const got = await r.mapper.namedArrays();
     r.mapper.dispose();
-    for (const name of Object.keys(init).filter((n) => !/running/.test(n))) expect(maxAbsDiff(got[name].data, init[name].data)).toBeLessThan(1e-6);
-    const fresh = await trainMapper({ config: 'tiny', poses: poses16, steps: 1, batchSize: 2, seed: 0, learningRate: 1e-12 });
+    for (const name of Object.keys(init).filter((n) => !/running/.test(n)))
+      expect(maxAbsDiff(got[name].data, init[name].data)).toBeLessThan(1e-6);
+    const fresh = await trainMapper({
+      config: 'tiny',
+      poses: poses16,
+      steps: 1,
+      batchSize: 2,
+      seed: 0,
+      learningRate: 1e-12,
+    });
     const f = await fresh.mapper.namedArrays();
     fresh.mapper.dispose();
     expect(maxAbsDiff(f['fc.kernel'].data, init['fc.kernel'].data)).toBeGreaterThan(1e-3);
@@ -187,7 +212,11 @@ describe('trainMapper (tiny preset, wasm)', () => {
     a.mapper.dispose();
     b.mapper.dispose();
     await expect(trainMapper({ config: 'tiny', poses: poses16, steps: 0 })).rejects.toMatchObject({ code: 'E_CONFIG' });
-    await expect(trainMapper({ config: 'nope' as never, poses: poses16, steps: 1 })).rejects.toMatchObject({ code: 'E_CONFIG' });
-    await expect(trainMapper({ config: 'tiny', poses: samplePoses(2, { seed: 1, width: 64, height: 64 }), steps: 1 })).rejects.toMatchObject({ code: 'E_ARG' });
+    await expect(trainMapper({ config: 'nope' as never, poses: poses16, steps: 1 })).rejects.toMatchObject({
+      code: 'E_CONFIG',
+    });
+    await expect(
+      trainMapper({ config: 'tiny', poses: samplePoses(2, { seed: 1, width: 64, height: 64 }), steps: 1 }),
+    ).rejects.toMatchObject({ code: 'E_ARG' });
   });
 });

@@ -1,6 +1,13 @@
 /* Frozen inference with a learned mapper, from weights as bytes or arrays (universal: no fs here). */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, type WeightsManifest, decodeWeights, encodeWeights } from '@dgpose/core';
+import {
+  DGPoseError,
+  type NamedArrays,
+  type Pose,
+  type WeightsManifest,
+  decodeWeights,
+  encodeWeights,
+} from '@dgpose/core';
 import { loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import { type CoordRows, type CoordSpace, type VisibleRows, validateCoordSpace } from '../coords';
 import { coordTensors, gaussianHeatmaps } from '../heatmaps';
@@ -54,7 +61,12 @@ export function mapperFromNetwork(network: MapperNetwork): Mapper {
       const space = opts.coords ?? 'pixels';
       validateCoordSpace(space, 'opts.coords');
       return tf.tidy(() => {
-        const { c, v, n } = coordTensors(coords, visible, { size: { width: W, height: H }, space, joints: J, allowOutside: opts.allowOutside });
+        const { c, v, n } = coordTensors(coords, visible, {
+          size: { width: W, height: H },
+          space,
+          joints: J,
+          allowOutside: opts.allowOutside,
+        });
         // the network reads normalised coordinates with missing joints at 0
         let xy: tf.Tensor = c;
         if (space === 'pixels') xy = tf.sub(tf.div(tf.mul(c, 2), tf.tile(tf.tensor1d([W - 1, H - 1]), [J])), 1);
@@ -66,13 +78,20 @@ export function mapperFromNetwork(network: MapperNetwork): Mapper {
     mapPoses(poses) {
       const rows = posesToRows(poses);
       if (rows.skeleton !== config.skeleton) {
-        throw new DGPoseError('E_SKELETON', `this mapper renders ${config.skeleton} poses`, { argument: 'poses', expected: config.skeleton, got: rows.skeleton });
+        throw new DGPoseError('E_SKELETON', `this mapper renders ${config.skeleton} poses`, {
+          argument: 'poses',
+          expected: config.skeleton,
+          got: rows.skeleton,
+        });
       }
       return mapper.map(rows.coords, rows.visible);
     },
     namedArrays: () => toNamedArrays(network),
     async encodeWeights(extraConfig = {}) {
-      return encodeWeights(await toNamedArrays(network), { kind: MAPPER_WEIGHTS_KIND, config: { ...extraConfig, mapper: config } });
+      return encodeWeights(await toNamedArrays(network), {
+        kind: MAPPER_WEIGHTS_KIND,
+        config: { ...extraConfig, mapper: config },
+      });
     },
     dispose: () => network.dispose(),
   };
@@ -88,7 +107,11 @@ export type MapperSource =
 export function mapperConfigFromManifest(manifest: WeightsManifest): MapperConfig {
   const stored = (manifest?.config as { mapper?: Partial<MapperConfig> } | undefined)?.mapper;
   if (stored === undefined || typeof stored !== 'object') {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the weights manifest has no mapper config', { argument: 'manifest.config.mapper', expected: 'a MapperConfig', got: stored });
+    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the weights manifest has no mapper config', {
+      argument: 'manifest.config.mapper',
+      expected: 'a MapperConfig',
+      got: stored,
+    });
   }
   return validateMapperConfig(stored);
 }
@@ -109,7 +132,11 @@ export async function createMapper(source: MapperSource): Promise<Mapper> {
     config = validateMapperConfig(source.config);
     arrays = source.weights;
   } else {
-    throw new DGPoseError('E_ARG', 'createMapper needs { manifest, shards } or { weights, config }', { argument: 'source', expected: '{ manifest, shards } | { weights, config }', got: source });
+    throw new DGPoseError('E_ARG', 'createMapper needs { manifest, shards } or { weights, config }', {
+      argument: 'source',
+      expected: '{ manifest, shards } | { weights, config }',
+      got: source,
+    });
   }
   const network = new MapperNetwork(config);
   try {
@@ -137,7 +164,11 @@ export interface MapperEvaluation {
  * Compares `mapper` with analytic Gaussians (σ = config.sigma) on pixel poses in its frame, in
  * batches of `batchSize`. Async (reads results); leaves no tensors behind.
  */
-export async function evaluateMapper(mapper: Pick<Mapper, 'config' | 'mapPoses'>, poses: readonly Pose[], opts: { batchSize?: number } = {}): Promise<MapperEvaluation> {
+export async function evaluateMapper(
+  mapper: Pick<Mapper, 'config' | 'mapPoses'>,
+  poses: readonly Pose[],
+  opts: { batchSize?: number } = {},
+): Promise<MapperEvaluation> {
   const { height: H, width: W, sigma } = mapper.config;
   const bs = opts.batchSize ?? 32;
   let se = 0;
@@ -147,7 +178,9 @@ export async function evaluateMapper(mapper: Pick<Mapper, 'config' | 'mapPoses'>
     const chunk = poses.slice(i, i + bs);
     const rows = posesToRows(chunk);
     const pred = mapper.mapPoses(chunk);
-    const sq = tf.tidy(() => tf.sum(tf.squaredDifference(pred, gaussianHeatmaps(rows.coords, rows.visible, { height: H, width: W, sigma }))));
+    const sq = tf.tidy(() =>
+      tf.sum(tf.squaredDifference(pred, gaussianHeatmaps(rows.coords, rows.visible, { height: H, width: W, sigma }))),
+    );
     const data = await pred.data();
     se += (await sq.data())[0];
     count += pred.size;

@@ -25,7 +25,9 @@ export interface MapperInput {
 
 /** Channel counts of the stages: C/2, C/4, ..., floored at minChannels. */
 export function stageChannels(config: MapperConfig): number[] {
-  return Array.from({ length: config.upsamples }, (_, i) => Math.max(config.minChannels, Math.floor(config.baseChannels / 2 ** (i + 1))));
+  return Array.from({ length: config.upsamples }, (_, i) =>
+    Math.max(config.minChannels, Math.floor(config.baseChannels / 2 ** (i + 1))),
+  );
 }
 
 /** The mapper as a @dgpose/layers Module (weights named fc.*, bn0.*, up1.*, bn1.*, ..., out.*). */
@@ -50,19 +52,42 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
     const C = config.baseChannels;
     const inF = config.perJoint ? 2 : 2 * this.joints;
     const outC = config.perJoint ? 1 : this.joints;
-    this.fc = this.addModule('fc', new Dense({ inFeatures: inF, units: this.grid[0] * this.grid[1] * C, rng, kernelInit: 'heNormal' }));
+    this.fc = this.addModule(
+      'fc',
+      new Dense({ inFeatures: inF, units: this.grid[0] * this.grid[1] * C, rng, kernelInit: 'heNormal' }),
+    );
     this.bn0 = this.addModule('bn0', new BatchNorm({ channels: C, rng }));
     let cin = C;
     stageChannels(config).forEach((cout, i) => {
       this.ups.push(
-        this.addModule(`up${i + 1}`, new Conv2dTranspose({ inChannels: cin, filters: cout, kernelSize: 4, strides: 2, padding: 1, bias: false, rng, kernelInit: 'heNormal' })),
+        this.addModule(
+          `up${i + 1}`,
+          new Conv2dTranspose({
+            inChannels: cin,
+            filters: cout,
+            kernelSize: 4,
+            strides: 2,
+            padding: 1,
+            bias: false,
+            rng,
+            kernelInit: 'heNormal',
+          }),
+        ),
       );
       this.bns.push(this.addModule(`bn${i + 1}`, new BatchNorm({ channels: cout, rng })));
       cin = cout;
     });
     this.out = this.addModule(
       'out',
-      new Conv2d({ inChannels: cin, filters: outC, kernelSize: config.outKernel, padding: 'same', rng, kernelInit: 'glorotUniform', biasInit: constantInit(config.outBiasInit) }),
+      new Conv2d({
+        inChannels: cin,
+        filters: outC,
+        kernelSize: config.outKernel,
+        padding: 'same',
+        rng,
+        kernelInit: 'glorotUniform',
+        biasInit: constantInit(config.outBiasInit),
+      }),
     );
   }
 

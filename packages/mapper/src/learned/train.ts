@@ -4,7 +4,16 @@
  * training the network is frozen and returned as a Mapper.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArrays, type Pose, checkInt, checkNumber, checkNumberIn, checkPositiveInt, createRng } from '@dgpose/core';
+import {
+  DGPoseError,
+  type NamedArrays,
+  type Pose,
+  checkInt,
+  checkNumber,
+  checkNumberIn,
+  checkPositiveInt,
+  createRng,
+} from '@dgpose/core';
 import { type FrameSize, pixelToNormalized, validateFrameSize } from '../coords';
 import { gaussianHeatmaps } from '../heatmaps';
 import { posesToRows } from '../poses';
@@ -72,7 +81,10 @@ const T = { where: 'trainMapper' };
  * error. Deterministic for a seed on a given backend. Leaves no tensors behind but the mapper's own.
  */
 export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapperResult> {
-  const config = typeof opts.config === 'string' ? validateMapperConfig({}, opts.config as MapperPresetName) : validateMapperConfig(opts.config ?? {});
+  const config =
+    typeof opts.config === 'string'
+      ? validateMapperConfig({}, opts.config as MapperPresetName)
+      : validateMapperConfig(opts.config ?? {});
   const steps = checkPositiveInt('steps', opts.steps, T);
   const bs = checkPositiveInt('batchSize', opts.batchSize ?? 32, T);
   const lr0 = checkNumber('learningRate', opts.learningRate ?? 2e-3, (v) => v > 0, '> 0', T);
@@ -83,7 +95,11 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
   validateFrameSize(poseSize, 'poseSize');
   const rows = posesToRows(opts.poses);
   if (rows.skeleton !== config.skeleton) {
-    throw new DGPoseError('E_SKELETON', `the mapper renders ${config.skeleton} poses`, { argument: 'poses', expected: config.skeleton, got: rows.skeleton });
+    throw new DGPoseError('E_SKELETON', `the mapper renders ${config.skeleton} poses`, {
+      argument: 'poses',
+      expected: config.skeleton,
+      got: rows.skeleton,
+    });
   }
   const J = rows.visible[0].length;
   // Normalise once (and check the frame: E_ARG for a visible joint outside it).
@@ -93,7 +109,11 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
       const n = i % 2 === 0 ? poseSize.width : poseSize.height;
       const q = pixelToNormalized(v, n);
       if (!(q >= -1 - 1e-6 && q <= 1 + 1e-6)) {
-        throw new DGPoseError('E_ARG', `poses[${b}] joint ${i >> 1} lies outside poseSize`, { argument: `poses[${b}]`, expected: `inside ${poseSize.width}x${poseSize.height}`, got: v });
+        throw new DGPoseError('E_ARG', `poses[${b}] joint ${i >> 1} lies outside poseSize`, {
+          argument: `poses[${b}]`,
+          expected: `inside ${poseSize.width}x${poseSize.height}`,
+          got: v,
+        });
       }
       return q;
     }),
@@ -124,17 +144,31 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
         for (let j = 0; j < J; j++) {
           if (!rows.visible[k][j] || rng.next() < dropProb) continue;
           v[b * J + j] = 1;
-          for (let a = 0; a < 2; a++) c[(b * J + j) * 2 + a] = Math.max(-1, Math.min(1, norm[k][2 * j + a] + jitter * rng.normal()));
+          for (let a = 0; a < 2; a++)
+            c[(b * J + j) * 2 + a] = Math.max(-1, Math.min(1, norm[k][2 * j + a] + jitter * rng.normal()));
         }
       }
       const ct = tf.tensor2d(c, [bs, 2 * J]);
       const vt = tf.tensor2d(v, [bs, J]);
-      const target = gaussianHeatmaps(ct, vt, { height: config.height, width: config.width, sigma: config.sigma, coords: 'normalized' });
-      const cost = optimizer.minimize(() => tf.mean(tf.squaredDifference(network.call({ coords: ct, visible: vt }), target)) as tf.Scalar, true, params);
+      const target = gaussianHeatmaps(ct, vt, {
+        height: config.height,
+        width: config.width,
+        sigma: config.sigma,
+        coords: 'normalized',
+      });
+      const cost = optimizer.minimize(
+        () => tf.mean(tf.squaredDifference(network.call({ coords: ct, visible: vt }), target)) as tf.Scalar,
+        true,
+        params,
+      );
       const loss = (await cost!.data())[0];
       tf.dispose([ct, vt, target, cost!]);
       if (!Number.isFinite(loss)) {
-        throw new DGPoseError('E_LOSS_NAN', `mapper loss became ${loss} at step ${step}`, { argument: 'loss', expected: 'a finite number', got: loss });
+        throw new DGPoseError('E_LOSS_NAN', `mapper loss became ${loss} at step ${step}`, {
+          argument: 'loss',
+          expected: 'a finite number',
+          got: loss,
+        });
       }
       losses.push(loss);
       if (opts.onStep) await opts.onStep({ step, loss, learningRate: lr, seconds: (Date.now() - t0) / 1000 });

@@ -2,7 +2,13 @@
 import { createRng } from '@dgpose/core';
 
 /** n images [n,S,S,3] in [-1,1], n poses [n,2J] in [-0.7,0.7] with joint 3 of row 1 missing, visible [n,J], z [n,d]. */
-export function fixedInputs(n: number, S: number, J: number, d: number, seed = 7): { images: Float32Array; poses: Float32Array; visible: Float32Array; z: Float32Array } {
+export function fixedInputs(
+  n: number,
+  S: number,
+  J: number,
+  d: number,
+  seed = 7,
+): { images: Float32Array; poses: Float32Array; visible: Float32Array; z: Float32Array } {
   const rng = createRng(seed);
   const images = Float32Array.from({ length: n * S * S * 3 }, () => rng.next() * 2 - 1);
   const poses = Float32Array.from({ length: n * 2 * J }, () => rng.next() * 1.4 - 0.7);
