@@ -120,10 +120,15 @@ interface GraphDef {
   build: (ctx: EmitContext, inputs: Value[]) => { value: Value; spec: Spec }[];
 }
 
+/** Semi-DGPose carries a learned mapper; `kind` is the runtime tag of the model classes. */
+function isSemi(model: BaseModel<ConditionalConfig>): model is SemiDGPose {
+  return model.kind === 'semi';
+}
+
 /** The model's joint renderer and network config. */
 function poseMapsSpec(model: BaseModel<ConditionalConfig>): PoseMapsSpec {
   const c = model.config;
-  const mapper = model.kind === 'semi' ? (model as unknown as SemiDGPose).mapper : null;
+  const mapper = isSemi(model) ? model.mapper : null;
   return {
     size: c.imageSize,
     joints: model.joints,
@@ -394,7 +399,7 @@ export async function exportOnnx(
   const semi = model.kind === 'semi';
   const prior = semi ? priorArrays(arrays, 2 * model.joints) : null;
   const defs = pick(graphDefs(model, prior), opts.graphs);
-  const mapper = semi ? (model as unknown as SemiDGPose).mapper : null;
+  const mapper = isSemi(model) ? model.mapper : null;
   const vars = await readVariables([model.net, mapper?.network]);
   const c = model.config;
   return buildGraphs(defs, vars, {
