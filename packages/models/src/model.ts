@@ -32,6 +32,7 @@ import { GeneratorNet } from './generator-net';
 import { FrozenGenerator } from './frozen';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
 import { poseMapsArray } from './pose-maps-array';
+import { checkImagesTensor, checkPoseTensors, checkTrainBatch } from './tensor-checks';
 import type {
   ConditionalConfig,
   DGPoseModel,
@@ -44,6 +45,20 @@ import type {
 } from './types';
 
 export { GeneratorNet, detach } from './generator-net';
+
+/**
+ * State a model stores beside its networks, under its own name prefixes (Semi: the frozen mapper and p(y),
+ * semi-weights.ts). BaseModel's weights IO calls it; `check` throws before anything changes.
+ */
+export interface ModelExtras {
+  readonly prefixes: readonly string[];
+  arrays(): Promise<NamedArrays>;
+  check(arrays: NamedArrays): void;
+  load(arrays: NamedArrays): void;
+  manifestConfig(): Record<string, unknown>;
+  paramCounts(): Record<string, number>;
+  dispose(): void;
+}
 
 export interface InternalBatch extends VaeGanBatch {
   x: tf.Tensor4D;
@@ -69,6 +84,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   readonly net: GeneratorNet;
   readonly disc: PatchDiscriminator | null;
   protected trainer!: VaeGanTrainer<InternalBatch>;
+  /** Weights beyond the networks (set by a subclass; none for Conditional-DGPose). */
+  protected extras: ModelExtras | null = null;
   protected readonly klSchedule: (step: number) => number;
   private disposed = false;
   /** The generator's fast eval-mode form (frozen.ts), kept current with the weights; null: module calls. */
@@ -227,20 +244,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
   // ------------------------------------------------------------------ tensor level
 
   protected checkImagesTensor(images: tf.Tensor, argument = 'images'): void {
-    const S = this.config.imageSize;
-    if (
-      !(images instanceof tf.Tensor) ||
-      images.rank !== 4 ||
-      images.shape[1] !== S ||
-      images.shape[2] !== S ||
-      images.shape[3] !== 3
-    ) {
-      throw new DGPoseError('E_SHAPE', `${argument} must be [B,${S},${S},3] in [-1,1] (resize to the model size)`, {
-        argument,
-        expected: ['B', S, S, 3],
-        got: images instanceof tf.Tensor ? [...images.shape] : typeof images,
-      });
-    }
+    checkImagesTensor(images, this.config.imageSize, argument);
   }
 
   protected checkPoseTensors(
@@ -249,37 +253,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     visible: tf.Tensor | null | undefined,
     argument = 'poses',
   ): void {
-    const J = this.joints;
-    if (!(poses instanceof tf.Tensor) || poses.rank !== 2) {
-      throw new DGPoseError('E_SHAPE', `${argument} must be [B,2J] normalised coords`, {
-        argument,
-        expected: [n, 2 * J],
-        got: poses instanceof tf.Tensor ? [...poses.shape] : typeof poses,
-      });
-    }
-    if (poses.shape[1] !== 2 * J) {
-      throw new DGPoseError('E_JOINTS', `${argument} has the wrong joint count for ${this.config.skeleton}`, {
-        argument,
-        expected: [n, 2 * J],
-        got: [...poses.shape],
-      });
-    }
-    if (poses.shape[0] !== n)
-      throw new DGPoseError('E_SHAPE', `${argument} must have one row per image`, {
-        argument,
-        expected: [n, 2 * J],
-        got: [...poses.shape],
-      });
-    if (
-      visible != null &&
-      (!(visible instanceof tf.Tensor) || visible.rank !== 2 || visible.shape[0] !== n || visible.shape[1] !== J)
-    ) {
-      throw new DGPoseError('E_SHAPE', 'visible must be [B,J]', {
-        argument: 'visible',
-        expected: [n, J],
-        got: visible instanceof tf.Tensor ? [...visible.shape] : typeof visible,
-      });
-    }
+    checkPoseTensors(n, poses, visible, { joints: this.joints, skeleton: this.config.skeleton }, argument);
   }
 
   encodeTensors(
@@ -486,38 +460,12 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
 
   // ------------------------------------------------------------------ training
 
-  protected async checkBatch(batch: TrainBatch): Promise<number> {
-    if (!batch || typeof batch !== 'object')
-      throw new DGPoseError('E_ARG', 'batch must be { images, poses, visible, labelled? }', { argument: 'batch' });
-    this.checkImagesTensor(batch.images, 'batch.images');
-    const n = batch.images.shape[0];
-    this.checkPoseTensors(n, batch.poses, batch.visible, 'batch.poses');
-    if (!(batch.visible instanceof tf.Tensor))
-      throw new DGPoseError('E_ARG', 'batch.visible must be a [B,J] tensor', {
-        argument: 'batch.visible',
-        expected: [n, this.joints],
-      });
-    if (
-      batch.labelled !== undefined &&
-      (!(batch.labelled instanceof tf.Tensor) || batch.labelled.rank !== 1 || batch.labelled.shape[0] !== n)
-    ) {
-      throw new DGPoseError('E_SHAPE', 'batch.labelled must be [B]', {
-        argument: 'batch.labelled',
-        expected: [n],
-        got: batch.labelled instanceof tf.Tensor ? [...batch.labelled.shape] : typeof batch.labelled,
-      });
-    }
-    const data = await batch.poses.data();
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        throw new DGPoseError(
-          'E_NAN',
-          `batch.poses row ${Math.floor(i / (2 * this.joints))} holds a non-finite coordinate`,
-          { argument: 'batch.poses', expected: 'finite normalised coords', got: String(data[i]) },
-        );
-      }
-    }
-    return n;
+  protected checkBatch(batch: TrainBatch): Promise<number> {
+    return checkTrainBatch(batch, {
+      imageSize: this.config.imageSize,
+      joints: this.joints,
+      skeleton: this.config.skeleton,
+    });
   }
 
   abstract trainStep(batch: TrainBatch): Promise<TrainStepResult>;
@@ -538,19 +486,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
 
   // ------------------------------------------------------------------ state and weights
 
-  /** Arrays beyond the networks (Semi: mapper.*, posePrior.*). */
-  protected async extraArrays(): Promise<NamedArrays> {
-    return {};
-  }
-  /** Checks (and with apply, loads) the extra arrays; throws before anything changes. */
-  protected loadExtraArrays(_arrays: NamedArrays, _apply: boolean): void {}
-  /** Extra manifest config (Semi: the mapper's config). */
-  protected extraManifestConfig(): Record<string, unknown> {
-    return {};
-  }
-
   private static readonly D = 'discriminator.';
-  protected static readonly EXTRA_PREFIXES = ['mapper.', 'posePrior.'];
 
   /** Every weight (generator, buffers, extras; the discriminator with includeDiscriminator). */
   async namedArrays(opts: { includeDiscriminator?: boolean } = {}): Promise<NamedArrays> {
@@ -559,7 +495,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     if (opts.includeDiscriminator && this.disc) {
       for (const [k, v] of Object.entries(await toNamedArrays(this.disc))) out[BaseModel.D + k] = v;
     }
-    return { ...out, ...(await this.extraArrays()) };
+    return { ...out, ...(await this.extras?.arrays()) };
   }
 
   /**
@@ -575,7 +511,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     const extraA: NamedArrays = {};
     for (const [k, v] of Object.entries(arrays)) {
       if (k.startsWith(BaseModel.D)) discA[k.slice(BaseModel.D.length)] = v;
-      else if (BaseModel.EXTRA_PREFIXES.some((p) => k.startsWith(p))) extraA[k] = v;
+      else if (this.extras?.prefixes.some((p) => k.startsWith(p))) extraA[k] = v;
       else netA[k] = v;
     }
     const hasD = Object.keys(discA).length > 0;
@@ -592,10 +528,10 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     }
     checkNamedArrays(this.net, netA);
     if (hasD && this.disc) checkNamedArrays(this.disc, discA);
-    this.loadExtraArrays(extraA, false);
+    this.extras?.check(extraA);
     loadNamedArrays(this.net, netA);
     if (hasD && this.disc) loadNamedArrays(this.disc, discA);
-    this.loadExtraArrays(extraA, true);
+    this.extras?.load(extraA);
   }
 
   async getState(): Promise<{ weights: NamedArrays; optimizer: NamedArrays; step: number }> {
@@ -628,7 +564,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       modelFormatVersion: MODEL_FORMAT_VERSION,
       modelKind: this.weightsKind,
       model: this.config,
-      ...this.extraManifestConfig(),
+      ...this.extras?.manifestConfig(),
     };
   }
 
@@ -645,11 +581,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       prior: this.net.prior?.paramCount() ?? 0,
       poseEstimator: this.net.poseEstimator?.paramCount() ?? 0,
       discriminator: this.disc?.paramCount() ?? 0,
-      ...this.extraParamCounts(),
+      ...this.extras?.paramCounts(),
     };
-  }
-  protected extraParamCounts(): Record<string, number> {
-    return {};
   }
 
   paramCount(): number {
@@ -661,8 +594,6 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     return numScales(this.config);
   }
 
-  protected disposeExtras(): void {}
-
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -670,6 +601,6 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     this.frozen?.dispose();
     this.net.dispose();
     this.disc?.dispose();
-    this.disposeExtras();
+    this.extras?.dispose();
   }
 }

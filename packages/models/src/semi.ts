@@ -23,22 +23,12 @@
  * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  DGPoseError,
-  toRgbImage,
-  type ImageInput,
-  type NamedArrays,
-  type Pose,
-  assertSeed,
-  validatePose,
-} from '@dgpose/core';
-import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
-import { type Mapper, type MapperConfig, gaussianHeatmaps } from '@dgpose/mapper';
+import { DGPoseError, toRgbImage, type ImageInput, type Pose, assertSeed, validatePose } from '@dgpose/core';
+import { type Mapper, gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import {
   type SemiSupervisedBatch,
   type SemiSupervisedNetworks,
-  checkPosePriorCholesky,
   fitGaussianPrior,
   posePriorInvCholesky,
   samplePosePrior,
@@ -47,19 +37,9 @@ import {
   tidyObject,
 } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
+import { type PosePriorState, identityPosePrior, semiExtras } from './semi-weights';
 import { checkList, imagesToTensor, inPixelFrame, normalizedToPose, toImages } from './io';
 import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
-
-interface PosePriorState {
-  center: Float32Array;
-  scale: Float32Array;
-  mean: Float32Array;
-  logvar: Float32Array;
-  /** Full covariance: L [d·d] of Σ̃ = L Lᵀ (posePrior.cholesky), and its inverse for the KL; null when diagonal. */
-  cholesky: Float32Array | null;
-  invCholesky: Float32Array | null;
-  fitted: boolean;
-}
 
 /**
  * Sampling temperature of samplePoses / generate() without a pose when p(y) has a full covariance: draws come
@@ -86,8 +66,6 @@ interface SemiBatch extends InternalBatch {
   nU: number;
 }
 
-const PRIOR_KEYS = ['center', 'scale', 'mean', 'logvar'] as const;
-
 export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel {
   readonly kind = 'semi' as const;
   readonly weightsKind = 'dgpose-semi' as const;
@@ -97,17 +75,8 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   constructor(config: SemiConfig, mapper: Mapper | null) {
     super(config, { poseLogvarMin: config.poseLogvarMin, discriminator: !config.supervisedOnly });
     this.mapper = mapper;
-    const d = 2 * this.joints;
-    // Until fitPosePrior: identity standardisation, p(y) = N(0, I) over normalised coords.
-    this.prior = {
-      center: new Float32Array(d),
-      scale: new Float32Array(d).fill(1),
-      mean: new Float32Array(d),
-      logvar: new Float32Array(d),
-      cholesky: null,
-      invCholesky: null,
-      fitted: false,
-    };
+    this.prior = identityPosePrior(2 * this.joints);
+    this.extras = semiExtras(mapper, this.joints, { get: () => this.prior, set: (p) => (this.prior = p) });
     const q = this.net.poseEstimator as NonNullable<typeof this.net.poseEstimator>;
     this.initTrainer(
       (b, ctx) => this.generatorLoss(b as SemiBatch, this.klWeight(ctx.step), stepSeed(this.config.seed, ctx.step)),
@@ -528,100 +497,5 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
     } finally {
       SemiDGPose.disposeSplit(b);
     }
-  }
-
-  // ------------------------------------------------------------------ weights: mapper + pose prior
-
-  protected override async extraArrays(): Promise<NamedArrays> {
-    const out: NamedArrays = {};
-    if (this.mapper)
-      for (const [k, v] of Object.entries(await toNamedArrays(this.mapper.network))) out[`mapper.${k}`] = v;
-    for (const k of PRIOR_KEYS)
-      out[`posePrior.${k}`] = { dtype: 'float32', shape: [2 * this.joints], data: Float32Array.from(this.prior[k]) };
-    out['posePrior.fitted'] = { dtype: 'int32', shape: [1], data: Int32Array.of(this.prior.fitted ? 1 : 0) };
-    // full covariance only; weights without it (older ones, or a diagonal prior) load as a diagonal p(y)
-    if (this.prior.cholesky)
-      out['posePrior.cholesky'] = {
-        dtype: 'float32',
-        shape: [2 * this.joints, 2 * this.joints],
-        data: Float32Array.from(this.prior.cholesky),
-      };
-    return out;
-  }
-
-  protected override loadExtraArrays(arrays: NamedArrays, apply: boolean): void {
-    const d = 2 * this.joints;
-    const m: NamedArrays = {};
-    for (const [k, v] of Object.entries(arrays)) if (k.startsWith('mapper.')) m[k.slice(7)] = v;
-    if (!apply) {
-      if (this.mapper) checkNamedArrays(this.mapper.network, m);
-      else if (Object.keys(m).length) {
-        throw new DGPoseError(
-          'E_WEIGHTS_MISMATCH',
-          'the weights hold a learned mapper but this model renders heatmaps analytically',
-          { argument: 'mapper', expected: 'analytic', got: 'learned' },
-        );
-      }
-      for (const k of PRIOR_KEYS) {
-        const a = arrays[`posePrior.${k}`];
-        if (!a || a.data.length !== d)
-          throw new DGPoseError('E_WEIGHTS_MISMATCH', `weights lack posePrior.${k} [${d}]`, {
-            argument: `posePrior.${k}`,
-            expected: [d],
-            got: a?.shape ?? 'missing',
-          });
-      }
-      if (!arrays['posePrior.fitted'])
-        throw new DGPoseError('E_WEIGHTS_MISMATCH', 'weights lack posePrior.fitted', {
-          argument: 'posePrior.fitted',
-          expected: [1],
-          got: 'missing',
-        });
-      const ch = arrays['posePrior.cholesky'];
-      if (ch) {
-        if (ch.data.length !== d * d || ch.shape.length !== 2 || ch.shape[0] !== d || ch.shape[1] !== d) {
-          throw new DGPoseError('E_WEIGHTS_MISMATCH', `posePrior.cholesky must be [${d}, ${d}]`, {
-            argument: 'posePrior.cholesky',
-            expected: [d, d],
-            got: ch.shape,
-          });
-        }
-        try {
-          checkPosePriorCholesky(ch.data, d, 'posePrior.cholesky');
-        } catch (e) {
-          const why = e instanceof DGPoseError ? e.message : String(e);
-          throw new DGPoseError('E_WEIGHTS_CORRUPT', `posePrior.cholesky is not a Cholesky factor: ${why}`, {
-            argument: 'posePrior.cholesky',
-            expected: 'lower triangular, finite, positive diagonal',
-            cause: e,
-          });
-        }
-      }
-      return;
-    }
-    if (this.mapper) loadNamedArrays(this.mapper.network, m);
-    const get = (k: string): Float32Array => Float32Array.from(arrays[`posePrior.${k}`].data);
-    const cholesky = arrays['posePrior.cholesky'] ? Float32Array.from(arrays['posePrior.cholesky'].data) : null;
-    this.prior = {
-      center: get('center'),
-      scale: get('scale'),
-      mean: get('mean'),
-      logvar: get('logvar'),
-      cholesky,
-      invCholesky: cholesky ? posePriorInvCholesky(cholesky, d) : null,
-      fitted: arrays['posePrior.fitted'].data[0] === 1,
-    };
-  }
-
-  protected override extraManifestConfig(): Record<string, unknown> {
-    return { mapper: this.mapper ? (this.mapper.config as MapperConfig) : null };
-  }
-
-  protected override extraParamCounts(): Record<string, number> {
-    return { mapper: this.mapper ? this.mapper.network.paramCount() : 0 };
-  }
-
-  protected override disposeExtras(): void {
-    this.mapper?.dispose();
   }
 }
