@@ -74,3 +74,4 @@ export {
   GPU_BACKEND_MODULES,
 } from './backend';
 export type { BackendName, BackendAttempt, InitBackendOptions, InitBackendResult } from './backend';
+export { requireGradients } from './gradients';

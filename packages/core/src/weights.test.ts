@@ -253,7 +253,7 @@ describe('decodeWeights refuses bad input', () => {
     ['duplicate name', (m: WeightsManifest) => void (m.weightsManifest[0].weights[1].name = 'enc/conv1/kernel')],
     ['empty name', (m: WeightsManifest) => void (m.weightsManifest[0].weights[1].name = '')],
     [
-      'quantized',
+      'quantized uint8',
       (m: WeightsManifest) => void Object.assign(m.weightsManifest[0].weights[0], { quantization: { dtype: 'uint8' } }),
     ],
     ['bad sha256', (m: WeightsManifest) => void (m.shards[0].sha256 = 'abc')],

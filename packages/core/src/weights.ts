@@ -7,6 +7,7 @@
  */
 import { DGPoseError } from './errors';
 import { sha256Hex } from './sha256';
+import { fitsFloat16, readFloat16, writeFloat16 } from './weights-float16';
 
 /** The weights format version this code writes and reads. */
 export const WEIGHTS_FORMAT_VERSION = 1;
@@ -28,6 +29,8 @@ export interface WeightsManifestEntry {
   name: string;
   shape: number[];
   dtype: string;
+  /** tfjs's quantization field. dgpose reads and writes only `{ dtype: 'float16' }` on float32 weights. */
+  quantization?: { dtype: 'float16' };
 }
 
 /** One tfjs weights group: its shard files, in order, and the weights stored across them. */
@@ -65,6 +68,12 @@ export interface WeightsMeta {
 export interface EncodeWeightsOptions {
   /** Maximum bytes per shard (a positive integer; default 4 MiB). Arrays may span shards, as in tfjs. */
   shardBytes?: number;
+  /**
+   * 'float16': store float32 arrays as IEEE binary16 (half the bytes; tfjs's `quantization` field),
+   * except an array holding a value beyond ±65504, which stays float32. int32 arrays are never
+   * quantized. Default: none (exact float32).
+   */
+  quantize?: 'float16';
 }
 
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -176,8 +185,16 @@ export function validateWeightsManifest(m: unknown): asserts m is WeightsManifes
           expected: 'non-negative integers',
           got: e.shape,
         });
-      if (e.quantization !== undefined)
-        throw corrupt(`weight '${e.name}' is quantized; quantized weights are not supported`, { argument: e.name });
+      if (e.quantization !== undefined) {
+        const q = e.quantization as Record<string, unknown> | null;
+        const keys = typeof q === 'object' && q !== null ? Object.keys(q) : [];
+        if (e.dtype !== 'float32' || keys.length !== 1 || q?.dtype !== 'float16')
+          throw corrupt(`weight '${e.name}' has an unsupported quantization`, {
+            argument: e.name,
+            expected: "{ dtype: 'float16' } on a float32 weight",
+            got: JSON.stringify(e.quantization) ?? typeof e.quantization,
+          });
+      }
     });
   });
   if (new Set(allPaths).size !== allPaths.length)
@@ -296,6 +313,12 @@ export async function encodeWeights(
       got: shardBytes,
     });
   }
+  if (options.quantize !== undefined && options.quantize !== 'float16')
+    throw new DGPoseError('E_ARG', "options.quantize must be 'float16' or absent", {
+      argument: 'quantize',
+      expected: "'float16'",
+      got: options.quantize,
+    });
   for (const k of ['kind', 'packageVersion'] as const) {
     if (meta[k] !== undefined && typeof meta[k] !== 'string')
       throw new DGPoseError('E_ARG', `meta.${k} must be a string`, { argument: `meta.${k}`, got: typeof meta[k] });
@@ -309,13 +332,17 @@ export async function encodeWeights(
       throw new DGPoseError('E_ARG', 'meta.config must be JSON-serialisable', { argument: 'meta.config', cause: e });
     }
   }
-  const total = entries.reduce((s, [, a]) => s + a.data.byteLength, 0);
+  const half = entries.map(
+    ([, a]) => options.quantize === 'float16' && a.data instanceof Float32Array && fitsFloat16(a.data),
+  );
+  const total = entries.reduce((s, [, a], i) => s + (half[i] ? 2 * a.data.length : a.data.byteLength), 0);
   const all = new Uint8Array(total);
   let off = 0;
-  for (const [, a] of entries) {
-    toLittleEndianBytes(a.data, all, off);
-    off += a.data.byteLength;
-  }
+  entries.forEach(([, a], i) => {
+    if (half[i]) writeFloat16(a.data as Float32Array, all, off);
+    else toLittleEndianBytes(a.data, all, off);
+    off += half[i] ? 2 * a.data.length : a.data.byteLength;
+  });
   const n = Math.ceil(total / shardBytes);
   const shards: Uint8Array[] = [];
   // Each shard owns its buffer, so `shard.buffer` is exactly the shard's bytes (as tfjs IO expects).
@@ -330,7 +357,17 @@ export async function encodeWeights(
     ...(meta.kind !== undefined ? { kind: meta.kind } : {}),
     ...(config !== undefined ? { config } : {}),
     ...(meta.packageVersion !== undefined ? { packageVersion: meta.packageVersion } : {}),
-    weightsManifest: [{ paths, weights: entries.map(([name, a]) => ({ name, shape: [...a.shape], dtype: a.dtype })) }],
+    weightsManifest: [
+      {
+        paths,
+        weights: entries.map(([name, a], i) => ({
+          name,
+          shape: [...a.shape],
+          dtype: a.dtype,
+          ...(half[i] ? { quantization: { dtype: 'float16' as const } } : {}),
+        })),
+      },
+    ],
     shards: shards.map((s, i) => ({ path: paths[i], byteLength: s.byteLength, sha256: hashes[i] })),
   };
   return { manifest, shards };
@@ -342,8 +379,8 @@ export async function encodeWeights(
  * paths (E_WEIGHTS_PATH), `expect.kind` (E_WEIGHTS_MISMATCH), the number of shards, every shard's
  * byteLength and sha256 (E_WEIGHTS_CORRUPT naming the shard), and that each group's bytes are exactly
  * the sum of its weights' sizes, and that float32 weights are finite (E_WEIGHTS_NAN naming the
- * weight). `shards` are in the order of the manifest's `shards[]`. Returns fresh arrays (copies; the
- * shard buffers are not referenced).
+ * weight). float16-quantized weights are dequantized to float32. `shards` are in the order of the
+ * manifest's `shards[]`. Returns fresh arrays (copies; the shard buffers are not referenced).
  */
 export async function decodeWeights(
   manifest: WeightsManifest,
@@ -401,7 +438,7 @@ export async function decodeWeights(
     const parts = bytes.slice(shardIndex, shardIndex + group.paths.length);
     shardIndex += group.paths.length;
     const have = parts.reduce((s, p) => s + p.byteLength, 0);
-    const need = group.weights.reduce((s, w) => s + 4 * sizeOf(w.shape), 0);
+    const need = group.weights.reduce((s, w) => s + bytesPerValue(w) * sizeOf(w.shape), 0);
     if (have !== need) {
       throw corrupt(`shards [${group.paths.join(', ')}] hold ${have} bytes but their weights need ${need}`, {
         argument: 'weightsManifest',
@@ -413,14 +450,19 @@ export async function decodeWeights(
     let off = 0;
     for (const w of group.weights) {
       const n = sizeOf(w.shape);
-      // A fresh, aligned buffer per array; swapped to host order on big-endian hosts.
-      const own = new Uint8Array(4 * n);
-      own.set(buf.subarray(off, off + 4 * n));
-      if (!IS_LITTLE_ENDIAN) swap4(own);
-      const data = w.dtype === 'float32' ? new Float32Array(own.buffer) : new Int32Array(own.buffer);
+      const size = bytesPerValue(w);
+      let data: Float32Array | Int32Array;
+      if (size === 2) data = readFloat16(buf, off, n);
+      else {
+        // A fresh, aligned buffer per array; swapped to host order on big-endian hosts.
+        const own = new Uint8Array(4 * n);
+        own.set(buf.subarray(off, off + 4 * n));
+        if (!IS_LITTLE_ENDIAN) swap4(own);
+        data = w.dtype === 'float32' ? new Float32Array(own.buffer) : new Int32Array(own.buffer);
+      }
       const start = off;
-      if (data instanceof Float32Array) checkFinite(w.name, data, (i) => shardAt(group.paths, parts, start + 4 * i));
-      off += 4 * n;
+      if (data instanceof Float32Array) checkFinite(w.name, data, (i) => shardAt(group.paths, parts, start + size * i));
+      off += size * n;
       // defineProperty, not assignment: a weight named '__proto__' must stay an entry, not become the prototype.
       Object.defineProperty(out, w.name, {
         value: { dtype: w.dtype as WeightsDtype, shape: [...w.shape], data },
@@ -431,6 +473,11 @@ export async function decodeWeights(
     }
   }
   return out;
+}
+
+/** Bytes per stored value: 2 for float16-quantized float32 weights, else 4. */
+function bytesPerValue(w: WeightsManifestEntry): number {
+  return w.quantization?.dtype === 'float16' ? 2 : 4;
 }
 
 /** The path of the shard holding byte `offset` of a group's concatenated bytes. */

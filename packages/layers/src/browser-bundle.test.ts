@@ -18,6 +18,7 @@ it('the main entry bundles for the browser platform without Node built-ins', () 
   const code = result.outputFiles[0].text;
   expect(code).not.toMatch(/from\s*["'](node:|fs|path|worker_threads|sharp)["']/);
   expect(code).not.toMatch(/require\(["'](node:|fs|path|worker_threads|sharp)["']\)/);
-  // The gradient registration import survives bundling.
-  expect(code).toMatch(/import\s*["']@tensorflow\/tfjs-layers["']/);
+  // tfjs-layers (31 MB, gradients for training only) is never imported statically: an inference page
+  // does not pull it in; core's initBackend imports it lazily when it is installed.
+  expect(code).not.toMatch(/(import|from)\s*["']@tensorflow\/tfjs-layers["']/);
 });

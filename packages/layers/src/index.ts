@@ -1,7 +1,5 @@
-// Registers every tfjs gradient as a side effect (tfjs-core alone registers none in Node;
-// see tfjs-backends.md TL;DR 2). tfjs-layers is a peer; nothing else of it is used.
-import '@tensorflow/tfjs-layers';
-
+// Gradients (training only) come from @tensorflow/tfjs-layers, an optional peer that core's
+// initBackend imports when installed; see core's gradients.ts. Nothing here imports it.
 export { Module } from './module';
 export type { ModuleOutput } from './module';
 export {

@@ -32,6 +32,7 @@ import { GeneratorNet } from './generator-net';
 import { FrozenGenerator } from './frozen';
 import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
 import { poseMapsArray } from './pose-maps-array';
+import { poseMapsKernel } from './pose-maps-kernel';
 import { checkImagesTensor, checkPoseTensors, checkTrainBatch } from './tensor-checks';
 import type {
   ConditionalConfig,
@@ -220,6 +221,21 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
     );
   }
 
+  /**
+   * heatmaps() at inference (no gradient asked of the kernel path): where the joint maps are analytic
+   * Gaussians (Conditional), one DGPosePoseMaps kernel on cpu and wasm (pose-maps-kernel.ts: the maps drawn
+   * in JS, as the verbs draw them), else the tensor ops. Same maps within 2e-6.
+   */
+  protected inferenceHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
+    const sigma = this.gaussianJointSigma();
+    const S = this.config.imageSize;
+    const drawn =
+      sigma === null
+        ? null
+        : poseMapsKernel(coords, visible, { size: S, joints: this.joints, sigma, parts: this.config.partAppearance });
+    return drawn ?? this.heatmaps(coords, visible);
+  }
+
   /** Poses for images that came without them: Conditional refuses, Semi estimates (mean of q(y|x)). */
   protected abstract missingPoses(
     images: tf.Tensor4D,
@@ -269,7 +285,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       tf.tidy(() => {
         const p =
           poses !== undefined ? { coords: poses, visible: visible ?? null } : this.missingPoses(images, 'poses');
-        const q = this.infer.encode(images, this.heatmaps(p.coords, p.visible));
+        const q = this.infer.encode(images, this.inferenceHeatmaps(p.coords, p.visible));
         return { mu: q.mu, logvar: q.logvar };
       }),
     );
@@ -286,7 +302,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       });
     }
     this.checkPoseTensors(z.shape[0], poses, visible);
-    return this.withEval(() => tf.tidy(() => this.infer.decode(z, this.heatmaps(poses, visible ?? null))));
+    return this.withEval(() => tf.tidy(() => this.infer.decode(z, this.inferenceHeatmaps(poses, visible ?? null))));
   }
 
   /** Samples z ~ p(z|y) ([n,d_z]); seed makes it deterministic. Call inside a tidy. */
@@ -303,7 +319,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
 
   /**
    * σ (px) when the joint heatmaps are mapper's analytic Gaussians (Conditional): the verbs then draw the pose
-   * maps in plain JS from their plain poses (pose-maps-array.ts, 4x faster on wasm). null: tensor ops.
+   * maps in plain JS from their plain poses (pose-maps-array.ts, 4x faster on wasm), the tensor-level calls
+   * by one kernel (inferenceHeatmaps). null: tensor ops.
    */
   protected gaussianJointSigma(): number | null {
     return null;
@@ -363,8 +380,8 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       own.push(tgt.coords, ...(tgt.visible ? [tgt.visible] : []), ...(tgt.heat ? [tgt.heat] : []));
       const out = this.withEval(() =>
         tf.tidy(() => {
-          const q = this.infer.encode(x, src.heat ?? this.heatmaps(src.coords, src.visible));
-          return this.infer.decode(q.mu, tgt.heat ?? this.heatmaps(tgt.coords, tgt.visible));
+          const q = this.infer.encode(x, src.heat ?? this.inferenceHeatmaps(src.coords, src.visible));
+          return this.infer.decode(q.mu, tgt.heat ?? this.inferenceHeatmaps(tgt.coords, tgt.visible));
         }),
       );
       own.push(out);
@@ -447,7 +464,7 @@ export abstract class BaseModel<C extends ConditionalConfig> implements DGPoseMo
       own.push(p.coords, ...(p.visible ? [p.visible] : []), ...(p.heat ? [p.heat] : []));
       const out = this.withEval(() =>
         tf.tidy(() => {
-          const heat = p.heat ?? this.heatmaps(p.coords, p.visible);
+          const heat = p.heat ?? this.inferenceHeatmaps(p.coords, p.visible);
           return this.infer.decode(this.samplePrior(heat, seed), heat);
         }),
       );

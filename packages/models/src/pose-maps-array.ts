@@ -10,6 +10,7 @@
  * box grown by the radius where exp(−d²/2σ²) falls below e⁻¹⁶ ≈ 1.1e-7, and is 0 beyond (the tensor form
  * gives values below 1.2e-7 there; frozen.test.ts compares the two).
  */
+import { DGPoseError } from '@dgpose/core';
 import { LIMB_PARTS } from '@dgpose/mapper';
 
 /** exp(−d²/2σ²) below e^−CUT counts as 0. */
@@ -18,18 +19,26 @@ const CUT = 16;
 /**
  * Joint heatmaps (σ `sigma` px) then part masks, [n,S,S,J+P] float32 in [0,1], from normalised coords
  * [n·2J] (aligned corners: x = (x'+1)(S−1)/2) and visibility [n·J] (0: missing; the maps are scaled by it).
- * `parts` false: the J heatmaps alone.
+ * `parts` false: the J heatmaps alone. `into`: an array of that size to draw into (zeroed here; the
+ * DGPosePoseMaps kernel draws straight into its output tensor), else a new one.
  */
 export function poseMapsArray(
   coords: ArrayLike<number>,
   visible: ArrayLike<number>,
   n: number,
   opts: { size: number; joints: number; sigma: number; parts: boolean },
+  into?: Float32Array,
 ): Float32Array {
   const { size: S, joints: J, sigma } = opts;
   const P = opts.parts ? LIMB_PARTS.length : 0;
   const C = J + P;
-  const out = new Float32Array(n * S * S * C);
+  const out = into ? into.fill(0) : new Float32Array(n * S * S * C);
+  if (out.length !== n * S * S * C)
+    throw new DGPoseError('E_SHAPE', 'poseMapsArray: `into` has the wrong size', {
+      argument: 'into',
+      expected: n * S * S * C,
+      got: out.length,
+    });
   const half = (S - 1) / 2;
   const gx = new Float64Array(S);
   const gy = new Float64Array(S);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type NamedArray, type NamedArrays } from '@dgpose/core';
+import { DGPoseError, requireGradients, type NamedArray, type NamedArrays } from '@dgpose/core';
 import {
   GAN_LOSS_TYPES,
   type GanLossType,
@@ -343,6 +343,7 @@ export function createVaeGanTrainer<B extends VaeGanBatch>(opts: VaeGanTrainerOp
     });
 
   async function trainStep(batch: B): Promise<VaeGanStepResult> {
+    requireGradients(tf, 'a training step');
     assertUsable();
     if (!batch || !(batch.x instanceof tf.Tensor))
       throw new DGPoseError('E_ARG', 'batch.x must be a tensor of real images', {

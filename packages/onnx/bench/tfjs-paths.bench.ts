@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     }
   ).frozen;
   const parts = await interleaved({
-    'pose maps, tensor ops (decodeTensors)': async () => tf.dispose(mm.heatmaps(ct, null)),
+    'pose maps, tensor ops (heatmaps())': async () => tf.dispose(mm.heatmaps(ct, null)),
     'E_y, prepared': async () => tf.dispose(tf.tidy(() => f.poseFeatures(heat))),
     'E_y + decoder, prepared (maps given)': async () => {
       const o = tf.tidy(() => f.decode(zt, heat));

@@ -2,6 +2,7 @@
  * tfjs (wasm) against onnxruntime-node, per verb, batch 1, on the zoo's 64 px models.
  *
  *   pnpm --filter @dgpose/onnx bench [-- --reps 30 --warmup 5 --threads 1 --models conditional-small-64,semi-small-64-25]
+ *   (--weights-root DIR: the zoo weights from DIR/<name>, e.g. a commit's copy while the zoo's own are rewritten)
  *
  * Per verb: best and median wall time and the median process CPU time of `reps` calls after `warmup` (on a
  * shared machine the wall medians mostly measure waiting for a core; the CPU time is what a call costs). Rows:
@@ -31,6 +32,8 @@ const REPS = Number(opt('reps', '30'));
 const WARMUP = Number(opt('warmup', '5'));
 const THREADS = Number(opt('threads', '1'));
 const MODELS = opt('models', 'conditional-small-64,semi-small-64-25').split(',');
+const WEIGHTS_ROOT = opt('weights-root', '');
+const zooOpts = WEIGHTS_ROOT ? { weightsRoot: WEIGHTS_ROOT } : {};
 
 async function time(fn: () => Promise<unknown>): Promise<{ best: number; median: number; cpu: number }> {
   for (let i = 0; i < WARMUP; i++) await fn();
@@ -60,14 +63,14 @@ async function main(): Promise<void> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'dgpose-onnx-bench-'));
   try {
     for (const name of MODELS) {
-      const tfm = (await loadPretrained(name)) as AnyDGPoseModel;
+      const tfm = (await loadPretrained(name, zooOpts)) as AnyDGPoseModel;
       const dir = path.join(tmp, name);
       const t0 = performance.now();
       await exportOnnxToDir(tfm, dir);
       const exportMs = performance.now() - t0;
       const onx = await loadOnnxModel(dir, { sessionOptions });
       const semi = tfm.kind === 'semi' ? (tfm as SemiDGPose) : null;
-      const sampler = semi ?? ((await loadPretrained('semi-small-64-25')) as SemiDGPose);
+      const sampler = semi ?? ((await loadPretrained('semi-small-64-25', zooOpts)) as SemiDGPose);
       const people: RgbImage[] = await sampler.generate(undefined, 2, { seed: 5 });
       const poses: Pose[] = await sampler.estimatePose(people);
       if (!semi) sampler.dispose();

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// Tests train networks without initBackend; the product gets these gradients from initBackend (core's gradients.ts).
+import '@tensorflow/tfjs-layers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { transformSync } from 'esbuild';

@@ -13,6 +13,7 @@ import {
   checkNumberIn,
   checkPositiveInt,
   createRng,
+  requireGradients,
 } from '@dgpose/core';
 import { type FrameSize, pixelToNormalized, validateFrameSize } from '../coords';
 import { gaussianHeatmaps } from '../heatmaps';
@@ -85,6 +86,7 @@ export async function trainMapper(opts: TrainMapperOptions): Promise<TrainMapper
     typeof opts.config === 'string'
       ? validateMapperConfig({}, opts.config as MapperPresetName)
       : validateMapperConfig(opts.config ?? {});
+  requireGradients(tf, 'trainMapper');
   const steps = checkPositiveInt('steps', opts.steps, T);
   const bs = checkPositiveInt('batchSize', opts.batchSize ?? 32, T);
   const lr0 = checkNumber('learningRate', opts.learningRate ?? 2e-3, (v) => v > 0, '> 0', T);
