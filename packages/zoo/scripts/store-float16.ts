@@ -10,8 +10,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { decodeWeights, initBackend, type WeightsManifest } from '@dgpose/core';
-import { saveWeights, writeFileAtomic } from '@dgpose/core/node';
+import { initBackend, type WeightsManifest } from '@dgpose/core';
+import { loadWeights, saveWeights, writeFileAtomic } from '@dgpose/core/node';
 import { loadPoseRegressorFromWeights } from '../src/pose-regressor';
 import { evaluateRegressor, syntheticTestSplit } from './eval-common';
 
@@ -19,14 +19,9 @@ export const WEIGHTS_ROOT = path.join(__dirname, '..', 'weights');
 /** What zoo.json's `storage` field says of float16 entries. */
 export const FLOAT16_STORAGE = 'float16 (tfjs quantization field; arrays beyond ±65504 stay float32)';
 
-function readShards(dir: string, manifest: WeightsManifest): Promise<Uint8Array[]> {
-  return Promise.all(manifest.shards.map(async (s) => new Uint8Array(await fsp.readFile(path.join(dir, s.path)))));
-}
-
 /** Re-stores the weights in `dir` as float16 (idempotent: float16 values survive float32 and back exactly). */
 export async function storeFloat16(dir: string): Promise<WeightsManifest> {
-  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'model.json'), 'utf8')) as WeightsManifest;
-  const arrays = await decodeWeights(manifest, await readShards(dir, manifest));
+  const { arrays, manifest } = await loadWeights(dir);
   const meta = { kind: manifest.kind, config: manifest.config, packageVersion: manifest.packageVersion };
   return (await saveWeights(dir, arrays, meta, { quantize: 'float16' })).manifest;
 }
@@ -51,7 +46,10 @@ async function main(): Promise<void> {
     if (info.kind === 'pose-regressor') {
       // re-measured as shipped; the float32 figures are kept beside them
       await initBackend({ prefer: ['wasm'], threads: 1 });
-      const reg = await loadPoseRegressorFromWeights({ manifest, shards: await readShards(dir, manifest) });
+      const shards = await Promise.all(
+        manifest.shards.map(async (x) => new Uint8Array(await fsp.readFile(path.join(dir, x.path)))),
+      );
+      const reg = await loadPoseRegressorFromWeights({ manifest, shards });
       out.metricsFloat32 = info.metricsFloat32 ?? info.metrics;
       out.metrics = await evaluateRegressor(reg, syntheticTestSplit());
       reg.dispose();
