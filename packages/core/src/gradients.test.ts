@@ -22,7 +22,7 @@ test('requireGradients: E_BACKEND with the install command until initBackend has
   // a real gradient through a conv now works
   const x = tf.ones([1, 4, 4, 1]);
   const w = tf.ones([3, 3, 1, 1]);
-  const g = tf.grad((k: tf.Tensor4D) => tf.sum(tf.conv2d(x as tf.Tensor4D, k, 1, 'same')))(w as tf.Tensor4D);
+  const g = tf.grad((k: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, 'same')))(w);
   expect(g.shape).toEqual([3, 3, 1, 1]);
   tf.dispose([x, w, g]);
 });
