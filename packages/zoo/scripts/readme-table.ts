@@ -10,7 +10,7 @@ const rows = ZOO.map((e) => {
     e.kind === 'pose-regressor'
       ? 'pose estimator (synthetic)'
       : e.supervisedOnly
-        ? `Semi's q(y|x) alone on the ${pct} labelled subset (supervised-only baseline)`
+        ? `Semi's q(y\\|x) alone on the ${pct} labelled subset (supervised-only baseline)` // a bare | would split the cell
         : e.kind === 'semi'
           ? `Semi-DGPose, ${pct} labelled`
           : e.name.endsWith('-noadv')
