@@ -7,7 +7,7 @@ import { DGPoseError, type NamedArrays } from '@dgpose/core';
 import { checkNamedArrays, loadNamedArrays, toNamedArrays } from '@dgpose/layers';
 import type { Mapper, MapperConfig } from '@dgpose/mapper';
 import { checkPosePriorCholesky, posePriorInvCholesky } from '@dgpose/objectives';
-import type { ModelExtras } from './model';
+import type { ModelExtras } from './model-weights';
 
 /** p(y) over standardised coords y = (coords − center) / scale, and whether it was fitted to data. */
 export interface PosePriorState {

@@ -2,7 +2,7 @@
  * A small synthetic-domain pose regressor: 64x64 RGB -> COCO-18 keypoints + per-joint visibility.
  * It scores images of the built-in synthetic people (reconstructions, transfers), where MoveNet,
  * trained on photos, does not apply. Direct regression from a conv encoder (k4 s2 p1 blocks, as the
- * DGPose encoders, dgpose-paper.md §4.3) and a two-layer head; outputs are mapper-normalised coords
+ * DGPose encoders, docs/paper-notes.md §4.3) and a two-layer head; outputs are mapper-normalised coords
  * (x' = 2x/(n-1) - 1) and visibility logits. Universal code (no Node imports).
  */
 import * as tf from '@tensorflow/tfjs-core';
