@@ -52,7 +52,7 @@ export interface MemoryConfig {
 export function activationElementsPerSample(c: MemoryConfig, kind: 'conditional' | 'semi'): number {
   const S = c.imageSize;
   const L = numScales(c);
-  const J = getSkeleton(c.skeleton as never).joints.length;
+  const J = getSkeleton(c.skeleton).joints.length;
   const pose = J + (c.partAppearance ? LIMB_PARTS.length : 0);
   const px = (i: number) => (S / 2 ** i) ** 2; // pixels of scale i
   const stack = (cin: number) => {

@@ -2,6 +2,7 @@
 import { DGPoseError, type NamedArrays, type WeightsManifest, decodeWeights } from '@dgpose/core';
 import {
   type Mapper,
+  type MapperConfig,
   type MapperSource,
   MapperNetwork,
   createMapper,
@@ -150,7 +151,8 @@ export async function modelFromArrays(
         throw new DGPoseError('E_WEIGHTS_CORRUPT', 'Semi weights with a learned mapper lack its config', {
           argument: 'config.mapper',
         });
-      mapper = mapperFromNetwork(new MapperNetwork(validateMapperConfig(info.mapper as never)));
+      // an object of unknown fields: validateMapperConfig checks each one (E_ARG naming it)
+      mapper = mapperFromNetwork(new MapperNetwork(validateMapperConfig(info.mapper as Partial<MapperConfig>)));
     }
     model = new SemiDGPose(c, mapper);
   } else {

@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { initBackend, type Pose } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
 import { psnr, ssim } from '@dgpose/metrics';
-import { loadModelFromWeights, type DGPoseModel, type SemiDGPoseModel } from '@dgpose/models';
+import { loadModelFromWeights } from '@dgpose/models';
 import type { RgbImage } from '../src/estimator';
 import { loadPretrained } from '../src/pretrained-node';
 import { poseMetrics, syntheticTestSplit } from './eval-common';
@@ -98,9 +98,10 @@ async function main(): Promise<void> {
     info = JSON.parse(await fsp.readFile(path.join(zooDir, 'zoo.json'), 'utf8'));
   }
   const bytes = await readDir(zooDir);
-  const model = (await loadModelFromWeights(bytes)) as DGPoseModel;
+  const model = await loadModelFromWeights(bytes);
   const kind = model.kind;
-  const config = model.config as unknown as { preset: string; supervision?: number };
+  const semiConfig = model.kind === 'semi' ? model.config : null;
+  const supervision = semiConfig?.supervision;
   const regressor = await loadPretrained('pose-regressor-64');
   const test = syntheticTestSplit();
   const N = test.source.size;
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   for (const idx of byId.values()) idx.forEach((a, k) => pairs.push([a, idx[(k + 1) % idx.length]]));
   const t0 = Date.now();
   const B = 32;
-  const supervisedOnly = (model.config as { supervisedOnly?: boolean }).supervisedOnly === true;
+  const supervisedOnly = semiConfig?.supervisedOnly === true;
   const est = (xs: RgbImage[]): Promise<Pose[]> => batched(xs, 64, (b) => regressor.estimate(b));
   const metrics: Record<string, number> = {};
   // a supervised-only baseline is a pose estimator only: its generator networks were never trained
@@ -164,27 +165,26 @@ async function main(): Promise<void> {
     });
   }
   metrics.realPckh = poseMetrics(await est(images), poses).pckh;
-  if (kind === 'semi') {
-    const semi = model as unknown as SemiDGPoseModel;
-    const pm = poseMetrics(await batched(images, B, (b) => semi.estimatePose(b)), poses);
+  if (model.kind === 'semi') {
+    const pm = poseMetrics(await batched(images, B, (b) => model.estimatePose(b)), poses);
     metrics.estPckh = pm.pckh;
     metrics.estPck01 = pm.pck01;
   }
   metrics.images = N;
   metrics.pairs = pairs.length;
   console.log(`${name} (${kind}) evaluated in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${backend}:`, metrics);
-  const adv = (model.config as { lossWeights: { adv: number } }).lossWeights.adv;
+  const adv = model.config.lossWeights.adv;
   const out = {
     name,
     kind,
     description:
       kind === 'conditional'
         ? `Conditional-DGPose (small preset, maxChannels 64, part appearance${adv === 0 ? ', no adversarial term' : `, adversarial term on (λ_adv ${adv})`}) on the built-in synthetic people, 64x64`
-        : (model.config as { supervisedOnly?: boolean }).supervisedOnly
-          ? `Supervised-only baseline: Semi-DGPose's q(y|x) trained on the ${Math.round((config.supervision ?? 1) * 100)} % labelled subset alone (same steps), 64x64`
-          : `Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, ${Math.round((config.supervision ?? 1) * 100)} % of poses labelled`,
-    preset: config.preset,
-    ...(kind === 'semi' ? { supervision: config.supervision } : {}),
+        : supervisedOnly
+          ? `Supervised-only baseline: Semi-DGPose's q(y|x) trained on the ${Math.round((supervision ?? 1) * 100)} % labelled subset alone (same steps), 64x64`
+          : `Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, ${Math.round((supervision ?? 1) * 100)} % of poses labelled`,
+    preset: model.config.preset,
+    ...(kind === 'semi' ? { supervision } : {}),
     trainedOn: 'synthetic-64',
     ...info,
     paramCount: model.paramCount(),
