@@ -38,6 +38,7 @@ export type {
 } from './weights';
 export { sha256Hex } from './sha256';
 export type { RgbImage } from './image';
+export { checkRgbImage } from './image';
 export {
   checkError,
   checkNumber,
@@ -49,6 +50,7 @@ export {
   checkOneOf,
   checkBoolean,
   checkKnownKeys,
+  checkNonEmptyList,
 } from './validate';
 export type { CheckOptions } from './validate';
 export { toRgbImage, toRgbImages, limitImageSide } from './image-input';

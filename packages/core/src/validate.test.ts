@@ -5,12 +5,14 @@ import {
   checkInt,
   checkIntPair,
   checkKnownKeys,
+  checkNonEmptyList,
   checkNonNegativeInt,
   checkNumber,
   checkNumberIn,
   checkOneOf,
   checkPositiveInt,
 } from './validate';
+import { checkRgbImage } from './image';
 
 describe('shared checks', () => {
   it('return the value when it passes', () => {
@@ -55,5 +57,38 @@ describe('shared checks', () => {
       message: /^\[E_ARG\] Dense\(fc\): bad units/,
     });
     expect(checkError('x', 'y', 'z', { message: 'custom' }).message).toBe('[E_CONFIG] custom, expected y, got z');
+  });
+});
+
+describe('checkRgbImage and checkNonEmptyList', () => {
+  const img = (w: number, h: number, n = w * h * 3) => ({
+    data: new Uint8Array(n),
+    width: w,
+    height: h,
+    channels: 3 as const,
+  });
+
+  it('pass well-formed input', () => {
+    expect(() => checkRgbImage(img(4, 3), 'image')).not.toThrow();
+    expect(() => checkNonEmptyList([1, 2], 'poses', 2)).not.toThrow();
+  });
+
+  it('name what is wrong with an image', () => {
+    expectDGPoseError(() => checkRgbImage(null as never, 'images[0]'), 'E_ARG', { argument: 'images[0]' });
+    expectDGPoseError(() => checkRgbImage({ ...img(4, 3), data: [0] } as never, 'im'), 'E_ARG', { argument: 'im' });
+    expectDGPoseError(() => checkRgbImage(img(1, 3, 9), 'im'), 'E_SHAPE', { argument: 'im' });
+    const channels = expectDGPoseError(() => checkRgbImage({ ...img(4, 3), channels: 4 } as never, 'im'), 'E_SHAPE', {
+      argument: 'im.channels',
+    });
+    expect(channels.details).toMatchObject({ expected: 3, got: 4 });
+    const data = expectDGPoseError(() => checkRgbImage(img(4, 3, 35), 'im'), 'E_SHAPE', { argument: 'im.data' });
+    expect(data.details).toMatchObject({ expected: '4x3x3 = 36 bytes', got: 35 });
+  });
+
+  it('refuse an empty list, and a list of the wrong length', () => {
+    expectDGPoseError(() => checkNonEmptyList([], 'poses'), 'E_EMPTY', { argument: 'poses' });
+    expectDGPoseError(() => checkNonEmptyList(undefined, 'poses'), 'E_EMPTY', { argument: 'poses' });
+    const e = expectDGPoseError(() => checkNonEmptyList([1], 'poses', 2), 'E_SHAPE', { argument: 'poses' });
+    expect(e.details).toMatchObject({ expected: 2, got: 1 });
   });
 });

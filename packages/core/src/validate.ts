@@ -130,3 +130,16 @@ export function checkKnownKeys(
       throw checkError(`${prefix}${k}`, names, k, { ...opts, message: `unknown config key ${prefix}${k}` });
   }
 }
+
+/** E_EMPTY unless `list` is a non-empty array; E_SHAPE unless it has `n` entries (one per image), when given. */
+export function checkNonEmptyList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
+  if (!Array.isArray(list) || list.length === 0)
+    throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
+  if (n !== undefined && list.length !== n) {
+    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, {
+      argument,
+      expected: n,
+      got: list.length,
+    });
+  }
+}

@@ -4,65 +4,32 @@
  * so a normalised pose means the same thing at any image size and survives an aligned-corner resize).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, toRgbImages, type ImageInput, type Pose, type SkeletonName, validatePose } from '@dgpose/core';
+import {
+  DGPoseError,
+  checkNonEmptyList,
+  checkRgbImage,
+  toRgbImages,
+  type ImageInput,
+  type Pose,
+  type SkeletonName,
+  validatePose,
+} from '@dgpose/core';
 import { normalizedToPixel, pixelToNormalized } from '@dgpose/mapper';
 import type { RgbImage } from './types';
-
-/** E_ARG / E_SHAPE unless `img` is a well-formed RgbImage. */
-export function checkImage(img: RgbImage, argument: string): void {
-  if (!img || typeof img !== 'object' || !(img.data instanceof Uint8Array)) {
-    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, {
-      argument,
-      got: img === null ? 'null' : typeof img,
-    });
-  }
-  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 2 || img.height < 2) {
-    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, {
-      argument,
-      expected: 'integer width, height >= 2',
-      got: [img.width, img.height],
-    });
-  }
-  if (img.channels !== 3)
-    throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, {
-      argument: `${argument}.channels`,
-      expected: 3,
-      got: img.channels,
-    });
-  if (img.data.length !== img.width * img.height * 3) {
-    throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
-      argument: `${argument}.data`,
-      expected: `${img.width}x${img.height}x3 = ${img.width * img.height * 3} bytes`,
-      got: img.data.length,
-    });
-  }
-}
-
-export function checkList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
-  if (!Array.isArray(list) || list.length === 0)
-    throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
-  if (n !== undefined && list.length !== n) {
-    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, {
-      argument,
-      expected: n,
-      got: list.length,
-    });
-  }
-}
 
 /**
  * The verbs' input boundary: ImageData, canvases, <img>, ImageBitmap, Tensor3D, Blobs or plain RGB(A)
  * objects → RgbImages (core's toRgbImage; an RgbImage passes through uncopied). E_EMPTY for an empty list.
  */
 export async function toImages(list: readonly ImageInput[] | undefined, argument: string): Promise<RgbImage[]> {
-  checkList(list, argument);
+  checkNonEmptyList(list, argument);
   return toRgbImages(list as readonly ImageInput[], { argument });
 }
 
 /** Images (any sizes) → [B,S,S,3] in [-1,1], bilinear resize with aligned corners. Caller owns the result. */
 export function imagesToTensor(images: readonly RgbImage[], size: number, argument = 'images'): tf.Tensor4D {
-  checkList(images, argument);
-  images.forEach((im, i) => checkImage(im, `${argument}[${i}]`));
+  checkNonEmptyList(images, argument);
+  images.forEach((im, i) => checkRgbImage(im, `${argument}[${i}]`));
   return tf.tidy(() => {
     const xs = images.map((im) => {
       let t: tf.Tensor3D = tf.cast(tf.tensor3d(im.data, [im.height, im.width, 3], 'int32'), 'float32');
@@ -112,7 +79,7 @@ export function posesToNormalized(
   skeleton: SkeletonName,
   argument = 'poses',
 ): { coords: Float32Array; visible: Float32Array; n: number; j: number } {
-  checkList(poses, argument);
+  checkNonEmptyList(poses, argument);
   if (frames.length !== poses.length)
     throw new DGPoseError('E_SHAPE', `${argument} must have one pose per image`, {
       argument,

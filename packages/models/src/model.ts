@@ -4,9 +4,9 @@
  * (model-core.ts). conditional.ts and semi.ts add their objective and poses.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, type ImageInput, type Pose, assertSeed, convertPose } from '@dgpose/core';
+import { DGPoseError, type ImageInput, type Pose, assertSeed, checkNonEmptyList, convertPose } from '@dgpose/core';
 import { partChannels } from './networks';
-import { type FrameSizeLike, checkList, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
+import { type FrameSizeLike, imagesToTensor, posesToNormalized, tensorToImages, toImages } from './io';
 import { poseMapsArray } from './pose-maps-array';
 import type { ConditionalConfig, DGPoseModel, RgbImage } from './types';
 import { ModelCore } from './model-core';
@@ -61,7 +61,7 @@ export abstract class BaseModel<C extends ConditionalConfig> extends ModelCore<C
   ): Promise<RgbImage[]> {
     this.assertLive();
     const frames = appearance ?? [];
-    if (appearancePoses !== undefined) checkList(appearancePoses, 'appearancePoses', frames.length);
+    if (appearancePoses !== undefined) checkNonEmptyList(appearancePoses, 'appearancePoses', frames.length);
     const own: tf.Tensor[] = [];
     try {
       const x = imagesToTensor(appearance, this.config.imageSize, 'appearance');
@@ -88,7 +88,7 @@ export abstract class BaseModel<C extends ConditionalConfig> extends ModelCore<C
 
   async reconstruct(input: ImageInput[], poses?: Pose[]): Promise<RgbImage[]> {
     const images = await toImages(input, 'images');
-    if (poses !== undefined) checkList(poses, 'poses', images?.length);
+    if (poses !== undefined) checkNonEmptyList(poses, 'poses', images?.length);
     return this.drawWith(images, poses, (x) => {
       if (poses !== undefined) return this.poseTensors(poses, images, 'poses');
       return this.withEval(() => this.missingPoses(x, 'poses'));
@@ -101,8 +101,8 @@ export abstract class BaseModel<C extends ConditionalConfig> extends ModelCore<C
     targetPoses: Pose[],
     opts: { targetSize?: { width: number; height: number } } = {},
   ): Promise<RgbImage[]> {
-    checkList(input, 'appearance');
-    checkList(targetPoses, 'targetPoses', input.length);
+    checkNonEmptyList(input, 'appearance');
+    checkNonEmptyList(targetPoses, 'targetPoses', input.length);
     const appearance = await toImages(input, 'appearance');
     const frames = opts.targetSize ? targetPoses.map(() => opts.targetSize as FrameSizeLike) : appearance;
     return this.drawWith(appearance, appearancePoses, () => this.poseTensors(targetPoses, frames, 'targetPoses'));

@@ -23,7 +23,15 @@
  * batches from the labelled subset, so that the baseline sees as many labelled rows per step as it is told.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DGPoseError, toRgbImage, type ImageInput, type Pose, assertSeed, validatePose } from '@dgpose/core';
+import {
+  DGPoseError,
+  toRgbImage,
+  type ImageInput,
+  type Pose,
+  assertSeed,
+  checkNonEmptyList,
+  validatePose,
+} from '@dgpose/core';
 import { type Mapper, gaussianHeatmaps } from '@dgpose/mapper';
 import { ganDiscriminatorLoss, ganGeneratorLoss } from '@dgpose/losses';
 import {
@@ -38,7 +46,7 @@ import {
 } from '@dgpose/objectives';
 import { BaseModel, type InternalBatch, detach, stepSeed } from './model';
 import { type PosePriorState, identityPosePrior, semiExtras } from './semi-weights';
-import { checkList, imagesToTensor, inPixelFrame, normalizedToPose, toImages } from './io';
+import { imagesToTensor, inPixelFrame, normalizedToPose, toImages } from './io';
 import type { RgbImage, SemiConfig, SemiDGPoseModel, StepLosses, TrainBatch, TrainStepResult } from './types';
 
 /**
@@ -293,8 +301,8 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
   }
 
   async indirectTransfer(poseInput: ImageInput[], appearanceInput: ImageInput[]): Promise<RgbImage[]> {
-    checkList(poseInput, 'poseSource');
-    checkList(appearanceInput, 'appearanceSource', poseInput.length);
+    checkNonEmptyList(poseInput, 'poseSource');
+    checkNonEmptyList(appearanceInput, 'appearanceSource', poseInput.length);
     const poseSource = await toImages(poseInput, 'poseSource');
     const appearanceSource = await toImages(appearanceInput, 'appearanceSource');
     return this.drawWith(appearanceSource, undefined, () => {

@@ -8,11 +8,20 @@
  * Differences from the tfjs model, by design: `generate` draws z from @dgpose/core's seeded RNG (tfjs draws
  * from its own generator), so a seed gives other (equally distributed) samples than the tfjs model's.
  */
-import { DGPoseError, type Pose, convertPose, createRng, getSkeleton, type SkeletonName } from '@dgpose/core';
+import {
+  DGPoseError,
+  type Pose,
+  checkNonEmptyList,
+  convertPose,
+  createRng,
+  getSkeleton,
+  type SkeletonName,
+} from '@dgpose/core';
 import { FULL_PRIOR_SAMPLE_TEMPERATURE, normalizedToPose, posesToNormalized, type RgbImage } from '@dgpose/models';
 import { samplePosePrior } from '@dgpose/objectives';
-import { type Dim, decodeModelInfo } from './graph';
-import { ONNX_FORMAT_VERSION, type OnnxGraphName, type OnnxManifest } from './export';
+import { type OnnxGraphName, type OnnxManifest } from './export';
+import { checkGraphInterface, checkManifest } from './graph-check';
+import { arrayToImages, imagesToArray } from './image-arrays';
 
 /** The part of an onnxruntime tensor the engine uses. */
 export interface OrtTensorLike {
@@ -97,213 +106,6 @@ export interface OnnxDGPoseModel {
   poseMapsArrays(poses: Float32Array, visible?: Float32Array): Promise<Float32Array>;
   /** Releases the sessions. Idempotent. */
   dispose(): Promise<void>;
-}
-
-// ------------------------------------------------------------------ plain-data helpers (tfjs-free)
-
-function checkList<T>(list: readonly T[] | undefined, argument: string, n?: number): void {
-  if (!Array.isArray(list) || list.length === 0)
-    throw new DGPoseError('E_EMPTY', `${argument} must be a non-empty array`, { argument, got: list });
-  if (n !== undefined && list.length !== n)
-    throw new DGPoseError('E_SHAPE', `${argument} must have one entry per image`, {
-      argument,
-      expected: n,
-      got: list.length,
-    });
-}
-
-function checkImage(img: RgbImage, argument: string): void {
-  if (!img || typeof img !== 'object' || !(img.data instanceof Uint8Array)) {
-    throw new DGPoseError('E_ARG', `${argument} must be an RgbImage { data: Uint8Array, width, height, channels: 3 }`, {
-      argument,
-      got: img === null ? 'null' : typeof img,
-    });
-  }
-  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width < 2 || img.height < 2) {
-    throw new DGPoseError('E_SHAPE', `${argument} has a bad size`, {
-      argument,
-      expected: 'integer width, height >= 2',
-      got: [img.width, img.height],
-    });
-  }
-  if (img.channels !== 3)
-    throw new DGPoseError('E_SHAPE', `${argument} must have 3 channels (RGB)`, {
-      argument: `${argument}.channels`,
-      expected: 3,
-      got: img.channels,
-    });
-  if (img.data.length !== img.width * img.height * 3) {
-    throw new DGPoseError('E_SHAPE', `${argument}.data does not fit its size`, {
-      argument: `${argument}.data`,
-      expected: img.width * img.height * 3,
-      got: img.data.length,
-    });
-  }
-}
-
-/**
- * Images → [B,S,S,3] float32 in [-1,1]: bilinear resize with aligned corners (tfjs cpu resizeBilinear's
- * arithmetic), then v / 127.5 − 1.
- */
-export function imagesToArray(images: readonly RgbImage[], size: number, argument = 'images'): Float32Array {
-  checkList(images, argument);
-  images.forEach((im, i) => checkImage(im, `${argument}[${i}]`));
-  const per = size * size * 3;
-  const out = new Float32Array(images.length * per);
-  images.forEach((im, b) => {
-    const base = b * per;
-    const { width: W, height: H, data } = im;
-    if (W === size && H === size) {
-      for (let i = 0; i < per; i++) out[base + i] = Math.fround(data[i] / 127.5) - 1;
-      return;
-    }
-    const hs = size > 1 ? (H - 1) / (size - 1) : H / size;
-    const ws = size > 1 ? (W - 1) / (size - 1) : W / size;
-    for (let r = 0; r < size; r++) {
-      const fr = hs * r;
-      const r0 = Math.floor(fr);
-      const rf = fr - r0;
-      const r1 = Math.min(H - 1, Math.ceil(fr));
-      for (let c = 0; c < size; c++) {
-        const fc = ws * c;
-        const c0 = Math.floor(fc);
-        const cf = fc - c0;
-        const c1 = Math.min(W - 1, Math.ceil(fc));
-        for (let k = 0; k < 3; k++) {
-          const tl = data[(r0 * W + c0) * 3 + k];
-          const tr = data[(r0 * W + c1) * 3 + k];
-          const bl = data[(r1 * W + c0) * 3 + k];
-          const br = data[(r1 * W + c1) * 3 + k];
-          const top = tl + (tr - tl) * cf;
-          const bottom = bl + (br - bl) * cf;
-          const v = Math.fround(top + (bottom - top) * rf);
-          out[base + (r * size + c) * 3 + k] = Math.fround(v / 127.5) - 1;
-        }
-      }
-    }
-  });
-  return out;
-}
-
-/** Round half to even (tfjs `round`). */
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/** [B,S,S,3] in [-1,1] → uint8 RgbImages (tfjs tensorToImages: round half to even, saturating). */
-export function arrayToImages(data: Float32Array, n: number, size: number): RgbImage[] {
-  const per = size * size * 3;
-  return Array.from({ length: n }, (_, b) => {
-    const u8 = new Uint8Array(per);
-    for (let i = 0; i < per; i++)
-      u8[i] = Math.min(255, Math.max(0, roundHalfEven(Math.fround(Math.fround(data[b * per + i] + 1) * 127.5))));
-    return { data: u8, width: size, height: size, channels: 3 as const };
-  });
-}
-
-// ------------------------------------------------------------------ loading
-
-/** Inputs each graph must have, with the names and shapes of an export of this format. */
-function expectedInputs(m: OnnxManifest, g: OnnxGraphName): { name: string; dims: Dim[] }[] {
-  const S = m.imageSize;
-  const J = m.joints;
-  const pose = [
-    { name: 'pose', dims: ['batch', 2 * J] as Dim[] },
-    { name: 'visible', dims: ['batch', J] as Dim[] },
-  ];
-  switch (g) {
-    case 'encoder':
-      return [{ name: 'image', dims: ['batch', S, S, 3] }, ...pose];
-    case 'decoder':
-      return [{ name: 'z', dims: ['batch', m.latentDim ?? 0] }, ...pose];
-    case 'pose-estimator':
-      return [{ name: 'image', dims: ['batch', S, S, 3] }];
-    default:
-      return pose;
-  }
-}
-
-const OUTPUTS: Record<OnnxGraphName, string[]> = {
-  encoder: ['z_mu', 'z_logvar'],
-  decoder: ['image'],
-  'pose-estimator': ['pose_mu', 'pose_logvar'],
-  'pose-maps': ['pose_maps'],
-  prior: ['z_mu', 'z_logvar'],
-  mapper: ['heatmaps'],
-};
-
-const fmt = (xs: { name: string; dims: Dim[] }[]): string =>
-  xs.map((x) => `${x.name} [${x.dims.join(',')}]`).join(', ');
-
-/**
- * Checks that `bytes` is the graph `g` of this export: an ONNX model whose inputs and outputs have our names
- * and shapes. E_WEIGHTS_MISMATCH naming the file, what was expected and what it has.
- */
-export function checkGraphInterface(m: OnnxManifest, g: OnnxGraphName, file: string, bytes: Uint8Array): void {
-  let info;
-  try {
-    info = decodeModelInfo(bytes);
-  } catch (e) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', `${file} is not an ONNX model`, {
-      argument: file,
-      expected: 'an ONNX ModelProto',
-      got: `${bytes.byteLength} unreadable bytes`,
-      cause: e,
-    });
-  }
-  const want = expectedInputs(m, g);
-  const got = info.inputs;
-  const same =
-    want.length === got.length &&
-    want.every(
-      (w, i) =>
-        w.name === got[i].name &&
-        w.dims.length === got[i].dims.length &&
-        w.dims.every((d, k) => (typeof d === 'string' ? true : d === got[i].dims[k])),
-    );
-  if (!same) {
-    throw new DGPoseError(
-      'E_WEIGHTS_MISMATCH',
-      `${file} is not the '${g}' graph of this export: its inputs are not ours`,
-      { argument: file, expected: fmt(want), got: fmt(got) || 'no inputs' },
-    );
-  }
-  const outs = info.outputs.map((o) => o.name);
-  if (OUTPUTS[g].some((o) => !outs.includes(o))) {
-    throw new DGPoseError(
-      'E_WEIGHTS_MISMATCH',
-      `${file} is not the '${g}' graph of this export: its outputs are not ours`,
-      { argument: file, expected: OUTPUTS[g], got: outs },
-    );
-  }
-}
-
-/** E_WEIGHTS_CORRUPT / E_WEIGHTS_VERSION unless `m` is a manifest of this format for a model. */
-export function checkManifest(m: unknown, where = ONNX_FORMAT_VERSION.toString()): asserts m is OnnxManifest {
-  const o = m as Partial<OnnxManifest> | null;
-  if (!o || typeof o !== 'object' || o.format !== 'dgpose-onnx') {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'not a dgpose-onnx manifest', {
-      argument: where,
-      expected: "format 'dgpose-onnx'",
-      got: o && typeof o === 'object' ? o.format : typeof o,
-    });
-  }
-  if (o.formatVersion !== ONNX_FORMAT_VERSION) {
-    throw new DGPoseError('E_WEIGHTS_VERSION', 'a dgpose-onnx export of another format version', {
-      argument: where,
-      expected: ONNX_FORMAT_VERSION,
-      got: o.formatVersion,
-    });
-  }
-  if (!o.graphs || typeof o.graphs !== 'object' || !Number.isInteger(o.imageSize) || !Number.isInteger(o.joints)) {
-    throw new DGPoseError('E_WEIGHTS_CORRUPT', 'the dgpose-onnx manifest lacks graphs, imageSize or joints', {
-      argument: where,
-    });
-  }
 }
 
 /**
@@ -539,7 +341,7 @@ class OnnxModel implements OnnxDGPoseModel {
     target: (x: Float32Array) => Promise<{ coords: Float32Array; visible: Float32Array }>,
   ): Promise<RgbImage[]> {
     this.live();
-    if (appearancePoses !== undefined) checkList(appearancePoses, 'appearancePoses', appearance?.length);
+    if (appearancePoses !== undefined) checkNonEmptyList(appearancePoses, 'appearancePoses', appearance?.length);
     const S = this.imageSize;
     const x = imagesToArray(appearance, S, 'appearance');
     const src =
@@ -553,7 +355,7 @@ class OnnxModel implements OnnxDGPoseModel {
   }
 
   async reconstruct(images: RgbImage[], poses?: Pose[]): Promise<RgbImage[]> {
-    if (poses !== undefined) checkList(poses, 'poses', images?.length);
+    if (poses !== undefined) checkNonEmptyList(poses, 'poses', images?.length);
     return this.drawWith(images, poses, async (x) =>
       poses !== undefined ? this.normalized(poses, images, 'poses') : this.estimated(x, 'poses'),
     );
@@ -565,8 +367,8 @@ class OnnxModel implements OnnxDGPoseModel {
     targetPoses: Pose[],
     opts: { targetSize?: { width: number; height: number } } = {},
   ): Promise<RgbImage[]> {
-    checkList(appearance, 'appearance');
-    checkList(targetPoses, 'targetPoses', appearance.length);
+    checkNonEmptyList(appearance, 'appearance');
+    checkNonEmptyList(targetPoses, 'targetPoses', appearance.length);
     const frames = opts.targetSize
       ? targetPoses.map(() => opts.targetSize as { width: number; height: number })
       : appearance;

@@ -20,7 +20,9 @@ export { ONNX_IR_VERSION, ONNX_OPSET, decodeModelInfo } from './graph';
 export type { OnnxModelInfo, Dim } from './graph';
 export { exportModuleOnnx } from './module-export';
 export type { ExportModuleOptions } from './module-export';
-export { createOnnxEngine, checkGraphInterface, checkManifest, imagesToArray, arrayToImages } from './engine';
+export { createOnnxEngine } from './engine';
+export { checkGraphInterface, checkManifest } from './graph-check';
+export { imagesToArray, arrayToImages } from './image-arrays';
 export type {
   OnnxDGPoseModel,
   OnnxEngineOptions,

@@ -14,7 +14,8 @@ import { DGPoseError, sha256Hex } from '@dgpose/core';
 import { writeFileAtomic } from '@dgpose/core/node';
 import { type AnyDGPoseModel, type ConditionalConfig, type BaseModel } from '@dgpose/models';
 import { loadCheckpoint, loadModel } from '@dgpose/models/node';
-import { type OnnxDGPoseModel, type OrtLike, checkManifest, createOnnxEngine } from './engine';
+import { type OnnxDGPoseModel, type OrtLike, createOnnxEngine } from './engine';
+import { checkManifest } from './graph-check';
 import { type ExportOnnxOptions, type OnnxExport, type OnnxManifest, ONNX_MANIFEST_FILE, exportOnnx } from './export';
 import { optionalRequire } from './optional';
 
