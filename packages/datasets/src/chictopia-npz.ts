@@ -1,9 +1,9 @@
 /*
  * Minimal NumPy .npy / .npz reader (Node only) for the DeeperCut pose files of ChictopiaPlus
  * (`np.savez_compressed(out, pose=pose)` in classner/up `pose/pose_deepercut.py`) and mmpose's npz
- * test files. Reads numeric and fixed-width unicode arrays; zip entries stored or deflated, zip64 extras.
+ * test files. Reads numeric and fixed-width unicode arrays; the zip layer is fflate's (stored or deflated entries).
  */
-import { inflateRawSync } from 'node:zlib';
+import { type Unzipped, unzipSync } from 'fflate';
 import { DGPoseError } from '@dgpose/core';
 
 /** One array: C-order data. Numeric dtypes become Float64Array (exact for every int up to 2^53); `U` dtypes a string[]. */
@@ -139,86 +139,32 @@ export function parseNpy(buf: Uint8Array, source = 'npy'): NpyArray {
 }
 
 /**
- * Reads every array of an `.npz` (zip of `.npy` files), keyed by name without `.npy`. Every offset
- * and size is checked against the file before use, and inflation stops at the entry's declared size.
+ * Reads every array of an `.npz` (zip of `.npy` files), keyed by name without `.npy`. The zip is read by
+ * fflate; an entry that declares more than MAX_NPZ_ENTRY_BYTES uncompressed, or a method other than stored or
+ * deflate, is refused before it is inflated, and any archive fflate cannot read is a coded E_IO.
  */
 export function parseNpz(buf: Uint8Array, source = 'npz'): Record<string, NpyArray> {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const r = reader(b, source);
-  let eocd = -1;
-  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 65557); i--) {
-    if (b.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw bad('not a zip archive (no end of central directory; truncated?)', source);
-  let count = r.u16(eocd + 10, 'entry count');
-  let cd = r.u32(eocd + 16, 'central directory offset');
-  if (cd === 0xffffffff || count === 0xffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || r.u32(loc, 'zip64 locator') !== 0x07064b50) throw bad('zip64 locator missing', source);
-    const z = r.u64(loc + 8, 'zip64 end record offset');
-    if (r.u32(z, 'zip64 end record') !== 0x06064b50) throw bad('zip64 end record missing', source);
-    count = r.u64(z + 32, 'zip64 entry count');
-    cd = r.u64(z + 48, 'zip64 central directory offset');
+  let entries: Unzipped;
+  try {
+    entries = unzipSync(buf, {
+      filter: (f) => {
+        if (f.originalSize > MAX_NPZ_ENTRY_BYTES)
+          throw bad(
+            `${f.name} declares ${f.originalSize} bytes uncompressed, more than the ${MAX_NPZ_ENTRY_BYTES} read`,
+            source,
+          );
+        if (f.compression !== 0 && f.compression !== 8)
+          throw bad(`${f.name} uses zip method ${f.compression} (only stored and deflate are read)`, source);
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof DGPoseError) throw e;
+    throw bad(`not a readable zip archive (${(e as Error).message}; truncated or corrupt?)`, source);
   }
   // A null-prototype record: an entry named '__proto__.npy' is then data, not the record's prototype.
   const out: Record<string, NpyArray> = Object.create(null);
-  let p = cd;
-  for (let k = 0; k < count; k++) {
-    if (p + 46 > b.length || r.u32(p, 'central directory') !== 0x02014b50)
-      throw bad('corrupt central directory', source);
-    const method = r.u16(p + 10, 'compression method');
-    let comp = r.u32(p + 20, 'compressed size');
-    let uncomp = r.u32(p + 24, 'uncompressed size');
-    const nlen = r.u16(p + 28, 'name length');
-    const xlen = r.u16(p + 30, 'extra length');
-    const clen = r.u16(p + 32, 'comment length');
-    let local = r.u32(p + 42, 'local header offset');
-    r.need(p + 46, nlen + xlen + clen, 'central directory entry');
-    const name = b.toString('utf8', p + 46, p + 46 + nlen);
-    // zip64 extra field (id 1): the 64-bit values of whichever 32-bit fields are 0xffffffff, in order.
-    let x = p + 46 + nlen;
-    const xend = x + xlen;
-    while (x + 4 <= xend) {
-      const id = r.u16(x, 'extra field id');
-      const sz = r.u16(x + 2, 'extra field size');
-      if (x + 4 + sz > xend) throw bad(`${name}: extra field overruns its entry`, source);
-      if (id === 1) {
-        let q = x + 4;
-        const next = (what: string): number => {
-          if (q + 8 > x + 4 + sz) throw bad(`${name}: zip64 extra field lacks the ${what}`, source);
-          const v = r.u64(q, `${name} zip64 ${what}`);
-          q += 8;
-          return v;
-        };
-        if (uncomp === 0xffffffff) uncomp = next('uncompressed size');
-        if (comp === 0xffffffff) comp = next('compressed size');
-        if (local === 0xffffffff) local = next('local header offset');
-      }
-      x += 4 + sz;
-    }
-    p = xend + clen;
-    if (local + 30 > b.length || r.u32(local, `local header of ${name}`) !== 0x04034b50)
-      throw bad(`corrupt local header of ${name}`, source);
-    const start = local + 30 + r.u16(local + 26, 'local name length') + r.u16(local + 28, 'local extra length');
-    if (start + comp > b.length) throw bad(`${name} is truncated`, source);
-    if (uncomp > MAX_NPZ_ENTRY_BYTES)
-      throw bad(`${name} declares ${uncomp} bytes uncompressed, more than the ${MAX_NPZ_ENTRY_BYTES} read`, source);
-    const raw = b.subarray(start, start + comp);
-    let data: Buffer;
-    if (method === 0) data = raw;
-    else if (method === 8) {
-      try {
-        // maxOutputLength: a deflate stream that inflates past its declared size (a zip bomb) stops there.
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, uncomp) });
-      } catch (e) {
-        throw bad(`${name}: ${(e as Error).message}`, source);
-      }
-    } else throw bad(`${name} uses zip method ${method} (only stored and deflate are read)`, source);
-    if (data.length !== uncomp) throw bad(`${name} has ${data.length} bytes, expected ${uncomp}`, source);
-    out[name.replace(/\.npy$/, '')] = parseNpy(data, `${source}:${name}`);
-  }
+  for (const name of Object.keys(entries))
+    out[name.replace(/\.npy$/, '')] = parseNpy(entries[name], `${source}:${name}`);
   return out;
 }
