@@ -87,7 +87,7 @@ export const CONDITIONAL_PRESETS: Readonly<Record<PresetName, Readonly<Condition
 export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = f({
   tiny: f({
     ...CONDITIONAL_PRESETS.tiny,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1, poseRecon: 1 }),
     mapper: 'analytic' as const,
     mapperName: 'none',
     supervision: 1,
@@ -96,7 +96,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
   }),
   small: f({
     ...CONDITIONAL_PRESETS.small,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1, poseRecon: 1 }),
     mapper: 'learned' as const,
     mapperName: 'coco18-64',
     supervision: 1,
@@ -105,7 +105,7 @@ export const SEMI_PRESETS: Readonly<Record<PresetName, Readonly<SemiConfig>>> = 
   }),
   paper: f({
     ...CONDITIONAL_PRESETS.paper,
-    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1 }),
+    lossWeights: f({ l1: 100, kl: 0.005, adv: 0, l1Mask: 0, pose: 1, klPose: 1, poseRecon: 1 }),
     // no learned mapper exists at 256 px: the analytic renderer (docs/paper-notes.md §5.3 proposal A)
     mapper: 'analytic' as const,
     mapperName: 'none',
@@ -231,6 +231,7 @@ export function validateSemiConfig(partial: ConfigOverrides<SemiConfig> = {}, pr
     throw bad('mapperName', 'a mapper name, e.g. coco18-64', c.mapperName);
   num('supervision', c.supervision, (v) => v > 0 && v <= 1, 'in (0, 1]');
   num('poseLogvarMin', c.poseLogvarMin, (v) => v < 0, '< 0');
+  num('lossWeights.poseRecon', c.lossWeights.poseRecon, (v) => v >= 0 && v <= 1, 'in [0, 1]');
   if (typeof c.supervisedOnly !== 'boolean') throw bad('supervisedOnly', 'true or false', c.supervisedOnly);
   return c;
 }

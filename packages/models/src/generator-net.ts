@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@dgpose/core';
 import { Module } from '@dgpose/layers';
+import { stopGradient } from '@dgpose/objectives';
 import {
   AppearanceEncoder,
   Decoder,
@@ -53,8 +54,5 @@ export class GeneratorNet extends Module<{ z: tf.Tensor; heat: tf.Tensor }, tf.T
   }
 }
 
-/** Identity forward, zero gradient: D's pose condition must not pass adversarial gradients to q(y|x). */
-export const detach = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as never) as unknown as (x: tf.Tensor) => tf.Tensor;
+/** Identity forward, zero gradient (objectives' stopGradient): D's pose condition must not pass adversarial gradients to q(y|x). */
+export const detach = stopGradient;

@@ -119,6 +119,28 @@ describe('Semi-DGPose (tiny, wasm)', () => {
     lab.dispose();
   });
 
+  it('lossWeights.poseRecon 0 keeps the unlabelled reconstruction gradient out of q(y|x); 1 lets it in', async () => {
+    const estimatorAfterOneStep = async (poseRecon: number): Promise<number> => {
+      // klPose 0: the only path from unlabelled rows to q(y|x) is the reconstruction through ŷ
+      const m = await createSemiDGPose({ preset: 'tiny', config: { lossWeights: { klPose: 0, poseRecon } } });
+      m.fitPosePrior(await batch.poses.array(), await batch.visible.array());
+      const params = m.net.poseEstimator!.parameters();
+      const before = params.map((p) => p.dataSync().slice());
+      const none = tf.zeros([batch.images.shape[0]]) as tf.Tensor1D;
+      await m.trainStep({ ...batch, labelled: none });
+      const moved = Math.max(
+        ...params.map((p, i) => Math.max(...Array.from(p.dataSync(), (v, k) => Math.abs(v - before[i][k])))),
+      );
+      none.dispose();
+      m.dispose();
+      return moved;
+    };
+    expect(await estimatorAfterOneStep(0)).toBe(0);
+    expect(await estimatorAfterOneStep(1)).toBeGreaterThan(0);
+    expect(validateSemiConfig({}, 'tiny').lossWeights.poseRecon).toBe(1);
+    await rejectsWithDGPoseError(() => validateSemiConfig({ lossWeights: { poseRecon: 1.5 } }, 'tiny'), 'E_CONFIG');
+  });
+
   it('pose-mask L1 (lossWeights.l1Mask) on a mixed batch: reported, below the plain L1, no leak; gradients reach q(y|x) only through x̂', async () => {
     const m = await createSemiDGPose({ preset: 'tiny', config: { lossWeights: { l1Mask: 300 } } });
     m.fitPosePrior(await batch.poses.array(), await batch.visible.array());

@@ -344,6 +344,7 @@ export class SemiDGPose extends BaseModel<SemiConfig> implements SemiDGPoseModel
       alpha: w.pose,
       gamma: 1,
       betaY: w.klPose,
+      poseReconGrad: w.poseRecon,
     };
   }
 

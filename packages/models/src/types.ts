@@ -53,6 +53,11 @@ export interface SemiLossWeights extends ConditionalLossWeights {
   pose: number;
   /** weight of KL(q(y|x) ‖ p(y)), the slides' "KL (bottom)" (unlabelled rows only); not γ, which weighs the labelled sum (docs/paper-notes.md §5.2) */
   klPose: number;
+  /**
+   * Share in [0, 1] of the unlabelled rows' reconstruction gradient that reaches q(y|x) through ŷ
+   * (objectives' `poseReconGrad`; the forward pass is unchanged). 1, the default, is the paper's objective.
+   */
+  poseRecon: number;
 }
 
 export interface DiscriminatorConfig {

@@ -2,6 +2,7 @@ export { fusedAdam, FusedAdamOptimizer } from './fused-adam';
 export { constantSchedule, linearWarmup, cyclicalSchedule } from './schedules';
 export type { Schedule, LinearWarmupOptions, CyclicalScheduleOptions } from './schedules';
 export { tidyObject } from './tidy';
+export { stopGradient } from './stop-gradient';
 export {
   vaeLoss,
   cvaeLoss,

@@ -216,6 +216,48 @@ describe.each(TEST_BACKENDS)('semiSupervisedLoss on %s', (backend) => {
     tf.dispose([batch, noise, prior, A, junkLv] as unknown as tf.TensorContainer);
   });
 
+  it('poseReconGrad scales the reconstruction gradient that reaches q(y|x) through ŷ, and nothing else', async () => {
+    const { batch, noise, prior } = inputs();
+    const unlabelled = { unlabelled: batch.unlabelled };
+    // q(y|x)'s mean weights as the argument; KL(bottom) off, so q(y|x)'s mean learns only through ŷ
+    const run = (share: number) =>
+      tf.tidy(() => {
+        const f = (w: tf.Tensor) =>
+          semiSupervisedLoss(
+            {
+              ...nets,
+              encodePose: (x) => ({
+                mu: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+                logvar: tf.matMul(x as tf.Tensor2D, wYl.t),
+              }),
+            },
+            unlabelled,
+            {
+              prior,
+              noise,
+              config: { betaY: 0, poseReconGrad: share },
+            },
+          ).loss;
+        const { value, grad } = tf.valueAndGrad(f)(wYm.t);
+        return { value: value.arraySync() as number, grad: grad.arraySync() as number[][] };
+      });
+    await expectNoLeak(() => {
+      const full = run(1);
+      const half = run(0.5);
+      const none = run(0);
+      // the forward pass is the same; the gradient scales with the share
+      expect(half.value).toBeCloseTo(full.value, 5);
+      expect(none.value).toBeCloseTo(full.value, 5);
+      expect(Math.max(...full.grad.flat().map(Math.abs))).toBeGreaterThan(1e-3);
+      half.grad.flat().forEach((g, i) => expect(g).toBeCloseTo(0.5 * full.grad.flat()[i], 4));
+      none.grad.flat().forEach((g) => expect(g).toBe(0));
+      expect(() => semiSupervisedLoss(nets, unlabelled, { prior, noise, config: { poseReconGrad: 1.5 } })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG' }),
+      );
+    });
+    tf.dispose([batch, noise, prior] as unknown as tf.TensorContainer);
+  });
+
   it('a seed replaces explicit noise reproducibly; frees everything; validates', async () => {
     const { batch, noise, prior } = inputs();
     await expectNoLeak(() => {

@@ -9,6 +9,7 @@ import {
   reducePerSample,
   sampleGaussian,
 } from '@dgpose/losses';
+import { stopGradient } from './stop-gradient';
 import { tidyObject } from './tidy';
 import {
   DEFAULT_ELBO_CONFIG,
@@ -41,6 +42,12 @@ export interface SemiSupervisedConfig extends ElboConfig {
   gamma: number;
   /** Weight of KL(q(y|x) ‖ p(y)) ("KL (bottom)") in L_u. Default 1. */
   betaY: number;
+  /**
+   * Share in [0, 1] of L_u's reconstruction gradient that reaches q(y|x) through the sampled pose ŷ. The
+   * forward pass is unchanged: ŷ enters q(z|x,ŷ) and p(x|ŷ,z) as s·ŷ + (1 − s)·stop_gradient(ŷ). 1 (default)
+   * is the paper's objective; below 1 is a departure, for experiments on what the unlabelled rows teach q(y|x).
+   */
+  poseReconGrad: number;
 }
 
 export const DEFAULT_SEMI_SUPERVISED_CONFIG: Readonly<SemiSupervisedConfig> = Object.freeze({
@@ -48,11 +55,12 @@ export const DEFAULT_SEMI_SUPERVISED_CONFIG: Readonly<SemiSupervisedConfig> = Ob
   alpha: 0.1,
   gamma: 1,
   betaY: 1,
+  poseReconGrad: 1,
 });
 
 /** Fills defaults and validates; throws E_CONFIG on unknown keys or bad values. */
 export function validateSemiSupervisedConfig(partial: Partial<SemiSupervisedConfig> = {}): SemiSupervisedConfig {
-  const own: (keyof SemiSupervisedConfig)[] = ['alpha', 'gamma', 'betaY'];
+  const own: (keyof SemiSupervisedConfig)[] = ['alpha', 'gamma', 'betaY', 'poseReconGrad'];
   const elboPart: Partial<ElboConfig> = {};
   for (const [k, v] of Object.entries(partial)) {
     if (!(own as string[]).includes(k)) (elboPart as Record<string, unknown>)[k] = v;
@@ -64,6 +72,13 @@ export function validateSemiSupervisedConfig(partial: Partial<SemiSupervisedConf
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw new DGPoseError('E_CONFIG', `${k} must be a finite number >= 0`, { argument: k, expected: '>= 0', got: v });
     }
+  }
+  if (c.poseReconGrad > 1) {
+    throw new DGPoseError('E_CONFIG', 'poseReconGrad is a share of a gradient, in [0, 1]', {
+      argument: 'poseReconGrad',
+      expected: '[0, 1]',
+      got: c.poseReconGrad,
+    });
   }
   return c;
 }
@@ -301,9 +316,11 @@ export function semiSupervisedLoss(
       const { x } = batch.unlabelled;
       const qy = checkParams('encodePose', nets.encodePose(x));
       const yHat = draw(qy, noise.yUnlabelled, seed, 1, 'yUnlabelled');
-      const qz = checkParams('encodeAppearance', nets.encodeAppearance(x, yHat));
+      const s = config.poseReconGrad;
+      const yIn = s === 1 ? yHat : tf.add(tf.mul(yHat, s), tf.mul(stopGradient(yHat), 1 - s));
+      const qz = checkParams('encodeAppearance', nets.encodeAppearance(x, yIn));
       const z = draw(qz, noise.zUnlabelled, seed, 2, 'zUnlabelled');
-      const xHat = nets.decode(z, yHat);
+      const xHat = nets.decode(z, yIn);
       const rec = reconstructionPerSample(x, xHat, config);
       const klZ = klStandardNormal(qz.mu, qz.logvar, { reduction: 'none' });
       const klY = opts.prior.invCholesky
