@@ -9,4 +9,6 @@ const projects = ['packages', 'apps', 'tooling'].flatMap((dir) =>
         .filter((f) => fs.existsSync(f))
     : [],
 );
-module.exports = { projects };
+// testTimeout is a global option: a project's own (tooling/jest/preset.cjs) is ignored in a multi-project run,
+// where every test would otherwise get jest's 5 s default (a README example that loads models timed out in CI).
+module.exports = { projects, testTimeout: 60000 };
