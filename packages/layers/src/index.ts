@@ -49,4 +49,17 @@ export type {
 } from './blocks';
 export { Sequential, sequential, Flatten, flatten, Reshape, reshape } from './sequential';
 export type { ReshapeArgs } from './sequential';
+export {
+  applyAct,
+  freezeConv,
+  freezeDeconv,
+  freezeDense,
+  fusable,
+  fusedArgs,
+  normAffine,
+  runConv,
+  runDeconv,
+  runDense,
+} from './frozen-ops';
+export type { Act, ExplicitPad, FrozenConv, FrozenDeconv, FrozenDense } from './frozen-ops';
 export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';

@@ -142,6 +142,60 @@ describe.each(TEST_BACKENDS)('learned mapper on %s', (backend) => {
   });
 });
 
+describe('the prepared eval-mode mapper (wasm) against the module calls (cpu)', () => {
+  it('same maps and coordinate gradients within float rounding; rebuilt when a weight changes; freed on dispose', async () => {
+    const config = validateMapperConfig({}, 'coco18-64');
+    const coords = Array.from({ length: 2 * 36 }, (_, i) => Math.sin(i * 1.7) * 0.8);
+    const run = (net: MapperNetwork) =>
+      tf.tidy(() => {
+        const c = tf.tensor2d(coords, [2, 36]);
+        const v = tf.ones([2, 18]) as tf.Tensor2D;
+        const f = (x: tf.Tensor) => tf.sum(tf.square(net.call({ coords: x as tf.Tensor2D, visible: v })));
+        const { value, grad } = tf.valueAndGrad(f)(c);
+        return {
+          maps: net.call({ coords: c, visible: v }).arraySync() as number[][][][],
+          value: value.dataSync()[0],
+          grad: grad.arraySync() as number[][],
+        };
+      });
+    const build = () => {
+      const net = new MapperNetwork(config, { seed: 5 });
+      // running statistics away from (0, 1), so that folding them matters
+      for (const [name, v] of net.namedBuffers()) {
+        const value = name.endsWith('runningMean')
+          ? tf.randomUniform(v.shape, -0.5, 0.5, 'float32', 1)
+          : tf.randomUniform(v.shape, 0.5, 2, 'float32', 2);
+        v.assign(value);
+        value.dispose(); // assign shares the data; the tensor object is ours
+      }
+      net.eval();
+      return net;
+    };
+    await useBackend('cpu');
+    const ref = build();
+    const a = run(ref);
+    ref.dispose();
+    await useBackend('wasm');
+    await registerFastKernels();
+    const before = tf.memory().numTensors;
+    const net = build();
+    net.prepare();
+    const b = await expectNoLeak(() => run(net));
+    expect(maxAbsDiff(b.maps.flat(3), a.maps.flat(3))).toBeLessThan(1e-5);
+    expect(Math.abs(b.value - a.value)).toBeLessThan(1e-3 * Math.abs(a.value));
+    expect(maxAbsDiff(b.grad.flat(), a.grad.flat())).toBeLessThan(1e-3 * Math.max(...a.grad.flat().map(Math.abs)));
+    // a changed weight is seen at once (a Variable's new dataId), with no tensor left behind
+    const k = net.namedParameters().find(([n]) => n.endsWith('out.kernel'))![1];
+    const doubled = tf.mul(k, 2);
+    k.assign(doubled);
+    doubled.dispose();
+    const c = await expectNoLeak(() => run(net));
+    expect(maxAbsDiff(c.maps.flat(3), b.maps.flat(3))).toBeGreaterThan(1e-3);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('trainMapper (tiny preset, wasm)', () => {
   beforeAll(async () => {
     await useBackend('wasm');

@@ -51,6 +51,7 @@ export interface Mapper {
 /** Wraps a network (frozen and switched to eval mode here) as a {@link Mapper}. */
 export function mapperFromNetwork(network: MapperNetwork): Mapper {
   network.freeze().eval();
+  network.prepare();
   const config = network.config;
   const J = network.joints;
   const { height: H, width: W } = config;
