@@ -198,15 +198,28 @@ export abstract class ModelCore<C extends ConditionalConfig> {
   /**
    * heatmaps() at inference (no gradient asked of the kernel path): where the joint maps are analytic
    * Gaussians (Conditional), one DGPosePoseMaps kernel on cpu and wasm (pose-maps-kernel.ts: the maps drawn
-   * in JS, as the verbs draw them), else the tensor ops. Same maps within 2e-6.
+   * in JS, as the verbs draw them); with learned joint maps (Semi) the kernel draws the part masks alone;
+   * else the tensor ops. Same maps within 2e-6.
    */
   protected inferenceHeatmaps(coords: tf.Tensor2D, visible: tf.Tensor2D | null): tf.Tensor4D {
     const sigma = this.gaussianJointSigma();
     const S = this.config.imageSize;
-    const drawn =
-      sigma === null
-        ? null
-        : poseMapsKernel(coords, visible, { size: S, joints: this.joints, sigma, parts: this.config.partAppearance });
+    if (sigma === null) {
+      // learned joint maps (Semi): the part masks alone by the kernel, beside the mapper's joint maps
+      if (!this.config.partAppearance) return this.heatmaps(coords, visible);
+      return tf.tidy(() => {
+        const attrs = { size: S, joints: this.joints, sigma: 1, parts: true, jointMaps: false };
+        const parts = poseMapsKernel(coords, visible, attrs);
+        if (!parts) return this.heatmaps(coords, visible);
+        return tf.concat([this.jointHeatmaps(coords, visible), parts], 3) as tf.Tensor4D;
+      });
+    }
+    const drawn = poseMapsKernel(coords, visible, {
+      size: S,
+      joints: this.joints,
+      sigma,
+      parts: this.config.partAppearance,
+    });
     return drawn ?? this.heatmaps(coords, visible);
   }
 

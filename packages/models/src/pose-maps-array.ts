@@ -19,19 +19,22 @@ const CUT = 16;
 /**
  * Joint heatmaps (σ `sigma` px) then part masks, [n,S,S,J+P] float32 in [0,1], from normalised coords
  * [n·2J] (aligned corners: x = (x'+1)(S−1)/2) and visibility [n·J] (0: missing; the maps are scaled by it).
- * `parts` false: the J heatmaps alone. `into`: an array of that size to draw into (zeroed here; the
+ * `parts` false: the J heatmaps alone; `jointMaps` false (default true): the P part masks alone, [n,S,S,P] (Semi,
+ * whose joint maps come from its learned mapper). `into`: an array of that size to draw into (zeroed here; the
  * DGPosePoseMaps kernel draws straight into its output tensor), else a new one.
  */
 export function poseMapsArray(
   coords: ArrayLike<number>,
   visible: ArrayLike<number>,
   n: number,
-  opts: { size: number; joints: number; sigma: number; parts: boolean },
+  opts: { size: number; joints: number; sigma: number; parts: boolean; jointMaps?: boolean },
   into?: Float32Array,
 ): Float32Array {
   const { size: S, joints: J, sigma } = opts;
   const P = opts.parts ? LIMB_PARTS.length : 0;
-  const C = J + P;
+  // channels of the joint maps drawn (J, or none); the parts follow them
+  const JC = opts.jointMaps === false ? 0 : J;
+  const C = JC + P;
   const out = into ? into.fill(0) : new Float32Array(n * S * S * C);
   if (out.length !== n * S * S * C)
     throw new DGPoseError('E_SHAPE', 'poseMapsArray: `into` has the wrong size', {
@@ -46,7 +49,7 @@ export function poseMapsArray(
   for (let b = 0; b < n; b++) {
     const base = b * S * S * C;
     // joints: separable Gaussians, every pixel (as gaussianHeatmaps)
-    for (let j = 0; j < J; j++) {
+    for (let j = 0; j < JC; j++) {
       const v = visible[b * J + j];
       if (!(v > 0)) continue;
       const x = (coords[b * 2 * J + 2 * j] + 1) * half;
@@ -65,7 +68,7 @@ export function poseMapsArray(
       const s = part.sigma64 * scale;
       const kp = -1 / (2 * s * s);
       const reach = Math.sqrt(CUT / -kp);
-      const ch = base + J + p;
+      const ch = base + JC + p;
       for (const [ja, jb] of part.segments) {
         const va = visible[b * J + ja];
         const vb = visible[b * J + jb];

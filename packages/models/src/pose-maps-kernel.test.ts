@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@dgpose/core';
 import { expectNoLeak, maxAbsDiff } from '@dgpose/test-utils';
 import { type ConditionalDGPose, createConditionalDGPose } from './conditional';
+import { createSemiDGPose } from './factory';
 import { BaseModel } from './model';
 import { POSE_MAPS_KERNEL, poseMapsKernel } from './pose-maps-kernel';
 import type { ConditionalConfig, ConfigOverrides } from './types';
@@ -83,6 +84,34 @@ describe.each(['wasm', 'cpu'] as const)('DGPosePoseMaps: tensor-level pose maps 
     expect(maxAbsDiff(got, want)).toBeLessThan(2e-6);
     tf.dispose([coords, visible, vi, got, want]);
     m.dispose();
+  });
+
+  it('jointMaps false: the part masks alone (the last P channels); Semi decodes with them equal the tensor ops', async () => {
+    const m = await createConditionalDGPose({ preset: 'tiny' });
+    const { coords, visible } = poses(2, m.joints);
+    const a = { size: m.config.imageSize, joints: m.joints, sigma: m.config.heatmapSigma, parts: true };
+    const all = poseMapsKernel(coords, visible, a) as tf.Tensor4D;
+    const parts = poseMapsKernel(coords, visible, { ...a, jointMaps: false }) as tf.Tensor4D;
+    const P = all.shape[3] - m.joints;
+    expect(parts.shape).toEqual([2, a.size, a.size, P]);
+    const tail = tf.slice(all, [0, 0, 0, m.joints], [-1, -1, -1, P]);
+    expect(maxAbsDiff(parts, tail)).toBe(0);
+    tf.dispose([all, parts, tail]);
+    m.dispose();
+
+    // Semi (learned joint maps from its mapper, part masks by the kernel) against heatmaps()'s tensor ops
+    const semi = await createSemiDGPose({ preset: 'tiny' });
+    const si = semi as unknown as Internals;
+    const z = tf.randomNormal([2, semi.config.latentDim], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const spy = jest.spyOn(BaseModel.prototype, 'heatmaps');
+    const got = semi.decodeTensors(z, coords, visible);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    const want = si.withEval(() => tf.tidy(() => si.infer.decode(z, semi.heatmaps(coords, visible))));
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+    await expectNoLeak(() => semi.decodeTensors(z, coords, visible).dispose());
+    tf.dispose([coords, visible, z, got, want]);
+    semi.dispose();
   });
 
   it('leaks nothing: decodeTensors, encodeTensors and the kernel leave tf.memory().numTensors unchanged', async () => {

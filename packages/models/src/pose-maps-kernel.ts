@@ -21,6 +21,8 @@ export interface PoseMapsAttrs {
   joints: number;
   sigma: number;
   parts: boolean;
+  /** Draw the J joint maps (default true); false: the part masks alone (Semi, whose joints come from its mapper). */
+  jointMaps?: boolean;
 }
 
 // the parts of the cpu and wasm backends the kernel uses (structural: no backend is imported)
@@ -43,7 +45,7 @@ function makeKernel(backendName: KernelBackendName): tf.KernelFunc {
     const { coords, visible } = inputs as unknown as { coords: TensorInfo; visible: TensorInfo };
     const a = attrs as unknown as PoseMapsAttrs;
     const n = coords.shape[0];
-    const shape = [n, a.size, a.size, a.joints + (a.parts ? LIMB_PARTS.length : 0)];
+    const shape = [n, a.size, a.size, (a.jointMaps === false ? 0 : a.joints) + (a.parts ? LIMB_PARTS.length : 0)];
     if (backendName === 'wasm') {
       const b = backend as unknown as WasmBackend;
       const out = b.makeOutput(shape, 'float32');
