@@ -55,11 +55,10 @@ export {
   freezeDeconv,
   freezeDense,
   fusable,
-  fusedArgs,
   normAffine,
   runConv,
   runDeconv,
   runDense,
 } from './frozen-ops';
-export type { Act, ExplicitPad, FrozenConv, FrozenDeconv, FrozenDense } from './frozen-ops';
+export type { Act, FrozenConv, FrozenDeconv, FrozenDense } from './frozen-ops';
 export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';

@@ -208,6 +208,7 @@ export abstract class ModelCore<C extends ConditionalConfig> {
       // learned joint maps (Semi): the part masks alone by the kernel, beside the mapper's joint maps
       if (!this.config.partAppearance) return this.heatmaps(coords, visible);
       return tf.tidy(() => {
+        // sigma is read only for joint maps: none are drawn here
         const attrs = { size: S, joints: this.joints, sigma: 1, parts: true, jointMaps: false };
         const parts = poseMapsKernel(coords, visible, attrs);
         if (!parts) return this.heatmaps(coords, visible);

@@ -72,6 +72,8 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
   private prepared: Prepared | null = null;
   private preparedOwn: tf.Tensor[] = [];
   private preparedIds: unknown[] = [];
+  /** Every weight and buffer, listed once (the module tree is fixed after construction): the staleness check runs per call. */
+  private preparedVars: tf.Variable[] | null = null;
 
   /** `config` must already be validated (validateMapperConfig). `seed` draws the initial weights. */
   constructor(config: MapperConfig, opts: { seed?: number } = {}) {
@@ -154,7 +156,7 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
   private preparedForm(): Prepared | null {
     // cpu is the test and fallback backend, where preparing costs more than it saves (as models' frozen.ts)
     if (this.training || tf.getBackend() === 'cpu') return null;
-    const vars = this.namedVariables().map(([, v]) => v);
+    const vars = (this.preparedVars ??= this.namedVariables().map(([, v]) => v));
     if (this.prepared && vars.every((v, i) => v.dataId === this.preparedIds[i])) return this.prepared;
     this.releasePrepared();
     let p!: Prepared;
