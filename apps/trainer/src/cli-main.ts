@@ -91,6 +91,10 @@ export function buildProgram(): Command {
       'continue the run in --out from its newest complete checkpoint (same data order and RNG stream)',
     )
     .option(
+      '--init <dir>',
+      "start from the weights in DIR (a run's final/, a checkpoint's weights/, a zoo weights folder) with a fresh optimizer at step 0; same model kind and architecture",
+    )
+    .option(
       '--checkpoint-every <n>',
       `checkpoint every N steps, 0 = only at the end (default ${D.checkpointEvery})`,
       intArg(0),
@@ -157,6 +161,7 @@ const FLAG_TO_KEY: Record<string, keyof TrainConfig> = {
   out: 'out',
   force: 'force',
   resume: 'resume',
+  init: 'init',
   checkpointEvery: 'checkpointEvery',
   keep: 'keep',
   sampleEvery: 'sampleEvery',

@@ -61,6 +61,14 @@ export interface TrainConfig {
   force: boolean;
   /** Continue from the newest complete checkpoint in `out`. */
   resume: boolean;
+  /**
+   * Start from the weights in this folder (a run's `final/`, a checkpoint's `weights/`, a `saveModel` or zoo
+   * weights folder) instead of a fresh initialisation: the optimizer starts fresh at step 0. The weights must
+   * be of the same model kind and architecture (E_WEIGHTS_MISMATCH names the first entry that is not).
+   * Step-based schedules (the KL warm-up) restart from step 0: `modelConfig.klWarmupSteps: 0` keeps the
+   * full KL weight. null = a fresh initialisation from `seed`. A resume reads the weights from its checkpoint.
+   */
+  init: string | null;
   /** Write a checkpoint every N steps (0 = only at the end and on a signal). */
   checkpointEvery: number;
   /** Checkpoints kept (the newest K; >= 1). */
@@ -106,6 +114,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   out: 'runs/dgpose',
   force: false,
   resume: false,
+  init: null,
   checkpointEvery: 500,
   keep: 3,
   sampleEvery: 500,
@@ -220,6 +229,8 @@ export function validateTrainConfig(partial: Partial<TrainConfig> = {}): TrainCo
   for (const k of ['force', 'resume', 'quiet', 'flip'] as const)
     if (typeof c[k] !== 'boolean') bad(k, 'a boolean', c[k]);
   // --force clears the folder's run, --resume continues it: together one of them would be ignored
+  if (c.init !== null && (typeof c.init !== 'string' || c.init === ''))
+    bad('init', 'a weights folder path, or null', c.init);
   if (c.resume && c.force)
     bad('force', 'not with resume: --force replaces the run in --out, --resume continues it', 'both');
   if (!isInt(c.checkpointEvery, 0)) bad('checkpointEvery', 'an integer >= 0 (0 = only at the end)', c.checkpointEvery);

@@ -341,3 +341,42 @@ describe('train (semi --supervised-only, tiny)', () => {
     expect(cfg.options).toMatchObject({ labelledPerBatch: 2 });
   });
 });
+
+describe('train --init (warm start)', () => {
+  it("starts from a finished run's weights with a fresh optimizer at step 0; weights of another kind are refused", async () => {
+    const base = { ...TINY, checkpointEvery: 0, sampleEvery: 0 };
+    const first = path.join(tmp, 'init-first');
+    await run({ ...base, model: 'conditional', steps: 2, out: first });
+    // a vanishing learning rate: one step from the loaded weights leaves them where --init put them
+    const warm = path.join(tmp, 'init-warm');
+    const r = await run({
+      ...base,
+      model: 'conditional',
+      steps: 1,
+      lr: 1e-12,
+      seed: 8,
+      init: path.join(first, 'final'),
+      out: warm,
+    });
+    expect(r.step).toBe(1);
+    expect(r.tensors[1]).toBe(r.tensors[0]);
+    const cold = path.join(tmp, 'init-cold');
+    await run({ ...base, model: 'conditional', steps: 1, lr: 1e-12, seed: 8, out: cold });
+    const [a, w, c] = [await finalWeights(first), await finalWeights(warm), await finalWeights(cold)];
+    // batch-norm running statistics follow the new batch (momentum); the parameters are what --init sets
+    const params = (x: typeof a) => Object.keys(x).filter((k) => !/running(Mean|Var)$/.test(k));
+    const maxDiff = (x: typeof a, y: typeof a) =>
+      Math.max(
+        ...params(x).map((k) => Math.max(...Array.from(x[k].data, (v, i) => Math.abs(v - Number(y[k].data[i]))))),
+      );
+    expect(maxDiff(a, w)).toBeLessThan(1e-6);
+    expect(maxDiff(a, c)).toBeGreaterThan(1e-2); // seed 8 without --init: another initialisation
+    const cfg = JSON.parse(await fsp.readFile(path.join(warm, 'config.json'), 'utf8'));
+    expect(cfg.options.init).toBe(path.join(first, 'final'));
+
+    // Conditional weights into a Semi model: a coded refusal before any training
+    await expect(
+      run({ ...base, model: 'semi', steps: 1, init: path.join(first, 'final'), out: path.join(tmp, 'init-bad') }),
+    ).rejects.toMatchObject({ code: 'E_WEIGHTS_MISMATCH' });
+  });
+});

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-layers'; // side effect: registers the gradients traini
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DGPoseError, initBackend, isDGPoseError } from '@dgpose/core';
-import { writeFileAtomic } from '@dgpose/core/node';
+import { loadWeights, writeFileAtomic } from '@dgpose/core/node';
 import { createBatcher, type Batcher, type Sample, type TensorBatch } from '@dgpose/datasets';
 import type { AnyDGPoseModel, ConditionalConfig, ConfigOverrides, SemiConfig, StepLosses } from '@dgpose/models';
 // the node entry's createSemiDGPose also loads the shipped learned mapper (small preset)
@@ -130,6 +130,17 @@ async function createModel(c: TrainConfig): Promise<AnyDGPoseModel> {
   });
 }
 
+/**
+ * Warm start (--init): the weights of a finished run, checkpoint or zoo model replace the fresh initialisation.
+ * Same kind and architecture only (core loadWeights' kind check, then the model's E_WEIGHTS_MISMATCH check,
+ * both before anything changes); a discriminator absent from exported weights keeps its fresh initialisation.
+ */
+async function initFromWeights(model: AnyDGPoseModel, dir: string, note: (m: string) => void): Promise<void> {
+  const { arrays } = await loadWeights(dir, { kind: model.weightsKind });
+  model.loadArrays(arrays);
+  note(`initialised from the weights in ${dir} (fresh optimizer, step 0)`);
+}
+
 function finiteLosses(losses: StepLosses): string | null {
   for (const [k, v] of Object.entries(losses)) if (typeof v !== 'number' || !Number.isFinite(v)) return k;
   return null;
@@ -234,6 +245,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   let c = validateTrainConfig(given);
   const out = path.resolve(c.out);
   c.out = out;
+  if (c.init !== null) c.init = path.resolve(c.init);
 
   let stored: StoredRunConfig | null = null;
   if (c.resume) {
@@ -300,7 +312,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         fsp.mkdir(path.join(out, SAMPLES_DIR), { recursive: true }),
       );
     }
-    model ??= await createModel(c);
+    if (!model) {
+      model = await createModel(c);
+      if (c.init !== null) await initFromWeights(model, c.init, (m) => sink.note(m));
+    }
     // a step larger than wasm32's 4 GiB heap traps mid-step ("memory access out of bounds"): refuse it first
     checkBatchFitsWasm(model.config, c.model, model.paramCount(), batchSize, backend);
     const imageSize = model.config.imageSize;
