@@ -133,35 +133,94 @@ export function freezeDeconv(conv: Conv2dTranspose, norm: BatchNorm | null): Fro
   };
 }
 
-export function runDeconv(d: FrozenDeconv, x: tf.Tensor, act: Act): tf.Tensor4D {
+/**
+ * A transposed conv whose last `channels` input channels hold one vector per image broadcast over the grid (z
+ * tiled over every decoder scale, models' latentInjection 'every-scale'). In the polyphase conv their share at
+ * output (q, p) is Σ over the taps (mh, mw) that land inside the input of W_z[mh,mw]ᵀ·v, which depends only on
+ * the border class of (q, p). So it is v·W_z once (a [n, channels] × [channels, Mh·Mw·sh·sw·C] matmul), spread
+ * over the grid by a 0/1 tap-validity matrix [Qh·Qw, Mh·Mw]: two small matmuls in place of the conv FLOPs of
+ * the tiled channels (half of a 64 px decoder block's input) and the tile and concat that fed them. Exact.
+ */
+export interface FrozenDeconvConstant {
+  /** The deconv over the other input channels (the folded bias included). */
+  main: FrozenDeconv;
+  /** W_z as [channels, Mh·Mw·sh·sw·C] (tap-major). */
+  constant: tf.Tensor2D;
+}
+
+/** Splits the last `channels` input channels off a frozen deconv (new tensors: call in the caller's tidy). */
+export function splitDeconvConstant(d: FrozenDeconv, channels: number): FrozenDeconvConstant {
+  const [Mh, Mw, O, P] = d.filter.shape;
+  const main = tf.slice(d.filter, [0, 0, 0, 0], [Mh, Mw, O - channels, P]) as tf.Tensor4D;
+  const wz = tf.slice(d.filter, [0, 0, O - channels, 0], [Mh, Mw, channels, P]);
+  const constant = tf.reshape(tf.transpose(wz, [2, 0, 1, 3]), [channels, Mh * Mw * P]) as tf.Tensor2D;
+  return { main: { ...d, filter: main }, constant };
+}
+
+/** Output rows (or columns) of the stride-1 polyphase conv and its padding, for an input of n rows. */
+function phaseGrid(n: number, k: number, s: number, p: number, op: number) {
+  const out = (n - 1) * s - 2 * p + k + op;
+  const q = Math.ceil((out + p) / s);
+  return { out, q, padEnd: Math.max(0, q - n), rows: Math.max(n, q) };
+}
+
+/** [rows·cols, Mh·Mw]: 1 where tap (mh, mw) of output (r, c) reads inside the H×W input (padding Mh−1 before). */
+function tapValidity(H: number, W: number, rows: number, cols: number, Mh: number, Mw: number): tf.Tensor2D {
+  const m = new Float32Array(rows * cols * Mh * Mw);
+  let i = 0;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      for (let mh = 0; mh < Mh; mh++)
+        for (let mw = 0; mw < Mw; mw++) {
+          const a = r - (Mh - 1) + mh;
+          const b = c - (Mw - 1) + mw;
+          m[i++] = a >= 0 && a < H && b >= 0 && b < W ? 1 : 0;
+        }
+  return tf.tensor2d(m, [rows * cols, Mh * Mw]);
+}
+
+/**
+ * The transposed conv, then `act`. With `constant`, the input's last channels are `constant.v` [n, channels]
+ * broadcast over the grid, given as the vector only (`x` holds the other channels; see FrozenDeconvConstant).
+ */
+export function runDeconv(
+  d: FrozenDeconv,
+  x: tf.Tensor,
+  act: Act,
+  constant?: { weights: tf.Tensor2D; v: tf.Tensor2D },
+): tf.Tensor4D {
   const [B, H, W] = x.shape as [number, number, number, number];
   const [sh, sw] = d.s;
   const [Mh, Mw] = d.M;
-  const Ho = (H - 1) * sh - 2 * d.p[0] + d.k[0] + d.op[0];
-  const Wo = (W - 1) * sw - 2 * d.p[1] + d.k[1] + d.op[1];
-  const Qh = Math.ceil((Ho + d.p[0]) / sh);
-  const Qw = Math.ceil((Wo + d.p[1]) / sw);
+  const gh = phaseGrid(H, d.k[0], sh, d.p[0], d.op[0]);
+  const gw = phaseGrid(W, d.k[1], sw, d.p[1], d.op[1]);
   const pad: ExplicitPad = [
     [0, 0],
-    [Mh - 1, Math.max(0, Qh - H)],
-    [Mw - 1, Math.max(0, Qw - W)],
+    [Mh - 1, gh.padEnd],
+    [Mw - 1, gw.padEnd],
     [0, 0],
   ];
-  const y = tf.fused.conv2d({
-    x: x as tf.Tensor4D,
-    filter: d.filter,
-    strides: 1,
-    pad,
-    bias: d.bias,
-    ...fusedArgs(act),
-  });
+  let y: tf.Tensor4D;
+  if (!constant) {
+    y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: d.filter, strides: 1, pad, bias: d.bias, ...fusedArgs(act) });
+  } else {
+    const P = d.filter.shape[3];
+    const perTap = tf.reshape(tf.matMul(constant.v, constant.weights), [B, Mh * Mw, P]);
+    const valid = tapValidity(H, W, gh.rows, gw.rows, Mh, Mw);
+    const spread =
+      B === 1
+        ? tf.matMul(valid, tf.reshape(perTap, [Mh * Mw, P]))
+        : tf.matMul(tf.broadcastTo(tf.expandDims(valid, 0), [B, gh.rows * gw.rows, Mh * Mw]), perTap);
+    const conv = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: d.filter, strides: 1, pad, bias: d.bias });
+    y = applyAct(tf.add(conv, tf.reshape(spread, [B, gh.rows, gw.rows, P])), act) as tf.Tensor4D;
+  }
   const [, q, p] = y.shape;
   // depth-to-space by reshape + transpose (wasm's DepthToSpace kernel is 20x slower)
   const z = tf.reshape(tf.transpose(tf.reshape(y, [B * q, p, sh, sw * d.C]), [0, 2, 1, 3]), [B, q * sh, p * sw, d.C]);
   return (
-    q * sh === Ho && p * sw === Wo && d.p[0] === 0 && d.p[1] === 0
+    q * sh === gh.out && p * sw === gw.out && d.p[0] === 0 && d.p[1] === 0
       ? z
-      : tf.slice(z, [0, d.p[0], d.p[1], 0], [B, Ho, Wo, d.C])
+      : tf.slice(z, [0, d.p[0], d.p[1], 0], [B, gh.out, gw.out, d.C])
   ) as tf.Tensor4D;
 }
 

@@ -58,7 +58,8 @@ export {
   normAffine,
   runConv,
   runDeconv,
+  splitDeconvConstant,
   runDense,
 } from './frozen-ops';
-export type { Act, FrozenConv, FrozenDeconv, FrozenDense } from './frozen-ops';
+export type { Act, FrozenConv, FrozenDeconv, FrozenDeconvConstant, FrozenDense } from './frozen-ops';
 export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';

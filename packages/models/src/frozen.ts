@@ -6,8 +6,9 @@
  *
  * - Transposed convs as one stride-1 conv over a polyphase filter built once, and batch norms folded into the conv
  *   before them with the activation fused (@dgpose/layers' frozen-ops.ts, where the measurements are).
- * - z broadcast over a skip's grid by a multiply with ones, not tf.tile: wasm's Tile costs ~0.1 µs per element
- *   (1.9 ms at 32x32x32, 8 ms at 64x64x32), a broadcast multiply 0.06 ms at 64x64x32.
+ * - z at every scale is never tiled: a block's conv over the tiled z channels is, exactly, a per-position sum of
+ *   per-tap vectors (layers' splitDeconvConstant), two small matmuls. The tiled channels were half the input of
+ *   the 64 px block, and wasm's Tile costs ~0.1 µs per element (8 ms at 64x64x32).
  *
  * The prepared tensors are rebuilt when any weight changed: a tfjs Variable gets a new dataId on every assign
  * (training steps, loadArrays), so comparing dataIds finds stale weights without reading them.
@@ -31,6 +32,7 @@ import {
   runConv,
   runDeconv,
   runDense,
+  splitDeconvConstant,
 } from '@dgpose/layers';
 import type { ConditionalConfig } from './types';
 import { type Gaussian, partChannels, partsOf, poolParts } from './networks';
@@ -64,7 +66,9 @@ interface Prepared {
   appearanceHead: FrozenDense;
   prior: FrozenDense | null;
   fc: FrozenDense;
+  /** Decoder blocks; with every-scale, those after the first take z as a vector (FrozenDeconvConstant). */
   blocks: FrozenDeconv[];
+  zWeights: (tf.Tensor2D | null)[];
   partColours: FrozenDense | null;
   out: FrozenConv | null;
 }
@@ -118,7 +122,7 @@ export class FrozenGenerator {
         appearanceHead: freezeDense(net.appearanceEncoder.head),
         prior: net.prior ? freezeDense(net.prior.head) : null,
         fc: freezeDense(d.fc),
-        blocks: d.blocks.map((b) => freezeDeconv(b.conv as Conv2dTranspose, b.norm as BatchNorm | null)),
+        ...decoderBlocks(d.blocks, this.config),
         partColours: d.partColours ? freezeDense(d.partColours) : null,
         out: d.out ? freezeConv(d.out, null) : null,
       };
@@ -181,17 +185,14 @@ export class FrozenGenerator {
     const act = this.decAct;
     // every block's input is act(concat(h, f, z tiled)): act(h) is fused into whatever made h
     let h: tf.Tensor = tf.reshape(runDense(p.fc, z, act), [n, b, b, -1]);
-    const z4 =
-      c.latentInjection === 'every-scale' ? tf.reshape(applyAct(z, act), [n, 1, 1, z.shape[1] as number]) : null;
+    const zAct = c.latentInjection === 'every-scale' ? (applyAct(z, act) as tf.Tensor2D) : null;
     const P = partChannels(c);
     p.blocks.forEach((blk, k) => {
       const f = skips[L - 1 - k];
-      const [, fh, fw] = f.shape;
-      const inputs = [h, applyAct(f, act)];
-      if (z4 && k > 0) inputs.push(tf.mul(z4, tf.ones([1, fh, fw, 1])));
       // the last block feeds `out` through a ReLU (partAppearance) or tanh directly
       const next: Act = k < p.blocks.length - 1 ? act : p.out ? { kind: 'relu' } : { kind: 'linear' };
-      h = runDeconv(blk, tf.concat(inputs, 3), next);
+      const wz = p.zWeights[k];
+      h = runDeconv(blk, tf.concat([h, applyAct(f, act)], 3), next, wz && zAct ? { weights: wz, v: zAct } : undefined);
     });
     if (p.out && p.partColours && P > 0) {
       // paint, as Decoder.call: each pixel gets the colours of the parts covering it, weighted by their masks
@@ -218,6 +219,26 @@ export class FrozenGenerator {
   }
 }
 
+/**
+ * The decoder's deconvs, folded; with every-scale, blocks after the first have z's input channels split off
+ * (layers' splitDeconvConstant): z enters as a vector, not tiled over the grid.
+ */
+function decoderBlocks(blocks: DecoderBlock[], c: ConditionalConfig): Pick<Prepared, 'blocks' | 'zWeights'> {
+  const out: Pick<Prepared, 'blocks' | 'zWeights'> = { blocks: [], zWeights: [] };
+  blocks.forEach((b, k) => {
+    const d = freezeDeconv(b.conv as Conv2dTranspose, b.norm as BatchNorm | null);
+    if (c.latentInjection === 'every-scale' && k > 0) {
+      const { main, constant } = splitDeconvConstant(d, c.latentDim);
+      out.blocks.push(main);
+      out.zWeights.push(constant);
+    } else {
+      out.blocks.push(d);
+      out.zWeights.push(null);
+    }
+  });
+  return out;
+}
+
 function collect(p: Prepared): tf.Tensor[] {
   const out: tf.Tensor[] = [];
   const conv = (c: FrozenConv | null): void => void (c && out.push(c.filter, c.bias));
@@ -226,6 +247,7 @@ function collect(p: Prepared): tf.Tensor[] {
   p.appearanceEncoder.forEach((b) => conv(b.conv));
   [p.appearanceHead, p.prior, p.fc, p.partColours].forEach(dense);
   p.blocks.forEach((d) => out.push(d.filter, d.bias));
+  p.zWeights.forEach((w) => void (w && out.push(w)));
   conv(p.out);
   return out;
 }
