@@ -62,4 +62,5 @@ export {
   runDense,
 } from './frozen-ops';
 export type { Act, FrozenConv, FrozenDeconv, FrozenDeconvConstant, FrozenDense } from './frozen-ops';
+export { PreparedCache } from './prepared-cache';
 export { toNamedArrays, checkNamedArrays, loadNamedArrays, encodeModuleWeights, decodeModuleWeights } from './weights';

@@ -10,8 +10,8 @@
  *   per-tap vectors (layers' splitDeconvConstant), two small matmuls. The tiled channels were half the input of
  *   the 64 px block, and wasm's Tile costs ~0.1 µs per element (8 ms at 64x64x32).
  *
- * The prepared tensors are rebuilt when any weight changed: a tfjs Variable gets a new dataId on every assign
- * (training steps, loadArrays), so comparing dataIds finds stale weights without reading them.
+ * The prepared tensors are rebuilt when any weight changed (layers' PreparedCache: a Variable's dataId changes
+ * on every assign, training steps and loadArrays included).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -31,6 +31,7 @@ import {
   fusable,
   runConv,
   runDeconv,
+  PreparedCache,
   runDense,
   splitDeconvConstant,
 } from '@dgpose/layers';
@@ -75,10 +76,7 @@ interface Prepared {
 
 /** Eval-mode generator with prepared weights; get it from {@link FrozenGenerator.create} (null when unsupported). */
 export class FrozenGenerator {
-  private prepared: Prepared | null = null;
-  private own: tf.Tensor[] = [];
-  private ids: unknown[] = [];
-  private readonly vars: tf.Variable[];
+  private readonly cache: PreparedCache<Prepared>;
   /** The decoder blocks' input activation (ReLU in the presets); fused into whatever produces their input. */
   private readonly decAct: Act;
 
@@ -86,8 +84,14 @@ export class FrozenGenerator {
     private readonly net: GeneratorNet,
     private readonly config: ConditionalConfig,
   ) {
-    this.vars = [...net.parameters(), ...net.buffers()];
     this.decAct = fusable(net.decoder.blocks[0].activation) as Act;
+    this.cache = new PreparedCache(
+      () => [...net.parameters(), ...net.buffers()],
+      () => {
+        const value = prepare(net, config);
+        return { value, tensors: collect(value) };
+      },
+    );
   }
 
   /**
@@ -104,38 +108,11 @@ export class FrozenGenerator {
 
   /** Rebuilds the prepared weights when any weight changed since the last build. Call outside or inside a tidy. */
   refresh(): void {
-    if (this.prepared && this.vars.every((v, i) => v.dataId === this.ids[i])) return;
-    this.release();
-    const net = this.net;
-    let p!: Prepared;
-    // tidy frees the intermediates and keeps what it returns: the tensors made here (not the variables passed through)
-    const made = tf.tidy(() => {
-      const stack = (blocks: EncoderBlock[]): { conv: FrozenConv; act: Act }[] =>
-        blocks.map((b) => ({
-          conv: freezeConv(b.conv, b.norm as BatchNorm | null),
-          act: fusable(b.activation) as Act,
-        }));
-      const d = net.decoder;
-      p = {
-        poseEncoder: stack(net.poseEncoder.stack.blocks),
-        appearanceEncoder: stack(net.appearanceEncoder.stack.blocks),
-        appearanceHead: freezeDense(net.appearanceEncoder.head),
-        prior: net.prior ? freezeDense(net.prior.head) : null,
-        fc: freezeDense(d.fc),
-        ...decoderBlocks(d.blocks, this.config),
-        partColours: d.partColours ? freezeDense(d.partColours) : null,
-        out: d.out ? freezeConv(d.out, null) : null,
-      };
-      return collect(p).filter((t) => !(t instanceof tf.Variable));
-    });
-    this.own = made.map((t) => tf.keep(t));
-    this.prepared = p;
-    this.ids = this.vars.map((v) => v.dataId);
+    this.cache.get();
   }
 
   private get p(): Prepared {
-    this.refresh();
-    return this.prepared as Prepared;
+    return this.cache.get();
   }
 
   /** E_y: the features of every scale [f_1..f_L] (post-activation, as PoseEncoder.call). Call in a tidy. */
@@ -208,15 +185,26 @@ export class FrozenGenerator {
     return tf.tanh(h) as tf.Tensor4D;
   }
 
-  private release(): void {
-    tf.dispose(this.own);
-    this.own = [];
-    this.prepared = null;
-  }
-
   dispose(): void {
-    this.release();
+    this.cache.dispose();
   }
+}
+
+/** The prepared weights of `net` (run inside PreparedCache's tidy). */
+function prepare(net: GeneratorNet, config: ConditionalConfig): Prepared {
+  const stack = (blocks: EncoderBlock[]): { conv: FrozenConv; act: Act }[] =>
+    blocks.map((b) => ({ conv: freezeConv(b.conv, b.norm as BatchNorm | null), act: fusable(b.activation) as Act }));
+  const d = net.decoder;
+  return {
+    poseEncoder: stack(net.poseEncoder.stack.blocks),
+    appearanceEncoder: stack(net.appearanceEncoder.stack.blocks),
+    appearanceHead: freezeDense(net.appearanceEncoder.head),
+    prior: net.prior ? freezeDense(net.prior.head) : null,
+    fc: freezeDense(d.fc),
+    ...decoderBlocks(d.blocks, config),
+    partColours: d.partColours ? freezeDense(d.partColours) : null,
+    out: d.out ? freezeConv(d.out, null) : null,
+  };
 }
 
 /**
@@ -239,6 +227,7 @@ function decoderBlocks(blocks: DecoderBlock[], c: ConditionalConfig): Pick<Prepa
   return out;
 }
 
+/** The tensors a Prepared holds (the variables passed through are filtered out by PreparedCache). */
 function collect(p: Prepared): tf.Tensor[] {
   const out: tf.Tensor[] = [];
   const conv = (c: FrozenConv | null): void => void (c && out.push(c.filter, c.bias));

@@ -23,6 +23,7 @@ import {
   type FrozenDeconv,
   type FrozenDense,
   Module,
+  PreparedCache,
   constantInit,
   freezeConv,
   freezeDeconv,
@@ -58,7 +59,7 @@ interface Prepared {
  * frozen mapper inside Semi-DGPose, at training and inference) off the cpu backend, it runs a prepared form:
  * bn0 folded into fc, each BN into its deconv (one stride-1 conv over a polyphase filter), activations fused;
  * 17.3 -> 12 ms of Semi's 64 px decode on wasm, where the 18 joints are a batch of 18. Rebuilt when a weight
- * changes (a Variable gets a new dataId on every assign); outputs agree with the modules' within float rounding.
+ * changes (layers' PreparedCache); outputs agree with the modules' within float rounding.
  */
 export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
   readonly config: MapperConfig;
@@ -69,11 +70,8 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
   private readonly ups: Conv2dTranspose[] = [];
   private readonly bns: BatchNorm[] = [];
   private readonly out: Conv2d;
-  private prepared: Prepared | null = null;
-  private preparedOwn: tf.Tensor[] = [];
-  private preparedIds: unknown[] = [];
-  /** Every weight and buffer, listed once (the module tree is fixed after construction): the staleness check runs per call. */
-  private preparedVars: tf.Variable[] | null = null;
+  /** Made at the first eval-mode call; it lists the variables once (the module tree is fixed after construction). */
+  private prepared: PreparedCache<Prepared> | null = null;
 
   /** `config` must already be validated (validateMapperConfig). `seed` draws the initial weights. */
   constructor(config: MapperConfig, opts: { seed?: number } = {}) {
@@ -156,36 +154,32 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
   private preparedForm(): Prepared | null {
     // cpu is the test and fallback backend, where preparing costs more than it saves (as models' frozen.ts)
     if (this.training || tf.getBackend() === 'cpu') return null;
-    const vars = (this.preparedVars ??= this.namedVariables().map(([, v]) => v));
-    if (this.prepared && vars.every((v, i) => v.dataId === this.preparedIds[i])) return this.prepared;
-    this.releasePrepared();
-    let p!: Prepared;
-    // the tensors made here are kept past any enclosing tidy; the variables passed through are not ours
-    const made = tf.tidy(() => {
-      const C = this.config.baseChannels;
-      const cells = this.grid[0] * this.grid[1];
-      // bn0 normalises the channels of fc's output reshaped to [h0, w0, C]: column j is channel j mod C
-      const { s, t } = normAffine(this.bn0, C);
-      const sCol = tf.tile(s, [cells]);
-      const kernel = tf.mul(this.fc.kernel, sCol) as tf.Tensor2D;
-      const bias = tf.add(this.fc.bias ? tf.mul(this.fc.bias, sCol) : tf.zeros([cells * C]), tf.tile(t, [cells]));
-      p = {
-        fc: { kernel, bias: bias as tf.Tensor1D },
-        ups: this.ups.map((up, i) => freezeDeconv(up, this.bns[i])),
-        out: freezeConv(this.out, null),
-      };
-      return [
-        p.fc.kernel,
-        p.fc.bias as tf.Tensor,
-        ...p.ups.flatMap((u) => [u.filter, u.bias]),
-        p.out.filter,
-        p.out.bias,
-      ];
-    });
-    this.preparedOwn = made.filter((x) => !(x instanceof tf.Variable)).map((x) => tf.keep(x));
-    this.prepared = p;
-    this.preparedIds = vars.map((v) => v.dataId);
-    return p;
+    this.prepared ??= new PreparedCache(
+      () => this.namedVariables().map(([, v]) => v),
+      () => {
+        const C = this.config.baseChannels;
+        const cells = this.grid[0] * this.grid[1];
+        // bn0 normalises the channels of fc's output reshaped to [h0, w0, C]: column j is channel j mod C
+        const { s, t } = normAffine(this.bn0, C);
+        const sCol = tf.tile(s, [cells]);
+        const kernel = tf.mul(this.fc.kernel, sCol) as tf.Tensor2D;
+        const bias = tf.add(this.fc.bias ? tf.mul(this.fc.bias, sCol) : tf.zeros([cells * C]), tf.tile(t, [cells]));
+        const value: Prepared = {
+          fc: { kernel, bias: bias as tf.Tensor1D },
+          ups: this.ups.map((up, i) => freezeDeconv(up, this.bns[i])),
+          out: freezeConv(this.out, null),
+        };
+        const tensors = [
+          kernel,
+          bias,
+          ...value.ups.flatMap((u) => [u.filter, u.bias]),
+          value.out.filter,
+          value.out.bias,
+        ];
+        return { value, tensors };
+      },
+    );
+    return this.prepared.get();
   }
 
   /**
@@ -196,14 +190,8 @@ export class MapperNetwork extends Module<MapperInput, tf.Tensor4D> {
     this.preparedForm();
   }
 
-  private releasePrepared(): void {
-    tf.dispose(this.preparedOwn);
-    this.preparedOwn = [];
-    this.prepared = null;
-  }
-
   override dispose(): void {
-    this.releasePrepared();
+    this.prepared?.dispose();
     super.dispose();
   }
 
