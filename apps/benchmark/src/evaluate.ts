@@ -20,7 +20,7 @@ import type { DGPoseModel, RgbImage, SemiDGPoseModel } from '@dgpose/models';
 import type { PoseEstimator } from '@dgpose/zoo';
 import { backgroundOnly, decodeZero } from './baselines';
 import type { TestData } from './data';
-import { garmentColourError, regionMeanColours } from './garment-colour';
+import { garmentColourError, regionColourError, regionMeanColours } from './garment-colour';
 import { posteriorMeans } from './appearance-swap';
 import { sharpnessRatio } from './sharpness';
 import { GENERATION_SAMPLES, personSpread } from './generation-spread';
@@ -236,6 +236,7 @@ export async function evaluateModel(
           rec.copyColour = garmentColourError(truth, from[i].image, parts);
           rec.bgColour = garmentColourError(truth, bg, parts);
           rec.zeroColour = garmentColourError(truth, zero[i], parts);
+          rec.sourceColour = regionColourError(truth, regionMeanColours(from[i].image, data.parts(rec.from)));
         }
       }
       if (redet) rec.redetected = flatPose(redet[i]);

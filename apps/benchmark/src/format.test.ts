@@ -55,6 +55,7 @@ describe('the shared table definitions', () => {
     copy: colour(90),
     background: colour(120),
     zero: colour(58),
+    source: colour(8),
     constantColours: { top: null, bottom: null },
     ratio: 1 / 3,
   };
@@ -76,6 +77,7 @@ describe('the shared table definitions', () => {
   it('the appearance table meets its target at ratio <= 1/3 exactly; shown values never look better than they are', () => {
     const ok = appearanceTable(results([{ appearance }]));
     expect(ok?.rows[0].slice(-2)).toEqual(['0.334', 'yes']); // 1/3 rounded up
+    expect(ok?.rows[0].slice(-4, -2)).toEqual(['60.0 ± 0.0', '8.0 ± 0.0']); // constant colour, then the source-colour floor
     const bad = appearanceTable(results([{ appearance: { ...appearance, ratio: 0.3334 } }]));
     expect(bad?.rows[0].slice(-2)).toEqual(['0.334', 'no']);
     expect(appearanceTable(results([{ appearance: null }]))).toBeNull();

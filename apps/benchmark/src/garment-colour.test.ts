@@ -6,6 +6,7 @@ import {
   colourDistance,
   constantColourBaseline,
   garmentColourError,
+  regionColourError,
   regionMeanColours,
   type Rgb,
 } from './garment-colour';
@@ -124,5 +125,31 @@ describe('the constant-colour baseline', () => {
     expect(grey?.model.all.n).toBe(4); // 2 pairs x 2 regions
     expect(grey?.constant.top.mean).toBeCloseTo(colourDistance(tops[0], GREY), 10);
     expect(appearanceSummary([{ k: 0, from: 0, to: 1, gt: [], ssim: 0.5 }])).toBeNull();
+  });
+});
+
+describe('the source-colour floor', () => {
+  it("scores the source's own region colours against the truth's, per region both have, and enters the summary", () => {
+    const truth = { top: RED, bottom: BLUE };
+    expect(regionColourError(truth, { top: RED, bottom: BLUE })).toEqual({ top: 0, bottom: 0 });
+    // the same shirt shaded darker in the new pose: the floor is not 0
+    const shaded: Rgb = [180, 27, 27];
+    expect(regionColourError(truth, { top: shaded })).toEqual({ top: colourDistance(RED, shaded) });
+    const s = appearanceSummary([
+      {
+        k: 0,
+        from: 0,
+        to: 1,
+        gt: [],
+        ssim: 0.5,
+        gtColour: truth,
+        colour: { top: 30 },
+        sourceColour: { top: 4, bottom: 6 },
+      },
+      { k: 1, from: 1, to: 0, gt: [], ssim: 0.5, gtColour: truth, colour: { top: 10 }, sourceColour: { top: 8 } },
+    ]);
+    expect(s?.source.top.mean).toBe(6);
+    expect(s?.source.all.mean).toBe(6);
+    expect(s?.source.all.n).toBe(3);
   });
 });

@@ -90,6 +90,21 @@ export function garmentColourError(truth: GarmentColours, generated: RgbImage, p
 }
 
 /**
+ * Colour error of known region colours (e.g. the source's own, over its own part map) against the truth's:
+ * the source-colour baseline, the error of a model that carries the source's garment colours exactly. It is
+ * the floor of the measure, not 0: the same garment's mean colour changes with the pose (shading, occlusion).
+ */
+export function regionColourError(truth: GarmentColours, other: GarmentColours): GarmentColourError {
+  const out: GarmentColourError = {};
+  for (const r of GARMENT_REGIONS) {
+    const t = truth[r];
+    const o = other[r];
+    if (t && o) out[r] = colourDistance(t, o);
+  }
+  return out;
+}
+
+/**
  * The constant-colour baseline: per region, the mean of the ground truth's region colours over all
  * pairs (null when no pair has the region), and each pair's error when predicted with it.
  */

@@ -66,6 +66,7 @@ const pair = z.object({
   copyColour: colourError.optional(),
   bgColour: colourError.optional(),
   zeroColour: colourError.optional(),
+  sourceColour: colourError.optional(),
   swapWith: count.optional(),
   swap: z.object({ a: colours, b: colours, generated: colours }).optional(),
   gt: flatPose,

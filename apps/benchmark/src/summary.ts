@@ -69,6 +69,8 @@ export interface AppearanceSummary {
   copy: ColourStats;
   background: ColourStats;
   zero: ColourStats;
+  /** The source's own garment colours carried exactly (regionColourError): the floor of the measure. */
+  source: ColourStats;
   constantColours: Record<'top' | 'bottom', Rgb | null>;
   /** model.all.mean / constant.all.mean (the target: <= APPEARANCE_TARGET_RATIO). */
   ratio: number | null;
@@ -281,6 +283,7 @@ export function appearanceSummary(pairs: PairRecord[]): AppearanceSummary | null
     copy: colourStats(withParts.map((p) => p.copyColour)),
     background: colourStats(withParts.map((p) => p.bgColour)),
     zero: colourStats(withParts.map((p) => p.zeroColour)),
+    source: colourStats(withParts.map((p) => p.sourceColour)),
     constantColours: constant.colours,
     ratio,
   };

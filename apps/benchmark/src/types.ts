@@ -96,6 +96,8 @@ export interface PairRecord {
   copyColour?: GarmentColourError;
   bgColour?: GarmentColourError;
   zeroColour?: GarmentColourError;
+  /** The source's own garment colours (over its part map) against the truth's: the measure's floor. */
+  sourceColour?: GarmentColourError;
   /**
    * Swap test (appearance-swap.ts): A's appearance drawn in the pose of a test image of ANOTHER identity
    * (`swapWith`, data index); A's and that image's own garment colours and the output's over its masks.

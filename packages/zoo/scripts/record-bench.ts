@@ -24,6 +24,7 @@ interface SummaryModel {
     model: { all: MeanStd };
     constant: { all: MeanStd };
     zero: { all: MeanStd };
+    source?: { all: MeanStd };
     ratio: number | null;
   } | null;
   latent?: {
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
         garmentColourError: r4(a.model.all.mean),
         constantColourError: r4(a.constant.all.mean),
         zeroDecodeColourError: r4(a.zero.all.mean),
+        ...(a.source ? { sourceColourError: r4(a.source.all.mean) } : {}),
       });
       targets.garmentColourRatio = {
         value: r4(a.ratio),
