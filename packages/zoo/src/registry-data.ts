@@ -3,7 +3,7 @@ export const ZOO_DATA = [
   {
     "name": "conditional-small-64",
     "kind": "conditional",
-    "description": "Conditional-DGPose (small preset, maxChannels 64, part appearance, adversarial term on (λ_adv 0.1)) on the built-in synthetic people, 64x64",
+    "description": "Conditional-DGPose (small preset, maxChannels 64, part appearance, adversarial term on (λ_adv 0.1)) on the built-in synthetic people, 64x64; 8,000 steps, then 4,000 fine-tuning steps from those weights (lr 5e-4, no KL warm-up)",
     "preset": "small",
     "weightsKind": "dgpose-conditional",
     "files": "weights/conditional-small-64",
@@ -11,23 +11,23 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 1173434,
-        "sha256": "d6106b89cfbed6eb59644466345432803b8147744ed336b29c461fd5958c9626"
+        "sha256": "e96c731659f1893b85bba0afc97f7377516c9569497ffeb258abef373145e131"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/exp-config-conditional-adv01.json --model conditional --preset small --steps 4000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/exp-conditional-adv01 && cp -a /tmp/dgpose-zoo-runs/exp-conditional-adv01 /tmp/dgpose-zoo-runs/conditional-adv01-8k && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --out /tmp/dgpose-zoo-runs/conditional-adv01-8k --resume --steps 8000 --quiet",
-    "steps": 8000,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/exp-config-conditional-adv01.json --model conditional --preset small --steps 4000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/exp-conditional-adv01 && cp -a /tmp/dgpose-zoo-runs/exp-conditional-adv01 /tmp/dgpose-zoo-runs/conditional-adv01-8k && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --out /tmp/dgpose-zoo-runs/conditional-adv01-8k --resume --steps 8000 --quiet && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/exp-config-conditional-adv01-ft.json --model conditional --preset small --init <the 8,000-step conditional-small-64 as shipped at commit e1cb2ef: the final/ of the run above stored as float16> --steps 4000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/exp-conditional-ft",
+    "steps": 12000,
     "paramCount": 635438,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.8208,
-      "reconPsnr": 25.2333,
-      "transferSsim": 0.815,
-      "transferPsnr": 24.8069,
+      "reconSsim": 0.841,
+      "reconPsnr": 25.7516,
+      "transferSsim": 0.8353,
+      "transferPsnr": 25.3289,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.7443,
-      "transferPckh": 0.7345,
+      "reconPckh": 0.741,
+      "transferPckh": 0.7326,
       "realPckh": 0.7698,
       "images": 320,
       "pairs": 320
@@ -36,60 +36,61 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "transferSsimPg2": 0.8151,
-        "transferPsnr": 24.8586,
+        "transferSsimPg2": 0.8372,
+        "transferPsnr": 25.3612,
         "backgroundOnlySsimPg2": 0.7092,
         "backgroundOnlyPsnr": 19.8574,
-        "zeroDecodeSsimPg2": 0.7092,
+        "zeroDecodeSsimPg2": 0.7125,
         "copySourceSsimPg2": 0.5989,
-        "sharpness": 0.5537,
-        "garmentColourError": 26.4802,
+        "sharpness": 0.4787,
+        "garmentColourError": 24.9624,
         "constantColourError": 59.4762,
-        "zeroDecodeColourError": 73.3713,
+        "zeroDecodeColourError": 74.9876,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.8698,
-        "priorSampleSpread": 36.1868,
+        "swapFollowsA": 0.8802,
+        "priorSampleSpread": 37.665,
         "peopleSpread": 42.7411
       },
       "targets": {
         "ganSharperThanNoAdv": {
-          "value": 0.3605,
+          "value": 0.2856,
           "target": "sharpness above the adv-off model",
           "met": true
         },
         "ganSsimWithinNoAdv": {
-          "value": 0.0093,
+          "value": 0.0314,
           "target": ">= -0.02 SSIM of the adv-off model",
           "met": true
         },
         "ssimOverBackground": {
-          "value": 0.1059,
+          "value": 0.128,
           "target": ">= +0.10",
           "met": true
         },
         "psnrOverBackground": {
-          "value": 5.0011,
+          "value": 5.5038,
           "target": ">= +3 dB",
           "met": true
         },
         "garmentColourRatio": {
-          "value": 0.4452,
+          "value": 0.4197,
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
         "generationSpread": {
-          "value": 0.8466,
+          "value": 0.8812,
           "target": ">= 0.4 of the spread between people",
           "met": true
         },
         "poseFollowed:pose-regressor-64": {
-          "value": 0.9544,
+          "value": 0.9643,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": true
         },
         "poseFollowed:movenet-lightning": {
-          "value": 0.9573,
+          "value": 1.0036,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": true
         }
@@ -142,6 +143,7 @@ export const ZOO_DATA = [
         "garmentColourError": 37.8396,
         "constantColourError": 59.4762,
         "zeroDecodeColourError": 74.1782,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
         "swapFollowsA": 0.776,
@@ -185,7 +187,7 @@ export const ZOO_DATA = [
   {
     "name": "semi-small-64-100",
     "kind": "semi",
-    "description": "Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, 100 % of poses labelled",
+    "description": "Semi-DGPose, 100 % labelled: q(y|x) pre-trained alone for 6,000 steps (supervised-only), then 1,500 Semi-DGPose steps from those weights",
     "preset": "small",
     "supervision": 1,
     "weightsKind": "dgpose-semi",
@@ -194,26 +196,26 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 1633944,
-        "sha256": "49d01e8c2cbf6e5d452945a39f046a6133473f6738d8d75ab92adffaa270c3e8"
+        "sha256": "063131e36b2ba570ed072d086a8e0ffd35885f152132206891100f22e9c13654"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi.json --model semi --preset small --supervision 1 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-100",
-    "steps": 1500,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --supervised-only --preset small --supervision 1 --steps 6000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 500 --quiet --force --out /tmp/dgpose-zoo-runs/exp-supervised-100-6000 && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi.json --model semi --preset small --supervision 1 --init /tmp/dgpose-zoo-runs/exp-supervised-100-6000/final --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/exp-semi-100-warm",
+    "steps": 7500,
     "paramCount": 863683,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.7177,
-      "reconPsnr": 22.7025,
-      "transferSsim": 0.7131,
-      "transferPsnr": 22.4897,
+      "reconSsim": 0.7194,
+      "reconPsnr": 22.6888,
+      "transferSsim": 0.7162,
+      "transferPsnr": 22.4876,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.6711,
-      "transferPckh": 0.6639,
+      "reconPckh": 0.6854,
+      "transferPckh": 0.687,
       "realPckh": 0.7698,
-      "estPckh": 0.6891,
-      "estPck01": 0.8532,
+      "estPckh": 0.8165,
+      "estPck01": 0.9137,
       "images": 320,
       "pairs": 320
     },
@@ -221,59 +223,60 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "transferSsimPg2": 0.7035,
-        "transferPsnr": 22.3668,
+        "transferSsimPg2": 0.7076,
+        "transferPsnr": 22.3977,
         "backgroundOnlySsimPg2": 0.7092,
         "backgroundOnlyPsnr": 19.8574,
-        "zeroDecodeSsimPg2": 0.6698,
+        "zeroDecodeSsimPg2": 0.6907,
         "copySourceSsimPg2": 0.5989,
-        "sharpness": 0.5082,
-        "garmentColourError": 38.4514,
+        "sharpness": 0.8142,
+        "garmentColourError": 33.808,
         "constantColourError": 59.4762,
-        "zeroDecodeColourError": 74.0475,
+        "zeroDecodeColourError": 73.1044,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.849,
-        "priorSampleSpread": 26.8736,
+        "swapFollowsA": 0.8594,
+        "priorSampleSpread": 27.6238,
         "peopleSpread": 42.7411,
-        "poseEstimatePckh": 0.6714,
+        "poseEstimatePckh": 0.7972,
         "constantMeanPosePckh": 0.0529
       },
       "targets": {
         "ssimOverBackground": {
-          "value": -0.0057,
+          "value": -0.0016,
           "target": ">= +0.10",
           "met": false
         },
         "psnrOverBackground": {
-          "value": 2.5093,
+          "value": 2.5403,
           "target": ">= +3 dB",
           "met": false
         },
         "garmentColourRatio": {
-          "value": 0.6465,
+          "value": 0.5684,
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
         "generationSpread": {
-          "value": 0.6288,
+          "value": 0.6463,
           "target": ">= 0.4 of the spread between people",
           "met": true
         },
         "poseFollowed:pose-regressor-64": {
-          "value": 0.9086,
+          "value": 0.9223,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": true
         },
         "poseFollowed:movenet-lightning": {
-          "value": 0.967,
+          "value": 0.8916,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": true
         },
         "poseEstimate100": {
-          "value": 0.6714,
+          "value": 0.7972,
           "target": ">= 0.75",
-          "met": false
+          "met": true
         }
       }
     }
@@ -324,9 +327,10 @@ export const ZOO_DATA = [
         "zeroDecodeSsimPg2": 0.6497,
         "copySourceSsimPg2": 0.5989,
         "sharpness": 0.5899,
-        "garmentColourError": 41.0978,
+        "garmentColourError": 41.0977,
         "constantColourError": 59.4762,
         "zeroDecodeColourError": 78.0579,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
         "swapFollowsA": 0.8281,
@@ -462,6 +466,7 @@ export const ZOO_DATA = [
         "garmentColourError": 64.5531,
         "constantColourError": 59.4762,
         "zeroDecodeColourError": 91.6158,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
         "swapFollowsA": 0.6667,
@@ -507,7 +512,7 @@ export const ZOO_DATA = [
   {
     "name": "semi-small-64-25",
     "kind": "semi",
-    "description": "Semi-DGPose (small preset, maxChannels 64, part appearance) on the built-in synthetic people, 64x64, 25 % of poses labelled",
+    "description": "Semi-DGPose, 25 % labelled (8 labelled rows per batch of 16): q(y|x) pre-trained alone on the labelled 25 % for 1,500 steps, then 1,500 Semi-DGPose steps from those weights",
     "preset": "small",
     "supervision": 0.25,
     "weightsKind": "dgpose-semi",
@@ -516,26 +521,26 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 1633944,
-        "sha256": "56de9abf683b5a9f766c54efdf862bb6f63ad30fed735d9457f4925dd24b30fc"
+        "sha256": "f52409ee316ec9ebc122bec05e6e9570355df294c52287eaa183a67815df7597"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi-25.json --model semi --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/semi-small-64-25",
-    "steps": 1500,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --supervised-only --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/supervised-small-64-25 && TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config-semi-25.json --model semi --preset small --supervision 0.25 --init <supervised-small-64-25 as shipped at commit e1cb2ef: the final/ of the run above stored as float16> --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/exp-semi-25-warm",
+    "steps": 3000,
     "paramCount": 863683,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
-      "reconSsim": 0.681,
-      "reconPsnr": 21.6728,
-      "transferSsim": 0.648,
-      "transferPsnr": 21.0036,
+      "reconSsim": 0.6877,
+      "reconPsnr": 22.0695,
+      "transferSsim": 0.6746,
+      "transferPsnr": 21.6687,
       "copySsim": 0.5448,
       "copyPsnr": 17.6686,
-      "reconPckh": 0.5867,
-      "transferPckh": 0.4869,
+      "reconPckh": 0.6084,
+      "transferPckh": 0.5952,
       "realPckh": 0.7698,
-      "estPckh": 0.5718,
-      "estPck01": 0.7686,
+      "estPckh": 0.6966,
+      "estPck01": 0.854,
       "images": 320,
       "pairs": 320
     },
@@ -543,63 +548,64 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "transferSsimPg2": 0.6493,
-        "transferPsnr": 20.9725,
+        "transferSsimPg2": 0.6685,
+        "transferPsnr": 21.7084,
         "backgroundOnlySsimPg2": 0.7092,
         "backgroundOnlyPsnr": 19.8574,
-        "zeroDecodeSsimPg2": 0.626,
+        "zeroDecodeSsimPg2": 0.6317,
         "copySourceSsimPg2": 0.5989,
-        "sharpness": 0.4422,
-        "garmentColourError": 62.6768,
+        "sharpness": 0.4983,
+        "garmentColourError": 46.8178,
         "constantColourError": 59.4762,
-        "zeroDecodeColourError": 91.3463,
+        "zeroDecodeColourError": 102.3973,
+        "sourceColourError": 8.3664,
         "activeUnits": 32,
         "latentDim": 32,
-        "swapFollowsA": 0.6719,
-        "priorSampleSpread": 26.4995,
+        "swapFollowsA": 0.7604,
+        "priorSampleSpread": 28.996,
         "peopleSpread": 42.7411,
-        "poseEstimatePckh": 0.5591,
+        "poseEstimatePckh": 0.6808,
         "constantMeanPosePckh": 0.0529,
-        "supervisedOnlyPckh": 0.6602
+        "supervisedOnlyPckh": 0.709
       },
       "targets": {
         "ssimOverBackground": {
-          "value": -0.0599,
+          "value": -0.0407,
           "target": ">= +0.10",
           "met": false
         },
         "psnrOverBackground": {
-          "value": 1.115,
+          "value": 1.8509,
           "target": ">= +3 dB",
           "met": false
         },
         "garmentColourRatio": {
-          "value": 1.0538,
+          "value": 0.7872,
           "target": "<= 1/3 of the constant colour",
           "met": false
         },
         "generationSpread": {
-          "value": 0.62,
+          "value": 0.6784,
           "target": ">= 0.4 of the spread between people",
           "met": true
         },
         "poseFollowed:pose-regressor-64": {
-          "value": 0.7215,
+          "value": 0.7971,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": false
         },
         "poseFollowed:movenet-lightning": {
-          "value": 0.6235,
+          "value": 0.7206,
           "target": ">= 0.8 of the estimator's ceiling",
           "met": false
         },
         "poseEstimate25vs100": {
-          "value": 0.8327,
+          "value": 0.854,
           "target": ">= 0.8 x the 100 % figure",
           "met": true
         },
         "gainOverSupervisedOnly": {
-          "value": -0.1011,
+          "value": -0.0282,
           "target": ">= +0.10",
           "met": false
         }
@@ -619,18 +625,18 @@ export const ZOO_DATA = [
       {
         "path": "group1-shard1of1.bin",
         "byteLength": 1633944,
-        "sha256": "31cfdb3bdfb5969442819f57b3ea7bec8c33c712bccb84e64f8950256a41b3ce"
+        "sha256": "d866e8c345e6b3e7a3e7ad494466523c425a32f9c61a194ddcdce6ab22f67ef8"
       }
     ],
     "trainedOn": "synthetic-64",
-    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --supervised-only --preset small --supervision 0.25 --steps 1500 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 250 --sample-every 0 --log-every 50 --quiet --force --out /tmp/dgpose-zoo-runs/supervised-small-64-25",
-    "steps": 1500,
+    "command": "TSX_TSCONFIG_PATH=apps/trainer/tsconfig.src.json node --import tsx apps/trainer/src/cli.ts --config packages/zoo/scripts/zoo-train-config.json --model semi --supervised-only --preset small --supervision 0.25 --steps 3000 --batch-size 16 --seed 0 --backend wasm --threads 1 --checkpoint-every 500 --sample-every 0 --log-every 500 --quiet --force --out /tmp/dgpose-zoo-runs/exp-supervised-25-3000",
+    "steps": 3000,
     "paramCount": 814066,
     "evaluatedOn": "synthetic test split {\"seed\":0,\"size\":64,\"identities\":100,\"posesPerIdentity\":16,\"split\":\"test\"}",
     "metrics": {
       "realPckh": 0.7698,
-      "estPckh": 0.6798,
-      "estPck01": 0.8406,
+      "estPckh": 0.7312,
+      "estPck01": 0.8748,
       "images": 320,
       "pairs": 320
     },
@@ -638,7 +644,7 @@ export const ZOO_DATA = [
       "measuredOn": "synthetic-64 (built-in)",
       "ssim": "pg2",
       "figures": {
-        "poseEstimatePckh": 0.6602,
+        "poseEstimatePckh": 0.709,
         "constantMeanPosePckh": 0.0529
       },
       "targets": {}
