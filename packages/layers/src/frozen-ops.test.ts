@@ -18,6 +18,7 @@ describe.each(TEST_BACKENDS)('frozen deconvs on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it.each(CASES)('$name: plain and split-vector forms match the module on the tiled input', async (c) => {
+    tf.engine().startScope();
     const layer = conv2dTranspose({
       inChannels: c.cin + c.vec,
       filters: c.filters,
@@ -32,11 +33,9 @@ describe.each(TEST_BACKENDS)('frozen deconvs on %s', (backend) => {
     const v = tf.tensor2d(seededFloats(c.n * c.vec, 4), [c.n, c.vec]);
     const tiled = tf.concat([x, tf.tile(tf.reshape(v, [c.n, 1, 1, c.vec]), [1, c.h, c.w, 1])], 3);
     const ref = layer.apply(tiled) as tf.Tensor4D;
-    const frozen = tf.tidy(() => {
-      const d = freezeDeconv(layer, null);
-      const s = splitDeconvConstant(d, c.vec);
-      return { d, s };
-    });
+    // the frozen forms' intermediates are freed with the test's scope (endScope below)
+    const d = freezeDeconv(layer, null);
+    const frozen = { d, s: splitDeconvConstant(d, c.vec) };
     const plain = runDeconv(frozen.d, tiled, { kind: 'relu' });
     expectTensorsClose(plain, tf.relu(ref), { atol: 1e-5 });
     // the vector form: no tiled channels; nothing left behind but the output (callers run it in a tidy)
@@ -49,18 +48,7 @@ describe.each(TEST_BACKENDS)('frozen deconvs on %s', (backend) => {
     );
     expect(split.shape).toEqual(ref.shape);
     expectTensorsClose(split, tf.leakyRelu(ref, 0.2), { atol: 1e-5 });
-    tf.dispose([
-      x,
-      v,
-      tiled,
-      ref,
-      plain,
-      split,
-      frozen.d.filter,
-      frozen.d.bias,
-      frozen.s.main.filter,
-      frozen.s.constant,
-    ]);
+    tf.engine().endScope();
     layer.dispose();
   });
 });
