@@ -167,7 +167,7 @@ describe('dgpose-bench run', () => {
     for (const b of ['copy source', 'background only', 'z = 0 decode', 'constant colour'])
       expect(md).toContain(`|  |  |  | ${b} |`);
     expect(md).toMatch(
-      /## Appearance fidelity \(garment colour\)\n\n.*\n\n\| model \| data \| pairs \| top \| bottom \| all regions \| constant colour \(all\) \| model \/ constant \(rounded up\) \| target <= 1\/3 \|/,
+      /## Appearance fidelity \(garment colour\)\n\n.*\n\n\| model \| data \| pairs \| top \| bottom \| all regions \| constant colour \(all\) \| source's colours \(all: the floor\) \| model \/ constant \(rounded up\) \| target <= 1\/3 \|/,
     );
     expect(md).toMatch(/\| pose-regressor-64 \| synthetic-32 \(built-in\) \| 6 \| [\d.]+ \| [\d.]+ \|/);
     expect(md).toMatch(
