@@ -81,7 +81,7 @@ export class FrozenGenerator {
   private readonly decAct: Act;
 
   private constructor(
-    private readonly net: GeneratorNet,
+    net: GeneratorNet,
     private readonly config: ConditionalConfig,
   ) {
     this.decAct = fusable(net.decoder.blocks[0].activation) as Act;
